@@ -1,0 +1,129 @@
+#include "strip.h"
+
+#include <errno.h>
+#include <string.h>
+
+int strip_init(struct strip *s, float fs)
+{
+	int err;
+	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX))
+		return -EINVAL;
+	memset(s, 0, sizeof(*s));
+	s->fs = fs;
+	if ((err = preamp_init(&s->pre, fs)) || (err = gate_init(&s->gate, fs)) ||
+	    (err = comp_init(&s->comp, fs)) || (err = deess_init(&s->deess, fs)) ||
+	    (err = meter_init(&s->meter, fs)))
+		return err;
+	smooth_init(&s->out_gain, fs, SMOOTH_TAU_MS, 1.0f);
+	for (int i = 0; i < P_COUNT; i++)
+		strip_set_param(s, (enum param_id)i, param_table[i].def);
+	strip_reset(s);
+	return 0;
+}
+
+void strip_reset(struct strip *s)
+{
+	preamp_reset(&s->pre);
+	gate_reset(&s->gate);
+	comp_reset(&s->comp);
+	deess_reset(&s->deess);
+	meter_reset(&s->meter);
+	smooth_jump(&s->out_gain);
+}
+
+static float out_gain_linear(float db) { return db == 0.0f ? 1.0f : dsp_db_to_gain(db); }
+
+void strip_set_param(struct strip *s, enum param_id id, float v)
+{
+	int b = v != 0.0f;
+	int e = (int)v;
+	s->values[id] = v;
+	switch (id) {
+	case P_PRE_GAIN: preamp_set_gain_db(&s->pre, v); break;
+	case P_PRE_PHASE: preamp_set_phase_invert(&s->pre, b); break;
+	case P_PRE_HPF: preamp_set_hpf_hz(&s->pre, v); break;
+	case P_PRE_MODEL: preamp_set_model(&s->pre, e); break;
+	case P_PRE_DRIVE: preamp_set_drive_db(&s->pre, v); break;
+	case P_PRE_OVERSAMPLE: preamp_set_oversample(&s->pre, e); break;
+	case P_GATE_ENABLE: gate_set_enable(&s->gate, b); break;
+	case P_GATE_THRESHOLD: gate_set_threshold_db(&s->gate, v); break;
+	case P_GATE_HYSTERESIS: gate_set_hysteresis_db(&s->gate, v); break;
+	case P_GATE_RANGE: gate_set_range_db(&s->gate, v); break;
+	case P_GATE_ATTACK: gate_set_attack_ms(&s->gate, v); break;
+	case P_GATE_HOLD: gate_set_hold_ms(&s->gate, v); break;
+	case P_GATE_RELEASE: gate_set_release_ms(&s->gate, v); break;
+	case P_GATE_MODE: gate_set_mode(&s->gate, e); break;
+	case P_GATE_RATIO: gate_set_ratio(&s->gate, v); break;
+	case P_GATE_SC_HPF: gate_set_sc_hpf_hz(&s->gate, v); break;
+	case P_COMP_ENABLE: comp_set_enable(&s->comp, b); break;
+	case P_COMP_THRESHOLD: comp_set_threshold_db(&s->comp, v); break;
+	case P_COMP_RATIO: comp_set_ratio(&s->comp, v); break;
+	case P_COMP_KNEE: comp_set_knee_db(&s->comp, v); break;
+	case P_COMP_ATTACK: comp_set_attack_ms(&s->comp, v); break;
+	case P_COMP_RELEASE: comp_set_release_ms(&s->comp, v); break;
+	case P_COMP_MAKEUP: comp_set_makeup_db(&s->comp, v); break;
+	case P_COMP_MIX: comp_set_mix_pct(&s->comp, v); break;
+	case P_COMP_AUTO_MAKEUP: comp_set_auto_makeup(&s->comp, b); break;
+	case P_COMP_DETECTOR: comp_set_detector(&s->comp, e); break;
+	case P_COMP_SC_HPF: comp_set_sc_hpf_hz(&s->comp, v); break;
+	case P_DEESS_ENABLE: deess_set_enable(&s->deess, b); break;
+	case P_DEESS_FREQ: deess_set_freq_hz(&s->deess, v); break;
+	case P_DEESS_THRESHOLD: deess_set_threshold_db(&s->deess, v); break;
+	case P_DEESS_RANGE: deess_set_range_db(&s->deess, v); break;
+	case P_DEESS_MODE: deess_set_mode(&s->deess, e); break;
+	case P_DEESS_LISTEN: deess_set_listen(&s->deess, b); break;
+	case P_OUT_GAIN: smooth_set(&s->out_gain, out_gain_linear(v)); break;
+	case P_METER_CAL: break; /* used on the control side only (meter_fields) */
+	case P_COUNT: break;
+	}
+}
+
+float strip_get_param(const struct strip *s, enum param_id id) { return s->values[id]; }
+
+uint32_t strip_latency_samples(const struct strip *s) { return preamp_latency_samples(&s->pre); }
+
+static void strip_out_gain(struct strip *s, const float *restrict in, float *restrict out,
+			   uint32_t n)
+{
+	if (smooth_settled(&s->out_gain) && s->out_gain.cur == 1.0f) {
+		memcpy(out, in, n * sizeof(float));
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = in[i] * smooth_next(&s->out_gain);
+}
+
+static void strip_chunk(struct strip *s, const float *in, float *out, uint32_t n)
+{
+	float *a = s->buf_a, *b = s->buf_b;
+	/* copy first: in may alias out, and modules take restrict pointers */
+	memcpy(a, in, n * sizeof(float));
+	meter_input(&s->meter, a, n);
+	preamp_process(&s->pre, a, b, n);
+	gate_process(&s->gate, b, a, n);
+	comp_process(&s->comp, a, b, n);
+	deess_process(&s->deess, b, a, n);
+	strip_out_gain(s, a, b, n);
+	meter_output(&s->meter, b, n);
+	memcpy(out, b, n * sizeof(float));
+}
+
+void strip_process(struct strip *s, const float *in, float *out, uint32_t n)
+{
+	while (n > 0) {
+		uint32_t k = n < DSP_MAX_CHUNK ? n : DSP_MAX_CHUNK;
+		strip_chunk(s, in, out, k);
+		in += k;
+		out += k;
+		n -= k;
+	}
+}
+
+void strip_meter_take(struct strip *s, struct meter_snapshot *snap)
+{
+	meter_take(&s->meter, snap);
+	snap->gate_gain = s->gate.min_gain;
+	snap->comp_gain = s->comp.min_gain;
+	snap->deess_gain = s->deess.min_gain;
+	s->gate.min_gain = s->comp.min_gain = s->deess.min_gain = 1.0f;
+}

@@ -1,0 +1,49 @@
+/* strip.h: one channel's chain
+ *
+ *   in -> preamp -> gate -> compressor -> de-esser -> output gain -> out
+ *
+ * with meters at the input, the gain reduction of each dynamics stage, and the output.
+ * strip_process() takes any block length and cuts it into DSP_MAX_CHUNK pieces; every module
+ * smooths per sample, so the output never depends on how the host cuts its blocks. */
+#ifndef CHANSTRIP_STRIP_H
+#define CHANSTRIP_STRIP_H
+
+#include <stdint.h>
+
+#include "comp.h"
+#include "deess.h"
+#include "dsp.h"
+#include "gate.h"
+#include "meter.h"
+#include "params.h"
+#include "preamp.h"
+#include "smooth.h"
+
+struct strip {
+	float fs;
+	float values[P_COUNT]; /* current parameter values, as set */
+	struct preamp pre;
+	struct gate gate;
+	struct comp comp;
+	struct deess deess;
+	struct smooth out_gain; /* linear */
+	struct meter meter;
+	float buf_a[DSP_MAX_CHUNK];
+	float buf_b[DSP_MAX_CHUNK];
+};
+
+/* Every parameter at its default. fs in Hz, DSP_FS_MIN..DSP_FS_MAX. 0 or -EINVAL. */
+int strip_init(struct strip *s, float fs);
+/* Clear filter and detector state; parameters keep their values. */
+void strip_reset(struct strip *s);
+/* Real-time safe. value must already pass param_check(id, value). */
+void strip_set_param(struct strip *s, enum param_id id, float value);
+float strip_get_param(const struct strip *s, enum param_id id);
+/* Latency in whole samples at the current settings (what a host should report). */
+uint32_t strip_latency_samples(const struct strip *s);
+/* Real-time safe; any n. in and out may be the same buffer. */
+void strip_process(struct strip *s, const float *in, float *out, uint32_t n);
+/* Hand over the meter period just ended (real-time safe) and start a new one. */
+void strip_meter_take(struct strip *s, struct meter_snapshot *snap);
+
+#endif

@@ -1,0 +1,126 @@
+/* The strip as a whole: neutral is bit-exact, block size never changes the result, bad input
+ * stays contained. Module behaviour is tested in each module's own test file. */
+#include <check.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "strip.h"
+#include "testutil.h"
+
+#define FS 48000.0f
+#define N 48000
+
+static void strip_fn(void *ctx, const float *in, float *out, uint32_t n)
+{
+	strip_process(ctx, in, out, n);
+}
+
+START_TEST(neutral_is_bit_exact)
+{
+	static struct strip s;
+	static float in[N], out[N];
+	ck_assert_int_eq(strip_init(&s, FS), 0);
+	tu_noise(in, N, 1.0, 7);
+	in[100] = 1.0f, in[101] = -1.0f, in[102] = 1e-30f; /* extremes and a subnormal-ish value */
+	strip_process(&s, in, out, N);
+	ck_assert_int_eq(memcmp(in, out, sizeof(in)), 0);
+}
+END_TEST
+
+/* Every module on with non-default settings: cutting the input into blocks of 1, 16, 64, 256
+ * or 1000 samples gives the same output to the bit. */
+static void strip_all_on(struct strip *s)
+{
+	ck_assert_int_eq(strip_init(s, FS), 0);
+	strip_set_param(s, P_PRE_GAIN, 12.0f);
+	strip_set_param(s, P_PRE_HPF, 80.0f);
+	strip_set_param(s, P_PRE_MODEL, 1.0f);
+	strip_set_param(s, P_PRE_DRIVE, 9.0f);
+	strip_set_param(s, P_GATE_ENABLE, 1.0f);
+	strip_set_param(s, P_GATE_THRESHOLD, -40.0f);
+	strip_set_param(s, P_COMP_ENABLE, 1.0f);
+	strip_set_param(s, P_COMP_THRESHOLD, -24.0f);
+	strip_set_param(s, P_DEESS_ENABLE, 1.0f);
+	strip_set_param(s, P_DEESS_THRESHOLD, -40.0f);
+	strip_set_param(s, P_OUT_GAIN, -3.0f);
+	strip_reset(s);
+}
+
+START_TEST(block_size_invariant)
+{
+	static struct strip s;
+	static float in[N], ref[N], out[N];
+	static const uint32_t blocks[] = {1, 16, 64, 256, 1000, 4096};
+	tu_noise(in, N, 0.3, 11);
+	for (size_t i = 0; i < N; i++) /* bursts, so every dynamics stage moves */
+		in[i] *= ((i / 4800) % 3 == 0) ? 0.01f : 1.0f;
+	strip_all_on(&s);
+	tu_run_blocks(strip_fn, &s, in, ref, N, 333);
+	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+		strip_all_on(&s);
+		tu_run_blocks(strip_fn, &s, in, out, N, blocks[b]);
+		ck_assert_msg(memcmp(ref, out, sizeof(out)) == 0, "block %u differs", blocks[b]);
+	}
+}
+END_TEST
+
+START_TEST(in_place_equals_out_of_place)
+{
+	static struct strip s;
+	static float in[N], out[N], buf[N];
+	tu_noise(in, N, 0.5, 3);
+	strip_all_on(&s);
+	strip_process(&s, in, out, N);
+	memcpy(buf, in, sizeof(buf));
+	strip_all_on(&s);
+	strip_process(&s, buf, buf, N);
+	ck_assert_int_eq(memcmp(out, buf, sizeof(buf)), 0);
+}
+END_TEST
+
+START_TEST(rejects_unsupported_rate)
+{
+	static struct strip s;
+	ck_assert_int_ne(strip_init(&s, 1000.0f), 0);
+	ck_assert_int_ne(strip_init(&s, NAN), 0);
+	ck_assert_int_eq(strip_init(&s, 44100.0f), 0);
+	ck_assert_int_eq(strip_init(&s, 192000.0f), 0);
+}
+END_TEST
+
+START_TEST(out_gain_is_smoothed_and_lands_exactly)
+{
+	static struct strip s;
+	static float in[N], out[N];
+	for (size_t i = 0; i < N; i++)
+		in[i] = 0.5f;
+	ck_assert_int_eq(strip_init(&s, FS), 0);
+	strip_set_param(&s, P_OUT_GAIN, -6.0f);
+	strip_process(&s, in, out, N);
+	/* no jump: the first sample moves less than 1 % of the change */
+	ck_assert(fabsf(out[0] - 0.5f) < 0.01f * 0.5f * (1.0f - 0.501187f));
+	ck_assert_float_eq(out[N - 1], 0.5f * dsp_db_to_gain(-6.0f));
+	strip_set_param(&s, P_OUT_GAIN, 0.0f);
+	strip_process(&s, in, out, N);
+	ck_assert_float_eq(out[N - 1], 0.5f); /* back to exactly unity */
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("strip");
+	TCase *tc = tcase_create("strip");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, neutral_is_bit_exact);
+	tcase_add_test(tc, block_size_invariant);
+	tcase_add_test(tc, in_place_equals_out_of_place);
+	tcase_add_test(tc, rejects_unsupported_rate);
+	tcase_add_test(tc, out_gain_is_smoothed_and_lands_exactly);
+	suite_add_tcase(su, tc);
+	SRunner *sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

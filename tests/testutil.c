@@ -1,0 +1,78 @@
+#include "testutil.h"
+
+#include <math.h>
+
+void tu_sine(float *buf, size_t n, double amp, double freq_hz, double fs, double phase_rad)
+{
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (float)(amp * sin(2.0 * M_PI * freq_hz * (double)i / fs + phase_rad));
+}
+
+void tu_noise(float *buf, size_t n, double amp, uint32_t seed)
+{
+	uint32_t x = seed ? seed : 1u;
+	for (size_t i = 0; i < n; i++) {
+		x ^= x << 13; /* xorshift32: reproducible on every platform */
+		x ^= x >> 17;
+		x ^= x << 5;
+		buf[i] = (float)(amp * ((double)x / 2147483648.0 - 1.0));
+	}
+}
+
+double tu_rms(const float *buf, size_t n)
+{
+	double s = 0.0;
+	for (size_t i = 0; i < n; i++)
+		s += (double)buf[i] * buf[i];
+	return n ? sqrt(s / (double)n) : 0.0;
+}
+
+double tu_peak(const float *buf, size_t n)
+{
+	double p = 0.0;
+	for (size_t i = 0; i < n; i++)
+		p = fmax(p, fabs((double)buf[i]));
+	return p;
+}
+
+double tu_mean(const float *buf, size_t n)
+{
+	double s = 0.0;
+	for (size_t i = 0; i < n; i++)
+		s += buf[i];
+	return n ? s / (double)n : 0.0;
+}
+
+double tu_tone_amp(const float *buf, size_t n, double freq_hz, double fs)
+{
+	double re = 0.0, im = 0.0, w = 2.0 * M_PI * freq_hz / fs;
+	for (size_t i = 0; i < n; i++) {
+		re += buf[i] * cos(w * (double)i);
+		im -= buf[i] * sin(w * (double)i);
+	}
+	double a = 2.0 * sqrt(re * re + im * im) / (double)n;
+	if (freq_hz == 0.0)
+		a /= 2.0;
+	return a;
+}
+
+double tu_db(double x) { return x > 0.0 ? 20.0 * log10(x) : -400.0; }
+
+int tu_bad_float(const float *buf, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int c = fpclassify(buf[i]);
+		if (c == FP_SUBNORMAL || c == FP_NAN || c == FP_INFINITE)
+			return 1;
+	}
+	return 0;
+}
+
+void tu_run_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, size_t n,
+		   uint32_t block)
+{
+	for (size_t i = 0; i < n; i += block) {
+		uint32_t k = (uint32_t)((n - i) < block ? (n - i) : block);
+		fn(ctx, in + i, out + i, k);
+	}
+}

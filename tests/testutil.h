@@ -1,0 +1,27 @@
+/* testutil.h: signals and measurements shared by the unit tests. All double precision, so
+ * the measurement is never the limit on what a test can check. */
+#ifndef CHANSTRIP_TESTUTIL_H
+#define CHANSTRIP_TESTUTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* buf[i] = amp * sin(2*pi*freq_hz*i/fs + phase_rad) */
+void tu_sine(float *buf, size_t n, double amp, double freq_hz, double fs, double phase_rad);
+/* Uniform white noise in [-amp, amp], reproducible from seed. */
+void tu_noise(float *buf, size_t n, double amp, uint32_t seed);
+double tu_rms(const float *buf, size_t n);
+double tu_peak(const float *buf, size_t n);
+double tu_mean(const float *buf, size_t n);
+/* Amplitude of the sinusoid at freq_hz in buf (single-bin DFT; exact when buf holds a whole
+ * number of cycles). */
+double tu_tone_amp(const float *buf, size_t n, double freq_hz, double fs);
+double tu_db(double linear); /* 20*log10, -400 for 0 */
+/* 1 if any value is subnormal, NaN or Inf. */
+int tu_bad_float(const float *buf, size_t n);
+/* Run fn-style processing in blocks of `block` (last one shorter). */
+typedef void (*tu_process_fn)(void *ctx, const float *in, float *out, uint32_t n);
+void tu_run_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, size_t n,
+		   uint32_t block);
+
+#endif
