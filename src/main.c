@@ -1,18 +1,43 @@
+/* chanstrip: a headless JACK channel strip. main() only parses and dispatches. */
 #include <stdio.h>
-#include <string.h>
 
 #include "config.h"
-#include "paramio.h"
+#include "jackclient.h"
+#include "offline.h"
+#include "options.h"
 
 int main(int argc, char **argv)
 {
-	enum paramio_list_format fmt = LIST_TEXT;
-	if (argc >= 2 && !strcmp(argv[1], "--list-params")) {
-		if (argc >= 4 && !strcmp(argv[2], "--format") && paramio_list_format_parse(argv[3], &fmt))
-			return 2;
-		paramio_list(stdout, fmt);
-		return 0;
+	struct options o;
+	char err[1024];
+	int rc;
+
+	if (options_parse(&o, argc, argv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "chanstrip: %s\n", err);
+		options_free(&o);
+		return 2;
 	}
-	printf("chanstrip %s\n", CHANSTRIP_VERSION);
-	return 0;
+	switch (o.mode) {
+	case MODE_HELP:
+		options_usage(stdout);
+		rc = 0;
+		break;
+	case MODE_VERSION:
+		printf("chanstrip %s\n", CHANSTRIP_VERSION);
+		rc = 0;
+		break;
+	case MODE_LIST_PARAMS:
+		paramio_list(stdout, o.list_format);
+		rc = 0;
+		break;
+	case MODE_OFFLINE:
+		rc = offline_run(&o);
+		break;
+	case MODE_JACK:
+	default:
+		rc = jackclient_run(&o);
+		break;
+	}
+	options_free(&o);
+	return rc;
 }

@@ -1,2 +1,313 @@
-/* placeholder until written */
-#include "paramio.h"
+#include "offline.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "denormal.h"
+#include "engine.h"
+
+struct tmpout {
+	char final[4096];
+	char tmp[4200];
+	int fd;
+};
+
+/* A temporary file in the destination's folder, so rename() is atomic. */
+static int tmpout_open(struct tmpout *t, const char *path)
+{
+	if (snprintf(t->final, sizeof(t->final), "%s", path) >= (int)sizeof(t->final))
+		return -ENAMETOOLONG;
+	snprintf(t->tmp, sizeof(t->tmp), "%s.tmp.XXXXXX", path);
+	t->fd = mkstemp(t->tmp);
+	if (t->fd < 0)
+		return -errno;
+	fchmod(t->fd, 0644);
+	return 0;
+}
+
+static void tmpout_abandon(struct tmpout *t)
+{
+	if (t->tmp[0])
+		unlink(t->tmp);
+	t->tmp[0] = '\0';
+}
+
+static int tmpout_commit(struct tmpout *t)
+{
+	if (rename(t->tmp, t->final) < 0) {
+		int rc = -errno;
+		tmpout_abandon(t);
+		return rc;
+	}
+	t->tmp[0] = '\0';
+	return 0;
+}
+
+static int out_format_bits(const char *name)
+{
+	if (!strcmp(name, "pcm16"))
+		return SF_FORMAT_PCM_16;
+	if (!strcmp(name, "pcm24"))
+		return SF_FORMAT_PCM_24;
+	if (!strcmp(name, "pcm32"))
+		return SF_FORMAT_PCM_32;
+	return SF_FORMAT_FLOAT;
+}
+
+struct offline {
+	const struct options *o;
+	SNDFILE *in, *out;
+	SF_INFO info;
+	struct engine e;
+	int engine_ok;
+	struct tmpout wav, csv;
+	FILE *csvf;
+	float *inter;        /* interleaved block */
+	float **chin, **chout;
+	sf_count_t frames_in; /* read so far */
+	uint64_t frames_done; /* processed so far (drives meter time) */
+	uint64_t nonfinite;
+	uint32_t meter_period, meter_left;
+	struct meter_hold *hold;
+};
+
+static void csv_header(FILE *f)
+{
+	fputs("time_s,strip", f);
+	for (int i = 0; i < MF_COUNT; i++)
+		fprintf(f, ",%s", meter_field_names[i]);
+	fputc('\n', f);
+}
+
+static void csv_rows(struct offline *x)
+{
+	struct meter_snapshot snap;
+	float fields[MF_COUNT];
+	double t = (double)x->frames_done / x->info.samplerate;
+	for (int c = 0; c < x->info.channels; c++) {
+		strip_meter_take(&x->e.strips[c], &snap);
+		meter_hold_update(&x->hold[c], &snap);
+		meter_fields(&snap, &x->hold[c], x->e.values[c][P_METER_CAL], fields);
+		fprintf(x->csvf, "%.3f,%d", t, c + 1);
+		for (int i = 0; i < MF_COUNT; i++)
+			fprintf(x->csvf, i == MF_CLIPS ? ",%.0f" : ",%.2f", (double)fields[i]);
+		fputc('\n', x->csvf);
+	}
+}
+
+/* Run n frames of chin through the strips into chout, cutting at meter periods. */
+static void process_frames(struct offline *x, uint32_t n, uint32_t off)
+{
+	while (n > 0) {
+		uint32_t k = n < x->meter_left ? n : x->meter_left;
+		for (int c = 0; c < x->info.channels; c++)
+			strip_process(&x->e.strips[c], x->chin[c] + off, x->chout[c] + off, k);
+		x->frames_done += k;
+		x->meter_left -= k;
+		if (x->meter_left == 0) {
+			if (x->csvf)
+				csv_rows(x);
+			x->meter_left = x->meter_period;
+		}
+		off += k;
+		n -= k;
+	}
+}
+
+static int write_out(struct offline *x, uint32_t n, uint32_t skip)
+{
+	int ch = x->info.channels;
+	if (skip >= n)
+		return 0;
+	for (uint32_t i = skip; i < n; i++)
+		for (int c = 0; c < ch; c++)
+			x->inter[(size_t)(i - skip) * ch + c] = x->chout[c][i];
+	sf_count_t w = sf_writef_float(x->out, x->inter, n - skip);
+	return w == (sf_count_t)(n - skip) ? 0 : -EIO;
+}
+
+static int run(struct offline *x)
+{
+	const struct options *o = x->o;
+	int ch = x->info.channels;
+	uint32_t block = o->block;
+	uint32_t latency = engine_latency(&x->e), skip = latency;
+	sf_count_t got;
+
+	/* the strips' latency is compensated: the first `latency` output frames are dropped and
+	 * the same number of zeros flushed through at the end, so OUT lines up with IN */
+	while ((got = sf_readf_float(x->in, x->inter, block)) > 0) {
+		for (sf_count_t i = 0; i < got; i++)
+			for (int c = 0; c < ch; c++) {
+				float v = x->inter[i * ch + c];
+				if (!isfinite(v)) {
+					x->nonfinite++;
+					v = 0.0f;
+				}
+				x->chin[c][i] = v;
+			}
+		x->frames_in += got;
+		process_frames(x, (uint32_t)got, 0);
+		uint32_t s = skip < got ? skip : (uint32_t)got;
+		if (write_out(x, (uint32_t)got, s) < 0)
+			return -EIO;
+		skip -= s;
+	}
+	if (got < 0 || sf_error(x->in))
+		return -EIO;
+	for (uint32_t left = latency; left > 0;) {
+		uint32_t k = left < block ? left : block;
+		for (int c = 0; c < ch; c++)
+			memset(x->chin[c], 0, k * sizeof(float));
+		process_frames(x, k, 0);
+		if (write_out(x, k, 0) < 0)
+			return -EIO;
+		left -= k;
+	}
+	/* a last partial meter period still gets its row */
+	if (x->csvf && x->meter_left != x->meter_period)
+		csv_rows(x);
+	return 0;
+}
+
+static int alloc_buffers(struct offline *x)
+{
+	int ch = x->info.channels;
+	x->inter = calloc((size_t)x->o->block * ch, sizeof(float));
+	x->chin = calloc(ch, sizeof(float *));
+	x->chout = calloc(ch, sizeof(float *));
+	x->hold = calloc(ch, sizeof(*x->hold));
+	if (!x->inter || !x->chin || !x->chout || !x->hold)
+		return -ENOMEM;
+	for (int c = 0; c < ch; c++) {
+		x->chin[c] = calloc(x->o->block, sizeof(float));
+		x->chout[c] = calloc(x->o->block, sizeof(float));
+		if (!x->chin[c] || !x->chout[c])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void offline_cleanup(struct offline *x)
+{
+	if (x->in)
+		sf_close(x->in);
+	if (x->out)
+		sf_close(x->out);
+	if (x->csvf)
+		fclose(x->csvf);
+	tmpout_abandon(&x->wav);
+	tmpout_abandon(&x->csv);
+	for (int c = 0; x->chin && c < x->info.channels; c++)
+		free(x->chin[c]);
+	for (int c = 0; x->chout && c < x->info.channels; c++)
+		free(x->chout[c]);
+	free(x->chin);
+	free(x->chout);
+	free(x->inter);
+	free(x->hold);
+	if (x->engine_ok)
+		engine_free(&x->e);
+}
+
+#define FAIL(...)                                                                                  \
+	do {                                                                                       \
+		fprintf(stderr, "chanstrip: " __VA_ARGS__);                                        \
+		fputc('\n', stderr);                                                               \
+		offline_cleanup(&x);                                                               \
+		return 1;                                                                          \
+	} while (0)
+
+int offline_run(const struct options *o)
+{
+	struct offline x;
+	struct stat st;
+	size_t bad = 0;
+	int rc;
+
+	memset(&x, 0, sizeof(x));
+	x.o = o;
+	dsp_denormals_flush();
+	x.wav.fd = x.csv.fd = -1;
+	if (stat(o->in_path, &st) == 0 && S_ISDIR(st.st_mode))
+		FAIL("%s: is a directory, not a WAV file", o->in_path);
+	if (!(x.in = sf_open(o->in_path, SFM_READ, &x.info))) {
+		if (access(o->in_path, R_OK) != 0)
+			FAIL("%s: cannot read: %s", o->in_path, strerror(errno));
+		FAIL("%s: not a readable audio file (%s)", o->in_path, sf_strerror(NULL));
+	}
+	if (x.info.frames <= 0)
+		FAIL("%s: no audio in the file (0 frames)", o->in_path);
+	if (x.info.channels < 1 || x.info.channels > ENGINE_MAX_STRIPS)
+		FAIL("%s: %d channels; chanstrip runs 1 to %d strips", o->in_path, x.info.channels,
+		     ENGINE_MAX_STRIPS);
+	if (x.info.samplerate < DSP_FS_MIN || x.info.samplerate > DSP_FS_MAX)
+		FAIL("%s: sample rate %d Hz is not supported (%.0f to %.0f Hz)", o->in_path,
+		     x.info.samplerate, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
+	if ((rc = engine_init(&x.e, (unsigned)x.info.channels, (float)x.info.samplerate)) < 0)
+		FAIL("cannot set up %d strips: %s", x.info.channels, strerror(-rc));
+	x.engine_ok = 1;
+	if ((rc = engine_apply(&x.e, o->assign, o->nassign, &bad)) < 0) {
+		if (rc == -ENODEV)
+			FAIL("--set/--preset: strip %d does not exist: %s has %d channel%s",
+			     o->assign[bad].strip + 1, o->in_path, x.info.channels,
+			     x.info.channels == 1 ? "" : "s");
+		FAIL("--set/--preset: %s", strerror(-rc));
+	}
+	if (alloc_buffers(&x) < 0)
+		FAIL("out of memory");
+
+	SF_INFO oi = {.samplerate = x.info.samplerate, .channels = x.info.channels,
+		      .format = SF_FORMAT_WAV | out_format_bits(o->out_format)};
+	if ((rc = tmpout_open(&x.wav, o->out_path)) < 0)
+		FAIL("%s: cannot create: %s", o->out_path, strerror(-rc));
+	if (!(x.out = sf_open_fd(x.wav.fd, SFM_WRITE, &oi, 1)))
+		FAIL("%s: cannot write WAV: %s", o->out_path, sf_strerror(NULL));
+	/* float output that overshoots full scale stays as it is; integer output is clipped */
+	sf_command(x.out, SFC_SET_CLIPPING, NULL, SF_TRUE);
+	if (o->meters_path) {
+		if ((rc = tmpout_open(&x.csv, o->meters_path)) < 0 ||
+		    !(x.csvf = fdopen(x.csv.fd, "w")))
+			FAIL("%s: cannot create: %s", o->meters_path, strerror(rc < 0 ? -rc : errno));
+		csv_header(x.csvf);
+	}
+	x.meter_period = (uint32_t)lround(x.info.samplerate * OFFLINE_METER_PERIOD_MS / 1000.0);
+	x.meter_left = x.meter_period;
+
+	if ((rc = run(&x)) < 0) {
+		if (sf_error(x.in))
+			FAIL("%s: read error after %lld frames: %s", o->in_path, (long long)x.frames_in,
+			     sf_strerror(x.in));
+		FAIL("%s: write error: %s", o->out_path, sf_strerror(x.out));
+	}
+	if (x.frames_in < x.info.frames)
+		FAIL("%s: truncated: the header promises %lld frames, only %lld could be read",
+		     o->in_path, (long long)x.info.frames, (long long)x.frames_in);
+	if (sf_close(x.out) != 0) {
+		x.out = NULL;
+		FAIL("%s: write error on close", o->out_path);
+	}
+	x.out = NULL;
+	if (x.csvf) {
+		int bad_csv = fflush(x.csvf) != 0 || ferror(x.csvf);
+		fclose(x.csvf);
+		x.csvf = NULL;
+		if (bad_csv)
+			FAIL("%s: write error", o->meters_path);
+	}
+	if ((rc = tmpout_commit(&x.wav)) < 0)
+		FAIL("%s: cannot rename into place: %s", o->out_path, strerror(-rc));
+	if (o->meters_path && (rc = tmpout_commit(&x.csv)) < 0)
+		FAIL("%s: cannot rename into place: %s", o->meters_path, strerror(-rc));
+	if (x.nonfinite)
+		fprintf(stderr, "chanstrip: %s: warning: %llu NaN/Inf samples replaced by silence\n",
+			o->in_path, (unsigned long long)x.nonfinite);
+	offline_cleanup(&x);
+	return 0;
+}

@@ -1,2 +1,294 @@
-/* placeholder until written */
-#include "paramio.h"
+#include "preset.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "config.h"
+
+void preset_free(struct preset *p)
+{
+	free(p->assign);
+	p->assign = NULL;
+	p->n = 0;
+}
+
+int preset_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n > PRESET_NAME_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)name[i]) && name[i] != '-' && name[i] != '_')
+			return 0;
+	return 1;
+}
+
+/* Strip a '#' comment and surrounding white space (CRLF files included) in place. */
+static char *preset_trim_line(char *line)
+{
+	char *hash = strchr(line, '#');
+	if (hash)
+		*hash = '\0';
+	char *s = line, *e = line + strlen(line);
+	while (isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = '\0';
+	return s;
+}
+
+int preset_load_file(const char *path, struct preset *out, char *err, size_t errlen)
+{
+	char why[256];
+	char *line = NULL;
+	size_t linecap = 0, cap = 0;
+	ssize_t len;
+	unsigned lineno = 0;
+	int rc = 0;
+	struct preset p = {0};
+	struct stat st;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		snprintf(err, errlen, "%s: is a directory", path);
+		return -EISDIR;
+	}
+	while ((len = getline(&line, &linecap, f)) >= 0) {
+		lineno++;
+		if ((size_t)len != strlen(line) || len > 1000) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno,
+				 len > 1000 ? "line too long" : "not a text line (NUL byte)");
+			rc = -EINVAL;
+			break;
+		}
+		char *s = preset_trim_line(line);
+		if (!*s)
+			continue;
+		if (p.n == cap) {
+			cap = cap ? 2 * cap : 64;
+			struct param_assign *a = realloc(p.assign, cap * sizeof(*a));
+			if (!a) {
+				rc = -ENOMEM;
+				snprintf(err, errlen, "%s: out of memory", path);
+				break;
+			}
+			p.assign = a;
+		}
+		if ((rc = paramio_parse_assign(s, ' ', &p.assign[p.n], why, sizeof(why))) < 0) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+			break;
+		}
+		p.n++;
+	}
+	if (!rc && ferror(f)) {
+		rc = -EIO;
+		snprintf(err, errlen, "%s: read error", path);
+	}
+	free(line);
+	fclose(f);
+	if (rc < 0) {
+		preset_free(&p);
+		return rc;
+	}
+	*out = p;
+	return 0;
+}
+
+int preset_user_dir(char *buf, size_t len)
+{
+	const char *v;
+	int n;
+	if ((v = getenv("CHANSTRIP_PRESET_HOME")) && *v)
+		n = snprintf(buf, len, "%s", v);
+	else if ((v = getenv("XDG_CONFIG_HOME")) && *v)
+		n = snprintf(buf, len, "%s/chanstrip/presets", v);
+	else if ((v = getenv("HOME")) && *v)
+		n = snprintf(buf, len, "%s/.config/chanstrip/presets", v);
+	else
+		return -ENOENT;
+	return (n < 0 || (size_t)n >= len) ? -ENAMETOOLONG : 0;
+}
+
+static int is_dir(const char *p)
+{
+	struct stat st;
+	return stat(p, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int preset_search_dirs(char dirs[][512], int max)
+{
+	int n = 0;
+	if (n < max && preset_user_dir(dirs[n], 512) == 0)
+		n++;
+	if (n < max && is_dir(CHANSTRIP_PRESET_DIR))
+		snprintf(dirs[n++], 512, "%s", CHANSTRIP_PRESET_DIR);
+	/* an uninstalled build finds the presets it was built from */
+	if (n < max && is_dir(CHANSTRIP_SOURCE_PRESET_DIR) &&
+	    strcmp(CHANSTRIP_SOURCE_PRESET_DIR, CHANSTRIP_PRESET_DIR) != 0)
+		snprintf(dirs[n++], 512, "%s", CHANSTRIP_SOURCE_PRESET_DIR);
+	return n;
+}
+
+int preset_find_name(const char *name, char *path, size_t len)
+{
+	char dirs[3][512];
+	if (!preset_name_valid(name))
+		return -EINVAL;
+	int n = preset_search_dirs(dirs, 3);
+	for (int i = 0; i < n; i++) {
+		struct stat st;
+		int w = snprintf(path, len, "%s/%s%s", dirs[i], name, PRESET_SUFFIX);
+		if (w > 0 && (size_t)w < len && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return 0;
+	}
+	return -ENOENT;
+}
+
+int preset_load(const char *name_or_path, struct preset *out, char *err, size_t errlen)
+{
+	char path[1024];
+	if (preset_name_valid(name_or_path)) {
+		if (preset_find_name(name_or_path, path, sizeof(path)) == 0)
+			return preset_load_file(path, out, err, errlen);
+		/* a plain name that is also a file in the current folder */
+		if (access(name_or_path, R_OK) != 0) {
+			snprintf(err, errlen, "preset '%s' not found (see /preset/list or the FILES "
+					      "section of chanstrip(1))", name_or_path);
+			return -ENOENT;
+		}
+	}
+	return preset_load_file(name_or_path, out, err, errlen);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char buf[512];
+	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static void write_preset(FILE *f, const char *name, const float (*v)[P_COUNT], unsigned nstrips)
+{
+	char buf[64];
+	fprintf(f, "# chanstrip preset '%s' (%u strip%s), saved by chanstrip %s\n", name, nstrips,
+		nstrips == 1 ? "" : "s", CHANSTRIP_VERSION);
+	for (int p = 0; p < P_COUNT; p++) {
+		int same = 1;
+		for (unsigned s = 1; s < nstrips; s++)
+			same &= v[s][p] == v[0][p];
+		for (unsigned s = 0; s < (same ? 1 : nstrips); s++) {
+			paramio_format_value((enum param_id)p, v[s][p], buf, sizeof(buf));
+			if (same)
+				fprintf(f, "%s %s\n", param_table[p].key, buf);
+			else
+				fprintf(f, "%u:%s %s\n", s + 1, param_table[p].key, buf);
+		}
+	}
+}
+
+int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
+		char *path, size_t pathlen, char *err, size_t errlen)
+{
+	char dir[512], tmp[1100];
+	int rc, fd;
+	FILE *f;
+	if (!preset_name_valid(name)) {
+		snprintf(err, errlen, "'%s' is not a preset name (letters, digits, - and _)", name);
+		return -EINVAL;
+	}
+	if ((rc = preset_user_dir(dir, sizeof(dir))) < 0) {
+		snprintf(err, errlen, "no user preset folder (set HOME or XDG_CONFIG_HOME)");
+		return rc;
+	}
+	if ((rc = mkdir_p(dir)) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
+		return rc;
+	}
+	snprintf(path, pathlen, "%s/%s%s", dir, name, PRESET_SUFFIX);
+	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
+	if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		if (fd >= 0) {
+			close(fd);
+			unlink(tmp);
+		}
+		return rc;
+	}
+	write_preset(f, name, values, nstrips);
+	fchmod(fd, 0644);
+	if (fflush(f) != 0 || fsync(fd) != 0 || ferror(f)) {
+		rc = -errno;
+		fclose(f);
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", tmp, strerror(-rc));
+		return rc;
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
+int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *ctx)
+{
+	char dirs[3][512];
+	char seen[256][PRESET_NAME_MAX + 1];
+	int nseen = 0;
+	int n = preset_search_dirs(dirs, 3);
+	for (int i = 0; i < n; i++) {
+		DIR *d = opendir(dirs[i]);
+		struct dirent *de;
+		if (!d)
+			continue;
+		while ((de = readdir(d))) {
+			char name[PRESET_NAME_MAX + 1];
+			size_t len = strlen(de->d_name), sl = strlen(PRESET_SUFFIX);
+			if (len <= sl || len - sl > PRESET_NAME_MAX ||
+			    strcmp(de->d_name + len - sl, PRESET_SUFFIX) != 0)
+				continue;
+			memcpy(name, de->d_name, len - sl);
+			name[len - sl] = '\0';
+			if (!preset_name_valid(name))
+				continue;
+			int dup = 0;
+			for (int k = 0; k < nseen && !dup; k++)
+				dup = strcmp(seen[k], name) == 0;
+			if (dup || nseen == 256)
+				continue;
+			strcpy(seen[nseen++], name);
+			fn(ctx, name, dirs[i]);
+		}
+		closedir(d);
+	}
+	return nseen;
+}

@@ -1,0 +1,250 @@
+#include "options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "preset.h"
+
+void options_usage(FILE *f)
+{
+	fputs("usage: chanstrip [options]                      run as a JACK client\n"
+	      "       chanstrip --offline IN.wav OUT.wav [options]\n"
+	      "       chanstrip --list-params [--format text|tsv|man|markdown]\n"
+	      "\n"
+	      "  -c, --channels N        strips (JACK mode; default 2)\n"
+	      "  -n, --name NAME         JACK client name (default chanstrip)\n"
+	      "      --server NAME       JACK server to connect to (default: the default server)\n"
+	      "      --connect PATTERN   capture ports feeding the strips, in order\n"
+	      "                          (default: the physical capture ports)\n"
+	      "      --no-connect        leave the inputs unconnected\n"
+	      "      --connect-out PATTERN  playback/DAW ports for the outputs, in order\n"
+	      "      --reconnect         when the JACK server goes away, wait and come back\n"
+	      "      --meter-view        refreshing meter line per strip on the terminal\n"
+	      "  -p, --osc-port PORT     OSC UDP port (default 9010; 0 = no OSC)\n"
+	      "      --osc-bind ADDR     OSC listen address (default 127.0.0.1)\n"
+	      "  -P, --preset NAME|FILE  apply a preset (repeatable, in order with --set)\n"
+	      "  -s, --set [N:]KEY=VALUE set a parameter on strip N or all strips (repeatable)\n"
+	      "      --offline IN OUT    process a WAV file instead of running under JACK\n"
+	      "      --meters FILE.csv   (offline) write meter rows every 50 ms per strip\n"
+	      "      --block N           (offline) processing block, 1..65536 (default 256)\n"
+	      "      --out-format F      (offline) float (default), pcm16, pcm24, pcm32\n"
+	      "      --simd auto|c       c forces the scalar reference kernels\n"
+	      "      --list-params       print the parameter table\n"
+	      "  -h, --help              this text\n"
+	      "  -V, --version           version and SIMD variant\n",
+	      f);
+}
+
+static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (!*s || *end || errno || v < lo || v > hi || s[0] == '-')
+		return -EINVAL;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int push_assign(struct options *o, const struct param_assign *a, size_t n)
+{
+	struct param_assign *p = realloc(o->assign, (o->nassign + n) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	memcpy(p + o->nassign, a, n * sizeof(*a));
+	o->assign = p;
+	o->nassign += n;
+	return 0;
+}
+
+enum {
+	OPT_OFFLINE = 256,
+	OPT_LIST,
+	OPT_FORMAT,
+	OPT_CONNECT,
+	OPT_NO_CONNECT,
+	OPT_CONNECT_OUT,
+	OPT_OSC_BIND,
+	OPT_METERS,
+	OPT_BLOCK,
+	OPT_SIMD,
+	OPT_RECONNECT,
+	OPT_METER_VIEW,
+	OPT_OUT_FORMAT,
+	OPT_SERVER,
+};
+
+int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	static const struct option longopts[] = {
+		{"channels", required_argument, 0, 'c'},
+		{"name", required_argument, 0, 'n'},
+		{"server", required_argument, 0, OPT_SERVER},
+		{"connect", required_argument, 0, OPT_CONNECT},
+		{"no-connect", no_argument, 0, OPT_NO_CONNECT},
+		{"connect-out", required_argument, 0, OPT_CONNECT_OUT},
+		{"reconnect", no_argument, 0, OPT_RECONNECT},
+		{"meter-view", no_argument, 0, OPT_METER_VIEW},
+		{"osc-port", required_argument, 0, 'p'},
+		{"osc-bind", required_argument, 0, OPT_OSC_BIND},
+		{"preset", required_argument, 0, 'P'},
+		{"set", required_argument, 0, 's'},
+		{"offline", no_argument, 0, OPT_OFFLINE},
+		{"meters", required_argument, 0, OPT_METERS},
+		{"block", required_argument, 0, OPT_BLOCK},
+		{"out-format", required_argument, 0, OPT_OUT_FORMAT},
+		{"simd", required_argument, 0, OPT_SIMD},
+		{"list-params", no_argument, 0, OPT_LIST},
+		{"format", required_argument, 0, OPT_FORMAT},
+		{"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
+	};
+	char why[512];
+	unsigned u;
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = MODE_JACK;
+	o->channels = 2;
+	o->name = "chanstrip";
+	o->block = 256;
+	o->out_format = "float";
+	o->osc_port = OSC_DEFAULT_PORT;
+	o->osc_bind = "127.0.0.1";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":c:n:p:P:s:hV", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			if (parse_uint(optarg, 1, 256, &o->channels) < 0) {
+				snprintf(err, errlen, "--channels: '%s' is not a number from 1 to 256",
+					 optarg);
+				return -EINVAL;
+			}
+			o->channels_given = 1;
+			break;
+		case 'n':
+			if (!*optarg) {
+				snprintf(err, errlen, "--name: empty client name");
+				return -EINVAL;
+			}
+			o->name = optarg;
+			break;
+		case OPT_SERVER: o->server = optarg; break;
+		case OPT_CONNECT: o->connect = optarg; break;
+		case OPT_NO_CONNECT: o->no_connect = 1; break;
+		case OPT_CONNECT_OUT: o->connect_out = optarg; break;
+		case OPT_RECONNECT: o->reconnect = 1; break;
+		case OPT_METER_VIEW: o->meter_view = 1; break;
+		case 'p':
+			if (parse_uint(optarg, 0, 65535, &u) < 0) {
+				snprintf(err, errlen, "--osc-port: '%s' is not a port (0 to 65535)", optarg);
+				return -EINVAL;
+			}
+			o->osc_port = (int)u;
+			break;
+		case OPT_OSC_BIND: o->osc_bind = optarg; break;
+		case 'P': {
+			struct preset p;
+			if ((rc = preset_load(optarg, &p, why, sizeof(why))) < 0) {
+				snprintf(err, errlen, "--preset: %s", why);
+				return rc;
+			}
+			rc = push_assign(o, p.assign, p.n);
+			preset_free(&p);
+			if (rc < 0) {
+				snprintf(err, errlen, "out of memory");
+				return rc;
+			}
+			break;
+		}
+		case 's': {
+			struct param_assign a;
+			if ((rc = paramio_parse_assign(optarg, '=', &a, why, sizeof(why))) < 0) {
+				snprintf(err, errlen, "--set %s: %s", optarg, why);
+				return rc;
+			}
+			if ((rc = push_assign(o, &a, 1)) < 0) {
+				snprintf(err, errlen, "out of memory");
+				return rc;
+			}
+			break;
+		}
+		case OPT_OFFLINE: o->mode = MODE_OFFLINE; break;
+		case OPT_METERS: o->meters_path = optarg; break;
+		case OPT_BLOCK:
+			if (parse_uint(optarg, 1, 65536, &o->block) < 0) {
+				snprintf(err, errlen, "--block: '%s' is not a number from 1 to 65536",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case OPT_OUT_FORMAT:
+			if (strcmp(optarg, "float") && strcmp(optarg, "pcm16") &&
+			    strcmp(optarg, "pcm24") && strcmp(optarg, "pcm32")) {
+				snprintf(err, errlen,
+					 "--out-format: '%s' is not float, pcm16, pcm24 or pcm32", optarg);
+				return -EINVAL;
+			}
+			o->out_format = optarg;
+			break;
+		case OPT_SIMD:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "c")) {
+				snprintf(err, errlen, "--simd: '%s' is not auto or c", optarg);
+				return -EINVAL;
+			}
+			o->force_c = !strcmp(optarg, "c");
+			break;
+		case OPT_LIST: o->mode = MODE_LIST_PARAMS; break;
+		case OPT_FORMAT:
+			if (paramio_list_format_parse(optarg, &o->list_format) < 0) {
+				snprintf(err, errlen, "--format: '%s' is not text, tsv, man or markdown",
+					 optarg);
+				return -EINVAL;
+			}
+			break;
+		case 'h': o->mode = MODE_HELP; return 0;
+		case 'V': o->mode = MODE_VERSION; return 0;
+		case ':':
+			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+			return -EINVAL;
+		default:
+			snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+			return -EINVAL;
+		}
+	}
+	if (o->mode == MODE_OFFLINE) {
+		if (argc - optind != 2) {
+			snprintf(err, errlen, "--offline needs IN.wav and OUT.wav");
+			return -EINVAL;
+		}
+		o->in_path = argv[optind];
+		o->out_path = argv[optind + 1];
+		if (o->channels_given) {
+			snprintf(err, errlen, "--channels is for JACK mode; offline runs one strip per "
+					      "channel of IN.wav");
+			return -EINVAL;
+		}
+	} else if (optind < argc) {
+		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
+		return -EINVAL;
+	} else if (o->meters_path) {
+		snprintf(err, errlen, "--meters is for --offline (JACK mode sends meters over OSC)");
+		return -EINVAL;
+	}
+	if (o->no_connect && o->connect) {
+		snprintf(err, errlen, "--connect and --no-connect contradict each other");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+void options_free(struct options *o)
+{
+	free(o->assign);
+	o->assign = NULL;
+	o->nassign = 0;
+}

@@ -1,0 +1,56 @@
+/* preset.h: preset files: plain text, one "[N:]key value" per line, '#' comments.
+ *
+ * A file with any bad line is rejected whole ("file:line: reason") and nothing of it is
+ * applied. Names from OSC are plain ([A-Za-z0-9_-]+, at most PRESET_NAME_MAX) and are looked
+ * up in the user folder, then the installed one: they can never reach another path. */
+#ifndef CHANSTRIP_PRESET_H
+#define CHANSTRIP_PRESET_H
+
+#include <stddef.h>
+
+#include "params.h"
+#include "paramio.h"
+
+#define PRESET_NAME_MAX 64
+#define PRESET_SUFFIX ".preset"
+
+struct preset {
+	struct param_assign *assign;
+	size_t n;
+};
+
+void preset_free(struct preset *p);
+
+/* Parse a file. 0, or -errno with "path:line: reason" (or "path: reason") in err. */
+int preset_load_file(const char *path, struct preset *out, char *err, size_t errlen);
+
+/* 1 if name is a plain preset name. */
+int preset_name_valid(const char *name);
+
+/* The user's preset folder: $CHANSTRIP_PRESET_HOME, else $XDG_CONFIG_HOME/chanstrip/presets,
+ * else ~/.config/chanstrip/presets. */
+int preset_user_dir(char *buf, size_t len);
+
+/* The folders searched for names, in order (user, installed, and the source tree's presets/
+ * when running uninstalled). Returns how many were written (at most max). */
+int preset_search_dirs(char dirs[][512], int max);
+
+/* Find a plain name in the search folders: 0 and the path, -EINVAL (not a plain name) or
+ * -ENOENT. */
+int preset_find_name(const char *name, char *path, size_t len);
+
+/* --preset NAME|FILE: a plain name is looked up; anything else is a file path. */
+int preset_load(const char *name_or_path, struct preset *out, char *err, size_t errlen);
+
+/* Write values for nstrips strips as a preset named name in the user folder, atomically
+ * (temporary file, fsync, rename). Keys whose value is the same on every strip are written
+ * once without a strip number. Returns 0 or -errno with a message in err; path gets the
+ * file written. */
+int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
+		char *path, size_t pathlen, char *err, size_t errlen);
+
+/* Call fn for every preset name found (user folder first; a name shadowed by the user
+ * folder is listed once). Returns the count. */
+int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *ctx);
+
+#endif
