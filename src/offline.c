@@ -49,6 +49,22 @@ static int tmpout_commit(struct tmpout *t)
 	return 0;
 }
 
+/* libsndfile opens a WAV whose data chunk runs past the end of the file and quietly shortens
+ * it; its log says "data : N (should be M)". A cut-off recording must not pass for a whole
+ * one, so that is an error here. Returns the promised frame count, or 0 if not truncated. */
+static long long truncated_frames(SNDFILE *f, const SF_INFO *info)
+{
+	char log[8192];
+	long long said, is;
+	sf_command(f, SFC_GET_LOG_INFO, log, sizeof(log));
+	const char *d = strstr(log, "\ndata : ");
+	if (!d || sscanf(d, "\ndata : %lld (should be %lld)", &said, &is) != 2 || said <= is)
+		return 0;
+	/* bytes per frame from what libsndfile did read */
+	long long bpf = info->frames > 0 ? is / info->frames : 0;
+	return bpf > 0 ? said / bpf : said;
+}
+
 static int out_format_bits(const char *name)
 {
 	if (!strcmp(name, "pcm16"))
@@ -242,6 +258,10 @@ int offline_run(const struct options *o)
 			FAIL("%s: cannot read: %s", o->in_path, strerror(errno));
 		FAIL("%s: not a readable audio file (%s)", o->in_path, sf_strerror(NULL));
 	}
+	long long promised = truncated_frames(x.in, &x.info);
+	if (promised)
+		FAIL("%s: truncated: the header promises %lld frames, the file holds %lld", o->in_path,
+		     promised, (long long)x.info.frames);
 	if (x.info.frames <= 0)
 		FAIL("%s: no audio in the file (0 frames)", o->in_path);
 	if (x.info.channels < 1 || x.info.channels > ENGINE_MAX_STRIPS)

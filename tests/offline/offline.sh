@@ -1,0 +1,136 @@
+#!/bin/sh
+# Offline mode against the built binary: bit-exact neutral, block-size invariance, every kind
+# of bad input (one clear line, non-zero exit, nothing written), meters CSV.
+# usage: offline.sh CHANSTRIP WAVTOOL SOURCE_ROOT
+set -u
+cs=$1 wt=$2 src=$3
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+export CHANSTRIP_PRESET_HOME="$t/user-presets"
+pass=0 fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; }
+
+# expect_fail NAME SUBSTRING ARGS...: non-zero exit, one stderr line containing SUBSTRING,
+# and neither $t/out.wav nor any temporary file left behind.
+expect_fail() {
+	name=$1 want=$2
+	shift 2
+	rm -f "$t/out.wav"
+	"$cs" "$@" >"$t/stdout" 2>"$t/stderr"
+	rc=$?
+	lines=$(wc -l <"$t/stderr")
+	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && grep -qF -- "$want" "$t/stderr" &&
+		[ ! -e "$t/out.wav" ] && [ -z "$(ls "$t" | grep '\.tmp\.')" ]; then
+		ok "$name: $(cat "$t/stderr")"
+	else
+		bad "$name: rc=$rc lines=$lines stderr=$(cat "$t/stderr") files=$(ls "$t" | tr '\n' ' ')"
+	fi
+}
+
+# 1. neutral settings are bit-exact for every input format, rate and channel count
+for spec in "44100 1 pcm16" "48000 2 pcm24" "88200 1 pcm32" "96000 3 float" "192000 2 float" \
+	"22050 1 pcm16"; do
+	set -- $spec
+	"$wt" gen "$t/in.wav" "$1" "$2" "$3" 0.5 noise
+	if "$cs" --offline "$t/in.wav" "$t/out.wav" 2>"$t/stderr" &&
+		"$wt" cmp "$t/in.wav" "$t/out.wav" 0 >/dev/null; then
+		ok "neutral bit-exact $spec"
+	else
+		bad "neutral bit-exact $spec: $(cat "$t/stderr")"
+	fi
+done
+"$wt" gen "$t/in.wav" 48000 2 float 1 noise
+"$cs" --offline "$t/in.wav" "$t/out.wav" --preset neutral 2>/dev/null &&
+	"$wt" cmp "$t/in.wav" "$t/out.wav" 0 >/dev/null && ok "preset neutral is bit-exact" ||
+	bad "preset neutral is bit-exact"
+set -- $("$wt" info "$t/out.wav")
+[ "$1" = 48000 ] && [ "$2" = 2 ] && [ "$3" = 48000 ] && ok "output keeps length, channels, rate" ||
+	bad "output shape: $*"
+"$cs" --offline "$t/in.wav" "$t/out16.wav" --out-format pcm16 2>/dev/null &&
+	"$wt" cmp "$t/in.wav" "$t/out16.wav" 0.0001 >/dev/null && ok "--out-format pcm16" ||
+	bad "--out-format pcm16"
+
+# 2. the result does not depend on --block, with every module switched on
+all_on="--set pre.gain=12 --set pre.hpf=80 --set pre.model=tube --set pre.drive=9
+  --set gate.enable=1 --set gate.threshold=-40 --set comp.enable=1 --set comp.threshold=-24
+  --set deess.enable=1 --set deess.threshold=-40 --set out.gain=-3"
+"$wt" gen "$t/in.wav" 48000 2 float 1 bursts
+"$cs" --offline "$t/in.wav" "$t/ref.wav" --block 256 $all_on 2>/dev/null
+for b in 16 64 1000 1 4096; do
+	"$cs" --offline "$t/in.wav" "$t/b$b.wav" --block $b $all_on 2>/dev/null &&
+		"$wt" cmp "$t/ref.wav" "$t/b$b.wav" 0 >/dev/null && ok "block $b == block 256" ||
+		bad "block $b differs from block 256"
+done
+"$wt" cmp "$t/in.wav" "$t/ref.wav" 0 >/dev/null && bad "all-on processing changed nothing" ||
+	ok "all-on processing changes the audio"
+
+# 3. bad input files: one line, non-zero, nothing written
+"$wt" gen "$t/ok.wav" 48000 1 pcm16 1 noise
+expect_fail "missing file" "$t/nope.wav: cannot read" --offline "$t/nope.wav" "$t/out.wav"
+expect_fail "directory" "is a directory" --offline "$t" "$t/out.wav"
+printf 'this is not audio\n' >"$t/text.wav"
+expect_fail "not audio" "not a readable audio file" --offline "$t/text.wav" "$t/out.wav"
+head -c 30000 "$t/ok.wav" >"$t/trunc.wav"
+expect_fail "truncated" "truncated" --offline "$t/trunc.wav" "$t/out.wav"
+"$wt" gen "$t/empty.wav" 48000 1 pcm16 0 noise
+expect_fail "zero frames" "no audio" --offline "$t/empty.wav" "$t/out.wav"
+"$wt" gen "$t/low.wav" 8000 1 pcm16 0.1 noise
+expect_fail "unsupported rate" "8000 Hz is not supported" --offline "$t/low.wav" "$t/out.wav"
+expect_fail "unwritable output" "cannot create" --offline "$t/ok.wav" "$t/no/such/dir/out.wav"
+expect_fail "strip beyond channels" "strip 2 does not exist" --offline "$t/ok.wav" "$t/out.wav" \
+	--set 2:pre.gain=3
+
+# 4. bad presets and settings: rejected whole before anything is written
+printf '# test\ncomp.enable 1\ncomp.ratio 300\n' >"$t/bad.preset"
+expect_fail "preset bad line" "$t/bad.preset:3: comp.ratio: '300' is out of range" \
+	--offline "$t/ok.wav" "$t/out.wav" --preset "$t/bad.preset"
+printf 'comp.enable 1\nwhat.ever 2\n' >"$t/bad2.preset"
+expect_fail "preset unknown key" "$t/bad2.preset:2: unknown parameter 'what.ever'" \
+	--offline "$t/ok.wav" "$t/out.wav" --preset "$t/bad2.preset"
+expect_fail "unknown preset name" "preset 'nosuch' not found" \
+	--offline "$t/ok.wav" "$t/out.wav" --preset nosuch
+expect_fail "bad --set" "out of range (expected -20 .. 70)" \
+	--offline "$t/ok.wav" "$t/out.wav" --set pre.gain=99
+expect_fail "bad --block" "--block" --offline "$t/ok.wav" "$t/out.wav" --block 0
+expect_fail "missing OUT" "needs IN.wav and OUT.wav" --offline "$t/ok.wav"
+
+# 5. a failed run leaves an existing output untouched
+echo keep >"$t/keep.wav"
+"$cs" --offline "$t/text.wav" "$t/keep.wav" 2>/dev/null
+[ "$(cat "$t/keep.wav")" = keep ] && ok "failed run keeps the old output" ||
+	bad "failed run clobbered the old output"
+
+# 6. NaN in the input: contained, warned about, output finite
+"$wt" gen "$t/nan.wav" 48000 1 float 1 nan
+if "$cs" --offline "$t/nan.wav" "$t/out.wav" $all_on 2>"$t/stderr" &&
+	grep -q "NaN/Inf samples replaced" "$t/stderr"; then
+	set -- $("$wt" info "$t/out.wav")
+	case "$4 $5" in *nan* | *inf*) bad "NaN input: output not finite ($*)" ;;
+	*) ok "NaN input contained ($(cat "$t/stderr"))" ;; esac
+else
+	bad "NaN input: $(cat "$t/stderr")"
+fi
+
+# 7. meters CSV: exact header, one row per 50 ms per strip, finite values
+"$wt" gen "$t/in.wav" 48000 2 float 1 bursts
+"$cs" --offline "$t/in.wav" "$t/out.wav" --meters "$t/m.csv" 2>/dev/null
+hdr="time_s,strip,in_rms_dbfs,in_dbu,in_dbv,in_peak_dbfs,in_true_peak_dbtp,headroom_db,clips,gate_gr_db,comp_gr_db,deess_gr_db,out_peak_dbfs,out_rms_dbfs"
+[ "$(head -1 "$t/m.csv")" = "$hdr" ] && ok "meters CSV header" || bad "meters CSV header: $(head -1 "$t/m.csv")"
+rows=$(($(wc -l <"$t/m.csv") - 1))
+[ "$rows" -eq 40 ] && ok "meters CSV: 20 periods x 2 strips" || bad "meters CSV rows: $rows"
+if awk -F, 'NR > 1 { if (NF != 14) exit 1; for (i = 1; i <= NF; i++) if ($i !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1 }' "$t/m.csv"; then
+	ok "meters CSV values finite"
+else
+	bad "meters CSV has a non-finite or malformed value"
+fi
+
+# 8. --list-params and --help
+"$cs" --list-params | grep -q '^comp.ratio' && ok "--list-params" || bad "--list-params"
+n=$("$cs" --list-params --format tsv | tail -n +2 | wc -l)
+[ "$n" -ge 29 ] && ok "--list-params tsv: $n rows" || bad "--list-params tsv: $n rows"
+"$cs" --help | grep -q -- '--offline' && ok "--help" || bad "--help"
+expect_fail "unknown option" "unknown option '--bogus'" --bogus
+
+echo "offline: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
