@@ -1,6 +1,8 @@
 #include "strip.h"
 
 #include <errno.h>
+#include <float.h>
+#include <math.h>
 #include <string.h>
 
 int strip_init(struct strip *s, float fs)
@@ -96,8 +98,12 @@ static void strip_out_gain(struct strip *s, const float *restrict in, float *res
 static void strip_chunk(struct strip *s, const float *in, float *out, uint32_t n)
 {
 	float *a = s->buf_a, *b = s->buf_b;
-	/* copy first: in may alias out, and modules take restrict pointers */
-	memcpy(a, in, n * sizeof(float));
+	/* Copy first (in may alias out, and modules take restrict pointers), and contain NaN/Inf
+	 * here: a non-finite sample becomes silence rather than poisoning every filter and
+	 * detector downstream for good. Branch-free so it vectorizes; finite input is copied
+	 * bit for bit. */
+	for (uint32_t i = 0; i < n; i++)
+		a[i] = fabsf(in[i]) <= FLT_MAX ? in[i] : 0.0f;
 	meter_input(&s->meter, a, n);
 	preamp_process(&s->pre, a, b, n);
 	gate_process(&s->gate, b, a, n);

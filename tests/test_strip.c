@@ -79,6 +79,23 @@ START_TEST(in_place_equals_out_of_place)
 }
 END_TEST
 
+/* NaN/Inf arriving in the audio is contained: output stays finite and the strip recovers. */
+START_TEST(nan_input_is_contained)
+{
+	static struct strip s;
+	static float in[N], out[N];
+	tu_sine(in, N, 0.5, 1000.0, FS, 0.0);
+	for (size_t i = 1000; i < 1100; i++)
+		in[i] = (i & 1) ? NAN : INFINITY;
+	in[2000] = -INFINITY;
+	strip_all_on(&s);
+	strip_process(&s, in, out, N);
+	ck_assert_int_eq(tu_bad_float(out, N), 0);
+	/* and it still passes signal afterwards */
+	ck_assert(tu_rms(out + N / 2, N / 2) > 0.01);
+}
+END_TEST
+
 START_TEST(rejects_unsupported_rate)
 {
 	static struct strip s;
@@ -115,6 +132,7 @@ int main(void)
 	tcase_add_test(tc, neutral_is_bit_exact);
 	tcase_add_test(tc, block_size_invariant);
 	tcase_add_test(tc, in_place_equals_out_of_place);
+	tcase_add_test(tc, nan_input_is_contained);
 	tcase_add_test(tc, rejects_unsupported_rate);
 	tcase_add_test(tc, out_gain_is_smoothed_and_lands_exactly);
 	suite_add_tcase(su, tc);
