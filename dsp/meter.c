@@ -1,4 +1,9 @@
-/* STUB (owned by the metering issue): sample peak and block mean square only. */
+/* meter.c: level meters. The audio path keeps linear maxima and mean squares only; every
+ * logarithm is in meter_fields() on the control side.
+ *
+ * Cost per sample is a few vector operations: an integer max over |x| bit patterns (which
+ * also spots clips and non-finite values, so clean audio never takes a per-sample branch),
+ * the squares, and the true-peak filter (skipped when it cannot raise the period's peak). */
 #include "meter.h"
 
 #include <errno.h>
@@ -11,6 +16,100 @@ const char *const meter_field_names[MF_COUNT] = {
 	"out_peak_dbfs", "out_rms_dbfs",
 };
 
+/* |x| as bits: ordered like |x| for finite values, above every finite value for Inf and NaN */
+#define ABS_MASK 0x7fffffffu
+#define CLIP_BITS 0x3f7ffe00u /* 32767/32768 = METER_CLIP_LEVEL */
+#define BAD_BITS 0x4f800000u  /* 2^32: this and above (Inf, NaN) is not audio */
+
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
+
+static inline uint32_t f2u(float f)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof(u));
+	return u;
+}
+
+static inline float u2f(uint32_t u)
+{
+	float f;
+	memcpy(&f, &u, sizeof(f));
+	return f;
+}
+
+/* max over |x[i]| as bits. The bits are below 2^31, so signed lanes compare correctly. */
+static uint32_t absmax_bits(const float *x, uint32_t n)
+{
+	const v4i mask = { ABS_MASK, ABS_MASK, ABS_MASK, ABS_MASK };
+	v4i m = { 0, 0, 0, 0 };
+	uint32_t i = 0, r;
+	for (; i + 4 <= n; i += 4) {
+		v4i a;
+		memcpy(&a, x + i, sizeof(a));
+		a &= mask;
+		v4i gt = a > m;
+		m = (gt & a) | (~gt & m);
+	}
+	r = (uint32_t)m[0];
+	for (int l = 1; l < 4; l++)
+		r = (uint32_t)m[l] > r ? (uint32_t)m[l] : r;
+	for (; i < n; i++) {
+		uint32_t a = f2u(x[i]) & ABS_MASK;
+		r = a > r ? a : r;
+	}
+	return r;
+}
+
+/* The rare path: count clip runs and zero invalid samples into clean[]; returns max bits of
+ * what is left. */
+static uint32_t sanitize(const float *x, float *clean, uint32_t n, uint32_t *clipped,
+			 uint32_t *clips)
+{
+	uint32_t r = 0, run = *clipped, count = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t a = f2u(x[i]) & ABS_MASK;
+		uint32_t c = a >= CLIP_BITS;
+		count += c & ~run;
+		run = c;
+		if (a >= BAD_BITS) {
+			clean[i] = 0.0f;
+			continue;
+		}
+		clean[i] = x[i];
+		r = a > r ? a : r;
+	}
+	*clipped = run;
+	*clips += count;
+	return r;
+}
+
+static void ms_clear(struct meter_ms *s) { memset(s, 0, sizeof(*s)); }
+
+static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, float gain)
+{
+	while (n > 0) {
+		uint32_t k = METER_MS_DECIM - s->pos;
+		if (k > n)
+			k = n;
+		for (uint32_t j = 0; j < k; j++)
+			s->sq[s->pos + j] = x[j] * x[j];
+		s->pos += k;
+		x += k;
+		n -= k;
+		if (s->pos == METER_MS_DECIM) {
+			/* a fixed summation tree, so the sum does not depend on the calls */
+			v4f q[4];
+			memcpy(q, s->sq, sizeof(q));
+			v4f t = (q[0] + q[1]) + (q[2] + q[3]);
+			float ms = coef * s->ms + gain * ((t[0] + t[1]) + (t[2] + t[3]));
+			/* below -300 dB: flush rather than decay through the subnormals */
+			s->ms = ms >= 1e-30f ? ms : 0.0f;
+			s->pos = 0;
+		}
+	}
+}
+
 static void meter_clear_period(struct meter *m)
 {
 	memset(&m->acc, 0, sizeof(m->acc));
@@ -21,36 +120,62 @@ int meter_init(struct meter *m, float fs)
 {
 	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX))
 		return -EINVAL;
+	memset(m, 0, sizeof(*m));
 	m->fs = fs;
-	meter_clear_period(m);
+	m->ms_coef = expf(-(float)METER_MS_DECIM / (METER_RMS_TAU_S * fs));
+	m->ms_gain = (1.0f - m->ms_coef) / (float)METER_MS_DECIM;
+	meter_reset(m);
 	return 0;
 }
 
-void meter_reset(struct meter *m) { meter_clear_period(m); }
+void meter_reset(struct meter *m)
+{
+	ms_clear(&m->in_ms);
+	ms_clear(&m->out_ms);
+	truepeak_reset(&m->tp);
+	m->in_clipped = 0;
+	meter_clear_period(m);
+}
 
 void meter_input(struct meter *m, const float *in, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		float a = fabsf(in[i]);
-		if (a > m->acc.in_peak)
-			m->acc.in_peak = a;
+	float clean[DSP_MAX_CHUNK];
+	const float *x = in;
+	uint32_t bits = absmax_bits(in, n);
+	if (bits >= CLIP_BITS || m->in_clipped) {
+		bits = sanitize(in, clean, n, &m->in_clipped, &m->acc.clips);
+		x = clean;
 	}
-	m->acc.in_tp = m->acc.in_peak;
+	float peak = u2f(bits);
+	if (peak > m->acc.in_peak)
+		m->acc.in_peak = peak;
+	float tp = truepeak_process(&m->tp, x, n, peak, m->acc.in_tp);
+	m->acc.in_tp = fmaxf(m->acc.in_tp, fmaxf(tp, peak));
+	ms_feed(&m->in_ms, x, n, m->ms_coef, m->ms_gain);
 	m->acc.frames += n;
 }
 
 void meter_output(struct meter *m, const float *out, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		float a = fabsf(out[i]);
-		if (a > m->acc.out_peak)
-			m->acc.out_peak = a;
+	float clean[DSP_MAX_CHUNK];
+	const float *y = out;
+	uint32_t bits = absmax_bits(out, n);
+	if (bits >= BAD_BITS) {
+		uint32_t run = 0, clips = 0;
+		bits = sanitize(out, clean, n, &run, &clips);
+		y = clean;
 	}
+	float peak = u2f(bits);
+	if (peak > m->acc.out_peak)
+		m->acc.out_peak = peak;
+	ms_feed(&m->out_ms, y, n, m->ms_coef, m->ms_gain);
 }
 
 void meter_take(struct meter *m, struct meter_snapshot *snap)
 {
 	*snap = m->acc;
+	snap->in_ms = m->in_ms.ms;
+	snap->out_ms = m->out_ms.ms;
 	meter_clear_period(m);
 }
 
@@ -81,7 +206,20 @@ void meter_hold_update(struct meter_hold *hold, const struct meter_snapshot *s)
 	hold->clips_total += s->clips;
 }
 
-float meter_headroom_held_db(const struct meter_hold *hold) { return -dsp_gain_to_db(hold->tp_held); }
+/* 0 - x rather than -x: a reading of exactly 0 dB gives +0.0, never -0.0 */
+static float negate_db(float db) { return 0.0f - db; }
+
+float meter_headroom_held_db(const struct meter_hold *hold)
+{
+	return negate_db(dsp_gain_to_db(hold->tp_held));
+}
+
+/* gain reduction in positive dB from the lowest gain a stage applied; 0.0 for gain >= 1 */
+static float gr_db(float gain)
+{
+	float db = dsp_gain_to_db(gain);
+	return db < 0.0f ? -db : 0.0f;
+}
 
 void meter_fields(const struct meter_snapshot *s, const struct meter_hold *hold, float cal_dbu,
 		  float f[MF_COUNT])
@@ -89,14 +227,14 @@ void meter_fields(const struct meter_snapshot *s, const struct meter_hold *hold,
 	/* AES17: RMS + 3.01 dB so a full-scale sine reads 0 dBFS */
 	f[MF_IN_RMS_DBFS] = dsp_power_to_db(2.0f * s->in_ms);
 	f[MF_IN_DBU] = f[MF_IN_RMS_DBFS] + cal_dbu;
-	f[MF_IN_DBV] = f[MF_IN_DBU] - 2.2185f;
+	f[MF_IN_DBV] = f[MF_IN_DBU] - 2.2185f; /* 0 dBV = 1 V, 0 dBu = sqrt(0.6) V */
 	f[MF_IN_PEAK_DBFS] = dsp_gain_to_db(s->in_peak);
 	f[MF_IN_TRUE_PEAK_DBTP] = dsp_gain_to_db(s->in_tp);
-	f[MF_HEADROOM_DB] = -f[MF_IN_TRUE_PEAK_DBTP];
+	f[MF_HEADROOM_DB] = negate_db(f[MF_IN_TRUE_PEAK_DBTP]);
 	f[MF_CLIPS] = (float)hold->clips_total;
-	f[MF_GATE_GR_DB] = -dsp_gain_to_db(s->gate_gain);
-	f[MF_COMP_GR_DB] = -dsp_gain_to_db(s->comp_gain);
-	f[MF_DEESS_GR_DB] = -dsp_gain_to_db(s->deess_gain);
+	f[MF_GATE_GR_DB] = gr_db(s->gate_gain);
+	f[MF_COMP_GR_DB] = gr_db(s->comp_gain);
+	f[MF_DEESS_GR_DB] = gr_db(s->deess_gain);
 	f[MF_OUT_PEAK_DBFS] = dsp_gain_to_db(s->out_peak);
 	f[MF_OUT_RMS_DBFS] = dsp_power_to_db(2.0f * s->out_ms);
 }

@@ -3,7 +3,23 @@
  * The audio path only accumulates linear values (peak maxima, mean squares, clip counts);
  * meter_take() hands a snapshot over at each meter period, and meter_fields() converts
  * snapshots to the dB fields of design.md outside the audio path.
- * STUB: the metering issue replaces the body (true peak, RMS integration, clips). */
+ *
+ * Definitions (the user documentation repeats them):
+ * - RMS: the mean square is integrated by a one-pole filter with time constant
+ *   METER_RMS_TAU_S = 0.3 s / ln(1 / (1 - 0.99^2)) = 76.6 ms, updated every METER_MS_DECIM
+ *   samples with the mean of their squares. After a step the RMS (square root) reaches 99 %
+ *   of its final value in 300 ms, the VU meter's integration time. Reported AES17-style:
+ *   10*log10(2 * mean square), so a full-scale sine reads 0 dBFS.
+ * - Sample peak: max |x| in the period. True peak: ITU-R BS.1770-4 Annex 2 (truepeak.h),
+ *   never below the sample peak.
+ * - Clip: a run of consecutive input samples with |x| >= METER_CLIP_LEVEL counts as one
+ *   clip, however long it is. METER_CLIP_LEVEL = 32767/32768 (-0.00027 dBFS) is the positive
+ *   rail of a 16-bit converter; a 24-bit converter's positive rail (1 - 2^-23) and every
+ *   negative rail (-1.0) are above it, so a converter driven into its rails registers on
+ *   either polarity. A run that spans two meter periods counts once, in the first.
+ * - Invalid input: NaN, Inf and |x| >= 2^32 (+192.7 dBFS) count as clipped samples and as
+ *   0 for every level, so one bad sample never poisons the meters.
+ * Every result is independent of how the input is cut into calls. */
 #ifndef CHANSTRIP_METER_H
 #define CHANSTRIP_METER_H
 
@@ -11,7 +27,9 @@
 
 #include "dsp.h"
 
-/* Linear values covering one meter period; maxima never lose a peak between two takes. */
+/* Linear values covering one meter period; maxima never lose a peak between two takes.
+ * A true peak is complete 6 samples after the sample it follows, so one in the last 6
+ * samples of a period may land in the next period's in_tp (its sample peak does not). */
 struct meter_snapshot {
 	float in_ms;       /* input mean square (300 ms integration) at the end of the period */
 	float in_peak;     /* max |x| of the input during the period */
@@ -50,14 +68,36 @@ enum meter_field {
 /* design.md's field names, in order. */
 extern const char *const meter_field_names[MF_COUNT];
 
+#define METER_RMS_TAU_S 0.07659f /* 0.3 / ln(1 / (1 - 0.99^2)) */
+#define METER_MS_DECIM 16u        /* samples per mean-square update */
+#define METER_CLIP_LEVEL (32767.0f / 32768.0f)
+
+#include "truepeak.h"
+
+/* Decimated one-pole mean square: squares land in sq[] by absolute position, and every
+ * METER_MS_DECIM samples their sum (always added in the same order) updates ms. */
+struct meter_ms {
+	float sq[METER_MS_DECIM];
+	uint32_t pos;
+	float ms;
+};
+
 struct meter {
 	float fs;
+	float ms_coef; /* one-pole pole per update */
+	float ms_gain; /* (1 - ms_coef) / METER_MS_DECIM */
+	struct meter_ms in_ms, out_ms;
+	struct truepeak tp;
+	uint32_t in_clipped; /* the last input sample was clipped (a run is in progress) */
 	struct meter_snapshot acc;
 };
 
-int meter_init(struct meter *m, float fs); /* 0 or -EINVAL */
+/* fs in Hz, DSP_FS_MIN..DSP_FS_MAX. 0 or -EINVAL. */
+int meter_init(struct meter *m, float fs);
+/* Clear integrators, true-peak history and the current period (held values live in
+ * struct meter_hold on the control side). */
 void meter_reset(struct meter *m);
-/* n <= DSP_MAX_CHUNK. */
+/* Real-time safe; n <= DSP_MAX_CHUNK; any values, including NaN and Inf. */
 void meter_input(struct meter *m, const float *in, uint32_t n);
 void meter_output(struct meter *m, const float *out, uint32_t n);
 /* Copy the period's input/output values into snap and start a new period. The caller fills
