@@ -86,8 +86,36 @@ static uint32_t sanitize(const float *x, float *clean, uint32_t n, uint32_t *cli
 
 static void ms_clear(struct meter_ms *s) { memset(s, 0, sizeof(*s)); }
 
+static inline float max2(float a, float b) { return a > b ? a : b; }
+
+static inline float ms_update(float ms, v4f q0, v4f q1, v4f q2, v4f q3, float coef, float gain)
+{
+	/* a fixed summation tree, so the sum does not depend on the calls */
+	v4f t = (q0 + q1) + (q2 + q3);
+	ms = coef * ms + gain * ((t[0] + t[1]) + (t[2] + t[3]));
+	/* below -300 dB: flush rather than decay through the subnormals */
+	return ms >= 1e-30f ? ms : 0.0f;
+}
+
+static inline v4f v4_load(const float *p)
+{
+	v4f v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, float gain)
 {
+	if (s->pos == 0) {
+		/* whole groups straight from x: the same squares and tree as below */
+		float ms = s->ms;
+		for (; n >= METER_MS_DECIM; n -= METER_MS_DECIM, x += METER_MS_DECIM) {
+			v4f q0 = v4_load(x), q1 = v4_load(x + 4), q2 = v4_load(x + 8),
+			    q3 = v4_load(x + 12);
+			ms = ms_update(ms, q0 * q0, q1 * q1, q2 * q2, q3 * q3, coef, gain);
+		}
+		s->ms = ms;
+	}
 	while (n > 0) {
 		uint32_t k = METER_MS_DECIM - s->pos;
 		if (k > n)
@@ -98,13 +126,8 @@ static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, 
 		x += k;
 		n -= k;
 		if (s->pos == METER_MS_DECIM) {
-			/* a fixed summation tree, so the sum does not depend on the calls */
-			v4f q[4];
-			memcpy(q, s->sq, sizeof(q));
-			v4f t = (q[0] + q[1]) + (q[2] + q[3]);
-			float ms = coef * s->ms + gain * ((t[0] + t[1]) + (t[2] + t[3]));
-			/* below -300 dB: flush rather than decay through the subnormals */
-			s->ms = ms >= 1e-30f ? ms : 0.0f;
+			s->ms = ms_update(s->ms, v4_load(s->sq), v4_load(s->sq + 4),
+					  v4_load(s->sq + 8), v4_load(s->sq + 12), coef, gain);
 			s->pos = 0;
 		}
 	}
@@ -150,7 +173,7 @@ void meter_input(struct meter *m, const float *in, uint32_t n)
 	if (peak > m->acc.in_peak)
 		m->acc.in_peak = peak;
 	float tp = truepeak_process(&m->tp, x, n, peak, m->acc.in_tp);
-	m->acc.in_tp = fmaxf(m->acc.in_tp, fmaxf(tp, peak));
+	m->acc.in_tp = max2(m->acc.in_tp, max2(tp, peak));
 	ms_feed(&m->in_ms, x, n, m->ms_coef, m->ms_gain);
 	m->acc.frames += n;
 }

@@ -32,57 +32,67 @@ const float truepeak_coef[TRUEPEAK_PHASES][TRUEPEAK_TAPS] = {
  * coefficients are multiples of 2^-16). The unit test holds truepeak_process to the
  * direct form, truepeak_process_ref, which uses truepeak_coef itself. */
 static const float tp_sum[2][6] = {
-	{ -0.0065917968750f, 0.0258789062500f, -0.0462646484375f, 0.0808105468750f, -0.1617431640625f, 1.1094970703125f },
-	{ -0.0480957031250f, 0.0623779296875f, -0.1099853515625f, 0.1906738281250f, -0.3668212890625f, 1.2448730468750f },
+	{ -0.0065917968750f, 0.0258789062500f, -0.0462646484375f, 0.0808105468750f,
+	  -0.1617431640625f, 1.1094970703125f },
+	{ -0.0480957031250f, 0.0623779296875f, -0.1099853515625f, 0.1906738281250f,
+	  -0.3668212890625f, 1.2448730468750f },
 };
 static const float tp_dif[2][6] = {
-	{ 0.0100097656250f, -0.0039062500000f, 0.0069580078125f, -0.0144042968750f, 0.0428466796875f, -0.8348388671875f },
-	{ -0.0102539062500f, -0.0037841796875f, 0.0064697265625f, -0.0124511718750f, 0.0338134765625f, -0.3146972656250f },
+	{ 0.0100097656250f, -0.0039062500000f, 0.0069580078125f, -0.0144042968750f,
+	  0.0428466796875f, -0.8348388671875f },
+	{ -0.0102539062500f, -0.0037841796875f, 0.0064697265625f, -0.0124511718750f,
+	  0.0338134765625f, -0.3146972656250f },
 };
 
 /* GCC/Clang generic vectors: SSE2 on x86-64, NEON on arm64, plain scalar code elsewhere.
  * -O2 does not vectorise loops with a run-time trip count, so the lanes are spelled out. */
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
+#define TPK_NAME tp_kernel_v4
+#define TPK_V v4f
+#define TPK_VI v4i
+#define TPK_W 4
+#define TPK_ATTR
+#include "truepeak_kernel.h"
 
-static inline v4f v4_load(const float *p)
+/* AVX2 (8 lanes, three-operand forms) where the CPU has it: only this function is compiled
+ * for AVX2, and it is only called after the CPU check. "avx2" does not enable FMA, so the
+ * results are the same bits as tp_kernel_v4's. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define TP_HAVE_AVX2 1
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+#define TPK_NAME tp_kernel_avx2
+#define TPK_V v8f
+#define TPK_VI v8i
+#define TPK_W 8
+#define TPK_ATTR __attribute__((target("avx2")))
+#include "truepeak_kernel.h"
+#endif
+
+static float (*tp_kernel)(const float *cur, uint32_t n);
+static const char *tp_kernel_name;
+
+const char *truepeak_select(int use_simd)
 {
-	v4f v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline v4f v4_abs(v4f v)
-{
-	return (v4f)((v4i)v & (v4i){ 0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff });
-}
-
-static inline v4f v4_splat(float f) { return (v4f){ f, f, f, f }; }
-
-/* max(a, b) for non-negative, non-NaN lanes: compare and blend, which maps to maxps */
-static inline v4f v4_max(v4f a, v4f b)
-{
-	v4i gt = a > b;
-	return (v4f)((gt & (v4i)a) | (~gt & (v4i)b));
-}
-
-/* (|S|+|D|) for phases {0,3} and {1,2} at the four outputs whose newest tap is x[0..3] */
-static inline v4f tp_group(const float *x)
-{
-	v4f s0 = v4_splat(0.0f), d0 = s0, s1 = s0, d1 = s0;
-	for (int k = 0; k < 6; k++) {
-		v4f a = v4_load(x - k), b = v4_load(x - 11 + k);
-		v4f s = a + b, d = a - b;
-		s0 += v4_splat(tp_sum[0][k]) * s;
-		d0 += v4_splat(tp_dif[0][k]) * d;
-		s1 += v4_splat(tp_sum[1][k]) * s;
-		d1 += v4_splat(tp_dif[1][k]) * d;
+	tp_kernel = tp_kernel_v4;
+	tp_kernel_name = "generic";
+#ifdef TP_HAVE_AVX2
+	__builtin_cpu_init();
+	if (use_simd && __builtin_cpu_supports("avx2")) {
+		tp_kernel = tp_kernel_avx2;
+		tp_kernel_name = "avx2";
 	}
-	return v4_max(v4_abs(s0) + v4_abs(d0), v4_abs(s1) + v4_abs(d1));
+#endif
+	return tp_kernel_name;
 }
+
+static inline float max2(float a, float b) { return a > b ? a : b; }
 
 void truepeak_reset(struct truepeak *tp)
 {
+	if (!tp_kernel)
+		truepeak_select(1);
 	memset(tp->buf, 0, sizeof(tp->buf));
 	tp->hist_peak = 0.0f;
 }
@@ -93,7 +103,7 @@ static float tp_shift_history(struct truepeak *tp, uint32_t n)
 	float p = 0.0f;
 	memmove(b, b + n, TRUEPEAK_HIST * sizeof(float));
 	for (int i = 0; i < TRUEPEAK_HIST; i++)
-		p = fmaxf(p, fabsf(b[i]));
+		p = max2(p, fabsf(b[i]));
 	return p;
 }
 
@@ -104,19 +114,8 @@ float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_
 	if (n == 0)
 		return 0.0f;
 	memcpy(cur, x, n * sizeof(float));
-	if (fmaxf(x_peak, tp->hist_peak) * TRUEPEAK_GAIN_BOUND > known) {
-		v4f m = v4_splat(0.0f);
-		uint32_t i = 0;
-		for (; i + 4 <= n; i += 4)
-			m = v4_max(m, tp_group(cur + i));
-		if (i < n) {
-			/* lanes past n hold stale (finite) samples: compute, then drop them */
-			v4i lane = (v4i){ 0, 1, 2, 3 } + (int32_t)i;
-			v4i keep = lane < (int32_t)n;
-			m = v4_max(m, (v4f)(keep & (v4i)tp_group(cur + i)));
-		}
-		r = 0.5f * fmaxf(fmaxf(m[0], m[1]), fmaxf(m[2], m[3]));
-	}
+	if (max2(x_peak, tp->hist_peak) * TRUEPEAK_GAIN_BOUND > known)
+		r = 0.5f * tp_kernel(cur, n);
 	tp->hist_peak = tp_shift_history(tp, n);
 	return r;
 }

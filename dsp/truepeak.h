@@ -31,6 +31,13 @@ struct truepeak {
 	float hist_peak; /* max |x| over the history part */
 };
 
+/* Choose the kernel once, before any audio runs (not real-time safe, not thread-safe):
+ * use_simd = 0 forces the generic 4-lane kernel (the `--simd c` switch), 1 takes AVX2 where
+ * the CPU has it. Every kernel gives the same bits. truepeak_reset() selects with
+ * use_simd = 1 if nothing was chosen yet. Returns the kernel's name ("generic", "avx2"). */
+const char *truepeak_select(int use_simd);
+
+/* Clear the history. Not real-time safe the first time (it may select the kernel). */
 void truepeak_reset(struct truepeak *tp);
 
 /* Feed n <= DSP_MAX_CHUNK finite samples x (|x| < 2^32) and return the largest |y| of the four
