@@ -1,11 +1,805 @@
-/* STUB: the JACK issue replaces this file. */
+/* jackclient.c: chanstrip's main job, a headless real-time JACK client.
+ *
+ * Threads:
+ * - JACK's process thread runs on_process(): port buffers in, engine_process(), nothing else.
+ *   No allocation, lock, print or system call (tests/rtcheck proves it with wrapped libc).
+ * - JACK's notification thread runs the other callbacks. They only set atomics, except the
+ *   sample-rate callback, which pauses the DSP (the process callback outputs silence
+ *   meanwhile) and rebuilds the strips at the new rate.
+ * - The main thread is the control thread: every CONTROL_TICK_MS it drains the meters,
+ *   reports latency changes to JACK, logs xruns and rate/period changes, keeps a copy of the
+ *   connections (for --reconnect) and draws the meter view. Signals arrive on a signalfd, so
+ *   no work is ever done in a signal handler.
+ * - The OSC server (osc.c) runs its own thread and talks to the engine only.
+ *
+ * Exit status (the man page's EXIT STATUS section repeats this):
+ *   0  stopped by SIGINT, SIGTERM or SIGHUP
+ *   1  could not start: no JACK server, unsupported sample rate, ports not registered, ...
+ *   2  bad command line (main.c)
+ *   3  the JACK server went away (shut down, crashed, or kicked the client out) and
+ *      --reconnect was not given */
 #include "jackclient.h"
 
+#include <errno.h>
+#include <jack/jack.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/signalfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "engine.h"
+#include "jack_rtcheck.h"
+#include "meterview.h"
+#include "osc.h"
+
+#define EXIT_START_FAILED 1
+#define EXIT_SERVER_GONE 3
+
+#define CONTROL_TICK_MS 20
+#define RECONNECT_POLL_MS 500
+/* A connection change is copied once it has been quiet this long, so the disconnections a
+ * dying server may send just before its shutdown notice never overwrite the copy. */
+#define CONN_SETTLE_MS 300
+#define XRUN_LOG_INTERVAL_MS 1000
+/* The sample-rate callback waits this long at most for the process callback to leave the
+ * engine (one JACK period is at most ~170 ms at 8192 frames and 48 kHz). */
+#define DSP_PAUSE_TIMEOUT_MS 500
+
+struct conn {
+	unsigned strip;
+	int output; /* 0: feeds in_N, 1: fed by out_N */
+	char *other;
+};
+
+struct jc {
+	const struct options *o;
+	char server[256];
+	struct engine e;
+	int engine_ok;
+	jack_client_t *client;
+	char name[256]; /* the name JACK gave us (it may append -01 when taken) */
+	jack_port_t **in, **out;
+	const float **inbuf; /* scratch for the process callback, sized once */
+	float **outbuf;
+	int sigfd;
+	struct osc *osc;
+	struct meterview *mv;
+
+	/* crossing between the JACK threads and the control thread */
+	atomic_int dsp_on; /* the process callback may run the engine */
+	atomic_int in_dsp; /* the process callback is inside its dsp_on section */
+	atomic_int active; /* the client is activated: the engine runs */
+	atomic_int server_gone;
+	char gone_reason[256];
+	atomic_int ports_changed;   /* our connections changed */
+	atomic_int ports_appeared;  /* some port was registered (pending reconnections) */
+	atomic_uint period;         /* last buffer size JACK announced */
+	atomic_uint rate_failed;    /* sample rate the strips could not be rebuilt for */
+	atomic_uint rate_changed;   /* new sample rate to log */
+
+	/* control thread only */
+	uint32_t latency_reported;
+	unsigned xruns_logged;
+	uint32_t period_logged;
+	unsigned rate_failed_logged;
+	double xrun_log_ms, conn_change_ms, view_ms;
+	struct conn *conns; /* our connections, as last seen (restored by --reconnect) */
+	size_t nconns;
+	struct conn *pending; /* connections still to restore after a reconnect */
+	size_t npending;
+};
+
+/* JACK's error callback has no context pointer: while this is set (opening, polling for a
+ * server) libjack's own chatter is dropped and chanstrip prints one clear line instead. */
+static atomic_int jack_quiet;
+
+static double now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void jc_log(struct jc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void jc_log(struct jc *c, const char *fmt, ...)
+{
+	va_list ap;
+	meterview_clear(c->mv);
+	fputs("chanstrip: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void on_jack_error(const char *msg)
+{
+	if (!atomic_load(&jack_quiet))
+		fprintf(stderr, "chanstrip: jack: %s\n", msg);
+}
+
+static void on_jack_info(const char *msg) { (void)msg; }
+
+/* ---- JACK callbacks ------------------------------------------------------------------- */
+
+/* REAL-TIME. */
+static int on_process(jack_nframes_t n, void *arg)
+{
+	struct jc *c = arg;
+	unsigned ns = c->e.nstrips;
+
+	rtcheck_process_enter();
+	for (unsigned i = 0; i < ns; i++) {
+		c->inbuf[i] = jack_port_get_buffer(c->in[i], n);
+		c->outbuf[i] = jack_port_get_buffer(c->out[i], n);
+	}
+	/* sequentially consistent pair with dsp_pause(): either it sees in_dsp, or we see
+	 * dsp_on cleared */
+	atomic_store(&c->in_dsp, 1);
+	if (atomic_load(&c->dsp_on)) {
+		engine_process(&c->e, c->inbuf, c->outbuf, n);
+	} else {
+		for (unsigned i = 0; i < ns; i++)
+			memset(c->outbuf[i], 0, n * sizeof(float));
+	}
+	atomic_store_explicit(&c->in_dsp, 0, memory_order_release);
+	rtcheck_process_leave();
+	return 0;
+}
+
+/* Stop the process callback from touching the strips; it outputs silence until dsp_on is
+ * set again. 0, or -ETIMEDOUT if the process thread seems stuck inside the engine. */
+static int dsp_pause(struct jc *c)
+{
+	struct timespec tick = {0, 200000};
+	atomic_store(&c->dsp_on, 0);
+	for (int waited = 0; atomic_load(&c->in_dsp); waited++) {
+		if (waited * 0.2 > DSP_PAUSE_TIMEOUT_MS)
+			return -ETIMEDOUT;
+		nanosleep(&tick, NULL);
+	}
+	return 0;
+}
+
+/* Rebuild the strips at fs, keeping every value. The engine must be stopped or paused. */
+static int engine_rebuild(struct jc *c, float fs)
+{
+	/* engine_set_fs() does not take the engine lock, and a control thread (OSC) may be
+	 * applying a value directly to the stopped strips: hold the lock around it */
+	pthread_mutex_lock(&c->e.lock);
+	int rc = engine_set_fs(&c->e, fs);
+	pthread_mutex_unlock(&c->e.lock);
+	return rc;
+}
+
+/* Notification thread (JACK2 also calls it once from jack_set_sample_rate_callback). */
+static int on_sample_rate(jack_nframes_t fs, void *arg)
+{
+	struct jc *c = arg;
+	if ((float)fs == c->e.fs && !atomic_load(&c->rate_failed))
+		return 0;
+	/* not active yet (or between a server's going and a reconnect): client_activate()
+	 * rebuilds for the server's rate itself */
+	int active = atomic_load(&c->active);
+	if (dsp_pause(c) < 0)
+		return 1;
+	if (atomic_load(&c->e.running))
+		engine_stop(&c->e);
+	if (engine_rebuild(c, (float)fs) < 0) {
+		atomic_store(&c->rate_failed, fs); /* silence until a rate we can run */
+		return 0;
+	}
+	atomic_store(&c->rate_failed, 0);
+	if (active) {
+		atomic_store(&c->rate_changed, fs);
+		engine_start(&c->e);
+		atomic_store(&c->dsp_on, 1);
+	}
+	return 0;
+}
+
+/* engine_process() takes any block length and strip_process() cuts it into DSP_MAX_CHUNK
+ * pieces with buffers inside the strips: nothing to reallocate, only to log. */
+static int on_buffer_size(jack_nframes_t n, void *arg)
+{
+	struct jc *c = arg;
+	atomic_store(&c->period, n);
+	return 0;
+}
+
+/* Strip i delays in_i -> out_i by the engine's latency: add it to each pair's ranges. */
+static void on_latency(jack_latency_callback_mode_t mode, void *arg)
+{
+	struct jc *c = arg;
+	uint32_t lat = engine_latency(&c->e);
+	jack_latency_range_t r;
+	for (unsigned i = 0; i < c->e.nstrips; i++) {
+		if (mode == JackCaptureLatency) {
+			jack_port_get_latency_range(c->in[i], mode, &r);
+			r.min += lat;
+			r.max += lat;
+			jack_port_set_latency_range(c->out[i], mode, &r);
+		} else {
+			jack_port_get_latency_range(c->out[i], mode, &r);
+			r.min += lat;
+			r.max += lat;
+			jack_port_set_latency_range(c->in[i], mode, &r);
+		}
+	}
+}
+
+static int on_xrun(void *arg)
+{
+	struct jc *c = arg;
+	atomic_fetch_add(&c->e.xruns, 1);
+	return 0;
+}
+
+/* Like a signal handler: copy the reason, set a flag, nothing else. */
+static void on_shutdown(jack_status_t code, const char *reason, void *arg)
+{
+	struct jc *c = arg;
+	(void)code;
+	size_t i = 0;
+	for (; reason && reason[i] && i < sizeof(c->gone_reason) - 1; i++)
+		c->gone_reason[i] = reason[i];
+	c->gone_reason[i] = '\0';
+	atomic_store(&c->dsp_on, 0);
+	atomic_store(&c->server_gone, 1);
+}
+
+static void on_port_connect(jack_port_id_t a, jack_port_id_t b, int connect, void *arg)
+{
+	struct jc *c = arg;
+	(void)a, (void)b, (void)connect;
+	atomic_store(&c->ports_changed, 1);
+}
+
+static void on_port_registration(jack_port_id_t port, int reg, void *arg)
+{
+	struct jc *c = arg;
+	(void)port;
+	if (reg)
+		atomic_store(&c->ports_appeared, 1);
+}
+
+/* ---- connections ------------------------------------------------------------------------ */
+
+static void conns_free(struct conn *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].other);
+	free(v);
+}
+
+static int conn_push(struct conn **v, size_t *n, unsigned strip, int output, const char *other)
+{
+	struct conn *p = realloc(*v, (*n + 1) * sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	*v = p;
+	if (!(p[*n].other = strdup(other)))
+		return -ENOMEM;
+	p[*n].strip = strip;
+	p[*n].output = output;
+	(*n)++;
+	return 0;
+}
+
+/* Copy our current connections (control thread, server alive). */
+static void conns_snapshot(struct jc *c)
+{
+	struct conn *v = NULL;
+	size_t n = 0;
+	for (unsigned s = 0; s < c->e.nstrips; s++) {
+		for (int dir = 0; dir < 2; dir++) {
+			const char **list = jack_port_get_connections(dir ? c->out[s] : c->in[s]);
+			for (size_t k = 0; list && list[k]; k++)
+				if (conn_push(&v, &n, s, dir, list[k]) < 0) {
+					jack_free(list);
+					conns_free(v, n);
+					return; /* keep the previous copy */
+				}
+			if (list)
+				jack_free(list);
+		}
+	}
+	conns_free(c->conns, c->nconns);
+	c->conns = v;
+	c->nconns = n;
+}
+
+/* 0 when connected (or already), -1 when the other port is not there (yet). */
+static int conn_make(struct jc *c, const struct conn *k)
+{
+	jack_port_t *ours = k->output ? c->out[k->strip] : c->in[k->strip];
+	const char *me = jack_port_name(ours);
+	int rc = k->output ? jack_connect(c->client, me, k->other)
+			   : jack_connect(c->client, k->other, me);
+	return rc == 0 || rc == EEXIST ? 0 : -1;
+}
+
+/* Retry the connections a reconnect could not make yet (their ports may appear later, e.g.
+ * when the DAW comes back). */
+static void pending_retry(struct jc *c)
+{
+	size_t keep = 0;
+	for (size_t i = 0; i < c->npending; i++) {
+		if (conn_make(c, &c->pending[i]) == 0)
+			free(c->pending[i].other);
+		else
+			c->pending[keep++] = c->pending[i];
+	}
+	c->npending = keep;
+	if (!keep) {
+		free(c->pending);
+		c->pending = NULL;
+	}
+}
+
+/* Ports matching pattern with the given flags, without our own. NULL-terminated, or NULL. */
+static const char **ports_matching(struct jc *c, const char *pattern, unsigned long flags,
+				   size_t *count)
+{
+	const char **list = jack_get_ports(c->client, pattern, JACK_DEFAULT_AUDIO_TYPE, flags);
+	size_t own = strlen(c->name), keep = 0;
+	for (size_t i = 0; list && list[i]; i++)
+		if (!(strncmp(list[i], c->name, own) == 0 && list[i][own] == ':'))
+			list[keep++] = list[i];
+	if (list)
+		list[keep] = NULL;
+	*count = keep;
+	return list;
+}
+
+/* The start-up connections: --connect (or the physical capture ports) to in_1..in_N in order,
+ * out_1..out_N to --connect-out. Writes "inputs a/N, outputs b/N" into summary. */
+static void connect_initial(struct jc *c, char *summary, size_t len)
+{
+	const struct options *o = c->o;
+	unsigned ns = c->e.nstrips, nin = 0, nout = 0;
+	size_t count;
+	const char **list;
+
+	if (!o->no_connect) {
+		unsigned long flags = JackPortIsOutput | (o->connect ? 0 : JackPortIsPhysical);
+		list = ports_matching(c, o->connect, flags, &count);
+		if (count == 0)
+			jc_log(c, "warning: %s%s%s: no capture ports found, inputs left unconnected",
+			       o->connect ? "--connect '" : "no physical capture ports",
+			       o->connect ? o->connect : "", o->connect ? "' matches no output port" : "");
+		for (unsigned s = 0; s < ns && s < count; s++) {
+			struct conn k = {s, 0, (char *)list[s]};
+			if (conn_make(c, &k) == 0)
+				nin++;
+			else
+				jc_log(c, "warning: cannot connect %s to in_%u", list[s], s + 1);
+		}
+		if (list)
+			jack_free(list);
+	}
+	if (o->connect_out) {
+		list = ports_matching(c, o->connect_out, JackPortIsInput, &count);
+		if (count == 0)
+			jc_log(c, "warning: --connect-out '%s' matches no input port, outputs left "
+				  "unconnected",
+			       o->connect_out);
+		for (unsigned s = 0; s < ns && s < count; s++) {
+			struct conn k = {s, 1, (char *)list[s]};
+			if (conn_make(c, &k) == 0)
+				nout++;
+			else
+				jc_log(c, "warning: cannot connect out_%u to %s", s + 1, list[s]);
+		}
+		if (list)
+			jack_free(list);
+	}
+	snprintf(summary, len, "inputs %u/%u connected, outputs %u/%u", nin, ns, nout, ns);
+}
+
+/* ---- client life cycle -------------------------------------------------------------------- */
+
+/* Open the client. quiet: polling for a server, say nothing on failure. 0 or -1. */
+static int client_open(struct jc *c, int quiet)
+{
+	const struct options *o = c->o;
+	jack_status_t status = 0;
+	jack_options_t opts = JackNoStartServer | (o->server ? JackServerName : 0);
+
+	atomic_store(&jack_quiet, 1);
+	c->client = jack_client_open(o->name, opts, &status, o->server);
+	atomic_store(&jack_quiet, 0);
+	if (!c->client) {
+		if (quiet)
+			return -1;
+		if (status & JackServerFailed)
+			jc_log(c, "cannot connect to JACK server '%s': is it running? (start one, e.g. "
+				  "'jackd -d alsa' or 'jackd -d dummy', or use --server NAME)",
+			       c->server);
+		else if (status & JackNameNotUnique)
+			jc_log(c, "JACK client name '%s' is taken", o->name);
+		else
+			jc_log(c, "cannot open a JACK client on server '%s' (jack status 0x%x)",
+			       c->server, (unsigned)status);
+		return -1;
+	}
+	snprintf(c->name, sizeof(c->name), "%s", jack_get_client_name(c->client));
+	return 0;
+}
+
+static void client_close(struct jc *c)
+{
+	if (!c->client)
+		return;
+	atomic_store(&jack_quiet, 1); /* a dead server makes libjack complain at length */
+	jack_client_close(c->client);
+	atomic_store(&jack_quiet, 0);
+	c->client = NULL;
+}
+
+/* Ports and callbacks on a freshly opened client. 0 or -1 with the reason logged. */
+static int client_setup(struct jc *c)
+{
+	unsigned ns = c->e.nstrips;
+	char pn[32];
+
+	for (unsigned s = 0; s < ns; s++) {
+		snprintf(pn, sizeof(pn), "in_%u", s + 1);
+		c->in[s] = jack_port_register(c->client, pn, JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0);
+		snprintf(pn, sizeof(pn), "out_%u", s + 1);
+		c->out[s] = jack_port_register(c->client, pn, JACK_DEFAULT_AUDIO_TYPE,
+					       JackPortIsOutput, 0);
+		if (!c->in[s] || !c->out[s]) {
+			jc_log(c, "cannot register JACK ports in_%u/out_%u (the server's port limit? "
+				  "jackd -p raises it)",
+			       s + 1, s + 1);
+			return -1;
+		}
+	}
+	atomic_store(&c->server_gone, 0);
+	atomic_store(&c->period, jack_get_buffer_size(c->client));
+	if (jack_set_process_callback(c->client, on_process, c) ||
+	    jack_set_sample_rate_callback(c->client, on_sample_rate, c) ||
+	    jack_set_buffer_size_callback(c->client, on_buffer_size, c) ||
+	    jack_set_latency_callback(c->client, on_latency, c) ||
+	    jack_set_xrun_callback(c->client, on_xrun, c) ||
+	    jack_set_port_connect_callback(c->client, on_port_connect, c) ||
+	    jack_set_port_registration_callback(c->client, on_port_registration, c)) {
+		jc_log(c, "cannot set the JACK callbacks");
+		return -1;
+	}
+	jack_on_info_shutdown(c->client, on_shutdown, c);
+	return 0;
+}
+
+/* Engine running, DSP on, client active. 0 or -1 with the reason logged. */
+static int client_activate(struct jc *c)
+{
+	float fs = (float)jack_get_sample_rate(c->client);
+	if (fs != c->e.fs && engine_rebuild(c, fs) < 0) {
+		jc_log(c, "the JACK server runs at %.0f Hz; chanstrip supports %.0f to %.0f Hz",
+		       (double)fs, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
+		return -1;
+	}
+	engine_start(&c->e);
+	atomic_store(&c->dsp_on, 1);
+	atomic_store(&c->active, 1);
+	if (jack_activate(c->client)) {
+		atomic_store(&c->active, 0);
+		atomic_store(&c->dsp_on, 0);
+		engine_stop(&c->e);
+		jc_log(c, "cannot activate the JACK client");
+		return -1;
+	}
+	c->latency_reported = engine_latency(&c->e);
+	c->period_logged = atomic_load(&c->period);
+	return 0;
+}
+
+/* After the server is gone (or before closing): no more audio thread. */
+static void engine_quiesce(struct jc *c)
+{
+	atomic_store(&c->active, 0);
+	dsp_pause(c);
+	if (atomic_load(&c->e.running))
+		engine_stop(&c->e);
+}
+
+static const char *simd_name(void)
+{
+	/* TODO(simd): dsp/cpu.h's dsp_simd_name() once it exists */
+	return "?";
+}
+
+/* ---- control thread ----------------------------------------------------------------------- */
+
+static void control_tick(struct jc *c)
+{
+	double t = now_ms();
+	unsigned v;
+
+	engine_meters_poll(&c->e);
+
+	/* latency follows the values the audio thread applied (e.g. pre.oversample) */
+	uint32_t lat = engine_latency(&c->e);
+	if (lat != c->latency_reported) {
+		c->latency_reported = lat;
+		jack_recompute_total_latencies(c->client);
+	}
+
+	unsigned xr = atomic_load(&c->e.xruns);
+	if (xr != c->xruns_logged && t - c->xrun_log_ms >= XRUN_LOG_INTERVAL_MS) {
+		jc_log(c, "xrun%s (%u since start)", xr - c->xruns_logged > 1 ? "s" : "", xr);
+		c->xruns_logged = xr;
+		c->xrun_log_ms = t;
+	}
+
+	if ((v = atomic_load(&c->period)) != c->period_logged) {
+		jc_log(c, "JACK period is now %u frames", v);
+		c->period_logged = v;
+	}
+	if ((v = atomic_exchange(&c->rate_changed, 0))) {
+		jc_log(c, "JACK sample rate is now %u Hz: strips rebuilt, values kept", v);
+		jack_recompute_total_latencies(c->client);
+	}
+	v = atomic_load(&c->rate_failed);
+	if (v && v != c->rate_failed_logged)
+		jc_log(c, "JACK sample rate %u Hz is not supported (%.0f to %.0f Hz): outputs are "
+			  "silent",
+		       v, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
+	c->rate_failed_logged = v;
+
+	/* connections: copy them once they have settled */
+	if (atomic_exchange(&c->ports_changed, 0))
+		c->conn_change_ms = t;
+	if (c->conn_change_ms && t - c->conn_change_ms >= CONN_SETTLE_MS &&
+	    !atomic_load(&c->server_gone)) {
+		c->conn_change_ms = 0;
+		conns_snapshot(c);
+	}
+	if (atomic_exchange(&c->ports_appeared, 0) && c->npending)
+		pending_retry(c);
+
+	if (c->mv && t - c->view_ms >= meterview_interval_ms(c->mv)) {
+		char status[384];
+		c->view_ms = t;
+		snprintf(status, sizeof(status), "%s  %u Hz  period %u  DSP %4.1f %%  xruns %u",
+			 c->name, jack_get_sample_rate(c->client), atomic_load(&c->period),
+			 (double)jack_cpu_load(c->client), xr);
+		meterview_draw(c->mv, status);
+	}
+}
+
+/* Wait for a signal (return 1) or the next tick (0). */
+static int wait_tick(struct jc *c, int ms)
+{
+	struct pollfd p = {.fd = c->sigfd, .events = POLLIN};
+	if (poll(&p, 1, ms) > 0 && (p.revents & POLLIN)) {
+		struct signalfd_siginfo si;
+		if (read(c->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+			meterview_clear(c->mv);
+			fprintf(stderr, "chanstrip: %s: stopping\n", strsignal((int)si.ssi_signo));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The server went away with --reconnect: wait for it and come back with the same name,
+ * ports, parameter values (the engine lives on) and connections. 0 when back, 1 on a
+ * signal. */
+static int reconnect(struct jc *c)
+{
+	struct conn *want = c->conns;
+	size_t nwant = c->nconns;
+	c->conns = NULL;
+	c->nconns = 0;
+	/* what an earlier reconnect could not restore yet is still wanted */
+	for (size_t i = 0; i < c->npending; i++)
+		conn_push(&want, &nwant, c->pending[i].strip, c->pending[i].output,
+			  c->pending[i].other);
+	conns_free(c->pending, c->npending);
+	c->pending = NULL;
+	c->npending = 0;
+
+	for (;;) {
+		if (wait_tick(c, RECONNECT_POLL_MS)) {
+			conns_free(want, nwant);
+			return 1;
+		}
+		if (client_open(c, 1) < 0)
+			continue;
+		if (client_setup(c) < 0 || client_activate(c) < 0) {
+			client_close(c);
+			continue; /* a server on its way up or down: try again */
+		}
+		break;
+	}
+	size_t ok = 0;
+	for (size_t i = 0; i < nwant; i++) {
+		if (conn_make(c, &want[i]) == 0)
+			ok++;
+		else
+			conn_push(&c->pending, &c->npending, want[i].strip, want[i].output,
+				  want[i].other);
+	}
+	conns_free(want, nwant);
+	conns_snapshot(c);
+	jc_log(c, "reconnected to JACK server '%s' as '%s' (%u Hz, period %u): %zu of %zu "
+		  "connections restored%s",
+	       c->server, c->name, jack_get_sample_rate(c->client), atomic_load(&c->period), ok,
+	       nwant, c->npending ? ", the rest when their ports appear" : "");
+	return 0;
+}
+
+static int block_signals(struct jc *c)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	/* blocked before any thread exists (JACK's, liblo's), so they inherit the mask and
+	 * the signals only ever arrive on the signalfd */
+	if (pthread_sigmask(SIG_BLOCK, &set, NULL))
+		return -1;
+	/* a dying server can close libjack's socket under a write */
+	signal(SIGPIPE, SIG_IGN);
+	c->sigfd = signalfd(-1, &set, SFD_CLOEXEC);
+	return c->sigfd < 0 ? -1 : 0;
+}
+
+static void jc_cleanup(struct jc *c)
+{
+	meterview_clear(c->mv);
+	if (c->client) {
+		if (!atomic_load(&c->server_gone))
+			jack_deactivate(c->client);
+		engine_quiesce(c);
+		client_close(c);
+	}
+	if (c->osc)
+		osc_stop(c->osc);
+	meterview_free(c->mv);
+	if (c->engine_ok)
+		engine_free(&c->e);
+	conns_free(c->conns, c->nconns);
+	conns_free(c->pending, c->npending);
+	free(c->in);
+	free(c->out);
+	free(c->inbuf);
+	free(c->outbuf);
+	if (c->sigfd >= 0)
+		close(c->sigfd);
+}
 
 int jackclient_run(const struct options *o)
 {
-	(void)o;
-	fprintf(stderr, "chanstrip: JACK mode is not built yet\n");
-	return 1;
+	struct jc *c = calloc(1, sizeof(*c));
+	char err[512], summary[96];
+	size_t bad = 0;
+	int rc = EXIT_START_FAILED;
+
+	if (!c) {
+		fprintf(stderr, "chanstrip: out of memory\n");
+		return EXIT_START_FAILED;
+	}
+	c->o = o;
+	c->sigfd = -1;
+	const char *srv = o->server ? o->server : getenv("JACK_DEFAULT_SERVER");
+	snprintf(c->server, sizeof(c->server), "%s", srv && *srv ? srv : "default");
+	jack_set_error_function(on_jack_error);
+	jack_set_info_function(on_jack_info);
+
+	if (block_signals(c) < 0) {
+		jc_log(c, "cannot set up signal handling: %s", strerror(errno));
+		goto out;
+	}
+	if (strlen(o->name) >= (size_t)jack_client_name_size()) {
+		jc_log(c, "--name: '%s' is too long for JACK (at most %d characters)", o->name,
+		       jack_client_name_size() - 1);
+		goto out;
+	}
+	if (client_open(c, o->reconnect) < 0) {
+		if (!o->reconnect)
+			goto out;
+		jc_log(c, "waiting for JACK server '%s' (--reconnect)", c->server);
+		while (client_open(c, 1) < 0)
+			if (wait_tick(c, RECONNECT_POLL_MS)) {
+				rc = 0;
+				goto out;
+			}
+	}
+	float fs = (float)jack_get_sample_rate(c->client);
+	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX)) {
+		jc_log(c, "the JACK server runs at %.0f Hz; chanstrip supports %.0f to %.0f Hz",
+		       (double)fs, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
+		goto out;
+	}
+	int e_rc = engine_init(&c->e, o->channels, fs);
+	if (e_rc < 0) {
+		jc_log(c, "cannot set up %u strips: %s", o->channels, strerror(-e_rc));
+		goto out;
+	}
+	c->engine_ok = 1;
+	if ((e_rc = engine_apply(&c->e, o->assign, o->nassign, &bad)) < 0) {
+		if (e_rc == -ENODEV)
+			jc_log(c, "--set/--preset: strip %d does not exist: --channels is %u",
+			       o->assign[bad].strip + 1, o->channels);
+		else
+			jc_log(c, "--set/--preset: %s", strerror(-e_rc));
+		goto out;
+	}
+	c->in = calloc(o->channels, sizeof(*c->in));
+	c->out = calloc(o->channels, sizeof(*c->out));
+	c->inbuf = calloc(o->channels, sizeof(*c->inbuf));
+	c->outbuf = calloc(o->channels, sizeof(*c->outbuf));
+	if (!c->in || !c->out || !c->inbuf || !c->outbuf) {
+		jc_log(c, "out of memory");
+		goto out;
+	}
+	if (o->meter_view && !(c->mv = meterview_new(&c->e, stderr))) {
+		jc_log(c, "--meter-view: %s", strerror(errno));
+		goto out;
+	}
+	if (o->osc_port) {
+		c->osc = osc_start(&c->e, o->osc_bind, o->osc_port, err, sizeof(err));
+		/* While the OSC server is being built this only warns. Once it is real, a port
+		 * that was asked for explicitly (--osc-port) and cannot be bound must be fatal
+		 * (exit 1): a user who scripted that port would otherwise control nothing. */
+		if (!c->osc)
+			jc_log(c, "warning: OSC is off: %s", err);
+	}
+	if (client_setup(c) < 0 || client_activate(c) < 0)
+		goto out;
+	/* page in and lock what the audio thread will touch; best effort (needs the memlock
+	 * limit that JACK's realtime setup usually grants) */
+	mlockall(MCL_CURRENT);
+	connect_initial(c, summary, sizeof(summary));
+	conns_snapshot(c);
+	jc_log(c, "'%s' on JACK server '%s': %u Hz, period %u, %u channel%s, latency %u, simd %s, "
+		  "osc %s; %s",
+	       c->name, c->server, jack_get_sample_rate(c->client), atomic_load(&c->period),
+	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e), simd_name(),
+	       c->osc ? osc_url(c->osc) : "off", summary);
+	rtcheck_started(&c->e);
+
+	for (;;) {
+		if (wait_tick(c, CONTROL_TICK_MS)) {
+			rc = 0;
+			break;
+		}
+		if (atomic_load(&c->server_gone)) {
+			engine_quiesce(c);
+			client_close(c);
+			if (!o->reconnect) {
+				jc_log(c, "the JACK server '%s' went away%s%s; exiting (use --reconnect "
+					  "to wait for it)",
+				       c->server, c->gone_reason[0] ? ": " : "", c->gone_reason);
+				rc = EXIT_SERVER_GONE;
+				break;
+			}
+			jc_log(c, "the JACK server '%s' went away%s%s; waiting for it (--reconnect)",
+			       c->server, c->gone_reason[0] ? ": " : "", c->gone_reason);
+			if (reconnect(c)) {
+				rc = 0;
+				break;
+			}
+			continue;
+		}
+		control_tick(c);
+	}
+	rtcheck_stopping();
+out:
+	jc_cleanup(c);
+	free(c);
+	return rtcheck_exit_status(rc);
 }
