@@ -1,25 +1,86 @@
-/* preamp.h: gain, polarity, low cut and saturation (the first stage of every strip).
- * STUB: the preamp issue replaces the body; the API below is what strip.c calls. */
+/* preamp.h: gain, polarity, low cut and saturation: the first stage of every strip.
+ *
+ *   in -> gain (polarity folded in) -> low cut -> drive -> curve (ADAA, optional 2/4/8x
+ *      oversampling) -> DC removal -> 1/drive -> out
+ *
+ * Models: clean (exact copy of the gain stage), tube (asymmetric curve: even and odd
+ * harmonics, its DC removed), transformer (symmetric curve: odd harmonics only). See
+ * preamp.c for the maths. Every change is smoothed per sample or crossfaded, and the output
+ * never depends on how the input is cut into preamp_process() calls. */
 #ifndef CHANSTRIP_PREAMP_H
 #define CHANSTRIP_PREAMP_H
 
 #include <stdint.h>
 
+#include "biquad.h"
 #include "dsp.h"
+#include "oversample.h"
+#include "sat.h"
 #include "smooth.h"
 
 enum preamp_model { PREAMP_CLEAN, PREAMP_TUBE, PREAMP_TRANSFORMER, PREAMP_MODEL_COUNT };
 
+/* Bias of the tube curve (see sat.h): sets how asymmetric it is. */
+#define PREAMP_TUBE_BIAS 0.3f
+/* Corner of the DC remover after the curves (Hz, one pole). */
+#define PREAMP_DC_HZ 5.0f
+/* Model and low-cut on/off crossfades, and the duck around an oversampling change (ms). */
+#define PREAMP_FADE_MS 10.0f
+#define PREAMP_DUCK_MS 5.0f
+
 struct preamp {
 	float fs;
-	struct smooth gain; /* linear, polarity folded in */
+	/* as set */
 	float gain_db;
 	int invert;
+	float hpf_hz;
+	int model_req;
+	uint32_t os_req;
+
+	struct smooth gain;  /* linear, polarity folded in */
+	struct smooth drive; /* linear */
+
+	/* low cut: 2nd-order Butterworth, coefficients glide per sample, on/off crossfades */
+	struct smooth hc[5]; /* b0 b1 b2 a1 a2 */
+	struct biquad_state hs;
+	int hpf_on;
+	uint32_t hpf_pos; /* position in the on/off fade; == fade_len when none runs */
+
+	/* models: a fade runs from model_from to model_to */
+	struct sat_curve curve[PREAMP_MODEL_COUNT];
+	int model_from, model_to;
+	uint32_t fade_pos; /* == fade_len when no fade runs */
+	uint32_t fade_len;
+	float fade_inv;
+	float x_prev; /* last driven sample at the curve's rate (ADAA state) */
+	float dc;     /* DC estimate of the saturated path */
+	float dc_k;
+
+	/* oversampling: a change ducks the output, switches at the silent point, comes back */
+	struct oversampler os;
+	uint32_t duck_pos; /* 0 .. 2 * duck_len; == 2 * duck_len when no duck runs */
+	uint32_t duck_len;
+	float duck_inv;
+	float clean_hist[64 + DSP_MAX_CHUNK]; /* clean path delay when oversampling */
+
+	uint32_t clock; /* samples processed: control work happens on a fixed grid of it */
+
+	/* scratch, sized for the largest chunk */
+	float u[DSP_MAX_CHUNK];
+	float xb[DSP_MAX_CHUNK];
+	float garr[DSP_MAX_CHUNK];
+	float darr[DSP_MAX_CHUNK];
+	float idarr[DSP_MAX_CHUNK];
+	float q[DSP_MAX_CHUNK];
+	float cl[DSP_MAX_CHUNK];
+	float st[2][DSP_MAX_CHUNK * OS_MAX_FACTOR];
 };
 
-/* fs in Hz (DSP_FS_MIN..DSP_FS_MAX). Returns 0 or -EINVAL. */
+/* fs in Hz (DSP_FS_MIN..DSP_FS_MAX). Returns 0 or -EINVAL. Not real-time (designs filters). */
 int preamp_init(struct preamp *p, float fs);
+/* Clear all audio state and finish every glide and fade at once; settings are kept. */
 void preamp_reset(struct preamp *p);
+/* The setters below are real-time safe and may be called between any two process calls. */
 void preamp_set_gain_db(struct preamp *p, float db);       /* -20..70 */
 void preamp_set_phase_invert(struct preamp *p, int invert); /* 0/1 */
 void preamp_set_hpf_hz(struct preamp *p, float hz);         /* 0 = off, 20..500 */

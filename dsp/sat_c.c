@@ -1,0 +1,44 @@
+/* Scalar reference kernels (always built; the SIMD variants must match them). */
+#include "sat.h"
+
+void sat_curve_init(struct sat_curve *c, float bias)
+{
+	float sb = sat_root(bias);
+	c->bias = bias;
+	/* the kernel's own expression at v = w = b, so silence maps to exactly 0 */
+	c->off = (bias + bias) / (sb + sb);
+	c->scale = bias == 0.0f ? 1.0f : (float)pow(1.0 + (double)bias * bias, 1.5);
+}
+
+void sat_mul_const_c(float *restrict out, const float *restrict in, float g, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = in[i] * g;
+}
+
+void sat_mul_c(float *restrict out, const float *restrict a, const float *restrict b, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = a[i] * b[i];
+}
+
+void sat_adaa_c(float *restrict y, const float *restrict u, float drive, float x_prev,
+		const struct sat_curve *c, uint32_t n)
+{
+	float w = x_prev + c->bias;
+	float sw = sat_root(w);
+	for (uint32_t i = 0; i < n; i++) {
+		float v = u[i] * drive + c->bias;
+		float sv = sat_root(v);
+		y[i] = sat_adaa_step(v, w, sv, sw, c);
+		w = v;
+		sw = sv;
+	}
+}
+
+const struct dsp_simd_ops dsp_simd_ops_c = {
+	.name = "c",
+	.mul_const = sat_mul_const_c,
+	.mul = sat_mul_c,
+	.sat_adaa = sat_adaa_c,
+};
