@@ -18,14 +18,20 @@
  *   negative rail (-1.0) are above it, so a converter driven into its rails registers on
  *   either polarity. A run that spans two meter periods counts once, in the first.
  * - Invalid input: NaN, Inf and |x| >= 2^32 (+192.7 dBFS) count as clipped samples and as
- *   0 for every level, so one bad sample never poisons the meters.
- * Every result is independent of how the input is cut into calls. */
+ *   0 for every level, so one bad sample never poisons the meters. At the output they read
+ *   0 too but are not counted.
+ * Every result is independent of how the input is cut into calls.
+ *
+ * The true-peak kernel (generic or AVX2, same bits) is chosen by truepeak_select(); the
+ * first meter_init() picks the best one if nothing chose before. `--simd c` should call
+ * truepeak_select(0) at start-up. */
 #ifndef CHANSTRIP_METER_H
 #define CHANSTRIP_METER_H
 
 #include <stdint.h>
 
 #include "dsp.h"
+#include "truepeak.h"
 
 /* Linear values covering one meter period; maxima never lose a peak between two takes.
  * A true peak is complete 6 samples after the sample it follows, so one in the last 6
@@ -71,8 +77,6 @@ extern const char *const meter_field_names[MF_COUNT];
 #define METER_RMS_TAU_S 0.07659f /* 0.3 / ln(1 / (1 - 0.99^2)) */
 #define METER_MS_DECIM 16u        /* samples per mean-square update */
 #define METER_CLIP_LEVEL (32767.0f / 32768.0f)
-
-#include "truepeak.h"
 
 /* Decimated one-pole mean square: squares land in sq[] by absolute position, and every
  * METER_MS_DECIM samples their sum (always added in the same order) updates ms. */
