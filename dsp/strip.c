@@ -102,9 +102,10 @@ static void strip_chunk(struct strip *s, const float *in, float *out, uint32_t n
 	 * here: a non-finite sample becomes silence rather than poisoning every filter and
 	 * detector downstream for good. Branch-free so it vectorizes; finite input is copied
 	 * bit for bit. */
+	/* the meter sees the raw input, so NaN/Inf count as clips there */
+	meter_input(&s->meter, in, n);
 	for (uint32_t i = 0; i < n; i++)
 		a[i] = fabsf(in[i]) <= FLT_MAX ? in[i] : 0.0f;
-	meter_input(&s->meter, a, n);
 	preamp_process(&s->pre, a, b, n);
 	gate_process(&s->gate, b, a, n);
 	comp_process(&s->comp, a, b, n);
