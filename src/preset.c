@@ -192,11 +192,13 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-static void write_preset(FILE *f, const char *name, const float (*v)[P_COUNT], unsigned nstrips)
+static void write_preset(FILE *f, const char *title, const float (*v)[P_COUNT],
+			 unsigned nstrips)
 {
 	char buf[64];
-	fprintf(f, "# chanstrip preset '%s' (%u strip%s), saved by chanstrip %s\n", name, nstrips,
+	fprintf(f, "# chanstrip: %s (%u strip%s), saved by chanstrip %s\n", title, nstrips,
 		nstrips == 1 ? "" : "s", CHANSTRIP_VERSION);
+	fputs("# one '[N:]key value' per line; see chanstrip(1), PRESETS\n", f);
 	for (int p = 0; p < P_COUNT; p++) {
 		int same = 1;
 		for (unsigned s = 1; s < nstrips; s++)
@@ -211,12 +213,53 @@ static void write_preset(FILE *f, const char *name, const float (*v)[P_COUNT], u
 	}
 }
 
+int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
+		      unsigned nstrips, char *err, size_t errlen)
+{
+	char tmp[1100];
+	int rc, fd;
+	FILE *f;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	if ((fd = mkstemp(tmp)) < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return rc;
+	}
+	if (!(f = fdopen(fd, "w"))) {
+		rc = -errno;
+		close(fd);
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	write_preset(f, title, values, nstrips);
+	fchmod(fd, 0644);
+	/* fsync before rename: after a crash the file is either the old one or the whole new one */
+	if (fflush(f) != 0 || fsync(fd) != 0 || ferror(f)) {
+		rc = -errno;
+		fclose(f);
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	fclose(f);
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		unlink(tmp);
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	return 0;
+}
+
 int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
 		char *path, size_t pathlen, char *err, size_t errlen)
 {
-	char dir[512], tmp[1100];
-	int rc, fd;
-	FILE *f;
+	char dir[512];
+	int rc;
 	if (!preset_name_valid(name)) {
 		snprintf(err, errlen, "'%s' is not a preset name (letters, digits, - and _)", name);
 		return -EINVAL;
@@ -229,34 +272,11 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
 		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
 		return rc;
 	}
-	snprintf(path, pathlen, "%s/%s%s", dir, name, PRESET_SUFFIX);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, name);
-	if ((fd = mkstemp(tmp)) < 0 || !(f = fdopen(fd, "w"))) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0) {
-			close(fd);
-			unlink(tmp);
-		}
-		return rc;
+	if (snprintf(path, pathlen, "%s/%s%s", dir, name, PRESET_SUFFIX) >= (int)pathlen) {
+		snprintf(err, errlen, "%s: path too long", dir);
+		return -ENAMETOOLONG;
 	}
-	write_preset(f, name, values, nstrips);
-	fchmod(fd, 0644);
-	if (fflush(f) != 0 || fsync(fd) != 0 || ferror(f)) {
-		rc = -errno;
-		fclose(f);
-		unlink(tmp);
-		snprintf(err, errlen, "%s: %s", tmp, strerror(-rc));
-		return rc;
-	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
-	return 0;
+	return preset_write_file(path, name, values, nstrips, err, errlen);
 }
 
 int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *ctx)

@@ -49,6 +49,11 @@ int preset_load(const char *name_or_path, struct preset *out, char *err, size_t 
 int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
 		char *path, size_t pathlen, char *err, size_t errlen);
 
+/* Write values as a preset file at an explicit path (session state), atomically: temporary
+ * file beside it, fsync, rename. title goes in the header comment. 0 or -errno + err. */
+int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
+		      unsigned nstrips, char *err, size_t errlen);
+
 /* Call fn for every preset name found (user folder first; a name shadowed by the user
  * folder is listed once). Returns the count. */
 int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *ctx);
