@@ -1,30 +1,175 @@
-/* STUB (owned by the dynamics issue): passes audio through unchanged. */
+/* Split-band / wide-band de-esser; see deess.h for the definitions.
+ *
+ * Passes per chunk: both high-passes in one serial loop (their recursions overlap in the
+ * CPU), level and target reduction (vectorised fm_log2), slew limiter (serial, integer:
+ * sub, max, min), gain (vectorised fm_exp2) and output. */
 #include "deess.h"
 
 #include <errno.h>
+#include <math.h>
 #include <string.h>
+
+#include "fastmath.h"
+
+#define DEESS_Q 1048576.0f       /* Q20 */
+#define DEESS_LEVEL_FLOOR 1e-10f /* -200 dBFS */
+/* Added to each high-pass input: removed by the filter, but keeps its state normal in
+ * silence without a per-chunk flush (which would make results depend on block size). */
+#define DEESS_DC_OFFSET 1e-25f
+
+static void deess_clear_state(struct deess *d)
+{
+	d->band_s.z1 = d->band_s.z2 = 0.0f;
+	d->sc_s.z1 = d->sc_s.z2 = 0.0f;
+	d->gr_q = 0;
+}
 
 int deess_init(struct deess *d, float fs)
 {
 	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX))
 		return -EINVAL;
+	memset(d, 0, sizeof(*d));
 	d->fs = fs;
-	d->enabled = 0;
 	d->min_gain = 1.0f;
+	d->d_att_q = (int32_t)lrint(DEESS_ATTACK_DB_PER_MS * 1000.0 / fs * DEESS_Q);
+	d->d_rel_q = (int32_t)lrint(DEESS_RELEASE_DB_PER_MS * 1000.0 / fs * DEESS_Q);
+	smooth_init(&d->xfade, fs, SMOOTH_TAU_MS, 0.0f);
+	smooth_init(&d->wide, fs, SMOOTH_TAU_MS, 0.0f);
+	smooth_init(&d->listen_xf, fs, SMOOTH_TAU_MS, 0.0f);
+	deess_set_freq_hz(d, 6000.0f);
+	deess_set_threshold_db(d, -30.0f);
+	deess_set_range_db(d, 12.0f);
+	deess_reset(d);
 	return 0;
 }
 
-void deess_reset(struct deess *d) { d->min_gain = 1.0f; }
-
-void deess_set_enable(struct deess *d, int on) { (void)d, (void)on; }
-void deess_set_freq_hz(struct deess *d, float hz) { (void)d, (void)hz; }
-void deess_set_threshold_db(struct deess *d, float dbfs) { (void)d, (void)dbfs; }
-void deess_set_range_db(struct deess *d, float db) { (void)d, (void)db; }
-void deess_set_mode(struct deess *d, int mode) { (void)d, (void)mode; }
-void deess_set_listen(struct deess *d, int on) { (void)d, (void)on; }
-void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
+void deess_reset(struct deess *d)
 {
-	(void)d;
-	memcpy(out, in, n * sizeof(float));
+	deess_clear_state(d);
+	smooth_jump(&d->xfade);
+	smooth_jump(&d->wide);
+	smooth_jump(&d->listen_xf);
+	d->min_gain = 1.0f;
 }
 
+void deess_set_enable(struct deess *d, int on)
+{
+	if (on && !d->enabled && d->xfade.cur == 0.0f)
+		deess_clear_state(d);
+	d->enabled = on;
+	smooth_set(&d->xfade, on ? 1.0f : 0.0f);
+}
+
+void deess_set_freq_hz(struct deess *d, float hz)
+{
+	d->freq_hz = hz;
+	biquad_design(&d->hp, BQ_HIGHPASS, d->fs, hz, 0.7071067811865476, 0.0);
+}
+
+void deess_set_threshold_db(struct deess *d, float dbfs) { d->thr_db = dbfs; }
+
+void deess_set_range_db(struct deess *d, float db) { d->range_db = db < 0.0f ? 0.0f : db; }
+
+void deess_set_mode(struct deess *d, int mode)
+{
+	d->mode = mode == DEESS_WIDE ? DEESS_WIDE : DEESS_SPLIT;
+	smooth_set(&d->wide, d->mode == DEESS_WIDE ? 1.0f : 0.0f);
+}
+
+void deess_set_listen(struct deess *d, int on)
+{
+	d->listen = on != 0;
+	smooth_set(&d->listen_xf, d->listen ? 1.0f : 0.0f);
+}
+
+/* Output for one sample from the mode (w: 0 split .. 1 wide), listen (l) and enable (xf)
+ * crossfade positions. Every lerp is a*(1-t) + b*t, exact at both ends, so a settled path that
+ * evaluates only one end gives the same bits as this general form. */
+static inline float deess_mix(float x, float band, float sc, float g, float w, float l, float xf)
+{
+	float split = x + (g - 1.0f) * band;
+	float wide = g * x;
+	float y = (1.0f - w) * split + w * wide;
+	y = (1.0f - l) * y + l * sc;
+	return (1.0f - xf) * x + xf * y;
+}
+
+void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
+{
+	if (!d->enabled && d->xfade.cur == 0.0f) {
+		memcpy(out, in, n * sizeof(float));
+		return;
+	}
+	float *restrict band = d->buf_band;
+	float *restrict sc = d->buf_sc;
+	float *restrict g = d->buf_g;
+	int32_t *restrict q = d->buf_q;
+
+	/* band split and sidechain */
+	{
+		struct biquad_state s1 = d->band_s, s2 = d->sc_s;
+		for (uint32_t i = 0; i < n; i++) {
+			float b = biquad_tick(&d->hp, &s1, in[i] + DEESS_DC_OFFSET);
+			band[i] = b;
+			sc[i] = biquad_tick(&d->hp, &s2, b + DEESS_DC_OFFSET);
+		}
+		d->band_s = s1;
+		d->sc_s = s2;
+	}
+
+	/* target reduction, Q20 dB */
+	{
+		const float thr = d->thr_db, range = d->range_db;
+		for (uint32_t i = 0; i < n; i++) {
+			float a = fabsf(sc[i]);
+			float r = fm_lin_to_db(a > DEESS_LEVEL_FLOOR ? a : DEESS_LEVEL_FLOOR) - thr;
+			r = r > 0.0f ? r : 0.0f;
+			r = r < range ? r : range;
+			q[i] = (int32_t)(r * DEESS_Q);
+		}
+	}
+
+	/* slew limiter: linear-dB attack and release */
+	{
+		int32_t gr = d->gr_q;
+		const int32_t da = d->d_att_q, dr = d->d_rel_q;
+		for (uint32_t i = 0; i < n; i++) {
+			int32_t fall = gr - dr, rise = gr + da;
+			int32_t v = q[i] > fall ? q[i] : fall;
+			gr = v < rise ? v : rise;
+			q[i] = gr;
+		}
+		d->gr_q = gr;
+	}
+
+	float gmin = 1.0f;
+	for (uint32_t i = 0; i < n; i++) {
+		float gi = fm_exp2((float)q[i] * (-FM_LOG2_PER_DB / DEESS_Q));
+		gmin = gmin < gi ? gmin : gi;
+		g[i] = gi;
+	}
+	d->min_gain = d->min_gain < gmin ? d->min_gain : gmin;
+
+	if (smooth_settled(&d->xfade) && smooth_settled(&d->wide) && smooth_settled(&d->listen_xf) &&
+	    d->xfade.cur == 1.0f && d->listen_xf.cur == 0.0f) {
+		if (d->wide.cur == 0.0f) {
+			for (uint32_t i = 0; i < n; i++)
+				out[i] = in[i] + (g[i] - 1.0f) * band[i];
+		} else {
+			for (uint32_t i = 0; i < n; i++)
+				out[i] = g[i] * in[i];
+		}
+	} else if (smooth_settled(&d->xfade) && smooth_settled(&d->wide) &&
+		   smooth_settled(&d->listen_xf)) {
+		const float w = d->wide.cur, l = d->listen_xf.cur, xf = d->xfade.cur;
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = deess_mix(in[i], band[i], sc[i], g[i], w, l, xf);
+	} else {
+		for (uint32_t i = 0; i < n; i++) {
+			float w = smooth_next(&d->wide);
+			float l = smooth_next(&d->listen_xf);
+			float xf = smooth_next(&d->xfade);
+			out[i] = deess_mix(in[i], band[i], sc[i], g[i], w, l, xf);
+		}
+	}
+}

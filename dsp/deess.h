@@ -1,28 +1,64 @@
 /* deess.h: split-band / wide-band de-esser.
- * STUB: the dynamics issue replaces the body; the API below is what strip.c calls. */
+ *
+ *   band = HP2(in)           2nd-order Butterworth high-pass at freq: what split mode reduces
+ *   sc   = HP2(band)         4th-order high-pass: what the detector hears (and listen outputs);
+ *                            a 1 kHz tone is ~62 dB down with freq at 6 kHz
+ *   L    = 20*log10|sc|, target reduction r = clamp(L - threshold, 0, range)  (dB)
+ *   gr   = r slewed: rises at most DEESS_ATTACK_DB_PER_MS, falls DEESS_RELEASE_DB_PER_MS
+ *          (a peak detector with linear-dB ballistics; never more than range)
+ *   split: out = in + (g - 1) * band, g = 10^(-gr/20)   (g = 1 gives out = in exactly:
+ *          the split is complementary, rest = in - band is never formed)
+ *   wide:  out = g * in
+ *   listen: out = sc
+ * Mode and listen switches crossfade; threshold and range changes reach the gain through the
+ * slew limits, so they never jump. */
 #ifndef CHANSTRIP_DEESS_H
 #define CHANSTRIP_DEESS_H
 
 #include <stdint.h>
 
+#include "biquad.h"
 #include "dsp.h"
+#include "smooth.h"
 
 enum deess_mode { DEESS_SPLIT, DEESS_WIDE };
+
+#define DEESS_ATTACK_DB_PER_MS 20.0f  /* 12 dB of reduction in 0.6 ms */
+#define DEESS_RELEASE_DB_PER_MS 0.2f  /* 12 dB recovered in 60 ms */
 
 struct deess {
 	float fs;
 	int enabled;
 	float min_gain; /* lowest linear (band) gain applied since the meter last reset it */
+
+	/* parameters as set */
+	float freq_hz, thr_db, range_db;
+	int mode, listen;
+
+	/* derived */
+	struct biquad_coef hp;
+	int32_t d_att_q, d_rel_q; /* slew per sample, Q20 dB */
+
+	/* state */
+	struct biquad_state band_s, sc_s;
+	int32_t gr_q; /* current reduction, dB in Q20 (integer: exact, no denormals) */
+	struct smooth xfade, wide, listen_xf;
+
+	float buf_band[DSP_MAX_CHUNK];
+	float buf_sc[DSP_MAX_CHUNK];
+	float buf_g[DSP_MAX_CHUNK];
+	int32_t buf_q[DSP_MAX_CHUNK];
 };
 
-int deess_init(struct deess *d, float fs); /* 0 or -EINVAL */
-void deess_reset(struct deess *d);
+int deess_init(struct deess *d, float fs); /* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL */
+void deess_reset(struct deess *d);         /* clears state, snaps crossfades */
 void deess_set_enable(struct deess *d, int on);
-void deess_set_freq_hz(struct deess *d, float hz);       /* 2000..12000 */
-void deess_set_threshold_db(struct deess *d, float dbfs); /* -60..0 */
-void deess_set_range_db(struct deess *d, float db);      /* 0..24 */
-void deess_set_mode(struct deess *d, int mode);          /* enum deess_mode */
+void deess_set_freq_hz(struct deess *d, float hz);        /* 2000..12000 Hz */
+void deess_set_threshold_db(struct deess *d, float dbfs); /* -60..0 dBFS, sidechain level */
+void deess_set_range_db(struct deess *d, float db);       /* 0..24 dB, most reduction */
+void deess_set_mode(struct deess *d, int mode);           /* enum deess_mode */
 void deess_set_listen(struct deess *d, int on);
+/* n <= DSP_MAX_CHUNK; in and out do not overlap. Real-time safe. */
 void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n);
 
 #endif

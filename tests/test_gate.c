@@ -1,0 +1,255 @@
+/* Gate / expander against its definition (gate.h): unity above the threshold, range below
+ * threshold - hysteresis, no state change inside the hysteresis band, exactly hold*fs samples
+ * of unity after the level drops; plus the module contract (exact bypass, block-size
+ * invariance, no subnormal state). Levels are DC or squares, whose detected level is exact. */
+#include <check.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gate.h"
+#include "testutil.h"
+
+#define FS 48000.0f
+#define NS 96000
+
+static void gate_fn(void *ctx, const float *in, float *out, uint32_t n)
+{
+	gate_process(ctx, in, out, n);
+}
+
+static void gate_setup(struct gate *g, float thr, float hyst, float range)
+{
+	ck_assert_int_eq(gate_init(g, FS), 0);
+	gate_set_threshold_db(g, thr);
+	gate_set_hysteresis_db(g, hyst);
+	gate_set_range_db(g, range);
+	gate_set_enable(g, 1);
+	gate_reset(g);
+}
+
+static float lvl(float db) { return powf(10.0f, db / 20.0f); }
+
+/* Square wave at `db` dBFS (period 96 samples) into buf[from..to). */
+static void square(float *buf, size_t from, size_t to, float db)
+{
+	float a = lvl(db);
+	for (size_t i = from; i < to; i++)
+		buf[i] = (i / 48) % 2 ? -a : a;
+}
+
+START_TEST(open_is_unity_closed_is_range)
+{
+	static struct gate g;
+	static float in[NS], out[NS];
+	/* just above the threshold: passes bit for bit */
+	gate_setup(&g, -40.0f, 3.0f, 40.0f);
+	square(in, 0, NS, -39.9f);
+	tu_run_blocks(gate_fn, &g, in, out, NS, 64);
+	ck_assert_int_eq(memcmp(in + NS / 2, out + NS / 2, NS / 2 * sizeof(float)), 0);
+	/* below threshold - hysteresis: attenuated by range */
+	for (int mode = 0; mode < 2; mode++) {
+		gate_setup(&g, -40.0f, 3.0f, 40.0f);
+		gate_set_mode(&g, mode);
+		gate_set_ratio(&g, 3.0f);
+		square(in, 0, NS, -43.1f);
+		tu_run_blocks(gate_fn, &g, in, out, NS, 64);
+		double got = tu_db(out[NS - 1] / in[NS - 1]);
+		double want = mode == GATE_MODE_GATE ? -40.0 : (-43.1 + 40.0) * 2.0;
+		printf("gate %s: -43.1 dBFS square -> gain %.5f dB (want %.5f)\n",
+		       mode ? "expander" : "gate", got, want);
+		ck_assert(fabs(got - want) < 0.1);
+		ck_assert(fabs(tu_db(g.min_gain) - want) < 0.1);
+	}
+}
+END_TEST
+
+/* Inside (threshold - hysteresis, threshold] the state holds, open or closed. */
+START_TEST(hysteresis_band_keeps_state)
+{
+	static struct gate g;
+	static float in[NS], out[NS];
+	/* open at -30, then -42 (band is -43..-40): stays open at unity */
+	gate_setup(&g, -40.0f, 3.0f, 40.0f);
+	square(in, 0, NS / 4, -30.0f);
+	square(in, NS / 4, NS, -42.0f);
+	tu_run_blocks(gate_fn, &g, in, out, NS, 64);
+	ck_assert_int_eq(memcmp(in, out, sizeof(in)), 0);
+	/* closed by -50, then -40.5: stays closed at -range */
+	gate_setup(&g, -40.0f, 3.0f, 40.0f);
+	square(in, 0, NS / 2, -50.0f);
+	square(in, NS / 2, NS, -40.5f);
+	tu_run_blocks(gate_fn, &g, in, out, NS, 64);
+	ck_assert(fabs(tu_db(out[NS / 2 - 1] / in[NS / 2 - 1]) + 40.0) < 0.1);
+	ck_assert(fabs(tu_db(out[NS - 1] / in[NS - 1]) + 40.0) < 0.1);
+	ck_assert(!g.open);
+	/* and above the threshold it opens */
+	square(in, 0, NS, -39.5f);
+	tu_run_blocks(gate_fn, &g, in, out, NS, 64);
+	ck_assert(g.open && out[NS - 1] == in[NS - 1]);
+}
+END_TEST
+
+/* DC at -30 dBFS, then -60: count the samples after the drop whose gain is exactly 1.0. The
+ * detector reaches threshold - hysteresis after n_c = ceil(ln(thr_c / A) / ln(alpha_D))
+ * samples (its own release); then the hold adds exactly hold*fs. */
+static long unity_run(float hold_ms)
+{
+	static struct gate g;
+	static float in[NS], out[NS];
+	gate_setup(&g, -40.0f, 3.0f, 40.0f);
+	gate_set_hold_ms(&g, hold_ms);
+	for (size_t i = 0; i < NS; i++)
+		in[i] = i < NS / 2 ? lvl(-30.0f) : lvl(-60.0f);
+	tu_run_blocks(gate_fn, &g, in, out, NS, 29);
+	long k = NS / 2;
+	while (k < NS && out[k] == in[k])
+		k++;
+	ck_assert(k < NS && out[k] < in[k]);
+	return k - NS / 2;
+}
+
+START_TEST(hold_is_exact)
+{
+	double a_d = exp(-1.0 / (GATE_DET_RELEASE_MS * 1e-3 * FS));
+	long n_c = (long)ceil(log(pow(10.0, -43.0 / 20.0) / pow(10.0, -30.0 / 20.0)) / log(a_d));
+	long r0 = unity_run(0.0f), r50 = unity_run(50.0f), r500 = unity_run(500.0f);
+	printf("gate hold: unity for %ld samples after the drop with hold 0 (detector n_c %ld), "
+	       "%ld with 50 ms (+%ld, want 2400), %ld with 500 ms (+%ld, want 24000)\n",
+	       r0, n_c, r50, r50 - r0, r500, r500 - r0);
+	ck_assert(labs(r0 - n_c) <= 1);
+	ck_assert_int_eq(r50 - r0, 2400);
+	ck_assert_int_eq(r500 - r0, 24000);
+}
+END_TEST
+
+/* Attack and release are one-poles in dB with alpha = exp(-1/(tau fs)). */
+START_TEST(attack_release_time_constants)
+{
+	static struct gate g;
+	static float in[NS], out[NS];
+	gate_setup(&g, -40.0f, 3.0f, 40.0f);
+	gate_set_attack_ms(&g, 5.0f);
+	gate_set_release_ms(&g, 200.0f);
+	gate_set_hold_ms(&g, 0.0f);
+	/* closed by -50 dBFS DC, opened by -20 dBFS at NS/2 */
+	for (size_t i = 0; i < NS; i++)
+		in[i] = i < NS / 2 ? lvl(-50.0f) : lvl(-20.0f);
+	tu_run_blocks(gate_fn, &g, in, out, NS, 64);
+	size_t k = NS / 2;
+	while (tu_db(out[k] / in[k]) < -40.0 * exp(-1.0))
+		k++;
+	double t = (double)(k - NS / 2 + 1) * 1000.0 / FS;
+	printf("gate attack: 63.2 %% of 40 dB after %.4f ms (tau 5 ms)\n", t);
+	ck_assert(fabs(t - 5.0) < 0.1);
+}
+END_TEST
+
+static void burst_noise(float *x, size_t n, uint32_t seed)
+{
+	tu_noise(x, n, 0.5, seed);
+	for (size_t i = 0; i < n; i++)
+		x[i] *= ((i / 3000) % 3 == 0) ? 0.001f : 1.0f;
+}
+
+START_TEST(disabled_copies_exactly)
+{
+	static struct gate g;
+	static float in[NS], out[NS];
+	burst_noise(in, NS, 3);
+	gate_setup(&g, -30.0f, 6.0f, 60.0f);
+	gate_set_sc_hpf_hz(&g, 200.0f);
+	gate_set_hold_ms(&g, 5.0f);
+	tu_run_blocks(gate_fn, &g, in, out, NS / 2, 64);
+	gate_set_enable(&g, 0);
+	tu_run_blocks(gate_fn, &g, in, out, NS / 2, 64);
+	tu_run_blocks(gate_fn, &g, in + NS / 2, out + NS / 2, NS / 2, 64);
+	ck_assert_int_eq(memcmp(in + NS / 2, out + NS / 2, NS / 2 * sizeof(float)), 0);
+}
+END_TEST
+
+static void setup_busy(struct gate *g, int mode, float attack_ms)
+{
+	gate_setup(g, -30.0f, 4.0f, 50.0f);
+	gate_set_mode(g, mode);
+	gate_set_attack_ms(g, attack_ms);
+	gate_set_hold_ms(g, 10.0f);
+	gate_set_release_ms(g, 30.0f);
+	gate_set_sc_hpf_hz(g, 100.0f);
+}
+
+START_TEST(block_split_invariant)
+{
+	static struct gate g;
+	static float in[NS], ref[NS], out[NS];
+	burst_noise(in, NS, 17);
+	for (int mode = 0; mode < 2; mode++) {
+		for (int slow = 0; slow < 2; slow++) {
+			float att = slow ? 80.0f : 0.3f; /* slower and faster than release */
+			setup_busy(&g, mode, att);
+			tu_run_blocks(gate_fn, &g, in, ref, NS, DSP_MAX_CHUNK);
+			uint32_t seed = 7;
+			for (int run = 0; run < 3; run++) {
+				setup_busy(&g, mode, att);
+				size_t i = 0;
+				while (i < NS) {
+					seed = seed * 1664525u + 1013904223u;
+					uint32_t k = run == 0 ? 1 : 1 + (seed >> 16) % DSP_MAX_CHUNK;
+					if (k > NS - i)
+						k = (uint32_t)(NS - i);
+					gate_process(&g, in + i, out + i, k);
+					i += k;
+				}
+				ck_assert_int_eq(memcmp(ref, out, sizeof(out)), 0);
+			}
+		}
+	}
+}
+END_TEST
+
+static int bad(float x) { return fpclassify(x) == FP_SUBNORMAL || !isfinite(x); }
+
+START_TEST(no_subnormal_state_after_silence)
+{
+	static struct gate g;
+	static float in[DSP_MAX_CHUNK], out[DSP_MAX_CHUNK];
+	for (int mode = 0; mode < 2; mode++) {
+		gate_setup(&g, -60.0f, 3.0f, 0.0f); /* range 0: the gain target is "0 dB" */
+		gate_set_mode(&g, mode);
+		gate_set_sc_hpf_hz(&g, 20.0f);
+		gate_set_hold_ms(&g, 0.0f);
+		memset(in, 0, sizeof(in));
+		in[0] = 1.0f;
+		for (long i = 0; i < 10L * 48000 / DSP_MAX_CHUNK; i++) {
+			gate_process(&g, in, out, DSP_MAX_CHUNK);
+			in[0] = 0.0f;
+			ck_assert(!tu_bad_float(out, DSP_MAX_CHUNK));
+		}
+		ck_assert(!bad(g.env) && !bad(g.g_db) && !bad(g.xfade.cur));
+		ck_assert(!bad(g.hpf_s.z1) && !bad(g.hpf_s.z2));
+		ck_assert(!tu_bad_float(g.buf_env, DSP_MAX_CHUNK) &&
+			  !tu_bad_float(g.buf_g, DSP_MAX_CHUNK));
+	}
+}
+END_TEST
+
+int main(void)
+{
+	Suite *su = suite_create("gate");
+	TCase *tc = tcase_create("gate");
+	tcase_set_timeout(tc, 120);
+	tcase_add_test(tc, open_is_unity_closed_is_range);
+	tcase_add_test(tc, hysteresis_band_keeps_state);
+	tcase_add_test(tc, hold_is_exact);
+	tcase_add_test(tc, attack_release_time_constants);
+	tcase_add_test(tc, disabled_copies_exactly);
+	tcase_add_test(tc, block_split_invariant);
+	tcase_add_test(tc, no_subnormal_state_after_silence);
+	suite_add_tcase(su, tc);
+	SRunner *sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
