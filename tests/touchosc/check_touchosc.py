@@ -56,8 +56,12 @@ def fail(msg):
 
 
 def param_table(exe):
-    out = subprocess.run([exe, "--list-params", "--format", "tsv"], check=True,
-                         stdout=subprocess.PIPE, universal_newlines=True).stdout
+    r = subprocess.run([exe, "--list-params", "--format", "tsv"], stdout=subprocess.PIPE,
+                       universal_newlines=True)
+    if r.returncode != 0:
+        raise SystemExit("touchosc: FAIL, %s --list-params --format tsv exited with status %d"
+                         % (exe, r.returncode))
+    out = r.stdout
     rows = list(csv.DictReader(out.splitlines(), delimiter="\t"))
     if not rows or "key" not in rows[0] or "type" not in rows[0]:
         raise SystemExit("touchosc: unexpected --list-params tsv output")
@@ -74,8 +78,11 @@ def meter_fields(exe):
         w.setframerate(48000)
         w.writeframes(b"\0\0" * 4800)
         w.close()
-        subprocess.run([exe, "--offline", inp, outp, "--meters", csvp], check=True,
-                       stdout=subprocess.DEVNULL)
+        r = subprocess.run([exe, "--offline", inp, outp, "--meters", csvp],
+                           stdout=subprocess.DEVNULL)
+        if r.returncode != 0:
+            raise SystemExit("touchosc: FAIL, cannot read the meter field names: %s --offline "
+                             "--meters exited with status %d" % (exe, r.returncode))
         with open(csvp, encoding="utf-8") as f:
             head = f.readline().strip().split(",")
     if head[:2] != ["time_s", "strip"] or len(head) < 3:
