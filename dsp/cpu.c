@@ -27,11 +27,11 @@ static int cpu_has(const struct dsp_simd_ops *ops)
 #if defined(CHANSTRIP_HAVE_AVX2)
 	/* checks the OS saves the ymm registers too (XGETBV), not only the CPUID bit */
 	if (ops == &dsp_simd_ops_avx2)
-		return __builtin_cpu_supports("avx2");
+		return __builtin_cpu_supports("avx2") != 0;
 #endif
 #if defined(CHANSTRIP_HAVE_SSE2)
 	if (ops == &dsp_simd_ops_sse2)
-		return __builtin_cpu_supports("sse2");
+		return __builtin_cpu_supports("sse2") != 0;
 #endif
 #endif
 	(void)ops;

@@ -3,9 +3,9 @@
 #include <math.h>
 #include <string.h>
 
-/* Half-band orders per stage (4m - 1 taps) and Kaiser betas. Stage 1 (fs <-> 2fs) keeps
- * 0..0.4 fs within +-0.02 dB and rejects images and aliases above 0.6 fs by about 80 dB;
- * stage 2 only has to reject 2fs-0.6fs.. and stage 3 even less, hence the short filters. */
+/* Half-band orders per stage (4m - 1 taps) and Kaiser betas. Stage 1 interpolation keeps
+ * 0..0.4 fs within +-0.05 dB and rejects images above 0.6 fs; stage 2 only has to reject
+ * 2fs-0.6fs.. and stage 3 even less, hence the short filters. */
 static const uint32_t os_stage_m[OS_MAX_STAGES] = {12, 5, 3};
 static const double os_stage_beta[OS_MAX_STAGES] = {7.8, 7.8, 7.8};
 
@@ -42,11 +42,33 @@ static void os_design(struct os_stage *s, uint32_t m, double beta)
 	}
 }
 
+/* The final decimator: Kaiser low-pass at 2 fs, -6 dB at 0.225 (of 2 fs), beta 6.76 for
+ * 70 dB, transition 0.2 .. 0.25 (0.4 fs .. fs/2). */
+static void os_design_dn1(struct os_stage *s)
+{
+	const double fc = 0.225, beta = 6.76, mid = (OS_DN1_TAPS - 1) / 2.0;
+	double h[OS_DN1_TAPS], sum = 0.0;
+	for (uint32_t i = 0; i < OS_DN1_TAPS; i++) {
+		double t = (double)i - mid, r = t / (mid + 1.0);
+		double sinc = t == 0.0 ? 2.0 * fc : sin(2.0 * M_PI * fc * t) / (M_PI * t);
+		h[i] = sinc * bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta);
+		sum += h[i];
+	}
+	for (uint32_t i = 0; i < OS_DN1_TAPS; i++) {
+		if (i % 2 == 0)
+			s->dn_he[i / 2] = (float)(h[i] / sum);
+		else
+			s->dn_ho[i / 2] = (float)(h[i] / sum);
+	}
+	s->sharp = 1;
+}
+
 void os_init(struct oversampler *o)
 {
 	memset(o, 0, sizeof(*o));
 	for (uint32_t i = 0; i < OS_MAX_STAGES; i++)
 		os_design(&o->st[i], os_stage_m[i], os_stage_beta[i]);
+	os_design_dn1(&o->st[0]);
 	os_set_factor(o, 1);
 }
 
@@ -54,8 +76,11 @@ void os_init(struct oversampler *o)
 static uint32_t os_chain_delay_top(uint32_t factor)
 {
 	uint32_t d = 0;
-	for (uint32_t s = 1, r = 2; r <= factor; s++, r *= 2)
-		d += 2u * (2u * os_stage_m[s - 1] - 1u) * (factor / r);
+	for (uint32_t s = 1, r = 2; r <= factor; s++, r *= 2) {
+		uint32_t up = 2u * os_stage_m[s - 1] - 1u;
+		uint32_t dn = s == 1 ? (OS_DN1_TAPS - 1) / 2 : up;
+		d += (up + dn) * (factor / r);
+	}
 	return d;
 }
 
@@ -112,9 +137,36 @@ static void os_stage_up(struct os_stage *s, const float *in, float *out, uint32_
 	memmove(h, h + n, (t - 1) * sizeof(float));
 }
 
-/* One 2x decimation stage: 2n in, n out. */
+/* The final 2x decimation: a full FIR h split into even taps (on w[2k]) and odd taps (on
+ * w[2k - 1]): y[n] = sum_p he[p] w[2(n-p)] + sum_p ho[p] w[2(n-p-1) + 1]. */
+static void os_stage_down_sharp(struct os_stage *s, const float *in, float *out, uint32_t n)
+{
+	const uint32_t ne = (OS_DN1_TAPS + 1) / 2, no = OS_DN1_TAPS / 2;
+	float *e = s->dn_even, *od = s->dn_odd;
+	for (uint32_t i = 0; i < n; i++) {
+		e[ne - 1 + i] = in[2 * i];
+		od[no + i] = in[2 * i + 1];
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		const float *xe = e + i + ne - 1, *xo = od + i + no - 1;
+		float acc = 0.0f, acc2 = 0.0f;
+		for (uint32_t p = 0; p < ne; p++)
+			acc += s->dn_he[p] * xe[-(int32_t)p];
+		for (uint32_t p = 0; p < no; p++)
+			acc2 += s->dn_ho[p] * xo[-(int32_t)p];
+		out[i] = acc + acc2;
+	}
+	memmove(e, e + n, (ne - 1) * sizeof(float));
+	memmove(od, od + n, no * sizeof(float));
+}
+
+/* One 2x half-band decimation stage: 2n in, n out. */
 static void os_stage_down(struct os_stage *s, const float *in, float *out, uint32_t n)
 {
+	if (s->sharp) {
+		os_stage_down_sharp(s, in, out, n);
+		return;
+	}
 	const uint32_t t = 2 * s->m, m = s->m;
 	float *e = s->dn_even, *od = s->dn_odd;
 	for (uint32_t i = 0; i < n; i++) {

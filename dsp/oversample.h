@@ -1,10 +1,12 @@
 /* oversample.h: 2x/4x/8x polyphase oversampling with cascaded linear-phase half-band FIRs.
  *
- * Each 2x stage is a Kaiser-windowed half-band filter run in polyphase form: one branch is a
- * pure delay (the centre tap), the other a short symmetric FIR at the lower rate, so an
- * up- or down-sampling stage costs about m multiply-adds per low-rate sample. Stage 1
- * (fs <-> 2fs) is the sharp one; stages 2 and 3 only have to keep the already band-limited
- * signal, so they are much shorter.
+ * Each 2x stage runs in polyphase form. Interpolation uses Kaiser-windowed half-band filters
+ * (one branch is a pure delay, the other a short symmetric FIR at the lower rate). The last
+ * decimation (2fs -> fs) cannot be a half-band: a half-band is only -6 dB at fs/2, so a
+ * harmonic just above fs/2 (the 5th of 4987 Hz at 48 kHz lies at 24935 Hz) would fold back
+ * almost unattenuated. It is a full Kaiser low-pass instead, 87 taps, flat (+-0.05 dB) to
+ * 0.4 fs and >= 70 dB down from fs/2. Stages 2 and 3 only have to keep the already
+ * band-limited signal, so their half-bands are short.
  *
  * The up+down chain is linear phase. A short pure delay at the top rate pads its group delay
  * to a whole number of base-rate samples, so os_latency() is exact for everything that is
@@ -18,16 +20,20 @@
 
 #define OS_MAX_FACTOR 8u
 #define OS_MAX_STAGES 3u
-#define OS_MAX_TAPS 24u /* taps of the FIR branch of the longest stage (2 * m) */
+#define OS_MAX_TAPS 48u /* taps of the longest polyphase branch */
+#define OS_DN1_TAPS 87u /* the final decimator (odd: whole-sample delay at 2 fs) */
 
 struct os_stage {
 	uint32_t m;                /* half-band order: 4m - 1 taps, 2m in the FIR branch */
 	float up_c[OS_MAX_TAPS];   /* FIR branch taps for interpolation (gain 2 folded in) */
-	float dn_c[OS_MAX_TAPS];   /* FIR branch taps for decimation */
+	float dn_c[OS_MAX_TAPS];   /* FIR branch taps for decimation (half-band stages) */
+	/* stage 1 decimation only: a full low-pass split into even and odd taps */
+	float dn_he[OS_MAX_TAPS], dn_ho[OS_MAX_TAPS];
 	/* histories: previous taps-1 samples, then the current block */
 	float up_hist[OS_MAX_TAPS + DSP_MAX_CHUNK * OS_MAX_FACTOR / 2];
 	float dn_even[OS_MAX_TAPS + DSP_MAX_CHUNK * OS_MAX_FACTOR / 2];
 	float dn_odd[OS_MAX_TAPS + DSP_MAX_CHUNK * OS_MAX_FACTOR / 2];
+	int sharp; /* stage 1: decimate with dn_he/dn_ho */
 };
 
 struct oversampler {

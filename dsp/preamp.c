@@ -20,7 +20,7 @@
  * sample of delay (reported as 0) and, being the mean of f over one sample, a gentle HF
  * roll-off of cos(pi f / fs) on the curve's output (-0.8 dB at 10 kHz, -3.5 dB at 16 kHz at
  * 48 kHz). pre.oversample 2/4/8 runs the curve (still with ADAA) at 2/4/8 fs between
- * linear-phase half-band stages (oversample.h); latency 23/28/29 samples, the clean path is
+ * linear-phase polyphase stages (oversample.h); latency 33/38/39 samples, the clean path is
  * delayed by the same amount so switching models never changes the latency, and the
  * curve's half sample at the top rate (1/16 .. 1/4 sample) is left unreported.
  *
