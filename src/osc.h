@@ -7,12 +7,25 @@
 
 #include "engine.h"
 
+/* Limits, documented in chanstrip(1) (man/osc.man.in). */
+#define OSC_MAX_SUBSCRIBERS 16     /* more get /error */
+#define OSC_SUBSCRIBE_TIMEOUT_S 60 /* a subscription ends unless renewed within this */
+#define OSC_METER_RATE_DEFAULT 20  /* Hz, /subscribe without a rate */
+#define OSC_METER_RATE_MAX 50      /* Hz, higher requests are lowered to this */
+#define OSC_LOG_BURST 20           /* error log lines in a burst ... */
+#define OSC_LOG_PER_S 5            /* ... then at most this many per second */
+
 struct osc;
 
-/* Listen on bind:port (UDP). Returns NULL with a message in err on failure. */
+/* Listen on bind:port (UDP; bind is a numeric IPv4/IPv6 address or a host name, NULL or ""
+ * means 127.0.0.1; port 0 picks a free port, see osc_url). Registers an engine listener
+ * (feedback) and a meter reader. Returns NULL with a message in err on failure. */
 struct osc *osc_start(struct engine *e, const char *bind, int port, char *err, size_t errlen);
 /* osc.udp://host:port/ as the log line shows it. */
 const char *osc_url(const struct osc *s);
 void osc_stop(struct osc *s);
+/* Tests: subscriptions from now on expire after this many seconds (default
+ * OSC_SUBSCRIBE_TIMEOUT_S). */
+void osc_set_subscribe_timeout(struct osc *s, double seconds);
 
 #endif
