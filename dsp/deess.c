@@ -1,6 +1,6 @@
 /* Split-band / wide-band de-esser; see deess.h for the definitions.
  *
- * Passes per chunk: both high-passes in one serial loop (their recursions overlap in the
+ * Passes per chunk: both filters in one serial loop (their recursions overlap in the
  * CPU), level and target reduction (vectorised fm_log2), slew limiter (serial, integer:
  * sub, max, min), gain (vectorised fm_exp2) and output. */
 #include "deess.h"
@@ -63,6 +63,7 @@ void deess_set_enable(struct deess *d, int on)
 void deess_set_freq_hz(struct deess *d, float hz)
 {
 	d->freq_hz = hz;
+	biquad_design(&d->bp, BQ_BANDPASS, d->fs, hz, DEESS_BAND_Q, 0.0);
 	biquad_design(&d->hp, BQ_HIGHPASS, d->fs, hz, 0.7071067811865476, 0.0);
 }
 
@@ -109,7 +110,7 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 	{
 		struct biquad_state s1 = d->band_s, s2 = d->sc_s;
 		for (uint32_t i = 0; i < n; i++) {
-			float b = biquad_tick(&d->hp, &s1, in[i] + DEESS_DC_OFFSET);
+			float b = biquad_tick(&d->bp, &s1, in[i] + DEESS_DC_OFFSET);
 			band[i] = b;
 			sc[i] = biquad_tick(&d->hp, &s2, b + DEESS_DC_OFFSET);
 		}

@@ -1,13 +1,17 @@
 /* deess.h: split-band / wide-band de-esser.
  *
- *   band = HP2(in)           2nd-order Butterworth high-pass at freq: what split mode reduces
- *   sc   = HP2(band)         4th-order high-pass: what the detector hears (and listen outputs);
- *                            a 1 kHz tone is ~62 dB down with freq at 6 kHz
+ *   band = BP2(in)           2nd-order band-pass at freq, Q = DEESS_BAND_Q, 0 dB (and 0 degrees)
+ *                            at its centre: what split mode reduces
+ *   sc   = HP2(band)         plus a 2nd-order Butterworth high-pass at freq: what the detector
+ *                            hears and what listen outputs (1 kHz is 46 dB down at 6 kHz)
  *   L    = 20*log10|sc|, target reduction r = clamp(L - threshold, 0, range)  (dB)
  *   gr   = r slewed: rises at most DEESS_ATTACK_DB_PER_MS, falls DEESS_RELEASE_DB_PER_MS
  *          (a peak detector with linear-dB ballistics; never more than range)
- *   split: out = in + (g - 1) * band, g = 10^(-gr/20)   (g = 1 gives out = in exactly:
- *          the split is complementary, rest = in - band is never formed)
+ *   split: out = in + (g - 1) * band, g = 10^(-gr/20). This is complementary (g = 1 gives
+ *          out = in exactly: rest = in - band is never formed) and, because the band-pass is
+ *          in phase with the input at its centre, it is a bell cut of exactly gr dB at freq
+ *          that fades to nothing away from it. (An in - high-pass split would not do: the
+ *          high-pass's phase makes 1 + (g - 1)H reach barely -1 dB an octave above freq.)
  *   wide:  out = g * in
  *   listen: out = sc
  * Mode and listen switches crossfade; threshold and range changes reach the gain through the
@@ -23,6 +27,7 @@
 
 enum deess_mode { DEESS_SPLIT, DEESS_WIDE };
 
+#define DEESS_BAND_Q 1.0f              /* about 1.4 octaves between the -3 dB points */
 #define DEESS_ATTACK_DB_PER_MS 20.0f  /* 12 dB of reduction in 0.6 ms */
 #define DEESS_RELEASE_DB_PER_MS 0.2f  /* 12 dB recovered in 60 ms */
 
@@ -36,7 +41,7 @@ struct deess {
 	int mode, listen;
 
 	/* derived */
-	struct biquad_coef hp;
+	struct biquad_coef bp, hp;
 	int32_t d_att_q, d_rel_q; /* slew per sample, Q20 dB */
 
 	/* state */
