@@ -1,9 +1,20 @@
 #include "strip.h"
 
+#include "cpu.h"
+#include "truepeak.h"
+
 #include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
+
+void strip_simd_init(int force_c)
+{
+	dsp_simd_init(force_c);
+	truepeak_select(!force_c);
+}
+
+const char *strip_simd_name(void) { return dsp_simd_name(); }
 
 int strip_init(struct strip *s, float fs)
 {

@@ -32,6 +32,12 @@ struct strip {
 	float buf_b[DSP_MAX_CHUNK];
 };
 
+/* Choose the SIMD kernels (saturation, true peak) once at start-up, before any audio runs:
+ * the best the CPU supports, or the scalar references when force_c. */
+void strip_simd_init(int force_c);
+/* The variant in use: "avx2", "sse2", "neon" or "c". */
+const char *strip_simd_name(void);
+
 /* Every parameter at its default. fs in Hz, DSP_FS_MIN..DSP_FS_MAX. 0 or -EINVAL. */
 int strip_init(struct strip *s, float fs);
 /* Clear filter and detector state; parameters keep their values. */

@@ -5,6 +5,7 @@
 #include "jackclient.h"
 #include "offline.h"
 #include "options.h"
+#include "strip.h"
 
 int main(int argc, char **argv)
 {
@@ -17,13 +18,14 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return 2;
 	}
+	strip_simd_init(o.force_c);
 	switch (o.mode) {
 	case MODE_HELP:
 		options_usage(stdout);
 		rc = 0;
 		break;
 	case MODE_VERSION:
-		printf("chanstrip %s\n", CHANSTRIP_VERSION);
+		printf("chanstrip %s (simd %s)\n", CHANSTRIP_VERSION, strip_simd_name());
 		rc = 0;
 		break;
 	case MODE_LIST_PARAMS:

@@ -206,8 +206,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 				return -EINVAL;
 			}
 			break;
-		case 'h': o->mode = MODE_HELP; return 0;
-		case 'V': o->mode = MODE_VERSION; return 0;
+		case 'h': o->mode = MODE_HELP; break;
+		case 'V': o->mode = MODE_VERSION; break;
 		case ':':
 			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
 			return -EINVAL;
@@ -216,6 +216,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 			return -EINVAL;
 		}
 	}
+	if (o->mode == MODE_HELP || o->mode == MODE_VERSION)
+		return 0;
 	if (o->mode == MODE_OFFLINE) {
 		if (argc - optind != 2) {
 			snprintf(err, errlen, "--offline needs IN.wav and OUT.wav");

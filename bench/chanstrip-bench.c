@@ -1,0 +1,197 @@
+/* chanstrip-bench: ns per sample per channel for each module and the full strip.
+ *
+ *   chanstrip-bench [--quick] [--wav FILE.wav] [--simd auto|c|both]
+ *
+ * Each configuration runs over the same signal (the lv2bench test signal when --wav names it,
+ * else a synthetic speech-like burst pattern at two levels over -40 dBFS noise), at periods
+ * 16, 64 and 256 and 1, 2, 8, 32 and 64 channels, and reports the median of several timed
+ * passes. "meters" is a strip with every stage off: the baseline every strip pays (input and
+ * output meters incl. true peak). A benchmark, not a test: it never fails on speed. */
+#include <math.h>
+#include <sndfile.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "denormal.h"
+#include "strip.h"
+
+#define FS 48000.0f
+
+struct config {
+	const char *name;
+	const char *sets[16]; /* "key=value" pairs, NULL-terminated */
+};
+
+static const struct config configs[] = {
+	{"meters", {NULL}},
+	{"pre.clean", {"pre.gain=12", NULL}},
+	{"pre.tube", {"pre.gain=12", "pre.model=tube", "pre.drive=12", "pre.hpf=80", NULL}},
+	{"pre.transformer", {"pre.gain=12", "pre.model=transformer", "pre.drive=12", NULL}},
+	{"pre.tube.os4", {"pre.model=tube", "pre.drive=12", "pre.oversample=4", NULL}},
+	{"gate", {"gate.enable=1", "gate.threshold=-35", NULL}},
+	{"comp", {"comp.enable=1", "comp.threshold=-24", "comp.ratio=4", NULL}},
+	{"deess.split", {"deess.enable=1", "deess.freq=5000", "deess.threshold=-30", NULL}},
+	{"full", /* the "every module on": saturation with ADAA, gate, comp, split de-esser */
+	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
+	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
+	  "deess.freq=5000", "deess.threshold=-30", NULL}},
+};
+#define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int apply(struct strip *s, const struct config *c)
+{
+	if (strip_init(s, FS) < 0)
+		return -1;
+	for (int i = 0; c->sets[i]; i++) {
+		char key[64];
+		const char *eq = strchr(c->sets[i], '=');
+		snprintf(key, sizeof(key), "%.*s", (int)(eq - c->sets[i]), c->sets[i]);
+		int id = param_find(key);
+		float v;
+		if (id < 0)
+			return -1;
+		int e = param_enum_index((enum param_id)id, eq + 1);
+		v = e >= 0 ? (float)e : strtof(eq + 1, NULL);
+		if (param_check((enum param_id)id, v) < 0)
+			return -1;
+		strip_set_param(s, (enum param_id)id, v);
+	}
+	strip_reset(s);
+	return 0;
+}
+
+static float *signal_make(size_t *len, const char *wav)
+{
+	float *x;
+	if (wav) {
+		SF_INFO info = {0};
+		SNDFILE *f = sf_open(wav, SFM_READ, &info);
+		if (!f || info.channels != 1) {
+			fprintf(stderr, "chanstrip-bench: %s: need a readable mono WAV\n", wav);
+			exit(1);
+		}
+		x = malloc(sizeof(float) * (size_t)info.frames);
+		*len = (size_t)sf_readf_float(f, x, info.frames);
+		sf_close(f);
+		return x;
+	}
+	/* 10 s: 300 ms syllables at -6 and -24 dBFS with 5 kHz "sibilants", pauses, noise floor */
+	*len = 10 * (size_t)FS;
+	x = malloc(sizeof(float) * *len);
+	uint32_t r = 1;
+	for (size_t i = 0; i < *len; i++) {
+		r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+		double noise = ((double)r / 4294967296.0 * 2.0 - 1.0);
+		double t = (double)i / FS;
+		int syl = (int)(t / 0.3);
+		double env = (syl % 4 == 3) ? 0.0 : ((syl / 8) % 2 ? 0.063 : 0.5);
+		double voice = sin(2 * M_PI * 140 * t) + 0.5 * sin(2 * M_PI * 280 * t) +
+			       (syl % 5 == 1 ? 0.6 * noise * sin(2 * M_PI * 5000 * t) : 0.0);
+		x[i] = (float)(env * 0.6 * voice + 0.0173 * noise);
+	}
+	return x;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double d = *(const double *)a - *(const double *)b;
+	return (d > 0) - (d < 0);
+}
+
+/* ns per sample per channel, median of `passes` timed runs over `frames` samples. */
+static double bench_one(const struct config *c, unsigned nch, unsigned period, const float *sig,
+			size_t siglen, size_t frames, int passes)
+{
+	struct strip *strips;
+	float *out = malloc(sizeof(float) * period);
+	double t[15];
+	if (posix_memalign((void **)&strips, 64, nch * sizeof(*strips)) || !out)
+		exit(1);
+	for (unsigned ch = 0; ch < nch; ch++)
+		if (apply(&strips[ch], c) < 0) {
+			fprintf(stderr, "chanstrip-bench: bad config %s\n", c->name);
+			exit(1);
+		}
+	for (int p = 0; p < passes + 1; p++) {
+		double t0 = now_s();
+		size_t pos = 0;
+		for (size_t done = 0; done + period <= frames; done += period) {
+			if (pos + period > siglen)
+				pos = 0;
+			for (unsigned ch = 0; ch < nch; ch++) {
+				/* channels read the signal at different offsets, as real inputs differ */
+				size_t off = (pos + ch * 4801u) % (siglen - period);
+				strip_process(&strips[ch], sig + off, out, period);
+			}
+			pos += period;
+		}
+		if (p > 0) /* the first pass warms caches and predictors */
+			t[p - 1] = (now_s() - t0) * 1e9 / ((double)frames * nch);
+	}
+	qsort(t, (size_t)passes, sizeof(double), cmp_double);
+	free(strips);
+	free(out);
+	return t[passes / 2];
+}
+
+int main(int argc, char **argv)
+{
+	static const unsigned periods[] = {16, 64, 256};
+	static const unsigned channels[] = {1, 2, 8, 32, 64};
+	const char *wav = NULL, *simd = "both";
+	int quick = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--quick"))
+			quick = 1;
+		else if (!strcmp(argv[i], "--wav") && i + 1 < argc)
+			wav = argv[++i];
+		else if (!strcmp(argv[i], "--simd") && i + 1 < argc)
+			simd = argv[++i];
+		else {
+			fprintf(stderr, "usage: chanstrip-bench [--quick] [--wav FILE] [--simd auto|c|both]\n");
+			return 2;
+		}
+	}
+	size_t siglen;
+	float *sig = signal_make(&siglen, wav);
+	dsp_denormals_flush();
+	/* enough audio per measurement to swamp timer noise, bounded for many channels */
+	size_t base_frames = quick ? 48000 : 4 * 48000;
+	int passes = quick ? 3 : 5;
+
+	for (int variant = 0; variant < 2; variant++) {
+		int force_c = variant == 0;
+		if ((force_c && !strcmp(simd, "auto")) || (!force_c && !strcmp(simd, "c")))
+			continue;
+		strip_simd_init(force_c);
+		printf("# simd=%s, 48 kHz, ns per sample per channel (median of %d)\n",
+		       strip_simd_name(), passes);
+		printf("%-16s %6s", "config", "period");
+		for (size_t c = 0; c < sizeof(channels) / sizeof(channels[0]); c++)
+			printf(" %7s%-2u", "ch=", channels[c]);
+		printf("\n");
+		for (size_t k = 0; k < NCONFIGS; k++)
+			for (size_t p = 0; p < sizeof(periods) / sizeof(periods[0]); p++) {
+				printf("%-16s %6u", configs[k].name, periods[p]);
+				for (size_t c = 0; c < sizeof(channels) / sizeof(channels[0]); c++) {
+					size_t frames = base_frames / (channels[c] > 8 ? channels[c] / 8 : 1);
+					double ns = bench_one(&configs[k], channels[c], periods[p], sig,
+							      siglen, frames, passes);
+					printf(" %9.2f", ns);
+					fflush(stdout);
+				}
+				printf("\n");
+			}
+	}
+	free(sig);
+	return 0;
+}
