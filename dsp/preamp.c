@@ -85,7 +85,7 @@ int preamp_init(struct preamp *p, float fs)
 
 static void preamp_clear_audio(struct preamp *p)
 {
-	p->hs.z1 = p->hs.z2 = 0.0f;
+	p->hs.z1 = p->hs.z2 = p->hx1 = p->hx2 = 0.0f;
 	p->x_prev = 0.0f;
 	p->dc = 0.0f;
 	os_reset(&p->os);
@@ -137,7 +137,7 @@ void preamp_set_hpf_hz(struct preamp *p, float hz)
 			/* from fully off: no glide, the filter fades in from zero state */
 			for (int i = 0; i < 5; i++)
 				smooth_jump(&p->hc[i]);
-			p->hs.z1 = p->hs.z2 = 0.0f;
+			p->hs.z1 = p->hs.z2 = p->hx1 = p->hx2 = 0.0f;
 		}
 	}
 	if (on != p->hpf_on) {
@@ -178,6 +178,8 @@ static void preamp_grid_work(struct preamp *p)
 {
 	p->hs.z1 = flush_tiny(p->hs.z1);
 	p->hs.z2 = flush_tiny(p->hs.z2);
+	p->hx1 = flush_tiny(p->hx1);
+	p->hx2 = flush_tiny(p->hx2);
 	p->dc = flush_tiny(p->dc);
 	if (!isfinite(p->x_prev))
 		p->x_prev = 0.0f;
@@ -237,7 +239,9 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 
 static void preamp_hpf(struct preamp *p, float *u, uint32_t n)
 {
-	float z1 = p->hs.z1, z2 = p->hs.z2;
+	/* direct form I: x1 x2 y1 y2 in hs.z1/z2 and hx1/hx2; the loop-carried chain is
+	 * y = t - a1 y1 (t is ready a sample early), shorter than transposed form II's */
+	float x1 = p->hx1, x2 = p->hx2, y1 = p->hs.z1, y2 = p->hs.z2;
 	int moving = 0;
 	for (int i = 0; i < 5; i++)
 		moving |= !smooth_settled(&p->hc[i]);
@@ -247,9 +251,12 @@ static void preamp_hpf(struct preamp *p, float *u, uint32_t n)
 		const float a1 = p->hc[3].cur, a2 = p->hc[4].cur;
 		for (uint32_t i = 0; i < n; i++) {
 			float x = u[i];
-			float y = b0 * x + z1;
-			z1 = b1 * x - a1 * y + z2;
-			z2 = b2 * x - a2 * y;
+			float t = b0 * x + b1 * x1 + b2 * x2 - a2 * y2;
+			float y = t - a1 * y1;
+			x2 = x1;
+			x1 = x;
+			y2 = y1;
+			y1 = y;
 			u[i] = y;
 		}
 	} else {
@@ -264,12 +271,15 @@ static void preamp_hpf(struct preamp *p, float *u, uint32_t n)
 				a2 = smooth_next(&p->hc[4]);
 			}
 			float x = u[i];
-			float y = b0 * x + z1;
-			z1 = b1 * x - a1 * y + z2;
-			z2 = b2 * x - a2 * y;
+			float t = b0 * x + b1 * x1 + b2 * x2 - a2 * y2;
+			float y = t - a1 * y1;
+			x2 = x1;
+			x1 = x;
+			y2 = y1;
+			y1 = y;
 			if (fading) {
-				float t = (float)(p->hpf_pos + i) * p->fade_inv;
-				float mix = p->hpf_on ? t : 1.0f - t;
+				float ft = (float)(p->hpf_pos + i) * p->fade_inv;
+				float mix = p->hpf_on ? ft : 1.0f - ft;
 				y = x + mix * (y - x);
 			}
 			u[i] = y;
@@ -277,11 +287,13 @@ static void preamp_hpf(struct preamp *p, float *u, uint32_t n)
 		if (fading) {
 			p->hpf_pos += n;
 			if (p->hpf_pos == p->fade_len && !p->hpf_on)
-				z1 = z2 = 0.0f; /* fully off */
+				x1 = x2 = y1 = y2 = 0.0f; /* fully off */
 		}
 	}
-	p->hs.z1 = z1;
-	p->hs.z2 = z2;
+	p->hx1 = x1;
+	p->hx2 = x2;
+	p->hs.z1 = y1;
+	p->hs.z2 = y2;
 }
 
 /* The clean path when oversampling: u delayed by the chain's latency. */
@@ -365,20 +377,21 @@ static void preamp_models(struct preamp *p, const float *u, float *out, uint32_t
 		q = p->q;
 	}
 
-	/* DC removal (one pole tracking the mean: y = q - dc, dc += k y) and 1/drive */
+	/* DC removal (one pole tracking the mean: y = q - dc, dc = a dc + k q, written so the
+	 * loop-carried chain is one multiply and one add) and 1/drive */
 	float dc = p->dc;
-	const float dk = p->dc_k;
+	const float dk = p->dc_k, da = 1.0f - p->dc_k;
 	if (!fading || (model_sat(from) && model_sat(to))) {
 		if (dmove) {
 			for (uint32_t i = 0; i < n; i++) {
 				float y = q[i] - dc;
-				dc += dk * y;
+				dc = da * dc + dk * q[i];
 				out[i] = y * p->idarr[i];
 			}
 		} else {
 			for (uint32_t i = 0; i < n; i++) {
 				float y = q[i] - dc;
-				dc += dk * y;
+				dc = da * dc + dk * q[i];
 				out[i] = y * idconst;
 			}
 		}
@@ -391,7 +404,7 @@ static void preamp_models(struct preamp *p, const float *u, float *out, uint32_t
 			float w = in ? t : 1.0f - t;
 			float id = dmove ? p->idarr[i] : idconst;
 			float y = q[i] - dc;
-			dc += dk * y;
+			dc = da * dc + dk * q[i];
 			out[i] = w * (y * id) + (1.0f - w) * c[i];
 		}
 	}

@@ -42,7 +42,8 @@ struct preamp {
 
 	/* low cut: 2nd-order Butterworth, coefficients glide per sample, on/off crossfades */
 	struct smooth hc[5]; /* b0 b1 b2 a1 a2 */
-	struct biquad_state hs;
+	struct biquad_state hs; /* y[n-1], y[n-2] (direct form I) */
+	float hx1, hx2;         /* x[n-1], x[n-2] */
 	int hpf_on;
 	uint32_t hpf_pos; /* position in the on/off fade; == fade_len when none runs */
 
