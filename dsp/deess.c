@@ -101,6 +101,7 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 		memcpy(out, in, n * sizeof(float));
 		return;
 	}
+	const uint32_t nv = fm_pad(n);
 	float *restrict band = d->buf_band;
 	float *restrict sc = d->buf_sc;
 	float *restrict g = d->buf_g;
@@ -109,21 +110,23 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 	/* band split and sidechain */
 	{
 		struct biquad_state s1 = d->band_s, s2 = d->sc_s;
+		const struct biquad_coef bp = d->bp, hp = d->hp;
 		for (uint32_t i = 0; i < n; i++) {
-			float b = biquad_tick(&d->bp, &s1, in[i] + DEESS_DC_OFFSET);
+			float b = biquad_tick(&bp, &s1, in[i] + DEESS_DC_OFFSET);
 			band[i] = b;
-			sc[i] = biquad_tick(&d->hp, &s2, b + DEESS_DC_OFFSET);
+			sc[i] = biquad_tick(&hp, &s2, b + DEESS_DC_OFFSET);
 		}
 		d->band_s = s1;
 		d->sc_s = s2;
+		for (uint32_t i = n; i < nv; i++)
+			sc[i] = 0.0f;
 	}
 
 	/* target reduction, Q20 dB */
 	{
 		const float thr = d->thr_db, range = d->range_db;
-		for (uint32_t i = 0; i < n; i++) {
-			float a = fabsf(sc[i]);
-			float r = fm_lin_to_db(a > DEESS_LEVEL_FLOOR ? a : DEESS_LEVEL_FLOOR) - thr;
+		for (uint32_t i = 0; i < nv; i++) {
+			float r = fm_lin_to_db(fabsf(sc[i]) + DEESS_LEVEL_FLOOR) - thr;
 			r = r > 0.0f ? r : 0.0f;
 			r = r < range ? r : range;
 			q[i] = (int32_t)(r * DEESS_Q);
@@ -141,14 +144,13 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 			q[i] = gr;
 		}
 		d->gr_q = gr;
+		for (uint32_t i = n; i < nv; i++)
+			q[i] = 0;
 	}
 
-	float gmin = 1.0f;
-	for (uint32_t i = 0; i < n; i++) {
-		float gi = fm_exp2((float)q[i] * (-FM_LOG2_PER_DB / DEESS_Q));
-		gmin = gmin < gi ? gmin : gi;
-		g[i] = gi;
-	}
+	for (uint32_t i = 0; i < nv; i++)
+		g[i] = fm_exp2((float)q[i] * (-FM_LOG2_PER_DB / DEESS_Q));
+	float gmin = fm_min_padded(g, nv);
 	d->min_gain = d->min_gain < gmin ? d->min_gain : gmin;
 
 	if (smooth_settled(&d->xfade) && smooth_settled(&d->wide) && smooth_settled(&d->listen_xf) &&

@@ -4,7 +4,7 @@
  * Accuracy (measured over the whole normal float range by tests/test_comp.c):
  *   fm_log2(x): |error| < 4e-6 (absolute, log2 units; 2.4e-5 dB) for normal x > 0, set by the
  *               float rounding of results up to |128|; below 1e-6 of that for |log2 x| < 1.
- *   fm_exp2(x): relative error < 3e-7 (3e-6 dB) for x in [-126, 126]; fm_exp2(0) == 1 exactly,
+ *   fm_exp2(x): relative error < 3e-7 (3e-6 dB) for x in [-126, 127]; fm_exp2(0) == 1 exactly,
  *               and fm_exp2(x) == 1.0f exactly for |x| < 2^-26, so a gain of "almost 0 dB"
  *               is exactly unity (the gate's "exactly 1.0 while open" relies on this).
  * Arguments outside the stated domains give finite but meaningless results: callers clamp. */
@@ -47,12 +47,13 @@ static inline float fm_log2(float x)
 	return (float)e + t * p;
 }
 
-/* 2^x for x in [-126, 126] (clamped). x = i + f with i = round(x), |f| <= 0.5; 2^f by its
- * Taylor series to f^6 (remainder < (0.5 ln2)^7 / 7! = 1.3e-7), 2^i built in the exponent. */
+/* 2^x for |x| < 2^22; the result's exponent is clamped to [-126, 127], so very negative x give
+ * a tiny normal number rather than 0 or a subnormal. x = i + f with i = round(x), |f| <= 0.5;
+ * 2^f by its Taylor series to f^6 (remainder < (0.5 ln2)^7 / 7! = 1.3e-7), 2^i built in the
+ * exponent. The clamp is on the integer: a float clamp ahead of the rounding stops GCC 12
+ * from vectorising the loop ("control flow in loop"). */
 static inline float fm_exp2(float x)
 {
-	x = x < -126.0f ? -126.0f : x;
-	x = x > 126.0f ? 126.0f : x;
 	/* Round to nearest integer: adding 1.5*2^23 pushes the fraction out of the mantissa. */
 	float r = (x + 12582912.0f) - 12582912.0f;
 	float f = x - r;
@@ -63,7 +64,42 @@ static inline float fm_exp2(float x)
 				 f * (0.0096181291076284772f +
 				      f * (0.0013333558146428443f + f * 0.00015403530393381609f)))));
 	int32_t i = (int32_t)r;
+	i = i > -126 ? i : -126;
+	i = i < 127 ? i : 127;
 	return p * fm_i2f_bits((i + 127) << 23);
+}
+
+/* Loops over a chunk's internal buffers run to n rounded up to this (the buffers are padded),
+ * so that GCC's -O2 cost model, which refuses loops that need a scalar epilogue, vectorises
+ * them. Padding lanes are filled with neutral values and never reach the output. */
+#define FM_VEC 8u
+static inline uint32_t fm_pad(uint32_t n) { return (n + FM_VEC - 1u) & ~(FM_VEC - 1u); }
+
+/* Minimum of g[0..nv), nv a multiple of FM_VEC: eight independent chains, not one. */
+static inline float fm_min_padded(const float *g, uint32_t nv)
+{
+	float m[FM_VEC];
+	for (uint32_t j = 0; j < FM_VEC; j++)
+		m[j] = g[j];
+	for (uint32_t i = FM_VEC; i < nv; i += FM_VEC)
+		for (uint32_t j = 0; j < FM_VEC; j++)
+			m[j] = m[j] < g[i + j] ? m[j] : g[i + j];
+	for (uint32_t j = 1; j < FM_VEC; j++)
+		m[0] = m[0] < m[j] ? m[0] : m[j];
+	return m[0];
+}
+
+static inline float fm_max_padded(const float *g, uint32_t nv)
+{
+	float m[FM_VEC];
+	for (uint32_t j = 0; j < FM_VEC; j++)
+		m[j] = g[j];
+	for (uint32_t i = FM_VEC; i < nv; i += FM_VEC)
+		for (uint32_t j = 0; j < FM_VEC; j++)
+			m[j] = m[j] > g[i + j] ? m[j] : g[i + j];
+	for (uint32_t j = 1; j < FM_VEC; j++)
+		m[0] = m[0] > m[j] ? m[0] : m[j];
+	return m[0];
 }
 
 /* 20*log10(x) for x >= 1e-30 (callers floor it), and its inverse. */

@@ -12,8 +12,8 @@
 
 #include "fastmath.h"
 
-/* Gain target while open: just below zero, so the smoother converges onto it (t + a*0 = t)
- * instead of decaying into subnormals, and fm_exp2 of it is exactly 1.0f. */
+/* Gain target while open: just below zero, so the smoother settles on it instead of decaying
+ * into subnormals, and fm_exp2 of it is exactly 1.0f. */
 #define GATE_OPEN_DB (-0x1p-66f)
 #define GATE_LEVEL_FLOOR 1e-10f /* -200 dBFS: the detector never goes subnormal */
 #define GATE_DC_OFFSET 1e-25f   /* keeps the sidechain high-pass state normal in silence */
@@ -138,14 +138,13 @@ void gate_set_sc_hpf_hz(struct gate *g, float hz)
 		biquad_identity(&g->hpf);
 }
 
-/* One step of the gain smoother toward t (dB): the branching one-pole in the form
- * t + alpha (y - t), with the branch taken by max()/min() as in comp.c; double state so
- * that a long release does not stall short of the target (see comp.c). */
+/* One step of the gain smoother toward t (dB): the branching one-pole with the branch taken
+ * by max()/min() as in comp.c, on a double state so that a long release does not stall
+ * short of the target (see comp.c). */
 static inline double gate_step(const struct gate *g, double y, double t)
 {
-	double d = y - t;
-	double u = g->a_att * d, v = g->a_rel * d;
-	return t + (g->att_fast ? (u > v ? u : v) : (u < v ? u : v));
+	double u = g->a_att * y + (1.0 - g->a_att) * t, v = g->a_rel * y + (1.0 - g->a_rel) * t;
+	return g->att_fast ? (u > v ? u : v) : (u < v ? u : v);
 }
 
 static inline float gate_total_gain(float xf, float gain) { return xf * gain + (1.0f - xf); }
@@ -156,45 +155,47 @@ void gate_process(struct gate *g, const float *restrict in, float *restrict out,
 		memcpy(out, in, n * sizeof(float));
 		return;
 	}
+	const uint32_t nv = fm_pad(n);
 	float *restrict env = g->buf_env;
 	float *restrict tc = g->buf_t;
 	float *restrict gd = g->buf_g;
 
-	/* sidechain magnitude, floored */
+	/* sidechain */
 	if (g->hpf_on) {
 		struct biquad_state s = g->hpf_s;
+		const struct biquad_coef k = g->hpf;
 		for (uint32_t i = 0; i < n; i++)
-			env[i] = fabsf(biquad_tick(&g->hpf, &s, in[i] + GATE_DC_OFFSET));
+			env[i] = biquad_tick(&k, &s, in[i] + GATE_DC_OFFSET);
 		g->hpf_s = s;
 	} else {
-		for (uint32_t i = 0; i < n; i++)
-			env[i] = fabsf(in[i]);
+		memcpy(env, in, n * sizeof(float));
 	}
 
-	/* peak detector: instant attack, exponential release */
-	float e = g->env, emin, emax;
+	/* peak detector: instant attack, exponential release, floored at -200 dBFS */
+	float emin, emax;
 	{
 		const float ad = g->a_det;
-		float lo = INFINITY, hi = 0.0f;
+		float e = g->env, lo = INFINITY, hi = 0.0f;
 		for (uint32_t i = 0; i < n; i++) {
-			float a = env[i] > GATE_LEVEL_FLOOR ? env[i] : GATE_LEVEL_FLOOR;
+			float a = fabsf(env[i]);
+			a = a > GATE_LEVEL_FLOOR ? a : GATE_LEVEL_FLOOR;
 			float d = ad * e;
 			e = a > d ? a : d;
 			env[i] = e;
+			lo = lo < e ? lo : e;
+			hi = hi > e ? hi : e;
 		}
-		for (uint32_t i = 0; i < n; i++) {
-			lo = lo < env[i] ? lo : env[i];
-			hi = hi > env[i] ? hi : env[i];
-		}
+		g->env = e;
 		emin = lo, emax = hi;
+		for (uint32_t i = n; i < nv; i++)
+			env[i] = GATE_LEVEL_FLOOR;
 	}
-	g->env = e;
 
 	/* closed-state targets */
 	const int expander = g->mode == GATE_MODE_EXPANDER;
 	if (expander) {
 		const float k = g->ratio - 1.0f, thr = g->thr_db, floor_db = g->t_closed;
-		for (uint32_t i = 0; i < n; i++) {
+		for (uint32_t i = 0; i < nv; i++) {
 			float t = (fm_lin_to_db(env[i]) - thr) * k;
 			t = t > floor_db ? t : floor_db;
 			tc[i] = t < GATE_OPEN_DB ? t : GATE_OPEN_DB;
@@ -239,22 +240,24 @@ void gate_process(struct gate *g, const float *restrict in, float *restrict out,
 		g->hold_left = hold;
 	}
 	g->g_db = y;
+	for (uint32_t i = n; i < nv; i++)
+		gd[i] = 0.0f;
 
 	/* gain */
-	float gmin = 1.0f;
-	for (uint32_t i = 0; i < n; i++) {
-		float gain = fm_db_to_lin(gd[i]);
-		gmin = gmin < gain ? gmin : gain;
-		gd[i] = gain;
-	}
+	for (uint32_t i = 0; i < nv; i++)
+		gd[i] = fm_db_to_lin(gd[i]);
+	float gmin = fm_min_padded(gd, nv);
 	g->min_gain = g->min_gain < gmin ? g->min_gain : gmin;
 
 	if (smooth_settled(&g->xfade)) {
 		const float xf = g->xfade.cur;
-		for (uint32_t i = 0; i < n; i++)
-			out[i] = in[i] * gate_total_gain(xf, gd[i]);
+		if (xf != 1.0f)
+			for (uint32_t i = 0; i < nv; i++)
+				gd[i] = gate_total_gain(xf, gd[i]);
 	} else {
 		for (uint32_t i = 0; i < n; i++)
-			out[i] = in[i] * gate_total_gain(smooth_next(&g->xfade), gd[i]);
+			gd[i] = gate_total_gain(smooth_next(&g->xfade), gd[i]);
 	}
+	for (uint32_t i = 0; i < n; i++)
+		out[i] = in[i] * gd[i];
 }
