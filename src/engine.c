@@ -186,6 +186,12 @@ int engine_apply(struct engine *e, const struct param_assign *a, size_t n, size_
 			notify(e, s, a[i].id, a[i].value);
 		}
 	}
+	/* With no audio running (start-up, offline), the values are in force from the first
+	 * sample: no fade-in from the defaults, so a file's first second is processed like the
+	 * rest and JACK and offline give the same result. */
+	if (!atomic_load(&e->running))
+		for (unsigned s = 0; s < e->nstrips; s++)
+			strip_reset(&e->strips[s]);
 	pthread_mutex_unlock(&e->lock);
 	return 0;
 }

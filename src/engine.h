@@ -73,7 +73,8 @@ void engine_free(struct engine *e);
  * -ENODEV (no such strip), -EAGAIN (control ring full: retry). */
 int engine_set(struct engine *e, int strip, enum param_id id, float value);
 /* Apply a list all-or-nothing: every assignment is checked (strip numbers included) before
- * any is applied. On error, *bad is the index of the first bad one. */
+ * any is applied. On error, *bad is the index of the first bad one. While no audio thread
+ * runs, the strips are then reset so the values hold from the first sample (no ramps). */
 int engine_apply(struct engine *e, const struct param_assign *a, size_t n, size_t *bad);
 float engine_get(struct engine *e, unsigned strip, enum param_id id);
 /* Copy every strip's values (nstrips rows). */
