@@ -247,9 +247,5 @@ int main(void)
 	tcase_add_test(tc, block_split_invariant);
 	tcase_add_test(tc, no_subnormal_state_after_silence);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(su);
 }

@@ -1,5 +1,7 @@
 /* The parameter table against design.md, value parsing and presets. */
 #include <check.h>
+
+#include "testutil.h"
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -265,9 +267,5 @@ int main(void)
 	tcase_add_test(tc, preset_names_stay_in_their_folders);
 	tcase_add_test(tc, preset_save_is_atomic_and_loads_back);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(su);
 }

@@ -447,9 +447,5 @@ int main(void)
 	tcase_add_test(tc, silence_after_signal_is_clean);
 	tcase_add_test(tc, bad_input_is_contained);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(su);
 }

@@ -136,9 +136,5 @@ int main(void)
 	tcase_add_test(tc, rejects_unsupported_rate);
 	tcase_add_test(tc, out_gain_is_smoothed_and_lands_exactly);
 	suite_add_tcase(su, tc);
-	SRunner *sr = srunner_create(su);
-	srunner_run_all(sr, CK_NORMAL);
-	int failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return tu_run_suite(su);
 }

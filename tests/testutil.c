@@ -1,6 +1,8 @@
 #include "testutil.h"
 
+#include <check.h>
 #include <math.h>
+#include <stdlib.h>
 
 void tu_sine(float *buf, size_t n, double amp, double freq_hz, double fs, double phase_rad)
 {
@@ -75,4 +77,13 @@ void tu_run_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, siz
 		uint32_t k = (uint32_t)((n - i) < block ? (n - i) : block);
 		fn(ctx, in + i, out + i, k);
 	}
+}
+
+int tu_run_suite(Suite *su)
+{
+	SRunner *sr = srunner_create(su);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -24,4 +24,8 @@ typedef void (*tu_process_fn)(void *ctx, const float *in, float *out, uint32_t n
 void tu_run_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, size_t n,
 		   uint32_t block);
 
+/* Run a Check suite; the process exit status (EXIT_SUCCESS only if every test passed). */
+struct Suite;
+int tu_run_suite(struct Suite *su);
+
 #endif
