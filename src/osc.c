@@ -696,8 +696,6 @@ static int match_params(struct osc *s, const char *rest, uint8_t match[P_COUNT])
 static void handle_meter_cmd(struct osc_req *r, const char *what, const uint8_t *sel)
 {
 	struct osc *s = r->s;
-	if (take_reply_url(r) < 0)
-		return;
 	if (r->argc != 0) {
 		reply_error(r, "takes no arguments");
 		return;
@@ -763,8 +761,6 @@ static void handle_strip(struct osc_req *r)
 		return;
 	}
 	if (match_strips(r, stripseg, sel) < 0)
-		return;
-	if (take_reply_url(r) < 0)
 		return;
 
 	if (r->argc == 0) { /* get */
@@ -836,8 +832,6 @@ static void handle_params(struct osc_req *r)
 {
 	struct osc *s = r->s;
 	static const char *const tnames[] = {"float", "bool", "enum", "steps"};
-	if (take_reply_url(r) < 0)
-		return;
 	if (r->argc) {
 		reply_error(r, "takes no arguments");
 		return;
@@ -878,8 +872,6 @@ static void handle_params(struct osc_req *r)
 static void handle_simple(struct osc_req *r)
 {
 	struct osc *s = r->s;
-	if (take_reply_url(r) < 0)
-		return;
 	if (r->argc) {
 		reply_error(r, "takes no arguments");
 		return;
@@ -1032,8 +1024,6 @@ static void handle_subscribe(struct osc_req *r, int on)
 
 static int preset_arg(struct osc_req *r, const char **name)
 {
-	if (take_reply_url(r) < 0)
-		return -1;
 	if (r->argc != 1 || !is_string(r->types[0])) {
 		reply_error(r, "expected one preset name (string)");
 		return -1;
@@ -1068,8 +1058,6 @@ static void handle_preset(struct osc_req *r)
 	lo_message m;
 
 	if (!strcmp(r->path, "/preset/list")) {
-		if (take_reply_url(r) < 0)
-			return;
 		if (r->argc) {
 			reply_error(r, "takes no arguments");
 			return;
@@ -1143,6 +1131,10 @@ static void handle_preset(struct osc_req *r)
 static void dispatch(struct osc_req *r)
 {
 	const char *p = r->path;
+	/* a trailing osc.udp:// URL is where replies and errors go (subscriptions take their
+	 * URL as the subscriber instead) */
+	if (strcmp(p, "/subscribe") && strcmp(p, "/unsubscribe") && take_reply_url(r) < 0)
+		return;
 	if (!strncmp(p, "/strip/", 7))
 		handle_strip(r);
 	else if (!strcmp(p, "/ping") || !strcmp(p, "/status") || !strcmp(p, "/xruns"))
