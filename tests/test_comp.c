@@ -21,15 +21,7 @@ static void comp_fn(void *ctx, const float *in, float *out, uint32_t n)
 /* Blocks of pseudo-random length 1..DSP_MAX_CHUNK. */
 static void run_random_blocks(struct comp *c, const float *in, float *out, size_t n, uint32_t seed)
 {
-	size_t i = 0;
-	while (i < n) {
-		seed = seed * 1664525u + 1013904223u;
-		uint32_t k = 1 + (seed >> 16) % DSP_MAX_CHUNK;
-		if (k > n - i)
-			k = (uint32_t)(n - i);
-		comp_process(c, in + i, out + i, k);
-		i += k;
-	}
+	tu_run_random_blocks(comp_fn, c, in, out, n, DSP_MAX_CHUNK, &seed);
 }
 
 static void comp_setup(struct comp *c, float thr, float ratio, float knee, float att, float rel)

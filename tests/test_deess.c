@@ -190,14 +190,8 @@ START_TEST(block_split_invariant)
 				size_t i = half * NS / 2, end = i + NS / 2;
 				if (half)
 					deess_set_mode(&d, !mode);
-				while (i < end) {
-					seed = seed * 1664525u + 1013904223u;
-					uint32_t k = run == 0 ? 1 : 1 + (seed >> 16) % DSP_MAX_CHUNK;
-					if (k > end - i)
-						k = (uint32_t)(end - i);
-					deess_process(&d, in + i, out + i, k);
-					i += k;
-				}
+				tu_run_random_blocks(deess_fn, &d, in + i, out + i, end - i,
+						     run == 0 ? 1 : DSP_MAX_CHUNK, &seed);
 			}
 			ck_assert_int_eq(memcmp(ref, out, sizeof(out)), 0);
 		}

@@ -192,15 +192,8 @@ START_TEST(block_split_invariant)
 			uint32_t seed = 7;
 			for (int run = 0; run < 3; run++) {
 				setup_busy(&g, mode, att);
-				size_t i = 0;
-				while (i < NS) {
-					seed = seed * 1664525u + 1013904223u;
-					uint32_t k = run == 0 ? 1 : 1 + (seed >> 16) % DSP_MAX_CHUNK;
-					if (k > NS - i)
-						k = (uint32_t)(NS - i);
-					gate_process(&g, in + i, out + i, k);
-					i += k;
-				}
+				tu_run_random_blocks(gate_fn, &g, in, out, NS, run == 0 ? 1 : DSP_MAX_CHUNK,
+						     &seed);
 				ck_assert_int_eq(memcmp(ref, out, sizeof(out)), 0);
 			}
 		}

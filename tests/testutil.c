@@ -79,6 +79,20 @@ void tu_run_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, siz
 	}
 }
 
+void tu_run_random_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, size_t n,
+			  uint32_t max_block, uint32_t *seed)
+{
+	size_t i = 0;
+	while (i < n) {
+		*seed = *seed * 1664525u + 1013904223u;
+		uint32_t k = 1 + (*seed >> 16) % max_block;
+		if (k > n - i)
+			k = (uint32_t)(n - i);
+		fn(ctx, in + i, out + i, k);
+		i += k;
+	}
+}
+
 int tu_run_suite(Suite *su)
 {
 	SRunner *sr = srunner_create(su);

@@ -24,6 +24,11 @@ typedef void (*tu_process_fn)(void *ctx, const float *in, float *out, uint32_t n
 void tu_run_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, size_t n,
 		   uint32_t block);
 
+/* Run fn over n samples in blocks of pseudo-random length 1..max_block (all 1 when
+ * max_block == 1), continuing the LCG in *seed: the block-split invariance tests. */
+void tu_run_random_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, size_t n,
+			  uint32_t max_block, uint32_t *seed);
+
 /* Run a Check suite; the process exit status (EXIT_SUCCESS only if every test passed). */
 struct Suite;
 int tu_run_suite(struct Suite *su);
