@@ -38,6 +38,7 @@
 #include "engine.h"
 #include "jack_rtcheck.h"
 #include "meterview.h"
+#include "nsm.h"
 #include "osc.h"
 
 #define EXIT_START_FAILED 1
@@ -72,6 +73,8 @@ struct jc {
 	int sigfd;
 	struct osc *osc;
 	struct meterview *mv;
+	struct nsm *nsm;           /* session manager (NSM_URL), else NULL */
+	struct options nsm_o;      /* the options as the session amends them */
 
 	/* crossing between the JACK threads and the control thread */
 	atomic_int dsp_on; /* the process callback may run the engine */
@@ -582,6 +585,7 @@ static void control_tick(struct jc *c)
 static int wait_tick(struct jc *c, int ms)
 {
 	struct pollfd p = {.fd = c->sigfd, .events = POLLIN};
+	nsm_poll(c->nsm);
 	if (poll(&p, 1, ms) > 0 && (p.revents & POLLIN)) {
 		struct signalfd_siginfo si;
 		if (read(c->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
@@ -668,6 +672,7 @@ static void jc_cleanup(struct jc *c)
 	}
 	if (c->osc)
 		osc_stop(c->osc);
+	nsm_end(c->nsm);
 	meterview_free(c->mv);
 	if (c->engine_ok)
 		engine_free(&c->e);
@@ -702,6 +707,21 @@ int jackclient_run(const struct options *o)
 	if (block_signals(c) < 0) {
 		jc_log(c, "cannot set up signal handling: %s", strerror(errno));
 		goto out;
+	}
+	/* under a session manager: wait for its open before any JACK client exists; the
+	 * session names the client and may bring its own strips and values */
+	if (nsm_wanted()) {
+		int n_rc = nsm_begin(&c->nsm, c->sigfd, o, &c->nsm_o, err, sizeof(err));
+		if (n_rc > 0) {
+			wait_tick(c, 0); /* the pending signal: logged, consumed */
+			rc = 0;
+			goto out;
+		}
+		if (n_rc < 0) {
+			jc_log(c, "%s", err);
+			goto out;
+		}
+		c->o = o = &c->nsm_o;
 	}
 	if (strlen(o->name) >= (size_t)jack_client_name_size()) {
 		jc_log(c, "--name: '%s' is too long for JACK (at most %d characters)", o->name,
@@ -770,6 +790,7 @@ int jackclient_run(const struct options *o)
 	       c->name, c->server, jack_get_sample_rate(c->client), atomic_load(&c->period),
 	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e), simd_name(),
 	       c->osc ? osc_url(c->osc) : "off", summary);
+	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);
 
 	for (;;) {
