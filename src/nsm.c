@@ -216,7 +216,8 @@ static int session_open(struct nsm *n, const char *path, char *why, size_t len)
 		n->has_state = 1;
 		return 0;
 	}
-	if (errno != ENOENT) {
+	/* ENOTDIR: a file where a folder should be, which creating the folder reports below */
+	if (errno != ENOENT && errno != ENOTDIR) {
 		snprintf(why, len, "%s: %s", n->state_path, strerror(errno));
 		return NSM_ERR_BAD_PROJECT;
 	}
