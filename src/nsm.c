@@ -461,6 +461,12 @@ int nsm_begin(struct nsm **np, int sigfd, const struct options *in, struct optio
 		out->channels_given = 1;
 		out->assign = n->state.assign;
 		out->nassign = n->state.n;
+		/* A restored session's connections are the session's (jackpatch restores them);
+		 * connecting the physical inputs again would feed a strip twice once the user
+		 * has routed it elsewhere. A new session connects as usual, once. */
+		out->no_connect = 1;
+		out->connect = NULL;
+		out->connect_out = NULL;
 	}
 	*np = n;
 	return 0;

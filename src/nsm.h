@@ -15,7 +15,9 @@
  * preset.h) with every parameter of every strip, and a first line
  *   # chanstrip: chanstrip-session strips=N (N strips), saved by chanstrip VERSION
  * that carries the strip count. When that file exists it replaces --channels, --preset and
- * --set; a new session (no file yet) starts from the command line. */
+ * --set, and chanstrip makes no JACK connections of its own (--connect, --connect-out and the
+ * default physical inputs are skipped: the session's patchbay, e.g. jackpatch, restores
+ * them); a new session (no file yet) starts from the command line. */
 #ifndef CHANSTRIP_NSM_H
 #define CHANSTRIP_NSM_H
 
@@ -40,8 +42,8 @@ int nsm_wanted(void);
  * Returns:
  *   0  session open: *np is the session, *out is *in with name = the client id and, when the
  *      session has a state file, channels and assign taken from it (owned by *np, valid
- *      until nsm_end). An invalid NSM_URL only warns (the NSM API says to run unmanaged):
- *      then *np is NULL and *out = *in.
+ *      until nsm_end) and no connections. An invalid NSM_URL only warns (the NSM API
+ *      says to run unmanaged): then *np is NULL and *out = *in.
  *   1  a signal is pending on sigfd (left unread for the caller)
  *  <0  the session manager refused the announce, or no socket: message in err. */
 int nsm_begin(struct nsm **np, int sigfd, const struct options *in, struct options *out,

@@ -6,7 +6,8 @@
 #  - a change over OSC (oscsend): one is_dirty, not one per change; save: /reply, is_clean,
 #    the state file holds every strip (3) and meter.cal
 #  - SIGTERM: exit 0 within 1 s; restart with other --channels/--set, open the same path:
-#    strips and values restored (the session wins over the command line)
+#    strips and values restored (the session wins over the command line), and no
+#    connections of its own (a new session connects the physical inputs as usual)
 #  - a save that cannot be written: /error, and chanstrip keeps running
 #  - SIGTERM while waiting for the open; a refused announce (exit 1); a bad NSM_URL (runs
 #    unmanaged)
@@ -122,6 +123,9 @@ start_cs() {
 	expect "^announce " 5
 }
 jack_has() { jack_lsp | grep -qx -- "$1"; }
+# the connections of one port, one a line
+conns_of() { jack_lsp -c "$1" | tail -n +2 | sed 's/^ *//'; }
+in1_fed() { conns_of chanstrip.nTEST:in_1 | grep -qx system:capture_1; }
 get() { # get OSCPATH: the value chanstrip answers (via cs-nsmserver's socket)
 	mark
 	cmd get "$OSCP" "$1"
@@ -144,7 +148,7 @@ STATE="$SESSION.chanstrip"
 mkdir -p "$TMP/session"
 
 # ---- 1: announce, nothing in JACK before the open ----
-start_cs cs1 -c 3 --no-connect --osc-port "$OSCP" --set comp.ratio=2
+start_cs cs1 -c 3 --osc-port "$OSCP" --set comp.ratio=2
 read -r _ name caps exe major minor pid <<<"$LINE"
 [ "$name" = chanstrip ] || fail "announce name '$name'"
 [ "$caps" = ":dirty:" ] || fail "announce capabilities '$caps'"
@@ -183,6 +187,8 @@ log "open: $LINE"
 for i in 1 2 3; do
 	jack_has "chanstrip.nTEST:in_$i" || fail "no JACK port chanstrip.nTEST:in_$i"
 done
+# a new session connects as usual: the dummy backend's capture ports feed in_1, in_2
+wait_until 2 in1_fed || fail "new session: in_1 not connected to system:capture_1"
 [ -e "$STATE" ] && fail "a new session wrote its state before any save"
 v=$(get /strip/2/comp/ratio)
 [ "$v" = 2 ] || fail "new session: comp.ratio $v, want 2 (--set)"
@@ -216,7 +222,7 @@ log "save: reply, is_clean, $(grep -vc '^#' "$STATE") parameter lines"
 # ---- 6: SIGTERM, restart with another command line, same session ----
 stop_cs
 jack_lsp | grep -q '^chanstrip' && fail "JACK ports still registered after SIGTERM"
-start_cs cs2 -c 1 --no-connect --osc-port "$OSCP" --set comp.ratio=3
+start_cs cs2 -c 1 --osc-port "$OSCP" --set comp.ratio=3
 mark
 cmd open "$SESSION" chanstrip chanstrip.nTEST
 expect '^reply /nsm/client/open .*restored' 5
@@ -227,6 +233,10 @@ jack_has "chanstrip.nTEST:out_3" || fail "3 strips not restored (-c 1 on the com
 [ "$(get /strip/1/out/gain)" = -3 ] || fail "1:out.gain not restored"
 [ "$(get /strip/1/meter/cal)" = 18 ] || fail "1:meter.cal changed"
 log "restart: 3 strips and every value restored over -c 1 --set comp.ratio=3"
+# a restored session leaves connections to the session (jackpatch): none of its own
+for p in in_1 in_2 in_3 out_1; do
+	[ -z "$(conns_of "chanstrip.nTEST:$p")" ] || fail "restored session connected $p"
+done
 
 # ---- 7: a save that cannot be written ----
 mv "$TMP/session" "$TMP/session.moved"
