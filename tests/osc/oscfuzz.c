@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "params.h"
@@ -124,6 +125,30 @@ static lo_message rnd_message(uint32_t *st)
 }
 
 static int got_pong;
+static unsigned replies, errors;
+
+unsigned oscfuzz_replies(unsigned *nerrors)
+{
+	if (nerrors)
+		*nerrors = errors;
+	return replies;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Receive until /pong or ms milliseconds pass. */
+static int wait_pong(lo_server srv, int ms)
+{
+	double end = now_s() + ms / 1000.0;
+	while (!got_pong && now_s() < end)
+		lo_server_recv_noblock(srv, 5);
+	return got_pong;
+}
 
 static int on_any(const char *path, const char *types, lo_arg **argv, int argc,
 		  lo_message msg, void *user)
@@ -131,12 +156,15 @@ static int on_any(const char *path, const char *types, lo_arg **argv, int argc,
 	(void)types, (void)argv, (void)argc, (void)msg, (void)user;
 	if (!strcmp(path, "/pong"))
 		got_pong = 1;
+	replies++;
+	errors += !strcmp(path, "/error");
 	return 0;
 }
 
 int oscfuzz_run(const char *url, unsigned count, uint32_t seed)
 {
 	uint32_t st = seed ? seed : 1;
+	replies = errors = 0;
 	lo_server srv = lo_server_new("0", NULL);
 	lo_address to = lo_address_new_from_url(url);
 	int raw = socket(AF_INET, SOCK_DGRAM, 0);
@@ -191,17 +219,24 @@ int oscfuzz_run(const char *url, unsigned count, uint32_t seed)
 			lo_send_message_from(to, srv, path, m);
 			lo_message_free(m);
 		}
-		/* read replies now and then so our socket buffer never fills */
-		if (i % 16 == 0)
-			while (lo_server_recv_noblock(srv, 0) > 0)
-				;
+		/* every 32 messages, wait until the server has caught up (a /ping answered), so
+		 * the messages are handled, not dropped by a full socket buffer */
+		if (i % 32 == 31) {
+			got_pong = 0;
+			lo_send_from(to, srv, LO_TT_IMMEDIATE, "/ping", "");
+			wait_pong(srv, 1000);
+		}
 	}
-	while (lo_server_recv_noblock(srv, 50) > 0)
-		;
+	/* the fuzz may have subscribed us (meters keep coming): drop that, drain for a while */
+	lo_send_from(to, srv, LO_TT_IMMEDIATE, "/unsubscribe", "");
+	for (double end = now_s() + 0.2; now_s() < end;)
+		lo_server_recv_noblock(srv, 5);
+	/* alive: /pong within 2 s (asked twice, in case one datagram was dropped) */
 	got_pong = 0;
-	lo_send_from(to, srv, LO_TT_IMMEDIATE, "/ping", "");
-	for (int k = 0; k < 200 && !got_pong; k++)
-		lo_server_recv_noblock(srv, 10);
+	for (int k = 0; k < 2 && !got_pong; k++) {
+		lo_send_from(to, srv, LO_TT_IMMEDIATE, "/ping", "");
+		wait_pong(srv, 1000);
+	}
 	rc = got_pong ? 0 : -1;
 out:
 	if (ai)

@@ -10,5 +10,7 @@
  * datagrams and truncated messages. Replies are read and thrown away. Then /ping: returns 0
  * when /pong comes back within 2 s, -1 otherwise. */
 int oscfuzz_run(const char *url, unsigned count, uint32_t seed);
+/* Messages received during the last run, and how many of them were /error. */
+unsigned oscfuzz_replies(unsigned *nerrors);
 
 #endif

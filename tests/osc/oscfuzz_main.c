@@ -17,6 +17,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "oscfuzz: no /pong from %s after %u messages\n", argv[1], count);
 		return 1;
 	}
-	printf("oscfuzz: %u messages sent, %s still answers /ping\n", count, argv[1]);
+	unsigned nerr, nrep = oscfuzz_replies(&nerr);
+	printf("oscfuzz: %u messages sent, %u replies (%u /error), %s still answers /ping\n", count,
+	       nrep, nerr, argv[1]);
 	return 0;
 }

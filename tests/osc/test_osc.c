@@ -795,6 +795,10 @@ START_TEST(fuzz_10000)
 {
 	fake_audio_start(0.5, 440.0);
 	ck_assert_int_eq(oscfuzz_run(osc_url(srv), 10000, 12345), 0);
+	unsigned nerr, nrep = oscfuzz_replies(&nerr);
+	fprintf(stderr, "fuzz: 10000 messages, %u replies, %u of them /error\n", nrep, nerr);
+	/* most random messages are wrong: the server must have answered thousands */
+	ck_assert_uint_gt(nerr, 5000);
 	unsigned long cycles = atomic_load(&fa.cycles);
 	oc_pump(cli, 100);
 	ck_assert(atomic_load(&fa.cycles) > cycles); /* audio still running */
@@ -891,10 +895,15 @@ static Suite *osc_suite(void)
 	tcase_add_test(tc, presets);
 	tcase_add_test(tc, bundles);
 	tcase_add_test(tc, status_and_xruns);
-	tcase_add_test(tc, fuzz_10000);
 	tcase_add_test(tc, default_bind_is_loopback);
 	tcase_add_test(tc, start_errors);
 	suite_add_tcase(s, tc);
+	/* its own case, so CK_RUN_CASE=fuzz runs it alone */
+	TCase *tf = tcase_create("fuzz");
+	tcase_add_checked_fixture(tf, setup, teardown);
+	tcase_set_timeout(tf, 120);
+	tcase_add_test(tf, fuzz_10000);
+	suite_add_tcase(s, tf);
 	return s;
 }
 
