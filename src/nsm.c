@@ -12,6 +12,7 @@
 #include <lo/lo.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,17 +276,27 @@ static void session_save(struct nsm *n)
 
 /* ---- handlers (control thread) ----------------------------------------------------------- */
 
+/* liblo packs arguments at 4-byte offsets: read them without a member access through the
+ * 8-byte aligned union (undefined behaviour, which UBSan reports) */
+static const char *arg_s(const lo_arg *a) { return (const char *)a; }
+static int32_t arg_i(const lo_arg *a)
+{
+	int32_t v;
+	memcpy(&v, a, sizeof(v));
+	return v;
+}
+
 static int on_reply(const char *path, const char *types, lo_arg **argv, int argc, lo_message m,
 		    void *ctx)
 {
 	struct nsm *n = ctx;
 	(void)path, (void)m;
-	if (argc < 1 || types[0] != 's' || strcmp(&argv[0]->s, "/nsm/server/announce") != 0)
+	if (argc < 1 || types[0] != 's' || strcmp(arg_s(argv[0]), "/nsm/server/announce") != 0)
 		return 0;
 	if (n->announce_state == 0) {
 		n->announce_state = 1;
 		nsm_log("under session management by '%s' (%s)",
-			argc >= 3 && types[2] == 's' ? &argv[2]->s : "?", n->url);
+			argc >= 3 && types[2] == 's' ? arg_s(argv[2]) : "?", n->url);
 	}
 	return 0;
 }
@@ -297,13 +308,13 @@ static int on_error(const char *path, const char *types, lo_arg **argv, int argc
 	(void)path, (void)m;
 	if (argc < 1 || types[0] != 's')
 		return 0;
-	if (strcmp(&argv[0]->s, "/nsm/server/announce") == 0) {
+	if (strcmp(arg_s(argv[0]), "/nsm/server/announce") == 0) {
 		n->announce_state = -1;
 		snprintf(n->refused, sizeof(n->refused), "%s (error %d)",
-			 argc >= 3 && types[2] == 's' ? &argv[2]->s : "no reason given",
-			 argc >= 2 && types[1] == 'i' ? argv[1]->i : 0);
+			 argc >= 3 && types[2] == 's' ? arg_s(argv[2]) : "no reason given",
+			 argc >= 2 && types[1] == 'i' ? arg_i(argv[1]) : 0);
 	} else {
-		nsm_log("the session manager reports an error for %s", &argv[0]->s);
+		nsm_log("the session manager reports an error for %s", arg_s(argv[0]));
 	}
 	return 0;
 }
@@ -320,7 +331,7 @@ static int on_open(const char *path, const char *types, lo_arg **argv, int argc,
 			    "chanstrip cannot switch sessions: restart it");
 		return 0;
 	}
-	const char *sess = &argv[0]->s, *id = &argv[2]->s;
+	const char *sess = arg_s(argv[0]), *id = arg_s(argv[2]);
 	if (!*id || strlen(id) >= sizeof(n->client_id)) {
 		reply_error(n, "/nsm/client/open", NSM_ERR_GENERAL, "bad client id");
 		return 0;

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <lo/lo.h>
 #include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,15 +39,28 @@ static int same_addr(lo_address a, lo_address b)
 	       strcmp(lo_address_get_port(a), lo_address_get_port(b)) == 0;
 }
 
+/* liblo packs arguments at 4-byte offsets: copy them out rather than access the 8-byte
+ * aligned union through a misaligned pointer */
+static const char *arg_s(const lo_arg *a) { return (const char *)a; }
+static int32_t arg_i(const lo_arg *a)
+{
+	int32_t v;
+	memcpy(&v, a, sizeof(v));
+	return v;
+}
+
 static void print_arg(char t, lo_arg *a)
 {
+	float f;
+	double d;
+	int64_t h;
 	switch (t) {
-	case 'f': printf(" %g", (double)a->f); break;
-	case 'd': printf(" %g", a->d); break;
-	case 'i': printf(" %d", a->i); break;
-	case 'h': printf(" %lld", (long long)a->h); break;
+	case 'f': memcpy(&f, a, sizeof(f)); printf(" %g", (double)f); break;
+	case 'd': memcpy(&d, a, sizeof(d)); printf(" %g", d); break;
+	case 'i': printf(" %d", arg_i(a)); break;
+	case 'h': memcpy(&h, a, sizeof(h)); printf(" %lld", (long long)h); break;
 	case 's':
-	case 'S': printf(" %s", &a->s); break;
+	case 'S': printf(" %s", arg_s(a)); break;
 	case 'T': printf(" true"); break;
 	case 'F': printf(" false"); break;
 	default: printf(" ?%c", t); break;
@@ -61,8 +75,8 @@ static int on_announce(const char *path, const char *types, lo_arg **argv, int a
 	if (client)
 		lo_address_free(client);
 	client = lo_address_new(lo_address_get_hostname(src), lo_address_get_port(src));
-	printf("announce %s %s %s %d %d %d\n", &argv[0]->s, &argv[1]->s, &argv[2]->s, argv[3]->i,
-	       argv[4]->i, argv[5]->i);
+	printf("announce %s %s %s %d %d %d\n", arg_s(argv[0]), arg_s(argv[1]), arg_s(argv[2]), arg_i(argv[3]),
+	       arg_i(argv[4]), arg_i(argv[5]));
 	if (refuse) {
 		refuse = 0;
 		lo_send_from(client, srv, LO_TT_IMMEDIATE, "/error", "sis", "/nsm/server/announce",
@@ -84,9 +98,9 @@ static int on_any(const char *path, const char *types, lo_arg **argv, int argc, 
 		return 0;
 	}
 	if (strcmp(path, "/reply") == 0 && argc == 2 && strcmp(types, "ss") == 0) {
-		printf("reply %s %s\n", &argv[0]->s, &argv[1]->s);
+		printf("reply %s %s\n", arg_s(argv[0]), arg_s(argv[1]));
 	} else if (strcmp(path, "/error") == 0 && argc == 3 && strcmp(types, "sis") == 0) {
-		printf("error %s %d %s\n", &argv[0]->s, argv[1]->i, &argv[2]->s);
+		printf("error %s %d %s\n", arg_s(argv[0]), arg_i(argv[1]), arg_s(argv[2]));
 	} else if (strcmp(path, "/nsm/client/is_dirty") == 0 && argc == 0) {
 		printf("is_dirty\n");
 	} else if (strcmp(path, "/nsm/client/is_clean") == 0 && argc == 0) {
