@@ -516,12 +516,6 @@ static void engine_quiesce(struct jc *c)
 		engine_stop(&c->e);
 }
 
-static const char *simd_name(void)
-{
-	/* TODO(simd): dsp/cpu.h's dsp_simd_name() once it exists */
-	return "?";
-}
-
 /* ---- control thread ----------------------------------------------------------------------- */
 
 static void control_tick(struct jc *c)
@@ -772,11 +766,16 @@ int jackclient_run(const struct options *o)
 	}
 	if (o->osc_port) {
 		c->osc = osc_start(&c->e, o->osc_bind, o->osc_port, err, sizeof(err));
-		/* While the OSC server is being built this only warns. Once it is real, a port
-		 * that was asked for explicitly (--osc-port) and cannot be bound must be fatal
-		 * (exit 1): a user who scripted that port would otherwise control nothing. */
+		/* A port asked for explicitly (--osc-port) that cannot be bound is fatal: a user
+		 * who scripted that port would otherwise control nothing. The default port only
+		 * warns, so a second instance started without --osc-port still runs. */
+		if (!c->osc && o->osc_port_given) {
+			jc_log(c, "%s", err);
+			goto out;
+		}
 		if (!c->osc)
-			jc_log(c, "warning: OSC is off: %s", err);
+			jc_log(c, "warning: OSC is off (%s); use --osc-port to choose another port",
+			       err);
 	}
 	if (client_setup(c) < 0 || client_activate(c) < 0)
 		goto out;
@@ -788,7 +787,7 @@ int jackclient_run(const struct options *o)
 	jc_log(c, "'%s' on JACK server '%s': %u Hz, period %u, %u channel%s, latency %u, simd %s, "
 		  "osc %s; %s",
 	       c->name, c->server, jack_get_sample_rate(c->client), atomic_load(&c->period),
-	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e), simd_name(),
+	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e), strip_simd_name(),
 	       c->osc ? osc_url(c->osc) : "off", summary);
 	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);

@@ -145,6 +145,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 				return -EINVAL;
 			}
 			o->osc_port = (int)u;
+			o->osc_port_given = 1;
 			break;
 		case OPT_OSC_BIND: o->osc_bind = optarg; break;
 		case 'P': {

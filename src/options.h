@@ -35,6 +35,7 @@ struct options {
 	const char *server; /* --server NAME: JACK server name (default: $JACK_DEFAULT_SERVER) */
 	/* OSC */
 	int osc_port; /* 0 = off */
+	int osc_port_given; /* --osc-port was on the command line: failing to bind it is fatal */
 	const char *osc_bind;
 };
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # chanstrip -c 2 --connect to the dummy capture ports: jack_lsp -c shows its ports and the
 # connections; the default (physical capture ports) and --connect-out work too; latency is
-# reported per port.
+# reported per port; a taken --osc-port is fatal.
 . "$(dirname "$0")/lib.sh"
 start_jackd 64
 
@@ -42,4 +42,14 @@ grep -q "warning: --connect 'nosuchclient:'" "$TMP/d.log" || fail "no warning fo
 lsp=$(jack_lsp -c)
 echo "$lsp" | grep -A1 -x "cs-c:in_1" | grep -q '^   ' && fail "cs-c:in_1 is connected"
 echo "$lsp" | grep -A1 -x "cs-d:in_1" | grep -q '^   ' && fail "cs-d:in_1 is connected"
+
+# an OSC port asked for explicitly that is taken is fatal (exit 1, one line)
+OSC_PORT=$((20000 + $$ % 20000))
+start_chanstrip e -c 1 --name cs-e --no-connect --osc-port $OSC_PORT
+grep -q "osc osc.udp://127.0.0.1:$OSC_PORT/" "$TMP/e.log" || fail "cs-e start line: $(cat "$TMP/e.log")"
+timeout 5 "$CHANSTRIP" -c 1 --name cs-f --no-connect --osc-port $OSC_PORT >"$TMP/f.log" 2>&1
+rc=$?
+[ $rc = 1 ] || fail "taken --osc-port: exit status $rc"
+grep -q "port $OSC_PORT" "$TMP/f.log" || fail "taken --osc-port: $(cat "$TMP/f.log")"
+jack_lsp | grep -q '^cs-f:' && fail "cs-f left ports behind"
 log "PASS"

@@ -1,0 +1,42 @@
+#!/bin/bash
+# Real-time safety: chanstrip-rtcheck (wrapped malloc/free/locks/sleeps/I/O/prints, counted
+# from inside the process callback) runs 8 strips under a dummy jackd for ~5 s while
+#   - its own control thread changes parameters on every strip and reads meters at 50 Hz,
+#   - the speech fixture plays into strip 1 and 2 (cs-jplayrec),
+#   - OSC sets and a meter subscription arrive (when oscsend is installed),
+#   - the JACK period changes 64 -> 128 -> 32 (jack_bufsize),
+#   - the meter view draws (not a terminal: plain blocks once a second),
+# and must then report 0 calls from the process callback and exit 0 on SIGTERM.
+. "$(dirname "$0")/../jack/lib.sh"
+RTCHECK=$1
+CHANSTRIP=$RTCHECK
+OSC_PORT=$((20000 + $$ % 20000))
+
+start_jackd 64
+start_chanstrip rt -c 8 --osc-port $OSC_PORT --connect 'system:capture_' --meter-view \
+	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1
+"$JPLAYREC" -t chanstrip -p "$FIXTURES/speech.wav" -c 2 >"$TMP/play.log" 2>&1 &
+PIDS+=($!)
+if command -v oscsend >/dev/null; then
+	oscsend localhost $OSC_PORT /subscribe si "osc.udp://127.0.0.1:$((OSC_PORT + 1))/" 30
+	for v in -10 -20 -30 -40 -25; do
+		oscsend localhost $OSC_PORT /strip/*/comp/threshold f $v
+		oscsend localhost $OSC_PORT /strip/1/pre/oversample i 2
+		oscsend localhost $OSC_PORT /strip/2/pre/model s tube
+		sleep 0.2
+	done
+fi
+sleep 1
+if command -v jack_bufsize >/dev/null; then
+	jack_bufsize 128 >/dev/null 2>&1 || fail "jack_bufsize 128"
+	sleep 1
+	jack_bufsize 32 >/dev/null 2>&1 || fail "jack_bufsize 32"
+	sleep 1
+fi
+sleep 1
+kill -TERM "$CS_PID"
+wait_exit "$CS_PID" 3
+cat "$TMP/rt.log" | grep -E "^rtcheck:|period is now" >&2
+grep -q "rtcheck: OK" "$TMP/rt.log" || fail "calls from the process callback (see rt.log)"
+[ "$EXIT_RC" = 0 ] || fail "exit status $EXIT_RC"
+log "PASS"
