@@ -58,7 +58,12 @@ struct fake_audio {
 	atomic_int stop;
 	atomic_int bad; /* an output sample was not finite */
 	atomic_ulong cycles;
-	double amp, freq;
+	double amp, freq; /* freq 0: a constant amp */
+	/* latency probe: armed with a cycle count, the first cycle whose strip-1 output moves
+	 * away from the last steady value is stored in seen */
+	atomic_int armed;
+	atomic_ulong seen;
+	float steady;
 };
 static struct fake_audio fa;
 
@@ -76,14 +81,24 @@ static void *fake_audio_main(void *arg)
 	while (!atomic_load(&a->stop)) {
 		for (unsigned i = 0; i < PERIOD; i++)
 			for (int s = 0; s < NSTRIPS; s++)
-				in[s][i] = (float)(a->amp *
-						   sin(2.0 * M_PI * a->freq * (double)(pos + i) / FS));
+				in[s][i] = a->freq == 0.0 ? (float)a->amp
+							  : (float)(a->amp * sin(2.0 * M_PI * a->freq *
+										 (double)(pos + i) / FS));
 		pos += PERIOD;
 		engine_process(&eng, ins, outs, PERIOD);
 		for (int s = 0; s < NSTRIPS; s++)
 			for (unsigned i = 0; i < PERIOD; i++)
 				if (!isfinite(out[s][i]))
 					atomic_store(&a->bad, 1);
+		if (!atomic_load(&a->armed)) {
+			a->steady = out[0][PERIOD - 1];
+		} else if (!atomic_load(&a->seen)) {
+			for (unsigned i = 0; i < PERIOD; i++)
+				if (fabsf(out[0][i] - a->steady) > 1e-4f) {
+					atomic_store(&a->seen, atomic_load(&a->cycles));
+					break;
+				}
+		}
 		atomic_fetch_add(&a->cycles, 1);
 		next.tv_nsec += (long)(1e9 * PERIOD / FS);
 		if (next.tv_nsec >= 1000000000L) {
@@ -339,6 +354,43 @@ START_TEST(set_changes_audio)
 	engine_process(&eng, ins, outs, N / 2);
 	double g = tu_db(tu_rms(out, N / 2) / tu_rms(in, N / 2));
 	ck_assert_msg(fabs(g - -6.0) < 0.01, "gain %.3f dB, want -6", g);
+}
+END_TEST
+
+static int cmp_ulong(const void *x, const void *y)
+{
+	unsigned long a = *(const unsigned long *)x, b = *(const unsigned long *)y;
+	return a < b ? -1 : a > b;
+}
+
+/* From an OSC set to the first changed output sample, in audio periods (64 frames, the
+ * fake audio thread stands in for JACK): the change lands in the first period that starts
+ * after the message arrived. */
+START_TEST(set_to_audio_latency)
+{
+	enum { TRIALS = 20 };
+	unsigned long lat[TRIALS];
+	fake_audio_start(0.5, 0.0);
+	oc_pump(cli, 100);
+	for (int k = 0; k < TRIALS; k++) {
+		atomic_store(&fa.armed, 0);
+		atomic_store(&fa.seen, 0);
+		oc_pump(cli, 150); /* the previous ramp settles */
+		unsigned long sent = atomic_load(&fa.cycles);
+		atomic_store(&fa.armed, 1);
+		SEND("/strip/1/out/gain", "f", k % 2 ? 0.0f : -20.0f);
+		for (int w = 0; w < 2000 && !atomic_load(&fa.seen); w++)
+			oc_pump(cli, 1);
+		ck_assert_msg(atomic_load(&fa.seen) != 0, "trial %d: no change in 2 s", k);
+		lat[k] = atomic_load(&fa.seen) - sent;
+	}
+	fake_audio_stop();
+	qsort(lat, TRIALS, sizeof(lat[0]), cmp_ulong);
+	fprintf(stderr, "osc set -> audio (in-process, %u-frame periods): min %lu, median %lu, "
+			"max %lu (0 = the first period processed after the send)\n",
+		PERIOD, lat[0], lat[TRIALS / 2], lat[TRIALS - 1]);
+	ck_assert_uint_le(lat[TRIALS / 2], 2);
+	ck_assert_uint_le(lat[TRIALS - 1], 20); /* a loaded machine may hold a thread back */
 }
 END_TEST
 
@@ -884,6 +936,7 @@ static Suite *osc_suite(void)
 	tcase_add_test(tc, patterns);
 	tcase_add_test(tc, norm_taper);
 	tcase_add_test(tc, set_changes_audio);
+	tcase_add_test(tc, set_to_audio_latency);
 	tcase_add_test(tc, errors_change_nothing);
 	tcase_add_test(tc, error_log_is_rate_limited);
 	tcase_add_test(tc, feedback_to_subscribers);
