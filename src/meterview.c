@@ -76,6 +76,15 @@ static void fmt_db(char *buf, size_t len, float db)
 		snprintf(buf, len, "%6.1f", (double)db);
 }
 
+/* headroom of silence is the floor's 150 dB: dashes too */
+static void fmt_hr(char *buf, size_t len, float db)
+{
+	if (db >= -SHOW_FLOOR_DB)
+		snprintf(buf, len, "%5s", "---");
+	else
+		snprintf(buf, len, "%5.1f", (double)db);
+}
+
 static void bar(char *buf, float db)
 {
 	int fill = (int)((db - BAR_FLOOR_DB) / -BAR_FLOOR_DB * BAR_WIDTH + 0.5f);
@@ -118,7 +127,7 @@ void meterview_draw(struct meterview *v, const char *status)
 	lines += 2;
 	for (unsigned s = 0; s < shown; s++) {
 		const float *f = v->fields[s];
-		char dbu[16], pk[16], out[16], b[BAR_WIDTH + 1];
+		char dbu[16], pk[16], out[16], hr[16], hr_held[16], b[BAR_WIDTH + 1];
 		if (!v->seen[s]) {
 			fprintf(v->f, "%5u  (no audio yet)\n", s + 1);
 			lines++;
@@ -130,8 +139,10 @@ void meterview_draw(struct meterview *v, const char *status)
 		fmt_db(pk, sizeof(pk), f[MF_IN_PEAK_DBFS]);
 		fmt_db(out, sizeof(out), f[MF_OUT_PEAK_DBFS]);
 		bar(b, f[MF_IN_PEAK_DBFS]);
-		fprintf(v->f, "%5u  %s  %s   %s   %5.1f/%5.1f   %6.1f %5.1f %5.1f  %s  %5.0f\n", s + 1,
-			dbu, b, pk, (double)f[MF_HEADROOM_DB], (double)v->held_headroom[s],
+		fmt_hr(hr, sizeof(hr), f[MF_HEADROOM_DB]);
+		fmt_hr(hr_held, sizeof(hr_held), v->held_headroom[s]);
+		fprintf(v->f, "%5u  %s  %s   %s   %s/%s   %6.1f %5.1f %5.1f  %s  %5.0f\n", s + 1,
+			dbu, b, pk, hr, hr_held,
 			(double)f[MF_GATE_GR_DB], (double)f[MF_COMP_GR_DB], (double)f[MF_DEESS_GR_DB],
 			out, (double)f[MF_CLIPS]);
 		lines++;
