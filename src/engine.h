@@ -24,7 +24,8 @@
 #define ENGINE_METER_PUSH_HZ 200
 
 /* Called on a control thread after every change, whatever its source, with the value now
- * in force. Must not call engine_set (it may call engine_get). */
+ * in force, while the engine's (non-recursive) control mutex is held: it must not call any
+ * engine_* function. Take what it needs from its arguments and return quickly. */
 typedef void (*engine_change_fn)(void *ctx, unsigned strip, enum param_id id, float value);
 
 struct engine_listener {

@@ -484,6 +484,17 @@ static void *tx_main(void *arg)
 				snprintf(path, sizeof(path), "/strip/%u/meter", i + 1);
 				send_msg(s, &addr, alen, path, m);
 				lo_message_free(m);
+				/* and each field on its own address: control surfaces such as TouchOSC
+				 * cannot take one value out of a 12-value message */
+				for (int j = 0; j < MF_COUNT; j++) {
+					if (!(m = lo_message_new()))
+						break;
+					lo_message_add_float(m, f[j]);
+					snprintf(path, sizeof(path), "/strip/%u/meter/%s", i + 1,
+						 meter_field_names[j]);
+					send_msg(s, &addr, alen, path, m);
+					lo_message_free(m);
+				}
 			}
 			pthread_mutex_lock(&s->lock);
 		}

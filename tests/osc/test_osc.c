@@ -652,6 +652,19 @@ START_TEST(meter_subscription)
 	ck_assert_float_eq_tol(f[MF_OUT_PEAK_DBFS], -18.0f, 0.05f);
 	ck_assert_float_eq_tol(f[MF_OUT_RMS_DBFS], -18.0f, 0.05f);
 
+	/* every field also arrives alone on /strip/N/meter/<field> (for TouchOSC) */
+	for (int j = 0; j < MF_COUNT; j++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/strip/1/meter/%s", meter_field_names[j]);
+		const struct oc_msg *fm = oc_wait(cli, path, 2000);
+		ck_assert_msg(fm != NULL, "no %s", path);
+		ck_assert_str_eq(fm->types, "f");
+		ck_assert_msg(isfinite(fm->f[0]), "%s not finite", path);
+	}
+	const struct oc_msg *dbu = oc_wait(cli, "/strip/1/meter/in_dbu", 2000);
+	ck_assert_ptr_nonnull(dbu);
+	ck_assert_msg(fabsf(dbu->f[0]) < 0.05f, "in_dbu alone %.3f", dbu->f[0]);
+
 	/* the default rate, and the cap */
 	SEND("/subscribe", "");
 	n = count_meters(cli, 2.0, f);
