@@ -189,9 +189,11 @@ int engine_apply(struct engine *e, const struct param_assign *a, size_t n, size_
 	/* With no audio running (start-up, offline), the values are in force from the first
 	 * sample: no fade-in from the defaults, so a file's first second is processed like the
 	 * rest and JACK and offline give the same result. */
-	if (!atomic_load(&e->running))
+	if (!atomic_load(&e->running)) {
 		for (unsigned s = 0; s < e->nstrips; s++)
 			strip_reset(&e->strips[s]);
+		engine_update_latency(e); /* the reset switched pre.oversample now */
+	}
 	pthread_mutex_unlock(&e->lock);
 	return 0;
 }
@@ -287,6 +289,9 @@ void engine_process(struct engine *e, const float *const *in, float *const *out,
 	engine_apply_queued(e);
 	for (unsigned i = 0; i < e->nstrips; i++)
 		strip_process(&e->strips[i], in[i], out[i], n);
+	/* the preamp switches pre.oversample (and so its latency) at a silent point of a duck
+	 * some way into processing, not when the value arrives */
+	engine_update_latency(e);
 	engine_push_meters(e, n);
 }
 
