@@ -53,6 +53,11 @@
 /* The sample-rate callback waits this long at most for the process callback to leave the
  * engine (one JACK period is at most ~170 ms at 8192 frames and 48 kHz). */
 #define DSP_PAUSE_TIMEOUT_MS 500
+/* From the stop signal to the exit: normally ~50 ms. A server busy with a dying client can
+ * hold jack_deactivate()/jack_client_close() for seconds (seen with jackd 1.9.21); past this
+ * the process exits without them (the server cleans up after a client whose socket closed),
+ * so a stop never takes more than about a second. */
+#define EXIT_WATCHDOG_MS 800
 
 struct conn {
 	unsigned strip;
@@ -655,6 +660,33 @@ static int block_signals(struct jc *c)
 	return c->sigfd < 0 ? -1 : 0;
 }
 
+static atomic_int watchdog_rc;
+
+static void *exit_watchdog(void *arg)
+{
+	(void)arg;
+	struct timespec ts = {EXIT_WATCHDOG_MS / 1000, (EXIT_WATCHDOG_MS % 1000) * 1000000L};
+	nanosleep(&ts, NULL);
+	static const char msg[] = "chanstrip: the JACK server did not answer the close request in "
+				  "time; exiting without it\n";
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more to do */
+	}
+	_exit(atomic_load(&watchdog_rc));
+}
+
+/* Bound the time from here to the exit (see EXIT_WATCHDOG_MS). */
+static void exit_watchdog_start(int rc)
+{
+	pthread_t t;
+	pthread_attr_t a;
+	atomic_store(&watchdog_rc, rc);
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_create(&t, &a, exit_watchdog, NULL);
+	pthread_attr_destroy(&a);
+}
+
 static void jc_cleanup(struct jc *c)
 {
 	meterview_clear(c->mv);
@@ -817,6 +849,7 @@ int jackclient_run(const struct options *o)
 		}
 		control_tick(c);
 	}
+	exit_watchdog_start(rc);
 	rtcheck_stopping();
 out:
 	jc_cleanup(c);

@@ -38,5 +38,8 @@ kill -TERM "$CS_PID"
 wait_exit "$CS_PID" 3
 cat "$TMP/rt.log" | grep -E "^rtcheck:|period is now" >&2
 grep -q "rtcheck: OK" "$TMP/rt.log" || fail "calls from the process callback (see rt.log)"
+if command -v jack_bufsize >/dev/null; then
+	grep -q "JACK period is now 32 frames" "$TMP/rt.log" || fail "the period change was not seen"
+fi
 [ "$EXIT_RC" = 0 ] || fail "exit status $EXIT_RC"
 log "PASS"
