@@ -43,6 +43,16 @@ lsp=$(jack_lsp -c)
 echo "$lsp" | grep -A1 -x "cs-c:in_1" | grep -q '^   ' && fail "cs-c:in_1 is connected"
 echo "$lsp" | grep -A1 -x "cs-d:in_1" | grep -q '^   ' && fail "cs-d:in_1 is connected"
 
+# --server NAME selects the server without JACK_DEFAULT_SERVER
+(
+	unset JACK_DEFAULT_SERVER
+	start_chanstrip g -c 1 --name cs-g --no-connect --osc-port 0 --server "$JACK_SERVER_NAME"
+	echo "$CS_PID" >"$TMP/g.pid"
+)
+grep -q "'cs-g' on JACK server '$JACK_SERVER_NAME'" "$TMP/g.log" || fail "--server: $(cat "$TMP/g.log")"
+jack_lsp | grep -qx "cs-g:in_1" || fail "--server: no cs-g:in_1"
+PIDS+=("$(cat "$TMP/g.pid")")
+
 # an OSC port asked for explicitly that is taken is fatal (exit 1, one line)
 OSC_PORT=$((20000 + $$ % 20000))
 start_chanstrip e -c 1 --name cs-e --no-connect --osc-port $OSC_PORT
