@@ -109,6 +109,17 @@ struct jc {
  * server) libjack's own chatter is dropped and chanstrip prints one clear line instead. */
 static atomic_int jack_quiet;
 
+/* Other libjack errors wait here for the next control tick: when the server dies, libjack
+ * first reports the broken socket ("Cannot read socket", "CheckRes error", ...) and only
+ * then calls the shutdown callback, and those lines are dropped in favour of chanstrip's
+ * one clear message. Anything else is printed ~20 ms late. */
+#define JACK_ERR_SLOTS 8
+static struct {
+	pthread_mutex_t lock;
+	char msg[JACK_ERR_SLOTS][200];
+	unsigned n, dropped;
+} jack_errs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -130,8 +141,31 @@ static void jc_log(struct jc *c, const char *fmt, ...)
 
 static void on_jack_error(const char *msg)
 {
-	if (!atomic_load(&jack_quiet))
+	if (atomic_load(&jack_quiet))
+		return;
+	/* libjack's own threads call this; never wait for the control thread */
+	if (pthread_mutex_trylock(&jack_errs.lock) != 0) {
 		fprintf(stderr, "chanstrip: jack: %s\n", msg);
+		return;
+	}
+	if (jack_errs.n < JACK_ERR_SLOTS)
+		snprintf(jack_errs.msg[jack_errs.n++], sizeof(jack_errs.msg[0]), "%s", msg);
+	else
+		jack_errs.dropped++;
+	pthread_mutex_unlock(&jack_errs.lock);
+}
+
+/* Control thread: print the held libjack errors, or drop them once the server is gone. */
+static void jack_errors_flush(struct jc *c)
+{
+	int gone = atomic_load(&c->server_gone);
+	pthread_mutex_lock(&jack_errs.lock);
+	for (unsigned i = 0; i < jack_errs.n && !gone; i++)
+		jc_log(c, "jack: %s", jack_errs.msg[i]);
+	if (jack_errs.dropped && !gone)
+		jc_log(c, "jack: (%u more messages)", jack_errs.dropped);
+	jack_errs.n = jack_errs.dropped = 0;
+	pthread_mutex_unlock(&jack_errs.lock);
 }
 
 static void on_jack_info(const char *msg) { (void)msg; }
@@ -529,6 +563,7 @@ static void control_tick(struct jc *c)
 	unsigned v;
 
 	engine_meters_poll(&c->e);
+	jack_errors_flush(c);
 
 	/* latency follows the values the audio thread applied (e.g. pre.oversample) */
 	uint32_t lat = engine_latency(&c->e);
@@ -689,6 +724,7 @@ static void exit_watchdog_start(int rc)
 
 static void jc_cleanup(struct jc *c)
 {
+	jack_errors_flush(c);
 	meterview_clear(c->mv);
 	if (c->client) {
 		if (!atomic_load(&c->server_gone))
@@ -830,6 +866,7 @@ int jackclient_run(const struct options *o)
 			break;
 		}
 		if (atomic_load(&c->server_gone)) {
+			jack_errors_flush(c); /* drops libjack's broken-socket lines */
 			engine_quiesce(c);
 			client_close(c);
 			if (!o->reconnect) {

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Without a server chanstrip exits 1 with one clear line; when jackd is killed (SIGKILL) or
-# shut down (SIGTERM) under it, it exits 3 with a clear message, within 3 s.
+# shut down (SIGTERM) under it, it exits 3 with a clear message (and none of libjack's
+# broken-socket lines), within 3 s.
 . "$(dirname "$0")/lib.sh"
 
 "$CHANSTRIP" -c 2 --osc-port 0 >"$TMP/noserver.log" 2>&1
@@ -19,6 +20,8 @@ for sig in KILL TERM; do
 	[ "$EXIT_RC" = 3 ] || fail "jackd SIG$sig: exit status $EXIT_RC"
 	grep -q "the JACK server '$JACK_SERVER_NAME' went away" "$TMP/cs-$sig.log" ||
 		fail "jackd SIG$sig: no clear message"
+	grep -q "^chanstrip: jack:" "$TMP/cs-$sig.log" &&
+		fail "jackd SIG$sig: libjack's socket errors were printed: $(cat "$TMP/cs-$sig.log")"
 	wait "$JACKD_PID" 2>/dev/null || NEED_RECLAIM=1
 	log "jackd SIG$sig: $(tail -n 1 "$TMP/cs-$sig.log")"
 done
