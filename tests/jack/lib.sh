@@ -139,5 +139,6 @@ start_chanstrip() {
 wait_exit() {
 	wait_until "$2" gone "$1" || fail "process $1 still running after $2 s"
 	wait "$1"
+	# shellcheck disable=SC2034 # read by the test scripts
 	EXIT_RC=$?
 }

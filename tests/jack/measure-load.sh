@@ -37,6 +37,7 @@ for period in 64 16; do
 		printf '%-7s %-9s %-8s %-15s %s\n' "$period" "$ch" "$idle %" "$with %" "${xr:-0}"
 	done
 	stop_pids TERM "$JACKD_PID"
+	# shellcheck disable=SC2034 # read by lib.sh's cleanup
 	wait "$JACKD_PID" 2>/dev/null || NEED_RECLAIM=1
 	JACKD_PID=
 done

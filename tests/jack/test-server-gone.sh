@@ -22,6 +22,7 @@ for sig in KILL TERM; do
 		fail "jackd SIG$sig: no clear message"
 	grep -q "^chanstrip: jack:" "$TMP/cs-$sig.log" &&
 		fail "jackd SIG$sig: libjack's socket errors were printed: $(cat "$TMP/cs-$sig.log")"
+	# shellcheck disable=SC2034 # read by lib.sh's cleanup
 	wait "$JACKD_PID" 2>/dev/null || NEED_RECLAIM=1
 	log "jackd SIG$sig: $(tail -n 1 "$TMP/cs-$sig.log")"
 done

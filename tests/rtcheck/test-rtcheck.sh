@@ -9,6 +9,7 @@
 # and must then report 0 calls from the process callback and exit 0 on SIGTERM.
 . "$(dirname "$0")/../jack/lib.sh"
 RTCHECK=$1
+# shellcheck disable=SC2034 # start_chanstrip runs $CHANSTRIP
 CHANSTRIP=$RTCHECK
 OSC_PORT=$((20000 + $$ % 20000))
 
