@@ -1,9 +1,14 @@
 #!/bin/bash
-# SIGTERM (and SIGINT) make chanstrip deactivate, close and exit 0 within 1 s.
+# SIGTERM (with OSC and the meter view running) and SIGINT make chanstrip deactivate, close
+# and exit 0 within 1 s.
 . "$(dirname "$0")/lib.sh"
 start_jackd 64
+OSC_PORT=$((20000 + $$ % 20000))
 for sig in TERM INT; do
-	start_chanstrip cs-$sig -c 8 --osc-port 0 --set comp.enable=1
+	# SIGTERM with the OSC server and the meter view running too
+	extra=(--osc-port 0)
+	[ $sig = TERM ] && extra=(--osc-port $OSC_PORT --meter-view)
+	start_chanstrip cs-$sig -c 8 "${extra[@]}" --set comp.enable=1
 	sleep 0.3
 	t0=$(now_ms)
 	kill -$sig "$CS_PID"
