@@ -7,7 +7,7 @@ OSC_PORT=$((20000 + $$ % 20000))
 for sig in TERM INT; do
 	# SIGTERM with the OSC server and the meter view running too
 	extra=(--osc-port 0)
-	[ $sig = TERM ] && extra=(--osc-port $OSC_PORT --meter-view)
+	[ $sig = TERM ] && extra=(--osc-port "$OSC_PORT" --meter-view)
 	start_chanstrip cs-$sig -c 8 "${extra[@]}" --set comp.enable=1
 	sleep 0.3
 	t0=$(now_ms)
