@@ -45,7 +45,8 @@ playrec() {
 	return 1
 }
 
-start_jackd 64
+# synchronous mode: the recorder test client never misses a cycle on a loaded machine
+JACKD_OPTS=-S start_jackd 64
 start_chanstrip cs -c 2 --no-connect --osc-port "$OSCP"
 grep -q "osc osc.udp://127.0.0.1:$OSCP/" "$TMP/cs.log" || fail "start line lacks the OSC URL"
 oscdump -L "$DUMPP" >"$DUMP" 2>"$TMP/oscdump.log" &
