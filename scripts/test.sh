@@ -6,7 +6,8 @@
 set -e
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
-meson setup --wipe build-test >/dev/null 2>&1 || meson setup build-test >/dev/null
+# -Dwerror: "no warnings in the build" is enforced, not hoped for
+meson setup --wipe -Dwerror=true build-test >/dev/null 2>&1 || meson setup -Dwerror=true build-test >/dev/null
 meson compile -C build-test
 set +e
 meson test -C build-test --print-errorlogs --num-processes 2 "$@"

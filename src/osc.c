@@ -48,7 +48,7 @@ struct osc_sub {
 	int used;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-	char url[80];
+	char url[96]; /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
 	float rate_hz; /* 0: changes only, no meters */
 	double next_meter_s, expires_s;
 	struct meter_snapshot *acc; /* [nstrips] merged since this subscriber's last meter */
@@ -160,7 +160,7 @@ static void addr_str(const struct sockaddr_storage *a, socklen_t len, char *buf,
 
 static void addr_url(const struct sockaddr_storage *a, socklen_t len, char *buf, size_t n)
 {
-	char host[64], port[16];
+	char host[64], port[8];
 	if (getnameinfo((const struct sockaddr *)a, len, host, sizeof(host), port, sizeof(port),
 			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
 		snprintf(buf, n, "osc.udp://?/");
@@ -353,7 +353,7 @@ static void meter_fold(struct osc *s)
 struct tx_target {
 	struct sockaddr_storage addr;
 	socklen_t len;
-	char url[80];
+	char url[96]; /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
 };
 
 static void *tx_main(void *arg)
@@ -918,7 +918,7 @@ static void handle_subscribe(struct osc_req *r, int on)
 	socklen_t alen = r->srclen;
 	double rate = OSC_METER_RATE_DEFAULT;
 	int i = 0;
-	char url[80];
+	char url[96]; /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
 	const char *why;
 
 	if (i < r->argc && is_string(r->types[i])) {
