@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <errno.h>
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,20 @@ static int parse_uint(const char *s, unsigned lo, unsigned hi, unsigned *out)
 		return -EINVAL;
 	*out = (unsigned)v;
 	return 0;
+}
+
+/* A numeric address must parse (so a typo fails here, before JACK is touched); host names
+ * are left to the OSC server's resolver. */
+static int bind_addr_ok(const char *a)
+{
+	unsigned char buf[16];
+	if (!*a)
+		return 0;
+	if (strchr(a, ':'))
+		return inet_pton(AF_INET6, a, buf) == 1;
+	if (strspn(a, "0123456789.") == strlen(a))
+		return inet_pton(AF_INET, a, buf) == 1;
+	return 1;
 }
 
 static int push_assign(struct options *o, const struct param_assign *a, size_t n)
@@ -147,7 +162,15 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 			o->osc_port = (int)u;
 			o->osc_port_given = 1;
 			break;
-		case OPT_OSC_BIND: o->osc_bind = optarg; break;
+		case OPT_OSC_BIND:
+			if (!bind_addr_ok(optarg)) {
+				snprintf(err, errlen,
+					 "--osc-bind: '%s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, "
+					 "0.0.0.0, ::1)", optarg);
+				return -EINVAL;
+			}
+			o->osc_bind = optarg;
+			break;
 		case 'P': {
 			struct preset p;
 			if ((rc = preset_load(optarg, &p, why, sizeof(why))) < 0) {

@@ -55,7 +55,9 @@ int paramio_parse_value(enum param_id id, const char *text, float *value, const 
 		}
 	}
 	if (parse_number(text, &v) < 0) {
-		*why = d->type == PT_ENUM ? "unknown name" : "not a number";
+		*why = d->type == PT_ENUM   ? "unknown name"
+		       : d->type == PT_BOOL ? "not a boolean (0/1, true/false, on/off)"
+					    : "not a number";
 		return -EINVAL;
 	}
 	if ((err = param_check(id, v)) < 0) {

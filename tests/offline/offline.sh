@@ -147,6 +147,9 @@ n=$("$cs" --list-params --format tsv | tail -n +2 | wc -l)
 [ "$n" -ge 29 ] && ok "--list-params tsv: $n rows" || bad "--list-params tsv: $n rows"
 "$cs" --help | grep -q -- '--offline' && ok "--help" || bad "--help"
 expect_fail "unknown option" "unknown option '--bogus'" --bogus
+expect_fail "bad --osc-bind" "--osc-bind: '999.1.1.1' is not an IPv4 or IPv6 address" \
+	--osc-bind 999.1.1.1
+expect_fail "bad bool" "not a boolean" --set gate.enable=maybe
 
 echo "offline: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
