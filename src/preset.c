@@ -174,7 +174,7 @@ int preset_load(const char *name_or_path, struct preset *out, char *err, size_t 
 	return preset_load_file(name_or_path, out, err, errlen);
 }
 
-static int mkdir_p(const char *dir)
+int preset_mkdir_p(const char *dir)
 {
 	char buf[512];
 	if (snprintf(buf, sizeof(buf), "%s", dir) >= (int)sizeof(buf))
@@ -268,7 +268,7 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
 		snprintf(err, errlen, "no user preset folder (set HOME or XDG_CONFIG_HOME)");
 		return rc;
 	}
-	if ((rc = mkdir_p(dir)) < 0) {
+	if ((rc = preset_mkdir_p(dir)) < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
 		return rc;
 	}

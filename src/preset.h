@@ -54,6 +54,9 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
 int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
 		      unsigned nstrips, char *err, size_t errlen);
 
+/* mkdir -p dir (mode 0755). 0 or -errno. */
+int preset_mkdir_p(const char *dir);
+
 /* Call fn for every preset name found (user folder first; a name shadowed by the user
  * folder is listed once). Returns the count. */
 int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *ctx);
