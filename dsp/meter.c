@@ -38,29 +38,6 @@ static inline float u2f(uint32_t u)
 	return f;
 }
 
-/* max over |x[i]| as bits. The bits are below 2^31, so signed lanes compare correctly. */
-static uint32_t absmax_bits(const float *x, uint32_t n)
-{
-	const v4i mask = { ABS_MASK, ABS_MASK, ABS_MASK, ABS_MASK };
-	v4i m = { 0, 0, 0, 0 };
-	uint32_t i = 0, r;
-	for (; i + 4 <= n; i += 4) {
-		v4i a;
-		memcpy(&a, x + i, sizeof(a));
-		a &= mask;
-		v4i gt = a > m;
-		m = (gt & a) | (~gt & m);
-	}
-	r = (uint32_t)m[0];
-	for (int l = 1; l < 4; l++)
-		r = (uint32_t)m[l] > r ? (uint32_t)m[l] : r;
-	for (; i < n; i++) {
-		uint32_t a = f2u(x[i]) & ABS_MASK;
-		r = a > r ? a : r;
-	}
-	return r;
-}
-
 /* The rare path: count clip runs and zero invalid samples into clean[]; returns max bits of
  * what is left. */
 static uint32_t sanitize(const float *x, float *clean, uint32_t n, uint32_t *clipped,
@@ -133,6 +110,100 @@ static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, 
 	}
 }
 
+static inline v4i v4i_max(v4i a, v4i b)
+{
+	v4i gt = a > b;
+	return (gt & a) | (~gt & b);
+}
+
+/* The mean square's next state, held back until the block turns out to be valid audio. */
+struct ms_next {
+	float ms;
+	uint32_t pos;
+	int wrapped;		   /* a group begun earlier was completed: the tail is in tq */
+	float tq[METER_MS_DECIM]; /* squares of the group begun here, when wrapped */
+};
+
+/* The common path in one pass over the samples: y[i] = x[i] * g (store: 1; g used when mul: 1;
+ * x may be y), max |y| as bits, and the squares into the mean square exactly as ms_feed()
+ * would add them. The new state goes to *nx, for ms_commit() only when the samples were valid
+ * audio: squares that complete the group an earlier call began land in unused sq[] slots
+ * (a redo by ms_feed() rewrites them identically), but a new group's squares would overwrite
+ * that earlier call's squares, so they wait in nx->tq. */
+static inline __attribute__((always_inline)) uint32_t
+scan(struct meter_ms *s, const float *x, float *y, uint32_t n, float g, const int store,
+     const int mul, float coef, float gain, struct ms_next *nx)
+{
+	float *sq = s->sq;
+	const v4i mask = { ABS_MASK, ABS_MASK, ABS_MASK, ABS_MASK };
+	v4i m = { 0, 0, 0, 0 };
+	uint32_t r = 0, pos = s->pos, i = 0;
+	float ms = s->ms;
+	nx->wrapped = 0;
+	if (pos) {
+		/* finish the group a previous call began */
+		uint32_t k = METER_MS_DECIM - pos;
+		if (k > n)
+			k = n;
+		for (; i < k; i++) {
+			float v = mul ? x[i] * g : x[i];
+			if (store)
+				y[i] = v;
+			uint32_t a = f2u(v) & ABS_MASK;
+			r = a > r ? a : r;
+			sq[pos + i] = v * v;
+		}
+		pos += k;
+		if (pos == METER_MS_DECIM) {
+			ms = ms_update(ms, v4_load(sq), v4_load(sq + 4), v4_load(sq + 8),
+				       v4_load(sq + 12), coef, gain);
+			pos = 0;
+		}
+	}
+	if (pos == 0) {
+		for (; i + METER_MS_DECIM <= n; i += METER_MS_DECIM) {
+			v4f v[4];
+			for (int j = 0; j < 4; j++) {
+				v[j] = v4_load(x + i + 4 * j);
+				if (mul)
+					v[j] = v[j] * g;
+				if (store)
+					memcpy(y + i + 4 * j, &v[j], sizeof(v[j]));
+				m = v4i_max(m, (v4i)v[j] & mask);
+			}
+			ms = ms_update(ms, v[0] * v[0], v[1] * v[1], v[2] * v[2], v[3] * v[3], coef,
+				       gain);
+		}
+		/* the start of a group that the next call finishes */
+		float *t = sq;
+		if (s->pos) {
+			t = nx->tq;
+			nx->wrapped = 1;
+		}
+		for (; i < n; i++, pos++) {
+			float v = mul ? x[i] * g : x[i];
+			if (store)
+				y[i] = v;
+			uint32_t a = f2u(v) & ABS_MASK;
+			r = a > r ? a : r;
+			t[pos] = v * v;
+		}
+	}
+	for (int l = 0; l < 4; l++)
+		r = (uint32_t)m[l] > r ? (uint32_t)m[l] : r;
+	nx->ms = ms;
+	nx->pos = pos;
+	return r;
+}
+
+static inline void ms_commit(struct meter_ms *s, const struct ms_next *nx)
+{
+	s->ms = nx->ms;
+	s->pos = nx->pos;
+	if (nx->wrapped)
+		memcpy(s->sq, nx->tq, nx->pos * sizeof(float));
+}
+
 static void meter_clear_period(struct meter *m)
 {
 	memset(&m->acc, 0, sizeof(m->acc));
@@ -160,38 +231,60 @@ void meter_reset(struct meter *m)
 	meter_clear_period(m);
 }
 
-void meter_input(struct meter *m, const float *in, uint32_t n)
+int meter_input(struct meter *m, const float *in, uint32_t n)
 {
 	float clean[DSP_MAX_CHUNK];
 	const float *x = in;
-	uint32_t bits = absmax_bits(in, n);
+	struct ms_next nx;
+	uint32_t bits = scan(&m->in_ms, in, NULL, n, 1.0f, 0, 0, m->ms_coef, m->ms_gain, &nx);
+	int bad = bits >= BAD_BITS;
 	if (bits >= CLIP_BITS || m->in_clipped) {
+		/* rare: clip runs to count, or values that must read as 0 */
 		bits = sanitize(in, clean, n, &m->in_clipped, &m->acc.clips);
 		x = clean;
+		ms_feed(&m->in_ms, x, n, m->ms_coef, m->ms_gain);
+	} else {
+		ms_commit(&m->in_ms, &nx);
 	}
 	float peak = u2f(bits);
 	if (peak > m->acc.in_peak)
 		m->acc.in_peak = peak;
 	float tp = truepeak_process(&m->tp, x, n, peak, m->acc.in_tp);
 	m->acc.in_tp = max2(m->acc.in_tp, max2(tp, peak));
-	ms_feed(&m->in_ms, x, n, m->ms_coef, m->ms_gain);
 	m->acc.frames += n;
+	return bad;
 }
 
-void meter_output(struct meter *m, const float *out, uint32_t n)
+static inline __attribute__((always_inline)) void
+meter_out(struct meter *m, const float *x, float *y, uint32_t n, float g, const int store,
+	  const int mul)
 {
-	float clean[DSP_MAX_CHUNK];
-	const float *y = out;
-	uint32_t bits = absmax_bits(out, n);
+	struct ms_next nx;
+	uint32_t bits = scan(&m->out_ms, x, y, n, g, store, mul, m->ms_coef, m->ms_gain, &nx);
 	if (bits >= BAD_BITS) {
+		float clean[DSP_MAX_CHUNK];
 		uint32_t run = 0, clips = 0;
-		bits = sanitize(out, clean, n, &run, &clips);
-		y = clean;
+		bits = sanitize(store ? y : x, clean, n, &run, &clips);
+		ms_feed(&m->out_ms, clean, n, m->ms_coef, m->ms_gain);
+	} else {
+		ms_commit(&m->out_ms, &nx);
 	}
 	float peak = u2f(bits);
 	if (peak > m->acc.out_peak)
 		m->acc.out_peak = peak;
-	ms_feed(&m->out_ms, y, n, m->ms_coef, m->ms_gain);
+}
+
+void meter_output(struct meter *m, const float *out, uint32_t n)
+{
+	meter_out(m, out, NULL, n, 1.0f, 0, 0);
+}
+
+void meter_output_gain(struct meter *m, const float *x, float g, float *out, uint32_t n)
+{
+	if (g == 1.0f)
+		meter_out(m, x, out, n, 1.0f, 1, 0);
+	else
+		meter_out(m, x, out, n, g, 1, 1);
 }
 
 void meter_take(struct meter *m, struct meter_snapshot *snap)

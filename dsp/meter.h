@@ -101,9 +101,13 @@ int meter_init(struct meter *m, float fs);
 /* Clear integrators, true-peak history and the current period (held values live in
  * struct meter_hold on the control side). */
 void meter_reset(struct meter *m);
-/* Real-time safe; n <= DSP_MAX_CHUNK; any values, including NaN and Inf. */
-void meter_input(struct meter *m, const float *in, uint32_t n);
+/* Real-time safe; n <= DSP_MAX_CHUNK; any values, including NaN and Inf. meter_input returns 1
+ * when in holds a value that is not audio (NaN, Inf, |x| >= 2^32), else 0. */
+int meter_input(struct meter *m, const float *in, uint32_t n);
 void meter_output(struct meter *m, const float *out, uint32_t n);
+/* out[i] = x[i] * g and meter_output() of it, in one pass; g == 1 copies x bit for bit.
+ * x may be out itself (same index), not a shifted part of it. */
+void meter_output_gain(struct meter *m, const float *x, float g, float *out, uint32_t n);
 /* Copy the period's input/output values into snap and start a new period. The caller fills
  * the gain fields. */
 void meter_take(struct meter *m, struct meter_snapshot *snap);

@@ -237,7 +237,8 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 	return n;
 }
 
-static void preamp_hpf(struct preamp *p, float *u, uint32_t n)
+/* src -> dst, which may be the same buffer */
+static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t n)
 {
 	/* direct form I: x1 x2 y1 y2 in hs.z1/z2 and hx1/hx2; the loop-carried chain is
 	 * y = t - a1 y1 (t is ready a sample early), shorter than transposed form II's */
@@ -250,14 +251,14 @@ static void preamp_hpf(struct preamp *p, float *u, uint32_t n)
 		const float b0 = p->hc[0].cur, b1 = p->hc[1].cur, b2 = p->hc[2].cur;
 		const float a1 = p->hc[3].cur, a2 = p->hc[4].cur;
 		for (uint32_t i = 0; i < n; i++) {
-			float x = u[i];
+			float x = src[i];
 			float t = b0 * x + b1 * x1 + b2 * x2 - a2 * y2;
 			float y = t - a1 * y1;
 			x2 = x1;
 			x1 = x;
 			y2 = y1;
 			y1 = y;
-			u[i] = y;
+			dst[i] = y;
 		}
 	} else {
 		for (uint32_t i = 0; i < n; i++) {
@@ -270,7 +271,7 @@ static void preamp_hpf(struct preamp *p, float *u, uint32_t n)
 				a1 = smooth_next(&p->hc[3]);
 				a2 = smooth_next(&p->hc[4]);
 			}
-			float x = u[i];
+			float x = src[i];
 			float t = b0 * x + b1 * x1 + b2 * x2 - a2 * y2;
 			float y = t - a1 * y1;
 			x2 = x1;
@@ -282,7 +283,7 @@ static void preamp_hpf(struct preamp *p, float *u, uint32_t n)
 				float mix = p->hpf_on ? ft : 1.0f - ft;
 				y = x + mix * (y - x);
 			}
-			u[i] = y;
+			dst[i] = y;
 		}
 		if (fading) {
 			p->hpf_pos += n;
@@ -307,6 +308,17 @@ static const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_
 	memcpy(p->cl, h, n * sizeof(float));
 	memmove(h, h + n, l * sizeof(float));
 	return p->cl;
+}
+
+/* Clean with no fade and no oversampling: the gain stage is the output. Only the ADAA state is
+ * kept ready for a fade, with the drive advanced as preamp_models() would. */
+static void preamp_clean_state(struct preamp *p, const float *u, uint32_t n)
+{
+	float d = p->drive.cur;
+	if (!smooth_settled(&p->drive))
+		for (uint32_t i = 0; i < n; i++)
+			d = smooth_next(&p->drive);
+	p->x_prev = u[n - 1] * d;
 }
 
 /* Curves, fades, DC removal and drive compensation: u (after gain and low cut) -> out. */
@@ -418,27 +430,40 @@ static void preamp_models(struct preamp *p, const float *u, float *out, uint32_t
 static void preamp_segment(struct preamp *p, const float *in, float *out, uint32_t n)
 {
 	const struct dsp_simd_ops *ops = dsp_simd();
-	float *u = p->u;
+	const int hpf = p->hpf_on || p->hpf_pos < p->fade_len;
+	/* clean, no model fade, no oversampling, no low cut: the gain stage writes out directly */
+	const int direct = !hpf && p->os.factor == 1 && !model_sat(p->model_from) &&
+			   !model_sat(p->model_to);
+	float *g_out = direct ? out : p->u;
+	const float *u = g_out;
 
 	if (p->clock % PRE_GRID == 0)
 		preamp_grid_work(p);
 
 	if (smooth_settled(&p->gain)) {
 		float g = p->gain.cur;
-		if (g == 1.0f)
-			memcpy(u, in, n * sizeof(float));
+		if (g != 1.0f)
+			ops->mul_const(g_out, in, g, n);
+		else if (direct)
+			for (uint32_t i = 0; i < n; i++) /* a loop: GCC makes memcpy rep movsq */
+				out[i] = in[i];
 		else
-			ops->mul_const(u, in, g, n);
+			u = in; /* unity: later stages read the input itself */
 	} else {
 		for (uint32_t i = 0; i < n; i++)
 			p->garr[i] = smooth_next(&p->gain);
-		ops->mul(u, in, p->garr, n);
+		ops->mul(g_out, in, p->garr, n);
 	}
 
-	if (p->hpf_on || p->hpf_pos < p->fade_len)
-		preamp_hpf(p, u, n);
+	if (hpf) {
+		preamp_hpf(p, u, p->u, n);
+		u = p->u;
+	}
 
-	preamp_models(p, u, out, n);
+	if (direct)
+		preamp_clean_state(p, u, n);
+	else
+		preamp_models(p, u, out, n);
 
 	uint32_t dl = p->duck_len;
 	if (p->duck_pos < 2 * dl) {
@@ -463,4 +488,29 @@ void preamp_process(struct preamp *p, const float *restrict in, float *restrict 
 		out += k;
 		n -= k;
 	}
+}
+
+/* An exact copy at the current settings: clean with no fade due, unity gain at rest, low cut
+ * fully off, no oversampling and no duck due. Only a setter changes that, so it holds for a
+ * whole call. The state the general path would leave is then: the clock advanced and the
+ * ADAA sample set (the grid work finds the low cut's and the DC remover's state at zero,
+ * where a fade to clean or an oversampling switch left it). */
+static int preamp_identity(const struct preamp *p)
+{
+	return p->model_req == PREAMP_CLEAN && p->model_from == PREAMP_CLEAN &&
+	       p->model_to == PREAMP_CLEAN && p->fade_pos == p->fade_len && !p->hpf_on &&
+	       p->hpf_pos == p->fade_len && p->os.factor == 1 && p->os_req == 1 &&
+	       p->duck_pos == 2 * p->duck_len && smooth_settled(&p->gain) &&
+	       p->gain.cur == 1.0f && smooth_settled(&p->drive);
+}
+
+const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t n)
+{
+	if (n > 0 && preamp_identity(p)) {
+		p->x_prev = in[n - 1] * p->drive.cur;
+		p->clock += n;
+		return in;
+	}
+	preamp_process(p, in, out, n);
+	return out;
 }

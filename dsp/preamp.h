@@ -92,5 +92,9 @@ void preamp_set_oversample(struct preamp *p, int factor);   /* 1, 2, 4, 8 */
 uint32_t preamp_latency_samples(const struct preamp *p);
 /* n <= DSP_MAX_CHUNK; in and out do not overlap. */
 void preamp_process(struct preamp *p, const float *restrict in, float *restrict out, uint32_t n);
+/* preamp_process(), except that when the preamp is an exact copy at its current settings it
+ * leaves out alone and returns in (its state advances as preamp_process() would advance it).
+ * Returns the buffer that holds the n output samples: in or out. */
+const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t n);
 
 #endif

@@ -95,35 +95,50 @@ float strip_get_param(const struct strip *s, enum param_id id) { return s->value
 
 uint32_t strip_latency_samples(const struct strip *s) { return preamp_latency_samples(&s->pre); }
 
-static void strip_out_gain(struct strip *s, const float *restrict in, float *restrict out,
-			   uint32_t n)
-{
-	if (smooth_settled(&s->out_gain) && s->out_gain.cur == 1.0f) {
-		memcpy(out, in, n * sizeof(float));
-		return;
-	}
-	for (uint32_t i = 0; i < n; i++)
-		out[i] = in[i] * smooth_next(&s->out_gain);
-}
+/* The dynamics modules' own bypass test (their *_process() copies in to out and returns when it
+ * holds): a bypassed stage is skipped here instead, so its copy never happens. */
+static int gate_idle(const struct gate *g) { return !g->enabled && g->xfade.cur == 0.0f; }
+static int comp_idle(const struct comp *c) { return !c->enabled && c->xfade.cur == 0.0f; }
+static int deess_idle(const struct deess *d) { return !d->enabled && d->xfade.cur == 0.0f; }
 
 static void strip_chunk(struct strip *s, const float *in, float *out, uint32_t n)
 {
 	float *a = s->buf_a, *b = s->buf_b;
-	/* Copy first (in may alias out, and modules take restrict pointers), and contain NaN/Inf
-	 * here: a non-finite sample becomes silence rather than poisoning every filter and
-	 * detector downstream for good. Branch-free so it vectorizes; finite input is copied
-	 * bit for bit. */
-	/* the meter sees the raw input, so NaN/Inf count as clips there */
-	meter_input(&s->meter, in, n);
-	for (uint32_t i = 0; i < n; i++)
-		a[i] = fabsf(in[i]) <= FLT_MAX ? in[i] : 0.0f;
-	preamp_process(&s->pre, a, b, n);
-	gate_process(&s->gate, b, a, n);
-	comp_process(&s->comp, a, b, n);
-	deess_process(&s->deess, b, a, n);
-	strip_out_gain(s, a, b, n);
-	meter_output(&s->meter, b, n);
-	memcpy(out, b, n * sizeof(float));
+	const float *x = in;
+	/* The meter sees the raw input, so NaN/Inf count as clips there, and says whether any
+	 * sample is not audio. Only then is the input copied, with NaN/Inf made silence rather
+	 * than poisoning every filter and detector downstream for good; otherwise the stages
+	 * read in itself (they write only to a and b, so in may alias out). */
+	if (meter_input(&s->meter, in, n)) {
+		for (uint32_t i = 0; i < n; i++)
+			a[i] = fabsf(in[i]) <= FLT_MAX ? in[i] : 0.0f;
+		x = a;
+	}
+	/* each stage writes to whichever scratch buffer x is not */
+	x = preamp_run(&s->pre, x, x == a ? b : a, n);
+	if (!gate_idle(&s->gate)) {
+		float *y = x == a ? b : a;
+		gate_process(&s->gate, x, y, n);
+		x = y;
+	}
+	if (!comp_idle(&s->comp)) {
+		float *y = x == a ? b : a;
+		comp_process(&s->comp, x, y, n);
+		x = y;
+	}
+	if (!deess_idle(&s->deess)) {
+		float *y = x == a ? b : a;
+		deess_process(&s->deess, x, y, n);
+		x = y;
+	}
+	/* output gain and output meter in one pass, straight into out */
+	if (smooth_settled(&s->out_gain)) {
+		meter_output_gain(&s->meter, x, s->out_gain.cur, out, n);
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = x[i] * smooth_next(&s->out_gain);
+		meter_output(&s->meter, out, n);
+	}
 }
 
 void strip_process(struct strip *s, const float *in, float *out, uint32_t n)

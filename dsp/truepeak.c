@@ -97,11 +97,18 @@ void truepeak_reset(struct truepeak *tp)
 	tp->hist_peak = 0.0f;
 }
 
-static float tp_shift_history(struct truepeak *tp, uint32_t n)
+/* The last TRUEPEAK_HIST samples of (history, x) become the history; returns their max |x|.
+ * Only these few samples move, so a skipped block costs a handful of vector operations. */
+static float tp_keep_history(struct truepeak *tp, const float *x, uint32_t n)
 {
 	float *b = tp->buf;
 	float p = 0.0f;
-	memmove(b, b + n, TRUEPEAK_HIST * sizeof(float));
+	if (n >= TRUEPEAK_HIST) {
+		memcpy(b, x + n - TRUEPEAK_HIST, TRUEPEAK_HIST * sizeof(float));
+	} else {
+		memmove(b, b + n, (TRUEPEAK_HIST - n) * sizeof(float));
+		memcpy(b + TRUEPEAK_HIST - n, x, n * sizeof(float));
+	}
 	for (int i = 0; i < TRUEPEAK_HIST; i++)
 		p = max2(p, fabsf(b[i]));
 	return p;
@@ -109,14 +116,16 @@ static float tp_shift_history(struct truepeak *tp, uint32_t n)
 
 float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_peak, float known)
 {
-	float *cur = tp->buf + TRUEPEAK_HIST;
 	float r = 0.0f;
 	if (n == 0)
 		return 0.0f;
-	memcpy(cur, x, n * sizeof(float));
-	if (max2(x_peak, tp->hist_peak) * TRUEPEAK_GAIN_BOUND > known)
+	if (max2(x_peak, tp->hist_peak) * TRUEPEAK_GAIN_BOUND > known) {
+		float *cur = tp->buf + TRUEPEAK_HIST;
+		for (uint32_t i = 0; i < n; i++) /* a loop, not memcpy: GCC makes that rep movsq */
+			cur[i] = x[i];
 		r = 0.5f * tp_kernel(cur, n);
-	tp->hist_peak = tp_shift_history(tp, n);
+	}
+	tp->hist_peak = tp_keep_history(tp, x, n);
 	return r;
 }
 
@@ -132,6 +141,6 @@ float truepeak_process_ref(struct truepeak *tp, const float *x, uint32_t n)
 				y += truepeak_coef[p][k] * cur[(int32_t)i - k];
 			r = fmaxf(r, fabsf(y));
 		}
-	tp->hist_peak = tp_shift_history(tp, n);
+	tp->hist_peak = tp_keep_history(tp, x, n);
 	return r;
 }
