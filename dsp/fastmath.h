@@ -14,6 +14,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "dsp.h"
+
 /* 20*log10(x) = FM_DB_PER_LOG2 * log2(x); 10^(db/20) = exp2(db * FM_LOG2_PER_DB). */
 #define FM_DB_PER_LOG2 6.0205999132796239f
 #define FM_LOG2_PER_DB 0.16609640474436813f
@@ -75,7 +77,42 @@ static inline float fm_exp2(float x)
 #define FM_VEC 8u
 static inline uint32_t fm_pad(uint32_t n) { return (n + FM_VEC - 1u) & ~(FM_VEC - 1u); }
 
-/* Minimum of g[0..nv), nv a multiple of FM_VEC: eight independent chains, not one. */
+/* Minimum / maximum of g[0..nv), nv a multiple of FM_VEC (and > 0): eight independent
+ * chains, not one. GCC 12 vectorises "a < b ? a : b" into compare-and-blend (four
+ * instructions) rather than minps, which has exactly that meaning (second operand on
+ * unordered or equal), so SSE gets it spelt out; both forms give the same result. */
+#if defined(__SSE__)
+#include <xmmintrin.h>
+static inline float fm_min_padded(const float *g, uint32_t nv)
+{
+	__m128 a = _mm_loadu_ps(g), b = _mm_loadu_ps(g + 4);
+	for (uint32_t i = FM_VEC; i < nv; i += FM_VEC) {
+		a = _mm_min_ps(a, _mm_loadu_ps(g + i));
+		b = _mm_min_ps(b, _mm_loadu_ps(g + i + 4));
+	}
+	float m[FM_VEC];
+	_mm_storeu_ps(m, a);
+	_mm_storeu_ps(m + 4, b);
+	for (uint32_t j = 1; j < FM_VEC; j++)
+		m[0] = m[0] < m[j] ? m[0] : m[j];
+	return m[0];
+}
+
+static inline float fm_max_padded(const float *g, uint32_t nv)
+{
+	__m128 a = _mm_loadu_ps(g), b = _mm_loadu_ps(g + 4);
+	for (uint32_t i = FM_VEC; i < nv; i += FM_VEC) {
+		a = _mm_max_ps(a, _mm_loadu_ps(g + i));
+		b = _mm_max_ps(b, _mm_loadu_ps(g + i + 4));
+	}
+	float m[FM_VEC];
+	_mm_storeu_ps(m, a);
+	_mm_storeu_ps(m + 4, b);
+	for (uint32_t j = 1; j < FM_VEC; j++)
+		m[0] = m[0] > m[j] ? m[0] : m[j];
+	return m[0];
+}
+#else
 static inline float fm_min_padded(const float *g, uint32_t nv)
 {
 	float m[FM_VEC];
@@ -101,6 +138,13 @@ static inline float fm_max_padded(const float *g, uint32_t nv)
 		m[0] = m[0] > m[j] ? m[0] : m[j];
 	return m[0];
 }
+#endif
+
+/* 0, 1, 2, ... as floats: a load instead of an int-to-float conversion per lane. */
+static const float fm_index[DSP_MAX_CHUNK] = {
+	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
+	22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,
+	44, 45, 46, 47, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63};
 
 /* 20*log10(x) for x >= 1e-30 (callers floor it), and its inverse. */
 static inline float fm_lin_to_db(float x) { return FM_DB_PER_LOG2 * fm_log2(x); }

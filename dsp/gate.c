@@ -15,7 +15,16 @@
 /* Gain target while open: just below zero, so the smoother settles on it instead of decaying
  * into subnormals, and fm_exp2 of it is exactly 1.0f. */
 #define GATE_OPEN_DB (-0x1p-66f)
-#define GATE_LEVEL_FLOOR 1e-10f /* -200 dBFS: the detector never goes subnormal */
+/* The detector runs in log2 units on a grid of 2^-16 (9.2e-5 dB): E = max(A, E - D) with A
+ * the level and D the per-sample release, both rounded to the grid. Every value stays below
+ * 2^8 in magnitude, so each subtraction and max is exact: the result does not depend on
+ * the order of evaluation, and a chunk's detector can be bounded (and its last value found)
+ * in closed form without the serial recursion. Adding then subtracting 1.5 * 2^7 rounds a
+ * float below 2^6 in magnitude to the grid (and one below 2^7 to twice the grid). */
+#define GATE_LQ_ROUND 192.0f
+#define GATE_LEVEL_FLOOR 1e-10f /* -200 dBFS: added to |sc| */
+#define GATE_ENV_FLOOR (-0x1.09c118p+5f) /* log2(1e-10) on the grid: -200 dBFS */
+#define GATE_ENV_PAD (-1e30f)          /* padding lanes: below everything, never stored */
 #define GATE_DC_OFFSET 1e-25f   /* keeps the sidechain high-pass state normal in silence */
 
 static double tau_alpha(float ms, float fs)
@@ -29,10 +38,25 @@ static void gate_update_thresholds(struct gate *g)
 	g->thr_close = (float)pow(10.0, (g->thr_db - g->hyst_db) / 20.0);
 }
 
+/* A level in dBFS as a detector threshold on the grid. */
+static float gate_thr_q(float db)
+{
+	float l = db * FM_LOG2_PER_DB;
+	l = l > GATE_ENV_FLOOR ? l : GATE_ENV_FLOOR;
+	return (l + GATE_LQ_ROUND) - GATE_LQ_ROUND;
+}
+
+/* The detector's release per sample, log2(1/alpha_D), on the grid. */
+static float gate_decay_q(const struct gate *g)
+{
+	float d = -fm_log2(g->a_det);
+	return (d + GATE_LQ_ROUND) - GATE_LQ_ROUND;
+}
+
 static void gate_clear_state(struct gate *g)
 {
 	g->hpf_s.z1 = g->hpf_s.z2 = 0.0f;
-	g->env = GATE_LEVEL_FLOOR;
+	g->env = GATE_ENV_FLOOR;
 	g->g_db = GATE_OPEN_DB;
 	g->open = 1;
 	g->hold_left = g->hold_n;
@@ -149,83 +173,135 @@ static inline double gate_step(const struct gate *g, double y, double t)
 
 static inline float gate_total_gain(float xf, float gain) { return xf * gain + (1.0f - xf); }
 
+/* Level of |x| in log2 units on the detector's grid. The floor is added rather than max()ed
+ * (cheaper, and 1e-10 moves a -120 dBFS level by 1e-3 dB). No cap is needed: log2 of a
+ * finite float is below 128, where the rounding still lands on the grid (its step there is
+ * 2^-15) and every later difference stays exact. nv is a multiple of FM_VEC. */
+static void gate_level(const float *restrict sc, float *restrict a, uint32_t nv)
+{
+	for (uint32_t i = 0; i < nv; i++) {
+		float l = fm_log2(fabsf(sc[i]) + GATE_LEVEL_FLOOR);
+		a[i] = (l + GATE_LQ_ROUND) - GATE_LQ_ROUND;
+	}
+}
+
 void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n)
 {
 	if (!g->enabled && g->xfade.cur == 0.0f) {
 		memcpy(out, in, n * sizeof(float));
 		return;
 	}
+	if (n == 0)
+		return;
 	const uint32_t nv = fm_pad(n);
 	float *restrict env = g->buf_env;
 	float *restrict tc = g->buf_t;
 	float *restrict gd = g->buf_g;
 
-	/* sidechain */
+	/* sidechain level, log2 units on the grid */
 	if (g->hpf_on) {
 		struct biquad_state s = g->hpf_s;
 		const struct biquad_coef k = g->hpf;
 		for (uint32_t i = 0; i < n; i++)
-			env[i] = biquad_tick(&k, &s, in[i] + GATE_DC_OFFSET);
+			tc[i] = biquad_tick(&k, &s, in[i] + GATE_DC_OFFSET);
 		g->hpf_s = s;
+		for (uint32_t i = n; i < nv; i++)
+			tc[i] = 0.0f;
+		gate_level(tc, env, nv);
+	} else if (n == nv) {
+		gate_level(in, env, nv);
 	} else {
-		memcpy(env, in, n * sizeof(float));
+		memcpy(tc, in, n * sizeof(float));
+		for (uint32_t i = n; i < nv; i++)
+			tc[i] = 0.0f;
+		gate_level(tc, env, nv);
+	}
+	for (uint32_t i = n; i < nv; i++)
+		env[i] = GATE_ENV_PAD;
+
+	/* Detector bounds without running it: E[i] = max(A[i], E[i-1] - D) is exact on the grid,
+	 * so E[i] = max(E0 - (i+1) D, max_k<=i (A[k] - (i-k) D)), which lies between
+	 * max(A[i], E0 - (i+1) D) and max(E0 - D, max_k<=i A[k]). */
+	const float dq = gate_decay_q(g);
+	const float e0 = g->env;
+	const float t_open = gate_thr_q(g->thr_db), t_close = gate_thr_q(g->thr_db - g->hyst_db);
+	const int expander = g->mode == GATE_MODE_EXPANDER;
+	int steady = 0;
+	double y = g->g_db;
+	float *restrict lo = tc, *restrict b = gd;
+	if (g->open) {
+		for (uint32_t i = 0; i < nv; i++) {
+			float carry = e0 - (fm_index[i] + 1.0f) * dq;
+			lo[i] = env[i] > carry ? env[i] : carry;
+			b[i] = env[i] + fm_index[i] * dq;
+		}
+		/* stays open at unity for the whole chunk, hold reloaded on every sample */
+		steady = fm_min_padded(lo, nv) >= t_close && gate_step(g, y, GATE_OPEN_DB) == y;
+		if (steady)
+			g->hold_left = g->hold_n;
+	} else if (!expander) {
+		for (uint32_t i = 0; i < nv; i++)
+			b[i] = env[i] + fm_index[i] * dq;
+		float hi = fm_max_padded(env, nv);
+		hi = hi > e0 - dq ? hi : e0 - dq;
+		steady = !(hi > t_open) && gate_step(g, y, g->t_closed) == y;
+	}
+	if (steady) {
+		float from_in = fm_max_padded(b, nv) - fm_index[n - 1] * dq;
+		float from_e0 = e0 - (fm_index[n - 1] + 1.0f) * dq;
+		g->env = from_in > from_e0 ? from_in : from_e0;
+		/* one gain for the whole chunk: the same expressions as the per-sample path */
+		float gain = fm_db_to_lin((float)y);
+		g->min_gain = g->min_gain < gain ? g->min_gain : gain;
+		if (smooth_settled(&g->xfade)) {
+			const float xf = g->xfade.cur;
+			if (xf != 1.0f)
+				gain = gate_total_gain(xf, gain);
+			if (gain == 1.0f) {
+				memcpy(out, in, n * sizeof(float));
+			} else {
+				for (uint32_t i = 0; i < n; i++)
+					out[i] = in[i] * gain;
+			}
+		} else {
+			for (uint32_t i = 0; i < n; i++)
+				out[i] = in[i] * gate_total_gain(smooth_next(&g->xfade), gain);
+		}
+		return;
 	}
 
-	/* peak detector: instant attack, exponential release, floored at -200 dBFS */
-	float emin, emax;
+	/* the detector itself (exact, so the same values as the bounds above assumed) */
 	{
-		const float ad = g->a_det;
-		float e = g->env, lo = INFINITY, hi = 0.0f;
+		float e = e0;
 		for (uint32_t i = 0; i < n; i++) {
-			float a = fabsf(env[i]);
-			a = a > GATE_LEVEL_FLOOR ? a : GATE_LEVEL_FLOOR;
-			float d = ad * e;
-			e = a > d ? a : d;
+			float d = e - dq;
+			e = env[i] > d ? env[i] : d;
 			env[i] = e;
-			lo = lo < e ? lo : e;
-			hi = hi > e ? hi : e;
 		}
 		g->env = e;
-		emin = lo, emax = hi;
 		for (uint32_t i = n; i < nv; i++)
-			env[i] = GATE_LEVEL_FLOOR;
+			env[i] = GATE_ENV_FLOOR;
 	}
-
-	/* closed-state targets */
-	const int expander = g->mode == GATE_MODE_EXPANDER;
 	if (expander) {
 		const float k = g->ratio - 1.0f, thr = g->thr_db, floor_db = g->t_closed;
 		for (uint32_t i = 0; i < nv; i++) {
-			float t = (fm_lin_to_db(env[i]) - thr) * k;
+			float t = (FM_DB_PER_LOG2 * env[i] - thr) * k;
 			t = t > floor_db ? t : floor_db;
 			tc[i] = t < GATE_OPEN_DB ? t : GATE_OPEN_DB;
 		}
 	}
-
-	/* state machine and gain smoothing */
-	double y = g->g_db;
-	if (g->open && emin >= g->thr_close && gate_step(g, y, GATE_OPEN_DB) == y) {
-		/* stays open at unity for the whole chunk, hold reloaded on every sample */
-		g->hold_left = g->hold_n;
-		for (uint32_t i = 0; i < n; i++)
-			gd[i] = (float)y;
-	} else if (!g->open && !expander && !(emax > g->thr_open) &&
-		   gate_step(g, y, g->t_closed) == y) {
-		for (uint32_t i = 0; i < n; i++)
-			gd[i] = (float)y;
-	} else {
+	{
 		int open = g->open;
 		int32_t hold = g->hold_left;
 		const int32_t hold_n = g->hold_n;
-		const float thr_open = g->thr_open, thr_close = g->thr_close;
 		const float t_closed = g->t_closed;
 		for (uint32_t i = 0; i < n; i++) {
 			float ei = env[i];
-			if (ei > thr_open) {
+			if (ei > t_open) {
 				open = 1;
 				hold = hold_n;
 			} else if (open) {
-				if (ei >= thr_close)
+				if (ei >= t_close)
 					hold = hold_n;
 				else if (hold > 0)
 					hold--;
