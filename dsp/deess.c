@@ -95,12 +95,37 @@ static inline float deess_mix(float x, float band, float sc, float g, float w, f
 	return (1.0f - xf) * x + xf * y;
 }
 
+/* The two sections in transposed direct form II, with the zeros the designs give exactly
+ * (biquad.c: band-pass b1 = 0, b2 = -b0; high-pass b1 = -2 b0, b2 = b0, so p = b0 x is the
+ * only input product), and each state update summed as (input part + z2) - a1 y: the serial
+ * chain from one output to the next is mul, sub, add (12 cycles) rather than mul, sub, add,
+ * add, and the loop is short enough to run at that latency. */
+static inline float deess_bp_tick(const struct biquad_coef *c, float *z1, float *z2, float x)
+{
+	float p = c->b0 * x;
+	float y = p + *z1;
+	*z1 = *z2 - c->a1 * y;
+	*z2 = -(p + c->a2 * y);
+	return y;
+}
+
+static inline float deess_hp_tick(const struct biquad_coef *c, float *z1, float *z2, float x)
+{
+	float p = c->b0 * x;
+	float y = p + *z1;
+	*z1 = (*z2 - (p + p)) - c->a1 * y;
+	*z2 = p - c->a2 * y;
+	return y;
+}
+
 void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
 {
 	if (!d->enabled && d->xfade.cur == 0.0f) {
 		memcpy(out, in, n * sizeof(float));
 		return;
 	}
+	if (n == 0)
+		return;
 	const uint32_t nv = fm_pad(n);
 	float *restrict band = d->buf_band;
 	float *restrict sc = d->buf_sc;
@@ -108,25 +133,40 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 	int32_t *restrict q = d->buf_q;
 
 	/* band split and sidechain */
+	float sc_peak;
 	{
-		struct biquad_state s1 = d->band_s, s2 = d->sc_s;
+		float z1a = d->band_s.z1, z2a = d->band_s.z2, z1b = d->sc_s.z1, z2b = d->sc_s.z2;
 		const struct biquad_coef bp = d->bp, hp = d->hp;
 		for (uint32_t i = 0; i < n; i++) {
-			float b = biquad_tick(&bp, &s1, in[i] + DEESS_DC_OFFSET);
+			float b = deess_bp_tick(&bp, &z1a, &z2a, in[i] + DEESS_DC_OFFSET);
 			band[i] = b;
-			sc[i] = biquad_tick(&hp, &s2, b + DEESS_DC_OFFSET);
+			sc[i] = deess_hp_tick(&hp, &z1b, &z2b, b + DEESS_DC_OFFSET);
 		}
-		d->band_s = s1;
-		d->sc_s = s2;
+		d->band_s.z1 = z1a, d->band_s.z2 = z2a;
+		d->sc_s.z1 = z1b, d->sc_s.z2 = z2b;
 		for (uint32_t i = n; i < nv; i++)
 			sc[i] = 0.0f;
+		float hi = fm_max_padded(sc, nv), lo = fm_min_padded(sc, nv);
+		sc_peak = hi > -lo ? hi : -lo;
 	}
 
-	/* target reduction, Q20 dB */
-	{
-		const float thr = d->thr_db, range = d->range_db;
+	/* target reduction, Q20 dB. When even the chunk's peak is below the threshold (with a
+	 * margin of 1e-4 in log2, 25 times fm_log2's error) every target is 0. */
+	const float thr = d->thr_db, range = d->range_db;
+	int quiet = sc_peak + DEESS_LEVEL_FLOOR <= fm_exp2(thr * FM_LOG2_PER_DB - 1e-4f);
+	if (quiet) {
+		if (d->gr_q == 0) {
+			/* and nothing to release: the gain is exactly 1 throughout */
+			for (uint32_t i = 0; i < nv; i++)
+				g[i] = 1.0f;
+			d->min_gain = d->min_gain < 1.0f ? d->min_gain : 1.0f;
+			goto mix;
+		}
+		for (uint32_t i = 0; i < nv; i++)
+			q[i] = 0;
+	} else {
 		for (uint32_t i = 0; i < nv; i++) {
-			float r = fm_lin_to_db(fabsf(sc[i]) + DEESS_LEVEL_FLOOR) - thr;
+			float r = FM_DB_PER_LOG2 * fm_log2(fabsf(sc[i]) + DEESS_LEVEL_FLOOR) - thr;
 			r = r > 0.0f ? r : 0.0f;
 			r = r < range ? r : range;
 			q[i] = (int32_t)(r * DEESS_Q);
@@ -149,10 +189,11 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 	}
 
 	for (uint32_t i = 0; i < nv; i++)
-		g[i] = fm_exp2((float)q[i] * (-FM_LOG2_PER_DB / DEESS_Q));
+		g[i] = fm_exp2_in_range((float)q[i] * (-FM_LOG2_PER_DB / DEESS_Q));
 	float gmin = fm_min_padded(g, nv);
 	d->min_gain = d->min_gain < gmin ? d->min_gain : gmin;
 
+mix:
 	if (smooth_settled(&d->xfade) && smooth_settled(&d->wide) && smooth_settled(&d->listen_xf) &&
 	    d->xfade.cur == 1.0f && d->listen_xf.cur == 0.0f) {
 		if (d->wide.cur == 0.0f) {

@@ -71,6 +71,22 @@ static inline float fm_exp2(float x)
 	return p * fm_i2f_bits((i + 127) << 23);
 }
 
+/* fm_exp2 without the exponent clamp, for callers that keep x in [-126, 127] (a gain
+ * between -758 and +764 dB): the same result as fm_exp2 there, without the two integer
+ * min/max that SSE2 has to emulate with compare-and-blend. */
+static inline float fm_exp2_in_range(float x)
+{
+	float r = (x + 12582912.0f) - 12582912.0f;
+	float f = x - r;
+	float p = 1.0f +
+		  f * (0.69314718055994531f +
+		       f * (0.24022650695910071f +
+			    f * (0.055504108664821580f +
+				 f * (0.0096181291076284772f +
+				      f * (0.0013333558146428443f + f * 0.00015403530393381609f)))));
+	return p * fm_i2f_bits(((int32_t)r + 127) << 23);
+}
+
 /* Loops over a chunk's internal buffers run to n rounded up to this (the buffers are padded),
  * so that GCC's -O2 cost model, which refuses loops that need a scalar epilogue, vectorises
  * them. Padding lanes are filled with neutral values and never reach the output. */
