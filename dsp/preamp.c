@@ -40,7 +40,7 @@
 
 #include "cpu.h"
 
-#define PRE_GRID 32u /* control grid, samples */
+#define PRE_GRID 64u /* control grid, samples: one segment per chunk when nothing changes */
 
 static float preamp_gain_target(const struct preamp *p)
 {
@@ -76,18 +76,31 @@ int preamp_init(struct preamp *p, float fs)
 	p->duck_len = ms_to_samples(fs, PREAMP_DUCK_MS);
 	p->duck_inv = 1.0f / (float)p->duck_len;
 	p->duck_pos = 2 * p->duck_len;
-	p->dc_k = (float)(1.0 - exp(-2.0 * M_PI * PREAMP_DC_HZ / fs));
+	{
+		/* dc[n] = a dc[n-1] + k q[n], k = 1 - a, unrolled four times (preamp_dc) */
+		float k = (float)(1.0 - exp(-2.0 * M_PI * PREAMP_DC_HZ / fs));
+		double a = 1.0f - k;
+		p->dc_a4 = (float)(a * a * a * a);
+		for (int j = 0; j < 4; j++)
+			p->dc_c[j] = (float)(k * pow(a, j));
+	}
 	p->model_req = p->model_from = p->model_to = PREAMP_CLEAN;
 	p->os_req = 1;
 	os_init(&p->os);
 	return 0;
 }
 
+static void preamp_dc_clear(struct preamp *p)
+{
+	memset(p->dc_d, 0, sizeof(p->dc_d));
+	memset(p->dc_q, 0, sizeof(p->dc_q));
+}
+
 static void preamp_clear_audio(struct preamp *p)
 {
 	p->hs.z1 = p->hs.z2 = p->hx1 = p->hx2 = 0.0f;
 	p->x_prev = 0.0f;
-	p->dc = 0.0f;
+	preamp_dc_clear(p);
 	os_reset(&p->os);
 	memset(p->clean_hist, 0, sizeof(p->clean_hist));
 }
@@ -170,8 +183,12 @@ uint32_t preamp_latency_samples(const struct preamp *p) { return os_latency(&p->
 
 static float flush_tiny(float x)
 {
-	/* zero subnormal-bound state and contain NaN/Inf */
-	return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x;
+	/* zero subnormal-bound state (|x| < 1e-20) and contain NaN/Inf: one unsigned compare on
+	 * the bits of |x|, no branch */
+	uint32_t u;
+	memcpy(&u, &x, sizeof(u));
+	u &= 0x7fffffffu;
+	return u - 0x1e3ce508u < 0x7f800000u - 0x1e3ce508u ? x : 0.0f; /* 1e-20f, +Inf */
 }
 
 static void preamp_grid_work(struct preamp *p)
@@ -180,7 +197,10 @@ static void preamp_grid_work(struct preamp *p)
 	p->hs.z2 = flush_tiny(p->hs.z2);
 	p->hx1 = flush_tiny(p->hx1);
 	p->hx2 = flush_tiny(p->hx2);
-	p->dc = flush_tiny(p->dc);
+	for (int i = 0; i < 4; i++)
+		p->dc_d[i] = flush_tiny(p->dc_d[i]);
+	for (int i = 0; i < 3; i++)
+		p->dc_q[i] = flush_tiny(p->dc_q[i]);
 	if (!isfinite(p->x_prev))
 		p->x_prev = 0.0f;
 }
@@ -195,7 +215,7 @@ static void preamp_events(struct preamp *p)
 		/* silent point of the duck: switch the oversampling factor */
 		os_set_factor(&p->os, p->os_req);
 		p->x_prev = 0.0f;
-		p->dc = 0.0f;
+		preamp_dc_clear(p);
 		memset(p->clean_hist, 0, sizeof(p->clean_hist));
 	}
 	if (p->fade_pos == p->fade_len) {
@@ -203,12 +223,12 @@ static void preamp_events(struct preamp *p)
 			/* a fade just ended */
 			p->model_from = p->model_to;
 			if (!model_sat(p->model_to))
-				p->dc = 0.0f; /* its weight is 0: no step */
+				preamp_dc_clear(p); /* its weight is 0: no step */
 		}
 		if (p->model_req != p->model_to) {
 			if (!model_sat(p->model_from)) {
 				/* the curve path starts from rest */
-				p->dc = 0.0f;
+				preamp_dc_clear(p);
 				if (p->os.factor > 1) {
 					os_reset(&p->os);
 					p->x_prev = 0.0f;
@@ -321,6 +341,95 @@ static void preamp_clean_state(struct preamp *p, const float *u, uint32_t n)
 	p->x_prev = u[n - 1] * d;
 }
 
+typedef float pre_v4f __attribute__((vector_size(16)));
+typedef int32_t pre_v4i __attribute__((vector_size(16)));
+
+/* (a, b) concatenated, lanes k .. k+3 (k = 1, 2, 3): a vector shifted by 4 - k samples. GCC's
+ * generic shuffles go through general registers on SSE2, so x86 gets shufps spelled out. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define PRE_SHIFT1(a, b)                                                                 \
+	((pre_v4f)_mm_shuffle_ps((__m128)(a),                                             \
+				 _mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(0, 0, 3, 3)), \
+				 _MM_SHUFFLE(2, 0, 2, 1)))
+#define PRE_SHIFT2(a, b) ((pre_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 2)))
+#define PRE_SHIFT3(a, b)                                                                 \
+	((pre_v4f)_mm_shuffle_ps(                                                          \
+		_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 3)), (__m128)(b), \
+		_MM_SHUFFLE(2, 1, 2, 0)))
+#else
+#define PRE_SHIFT1(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 1, 2, 3, 4 })
+#define PRE_SHIFT2(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 2, 3, 4, 5 })
+#define PRE_SHIFT3(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 3, 4, 5, 6 })
+#endif
+
+static inline pre_v4f pre_load(const float *x)
+{
+	pre_v4f v;
+	memcpy(&v, x, sizeof(v));
+	return v;
+}
+
+/* DC removal: a one pole tracks the mean of the curve's output q,
+ *     y[n] = q[n] - dc[n-1],   dc[n] = a dc[n-1] + k q[n],
+ * and the output is y * 1/drive (id[i], or idc when id is NULL). Written directly the
+ * recursion is a multiply and an add per sample back to back; unrolled four times,
+ *     dc[n] = a^4 dc[n-4] + (k q[n] + k a q[n-1]) + (k a^2 q[n-2] + k a^3 q[n-3]),
+ * it is four independent chains, and four consecutive samples are one vector operation.
+ * Every sample is computed by this same expression (vector lane or scalar), so the result
+ * does not depend on how the input is cut. With clean != NULL (a curve <-> clean fade), the
+ * output is w (y / drive) + (1 - w) clean, w rising (fade_in) or falling over the fade. */
+static void preamp_dc(struct preamp *p, const float *q, float *out, const float *id, float idc,
+		      const float *clean, int fade_in, uint32_t n)
+{
+	const float a4 = p->dc_a4, c0 = p->dc_c[0], c1 = p->dc_c[1], c2 = p->dc_c[2],
+		    c3 = p->dc_c[3];
+	float d1 = p->dc_d[0], d2 = p->dc_d[1], d3 = p->dc_d[2], d4 = p->dc_d[3];
+	float q1 = p->dc_q[0], q2 = p->dc_q[1], q3 = p->dc_q[2];
+	uint32_t i = 0;
+#define DC_STEP()                                                                        \
+	do {                                                                             \
+		float qn = q[i];                                                         \
+		float dn = a4 * d4 + ((c0 * qn + c1 * q1) + (c2 * q2 + c3 * q3));       \
+		float y = (qn - d1) * (id ? id[i] : idc);                                \
+		if (clean) {                                                             \
+			float t = (float)(p->fade_pos + i) * p->fade_inv;                \
+			float w = fade_in ? t : 1.0f - t;                                \
+			y = w * y + (1.0f - w) * clean[i];                               \
+		}                                                                        \
+		out[i] = y;                                                              \
+		d4 = d3, d3 = d2, d2 = d1, d1 = dn;                                      \
+		q3 = q2, q2 = q1, q1 = qn;                                               \
+	} while (0)
+	if (!clean && n >= 4) {
+		/* the taps q[i-1..i-3] are shuffled out of this vector and the previous one rather
+		 * than loaded from memory: loads that straddle the curve's fresh stores would stall
+		 * on store forwarding */
+		pre_v4f qp = { 0.0f, q3, q2, q1 }; /* q[i-4 .. i-1] (lane 0 unused) */
+		pre_v4f dp = { d4, d3, d2, d1 };   /* dc[i-4 .. i-1] */
+		for (; i + 4 <= n; i += 4) {
+			pre_v4f q0v = pre_load(q + i);
+			pre_v4f q1v = PRE_SHIFT3(qp, q0v);
+			pre_v4f q2v = PRE_SHIFT2(qp, q0v);
+			pre_v4f q3v = PRE_SHIFT1(qp, q0v);
+			pre_v4f d = a4 * dp + ((c0 * q0v + c1 * q1v) + (c2 * q2v + c3 * q3v));
+			pre_v4f dm1 = PRE_SHIFT3(dp, d); /* dc[i-1 .. i+2] */
+			pre_v4f g = id ? pre_load(id + i) : (pre_v4f){ idc, idc, idc, idc };
+			pre_v4f y = (q0v - dm1) * g;
+			memcpy(out + i, &y, sizeof(y));
+			dp = d;
+			qp = q0v;
+		}
+		d4 = dp[0], d3 = dp[1], d2 = dp[2], d1 = dp[3];
+		q3 = qp[1], q2 = qp[2], q1 = qp[3];
+	}
+	for (; i < n; i++)
+		DC_STEP();
+#undef DC_STEP
+	p->dc_d[0] = d1, p->dc_d[1] = d2, p->dc_d[2] = d3, p->dc_d[3] = d4;
+	p->dc_q[0] = q1, p->dc_q[1] = q2, p->dc_q[2] = q3;
+}
+
 /* Curves, fades, DC removal and drive compensation: u (after gain and low cut) -> out. */
 static void preamp_models(struct preamp *p, const float *u, float *out, uint32_t n)
 {
@@ -389,38 +498,14 @@ static void preamp_models(struct preamp *p, const float *u, float *out, uint32_t
 		q = p->q;
 	}
 
-	/* DC removal (one pole tracking the mean: y = q - dc, dc = a dc + k q, written so the
-	 * loop-carried chain is one multiply and one add) and 1/drive */
-	float dc = p->dc;
-	const float dk = p->dc_k, da = 1.0f - p->dc_k;
+	/* DC removal and 1/drive; while a curve fades against clean, the curve path's weight is
+	 * w and the clean one's 1 - w */
 	if (!fading || (model_sat(from) && model_sat(to))) {
-		if (dmove) {
-			for (uint32_t i = 0; i < n; i++) {
-				float y = q[i] - dc;
-				dc = da * dc + dk * q[i];
-				out[i] = y * p->idarr[i];
-			}
-		} else {
-			for (uint32_t i = 0; i < n; i++) {
-				float y = q[i] - dc;
-				dc = da * dc + dk * q[i];
-				out[i] = y * idconst;
-			}
-		}
+		preamp_dc(p, q, out, dmove ? p->idarr : NULL, idconst, NULL, 0, n);
 	} else {
-		/* curve <-> clean: the curve path's weight w, the clean one 1 - w */
 		const float *c = k > 1 ? preamp_clean_delay(p, u, n) : u;
-		int in = model_sat(to);
-		for (uint32_t i = 0; i < n; i++) {
-			float t = (float)(p->fade_pos + i) * p->fade_inv;
-			float w = in ? t : 1.0f - t;
-			float id = dmove ? p->idarr[i] : idconst;
-			float y = q[i] - dc;
-			dc = da * dc + dk * q[i];
-			out[i] = w * (y * id) + (1.0f - w) * c[i];
-		}
+		preamp_dc(p, q, out, dmove ? p->idarr : NULL, idconst, c, model_sat(to), n);
 	}
-	p->dc = dc;
 	if (k > 1 && !(fading && model_sat(from) != model_sat(to)))
 		(void)preamp_clean_delay(p, u, n); /* keep the clean delay line current */
 	if (fading)

@@ -54,8 +54,11 @@ struct preamp {
 	uint32_t fade_len;
 	float fade_inv;
 	float x_prev; /* last driven sample at the curve's rate (ADAA state) */
-	float dc;     /* DC estimate of the saturated path */
-	float dc_k;
+	/* DC remover, evaluated four samples ahead (see preamp.c) */
+	float dc_d[4]; /* DC estimate dc[n-1], dc[n-2], dc[n-3], dc[n-4] */
+	float dc_q[3]; /* its input q[n-1], q[n-2], q[n-3] */
+	float dc_a4;   /* a^4 */
+	float dc_c[4]; /* k, k a, k a^2, k a^3 */
 
 	/* oversampling: a change ducks the output, switches at the silent point, comes back */
 	struct oversampler os;

@@ -104,13 +104,18 @@ static float tp_keep_history(struct truepeak *tp, const float *x, uint32_t n)
 	float *b = tp->buf;
 	float p = 0.0f;
 	if (n >= TRUEPEAK_HIST) {
-		memcpy(b, x + n - TRUEPEAK_HIST, TRUEPEAK_HIST * sizeof(float));
+		/* the peak from x itself: reading b back right after storing it would wait on
+		 * store forwarding */
+		const float *h = x + n - TRUEPEAK_HIST;
+		memcpy(b, h, TRUEPEAK_HIST * sizeof(float));
+		for (int i = 0; i < TRUEPEAK_HIST; i++)
+			p = max2(p, fabsf(h[i]));
 	} else {
 		memmove(b, b + n, (TRUEPEAK_HIST - n) * sizeof(float));
 		memcpy(b + TRUEPEAK_HIST - n, x, n * sizeof(float));
+		for (int i = 0; i < TRUEPEAK_HIST; i++)
+			p = max2(p, fabsf(b[i]));
 	}
-	for (int i = 0; i < TRUEPEAK_HIST; i++)
-		p = max2(p, fabsf(b[i]));
 	return p;
 }
 
