@@ -3,7 +3,8 @@
  * Each chunk runs in passes so that only the detector recursion is serial:
  *   1. sidechain high-pass (serial, only when on) and level in dB (vectorised fm_log2)
  *   2. static curve x_L (vectorised, branch-free form of eq. 4)
- *   3. branching peak detector on x_L (serial: mul, add, max per sample)
+ *   3. branching peak detector on x_L (serial, fixed point: sub, imul, cmov, sar, add),
+ *      skipped when nothing is above the knee and nothing is left to release
  *   4. gain 10^(-y_L/20) (vectorised fm_exp2), makeup, mix, crossfade */
 #include "comp.h"
 
@@ -14,10 +15,9 @@
 #include "fastmath.h"
 
 /* Floors that keep every recursion out of the subnormal range without a per-chunk flush
- * (a flush would make the output depend on where the host cuts its blocks):
- * x_L >= 1e-20 dB (a gain of exactly 1.0f), levels >= -200 dBFS, sidechain filter input
- * carries a 1e-25 offset that the high-pass removes but that keeps its state normal. */
-#define COMP_XL_FLOOR 1e-20f
+ * (a flush would make the output depend on where the host cuts its blocks): levels >= -200
+ * dBFS, sidechain filter input carries a 1e-25 offset that the high-pass removes but that
+ * keeps its state normal. The detector is integer (see comp_detect). */
 #define COMP_LEVEL_FLOOR 1e-10f /* -200 dBFS */
 #define COMP_MS_FLOOR 1e-20f    /* -200 dBFS as a power */
 #define COMP_DC_OFFSET 1e-25f
@@ -52,7 +52,7 @@ static void comp_update_makeup(struct comp *c)
 static void comp_clear_state(struct comp *c)
 {
 	c->hpf_s.z1 = c->hpf_s.z2 = 0.0f;
-	c->y_db = COMP_XL_FLOOR;
+	c->y_db = 0.0;
 	c->ms = COMP_MS_FLOOR;
 }
 
@@ -174,39 +174,38 @@ void comp_set_sc_hpf_hz(struct comp *c, float hz)
 		biquad_identity(&c->hpf);
 }
 
-/* Smooth branching peak detector (Giannoulis et al. eq. 16):
- *   y = alpha_A y + (1 - alpha_A) x   if x > y,   alpha_R y + (1 - alpha_R) x   otherwise.
- * When attack is the faster (alpha_A <= alpha_R), the attack candidate is the larger one
- * exactly when x > y, so the branch is max() of both candidates (min() when attack is
- * slower): no compare feeds the multiply, and the serial chain is mul, add, max. The state
- * is double: in float a step (1 - alpha)(x - y) smaller than half an ulp of y is lost, which
- * stalls a 3 s release up to 0.07 dB short; the chain costs the same in double. */
-static double detect_max(double y, const float *restrict x, float *restrict yo, uint32_t n,
-			 double aa, double ar)
+/* Smooth branching peak detector (Giannoulis et al. eq. 16),
+ *   y = alpha_A y + (1 - alpha_A) x   if x > y,   alpha_R y + (1 - alpha_R) x   otherwise,
+ * i.e. y += (1 - alpha)(x - y), in fixed point: y and x in dB * 2^COMP_Q_BITS (int32), the
+ * step (x - y) * k >> COMP_K_BITS with k = (1 - alpha) * 2^COMP_K_BITS in int64. Integer
+ * arithmetic is exact, so nothing depends on how the host splits its blocks, nothing goes
+ * subnormal, and a release lands exactly on its target (the shift rounds toward -inf; an
+ * attack stops at most 1/(1 - alpha_A) steps of 6e-8 dB short, 3e-5 dB for 10 ms at 48 kHz).
+ * A float state stalls a 3 s release 0.07 dB short; a double one costs a 12-cycle chain per
+ * sample (mul, add, max), this one 7 (sub, imul, cmov, sar, add). */
+#define COMP_Q_BITS 24
+#define COMP_Q ((float)(1 << COMP_Q_BITS))
+#define COMP_K_BITS 31
+/* dB over the threshold beyond which the curve is flat: x_L <= 120 dB, so x_L * 2^COMP_Q_BITS
+ * fits an int32. (Capped ahead of the curve: GCC 12 does not vectorise a clamp of x_L
+ * followed by the conversion.) */
+#define COMP_OVER_MAX 120.0f
+
+static int64_t comp_k(double alpha)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		double u = aa * y + (1.0 - aa) * x[i], v = ar * y + (1.0 - ar) * x[i];
-		y = u > v ? u : v;
-		yo[i] = (float)y;
-	}
-	return y;
+	return (int64_t)((1.0 - alpha) * (double)(1LL << COMP_K_BITS) + 0.5);
 }
 
-static double detect_min(double y, const float *restrict x, float *restrict yo, uint32_t n,
-			 double aa, double ar)
+static int32_t comp_detect(int32_t y, const int32_t *restrict x, int32_t *restrict yo, uint32_t n,
+			   int64_t ka, int64_t kr)
 {
 	for (uint32_t i = 0; i < n; i++) {
-		double u = aa * y + (1.0 - aa) * x[i], v = ar * y + (1.0 - ar) * x[i];
-		y = u < v ? u : v;
-		yo[i] = (float)y;
+		int64_t d = (int64_t)x[i] - y;
+		int64_t k = d > 0 ? ka : kr;
+		y += (int32_t)((d * k) >> COMP_K_BITS);
+		yo[i] = y;
 	}
 	return y;
-}
-
-static inline double comp_step(const struct comp *c, double y, double x)
-{
-	double u = c->a_att * y + (1.0 - c->a_att) * x, v = c->a_rel * y + (1.0 - c->a_rel) * x;
-	return c->att_fast ? (u > v ? u : v) : (u < v ? u : v);
 }
 
 /* Linear gain of the whole module for one sample: the same expression on every path, so the
@@ -217,20 +216,23 @@ static inline float comp_total_gain(float dry, float wet_mk, float xf, float gr)
 	return xf * g + (1.0f - xf);
 }
 
-/* Level in dB -> wanted gain reduction x_L (eq. 4, branch-free form of comp_static_gr_db).
- * Returns the largest x_L. nv is a multiple of FM_VEC. */
-static float comp_curve(float *restrict x, uint32_t nv, float thr, float hk, float kk, float sl)
+/* Level in dB -> wanted gain reduction x_L (eq. 4, branch-free form of comp_static_gr_db),
+ * in dB * 2^COMP_Q_BITS. Returns the largest. nv is a multiple of FM_VEC. */
+static float comp_curve(const float *restrict lv, float *restrict x, int32_t *restrict xq,
+			uint32_t nv, float thr, float hk, float kk, float sl)
 {
 	const float w = 2.0f * hk;
 	for (uint32_t i = 0; i < nv; i++) {
-		float d = x[i] - thr;
+		float d = lv[i] - thr;
+		d = d < COMP_OVER_MAX ? d : COMP_OVER_MAX;
 		float u = d + hk;
 		u = u > 0.0f ? u : 0.0f;
 		u = u < w ? u : w;
 		float above = d - hk;
 		above = above > 0.0f ? above : 0.0f;
 		float xl = sl * (u * u * kk + above);
-		x[i] = xl > COMP_XL_FLOOR ? xl : COMP_XL_FLOOR;
+		x[i] = xl;
+		xq[i] = (int32_t)(xl * COMP_Q);
 	}
 	return fm_max_padded(x, nv);
 }
@@ -241,70 +243,85 @@ void comp_process(struct comp *c, const float *restrict in, float *restrict out,
 		memcpy(out, in, n * sizeof(float));
 		return;
 	}
+	if (n == 0)
+		return;
 	const uint32_t nv = fm_pad(n);
 	float *restrict sc = c->buf_sc;
 	float *restrict x = c->buf_x;
 	float *restrict g = c->buf_g;
+	int32_t xq[DSP_MAX_CHUNK], yq[DSP_MAX_CHUNK];
 
-	/* 1. sidechain and level (dBFS) */
+	/* 1. sidechain and level (dBFS), into sc */
+	const float *src = in;
 	if (c->hpf_on) {
 		struct biquad_state s = c->hpf_s;
 		const struct biquad_coef k = c->hpf;
 		for (uint32_t i = 0; i < n; i++)
 			sc[i] = biquad_tick(&k, &s, in[i] + COMP_DC_OFFSET);
 		c->hpf_s = s;
-	} else {
-		memcpy(sc, in, n * sizeof(float));
+		src = sc;
 	}
-	for (uint32_t i = n; i < nv; i++)
-		sc[i] = 0.0f;
 	if (c->detector == COMP_DETECT_RMS) {
 		float ms = c->ms;
 		const float a = c->a_rms, b = c->c_rms;
 		for (uint32_t i = 0; i < n; i++) {
-			ms = a * ms + b * (sc[i] * sc[i] + COMP_MS_FLOOR);
-			x[i] = ms;
+			ms = a * ms + b * (src[i] * src[i] + COMP_MS_FLOOR);
+			sc[i] = ms;
 		}
 		c->ms = ms;
 		for (uint32_t i = n; i < nv; i++)
-			x[i] = COMP_MS_FLOOR;
+			sc[i] = COMP_MS_FLOOR;
 		for (uint32_t i = 0; i < nv; i++)
-			x[i] = 0.5f * FM_DB_PER_LOG2 * fm_log2(x[i]);
+			sc[i] = 0.5f * FM_DB_PER_LOG2 * fm_log2(sc[i]);
 	} else {
+		if (src != sc && n != nv) {
+			memcpy(sc, in, n * sizeof(float));
+			src = sc;
+		}
+		if (src == sc)
+			for (uint32_t i = n; i < nv; i++)
+				sc[i] = 0.0f;
 		/* the floor is added, not max()ed: a float clamp ahead of fm_log2's bit tricks
 		 * stops GCC 12 vectorising; 1e-10 moves a -120 dBFS level by 1e-3 dB */
 		for (uint32_t i = 0; i < nv; i++)
-			x[i] = FM_DB_PER_LOG2 * fm_log2(fabsf(sc[i]) + COMP_LEVEL_FLOOR);
+			sc[i] = FM_DB_PER_LOG2 * fm_log2(fabsf(src[i]) + COMP_LEVEL_FLOOR);
 	}
 
-	/* 2. static curve: x[i] becomes the wanted gain reduction x_L (dB) */
-	float xmax = comp_curve(x, nv, c->thr_db, c->half_knee, c->knee_k, c->slope);
+	/* 2. static curve: the wanted gain reduction x_L (dB, and fixed point) */
+	float xmax = comp_curve(sc, x, xq, nv, c->thr_db, c->half_knee, c->knee_k, c->slope);
 
-	/* 3. detector. Idle fast path: nothing above the knee (padding lanes sit on the floor
-	 * too) and the detector resting on a fixed point of its own recursion, so every sample
-	 * would give the same y. */
-	double y = c->y_db;
-	if (xmax == COMP_XL_FLOOR && comp_step(c, y, COMP_XL_FLOOR) == y) {
-		for (uint32_t i = 0; i < n; i++)
-			g[i] = (float)y;
-	} else if (c->att_fast) {
-		y = detect_max(y, x, g, n, c->a_att, c->a_rel);
+	/* 3. detector. Idle: nothing above the knee and nothing left to release, so y stays 0
+	 * and the gain is exactly 1. */
+	int32_t y = (int32_t)(c->y_db * (double)COMP_Q);
+	const int idle = !(xmax > 0.0f) && y == 0;
+	if (!idle) {
+		y = comp_detect(y, xq, yq, n, comp_k(c->a_att), comp_k(c->a_rel));
+		c->y_db = (double)y / (double)COMP_Q;
+		for (uint32_t i = n; i < nv; i++)
+			yq[i] = 0;
+		/* 4. gain reduction 10^(-y/20) */
+		for (uint32_t i = 0; i < nv; i++)
+			g[i] = fm_exp2_in_range((float)yq[i] * (-FM_LOG2_PER_DB / COMP_Q));
+		float gmin = fm_min_padded(g, nv);
+		c->min_gain = c->min_gain < gmin ? c->min_gain : gmin;
 	} else {
-		y = detect_min(y, x, g, n, c->a_att, c->a_rel);
+		c->min_gain = c->min_gain < 1.0f ? c->min_gain : 1.0f;
 	}
-	c->y_db = y;
-	for (uint32_t i = n; i < nv; i++)
-		g[i] = 0.0f;
 
-	/* 4. gain */
-	for (uint32_t i = 0; i < nv; i++)
-		g[i] = fm_exp2(-FM_LOG2_PER_DB * g[i]);
-	float gmin = fm_min_padded(g, nv);
-	c->min_gain = c->min_gain < gmin ? c->min_gain : gmin;
-
+	/* 5. makeup, mix, crossfade */
 	if (smooth_settled(&c->xfade) && smooth_settled(&c->wet) && smooth_settled(&c->makeup)) {
 		const float wet = c->wet.cur, dry = 1.0f - wet, wm = wet * c->makeup.cur;
 		const float xf = c->xfade.cur;
+		if (idle) {
+			const float t = comp_total_gain(dry, wm, xf, 1.0f);
+			if (t == 1.0f) {
+				memcpy(out, in, n * sizeof(float));
+			} else {
+				for (uint32_t i = 0; i < n; i++)
+					out[i] = in[i] * t;
+			}
+			return;
+		}
 		for (uint32_t i = 0; i < nv; i++)
 			g[i] = comp_total_gain(dry, wm, xf, g[i]);
 	} else {
@@ -312,7 +329,7 @@ void comp_process(struct comp *c, const float *restrict in, float *restrict out,
 			float wet = smooth_next(&c->wet);
 			float wm = wet * smooth_next(&c->makeup);
 			float xf = smooth_next(&c->xfade);
-			g[i] = comp_total_gain(1.0f - wet, wm, xf, g[i]);
+			g[i] = comp_total_gain(1.0f - wet, wm, xf, idle ? 1.0f : g[i]);
 		}
 	}
 	for (uint32_t i = 0; i < n; i++)
