@@ -92,7 +92,7 @@ void comp_reset(struct comp *c)
 void comp_set_enable(struct comp *c, int on)
 {
 	/* Coming back from a finished bypass: the detector was not running, start it clean. */
-	if (on && !c->enabled && c->xfade.cur == 0.0f)
+	if (on && comp_idle(c))
 		comp_clear_state(c);
 	c->enabled = on;
 	smooth_set(&c->xfade, on ? 1.0f : 0.0f);
@@ -239,7 +239,7 @@ static float comp_curve(const float *restrict lv, float *restrict x, int32_t *re
 
 void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
 {
-	if (!c->enabled && c->xfade.cur == 0.0f) {
+	if (comp_idle(c)) {
 		memcpy(out, in, n * sizeof(float));
 		return;
 	}

@@ -48,7 +48,8 @@ struct comp {
 
 	/* state */
 	struct biquad_state hpf_s;
-	double y_db; /* detector output: smoothed gain reduction in dB (double: see comp.c) */
+	double y_db; /* detector output in dB between chunks; within one it runs in fixed point
+		      * (int32, COMP_Q steps per dB: exact, see comp.c), so double holds it exactly */
 	float ms;   /* RMS detector's mean square */
 	struct smooth xfade;  /* 0 = bypassed, 1 = on */
 	struct smooth wet;    /* mix / 100 */
@@ -76,6 +77,10 @@ void comp_set_sc_hpf_hz(struct comp *c, float hz);    /* 0 = off, 20..500 Hz */
 /* Static curve: gain reduction x_L in dB (>= 0) for a detected level in dBFS (eq. 4). */
 float comp_static_gr_db(const struct comp *c, float level_dbfs);
 /* n <= DSP_MAX_CHUNK; in and out do not overlap. Real-time safe. */
+/* 1 when the stage is off and its fade-out has finished: comp_process would copy its input
+ * exactly, so a caller may skip it (and its buffer copy) altogether. */
+static inline int comp_idle(const struct comp *c) { return !c->enabled && c->xfade.cur == 0.0f; }
+
 void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n);
 
 #endif

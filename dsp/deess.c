@@ -54,7 +54,7 @@ void deess_reset(struct deess *d)
 
 void deess_set_enable(struct deess *d, int on)
 {
-	if (on && !d->enabled && d->xfade.cur == 0.0f)
+	if (on && deess_idle(d))
 		deess_clear_state(d);
 	d->enabled = on;
 	smooth_set(&d->xfade, on ? 1.0f : 0.0f);
@@ -120,7 +120,7 @@ static inline float deess_hp_tick(const struct biquad_coef *c, float *z1, float 
 
 void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
 {
-	if (!d->enabled && d->xfade.cur == 0.0f) {
+	if (deess_idle(d)) {
 		memcpy(out, in, n * sizeof(float));
 		return;
 	}

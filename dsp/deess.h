@@ -64,6 +64,10 @@ void deess_set_range_db(struct deess *d, float db);       /* 0..24 dB, most redu
 void deess_set_mode(struct deess *d, int mode);           /* enum deess_mode */
 void deess_set_listen(struct deess *d, int on);
 /* n <= DSP_MAX_CHUNK; in and out do not overlap. Real-time safe. */
+/* 1 when the stage is off and its fade-out has finished: deess_process would copy its input
+ * exactly, so a caller may skip it (and its buffer copy) altogether. */
+static inline int deess_idle(const struct deess *d) { return !d->enabled && d->xfade.cur == 0.0f; }
+
 void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n);
 
 #endif

@@ -94,7 +94,7 @@ void gate_reset(struct gate *g)
 
 void gate_set_enable(struct gate *g, int on)
 {
-	if (on && !g->enabled && g->xfade.cur == 0.0f)
+	if (on && gate_idle(g))
 		gate_clear_state(g);
 	g->enabled = on;
 	smooth_set(&g->xfade, on ? 1.0f : 0.0f);
@@ -187,7 +187,7 @@ static void gate_level(const float *restrict sc, float *restrict a, uint32_t nv)
 
 void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n)
 {
-	if (!g->enabled && g->xfade.cur == 0.0f) {
+	if (gate_idle(g)) {
 		memcpy(out, in, n * sizeof(float));
 		return;
 	}

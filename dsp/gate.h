@@ -48,7 +48,7 @@ struct gate {
 
 	/* state */
 	struct biquad_state hpf_s;
-	float env;   /* detector, linear */
+	float env;   /* detector level in log2 units, on a 2^-16 grid (see gate.c) */
 	double g_db; /* smoothed gain, dB (double: see gate.c) */
 	int open;
 	int32_t hold_left;
@@ -72,6 +72,10 @@ void gate_set_mode(struct gate *g, int mode);            /* enum gate_mode */
 void gate_set_ratio(struct gate *g, float ratio);        /* 1..10, expander mode */
 void gate_set_sc_hpf_hz(struct gate *g, float hz);       /* 0 = off, 20..2000 Hz */
 /* n <= DSP_MAX_CHUNK; in and out do not overlap. Real-time safe. */
+/* 1 when the stage is off and its fade-out has finished: gate_process would copy its input
+ * exactly, so a caller may skip it (and its buffer copy) altogether. */
+static inline int gate_idle(const struct gate *g) { return !g->enabled && g->xfade.cur == 0.0f; }
+
 void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n);
 
 #endif

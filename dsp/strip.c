@@ -97,9 +97,6 @@ uint32_t strip_latency_samples(const struct strip *s) { return preamp_latency_sa
 
 /* The dynamics modules' own bypass test (their *_process() copies in to out and returns when it
  * holds): a bypassed stage is skipped here instead, so its copy never happens. */
-static int gate_idle(const struct gate *g) { return !g->enabled && g->xfade.cur == 0.0f; }
-static int comp_idle(const struct comp *c) { return !c->enabled && c->xfade.cur == 0.0f; }
-static int deess_idle(const struct deess *d) { return !d->enabled && d->xfade.cur == 0.0f; }
 
 static void strip_chunk(struct strip *s, const float *in, float *out, uint32_t n)
 {
