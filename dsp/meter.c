@@ -6,6 +6,8 @@
  * the squares, and the true-peak filter (skipped when it cannot raise the period's peak). */
 #include "meter.h"
 
+#include "fastmath.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -24,19 +26,9 @@ const char *const meter_field_names[MF_COUNT] = {
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
 
-static inline uint32_t f2u(float f)
-{
-	uint32_t u;
-	memcpy(&u, &f, sizeof(u));
-	return u;
-}
-
-static inline float u2f(uint32_t u)
-{
-	float f;
-	memcpy(&f, &u, sizeof(f));
-	return f;
-}
+/* float bits as unsigned, for the magnitude/NaN tests (fastmath.h holds the casts) */
+static inline uint32_t f2u(float f) { return (uint32_t)fm_f2i_bits(f); }
+static inline float u2f(uint32_t u) { return fm_i2f_bits((int32_t)u); }
 
 /* The rare path: count clip runs and zero invalid samples into clean[]; returns max bits of
  * what is left. */
