@@ -1,6 +1,7 @@
 /* chanstrip-bench: ns per sample per channel for each module and the full strip.
  *
- *   chanstrip-bench [--quick] [--wav FILE.wav] [--simd auto|c|both]
+ *   chanstrip-bench [--quick] [--wav FILE.wav] [--simd auto|c|both] [--only CONFIG]
+ *                   [--period N] [--channels N]
  *
  * Each configuration runs over the same signal (the lv2bench test signal when --wav names it,
  * else a synthetic speech-like burst pattern at two levels over -40 dBFS noise), at periods
@@ -21,7 +22,7 @@
 
 struct config {
 	const char *name;
-	const char *sets[16]; /* "key=value" pairs, NULL-terminated */
+	const char *sets[20]; /* "key=value" pairs, NULL-terminated */
 };
 
 static const struct config configs[] = {
@@ -33,6 +34,11 @@ static const struct config configs[] = {
 	{"gate", {"gate.enable=1", "gate.threshold=-35", NULL}},
 	{"comp", {"comp.enable=1", "comp.threshold=-24", "comp.ratio=4", NULL}},
 	{"deess.split", {"deess.enable=1", "deess.freq=5000", "deess.threshold=-30", NULL}},
+	{"vocal-dynamic", /* presets/vocal-dynamic.preset, as measure-load.sh runs under JACK */
+	 {"pre.hpf=80", "pre.model=transformer", "pre.drive=3", "gate.enable=1", "gate.mode=expander",
+	  "gate.ratio=2", "gate.threshold=-30", "comp.enable=1", "comp.threshold=-22", "comp.ratio=3",
+	  "comp.attack=5", "comp.release=80", "comp.makeup=3", "deess.enable=1", "deess.threshold=-32",
+	  "deess.range=8", NULL}},
 	{"full", /* the "every module on": saturation with ADAA, gate, comp, split de-esser */
 	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
 	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
@@ -145,9 +151,10 @@ static double bench_one(const struct config *c, unsigned nch, unsigned period, c
 
 int main(int argc, char **argv)
 {
-	static const unsigned periods[] = {16, 64, 256};
+	unsigned periods[] = {16, 64, 256};
 	static const unsigned channels[] = {1, 2, 8, 32, 64};
-	const char *wav = NULL, *simd = "both";
+	const char *wav = NULL, *simd = "both", *only = NULL;
+	unsigned only_period = 0, only_channels = 0;
 	int quick = 0;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--quick"))
@@ -156,10 +163,21 @@ int main(int argc, char **argv)
 			wav = argv[++i];
 		else if (!strcmp(argv[i], "--simd") && i + 1 < argc)
 			simd = argv[++i];
+		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+			only = argv[++i];
+		else if (!strcmp(argv[i], "--period") && i + 1 < argc)
+			only_period = (unsigned)atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--channels") && i + 1 < argc)
+			only_channels = (unsigned)atoi(argv[++i]);
 		else {
-			fprintf(stderr, "usage: chanstrip-bench [--quick] [--wav FILE] [--simd auto|c|both]\n");
+			fprintf(stderr, "usage: chanstrip-bench [--quick] [--wav FILE] [--simd auto|c|both] "
+					"[--only CONFIG] [--period N] [--channels N]\n");
 			return 2;
 		}
+	}
+	if (only_period) { /* any period, e.g. 32 for the JACK load target */
+		periods[0] = only_period;
+		periods[1] = periods[2] = 0;
 	}
 	size_t siglen;
 	float *sig = signal_make(&siglen, wav);
@@ -181,8 +199,14 @@ int main(int argc, char **argv)
 		printf("\n");
 		for (size_t k = 0; k < NCONFIGS; k++)
 			for (size_t p = 0; p < sizeof(periods) / sizeof(periods[0]); p++) {
+				if ((only && strcmp(only, configs[k].name)) || periods[p] == 0)
+					continue;
 				printf("%-16s %6u", configs[k].name, periods[p]);
 				for (size_t c = 0; c < sizeof(channels) / sizeof(channels[0]); c++) {
+					if (only_channels && only_channels != channels[c]) {
+						printf(" %9s", "-");
+						continue;
+					}
 					size_t frames = base_frames / (channels[c] > 8 ? channels[c] / 8 : 1);
 					double ns = bench_one(&configs[k], channels[c], periods[p], sig,
 							      siglen, frames, passes);

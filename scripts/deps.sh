@@ -5,7 +5,7 @@ set -e
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
   jackd2 libjack-jackd2-dev liblo-dev liblo-tools libsndfile1-dev
   check libebur128-dev mandoc groff-base"
-[ "${1:-}" = --bench ] && pkgs="$pkgs lsp-plugins-lv2 x42-plugins calf-plugins liblilv-dev lv2-dev espeak-ng sox"
+[ "${1:-}" = --bench ] && pkgs="$pkgs lsp-plugins-lv2 x42-plugins calf-plugins liblilv-dev lv2-dev espeak-ng sox bc"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # measure-load.sh [CHANNELS...]: JACK DSP load of chanstrip (jack_cpu_load: the server's own
 # figure, the share of each period the whole graph takes) under a dummy jackd at 48 kHz,
-# periods 64 and 16, for 2, 16 and 64 channels (or those given). Every strip runs the
+# periods 64, 32 and 16 ($LOAD_PERIODS), for 2, 16 and 64 channels (or those given). Every strip runs the
 # vocal-dynamic preset (low cut, transformer model, expander, compressor, de-esser) on the
 # speech fixture, played in by cs-jplayrec. "idle" is the same server with no client.
 # A meson benchmark (meson test --benchmark); $LOAD_SECONDS per figure (default 6).
@@ -19,7 +19,7 @@ load() {
 }
 
 printf '%-7s %-9s %-8s %-15s %s\n' period channels idle "with chanstrip" "xruns (chanstrip's log)"
-for period in 64 16; do
+for period in ${LOAD_PERIODS:-64 32 16}; do
 	start_jackd $period
 	idle=$(load)
 	for ch in "${CHANNELS[@]}"; do
