@@ -94,6 +94,16 @@ server_up() { jack_lsp >/dev/null 2>&1; }
 # bash reaps its children as they exit (keeping their status for `wait`)
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
+# free_udp_port: a UDP port nobody listens on (checked with ss when it is installed).
+free_udp_port() {
+	local p
+	for _ in $(seq 50); do
+		p=$((20000 + RANDOM % 30000))
+		ss -Huln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
+	done
+	echo $((20000 + RANDOM % 30000))
+}
+
 # start_jackd [PERIOD] [RATE]: dummy backend, realtime when allowed (root or rtprio), else
 # --no-realtime; $JACKD_OPTS go before the backend (e.g. -S). Sets JACKD_PID.
 start_jackd() {

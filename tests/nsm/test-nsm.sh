@@ -12,82 +12,11 @@
 #  - SIGTERM while waiting for the open; a refused announce (exit 1); a bad NSM_URL (runs
 #    unmanaged)
 # Environment from meson: CHANSTRIP, NSMSERVER.
-set -u
-export JACK_NO_AUDIO_RESERVATION=1
-JACK_SERVER_NAME="chanstrip-nsm-$$-$RANDOM"
-export JACK_DEFAULT_SERVER="$JACK_SERVER_NAME"
-unset JACK_PROMISCUOUS_SERVER NSM_URL
-TEST_NAME=test-nsm
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/chanstrip-nsm.XXXXXX")
-PIDS=()
-
-log() { printf '%s: %s\n' "$TEST_NAME" "$*" >&2; }
-fail() {
-	log "FAIL: $*"
-	for f in "$TMP"/*.log; do
-		[ -s "$f" ] && { echo "---- $(basename "$f") (last lines)" >&2; tail -n 20 "$f" >&2; }
-	done
-	exit 1
-}
-skip() { log "SKIP: $*"; exit 77; }
-cleanup() {
-	local p
-	exec 3>&- 2>/dev/null
-	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for _ in $(seq 20); do
-		local alive=0
-		for p in "${PIDS[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
-		[ $alive = 0 ] && break
-		sleep 0.1
-	done
-	for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-command -v jackd >/dev/null || skip "jackd is not installed"
-command -v jack_lsp >/dev/null || skip "jack_lsp is not installed"
+. "$(dirname "$0")/../jack/lib.sh"
+unset NSM_URL
 command -v oscsend >/dev/null || skip "oscsend (liblo-tools) is not installed"
 
-now_ms() { date +%s%3N; }
-wait_until() {
-	local end=$(($(now_ms) + $1 * 1000))
-	shift
-	while [ "$(now_ms)" -lt "$end" ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
-}
-gone() { ! kill -0 "$1" 2>/dev/null; }
-wait_exit() {
-	wait_until "$2" gone "$1" || fail "process $1 still running after $2 s"
-	wait "$1"
-	EXIT_RC=$?
-}
-free_udp_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 30000))
-		ss -Huln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
-	done
-	echo $((20000 + RANDOM % 30000))
-}
-
-# ---- jackd ----
-server_up() { jack_lsp >/dev/null 2>&1; }
-for rt in "" "--no-realtime"; do
-	# shellcheck disable=SC2086
-	jackd $rt -n "$JACK_SERVER_NAME" -d dummy -r 48000 -p 64 >>"$TMP/jackd.log" 2>&1 &
-	JACKD_PID=$!
-	PIDS+=("$JACKD_PID")
-	wait_until 5 server_up && break
-	kill -KILL "$JACKD_PID" 2>/dev/null
-	wait "$JACKD_PID" 2>/dev/null
-	JACKD_PID=
-done
-[ -n "$JACKD_PID" ] || fail "jackd -d dummy did not start"
+start_jackd 64
 
 # ---- the NSM server, driven through a FIFO ----
 SRV="$TMP/nsmserver.log"

@@ -12,15 +12,6 @@
 command -v oscsend >/dev/null || skip "oscsend (liblo-tools) is not installed"
 command -v oscdump >/dev/null || skip "oscdump (liblo-tools) is not installed"
 
-free_udp_port() {
-	local p
-	for _ in $(seq 50); do
-		p=$((20000 + RANDOM % 30000))
-		ss -Huln "sport = :$p" 2>/dev/null | grep -q . || { echo "$p"; return; }
-	done
-	echo $((20000 + RANDOM % 30000))
-}
-
 OSCP=$(free_udp_port)
 DUMPP=$(free_udp_port)
 [ "$OSCP" = "$DUMPP" ] && DUMPP=$((DUMPP + 1))
