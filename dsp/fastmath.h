@@ -54,17 +54,23 @@ static inline float fm_log2(float x)
  * 2^f by its Taylor series to f^6 (remainder < (0.5 ln2)^7 / 7! = 1.3e-7), 2^i built in the
  * exponent. The clamp is on the integer: a float clamp ahead of the rounding stops GCC 12
  * from vectorising the loop ("control flow in loop"). */
+/* 2^f for |f| <= 0.5: the Taylor series to f^6 (see fm_exp2). */
+static inline float fm_exp2_frac(float f)
+{
+	return 1.0f +
+	       f * (0.69314718055994531f +
+		    f * (0.24022650695910071f +
+			 f * (0.055504108664821580f +
+			      f * (0.0096181291076284772f +
+				   f * (0.0013333558146428443f + f * 0.00015403530393381609f)))));
+}
+
 static inline float fm_exp2(float x)
 {
 	/* Round to nearest integer: adding 1.5*2^23 pushes the fraction out of the mantissa. */
 	float r = (x + 12582912.0f) - 12582912.0f;
 	float f = x - r;
-	float p = 1.0f +
-		  f * (0.69314718055994531f +
-		       f * (0.24022650695910071f +
-			    f * (0.055504108664821580f +
-				 f * (0.0096181291076284772f +
-				      f * (0.0013333558146428443f + f * 0.00015403530393381609f)))));
+	float p = fm_exp2_frac(f);
 	int32_t i = (int32_t)r;
 	i = i > -126 ? i : -126;
 	i = i < 127 ? i : 127;
@@ -78,12 +84,7 @@ static inline float fm_exp2_in_range(float x)
 {
 	float r = (x + 12582912.0f) - 12582912.0f;
 	float f = x - r;
-	float p = 1.0f +
-		  f * (0.69314718055994531f +
-		       f * (0.24022650695910071f +
-			    f * (0.055504108664821580f +
-				 f * (0.0096181291076284772f +
-				      f * (0.0013333558146428443f + f * 0.00015403530393381609f)))));
+	float p = fm_exp2_frac(f);
 	return p * fm_i2f_bits(((int32_t)r + 127) << 23);
 }
 

@@ -289,6 +289,9 @@ int offline_run(const struct options *o)
 		FAIL("%s: cannot create: %s", o->out_path, strerror(-rc));
 	if (!(x.out = sf_open_fd(x.wav.fd, SFM_WRITE, &oi, 1)))
 		FAIL("%s: cannot write WAV: %s", o->out_path, sf_strerror(NULL));
+	/* no PEAK chunk: it carries a timestamp, and the same input and settings must give the
+	 * same file, byte for byte */
+	sf_command(x.out, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
 	/* float output that overshoots full scale stays as it is; integer output is clipped */
 	sf_command(x.out, SFC_SET_CLIPPING, NULL, SF_TRUE);
 	if (o->meters_path) {
