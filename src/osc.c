@@ -911,17 +911,38 @@ static void handle_simple(struct osc_req *r)
 }
 
 /* /subscribe [url] [rate], /unsubscribe [url] */
+/* The sender's address with another port: where a control surface that sends from one port
+ * and listens on another (TouchOSC) wants its feedback. */
+static void addr_set_port(struct sockaddr_storage *a, uint16_t port)
+{
+	if (a->ss_family == AF_INET)
+		((struct sockaddr_in *)a)->sin_port = htons(port);
+	else if (a->ss_family == AF_INET6)
+		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
+}
+
+/* /subscribe [url] [rate], /unsubscribe [url], and /subscribe/port PORT [rate] (on = 2):
+ * the sender's host at PORT, for surfaces that can send a number but not a URL. */
 static void handle_subscribe(struct osc_req *r, int on)
 {
 	struct osc *s = r->s;
 	struct sockaddr_storage addr = r->src;
 	socklen_t alen = r->srclen;
-	double rate = OSC_METER_RATE_DEFAULT;
+	double rate = OSC_METER_RATE_DEFAULT, port;
 	int i = 0;
 	char url[96]; /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
 	const char *why;
 
-	if (i < r->argc && is_string(r->types[i])) {
+	if (on == 2) {
+		if (r->argc < 1 || arg_number(r->types[0], r->argv[0], &port) < 0 ||
+		    r->types[0] == LO_TRUE || r->types[0] == LO_FALSE || !(port >= 1.0) ||
+		    port > 65535.0 || port != floor(port)) {
+			reply_error(r, "expected PORT (1 .. 65535) [meter_rate_hz]");
+			return;
+		}
+		addr_set_port(&addr, (uint16_t)port);
+		i = 1;
+	} else if (i < r->argc && is_string(r->types[i])) {
 		if (url_resolve(s, &r->argv[i]->s, &addr, &alen, &why) < 0) {
 			reply_error(r, "bad URL '%.100s': %s", &r->argv[i]->s, why);
 			return;
@@ -945,7 +966,8 @@ static void handle_subscribe(struct osc_req *r, int on)
 		i++;
 	}
 	if (i != r->argc) {
-		reply_error(r, on ? "expected [url] [meter_rate_hz]" : "expected [url]");
+		reply_error(r, on == 2 ? "expected PORT [meter_rate_hz]"
+			       : on ? "expected [url] [meter_rate_hz]" : "expected [url]");
 		return;
 	}
 	addr_url(&addr, alen, url, sizeof(url));
@@ -1144,7 +1166,8 @@ static void dispatch(struct osc_req *r)
 	const char *p = r->path;
 	/* a trailing osc.udp:// URL is where replies and errors go (subscriptions take their
 	 * URL as the subscriber instead) */
-	if (strcmp(p, "/subscribe") && strcmp(p, "/unsubscribe") && take_reply_url(r) < 0)
+	if (strcmp(p, "/subscribe") && strcmp(p, "/unsubscribe") && strcmp(p, "/subscribe/port") &&
+	    take_reply_url(r) < 0)
 		return;
 	if (!strncmp(p, "/strip/", 7))
 		handle_strip(r);
@@ -1154,6 +1177,8 @@ static void dispatch(struct osc_req *r)
 		handle_params(r);
 	else if (!strcmp(p, "/subscribe"))
 		handle_subscribe(r, 1);
+	else if (!strcmp(p, "/subscribe/port"))
+		handle_subscribe(r, 2);
 	else if (!strcmp(p, "/unsubscribe"))
 		handle_subscribe(r, 0);
 	else if (!strncmp(p, "/preset/", 8))

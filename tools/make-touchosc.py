@@ -66,9 +66,11 @@ METERS = [
     ("out_peak_dbfs", ("OUT PK", "dBFS"), -60.0, 0.0, False),
 ]
 
-# Pressing it sends "/subscribe f VALUE" (a Mk1 push always sends its value as a float);
-# chanstrip reads a lone number as the meter rate in Hz and subscribes the sender.
-SUBSCRIBE_RATE_HZ = 20.0
+# The SUBSCRIBE button: a Mk1 push sends its range maximum as a float when pressed, so a
+# range of 0..TABLET_PORT makes it send "/subscribe/port f TABLET_PORT", and chanstrip
+# subscribes the tablet's address at that port (its incoming port: Mk1 sends from another),
+# with meters at the default 20 Hz. --tablet-port changes it.
+TABLET_PORT = 9000
 
 
 def b64(s):
@@ -192,7 +194,7 @@ def strip_page(strip, table):
     p.label(s + "title", 10, 8, 420, 40, "chanstrip \u00b7 strip %d" % strip, "gray", 20)
     p.label(s + "subhint", 560, 8, 270, 40, "meters + feedback: press, renew < 1 min",
             "gray", 11)
-    p.push(s + "subscribe", 840, 8, 174, 40, "green", "/subscribe", 0.0, SUBSCRIBE_RATE_HZ)
+    p.push(s + "subscribe", 840, 8, 174, 40, "green", "/subscribe/port", 0.0, float(TABLET_PORT))
     p.label(s + "subscribe_l", 840, 8, 174, 40, "SUBSCRIBE", "gray", 14)
 
     # fader columns, grouped by module
@@ -283,12 +285,17 @@ def main(argv=None):
     src.add_argument("--chanstrip", help="the chanstrip executable (reads --list-params)")
     src.add_argument("--params-tsv", help="saved output of chanstrip --list-params --format tsv")
     ap.add_argument("--strips", type=int, default=2, help="pages, one per strip (default 2)")
+    ap.add_argument("--tablet-port", type=int, default=TABLET_PORT,
+                    help="the tablet's incoming OSC port, sent by SUBSCRIBE (default 9000)")
     ap.add_argument("-o", "--output", default="touchosc/chanstrip.touchosc",
                     help="the .touchosc file to write (default touchosc/chanstrip.touchosc)")
     ap.add_argument("--xml", action="store_true", help="print index.xml instead of writing")
     a = ap.parse_args(argv)
     if not 1 <= a.strips <= 64:
         ap.error("--strips must be 1..64")
+    if not 1 <= a.tablet_port <= 65535:
+        ap.error("--tablet-port must be 1..65535")
+    globals()["TABLET_PORT"] = a.tablet_port
     if a.chanstrip:
         table = table_from_binary(a.chanstrip)
     else:

@@ -567,6 +567,45 @@ START_TEST(feedback_to_subscribers)
 END_TEST
 
 /* B subscribes A by URL (what a script does for a TouchOSC tablet) */
+/* /subscribe/port PORT: the sender's host at another port, for a surface (TouchOSC) that sends
+ * from one port and listens on another and can send a number but not a URL. */
+START_TEST(subscribe_by_port)
+{
+	struct oc *b = oc_new(osc_url(srv));
+	int port = atoi(strrchr(b->url, ':') + 1);
+	SEND("/subscribe/port", "f", (float)port); /* a TouchOSC push sends its value as a float */
+	const struct oc_msg *m = oc_wait(b, "/subscribed", 2000);
+	ck_assert_msg(m != NULL, "the port named got no /subscribed");
+	ck_assert_str_eq(m->s[0], b->url);
+	ck_assert_float_eq(m->f[1], (float)OSC_METER_RATE_DEFAULT);
+	oc_pump(b, 200);
+	oc_clear(b);
+	SEND("/strip/1/comp/knee", "f", 9.0f);
+	ck_assert_ptr_nonnull(oc_wait(b, "/strip/1/comp/knee", 2000)); /* feedback arrives there */
+	SEND("/subscribe/port", "ii", port, 0); /* renewed with no meters */
+	m = oc_wait(b, "/subscribed", 2000);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_float_eq(m->f[1], 0.0f);
+	static const char *const bad[] = {"i0", "i65536", "f1.5", "s9000", "", "T"};
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		oc_clear(cli);
+		switch (bad[k][0]) {
+		case 'i': SEND("/subscribe/port", "i", atoi(bad[k] + 1)); break;
+		case 'f': SEND("/subscribe/port", "f", (float)atof(bad[k] + 1)); break;
+		case 's': SEND("/subscribe/port", "s", bad[k] + 1); break;
+		case 'T': SEND("/subscribe/port", "T"); break;
+		default: SEND("/subscribe/port", ""); break;
+		}
+		m = oc_wait(cli, "/error", 2000);
+		ck_assert_msg(m != NULL, "no /error for /subscribe/port %s", bad[k]);
+		ck_assert_ptr_nonnull(strstr(m->s[1], "PORT"));
+	}
+	SEND("/unsubscribe", "s", b->url);
+	ck_assert_ptr_nonnull(oc_wait(b, "/unsubscribed", 2000));
+	oc_free(b);
+}
+END_TEST
+
 START_TEST(subscribe_by_url_and_cap)
 {
 	struct oc *a = oc_new(osc_url(srv));
@@ -953,6 +992,7 @@ static Suite *osc_suite(void)
 	tcase_add_test(tc, errors_change_nothing);
 	tcase_add_test(tc, error_log_is_rate_limited);
 	tcase_add_test(tc, feedback_to_subscribers);
+	tcase_add_test(tc, subscribe_by_port);
 	tcase_add_test(tc, subscribe_by_url_and_cap);
 	tcase_add_test(tc, subscription_expires);
 	tcase_add_test(tc, meter_subscription);

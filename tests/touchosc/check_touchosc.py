@@ -14,7 +14,7 @@ every control, and checks:
       toggles          /strip/N/<module>/<param>        on a bool parameter, range 0..1
       value readouts   /strip/N/<module>/<param>        labels, any parameter
       meters           /strip/N/meter/<field>           faders, field a meter field, low < high
-      subscribe        /subscribe                       a push sending a sane meter rate
+      subscribe        /subscribe/port                  a push sending the tablet's UDP port
     with N the page's strip;
   - that each page has the controls the layout promises (README);
   - that tools/make-touchosc.py, run now on the same table, produces the committed layout.
@@ -183,14 +183,14 @@ def check_page(pname, controls, strip, table, fields):
         if not osc.startswith("/") or OSC_BAD_CHARS.search(osc) or "//" in osc:
             fail("%s: %r is not a plain OSC address" % (what, osc))
             continue
-        if osc == "/subscribe":
+        if osc == "/subscribe/port":
             if t != "push":
-                fail("%s: /subscribe must be a push button" % what)
+                fail("%s: /subscribe/port must be a push button" % what)
                 continue
             subscribe += 1
-            rate = num("scalet", c, what)
-            if not 1.0 <= rate <= 50.0:
-                fail("%s: sends meter rate %r Hz, expected 1..50" % (what, rate))
+            port = num("scalet", c, what)  # a pressed push sends its range maximum
+            if not (1.0 <= port <= 65535.0 and port == int(port)):
+                fail("%s: sends port %r, expected a UDP port 1..65535" % (what, port))
             if c.get("sp") != "true" or c.get("sr") != "false":
                 fail("%s: should send on press only (sp=true sr=false)" % what)
             continue
