@@ -60,13 +60,17 @@ double tu_tone_amp(const float *buf, size_t n, double freq_hz, double fs)
 
 double tu_db(double x) { return x > 0.0 ? 20.0 * log10(x) : -400.0; }
 
+int tu_bad_value(float x)
+{
+	int c = fpclassify(x);
+	return c == FP_SUBNORMAL || c == FP_NAN || c == FP_INFINITE;
+}
+
 int tu_bad_float(const float *buf, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		int c = fpclassify(buf[i]);
-		if (c == FP_SUBNORMAL || c == FP_NAN || c == FP_INFINITE)
+	for (size_t i = 0; i < n; i++)
+		if (tu_bad_value(buf[i]))
 			return 1;
-	}
 	return 0;
 }
 

@@ -17,6 +17,8 @@ double tu_mean(const float *buf, size_t n);
  * number of cycles). */
 double tu_tone_amp(const float *buf, size_t n, double freq_hz, double fs);
 double tu_db(double linear); /* 20*log10, -400 for 0 */
+/* 1 if x is subnormal, NaN or Inf: state a recursive filter must never hold. */
+int tu_bad_value(float x);
 /* 1 if any value is subnormal, NaN or Inf. */
 int tu_bad_float(const float *buf, size_t n);
 /* Run fn-style processing in blocks of `block` (last one shorter). */
