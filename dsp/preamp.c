@@ -257,12 +257,29 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 	return n;
 }
 
+/* Direct form I state: x1 x2 y1 y2 (kept in hs.z1/z2 and hx1/hx2 between calls). */
+struct hpf_df1 {
+	float x1, x2, y1, y2;
+};
+
+/* One sample. The loop-carried chain is y = t - a1 y1 (t is ready a sample early), shorter
+ * than transposed form II's. */
+static inline float hpf_df1_tick(struct hpf_df1 *st, float b0, float b1, float b2, float a1,
+				 float a2, float x)
+{
+	float t = b0 * x + b1 * st->x1 + b2 * st->x2 - a2 * st->y2;
+	float y = t - a1 * st->y1;
+	st->x2 = st->x1;
+	st->x1 = x;
+	st->y2 = st->y1;
+	st->y1 = y;
+	return y;
+}
+
 /* src -> dst, which may be the same buffer */
 static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t n)
 {
-	/* direct form I: x1 x2 y1 y2 in hs.z1/z2 and hx1/hx2; the loop-carried chain is
-	 * y = t - a1 y1 (t is ready a sample early), shorter than transposed form II's */
-	float x1 = p->hx1, x2 = p->hx2, y1 = p->hs.z1, y2 = p->hs.z2;
+	struct hpf_df1 st = {p->hx1, p->hx2, p->hs.z1, p->hs.z2};
 	int moving = 0;
 	for (int i = 0; i < 5; i++)
 		moving |= !smooth_settled(&p->hc[i]);
@@ -270,16 +287,8 @@ static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t 
 	if (!moving && !fading) {
 		const float b0 = p->hc[0].cur, b1 = p->hc[1].cur, b2 = p->hc[2].cur;
 		const float a1 = p->hc[3].cur, a2 = p->hc[4].cur;
-		for (uint32_t i = 0; i < n; i++) {
-			float x = src[i];
-			float t = b0 * x + b1 * x1 + b2 * x2 - a2 * y2;
-			float y = t - a1 * y1;
-			x2 = x1;
-			x1 = x;
-			y2 = y1;
-			y1 = y;
-			dst[i] = y;
-		}
+		for (uint32_t i = 0; i < n; i++)
+			dst[i] = hpf_df1_tick(&st, b0, b1, b2, a1, a2, src[i]);
 	} else {
 		for (uint32_t i = 0; i < n; i++) {
 			float b0 = p->hc[0].cur, b1 = p->hc[1].cur, b2 = p->hc[2].cur;
@@ -292,12 +301,7 @@ static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t 
 				a2 = smooth_next(&p->hc[4]);
 			}
 			float x = src[i];
-			float t = b0 * x + b1 * x1 + b2 * x2 - a2 * y2;
-			float y = t - a1 * y1;
-			x2 = x1;
-			x1 = x;
-			y2 = y1;
-			y1 = y;
+			float y = hpf_df1_tick(&st, b0, b1, b2, a1, a2, x);
 			if (fading) {
 				float ft = (float)(p->hpf_pos + i) * p->fade_inv;
 				float mix = p->hpf_on ? ft : 1.0f - ft;
@@ -308,13 +312,13 @@ static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t 
 		if (fading) {
 			p->hpf_pos += n;
 			if (p->hpf_pos == p->fade_len && !p->hpf_on)
-				x1 = x2 = y1 = y2 = 0.0f; /* fully off */
+				st = (struct hpf_df1){0.0f, 0.0f, 0.0f, 0.0f}; /* fully off */
 		}
 	}
-	p->hx1 = x1;
-	p->hx2 = x2;
-	p->hs.z1 = y1;
-	p->hs.z2 = y2;
+	p->hx1 = st.x1;
+	p->hx2 = st.x2;
+	p->hs.z1 = st.y1;
+	p->hs.z2 = st.y2;
 }
 
 /* The clean path when oversampling: u delayed by the chain's latency. */
