@@ -150,18 +150,11 @@ START_TEST(makeup_mix_and_meter)
 }
 END_TEST
 
-static void burst_noise(float *x, size_t n, uint32_t seed)
-{
-	tu_noise(x, n, 0.5, seed);
-	for (size_t i = 0; i < n; i++)
-		x[i] *= ((i / 3000) % 3 == 0) ? 0.003f : 1.0f;
-}
-
 START_TEST(disabled_copies_exactly)
 {
 	static struct comp c;
 	static float in[48000], out[48000];
-	burst_noise(in, 48000, 5);
+	tu_burst_noise(in, 48000, 5, 0.003f);
 	comp_setup(&c, -30.0f, 8.0f, 3.0f, 1.0f, 50.0f);
 	comp_set_makeup_db(&c, 6.0f);
 	comp_set_mix_pct(&c, 70.0f);
@@ -179,7 +172,7 @@ START_TEST(block_split_invariant)
 {
 	static struct comp c;
 	static float in[96000], ref[96000], out[96000];
-	burst_noise(in, 96000, 9);
+	tu_burst_noise(in, 96000, 9, 0.003f);
 	for (int det = 0; det < 2; det++) {
 		for (int slow_attack = 0; slow_attack < 2; slow_attack++) {
 			comp_setup(&c, -30.0f, 6.0f, 6.0f, slow_attack ? 150.0f : 2.0f, 60.0f);

@@ -149,18 +149,11 @@ START_TEST(no_reduction_is_exact)
 }
 END_TEST
 
-static void burst_noise(float *x, size_t n, uint32_t seed)
-{
-	tu_noise(x, n, 0.5, seed);
-	for (size_t i = 0; i < n; i++)
-		x[i] *= ((i / 3000) % 3 == 0) ? 0.003f : 1.0f;
-}
-
 START_TEST(disabled_copies_exactly)
 {
 	static struct deess d;
 	static float in[NS], out[NS];
-	burst_noise(in, NS, 8);
+	tu_burst_noise(in, NS, 8, 0.003f);
 	deess_setup(&d, DEESS_WIDE);
 	deess_set_threshold_db(&d, -50.0f);
 	tu_run_blocks(deess_fn, &d, in, out, NS / 2, 64);
@@ -175,7 +168,7 @@ START_TEST(block_split_invariant)
 {
 	static struct deess d;
 	static float in[NS], ref[NS], out[NS];
-	burst_noise(in, NS, 21);
+	tu_burst_noise(in, NS, 21, 0.003f);
 	for (int mode = 0; mode < 2; mode++) {
 		deess_setup(&d, mode);
 		deess_set_threshold_db(&d, -45.0f);

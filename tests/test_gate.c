@@ -146,18 +146,11 @@ START_TEST(attack_release_time_constants)
 }
 END_TEST
 
-static void burst_noise(float *x, size_t n, uint32_t seed)
-{
-	tu_noise(x, n, 0.5, seed);
-	for (size_t i = 0; i < n; i++)
-		x[i] *= ((i / 3000) % 3 == 0) ? 0.001f : 1.0f;
-}
-
 START_TEST(disabled_copies_exactly)
 {
 	static struct gate g;
 	static float in[NS], out[NS];
-	burst_noise(in, NS, 3);
+	tu_burst_noise(in, NS, 3, 0.001f);
 	gate_setup(&g, -30.0f, 6.0f, 60.0f);
 	gate_set_sc_hpf_hz(&g, 200.0f);
 	gate_set_hold_ms(&g, 5.0f);
@@ -183,7 +176,7 @@ START_TEST(block_split_invariant)
 {
 	static struct gate g;
 	static float in[NS], ref[NS], out[NS];
-	burst_noise(in, NS, 17);
+	tu_burst_noise(in, NS, 17, 0.001f);
 	for (int mode = 0; mode < 2; mode++) {
 		for (int slow = 0; slow < 2; slow++) {
 			float att = slow ? 80.0f : 0.3f; /* slower and faster than release */

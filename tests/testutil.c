@@ -21,6 +21,13 @@ void tu_noise(float *buf, size_t n, double amp, uint32_t seed)
 	}
 }
 
+void tu_burst_noise(float *buf, size_t n, uint32_t seed, float quiet_gain)
+{
+	tu_noise(buf, n, 0.5, seed);
+	for (size_t i = 0; i < n; i++)
+		buf[i] *= ((i / 3000) % 3 == 0) ? quiet_gain : 1.0f;
+}
+
 double tu_rms(const float *buf, size_t n)
 {
 	double s = 0.0;

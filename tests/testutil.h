@@ -10,6 +10,9 @@
 void tu_sine(float *buf, size_t n, double amp, double freq_hz, double fs, double phase_rad);
 /* Uniform white noise in [-amp, amp], reproducible from seed. */
 void tu_noise(float *buf, size_t n, double amp, uint32_t seed);
+/* Noise of peak 0.5 in bursts: every third 3000-sample stretch scaled by quiet_gain, so the
+ * dynamics stages open, close, attack and release. Reproducible from seed. */
+void tu_burst_noise(float *buf, size_t n, uint32_t seed, float quiet_gain);
 double tu_rms(const float *buf, size_t n);
 double tu_peak(const float *buf, size_t n);
 double tu_mean(const float *buf, size_t n);
