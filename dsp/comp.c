@@ -335,3 +335,10 @@ void comp_process(struct comp *c, const float *restrict in, float *restrict out,
 	for (uint32_t i = 0; i < n; i++)
 		out[i] = in[i] * g[i];
 }
+
+void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
+			float *const *out, uint32_t n)
+{
+	for (unsigned l = 0; l < nl; l++)
+		comp_process(c[l], in[l], out[l], n);
+}

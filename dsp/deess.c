@@ -217,3 +217,10 @@ mix:
 		}
 	}
 }
+
+void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
+			float *const *out, uint32_t n)
+{
+	for (unsigned l = 0; l < nl; l++)
+		deess_process(d[l], in[l], out[l], n);
+}

@@ -69,5 +69,11 @@ void deess_set_listen(struct deess *d, int on);
 static inline int deess_idle(const struct deess *d) { return !d->enabled && d->xfade.cur == 0.0f; }
 
 void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n);
+/* Process nl lanes (1..DSP_LANES_MAX) in one call: for every l exactly what
+ * deess_process(d[l], in[l], out[l], n) gives, bit for bit, but with the lanes' serial recursions
+ * interleaved so they overlap in the CPU (channels of a multi-input strip run this way).
+ * The d[l] are distinct; each in[l]/out[l] pair obeys deess_process()'s rules. Real-time safe. */
+void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
+			float *const *out, uint32_t n);
 
 #endif

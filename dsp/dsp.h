@@ -12,6 +12,10 @@
  * blocks into chunks of this size so per-module buffers can live inside the structs. */
 #define DSP_MAX_CHUNK 64u
 
+/* Most channels one *_process_lanes() call takes: what AVX2 holds as floats, and enough
+ * independent recursions to keep an out-of-order core busy. */
+#define DSP_LANES_MAX 8u
+
 /* Sample rates the DSP is designed and tested for (Hz). */
 #define DSP_FS_MIN 22050.0f
 #define DSP_FS_MAX 384000.0f

@@ -337,3 +337,10 @@ void gate_process(struct gate *g, const float *restrict in, float *restrict out,
 	for (uint32_t i = 0; i < n; i++)
 		out[i] = in[i] * gd[i];
 }
+
+void gate_process_lanes(struct gate *const *g, unsigned nl, const float *const *in,
+			float *const *out, uint32_t n)
+{
+	for (unsigned l = 0; l < nl; l++)
+		gate_process(g[l], in[l], out[l], n);
+}

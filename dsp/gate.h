@@ -77,5 +77,11 @@ void gate_set_sc_hpf_hz(struct gate *g, float hz);       /* 0 = off, 20..2000 Hz
 static inline int gate_idle(const struct gate *g) { return !g->enabled && g->xfade.cur == 0.0f; }
 
 void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n);
+/* Process nl lanes (1..DSP_LANES_MAX) in one call: for every l exactly what
+ * gate_process(g[l], in[l], out[l], n) gives, bit for bit, but with the lanes' serial recursions
+ * interleaved so they overlap in the CPU (channels of a multi-input strip run this way).
+ * The g[l] are distinct; each in[l]/out[l] pair obeys gate_process()'s rules. Real-time safe. */
+void gate_process_lanes(struct gate *const *g, unsigned nl, const float *const *in,
+			float *const *out, uint32_t n);
 
 #endif

@@ -603,3 +603,10 @@ const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t 
 	preamp_process(p, in, out, n);
 	return out;
 }
+
+void preamp_run_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
+		      float *const *out, const float **res, uint32_t n)
+{
+	for (unsigned l = 0; l < nl; l++)
+		res[l] = preamp_run(p[l], in[l], out[l], n);
+}

@@ -99,5 +99,10 @@ void preamp_process(struct preamp *p, const float *restrict in, float *restrict 
  * leaves out alone and returns in (its state advances as preamp_process() would advance it).
  * Returns the buffer that holds the n output samples: in or out. */
 const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t n);
+/* preamp_run() on nl lanes (1..DSP_LANES_MAX) in one call: res[l] = preamp_run(p[l], in[l],
+ * out[l], n), bit for bit, with the lanes' serial recursions interleaved so they overlap in
+ * the CPU. The p[l] are distinct. Real-time safe. */
+void preamp_run_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
+		      float *const *out, const float **res, uint32_t n);
 
 #endif
