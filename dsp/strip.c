@@ -95,57 +95,121 @@ float strip_get_param(const struct strip *s, enum param_id id) { return s->value
 
 uint32_t strip_latency_samples(const struct strip *s) { return preamp_latency_samples(&s->pre); }
 
-/* The dynamics modules' own bypass test (their *_process() copies in to out and returns when it
- * holds): a bypassed stage is skipped here instead, so its copy never happens. */
+/* Scratch buffer of lane l that x[l] is not: each stage writes there, so in may alias out. */
+static float *strip_other_buf(struct strip *s, const float *x) { return x == s->buf_a ? s->buf_b : s->buf_a; }
 
-static void strip_chunk(struct strip *s, const float *in, float *out, uint32_t n)
+enum strip_stage { STAGE_GATE, STAGE_COMP, STAGE_DEESS };
+
+/* One dynamics stage over the lanes that have it on. The modules' own bypass test (their
+ * *_process() copies in to out when it holds) is applied here instead, so an idle stage is
+ * skipped without its copy; the busy lanes go through one *_process_lanes() call. */
+static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float **x,
+			      enum strip_stage stage, uint32_t n)
 {
-	float *a = s->buf_a, *b = s->buf_b;
-	const float *x = in;
-	/* The meter sees the raw input, so NaN/Inf count as clips there, and says whether any
-	 * sample is not audio. Only then is the input copied, with NaN/Inf made silence rather
-	 * than poisoning every filter and detector downstream for good; otherwise the stages
-	 * read in itself (they write only to a and b, so in may alias out). */
-	if (meter_input(&s->meter, in, n)) {
-		for (uint32_t i = 0; i < n; i++)
-			a[i] = fabsf(in[i]) <= FLT_MAX ? in[i] : 0.0f;
-		x = a;
+	struct gate *g[DSP_LANES_MAX];
+	struct comp *c[DSP_LANES_MAX];
+	struct deess *d[DSP_LANES_MAX];
+	const float *src[DSP_LANES_MAX];
+	float *dst[DSP_LANES_MAX];
+	unsigned lane[DSP_LANES_MAX], k = 0;
+	for (unsigned l = 0; l < nl; l++) {
+		g[k] = &s[l]->gate, c[k] = &s[l]->comp, d[k] = &s[l]->deess;
+		int idle = stage == STAGE_GATE ? gate_idle(g[k])
+			   : stage == STAGE_COMP ? comp_idle(c[k])
+						 : deess_idle(d[k]);
+		if (idle)
+			continue;
+		src[k] = x[l];
+		dst[k] = strip_other_buf(s[l], x[l]);
+		lane[k++] = l;
 	}
-	/* each stage writes to whichever scratch buffer x is not */
-	x = preamp_run(&s->pre, x, x == a ? b : a, n);
-	if (!gate_idle(&s->gate)) {
-		float *y = x == a ? b : a;
-		gate_process(&s->gate, x, y, n);
-		x = y;
+	if (k == 0)
+		return;
+	if (stage == STAGE_GATE)
+		gate_process_lanes(g, k, src, dst, n);
+	else if (stage == STAGE_COMP)
+		comp_process_lanes(c, k, src, dst, n);
+	else
+		deess_process_lanes(d, k, src, dst, n);
+	for (unsigned j = 0; j < k; j++)
+		x[lane[j]] = dst[j];
+}
+
+static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
+{
+	const float *x[DSP_LANES_MAX];
+	float *dst[DSP_LANES_MAX];
+	for (unsigned l = 0; l < nl; l++) {
+		/* The meter sees the raw input, so NaN/Inf count as clips there, and says whether
+		 * any sample is not audio. Only then is the input copied, with NaN/Inf made silence
+		 * rather than poisoning every filter and detector downstream for good; otherwise the
+		 * stages read in itself (they write only to buf_a and buf_b, so in may alias out). */
+		x[l] = in[l];
+		if (meter_input(&s[l]->meter, in[l], n)) {
+			float *a = s[l]->buf_a;
+			for (uint32_t i = 0; i < n; i++)
+				a[i] = fabsf(in[l][i]) <= FLT_MAX ? in[l][i] : 0.0f;
+			x[l] = a;
+		}
+		dst[l] = strip_other_buf(s[l], x[l]);
 	}
-	if (!comp_idle(&s->comp)) {
-		float *y = x == a ? b : a;
-		comp_process(&s->comp, x, y, n);
-		x = y;
+	{
+		struct preamp *p[DSP_LANES_MAX];
+		for (unsigned l = 0; l < nl; l++)
+			p[l] = &s[l]->pre;
+		preamp_run_lanes(p, nl, x, dst, x, n);
 	}
-	if (!deess_idle(&s->deess)) {
-		float *y = x == a ? b : a;
-		deess_process(&s->deess, x, y, n);
-		x = y;
-	}
+	strip_stage_lanes(s, nl, x, STAGE_GATE, n);
+	strip_stage_lanes(s, nl, x, STAGE_COMP, n);
+	strip_stage_lanes(s, nl, x, STAGE_DEESS, n);
 	/* output gain and output meter in one pass, straight into out */
-	if (smooth_settled(&s->out_gain)) {
-		meter_output_gain(&s->meter, x, s->out_gain.cur, out, n);
-	} else {
-		for (uint32_t i = 0; i < n; i++)
-			out[i] = x[i] * smooth_next(&s->out_gain);
-		meter_output(&s->meter, out, n);
+	for (unsigned l = 0; l < nl; l++) {
+		struct strip *st = s[l];
+		if (smooth_settled(&st->out_gain)) {
+			meter_output_gain(&st->meter, x[l], st->out_gain.cur, out[l], n);
+		} else {
+			for (uint32_t i = 0; i < n; i++)
+				out[l][i] = x[l][i] * smooth_next(&st->out_gain);
+			meter_output(&st->meter, out[l], n);
+		}
+	}
+}
+
+void strip_process_lanes(struct strip *const *s, unsigned nl, const float *const *in,
+			 float *const *out, uint32_t n)
+{
+	const float *pi[DSP_LANES_MAX];
+	float *po[DSP_LANES_MAX];
+	for (unsigned l = 0; l < nl; l++)
+		pi[l] = in[l], po[l] = out[l];
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < DSP_MAX_CHUNK ? n - done : DSP_MAX_CHUNK;
+		strip_chunk_lanes(s, nl, pi, po, k);
+		for (unsigned l = 0; l < nl; l++)
+			pi[l] += k, po[l] += k;
+		done += k;
 	}
 }
 
 void strip_process(struct strip *s, const float *in, float *out, uint32_t n)
 {
-	while (n > 0) {
-		uint32_t k = n < DSP_MAX_CHUNK ? n : DSP_MAX_CHUNK;
-		strip_chunk(s, in, out, k);
-		in += k;
-		out += k;
-		n -= k;
+	strip_process_lanes(&s, 1, &in, &out, n);
+}
+
+void strip_process_many(struct strip *s, unsigned count, const float *const *in,
+			float *const *out, uint32_t n)
+{
+	/* Groups as even as possible (10 strips: 5 + 5, not 8 + 2): every group then has
+	 * about as many independent recursions to overlap. */
+	unsigned groups = (count + DSP_LANES_MAX - 1) / DSP_LANES_MAX;
+	for (unsigned g = 0, first = 0; g < groups; g++) {
+		unsigned nl = (count - first) / (groups - g);
+		struct strip *ps[DSP_LANES_MAX];
+		for (unsigned l = 0; l < nl; l++)
+			ps[l] = &s[first + l];
+		strip_process_lanes(ps, nl, in + first, out + first, n);
+		first += nl;
 	}
 }
 

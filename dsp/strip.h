@@ -49,6 +49,15 @@ float strip_get_param(const struct strip *s, enum param_id id);
 uint32_t strip_latency_samples(const struct strip *s);
 /* Real-time safe; any n. in and out may be the same buffer. */
 void strip_process(struct strip *s, const float *in, float *out, uint32_t n);
+/* strip_process() on nl strips (1..DSP_LANES_MAX) at once, bit for bit the same per strip,
+ * with each module's serial recursions interleaved across the strips so they overlap in the
+ * CPU: how many channels are cheaper than many single ones. The s[l] are distinct. */
+void strip_process_lanes(struct strip *const *s, unsigned nl, const float *const *in,
+			 float *const *out, uint32_t n);
+/* strip_process_lanes() over count consecutive strips (any count), in even groups of at most
+ * DSP_LANES_MAX. in[c]/out[c] belong to s[c]. */
+void strip_process_many(struct strip *s, unsigned count, const float *const *in,
+			float *const *out, uint32_t n);
 /* Hand over the meter period just ended (real-time safe) and start a new one. */
 void strip_meter_take(struct strip *s, struct meter_snapshot *snap);
 

@@ -287,8 +287,8 @@ void engine_process(struct engine *e, const float *const *in, float *const *out,
 {
 	dsp_denormals_flush();
 	engine_apply_queued(e);
-	for (unsigned i = 0; i < e->nstrips; i++)
-		strip_process(&e->strips[i], in[i], out[i], n);
+	/* channels in groups, their recursions interleaved (bit for bit strip_process()) */
+	strip_process_many(e->strips, e->nstrips, in, out, n);
 	/* the preamp switches pre.oversample (and so its latency) at a silent point of a duck
 	 * some way into processing, not when the value arrives */
 	engine_update_latency(e);

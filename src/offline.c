@@ -86,6 +86,8 @@ struct offline {
 	FILE *csvf;
 	float *inter;        /* interleaved block */
 	float **chin, **chout;
+	const float **pin; /* chin/chout at the current offset, for strip_process_many() */
+	float **pout;
 	sf_count_t frames_in; /* read so far */
 	uint64_t frames_done; /* processed so far (drives meter time) */
 	uint64_t nonfinite;
@@ -122,8 +124,11 @@ static void process_frames(struct offline *x, uint32_t n, uint32_t off)
 {
 	while (n > 0) {
 		uint32_t k = n < x->meter_left ? n : x->meter_left;
-		for (int c = 0; c < x->info.channels; c++)
-			strip_process(&x->e.strips[c], x->chin[c] + off, x->chout[c] + off, k);
+		for (int c = 0; c < x->info.channels; c++) {
+			x->pin[c] = x->chin[c] + off;
+			x->pout[c] = x->chout[c] + off;
+		}
+		strip_process_many(x->e.strips, (unsigned)x->info.channels, x->pin, x->pout, k);
 		x->frames_done += k;
 		x->meter_left -= k;
 		if (x->meter_left == 0) {
@@ -198,8 +203,10 @@ static int alloc_buffers(struct offline *x)
 	x->inter = calloc((size_t)x->o->block * ch, sizeof(float));
 	x->chin = calloc(ch, sizeof(float *));
 	x->chout = calloc(ch, sizeof(float *));
+	x->pin = calloc(ch, sizeof(*x->pin));
+	x->pout = calloc(ch, sizeof(*x->pout));
 	x->hold = calloc(ch, sizeof(*x->hold));
-	if (!x->inter || !x->chin || !x->chout || !x->hold)
+	if (!x->inter || !x->chin || !x->chout || !x->pin || !x->pout || !x->hold)
 		return -ENOMEM;
 	for (int c = 0; c < ch; c++) {
 		x->chin[c] = calloc(x->o->block, sizeof(float));
@@ -226,6 +233,8 @@ static void offline_cleanup(struct offline *x)
 		free(x->chout[c]);
 	free(x->chin);
 	free(x->chout);
+	free(x->pin);
+	free(x->pout);
 	free(x->inter);
 	free(x->hold);
 	if (x->engine_ok)

@@ -124,6 +124,107 @@ START_TEST(out_gain_is_smoothed_and_lands_exactly)
 }
 END_TEST
 
+/* ---- many strips at once ------------------------------------------------------------- */
+
+#define LANE_STRIPS 20
+#define LANE_CHUNKS 400
+
+static uint32_t lane_rng(uint32_t *r)
+{
+	*r = *r * 1664525u + 1013904223u;
+	return *r >> 8;
+}
+
+static float lane_unit(uint32_t *r) { return (float)lane_rng(r) / 16777216.0f; }
+
+/* A random allowed value for parameter id; enables lean on, so every stage runs. */
+static float lane_random_value(enum param_id id, uint32_t *r)
+{
+	const struct param_def *d = &param_table[id];
+	float v;
+	switch (d->type) {
+	case PT_BOOL: v = lane_unit(r) < (strstr(d->key, "enable") ? 0.8f : 0.3f); break;
+	case PT_ENUM: {
+		unsigned k = 0;
+		while (d->enum_names[k])
+			k++;
+		v = (float)(lane_rng(r) % k);
+		break;
+	}
+	case PT_STEPS: v = d->steps[lane_rng(r) % d->nsteps]; break;
+	default:
+		v = (d->flags & PF_ZERO_IS_OFF) && lane_unit(r) < 0.4f
+			    ? 0.0f
+			    : d->min + lane_unit(r) * (d->max - d->min);
+	}
+	ck_assert_int_eq(param_check(id, v), 0);
+	return v;
+}
+
+/* Channel c's input: burst noise at a level of its own, with NaN/Inf now and then. */
+static void lane_signal(float *x, uint32_t n, unsigned c, uint32_t *r)
+{
+	float level = 0.02f + 0.5f * (float)(c % 5) / 4.0f;
+	for (uint32_t i = 0; i < n; i++) {
+		float u = lane_unit(r) * 2.0f - 1.0f;
+		x[i] = (lane_rng(r) % 7000 < 3000 ? level : 0.003f) * u;
+	}
+	if (lane_rng(r) % 50 == 0)
+		x[lane_rng(r) % n] = (lane_rng(r) & 1) ? NAN : -INFINITY;
+}
+
+/* strip_process_many() (channels in lane groups, recursions interleaved) gives, for every
+ * strip, exactly what strip_process() gives on its own: every output sample and every meter
+ * snapshot, with settings that differ per strip and change while audio runs (so fades,
+ * glides, idle stages and oversampling changes are in flight in some lanes and not others). */
+START_TEST(lanes_equal_single_strips)
+{
+	static struct strip ref[LANE_STRIPS], lan[LANE_STRIPS];
+	static float in[LANE_STRIPS][DSP_MAX_CHUNK * 3], out_ref[DSP_MAX_CHUNK * 3],
+		out[LANE_STRIPS][DSP_MAX_CHUNK * 3];
+	const unsigned counts[] = {1, 2, 3, 5, 8, 9, LANE_STRIPS};
+	uint32_t r = 12345u + (uint32_t)_i;
+	unsigned count = counts[_i];
+	for (unsigned c = 0; c < count; c++) {
+		ck_assert_int_eq(strip_init(&ref[c], FS), 0);
+		for (int id = 0; id < P_COUNT; id++)
+			strip_set_param(&ref[c], (enum param_id)id,
+					lane_random_value((enum param_id)id, &r));
+		strip_reset(&ref[c]);
+		lan[c] = ref[c];
+	}
+	for (int k = 0; k < LANE_CHUNKS; k++) {
+		uint32_t n = 1 + lane_rng(&r) % (DSP_MAX_CHUNK * 3);
+		const float *pin[LANE_STRIPS];
+		float *pout[LANE_STRIPS];
+		for (unsigned c = 0; c < count; c++) {
+			if (lane_rng(&r) % 20 == 0) { /* a setting changes now and then */
+				enum param_id id = (enum param_id)(lane_rng(&r) % P_COUNT);
+				float v = lane_random_value(id, &r);
+				strip_set_param(&ref[c], id, v);
+				strip_set_param(&lan[c], id, v);
+			}
+			lane_signal(in[c], n, c, &r);
+			pin[c] = in[c];
+			pout[c] = out[c];
+		}
+		strip_process_many(lan, count, pin, pout, n);
+		for (unsigned c = 0; c < count; c++) {
+			strip_process(&ref[c], in[c], out_ref, n);
+			ck_assert_msg(memcmp(out_ref, out[c], n * sizeof(float)) == 0,
+				      "%u strips: strip %u differs in chunk %d", count, c, k);
+			if (k % 37 == 0) {
+				struct meter_snapshot a, b;
+				strip_meter_take(&ref[c], &a);
+				strip_meter_take(&lan[c], &b);
+				ck_assert_msg(memcmp(&a, &b, sizeof(a)) == 0,
+					      "%u strips: strip %u meters differ", count, c);
+			}
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("strip");
@@ -135,6 +236,7 @@ int main(void)
 	tcase_add_test(tc, nan_input_is_contained);
 	tcase_add_test(tc, rejects_unsupported_rate);
 	tcase_add_test(tc, out_gain_is_smoothed_and_lands_exactly);
+	tcase_add_loop_test(tc, lanes_equal_single_strips, 0, 7);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
