@@ -1,12 +1,15 @@
 /* chanstrip-bench: ns per sample per channel for each module and the full strip.
  *
- *   chanstrip-bench [--quick] [--wav FILE.wav] [--simd auto|c|both] [--only CONFIG]
- *                   [--period N] [--channels N]
+ *   chanstrip-bench [--quick] [--wav FILE.wav] [--simd auto|c|both] [--path lanes|single|both]
+ *                   [--only CONFIG] [--period N] [--channels N]
  *
  * Each configuration runs over the same signal (the lv2bench test signal when --wav names it,
  * else a synthetic speech-like burst pattern at two levels over -40 dBFS noise), at periods
  * 16, 64 and 256 and 1, 2, 8, 32 and 64 channels, and reports the median of several timed
- * passes. "meters" is a strip with every stage off: the baseline every strip pays (input and
+ * passes. --path says how several channels run: "lanes" (what the JACK client and the offline
+ * engine do: strip_process_many(), channels in groups of up to 8 with their recursions
+ * interleaved), "single" (strip_process() per channel, one after the other) or both, one table
+ * each. "meters" is a strip with every stage off: the baseline every strip pays (input and
  * output meters incl. true peak). A benchmark, not a test: it never fails on speed. */
 #include <math.h>
 #include <sndfile.h>
@@ -115,13 +118,17 @@ static int cmp_double(const void *a, const void *b)
 
 /* ns per sample per channel, median of `passes` timed runs over `frames` samples. */
 static double bench_one(const struct config *c, unsigned nch, unsigned period, const float *sig,
-			size_t siglen, size_t frames, int passes)
+			size_t siglen, size_t frames, int passes, int lanes)
 {
 	struct strip *strips;
-	float *out = malloc(sizeof(float) * period);
+	float *out = malloc(sizeof(float) * period * nch);
+	const float **pin = malloc(sizeof(*pin) * nch);
+	float **pout = malloc(sizeof(*pout) * nch);
 	double t[15];
-	if (posix_memalign((void **)&strips, 64, nch * sizeof(*strips)) || !out)
+	if (posix_memalign((void **)&strips, 64, nch * sizeof(*strips)) || !out || !pin || !pout)
 		exit(1);
+	for (unsigned ch = 0; ch < nch; ch++)
+		pout[ch] = out + (size_t)ch * period;
 	for (unsigned ch = 0; ch < nch; ch++)
 		if (apply(&strips[ch], c) < 0) {
 			fprintf(stderr, "chanstrip-bench: bad config %s\n", c->name);
@@ -136,8 +143,12 @@ static double bench_one(const struct config *c, unsigned nch, unsigned period, c
 			for (unsigned ch = 0; ch < nch; ch++) {
 				/* channels read the signal at different offsets, as real inputs differ */
 				size_t off = (pos + ch * 4801u) % (siglen - period);
-				strip_process(&strips[ch], sig + off, out, period);
+				pin[ch] = sig + off;
+				if (!lanes)
+					strip_process(&strips[ch], pin[ch], pout[ch], period);
 			}
+			if (lanes)
+				strip_process_many(strips, nch, pin, pout, period);
 			pos += period;
 		}
 		if (p > 0) /* the first pass warms caches and predictors */
@@ -146,6 +157,8 @@ static double bench_one(const struct config *c, unsigned nch, unsigned period, c
 	qsort(t, (size_t)passes, sizeof(double), cmp_double);
 	free(strips);
 	free(out);
+	free(pin);
+	free(pout);
 	return t[passes / 2];
 }
 
@@ -153,7 +166,7 @@ int main(int argc, char **argv)
 {
 	unsigned periods[] = {16, 64, 256};
 	static const unsigned channels[] = {1, 2, 8, 32, 64};
-	const char *wav = NULL, *simd = "both", *only = NULL;
+	const char *wav = NULL, *simd = "both", *only = NULL, *path = "lanes";
 	unsigned only_period = 0, only_channels = 0;
 	int quick = 0;
 	for (int i = 1; i < argc; i++) {
@@ -163,6 +176,10 @@ int main(int argc, char **argv)
 			wav = argv[++i];
 		else if (!strcmp(argv[i], "--simd") && i + 1 < argc)
 			simd = argv[++i];
+		else if (!strcmp(argv[i], "--path") && i + 1 < argc &&
+			 (!strcmp(argv[i + 1], "lanes") || !strcmp(argv[i + 1], "single") ||
+			  !strcmp(argv[i + 1], "both")))
+			path = argv[++i];
 		else if (!strcmp(argv[i], "--only") && i + 1 < argc)
 			only = argv[++i];
 		else if (!strcmp(argv[i], "--period") && i + 1 < argc)
@@ -171,7 +188,8 @@ int main(int argc, char **argv)
 			only_channels = (unsigned)atoi(argv[++i]);
 		else {
 			fprintf(stderr, "usage: chanstrip-bench [--quick] [--wav FILE] [--simd auto|c|both] "
-					"[--only CONFIG] [--period N] [--channels N]\n");
+					"[--path lanes|single|both] [--only CONFIG] [--period N] "
+					"[--channels N]\n");
 			return 2;
 		}
 	}
@@ -186,13 +204,14 @@ int main(int argc, char **argv)
 	size_t base_frames = quick ? 48000 : 4 * 48000;
 	int passes = quick ? 3 : 5;
 
-	for (int variant = 0; variant < 2; variant++) {
-		int force_c = variant == 0;
-		if ((force_c && !strcmp(simd, "auto")) || (!force_c && !strcmp(simd, "c")))
+	for (int variant = 0; variant < 4; variant++) {
+		int force_c = variant / 2 == 0, lanes = variant % 2 == 0;
+		if ((force_c && !strcmp(simd, "auto")) || (!force_c && !strcmp(simd, "c")) ||
+		    (lanes && !strcmp(path, "single")) || (!lanes && !strcmp(path, "lanes")))
 			continue;
 		strip_simd_init(force_c);
-		printf("# simd=%s, 48 kHz, ns per sample per channel (median of %d)\n",
-		       strip_simd_name(), passes);
+		printf("# simd=%s, path=%s, 48 kHz, ns per sample per channel (median of %d)\n",
+		       strip_simd_name(), lanes ? "lanes" : "single", passes);
 		printf("%-16s %6s", "config", "period");
 		for (size_t c = 0; c < sizeof(channels) / sizeof(channels[0]); c++)
 			printf(" %7s%-2u", "ch=", channels[c]);
@@ -209,7 +228,7 @@ int main(int argc, char **argv)
 					}
 					size_t frames = base_frames / (channels[c] > 8 ? channels[c] / 8 : 1);
 					double ns = bench_one(&configs[k], channels[c], periods[p], sig,
-							      siglen, frames, passes);
+							      siglen, frames, passes, lanes);
 					printf(" %9.2f", ns);
 					fflush(stdout);
 				}
