@@ -1,8 +1,10 @@
 /* Split-band / wide-band de-esser; see deess.h for the definitions.
  *
  * Passes per chunk: both filters in one serial loop (their recursions overlap in the
- * CPU), level and target reduction (vectorised fm_log2), slew limiter (serial, integer:
- * sub, max, min), gain (vectorised fm_exp2) and output. */
+ * CPU; several channels' run side by side in float vectors), level and target reduction
+ * (vectorised fm_log2), slew limiter (serial, integer: sub, max, min; several channels'
+ * interleaved), gain (vectorised fm_exp2) and output. deess_process is the one-lane case of
+ * deess_process_lanes. */
 #include "deess.h"
 
 #include <errno.h>
@@ -95,63 +97,173 @@ static inline float deess_mix(float x, float band, float sc, float g, float w, f
 	return (1.0f - xf) * x + xf * y;
 }
 
+/* Lanes of the filter stage travel in float vectors of four, one channel per element: each
+ * element sees the same IEEE operations as the scalar form, so every lane's results are the
+ * single-channel results bit for bit, while the four (or, with two vectors, eight) recursions
+ * run side by side instead of one after the other. A single channel uses element 0 alone. */
+typedef float deess_v4 __attribute__((vector_size(16)));
+typedef int32_t deess_v4i __attribute__((vector_size(16)));
+#define DEESS_VL 4u /* lanes per vector */
+
 /* The two sections in transposed direct form II, with the zeros the designs give exactly
  * (biquad.c: band-pass b1 = 0, b2 = -b0; high-pass b1 = -2 b0, b2 = b0, so p = b0 x is the
  * only input product), and each state update summed as (input part + z2) - a1 y: the serial
  * chain from one output to the next is mul, sub, add (12 cycles) rather than mul, sub, add,
  * add, and the loop is short enough to run at that latency. */
-static inline float deess_bp_tick(const struct biquad_coef *c, float *z1, float *z2, float x)
+struct deess_v4_coef {
+	deess_v4 b0, a1, a2;
+};
+
+static inline deess_v4 deess_bp_tick(const struct deess_v4_coef *c, deess_v4 *z1, deess_v4 *z2,
+				     deess_v4 x)
 {
-	float p = c->b0 * x;
-	float y = p + *z1;
+	deess_v4 p = c->b0 * x;
+	deess_v4 y = p + *z1;
 	*z1 = *z2 - c->a1 * y;
 	*z2 = -(p + c->a2 * y);
 	return y;
 }
 
-static inline float deess_hp_tick(const struct biquad_coef *c, float *z1, float *z2, float x)
+static inline deess_v4 deess_hp_tick(const struct deess_v4_coef *c, deess_v4 *z1, deess_v4 *z2,
+				     deess_v4 x)
 {
-	float p = c->b0 * x;
-	float y = p + *z1;
+	deess_v4 p = c->b0 * x;
+	deess_v4 y = p + *z1;
 	*z1 = (*z2 - (p + p)) - c->a1 * y;
 	*z2 = p - c->a2 * y;
 	return y;
 }
 
-void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
+static inline deess_v4 deess_load4(const float *p)
 {
-	if (deess_idle(d)) {
-		memcpy(out, in, n * sizeof(float));
-		return;
+	deess_v4 v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void deess_store4(float *p, deess_v4 v) { memcpy(p, &v, sizeof(v)); }
+
+/* 4x4 transpose (unpack low/high, then move halves: eight shuffles, SSE2 or NEON) */
+static inline void deess_transpose4(deess_v4 *r)
+{
+	const deess_v4i lo = {0, 4, 1, 5}, hi = {2, 6, 3, 7};
+	const deess_v4i lo2 = {0, 1, 4, 5}, hi2 = {2, 3, 6, 7};
+	deess_v4 t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
+	deess_v4 t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
+	r[0] = __builtin_shuffle(t0, t2, lo2);
+	r[1] = __builtin_shuffle(t0, t2, hi2);
+	r[2] = __builtin_shuffle(t1, t3, lo2);
+	r[3] = __builtin_shuffle(t1, t3, hi2);
+}
+
+/* Zero input for padding lanes: with zero coefficients and state they stay exactly 0. */
+static const float deess_zero_in[DSP_MAX_CHUNK];
+
+/* Band split and sidechain for W lanes (W = 1, 4 or 8, a constant after inlining), the first
+ * na of them real: band[l][i] and sc[l][i] for i < n. Padding lanes read zeros and write to
+ * a scratch buffer nobody reads. */
+static inline __attribute__((always_inline)) void
+deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const float *const *in,
+		   uint32_t n)
+{
+	enum { NV_MAX = DSP_LANES_MAX / DEESS_VL };
+	const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
+	float pad_band[DSP_MAX_CHUNK], pad_sc[DSP_MAX_CHUNK];
+	const float *x[NV_MAX * DEESS_VL];
+	float *band[NV_MAX * DEESS_VL], *sc[NV_MAX * DEESS_VL];
+	struct deess_v4_coef bp[NV_MAX], hp[NV_MAX];
+	deess_v4 z1a[NV_MAX], z2a[NV_MAX], z1b[NV_MAX], z2b[NV_MAX];
+	const deess_v4 dc = {DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET};
+
+	for (unsigned v = 0; v < nvec; v++) {
+		bp[v] = hp[v] = (struct deess_v4_coef){{0}, {0}, {0}};
+		z1a[v] = z2a[v] = z1b[v] = z2b[v] = (deess_v4){0};
 	}
-	if (n == 0)
-		return;
+	for (unsigned l = 0; l < W; l++) {
+		unsigned v = l / DEESS_VL, e = l % DEESS_VL;
+		if (l < na) {
+			const struct deess *dl = d[l];
+			x[l] = in[l];
+			band[l] = d[l]->buf_band;
+			sc[l] = d[l]->buf_sc;
+			bp[v].b0[e] = dl->bp.b0, bp[v].a1[e] = dl->bp.a1, bp[v].a2[e] = dl->bp.a2;
+			hp[v].b0[e] = dl->hp.b0, hp[v].a1[e] = dl->hp.a1, hp[v].a2[e] = dl->hp.a2;
+			z1a[v][e] = dl->band_s.z1, z2a[v][e] = dl->band_s.z2;
+			z1b[v][e] = dl->sc_s.z1, z2b[v][e] = dl->sc_s.z2;
+		} else {
+			x[l] = deess_zero_in;
+			band[l] = pad_band;
+			sc[l] = pad_sc;
+		}
+	}
+
+	uint32_t i = 0;
+	if (W >= DEESS_VL) {
+		/* whole blocks of four samples: four loads per vector of lanes, transposed to
+		 * four samples of the lanes, and the outputs transposed back */
+		for (; i + DEESS_VL <= n; i += DEESS_VL) {
+			deess_v4 xs[NV_MAX][DEESS_VL], bs[NV_MAX][DEESS_VL], ss[NV_MAX][DEESS_VL];
+			for (unsigned v = 0; v < nvec; v++) {
+				for (unsigned e = 0; e < DEESS_VL; e++)
+					xs[v][e] = deess_load4(x[v * DEESS_VL + e] + i);
+				deess_transpose4(xs[v]);
+			}
+			for (unsigned k = 0; k < DEESS_VL; k++) {
+				for (unsigned v = 0; v < nvec; v++) {
+					deess_v4 b = deess_bp_tick(&bp[v], &z1a[v], &z2a[v],
+								   xs[v][k] + dc);
+					bs[v][k] = b;
+					ss[v][k] = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], b + dc);
+				}
+			}
+			for (unsigned v = 0; v < nvec; v++) {
+				deess_transpose4(bs[v]);
+				deess_transpose4(ss[v]);
+				for (unsigned e = 0; e < DEESS_VL; e++) {
+					deess_store4(band[v * DEESS_VL + e] + i, bs[v][e]);
+					deess_store4(sc[v * DEESS_VL + e] + i, ss[v][e]);
+				}
+			}
+		}
+	}
+	/* the rest (everything for one lane) a sample at a time */
+	for (; i < n; i++) {
+		for (unsigned v = 0; v < nvec; v++) {
+			deess_v4 xv = {0};
+			for (unsigned e = 0; e < DEESS_VL && v * DEESS_VL + e < W; e++)
+				xv[e] = x[v * DEESS_VL + e][i];
+			deess_v4 b = deess_bp_tick(&bp[v], &z1a[v], &z2a[v], xv + dc);
+			deess_v4 s = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], b + dc);
+			for (unsigned e = 0; e < DEESS_VL && v * DEESS_VL + e < W; e++) {
+				band[v * DEESS_VL + e][i] = b[e];
+				sc[v * DEESS_VL + e][i] = s[e];
+			}
+		}
+	}
+
+	for (unsigned l = 0; l < na; l++) {
+		unsigned v = l / DEESS_VL, e = l % DEESS_VL;
+		d[l]->band_s.z1 = z1a[v][e], d[l]->band_s.z2 = z2a[v][e];
+		d[l]->sc_s.z1 = z1b[v][e], d[l]->sc_s.z2 = z2b[v][e];
+	}
+}
+
+/* Target reduction of one lane into buf_q, Q20 dB; 0 when the whole chunk is quiet and there
+ * is nothing to release either, and then buf_g is exactly 1 and the slew limiter is skipped. */
+static inline int deess_targets(struct deess *d, uint32_t n)
+{
 	const uint32_t nv = fm_pad(n);
-	float *restrict band = d->buf_band;
 	float *restrict sc = d->buf_sc;
 	float *restrict g = d->buf_g;
 	int32_t *restrict q = d->buf_q;
 
-	/* band split and sidechain */
-	float sc_peak;
-	{
-		float z1a = d->band_s.z1, z2a = d->band_s.z2, z1b = d->sc_s.z1, z2b = d->sc_s.z2;
-		const struct biquad_coef bp = d->bp, hp = d->hp;
-		for (uint32_t i = 0; i < n; i++) {
-			float b = deess_bp_tick(&bp, &z1a, &z2a, in[i] + DEESS_DC_OFFSET);
-			band[i] = b;
-			sc[i] = deess_hp_tick(&hp, &z1b, &z2b, b + DEESS_DC_OFFSET);
-		}
-		d->band_s.z1 = z1a, d->band_s.z2 = z2a;
-		d->sc_s.z1 = z1b, d->sc_s.z2 = z2b;
-		for (uint32_t i = n; i < nv; i++)
-			sc[i] = 0.0f;
-		float hi = fm_max_padded(sc, nv), lo = fm_min_padded(sc, nv);
-		sc_peak = hi > -lo ? hi : -lo;
-	}
+	for (uint32_t i = n; i < nv; i++)
+		sc[i] = 0.0f;
+	float hi = fm_max_padded(sc, nv), lo = fm_min_padded(sc, nv);
+	float sc_peak = hi > -lo ? hi : -lo;
 
-	/* target reduction, Q20 dB. When even the chunk's peak is below the threshold (with a
-	 * margin of 1e-4 in log2, 25 times fm_log2's error) every target is 0. */
+	/* When even the chunk's peak is below the threshold (with a margin of 1e-4 in log2, 25
+	 * times fm_log2's error) every target is 0. */
 	const float thr = d->thr_db, range = d->range_db;
 	int quiet = sc_peak + DEESS_LEVEL_FLOOR <= fm_exp2(thr * FM_LOG2_PER_DB - 1e-4f);
 	if (quiet) {
@@ -160,7 +272,7 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 			for (uint32_t i = 0; i < nv; i++)
 				g[i] = 1.0f;
 			d->min_gain = d->min_gain < 1.0f ? d->min_gain : 1.0f;
-			goto mix;
+			return 0;
 		}
 		for (uint32_t i = 0; i < nv; i++)
 			q[i] = 0;
@@ -172,28 +284,59 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 			q[i] = (int32_t)(r * DEESS_Q);
 		}
 	}
+	return 1;
+}
 
-	/* slew limiter: linear-dB attack and release */
-	{
-		int32_t gr = d->gr_q;
-		const int32_t da = d->d_att_q, dr = d->d_rel_q;
-		for (uint32_t i = 0; i < n; i++) {
-			int32_t fall = gr - dr, rise = gr + da;
-			int32_t v = q[i] > fall ? q[i] : fall;
-			gr = v < rise ? v : rise;
-			q[i] = gr;
-		}
-		d->gr_q = gr;
-		for (uint32_t i = n; i < nv; i++)
-			q[i] = 0;
+/* Slew limiter, linear-dB attack and release, for W lanes (a constant after inlining) side
+ * by side: each lane's chain is sub, max, min per sample, so W of them overlap. The first na
+ * lanes are real; padding lanes step a zero target with zero slew. */
+static inline __attribute__((always_inline)) void
+deess_slew_lanes(const unsigned W, struct deess *const *d, unsigned na, uint32_t n)
+{
+	int32_t pad_q[DSP_MAX_CHUNK];
+	int32_t *q[DSP_LANES_MAX];
+	int32_t gr[DSP_LANES_MAX], da[DSP_LANES_MAX], dr[DSP_LANES_MAX];
+	if (na < W)
+		memset(pad_q, 0, n * sizeof(pad_q[0]));
+	for (unsigned l = 0; l < W; l++) {
+		q[l] = l < na ? d[l]->buf_q : pad_q;
+		gr[l] = l < na ? d[l]->gr_q : 0;
+		da[l] = l < na ? d[l]->d_att_q : 0;
+		dr[l] = l < na ? d[l]->d_rel_q : 0;
 	}
+	for (uint32_t i = 0; i < n; i++) {
+		for (unsigned l = 0; l < W; l++) {
+			int32_t fall = gr[l] - dr[l], rise = gr[l] + da[l];
+			int32_t v = q[l][i] > fall ? q[l][i] : fall;
+			gr[l] = v < rise ? v : rise;
+			q[l][i] = gr[l];
+		}
+	}
+	for (unsigned l = 0; l < na; l++) {
+		d[l]->gr_q = gr[l];
+		for (uint32_t i = n; i < fm_pad(n); i++)
+			q[l][i] = 0;
+	}
+}
 
+/* Gain from the slewed reduction, and the meter's minimum. */
+static inline void deess_gain(struct deess *d, uint32_t n)
+{
+	const uint32_t nv = fm_pad(n);
+	const int32_t *restrict q = d->buf_q;
+	float *restrict g = d->buf_g;
 	for (uint32_t i = 0; i < nv; i++)
 		g[i] = fm_exp2_in_range((float)q[i] * (-FM_LOG2_PER_DB / DEESS_Q));
 	float gmin = fm_min_padded(g, nv);
 	d->min_gain = d->min_gain < gmin ? d->min_gain : gmin;
+}
 
-mix:
+static inline void deess_output(struct deess *d, const float *restrict in, float *restrict out,
+				uint32_t n)
+{
+	const float *restrict band = d->buf_band;
+	const float *restrict sc = d->buf_sc;
+	const float *restrict g = d->buf_g;
 	if (smooth_settled(&d->xfade) && smooth_settled(&d->wide) && smooth_settled(&d->listen_xf) &&
 	    d->xfade.cur == 1.0f && d->listen_xf.cur == 0.0f) {
 		if (d->wide.cur == 0.0f) {
@@ -218,9 +361,67 @@ mix:
 	}
 }
 
+/* After the filters, for na active lanes: levels and targets per lane, the slew limiter
+ * across the lanes that need it (the widest kernel that is at least half used), then gain
+ * and mix per lane. */
+static void deess_finish(struct deess *const *d, unsigned na, const float *const *in,
+			 float *const *out, uint32_t n)
+{
+	struct deess *sl[DSP_LANES_MAX];
+	unsigned ns = 0;
+	for (unsigned l = 0; l < na; l++)
+		if (deess_targets(d[l], n))
+			sl[ns++] = d[l];
+	if (ns > DEESS_VL)
+		deess_slew_lanes(2 * DEESS_VL, sl, ns, n);
+	else if (ns > 1)
+		deess_slew_lanes(DEESS_VL, sl, ns, n);
+	else if (ns == 1)
+		deess_slew_lanes(1, sl, 1, n);
+	for (unsigned l = 0; l < ns; l++)
+		deess_gain(sl[l], n);
+	for (unsigned l = 0; l < na; l++)
+		deess_output(d[l], in[l], out[l], n);
+}
+
+void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
+{
+	if (deess_idle(d)) {
+		memcpy(out, in, n * sizeof(float));
+		return;
+	}
+	if (n == 0)
+		return;
+	const float *in1 = in;
+	float *out1 = out;
+	deess_filter_lanes(1, &d, 1, &in1, n);
+	deess_finish(&d, 1, &in1, &out1, n);
+}
+
 void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
-	for (unsigned l = 0; l < nl; l++)
-		deess_process(d[l], in[l], out[l], n);
+	struct deess *act[DSP_LANES_MAX];
+	const float *ain[DSP_LANES_MAX];
+	float *aout[DSP_LANES_MAX];
+	unsigned na = 0;
+	for (unsigned l = 0; l < nl; l++) {
+		if (deess_idle(d[l])) {
+			memcpy(out[l], in[l], n * sizeof(float));
+		} else {
+			act[na] = d[l], ain[na] = in[l], aout[na] = out[l];
+			na++;
+		}
+	}
+	if (n == 0)
+		return;
+	/* every active lane takes the same filter path: the widest kernel that is at least
+	 * half used, the rest padding */
+	if (na > DEESS_VL)
+		deess_filter_lanes(2 * DEESS_VL, act, na, ain, n);
+	else if (na > 1)
+		deess_filter_lanes(DEESS_VL, act, na, ain, n);
+	else if (na == 1)
+		deess_filter_lanes(1, act, 1, ain, n);
+	deess_finish(act, na, ain, aout, n);
 }

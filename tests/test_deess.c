@@ -213,6 +213,110 @@ START_TEST(no_subnormal_state_after_silence)
 }
 END_TEST
 
+/* deess_process_lanes against deess_process per lane, bit for bit, for every lane count: the
+ * lanes differ in every setting, toggle enable, mode and listen between chunks (so fades and
+ * crossfades are in flight, some lanes idle, some quiet, some reducing) and hear different
+ * signals, in chunks of random length. Outputs and whole structs must match after every
+ * chunk. */
+#define LANES_NS 24000
+
+static uint32_t lanes_rand(uint32_t *s)
+{
+	*s = *s * 1664525u + 1013904223u;
+	return *s >> 8;
+}
+
+static float lanes_uniform(uint32_t *s, float lo, float hi)
+{
+	return lo + (hi - lo) * (float)lanes_rand(s) / 16777216.0f;
+}
+
+/* A random change of one setting; enable, mode and listen are the ones that start fades. */
+static void lanes_poke(struct deess *d, uint32_t *s)
+{
+	switch (lanes_rand(s) % 7) {
+	case 0: deess_set_enable(d, (int)(lanes_rand(s) % 4 != 0)); break;
+	case 1: deess_set_mode(d, (int)(lanes_rand(s) % 2)); break;
+	case 2: deess_set_listen(d, (int)(lanes_rand(s) % 5 == 0)); break;
+	case 3: deess_set_freq_hz(d, lanes_uniform(s, 2000.0f, 12000.0f)); break;
+	case 4: deess_set_threshold_db(d, lanes_uniform(s, -60.0f, 0.0f)); break;
+	case 5: deess_set_range_db(d, lanes_uniform(s, 0.0f, 24.0f)); break;
+	default: break;
+	}
+}
+
+START_TEST(lanes_match_single)
+{
+	static struct deess lane[DSP_LANES_MAX], ref[DSP_LANES_MAX];
+	static float sig[DSP_LANES_MAX][LANES_NS], yl[DSP_LANES_MAX][DSP_MAX_CHUNK],
+		yr[DSP_LANES_MAX][DSP_MAX_CHUNK];
+	uint32_t s = 77;
+	for (unsigned l = 0; l < DSP_LANES_MAX; l++) {
+		/* bursts at different levels, one lane silent for a stretch, one loud */
+		tu_burst_noise(sig[l], LANES_NS, 100 + l, l % 3 == 0 ? 0.0f : 0.003f * (float)l);
+		float gain = l == 5 ? 2.0f : 0.1f + 0.12f * (float)l;
+		for (size_t i = 0; i < LANES_NS; i++)
+			sig[l][i] *= gain;
+		if (l == 2)
+			memset(sig[l] + 2000, 0, 4000 * sizeof(float));
+	}
+	long chunks = 0, active = 0, reducing = 0, fading = 0, settled = 0;
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		struct deess *pl[DSP_LANES_MAX];
+		const float *in[DSP_LANES_MAX];
+		float *out[DSP_LANES_MAX];
+		for (unsigned l = 0; l < nl; l++) {
+			const float fs[] = {44100.0f, 48000.0f, 96000.0f};
+			ck_assert_int_eq(deess_init(&lane[l], fs[(l + nl) % 3]), 0);
+			deess_set_freq_hz(&lane[l], lanes_uniform(&s, 2000.0f, 12000.0f));
+			deess_set_threshold_db(&lane[l], lanes_uniform(&s, -55.0f, -10.0f));
+			deess_set_range_db(&lane[l], lanes_uniform(&s, 0.0f, 24.0f));
+			deess_set_mode(&lane[l], (int)(lanes_rand(&s) % 2));
+			deess_set_enable(&lane[l], (int)(lanes_rand(&s) % 5 != 0));
+			deess_reset(&lane[l]);
+			pl[l] = &lane[l];
+			out[l] = yl[l];
+		}
+		memcpy(ref, lane, sizeof(ref));
+		for (size_t pos = 0; pos + DSP_MAX_CHUNK <= LANES_NS;) {
+			uint32_t n = lanes_rand(&s) % (DSP_MAX_CHUNK + 1); /* 0..64 */
+			for (unsigned l = 0; l < nl; l++) {
+				/* settings change now and then, in both copies alike */
+				if (lanes_rand(&s) % 64 == 0) {
+					uint32_t s2 = s;
+					lanes_poke(&lane[l], &s);
+					lanes_poke(&ref[l], &s2);
+				}
+				in[l] = sig[(l + nl) % DSP_LANES_MAX] + pos;
+				active += !deess_idle(&lane[l]);
+			}
+			for (unsigned l = 0; l < nl; l++)
+				deess_process(&ref[l], in[l], yr[l], n);
+			deess_process_lanes(pl, nl, in, out, n);
+			for (unsigned l = 0; l < nl; l++) {
+				ck_assert_msg(memcmp(yl[l], yr[l], n * sizeof(float)) == 0,
+					      "nl %u lane %u: output differs at %zu", nl, l, pos);
+				ck_assert_msg(memcmp(&lane[l], &ref[l], sizeof(lane[l])) == 0,
+					      "nl %u lane %u: state differs at %zu", nl, l, pos);
+				reducing += lane[l].gr_q != 0;
+				int fade = !smooth_settled(&lane[l].xfade) ||
+					   !smooth_settled(&lane[l].wide) ||
+					   !smooth_settled(&lane[l].listen_xf);
+				fading += fade;
+				settled += !fade && lane[l].enabled;
+			}
+			pos += n;
+			chunks++;
+		}
+	}
+	printf("deess lanes: %ld chunks over 1..%u lanes; lane-chunks: %ld active, %ld reducing, "
+	       "%ld fading, %ld settled; bit-identical\n", chunks, DSP_LANES_MAX, active,
+	       reducing, fading, settled);
+	/* the paths the test is for were taken */
+	ck_assert(reducing > 0 && fading > 0 && settled > 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("deess");
@@ -226,6 +330,7 @@ int main(void)
 	tcase_add_test(tc, disabled_copies_exactly);
 	tcase_add_test(tc, block_split_invariant);
 	tcase_add_test(tc, no_subnormal_state_after_silence);
+	tcase_add_test(tc, lanes_match_single);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
