@@ -5,7 +5,10 @@
  *   2. static curve x_L (vectorised, branch-free form of eq. 4)
  *   3. branching peak detector on x_L (serial, fixed point: sub, imul, cmov, sar, add),
  *      skipped when nothing is above the knee and nothing is left to release
- *   4. gain 10^(-y_L/20) (vectorised fm_exp2), makeup, mix, crossfade */
+ *   4. gain 10^(-y_L/20) (vectorised fm_exp2), makeup, mix, crossfade
+ * The serial passes (high-pass, rms mean square, detector) are latency-bound, so
+ * comp_process_lanes runs each of them for several channels at once, interleaved sample by
+ * sample; comp_process is the same kernel with one lane. */
 #include "comp.h"
 
 #include <errno.h>
@@ -196,16 +199,88 @@ static int64_t comp_k(double alpha)
 	return (int64_t)((1.0 - alpha) * (double)(1LL << COMP_K_BITS) + 0.5);
 }
 
-static int32_t comp_detect(int32_t y, const int32_t *restrict x, int32_t *restrict yo, uint32_t n,
-			   int64_t ka, int64_t kr)
+/* The lane count of the *_nl helpers below is a compile-time constant at every call (see
+ * COMP_BY_LANES), so their loops over lanes unroll and each lane's state stays in registers. */
+#define COMP_INLINE static inline __attribute__((always_inline))
+
+/* Calls fn(args..., k) with the constant k equal to m, for m = 1..DSP_LANES_MAX; nothing for 0. */
+#define COMP_BY_LANES(m, fn, ...)                                                           \
+	do {                                                                                \
+		switch (m) {                                                                \
+		case 1: fn(__VA_ARGS__, 1); break;                                          \
+		case 2: fn(__VA_ARGS__, 2); break;                                          \
+		case 3: fn(__VA_ARGS__, 3); break;                                          \
+		case 4: fn(__VA_ARGS__, 4); break;                                          \
+		case 5: fn(__VA_ARGS__, 5); break;                                          \
+		case 6: fn(__VA_ARGS__, 6); break;                                          \
+		case 7: fn(__VA_ARGS__, 7); break;                                          \
+		case 8: fn(__VA_ARGS__, 8); break;                                          \
+		default: break;                                                             \
+		}                                                                           \
+	} while (0)
+_Static_assert(DSP_LANES_MAX == 8, "COMP_BY_LANES covers 1..8 lanes");
+
+/* The detector of nl lanes, interleaved sample by sample so their 7-cycle chains overlap;
+ * in place: q[l][i] holds x_L on entry and y_L on return, y[l] the state in and out. */
+COMP_INLINE void comp_detect_nl(int32_t (*restrict q)[DSP_MAX_CHUNK], int32_t *restrict y,
+				const int64_t *restrict ka, const int64_t *restrict kr, uint32_t n,
+				unsigned nl)
 {
+	int32_t s[DSP_LANES_MAX];
+	for (unsigned l = 0; l < nl; l++)
+		s[l] = y[l];
 	for (uint32_t i = 0; i < n; i++) {
-		int64_t d = (int64_t)x[i] - y;
-		int64_t k = d > 0 ? ka : kr;
-		y += (int32_t)((d * k) >> COMP_K_BITS);
-		yo[i] = y;
+		for (unsigned l = 0; l < nl; l++) {
+			int64_t d = (int64_t)q[l][i] - s[l];
+			int64_t k = d > 0 ? ka[l] : kr[l];
+			s[l] += (int32_t)((d * k) >> COMP_K_BITS);
+			q[l][i] = s[l];
+		}
 	}
-	return y;
+	for (unsigned l = 0; l < nl; l++)
+		y[l] = s[l];
+}
+
+/* Sidechain high-pass of nl lanes into their buf_sc, interleaved: one biquad is a chain of
+ * four dependent float operations (~16 cycles) per sample. */
+COMP_INLINE void comp_hpf_nl(struct comp *const *c, const float *const *in, uint32_t n, unsigned nl)
+{
+	struct biquad_coef k[DSP_LANES_MAX];
+	struct biquad_state s[DSP_LANES_MAX];
+	float *o[DSP_LANES_MAX];
+	for (unsigned l = 0; l < nl; l++) {
+		k[l] = c[l]->hpf;
+		s[l] = c[l]->hpf_s;
+		o[l] = c[l]->buf_sc;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned l = 0; l < nl; l++)
+			o[l][i] = biquad_tick(&k[l], &s[l], in[l][i] + COMP_DC_OFFSET);
+	for (unsigned l = 0; l < nl; l++)
+		c[l]->hpf_s = s[l];
+}
+
+/* RMS detector's mean square of nl lanes into their buf_sc, interleaved; src[l] may be that
+ * buf_sc itself (the high-passed sidechain). */
+COMP_INLINE void comp_rms_nl(struct comp *const *c, const float *const *src, uint32_t n,
+			     unsigned nl)
+{
+	float ms[DSP_LANES_MAX], a[DSP_LANES_MAX], b[DSP_LANES_MAX];
+	float *o[DSP_LANES_MAX];
+	for (unsigned l = 0; l < nl; l++) {
+		ms[l] = c[l]->ms;
+		a[l] = c[l]->a_rms;
+		b[l] = c[l]->c_rms;
+		o[l] = c[l]->buf_sc;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		for (unsigned l = 0; l < nl; l++) {
+			ms[l] = a[l] * ms[l] + b[l] * (src[l][i] * src[l][i] + COMP_MS_FLOOR);
+			o[l][i] = ms[l];
+		}
+	}
+	for (unsigned l = 0; l < nl; l++)
+		c[l]->ms = ms[l];
 }
 
 /* Linear gain of the whole module for one sample: the same expression on every path, so the
@@ -237,65 +312,40 @@ static float comp_curve(const float *restrict lv, float *restrict x, int32_t *re
 	return fm_max_padded(x, nv);
 }
 
-void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
+/* The rest of pass 1 for one lane, after the recursions: level in dBFS into buf_sc, padded to
+ * nv. src is the input, or buf_sc when it already holds the high-passed sidechain or (rms)
+ * the mean square. */
+COMP_INLINE void comp_level(struct comp *c, const float *src, uint32_t n, uint32_t nv)
 {
-	if (comp_idle(c)) {
-		memcpy(out, in, n * sizeof(float));
-		return;
-	}
-	if (n == 0)
-		return;
-	const uint32_t nv = fm_pad(n);
 	float *restrict sc = c->buf_sc;
-	float *restrict x = c->buf_x;
-	float *restrict g = c->buf_g;
-	int32_t xq[DSP_MAX_CHUNK], yq[DSP_MAX_CHUNK];
-
-	/* 1. sidechain and level (dBFS), into sc */
-	const float *src = in;
-	if (c->hpf_on) {
-		struct biquad_state s = c->hpf_s;
-		const struct biquad_coef k = c->hpf;
-		for (uint32_t i = 0; i < n; i++)
-			sc[i] = biquad_tick(&k, &s, in[i] + COMP_DC_OFFSET);
-		c->hpf_s = s;
-		src = sc;
-	}
 	if (c->detector == COMP_DETECT_RMS) {
-		float ms = c->ms;
-		const float a = c->a_rms, b = c->c_rms;
-		for (uint32_t i = 0; i < n; i++) {
-			ms = a * ms + b * (src[i] * src[i] + COMP_MS_FLOOR);
-			sc[i] = ms;
-		}
-		c->ms = ms;
 		for (uint32_t i = n; i < nv; i++)
 			sc[i] = COMP_MS_FLOOR;
 		for (uint32_t i = 0; i < nv; i++)
 			sc[i] = 0.5f * FM_DB_PER_LOG2 * fm_log2(sc[i]);
-	} else {
-		if (src != sc && n != nv) {
-			memcpy(sc, in, n * sizeof(float));
-			src = sc;
-		}
-		if (src == sc)
-			for (uint32_t i = n; i < nv; i++)
-				sc[i] = 0.0f;
-		/* the floor is added, not max()ed: a float clamp ahead of fm_log2's bit tricks
-		 * stops GCC 12 vectorising; 1e-10 moves a -120 dBFS level by 1e-3 dB */
-		for (uint32_t i = 0; i < nv; i++)
-			sc[i] = FM_DB_PER_LOG2 * fm_log2(fabsf(src[i]) + COMP_LEVEL_FLOOR);
+		return;
 	}
+	if (src != sc && n != nv) {
+		memcpy(sc, src, n * sizeof(float));
+		src = sc;
+	}
+	if (src == sc)
+		for (uint32_t i = n; i < nv; i++)
+			sc[i] = 0.0f;
+	/* the floor is added, not max()ed: a float clamp ahead of fm_log2's bit tricks stops
+	 * GCC 12 vectorising; 1e-10 moves a -120 dBFS level by 1e-3 dB */
+	for (uint32_t i = 0; i < nv; i++)
+		sc[i] = FM_DB_PER_LOG2 * fm_log2(fabsf(src[i]) + COMP_LEVEL_FLOOR);
+}
 
-	/* 2. static curve: the wanted gain reduction x_L (dB, and fixed point) */
-	float xmax = comp_curve(sc, x, xq, nv, c->thr_db, c->half_knee, c->knee_k, c->slope);
-
-	/* 3. detector. Idle: nothing above the knee and nothing left to release, so y stays 0
-	 * and the gain is exactly 1. */
-	int32_t y = (int32_t)(c->y_db * (double)COMP_Q);
-	const int idle = !(xmax > 0.0f) && y == 0;
+/* Passes 4 and 5 for one lane: yq is its detector output (padded here to nv) and y the final
+ * state, or yq is NULL when the detector was idle (the gain reduction is exactly 1). */
+COMP_INLINE void comp_apply(struct comp *c, const float *restrict in, float *restrict out,
+			    uint32_t n, uint32_t nv, int32_t *restrict yq, int32_t y)
+{
+	float *restrict g = c->buf_g;
+	const int idle = yq == NULL;
 	if (!idle) {
-		y = comp_detect(y, xq, yq, n, comp_k(c->a_att), comp_k(c->a_rel));
 		c->y_db = (double)y / (double)COMP_Q;
 		for (uint32_t i = n; i < nv; i++)
 			yq[i] = 0;
@@ -336,9 +386,96 @@ void comp_process(struct comp *c, const float *restrict in, float *restrict out,
 		out[i] = in[i] * g[i];
 }
 
+/* comp_process for nl lanes (comp_process itself is nl = 1). Lanes are grouped per pass: the
+ * high-pass runs for the lanes that have it on, the mean square for the rms ones, the detector
+ * for those that are not idle this chunk, each group interleaved; the passes that are
+ * vectorised across time run lane by lane. */
+COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *const *in,
+			     float *const *out, uint32_t n)
+{
+	struct comp *run[DSP_LANES_MAX];
+	const float *rin[DSP_LANES_MAX], *src[DSP_LANES_MAX];
+	float *rout[DSP_LANES_MAX];
+	unsigned nr = 0;
+	for (unsigned l = 0; l < nl; l++) {
+		if (comp_idle(c[l])) {
+			memcpy(out[l], in[l], n * sizeof(float));
+		} else if (n != 0) {
+			run[nr] = c[l];
+			rin[nr] = in[l];
+			rout[nr] = out[l];
+			nr++;
+		}
+	}
+	if (nr == 0)
+		return;
+	const uint32_t nv = fm_pad(n);
+
+	/* 1. sidechain and level (dBFS), into buf_sc */
+	struct comp *grp[DSP_LANES_MAX];
+	const float *gsrc[DSP_LANES_MAX];
+	unsigned m = 0;
+	for (unsigned r = 0; r < nr; r++) {
+		src[r] = rin[r];
+		if (run[r]->hpf_on) {
+			grp[m] = run[r];
+			gsrc[m++] = rin[r];
+			src[r] = run[r]->buf_sc;
+		}
+	}
+	COMP_BY_LANES(m, comp_hpf_nl, grp, gsrc, n);
+	m = 0;
+	for (unsigned r = 0; r < nr; r++) {
+		if (run[r]->detector == COMP_DETECT_RMS) {
+			grp[m] = run[r];
+			gsrc[m++] = src[r];
+			src[r] = run[r]->buf_sc;
+		}
+	}
+	COMP_BY_LANES(m, comp_rms_nl, grp, gsrc, n);
+
+	/* 2. static curve: the wanted gain reduction x_L (dB, and fixed point in q) */
+	int32_t q[DSP_LANES_MAX][DSP_MAX_CHUNK]; /* one row per lane whose detector runs */
+	int32_t y[DSP_LANES_MAX];
+	int64_t ka[DSP_LANES_MAX], kr[DSP_LANES_MAX];
+	int row[DSP_LANES_MAX];
+	unsigned nd = 0;
+	for (unsigned r = 0; r < nr; r++) {
+		struct comp *cr = run[r];
+		comp_level(cr, src[r], n, nv);
+		float xmax = comp_curve(cr->buf_sc, cr->buf_x, q[nd], nv, cr->thr_db,
+					cr->half_knee, cr->knee_k, cr->slope);
+		/* 3. detector. Idle: nothing above the knee and nothing left to release, so y
+		 * stays 0 and the gain is exactly 1 (the row is left for the next lane). */
+		int32_t y0 = (int32_t)(cr->y_db * (double)COMP_Q);
+		if (!(xmax > 0.0f) && y0 == 0) {
+			row[r] = -1;
+			continue;
+		}
+		y[nd] = y0;
+		ka[nd] = comp_k(cr->a_att);
+		kr[nd] = comp_k(cr->a_rel);
+		row[r] = (int)nd++;
+	}
+	COMP_BY_LANES(nd, comp_detect_nl, q, y, ka, kr, n);
+
+	for (unsigned r = 0; r < nr; r++) {
+		if (row[r] < 0)
+			comp_apply(run[r], rin[r], rout[r], n, nv, NULL, 0);
+		else
+			comp_apply(run[r], rin[r], rout[r], n, nv, q[row[r]], y[row[r]]);
+	}
+}
+
+void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
+{
+	const float *in1 = in;
+	float *out1 = out;
+	comp_kernel(&c, 1, &in1, &out1, n);
+}
+
 void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
-	for (unsigned l = 0; l < nl; l++)
-		comp_process(c[l], in[l], out[l], n);
+	comp_kernel(c, nl, in, out, n);
 }

@@ -222,6 +222,119 @@ START_TEST(no_subnormal_state_after_silence)
 }
 END_TEST
 
+/* Next value of a small LCG, in [0, 1). */
+static float lanes_rand(uint32_t *seed)
+{
+	*seed = *seed * 1664525u + 1013904223u;
+	return (float)(*seed >> 8) * (1.0f / 16777216.0f);
+}
+
+/* One random setter call (or none), the same on both copies of a lane. */
+static void lanes_poke(struct comp *a, struct comp *b, uint32_t *seed)
+{
+	int what = (int)(lanes_rand(seed) * 40.0f);
+	float r = lanes_rand(seed);
+	struct comp *both[2] = {a, b};
+	for (int j = 0; j < 2; j++) {
+		struct comp *c = both[j];
+		switch (what) {
+		case 0: comp_set_enable(c, !c->enabled); break;
+		case 1: comp_set_detector(c, r < 0.5f ? COMP_DETECT_RMS : COMP_DETECT_PEAK); break;
+		case 2: comp_set_sc_hpf_hz(c, r < 0.4f ? 0.0f : 20.0f + 480.0f * r); break;
+		case 3: comp_set_threshold_db(c, -60.0f * r); break;
+		case 4: comp_set_ratio(c, 1.0f + 19.0f * r); break;
+		case 5: comp_set_knee_db(c, r < 0.3f ? 0.0f : 24.0f * r); break;
+		case 6: comp_set_attack_ms(c, 0.1f + 199.9f * r * r); break;
+		case 7: comp_set_release_ms(c, 5.0f + 2995.0f * r * r); break;
+		case 8: comp_set_makeup_db(c, r < 0.3f ? 0.0f : 40.0f * r); break;
+		case 9: comp_set_mix_pct(c, r < 0.3f ? 100.0f : 100.0f * r); break;
+		case 10: comp_set_auto_makeup(c, r < 0.5f); break;
+		case 11: c->min_gain = 1.0f; break; /* the meter took it */
+		default: break;
+		}
+	}
+}
+
+/* comp_process_lanes against comp_process lane by lane, bit for bit: outputs, and the whole
+ * struct (state, min_gain, buffers) after every chunk, for 1..8 lanes with different
+ * settings, signals and code paths per lane, and settings changing while audio runs. */
+START_TEST(lanes_match_single)
+{
+	enum { NCHUNK = 400, LEN = NCHUNK * DSP_MAX_CHUNK };
+	static struct comp ref[DSP_LANES_MAX], tst[DSP_LANES_MAX];
+	static float sig[DSP_LANES_MAX][LEN], want[DSP_MAX_CHUNK];
+	static float got[DSP_LANES_MAX][DSP_MAX_CHUNK];
+	uint32_t seed = 12345;
+	long diverse = 0, resting = 0, fades = 0;
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (unsigned l = 0; l < nl; l++) {
+			/* burst noise, with silence, quiet and full-scale stretches per lane */
+			tu_burst_noise(sig[l], LEN, 100 * nl + l, l % 2 ? 0.003f : 0.0f);
+			uint32_t kind = (nl + l) % 4, a = (uint32_t)(lanes_rand(&seed) * LEN);
+			for (uint32_t i = a; i < LEN && i < a + LEN / 4; i++)
+				sig[l][i] = kind == 0 ? 0.0f : kind == 1 ? 2.0f * sig[l][i] :
+					    kind == 2 ? 1e-3f * sig[l][i] : sig[l][i];
+			struct comp *c = &ref[l];
+			comp_setup(c, -40.0f * lanes_rand(&seed), 1.0f + 10.0f * lanes_rand(&seed),
+				   12.0f * lanes_rand(&seed), 0.1f + 30.0f * lanes_rand(&seed),
+				   5.0f + 300.0f * lanes_rand(&seed));
+			comp_set_detector(c, (l / 2) % 2 ? COMP_DETECT_RMS : COMP_DETECT_PEAK);
+			float hpf_hz = 30.0f + 200.0f * lanes_rand(&seed);
+			comp_set_sc_hpf_hz(c, l % 3 == 1 ? hpf_hz : 0.0f);
+			comp_set_mix_pct(c, l % 4 == 3 ? 60.0f : 100.0f);
+			comp_set_makeup_db(c, l % 5 == 2 ? 6.0f : 0.0f);
+			if (l % 3 == 2)
+				comp_set_enable(c, 0);
+			comp_reset(c);
+			memcpy(&tst[l], c, sizeof(*c));
+		}
+		uint32_t pos = 0;
+		for (int k = 0; k < NCHUNK; k++) {
+			uint32_t n = (uint32_t)(lanes_rand(&seed) * (DSP_MAX_CHUNK + 1));
+			struct comp *cl[DSP_LANES_MAX];
+			const float *in[DSP_LANES_MAX];
+			float *out[DSP_LANES_MAX];
+			int paths = 0;
+			for (unsigned l = 0; l < nl; l++) {
+				if (lanes_rand(&seed) < 0.03f)
+					lanes_poke(&ref[l], &tst[l], &seed);
+				cl[l] = &tst[l];
+				in[l] = sig[l] + pos;
+				out[l] = got[l];
+				paths |= 1 << (comp_idle(&tst[l]) + 2 * ref[l].hpf_on +
+					       4 * ref[l].detector);
+			}
+			diverse += __builtin_popcount((unsigned)paths) > 1;
+			comp_process_lanes(cl, nl, in, out, n);
+			/* a lane whose detector rests (y = 0) beside one that runs; fades */
+			int dq = 0, fading = 0;
+			for (unsigned l = 0; l < nl; l++) {
+				const struct comp *c = &tst[l];
+				dq |= 1 << (!comp_idle(c) && c->y_db == 0.0);
+				fading |= !smooth_settled(&c->xfade) || !smooth_settled(&c->wet) ||
+					  !smooth_settled(&c->makeup);
+			}
+			resting += dq == 3;
+			fades += fading;
+			for (unsigned l = 0; l < nl; l++) {
+				comp_process(&ref[l], in[l], want, n);
+				ck_assert_msg(memcmp(want, got[l], n * sizeof(float)) == 0,
+					      "%u lanes, chunk %d (n %u): lane %u output differs",
+					      nl, k, n, l);
+				ck_assert_msg(memcmp(&ref[l], &tst[l], sizeof(ref[l])) == 0,
+					      "%u lanes, chunk %d (n %u): lane %u state differs",
+					      nl, k, n, l);
+			}
+			pos += n;
+		}
+	}
+	printf("comp lanes: %ld calls with mixed paths, %ld with a resting detector beside a "
+	       "running one, %ld with fades\n", diverse, resting, fades);
+	/* the lanes did take different paths within one call */
+	ck_assert(diverse > 1000 && resting > 100 && fades > 100);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("comp");
@@ -234,6 +347,7 @@ int main(void)
 	tcase_add_test(tc, disabled_copies_exactly);
 	tcase_add_test(tc, block_split_invariant);
 	tcase_add_test(tc, no_subnormal_state_after_silence);
+	tcase_add_test(tc, lanes_match_single);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
