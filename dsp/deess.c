@@ -202,26 +202,20 @@ deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const 
 		/* whole blocks of four samples: four loads per vector of lanes, transposed to
 		 * four samples of the lanes, and the outputs transposed back */
 		for (; i + DEESS_VL <= n; i += DEESS_VL) {
-			deess_v4 xs[NV_MAX][DEESS_VL], bs[NV_MAX][DEESS_VL], ss[NV_MAX][DEESS_VL];
 			for (unsigned v = 0; v < nvec; v++) {
+				deess_v4 xs[DEESS_VL], bs[DEESS_VL], ss[DEESS_VL];
 				for (unsigned e = 0; e < DEESS_VL; e++)
-					xs[v][e] = deess_load4(x[v * DEESS_VL + e] + i);
-				deess_transpose4(xs[v]);
-			}
-			for (unsigned k = 0; k < DEESS_VL; k++) {
-				for (unsigned v = 0; v < nvec; v++) {
-					deess_v4 b = deess_bp_tick(&bp[v], &z1a[v], &z2a[v],
-								   xs[v][k] + dc);
-					bs[v][k] = b;
-					ss[v][k] = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], b + dc);
+					xs[e] = deess_load4(x[v * DEESS_VL + e] + i);
+				deess_transpose4(xs);
+				for (unsigned k = 0; k < DEESS_VL; k++) {
+					bs[k] = deess_bp_tick(&bp[v], &z1a[v], &z2a[v], xs[k] + dc);
+					ss[k] = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], bs[k] + dc);
 				}
-			}
-			for (unsigned v = 0; v < nvec; v++) {
-				deess_transpose4(bs[v]);
-				deess_transpose4(ss[v]);
+				deess_transpose4(bs);
+				deess_transpose4(ss);
 				for (unsigned e = 0; e < DEESS_VL; e++) {
-					deess_store4(band[v * DEESS_VL + e] + i, bs[v][e]);
-					deess_store4(sc[v * DEESS_VL + e] + i, ss[v][e]);
+					deess_store4(band[v * DEESS_VL + e] + i, bs[e]);
+					deess_store4(sc[v * DEESS_VL + e] + i, ss[e]);
 				}
 			}
 		}
@@ -287,36 +281,105 @@ static inline int deess_targets(struct deess *d, uint32_t n)
 	return 1;
 }
 
+/* Elementwise integer max and min, for one lane or a vector of four (SSE2 has no pmaxsd:
+ * compare and blend), and one slew-limiter step written once for both: the reduction moves
+ * towards the target q by at most da up and dr down. */
+static inline int32_t deess_max_i(int32_t a, int32_t b) { return a > b ? a : b; }
+static inline int32_t deess_min_i(int32_t a, int32_t b) { return a < b ? a : b; }
+static inline deess_v4i deess_max_v(deess_v4i a, deess_v4i b)
+{
+	deess_v4i m = a > b;
+	return (a & m) | (b & ~m);
+}
+static inline deess_v4i deess_min_v(deess_v4i a, deess_v4i b)
+{
+	deess_v4i m = a < b;
+	return (a & m) | (b & ~m);
+}
+#define DEESS_MAX(a, b) _Generic((a), deess_v4i: deess_max_v, default: deess_max_i)(a, b)
+#define DEESS_MIN(a, b) _Generic((a), deess_v4i: deess_min_v, default: deess_min_i)(a, b)
+#define DEESS_SLEW_STEP(gr, q, da, dr) DEESS_MIN(DEESS_MAX((q), (gr) - (dr)), (gr) + (da))
+
+static inline deess_v4i deess_load4i(const int32_t *p)
+{
+	deess_v4i v;
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline void deess_store4i(int32_t *p, deess_v4i v) { memcpy(p, &v, sizeof(v)); }
+
+static inline void deess_transpose4i(deess_v4i *r)
+{
+	deess_v4 f[DEESS_VL];
+	for (unsigned e = 0; e < DEESS_VL; e++)
+		f[e] = (deess_v4)r[e];
+	deess_transpose4(f);
+	for (unsigned e = 0; e < DEESS_VL; e++)
+		r[e] = (deess_v4i)f[e];
+}
+
 /* Slew limiter, linear-dB attack and release, for W lanes (a constant after inlining) side
- * by side: each lane's chain is sub, max, min per sample, so W of them overlap. The first na
- * lanes are real; padding lanes step a zero target with zero slew. */
+ * by side: one lane steps in scalar registers (its chain is sub, max, min: a compare and
+ * blend in SSE2 would be longer), four or eight in integer vectors, transposed in blocks of
+ * four samples like the filters. The first na lanes are real; padding lanes step a zero
+ * target with zero slew. */
 static inline __attribute__((always_inline)) void
 deess_slew_lanes(const unsigned W, struct deess *const *d, unsigned na, uint32_t n)
 {
-	int32_t pad_q[DSP_MAX_CHUNK];
-	int32_t *q[DSP_LANES_MAX];
-	int32_t gr[DSP_LANES_MAX], da[DSP_LANES_MAX], dr[DSP_LANES_MAX];
-	if (na < W)
-		memset(pad_q, 0, n * sizeof(pad_q[0]));
-	for (unsigned l = 0; l < W; l++) {
-		q[l] = l < na ? d[l]->buf_q : pad_q;
-		gr[l] = l < na ? d[l]->gr_q : 0;
-		da[l] = l < na ? d[l]->d_att_q : 0;
-		dr[l] = l < na ? d[l]->d_rel_q : 0;
-	}
-	for (uint32_t i = 0; i < n; i++) {
+	if (W == 1) {
+		int32_t *restrict q = d[0]->buf_q;
+		int32_t gr = d[0]->gr_q;
+		const int32_t da = d[0]->d_att_q, dr = d[0]->d_rel_q;
+		for (uint32_t i = 0; i < n; i++)
+			q[i] = gr = DEESS_SLEW_STEP(gr, q[i], da, dr);
+		d[0]->gr_q = gr;
+	} else {
+		enum { NV_MAX = DSP_LANES_MAX / DEESS_VL };
+		const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
+		int32_t pad_q[DSP_MAX_CHUNK];
+		int32_t *q[NV_MAX * DEESS_VL];
+		deess_v4i gr[NV_MAX], da[NV_MAX], dr[NV_MAX];
+		if (na < W)
+			memset(pad_q, 0, n * sizeof(pad_q[0]));
+		for (unsigned v = 0; v < nvec; v++)
+			gr[v] = da[v] = dr[v] = (deess_v4i){0};
 		for (unsigned l = 0; l < W; l++) {
-			int32_t fall = gr[l] - dr[l], rise = gr[l] + da[l];
-			int32_t v = q[l][i] > fall ? q[l][i] : fall;
-			gr[l] = v < rise ? v : rise;
-			q[l][i] = gr[l];
+			unsigned v = l / DEESS_VL, e = l % DEESS_VL;
+			q[l] = l < na ? d[l]->buf_q : pad_q;
+			if (l < na)
+				gr[v][e] = d[l]->gr_q, da[v][e] = d[l]->d_att_q, dr[v][e] = d[l]->d_rel_q;
 		}
+		uint32_t i = 0;
+		for (; i + DEESS_VL <= n; i += DEESS_VL) {
+			for (unsigned v = 0; v < nvec; v++) {
+				deess_v4i qs[DEESS_VL];
+				for (unsigned e = 0; e < DEESS_VL; e++)
+					qs[e] = deess_load4i(q[v * DEESS_VL + e] + i);
+				deess_transpose4i(qs);
+				for (unsigned k = 0; k < DEESS_VL; k++)
+					qs[k] = gr[v] = DEESS_SLEW_STEP(gr[v], qs[k], da[v], dr[v]);
+				deess_transpose4i(qs);
+				for (unsigned e = 0; e < DEESS_VL; e++)
+					deess_store4i(q[v * DEESS_VL + e] + i, qs[e]);
+			}
+		}
+		for (; i < n; i++) {
+			for (unsigned v = 0; v < nvec; v++) {
+				deess_v4i qv;
+				for (unsigned e = 0; e < DEESS_VL; e++)
+					qv[e] = q[v * DEESS_VL + e][i];
+				gr[v] = DEESS_SLEW_STEP(gr[v], qv, da[v], dr[v]);
+				for (unsigned e = 0; e < DEESS_VL; e++)
+					q[v * DEESS_VL + e][i] = gr[v][e];
+			}
+		}
+		for (unsigned l = 0; l < na; l++)
+			d[l]->gr_q = gr[l / DEESS_VL][l % DEESS_VL];
 	}
-	for (unsigned l = 0; l < na; l++) {
-		d[l]->gr_q = gr[l];
+	for (unsigned l = 0; l < na; l++)
 		for (uint32_t i = n; i < fm_pad(n); i++)
-			q[l][i] = 0;
-	}
+			d[l]->buf_q[i] = 0;
 }
 
 /* Gain from the slewed reduction, and the meter's minimum. */
