@@ -257,24 +257,92 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 	return n;
 }
 
-/* Direct form I state: x1 x2 y1 y2 (kept in hs.z1/z2 and hx1/hx2 between calls). */
+typedef float pre_v4f __attribute__((vector_size(16)));
+typedef int32_t pre_v4i __attribute__((vector_size(16)));
+
+/* (a, b) concatenated, lanes k .. k+3 (k = 1, 2, 3): a vector shifted by 4 - k samples. GCC's
+ * generic shuffles go through general registers on SSE2, so x86 gets shufps spelled out. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define PRE_SHIFT1(a, b)                                                                 \
+	((pre_v4f)_mm_shuffle_ps((__m128)(a),                                             \
+				 _mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(0, 0, 3, 3)), \
+				 _MM_SHUFFLE(2, 0, 2, 1)))
+#define PRE_SHIFT2(a, b) ((pre_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 2)))
+#define PRE_SHIFT3(a, b)                                                                 \
+	((pre_v4f)_mm_shuffle_ps(                                                          \
+		_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 3)), (__m128)(b), \
+		_MM_SHUFFLE(2, 1, 2, 0)))
+#else
+#define PRE_SHIFT1(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 1, 2, 3, 4 })
+#define PRE_SHIFT2(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 2, 3, 4, 5 })
+#define PRE_SHIFT3(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 3, 4, 5, 6 })
+#endif
+
+static inline pre_v4f pre_load(const float *x)
+{
+	pre_v4f v;
+	memcpy(&v, x, sizeof(v));
+	return v;
+}
+
+/* Four rows of four become four columns: four lanes' samples i..i+3 -> one vector per sample
+ * across the lanes, and back. */
+static inline void pre_transpose4(pre_v4f *r0, pre_v4f *r1, pre_v4f *r2, pre_v4f *r3)
+{
+#if defined(__SSE2__)
+	__m128 a = (__m128)*r0, b = (__m128)*r1, c = (__m128)*r2, d = (__m128)*r3;
+	_MM_TRANSPOSE4_PS(a, b, c, d);
+	*r0 = (pre_v4f)a, *r1 = (pre_v4f)b, *r2 = (pre_v4f)c, *r3 = (pre_v4f)d;
+#else
+	pre_v4f t0 = __builtin_shuffle(*r0, *r1, (pre_v4i){ 0, 4, 1, 5 });
+	pre_v4f t1 = __builtin_shuffle(*r2, *r3, (pre_v4i){ 0, 4, 1, 5 });
+	pre_v4f t2 = __builtin_shuffle(*r0, *r1, (pre_v4i){ 2, 6, 3, 7 });
+	pre_v4f t3 = __builtin_shuffle(*r2, *r3, (pre_v4i){ 2, 6, 3, 7 });
+	*r0 = __builtin_shuffle(t0, t1, (pre_v4i){ 0, 1, 4, 5 });
+	*r1 = __builtin_shuffle(t0, t1, (pre_v4i){ 2, 3, 6, 7 });
+	*r2 = __builtin_shuffle(t2, t3, (pre_v4i){ 0, 1, 4, 5 });
+	*r3 = __builtin_shuffle(t2, t3, (pre_v4i){ 2, 3, 6, 7 });
+#endif
+}
+
+/* Direct form I state: x1 x2 y1 y2 (kept in hs.z1/z2 and hx1/hx2 between calls), for one lane
+ * and for four lanes side by side (preamp_run_lanes). */
 struct hpf_df1 {
 	float x1, x2, y1, y2;
 };
+struct hpf_df1_v {
+	pre_v4f x1, x2, y1, y2;
+};
 
-/* One sample. The loop-carried chain is y = t - a1 y1 (t is ready a sample early), shorter
- * than transposed form II's. */
-static inline float hpf_df1_tick(struct hpf_df1 *st, float b0, float b1, float b2, float a1,
-				 float a2, float x)
-{
-	float t = b0 * x + b1 * st->x1 + b2 * st->x2 - a2 * st->y2;
-	float y = t - a1 * st->y1;
-	st->x2 = st->x1;
-	st->x1 = x;
-	st->y2 = st->y1;
-	st->y1 = y;
-	return y;
-}
+/* One sample, in two halves: the feed-forward part f = b0 x + b1 x1 + b2 x2, which needs no
+ * earlier output, and the feedback y = (f - a2 y2) - a1 y1. The loop-carried chain is only
+ * y = t - a1 y1 (t is ready a sample early), shorter than transposed form II's. Spelled once
+ * for a float and for a vector of four lanes: the vector does the same IEEE operations in the
+ * same order per lane, so it gives the same bits. */
+#define PRE_DEF_HPF_DF1(sfx, S, T)                                                         \
+	static inline T hpf_df1_ff##sfx(S *st, T b0, T b1, T b2, T x)                      \
+	{                                                                                  \
+		T f = b0 * x + b1 * st->x1 + b2 * st->x2;                                  \
+		st->x2 = st->x1;                                                           \
+		st->x1 = x;                                                                \
+		return f;                                                                  \
+	}                                                                                  \
+	static inline T hpf_df1_fb##sfx(S *st, T a1, T a2, T f)                            \
+	{                                                                                  \
+		T t = f - a2 * st->y2;                                                     \
+		T y = t - a1 * st->y1;                                                     \
+		st->y2 = st->y1;                                                           \
+		st->y1 = y;                                                                \
+		return y;                                                                  \
+	}                                                                                  \
+	static inline T hpf_df1_tick##sfx(S *st, T b0, T b1, T b2, T a1, T a2, T x)        \
+	{                                                                                  \
+		return hpf_df1_fb##sfx(st, a1, a2, hpf_df1_ff##sfx(st, b0, b1, b2, x));    \
+	}
+PRE_DEF_HPF_DF1(, struct hpf_df1, float)
+PRE_DEF_HPF_DF1(_v, struct hpf_df1_v, pre_v4f)
+#undef PRE_DEF_HPF_DF1
 
 /* src -> dst, which may be the same buffer */
 static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t n)
@@ -321,6 +389,101 @@ static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t 
 	p->hs.z2 = st.y2;
 }
 
+/* Settled low cut (no glide, no fade) of ng groups of four lanes, side by side as vectors of
+ * four lanes. Two passes, so that the loop-carried chains do not compete for registers with the
+ * rest: first each group's four input rows are transposed, four samples at a time, into one
+ * vector per sample and the feed-forward part computed (throughput-bound); then the feedback
+ * recursions of all groups step together (the chains overlap) and their outputs are transposed
+ * back. The halves do per lane what preamp_hpf's settled loop does, so every lane gets the bits
+ * it would get alone. Lanes past the last preamp are padding: zero coefficients and state,
+ * output to scratch. src[l] -> dst[l], which may be the same buffer. */
+static inline __attribute__((always_inline)) void
+preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float *const *src,
+		  float *const *dst, uint32_t n)
+{
+	struct hpf_df1_v st[2];
+	pre_v4f c[2][5];
+	pre_v4f f[2][DSP_MAX_CHUNK]; /* feed-forward part, one vector per sample */
+	const float *s[8];
+	float *d[8];
+	float pad[DSP_MAX_CHUNK]; /* padding lanes' output */
+	for (unsigned g = 0; g < ng; g++) {
+		for (unsigned k = 0; k < 4; k++) {
+			unsigned l = 4 * g + k;
+			const struct preamp *q = l < nl ? p[l] : NULL;
+			st[g].x1[k] = q ? q->hx1 : 0.0f;
+			st[g].x2[k] = q ? q->hx2 : 0.0f;
+			st[g].y1[k] = q ? q->hs.z1 : 0.0f;
+			st[g].y2[k] = q ? q->hs.z2 : 0.0f;
+			for (int j = 0; j < 5; j++)
+				c[g][j][k] = q ? q->hc[j].cur : 0.0f;
+			s[l] = q ? src[l] : src[0];
+			d[l] = q ? dst[l] : pad;
+		}
+	}
+	const uint32_t n4 = n & ~3u;
+	for (unsigned g = 0; g < ng; g++) {
+		const float *const *sg = s + 4 * g;
+		const pre_v4f b0 = c[g][0], b1 = c[g][1], b2 = c[g][2];
+		uint32_t i = 0;
+		for (; i < n4; i += 4) {
+			pre_v4f x0 = pre_load(sg[0] + i), x1 = pre_load(sg[1] + i);
+			pre_v4f x2 = pre_load(sg[2] + i), x3 = pre_load(sg[3] + i);
+			pre_transpose4(&x0, &x1, &x2, &x3);
+			f[g][i] = hpf_df1_ff_v(&st[g], b0, b1, b2, x0);
+			f[g][i + 1] = hpf_df1_ff_v(&st[g], b0, b1, b2, x1);
+			f[g][i + 2] = hpf_df1_ff_v(&st[g], b0, b1, b2, x2);
+			f[g][i + 3] = hpf_df1_ff_v(&st[g], b0, b1, b2, x3);
+		}
+		for (; i < n; i++) {
+			pre_v4f x = { sg[0][i], sg[1][i], sg[2][i], sg[3][i] };
+			f[g][i] = hpf_df1_ff_v(&st[g], b0, b1, b2, x);
+		}
+	}
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		for (unsigned g = 0; g < ng; g++) {
+			float *const *dg = d + 4 * g;
+			const pre_v4f a1 = c[g][3], a2 = c[g][4];
+			pre_v4f y0 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i]);
+			pre_v4f y1 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 1]);
+			pre_v4f y2 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 2]);
+			pre_v4f y3 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 3]);
+			pre_transpose4(&y0, &y1, &y2, &y3);
+			memcpy(dg[0] + i, &y0, sizeof(y0));
+			memcpy(dg[1] + i, &y1, sizeof(y1));
+			memcpy(dg[2] + i, &y2, sizeof(y2));
+			memcpy(dg[3] + i, &y3, sizeof(y3));
+		}
+	}
+	for (; i < n; i++) {
+		for (unsigned g = 0; g < ng; g++) {
+			float *const *dg = d + 4 * g;
+			pre_v4f y = hpf_df1_fb_v(&st[g], c[g][3], c[g][4], f[g][i]);
+			for (unsigned k = 0; k < 4; k++)
+				dg[k][i] = y[k];
+		}
+	}
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *q = p[l];
+		unsigned g = l / 4, k = l % 4;
+		q->hx1 = st[g].x1[k];
+		q->hx2 = st[g].x2[k];
+		q->hs.z1 = st[g].y1[k];
+		q->hs.z2 = st[g].y2[k];
+	}
+}
+
+/* Settled low cut of up to DSP_LANES_MAX lanes: one group of four, or two for five or more. */
+static void preamp_hpf_lanes(struct preamp *const *p, unsigned nl, const float *const *src,
+			     float *const *dst, uint32_t n)
+{
+	if (nl <= 4)
+		preamp_hpf_groups(p, nl, 1, src, dst, n);
+	else
+		preamp_hpf_groups(p, nl, 2, src, dst, n);
+}
+
 /* The clean path when oversampling: u delayed by the chain's latency. */
 static const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_t n)
 {
@@ -343,35 +506,6 @@ static void preamp_clean_state(struct preamp *p, const float *u, uint32_t n)
 		for (uint32_t i = 0; i < n; i++)
 			d = smooth_next(&p->drive);
 	p->x_prev = u[n - 1] * d;
-}
-
-typedef float pre_v4f __attribute__((vector_size(16)));
-typedef int32_t pre_v4i __attribute__((vector_size(16)));
-
-/* (a, b) concatenated, lanes k .. k+3 (k = 1, 2, 3): a vector shifted by 4 - k samples. GCC's
- * generic shuffles go through general registers on SSE2, so x86 gets shufps spelled out. */
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define PRE_SHIFT1(a, b)                                                                 \
-	((pre_v4f)_mm_shuffle_ps((__m128)(a),                                             \
-				 _mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(0, 0, 3, 3)), \
-				 _MM_SHUFFLE(2, 0, 2, 1)))
-#define PRE_SHIFT2(a, b) ((pre_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 2)))
-#define PRE_SHIFT3(a, b)                                                                 \
-	((pre_v4f)_mm_shuffle_ps(                                                          \
-		_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 3)), (__m128)(b), \
-		_MM_SHUFFLE(2, 1, 2, 0)))
-#else
-#define PRE_SHIFT1(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 1, 2, 3, 4 })
-#define PRE_SHIFT2(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 2, 3, 4, 5 })
-#define PRE_SHIFT3(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 3, 4, 5, 6 })
-#endif
-
-static inline pre_v4f pre_load(const float *x)
-{
-	pre_v4f v;
-	memcpy(&v, x, sizeof(v));
-	return v;
 }
 
 /* DC removal: a one pole tracks the mean of the curve's output q,
@@ -516,13 +650,22 @@ static void preamp_models(struct preamp *p, const float *u, float *out, uint32_t
 		p->fade_pos += n;
 }
 
-static void preamp_segment(struct preamp *p, const float *in, float *out, uint32_t n)
+/* The low cut runs in this segment (on, or fading either way). */
+static int preamp_seg_hpf(const struct preamp *p) { return p->hpf_on || p->hpf_pos < p->fade_len; }
+
+/* Clean, no model fade, no oversampling, no low cut: the gain stage writes out directly.
+ * Decided once at the start of a segment (a low-cut fade that ends in it changes hpf). */
+static int preamp_seg_direct(const struct preamp *p, int hpf)
+{
+	return !hpf && p->os.factor == 1 && !model_sat(p->model_from) && !model_sat(p->model_to);
+}
+
+/* A segment's first part: grid work and the gain stage. Returns the gain stage's output: out
+ * when direct, else p->u or, at unity gain, in itself. */
+static const float *preamp_seg_gain(struct preamp *p, const float *in, float *out, int direct,
+				    uint32_t n)
 {
 	const struct dsp_simd_ops *ops = dsp_simd();
-	const int hpf = p->hpf_on || p->hpf_pos < p->fade_len;
-	/* clean, no model fade, no oversampling, no low cut: the gain stage writes out directly */
-	const int direct = !hpf && p->os.factor == 1 && !model_sat(p->model_from) &&
-			   !model_sat(p->model_to);
 	float *g_out = direct ? out : p->u;
 	const float *u = g_out;
 
@@ -543,12 +686,12 @@ static void preamp_segment(struct preamp *p, const float *in, float *out, uint32
 			p->garr[i] = smooth_next(&p->gain);
 		ops->mul(g_out, in, p->garr, n);
 	}
+	return u;
+}
 
-	if (hpf) {
-		preamp_hpf(p, u, p->u, n);
-		u = p->u;
-	}
-
+/* A segment's last part, after the low cut (u): curves, DC removal, duck, clock. */
+static void preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32_t n)
+{
 	if (direct)
 		preamp_clean_state(p, u, n);
 	else
@@ -565,6 +708,18 @@ static void preamp_segment(struct preamp *p, const float *in, float *out, uint32
 		p->duck_pos += n;
 	}
 	p->clock += n;
+}
+
+static void preamp_segment(struct preamp *p, const float *in, float *out, uint32_t n)
+{
+	const int hpf = preamp_seg_hpf(p);
+	const int direct = preamp_seg_direct(p, hpf);
+	const float *u = preamp_seg_gain(p, in, out, direct, n);
+	if (hpf) {
+		preamp_hpf(p, u, p->u, n);
+		u = p->u;
+	}
+	preamp_seg_tail(p, u, out, direct, n);
 }
 
 void preamp_process(struct preamp *p, const float *restrict in, float *restrict out, uint32_t n)
@@ -604,9 +759,95 @@ const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t 
 	return out;
 }
 
+/* Nothing to start and nothing running but the gain and drive glides and the low cut's corner
+ * glide: every segment is one grid step of the gain stage, the low cut and the curve with its
+ * DC remover (or the clean state), whatever the cut points. Only a setter changes that, so it
+ * holds for a whole call. */
+static int preamp_steady(const struct preamp *p)
+{
+	return p->os.factor == 1 && p->os_req == 1 && p->duck_pos == 2 * p->duck_len &&
+	       p->fade_pos == p->fade_len && p->model_from == p->model_to &&
+	       p->model_req == p->model_to && p->hpf_pos == p->fade_len;
+}
+
+/* Steady lanes that stand at the same point of the grid, so they share their segments: the
+ * gain stages and the curves per lane, the settled low cuts interleaved. Each lane is cut where
+ * preamp_process() would cut it (the bits never depend on that, save a NaN's sign and payload,
+ * which SIMD and scalar tails may pick differently). */
+static void preamp_steady_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
+				float *const *out, uint32_t n)
+{
+	for (uint32_t off = 0; off < n;) {
+		uint32_t m = PRE_GRID - (p[0]->clock % PRE_GRID);
+		if (m > n - off)
+			m = n - off;
+		const float *u[DSP_LANES_MAX];
+		int direct[DSP_LANES_MAX];
+		struct preamp *hp[DSP_LANES_MAX];
+		const float *hsrc[DSP_LANES_MAX];
+		float *hdst[DSP_LANES_MAX];
+		unsigned nh = 0;
+		for (unsigned l = 0; l < nl; l++) {
+			struct preamp *q = p[l];
+			const int hpf = preamp_seg_hpf(q);
+			direct[l] = preamp_seg_direct(q, hpf);
+			u[l] = preamp_seg_gain(q, in[l] + off, out[l] + off, direct[l], m);
+			if (!hpf)
+				continue;
+			int moving = 0;
+			for (int j = 0; j < 5; j++)
+				moving |= !smooth_settled(&q->hc[j]);
+			if (moving) {
+				preamp_hpf(q, u[l], q->u, m);
+			} else {
+				hp[nh] = q;
+				hsrc[nh] = u[l];
+				hdst[nh++] = q->u;
+			}
+			u[l] = q->u;
+		}
+		if (nh == 1)
+			preamp_hpf(hp[0], hsrc[0], hdst[0], m);
+		else if (nh > 1)
+			preamp_hpf_lanes(hp, nh, hsrc, hdst, m);
+		for (unsigned l = 0; l < nl; l++)
+			preamp_seg_tail(p[l], u[l], out[l] + off, direct[l], m);
+		off += m;
+	}
+}
+
 void preamp_run_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
 		      float *const *out, const float **res, uint32_t n)
 {
-	for (unsigned l = 0; l < nl; l++)
-		res[l] = preamp_run(p[l], in[l], out[l], n);
+	struct preamp *sp[DSP_LANES_MAX];
+	const float *sin[DSP_LANES_MAX];
+	float *sout[DSP_LANES_MAX];
+	unsigned ns = 0;
+	for (unsigned l = 0; l < nl; l++) {
+		if (n == 0 || preamp_identity(p[l]) || !preamp_steady(p[l])) {
+			res[l] = preamp_run(p[l], in[l], out[l], n);
+			continue;
+		}
+		sp[ns] = p[l];
+		sin[ns] = in[l];
+		sout[ns++] = out[l];
+		res[l] = out[l];
+	}
+	/* the steady lanes, by grid phase (one phase unless some were reset mid-stream) */
+	while (ns > 0) {
+		struct preamp *gp[DSP_LANES_MAX];
+		const float *gin[DSP_LANES_MAX];
+		float *gout[DSP_LANES_MAX];
+		unsigned ng = 0, rest = 0;
+		const uint32_t phase = sp[0]->clock % PRE_GRID;
+		for (unsigned l = 0; l < ns; l++) {
+			if (sp[l]->clock % PRE_GRID == phase) {
+				gp[ng] = sp[l], gin[ng] = sin[l], gout[ng++] = sout[l];
+			} else {
+				sp[rest] = sp[l], sin[rest] = sin[l], sout[rest++] = sout[l];
+			}
+		}
+		preamp_steady_lanes(gp, ng, gin, gout, n);
+		ns = rest;
+	}
 }

@@ -2,6 +2,7 @@
  * determinism, each checked against a closed form (never against earlier output). */
 #include <check.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -428,6 +429,95 @@ START_TEST(bad_input_is_contained)
 }
 END_TEST
 
+static uint32_t lane_rand(uint32_t *seed)
+{
+	*seed = *seed * 1664525u + 1013904223u;
+	return *seed >> 8;
+}
+
+/* One random setter call (or a reset) with a random value, the same on both copies. */
+static void lane_change(struct preamp *a, struct preamp *b, uint32_t *seed)
+{
+	static const float gains[] = {0.0f, 0.0f, 12.0f, -6.0f, 30.0f};
+	static const float hpfs[] = {0.0f, 0.0f, 80.0f, 80.0f, 20.0f, 150.0f, 500.0f};
+	static const float drives[] = {0.0f, 12.0f, 12.0f, 36.0f};
+	static const int oss[] = {1, 1, 1, 1, 1, 1, 1, 2, 4, 8};
+	uint32_t what = lane_rand(seed) % 13, r = lane_rand(seed);
+	struct preamp *p[2] = {a, b};
+	for (int k = 0; k < 2; k++) {
+		switch (what) {
+		case 0: case 1: preamp_set_gain_db(p[k], gains[r % 5]); break;
+		case 2: preamp_set_phase_invert(p[k], (int)(r & 1)); break;
+		case 3: case 4: case 5: preamp_set_hpf_hz(p[k], hpfs[r % 7]); break;
+		case 6: case 7: case 8: preamp_set_model(p[k], (int)(r % PREAMP_MODEL_COUNT)); break;
+		case 9: case 10: preamp_set_drive_db(p[k], drives[r % 4]); break;
+		case 11: preamp_set_oversample(p[k], oss[r % 10]); break;
+		case 12: preamp_reset(p[k]); break; /* the lanes' grid clocks part ways */
+		}
+	}
+}
+
+/* preamp_run_lanes() on nl = 1..8 lanes gives every lane exactly what preamp_run() gives it
+ * alone: output bits, the returned buffer and all state, with settings that differ per lane
+ * and change between chunks (glides and fades in flight, low cut on in some lanes, idle and
+ * oversampling lanes), different signals per lane and random chunk lengths. */
+START_TEST(lanes_match_single_lane)
+{
+	enum { CHUNKS = 300, LEN = CHUNKS * DSP_MAX_CHUNK };
+	static struct preamp lp[DSP_LANES_MAX], rp[DSP_LANES_MAX];
+	static float sig[DSP_LANES_MAX][LEN];
+	static float lo[DSP_LANES_MAX][DSP_MAX_CHUNK], ro[DSP_LANES_MAX][DSP_MAX_CHUNK];
+	static const float rates[] = {48000.0f, 44100.0f, 96000.0f};
+	const size_t state = offsetof(struct preamp, u); /* the fields after it are scratch */
+	uint32_t seed = 2024;
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		struct preamp *pp[DSP_LANES_MAX];
+		const float *in[DSP_LANES_MAX], *lres[DSP_LANES_MAX];
+		float *out[DSP_LANES_MAX];
+		for (unsigned l = 0; l < nl; l++) {
+			ck_assert_int_eq(preamp_init(&lp[l], rates[(nl + l) % 3]), 0);
+			/* mostly the common steady setting, so the interleaved path runs often */
+			preamp_set_gain_db(&lp[l], 12.0f);
+			preamp_set_hpf_hz(&lp[l], nl % 2 && l == nl - 1 ? 0.0f : 80.0f + 10.0f * (float)l);
+			preamp_set_model(&lp[l], (int)((nl + l) % PREAMP_MODEL_COUNT));
+			preamp_set_drive_db(&lp[l], 12.0f);
+			preamp_reset(&lp[l]);
+			memcpy(&rp[l], &lp[l], sizeof(lp[l]));
+			pp[l] = &lp[l];
+			out[l] = lo[l];
+			/* bursts, a loud stretch and a silent one */
+			tu_burst_noise(sig[l], LEN, 100 * nl + l, 0.01f);
+			for (size_t i = LEN / 3; i < LEN / 3 + 2000; i++)
+				sig[l][i] *= 8.0f;
+			memset(sig[l] + LEN / 2, 0, 3000 * sizeof(float));
+			sig[l][LEN / 4 + 7 * l] = NAN; /* contained alike */
+			sig[l][LEN / 4 + 50] = INFINITY;
+			sig[l][LEN / 4 + 90] = -INFINITY;
+		}
+		size_t pos = 0;
+		for (unsigned c = 0; c < CHUNKS; c++) {
+			uint32_t n = 1 + lane_rand(&seed) % DSP_MAX_CHUNK;
+			for (unsigned l = 0; l < nl; l++) {
+				if (lane_rand(&seed) % 16 == 0)
+					lane_change(&lp[l], &rp[l], &seed);
+				in[l] = sig[l] + pos;
+			}
+			preamp_run_lanes(pp, nl, in, out, lres, n);
+			for (unsigned l = 0; l < nl; l++) {
+				const float *rres = preamp_run(&rp[l], in[l], ro[l], n);
+				ck_assert_msg((rres == in[l]) == (lres[l] == in[l]),
+					      "nl %u chunk %u lane %u: returned buffer", nl, c, l);
+				ck_assert_msg(memcmp(rres, lres[l], n * sizeof(float)) == 0,
+					      "nl %u chunk %u lane %u: output differs", nl, c, l);
+				ck_assert_msg(memcmp(&rp[l], &lp[l], state) == 0,
+					      "nl %u chunk %u lane %u: state differs", nl, c, l);
+			}
+			pos += n;
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("preamp");
@@ -446,6 +536,7 @@ int main(void)
 	tcase_add_test(tc, call_length_never_matters);
 	tcase_add_test(tc, silence_after_signal_is_clean);
 	tcase_add_test(tc, bad_input_is_contained);
+	tcase_add_test(tc, lanes_match_single_lane);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
