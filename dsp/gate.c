@@ -162,13 +162,17 @@ void gate_set_sc_hpf_hz(struct gate *g, float hz)
 		biquad_identity(&g->hpf);
 }
 
+/* The per-sample kernels are always inlined, so that each pass below is compiled with its lane
+ * count as a constant: gate_process() is the one-lane case of the multi-lane kernel. */
+#define GATE_INLINE static inline __attribute__((always_inline))
+
 /* One step of the gain smoother toward t (dB): the branching one-pole with the branch taken
  * by max()/min() as in comp.c, on a double state so that a long release does not stall
  * short of the target (see comp.c). */
-static inline double gate_step(const struct gate *g, double y, double t)
+GATE_INLINE double gate_step(double a_att, double a_rel, int att_fast, double y, double t)
 {
-	double u = g->a_att * y + (1.0 - g->a_att) * t, v = g->a_rel * y + (1.0 - g->a_rel) * t;
-	return g->att_fast ? (u > v ? u : v) : (u < v ? u : v);
+	double u = a_att * y + (1.0 - a_att) * t, v = a_rel * y + (1.0 - a_rel) * t;
+	return att_fast ? (u > v ? u : v) : (u < v ? u : v);
 }
 
 static inline float gate_total_gain(float xf, float gain) { return xf * gain + (1.0f - xf); }
@@ -185,14 +189,160 @@ static void gate_level(const float *restrict sc, float *restrict a, uint32_t nv)
 	}
 }
 
-void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n)
+/* ---- serial passes, interleaved over w lanes: for each sample, one step of every lane ----
+ * The lanes' chains are independent, so with w > 1 they overlap in the out-of-order core
+ * instead of each waiting on its own latency. A lane's state is copied into locals for the
+ * pass, so that it lives in registers. */
+
+/* The sidechain high-pass into buf_t[0..n). */
+GATE_INLINE void gate_hpf_pass(struct gate *const *gl, const float *const *x, unsigned w,
+			       uint32_t n)
 {
-	if (gate_idle(g)) {
-		memcpy(out, in, n * sizeof(float));
+	struct biquad_coef k[DSP_LANES_MAX];
+	struct biquad_state s[DSP_LANES_MAX];
+	float *sc[DSP_LANES_MAX];
+	for (unsigned j = 0; j < w; j++) {
+		k[j] = gl[j]->hpf;
+		s[j] = gl[j]->hpf_s;
+		sc[j] = gl[j]->buf_t;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned j = 0; j < w; j++)
+			sc[j][i] = biquad_tick(&k[j], &s[j], x[j][i] + GATE_DC_OFFSET);
+	for (unsigned j = 0; j < w; j++)
+		gl[j]->hpf_s = s[j];
+}
+
+/* The detector over buf_env[0..n) in place, E = max(A, E - D) (exact, so the same values as
+ * the bounds in gate_begin() assumed). */
+GATE_INLINE void gate_detect_pass(struct gate *const *gl, unsigned w, uint32_t n)
+{
+	float e[DSP_LANES_MAX], dq[DSP_LANES_MAX];
+	float *env[DSP_LANES_MAX];
+	for (unsigned j = 0; j < w; j++) {
+		e[j] = gl[j]->env;
+		dq[j] = gate_decay_q(gl[j]);
+		env[j] = gl[j]->buf_env;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned j = 0; j < w; j++) {
+			float d = e[j] - dq[j];
+			e[j] = env[j][i] > d ? env[j][i] : d;
+			env[j][i] = e[j];
+		}
+	for (unsigned j = 0; j < w; j++)
+		gl[j]->env = e[j];
+}
+
+/* One lane of the state machine and the gain smoother, as locals for gate_state_pass(). */
+struct gate_sm {
+	double y, a_att, a_rel;
+	float t_open, t_close;
+	int32_t hold, hold_n;
+	int open, att_fast;
+};
+
+/* The state machine and the gain smoother: buf_env (detector) and buf_t (gain target while
+ * closed) in, smoothed gain in dB out to buf_g[0..n). */
+GATE_INLINE void gate_state_pass(struct gate *const *gl, unsigned w, uint32_t n)
+{
+	struct gate_sm s[DSP_LANES_MAX];
+	const float *env[DSP_LANES_MAX], *shut[DSP_LANES_MAX];
+	float *gd[DSP_LANES_MAX];
+	for (unsigned j = 0; j < w; j++) {
+		const struct gate *g = gl[j];
+		s[j] = (struct gate_sm){g->g_db, g->a_att, g->a_rel, gate_thr_q(g->thr_db),
+					gate_thr_q(g->thr_db - g->hyst_db), g->hold_left, g->hold_n,
+					g->open, g->att_fast};
+		env[j] = g->buf_env;
+		shut[j] = g->buf_t;
+		gd[j] = gl[j]->buf_g;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned j = 0; j < w; j++) {
+			struct gate_sm *r = &s[j];
+			float ei = env[j][i];
+			if (ei > r->t_open) {
+				r->open = 1;
+				r->hold = r->hold_n;
+			} else if (r->open) {
+				if (ei >= r->t_close)
+					r->hold = r->hold_n;
+				else if (r->hold > 0)
+					r->hold--;
+				else
+					r->open = 0;
+			}
+			float t = r->open ? GATE_OPEN_DB : shut[j][i];
+			r->y = gate_step(r->a_att, r->a_rel, r->att_fast, r->y, t);
+			gd[j][i] = (float)r->y;
+		}
+	for (unsigned j = 0; j < w; j++) {
+		gl[j]->open = s[j].open;
+		gl[j]->hold_left = s[j].hold;
+		gl[j]->g_db = s[j].y;
+	}
+}
+
+enum gate_pass { GATE_PASS_HPF, GATE_PASS_DETECT, GATE_PASS_STATE };
+
+GATE_INLINE void gate_pass_w(enum gate_pass p, struct gate *const *gl, const float *const *x,
+			     unsigned w, uint32_t n)
+{
+	if (p == GATE_PASS_HPF)
+		gate_hpf_pass(gl, x, w, n);
+	else if (p == GATE_PASS_DETECT)
+		gate_detect_pass(gl, w, n);
+	else
+		gate_state_pass(gl, w, n);
+}
+
+/* Widest interleaved pass: enough independent chains to hide the latency of the longest one
+ * (the double smoother), few enough that its state stays in registers. */
+#define GATE_GROUP_MAX 4u
+
+/* Runs pass p over the k lanes gl[0..k) (x: their inputs, HPF only) in groups of up to
+ * GATE_GROUP_MAX, each compiled for its width. A group short of 2 or 4 is filled with copies
+ * of its first lane whose results are thrown away: an idle chain costs less than a pass of
+ * its own. nl_max is a constant, so gate_process() compiles to the plain one-lane pass. */
+GATE_INLINE void gate_pass(enum gate_pass p, struct gate **gl, const float **x, unsigned k,
+			   uint32_t n, unsigned nl_max)
+{
+	if (nl_max == 1 || k == 1) {
+		gate_pass_w(p, gl, x, 1, n);
 		return;
 	}
-	if (n == 0)
-		return;
+	struct gate pad;
+	for (unsigned b = 0; b < k; b += GATE_GROUP_MAX) {
+		unsigned m = k - b < GATE_GROUP_MAX ? k - b : GATE_GROUP_MAX;
+		unsigned w = m == 1 ? 1 : m == 2 ? 2 : m <= 4 ? 4 : 8;
+		struct gate *grp[DSP_LANES_MAX];
+		const float *xg[DSP_LANES_MAX];
+		for (unsigned j = 0; j < w; j++) {
+			grp[j] = j < m ? gl[b + j] : &pad;
+			xg[j] = x[b + (j < m ? j : 0)];
+		}
+		if (w > m)
+			memcpy(&pad, gl[b], sizeof(pad));
+		if (w == 1)
+			gate_pass_w(p, grp, xg, 1, n);
+		else if (w == 2)
+			gate_pass_w(p, grp, xg, 2, n);
+		else if (w == 4)
+			gate_pass_w(p, grp, xg, 4, n);
+		else
+			gate_pass_w(p, grp, xg, 8, n);
+	}
+}
+
+/* ---- per-lane passes (vectorised across time) ---- */
+
+/* Sidechain level into buf_env (buf_t already holds the high-passed sidechain when that is
+ * on), then the detector bounds. A chunk in which the state cannot change and the gain rests
+ * on a fixed point is finished here (returns 1); otherwise the serial passes follow. */
+GATE_INLINE int gate_begin(struct gate *g, const float *restrict in, float *restrict out,
+			   uint32_t n)
+{
 	const uint32_t nv = fm_pad(n);
 	float *restrict env = g->buf_env;
 	float *restrict tc = g->buf_t;
@@ -200,11 +350,6 @@ void gate_process(struct gate *g, const float *restrict in, float *restrict out,
 
 	/* sidechain level, log2 units on the grid */
 	if (g->hpf_on) {
-		struct biquad_state s = g->hpf_s;
-		const struct biquad_coef k = g->hpf;
-		for (uint32_t i = 0; i < n; i++)
-			tc[i] = biquad_tick(&k, &s, in[i] + GATE_DC_OFFSET);
-		g->hpf_s = s;
 		for (uint32_t i = n; i < nv; i++)
 			tc[i] = 0.0f;
 		gate_level(tc, env, nv);
@@ -225,7 +370,6 @@ void gate_process(struct gate *g, const float *restrict in, float *restrict out,
 	const float dq = gate_decay_q(g);
 	const float e0 = g->env;
 	const float t_open = gate_thr_q(g->thr_db), t_close = gate_thr_q(g->thr_db - g->hyst_db);
-	const int expander = g->mode == GATE_MODE_EXPANDER;
 	int steady = 0;
 	double y = g->g_db;
 	float *restrict lo = tc, *restrict b = gd;
@@ -236,90 +380,74 @@ void gate_process(struct gate *g, const float *restrict in, float *restrict out,
 			b[i] = env[i] + fm_index[i] * dq;
 		}
 		/* stays open at unity for the whole chunk, hold reloaded on every sample */
-		steady = fm_min_padded(lo, nv) >= t_close && gate_step(g, y, GATE_OPEN_DB) == y;
+		steady = fm_min_padded(lo, nv) >= t_close &&
+			 gate_step(g->a_att, g->a_rel, g->att_fast, y, GATE_OPEN_DB) == y;
 		if (steady)
 			g->hold_left = g->hold_n;
-	} else if (!expander) {
+	} else if (g->mode != GATE_MODE_EXPANDER) {
 		for (uint32_t i = 0; i < nv; i++)
 			b[i] = env[i] + fm_index[i] * dq;
 		float hi = fm_max_padded(env, nv);
 		hi = hi > e0 - dq ? hi : e0 - dq;
-		steady = !(hi > t_open) && gate_step(g, y, g->t_closed) == y;
+		steady = !(hi > t_open) &&
+			 gate_step(g->a_att, g->a_rel, g->att_fast, y, g->t_closed) == y;
 	}
-	if (steady) {
-		float from_in = fm_max_padded(b, nv) - fm_index[n - 1] * dq;
-		float from_e0 = e0 - (fm_index[n - 1] + 1.0f) * dq;
-		g->env = from_in > from_e0 ? from_in : from_e0;
-		/* one gain for the whole chunk: the same expressions as the per-sample path */
-		float gain = fm_db_to_lin((float)y);
-		g->min_gain = g->min_gain < gain ? g->min_gain : gain;
-		if (smooth_settled(&g->xfade)) {
-			const float xf = g->xfade.cur;
-			if (xf != 1.0f)
-				gain = gate_total_gain(xf, gain);
-			if (gain == 1.0f) {
-				memcpy(out, in, n * sizeof(float));
-			} else {
-				for (uint32_t i = 0; i < n; i++)
-					out[i] = in[i] * gain;
-			}
+	if (!steady)
+		return 0;
+	float from_in = fm_max_padded(b, nv) - fm_index[n - 1] * dq;
+	float from_e0 = e0 - (fm_index[n - 1] + 1.0f) * dq;
+	g->env = from_in > from_e0 ? from_in : from_e0;
+	/* one gain for the whole chunk: the same expressions as the per-sample path */
+	float gain = fm_db_to_lin((float)y);
+	g->min_gain = g->min_gain < gain ? g->min_gain : gain;
+	if (smooth_settled(&g->xfade)) {
+		const float xf = g->xfade.cur;
+		if (xf != 1.0f)
+			gain = gate_total_gain(xf, gain);
+		if (gain == 1.0f) {
+			memcpy(out, in, n * sizeof(float));
 		} else {
 			for (uint32_t i = 0; i < n; i++)
-				out[i] = in[i] * gate_total_gain(smooth_next(&g->xfade), gain);
+				out[i] = in[i] * gain;
 		}
-		return;
+	} else {
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = in[i] * gate_total_gain(smooth_next(&g->xfade), gain);
 	}
+	return 1;
+}
 
-	/* the detector itself (exact, so the same values as the bounds above assumed) */
-	{
-		float e = e0;
-		for (uint32_t i = 0; i < n; i++) {
-			float d = e - dq;
-			e = env[i] > d ? env[i] : d;
-			env[i] = e;
-		}
-		g->env = e;
-		for (uint32_t i = n; i < nv; i++)
-			env[i] = GATE_ENV_FLOOR;
-	}
-	if (expander) {
+/* After the detector: pad it, and the gain target while closed into buf_t (the expander's
+ * curve, or the gate's fixed range). */
+GATE_INLINE void gate_target(struct gate *g, uint32_t n)
+{
+	const uint32_t nv = fm_pad(n);
+	float *restrict env = g->buf_env;
+	float *restrict tc = g->buf_t;
+	for (uint32_t i = n; i < nv; i++)
+		env[i] = GATE_ENV_FLOOR;
+	if (g->mode == GATE_MODE_EXPANDER) {
 		const float k = g->ratio - 1.0f, thr = g->thr_db, floor_db = g->t_closed;
 		for (uint32_t i = 0; i < nv; i++) {
 			float t = (FM_DB_PER_LOG2 * env[i] - thr) * k;
 			t = t > floor_db ? t : floor_db;
 			tc[i] = t < GATE_OPEN_DB ? t : GATE_OPEN_DB;
 		}
-	}
-	{
-		int open = g->open;
-		int32_t hold = g->hold_left;
-		const int32_t hold_n = g->hold_n;
+	} else {
 		const float t_closed = g->t_closed;
-		for (uint32_t i = 0; i < n; i++) {
-			float ei = env[i];
-			if (ei > t_open) {
-				open = 1;
-				hold = hold_n;
-			} else if (open) {
-				if (ei >= t_close)
-					hold = hold_n;
-				else if (hold > 0)
-					hold--;
-				else
-					open = 0;
-			}
-			float t = open ? GATE_OPEN_DB : (expander ? tc[i] : t_closed);
-			y = gate_step(g, y, t);
-			gd[i] = (float)y;
-		}
-		g->open = open;
-		g->hold_left = hold;
+		for (uint32_t i = 0; i < nv; i++)
+			tc[i] = t_closed;
 	}
-	g->g_db = y;
+}
+
+/* After the smoother: the linear gain with the enable crossfade, applied. */
+GATE_INLINE void gate_finish(struct gate *g, const float *restrict in, float *restrict out,
+			     uint32_t n)
+{
+	const uint32_t nv = fm_pad(n);
+	float *restrict gd = g->buf_g;
 	for (uint32_t i = n; i < nv; i++)
 		gd[i] = 0.0f;
-
-	/* gain */
 	for (uint32_t i = 0; i < nv; i++)
 		gd[i] = fm_db_to_lin(gd[i]);
 	float gmin = fm_min_padded(gd, nv);
@@ -338,9 +466,67 @@ void gate_process(struct gate *g, const float *restrict in, float *restrict out,
 		out[i] = in[i] * gd[i];
 }
 
+/* The whole chunk for nl lanes: per-lane passes where the work is vectorised across time,
+ * interleaved passes over the lanes that need each serial recursion. */
+GATE_INLINE void gate_kernel(struct gate *const *g, unsigned nl, const float *const *in,
+			     float *const *out, uint32_t n, unsigned nl_max)
+{
+	struct gate *sel[DSP_LANES_MAX];
+	const float *lin[DSP_LANES_MAX];
+	float *lout[DSP_LANES_MAX];
+	unsigned k = 0;
+	for (unsigned l = 0; l < nl; l++) {
+		if (gate_idle(g[l])) {
+			memcpy(out[l], in[l], n * sizeof(float));
+		} else if (n > 0) {
+			sel[k] = g[l];
+			lin[k] = in[l];
+			lout[k++] = out[l];
+		}
+	}
+	if (k == 0)
+		return;
+
+	/* sidechain high-pass, in the lanes that have it on */
+	struct gate *hp[DSP_LANES_MAX];
+	const float *hin[DSP_LANES_MAX];
+	unsigned kh = 0;
+	for (unsigned j = 0; j < k; j++)
+		if (sel[j]->hpf_on) {
+			hp[kh] = sel[j];
+			hin[kh++] = lin[j];
+		}
+	if (kh > 0)
+		gate_pass(GATE_PASS_HPF, hp, hin, kh, n, nl_max);
+
+	/* level and bounds; the lanes that finish here drop out */
+	unsigned ks = 0;
+	for (unsigned j = 0; j < k; j++)
+		if (!gate_begin(sel[j], lin[j], lout[j], n)) {
+			sel[ks] = sel[j];
+			lin[ks] = lin[j];
+			lout[ks++] = lout[j];
+		}
+	if (ks == 0)
+		return;
+
+	gate_pass(GATE_PASS_DETECT, sel, lin, ks, n, nl_max);
+	for (unsigned j = 0; j < ks; j++)
+		gate_target(sel[j], n);
+	gate_pass(GATE_PASS_STATE, sel, lin, ks, n, nl_max);
+	for (unsigned j = 0; j < ks; j++)
+		gate_finish(sel[j], lin[j], lout[j], n);
+}
+
+void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n)
+{
+	const float *x = in;
+	float *y = out;
+	gate_kernel(&g, 1, &x, &y, n, 1);
+}
+
 void gate_process_lanes(struct gate *const *g, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
-	for (unsigned l = 0; l < nl; l++)
-		gate_process(g[l], in[l], out[l], n);
+	gate_kernel(g, nl, in, out, n, DSP_LANES_MAX);
 }

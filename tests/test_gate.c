@@ -218,6 +218,157 @@ START_TEST(no_subnormal_state_after_silence)
 }
 END_TEST
 
+/* The multi-lane kernel against the one-lane one: for nl = 1..8 lanes with different settings
+ * and signals, parameters changed between chunks (so smoothing, crossfades, state changes and
+ * high-pass on/off are in flight) and random chunk lengths, every output sample and the whole
+ * struct (state, min_gain, scratch) equal what gate_process() gives each lane alone. */
+#define LANE_NS 24000
+
+static uint32_t lane_rand(uint32_t *s)
+{
+	*s = *s * 1664525u + 1013904223u;
+	return *s >> 8;
+}
+
+static float lane_uniform(uint32_t *s, float lo, float hi)
+{
+	return lo + (hi - lo) * (float)lane_rand(s) / 16777216.0f;
+}
+
+/* One random parameter change (or none), applied the same to both copies. */
+static void lane_poke(struct gate *a, struct gate *b, uint32_t *s)
+{
+	uint32_t what = lane_rand(s) % 24;
+	float v;
+	switch (what) {
+	case 0:
+	case 1: {
+		int on = (int)(lane_rand(s) % 3 != 0);
+		gate_set_enable(a, on);
+		gate_set_enable(b, on);
+		break;
+	}
+	case 2:
+		v = lane_uniform(s, -70.0f, -5.0f);
+		gate_set_threshold_db(a, v);
+		gate_set_threshold_db(b, v);
+		break;
+	case 3:
+		v = lane_uniform(s, 0.0f, 12.0f);
+		gate_set_hysteresis_db(a, v);
+		gate_set_hysteresis_db(b, v);
+		break;
+	case 4:
+		v = lane_uniform(s, 0.0f, 90.0f);
+		gate_set_range_db(a, v);
+		gate_set_range_db(b, v);
+		break;
+	case 5:
+		v = lane_uniform(s, 0.01f, 100.0f);
+		gate_set_attack_ms(a, v);
+		gate_set_attack_ms(b, v);
+		break;
+	case 6:
+		v = lane_uniform(s, 0.0f, 20.0f);
+		gate_set_hold_ms(a, v);
+		gate_set_hold_ms(b, v);
+		break;
+	case 7:
+		v = lane_uniform(s, 1.0f, 200.0f);
+		gate_set_release_ms(a, v);
+		gate_set_release_ms(b, v);
+		break;
+	case 8: {
+		int mode = (int)(lane_rand(s) % 2);
+		gate_set_mode(a, mode);
+		gate_set_mode(b, mode);
+		break;
+	}
+	case 9:
+		v = lane_uniform(s, 1.0f, 10.0f);
+		gate_set_ratio(a, v);
+		gate_set_ratio(b, v);
+		break;
+	case 10:
+		v = lane_rand(s) % 2 ? 0.0f : lane_uniform(s, 20.0f, 2000.0f);
+		gate_set_sc_hpf_hz(a, v);
+		gate_set_sc_hpf_hz(b, v);
+		break;
+	default:
+		break;
+	}
+}
+
+START_TEST(lanes_equal_single)
+{
+	static struct gate ref[DSP_LANES_MAX], lane[DSP_LANES_MAX];
+	static float in[DSP_LANES_MAX][LANE_NS], out[DSP_LANES_MAX][DSP_MAX_CHUNK];
+	static float out_ref[DSP_MAX_CHUNK];
+	uint32_t s = 12345;
+	long checked = 0;
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (unsigned l = 0; l < nl; l++) {
+			/* bursts at a per-lane level, then silence and loud squares */
+			float quiet = lane_uniform(&s, 0.0001f, 0.1f);
+			tu_burst_noise(in[l], LANE_NS, 100 * nl + l, quiet);
+			float scale = lane_uniform(&s, 0.01f, 2.0f);
+			for (size_t i = 0; i < LANE_NS; i++)
+				in[l][i] *= scale;
+			size_t at = lane_rand(&s) % (LANE_NS - 4000);
+			memset(in[l] + at, 0, 2000 * sizeof(float));
+			for (size_t i = at + 2000; i < at + 4000; i++)
+				in[l][i] = in[l][i] > 0.0f ? 1.5f : -1.5f;
+
+			struct gate *g = &ref[l];
+			ck_assert_int_eq(gate_init(g, l % 2 ? 44100.0f : FS), 0);
+			gate_set_threshold_db(g, lane_uniform(&s, -60.0f, -10.0f));
+			gate_set_hysteresis_db(g, lane_uniform(&s, 0.0f, 10.0f));
+			gate_set_range_db(g, lane_uniform(&s, 0.0f, 80.0f));
+			gate_set_attack_ms(g, lane_uniform(&s, 0.05f, 20.0f));
+			gate_set_hold_ms(g, lane_uniform(&s, 0.0f, 20.0f));
+			gate_set_release_ms(g, lane_uniform(&s, 2.0f, 100.0f));
+			gate_set_mode(g, (int)(lane_rand(&s) % 2));
+			gate_set_ratio(g, lane_uniform(&s, 1.0f, 6.0f));
+			float hpf_hz = lane_rand(&s) % 2 ? 0.0f : lane_uniform(&s, 20.0f, 500.0f);
+			gate_set_sc_hpf_hz(g, hpf_hz);
+			gate_set_enable(g, (int)(lane_rand(&s) % 4 != 0));
+			if (lane_rand(&s) % 2)
+				gate_reset(g); /* else the enable crossfade starts in flight */
+			memcpy(&lane[l], g, sizeof(*g));
+		}
+		size_t pos = 0;
+		for (int chunk = 0; chunk < 600; chunk++) {
+			uint32_t n = 1 + lane_rand(&s) % DSP_MAX_CHUNK;
+			if (pos + n > LANE_NS)
+				pos = 0;
+			struct gate *gp[DSP_LANES_MAX];
+			const float *ip[DSP_LANES_MAX];
+			float *op[DSP_LANES_MAX];
+			for (unsigned l = 0; l < nl; l++) {
+				if (lane_rand(&s) % 8 == 0)
+					lane_poke(&ref[l], &lane[l], &s);
+				gp[l] = &lane[l];
+				ip[l] = in[l] + pos;
+				op[l] = out[l];
+			}
+			gate_process_lanes(gp, nl, ip, op, n);
+			for (unsigned l = 0; l < nl; l++) {
+				gate_process(&ref[l], ip[l], out_ref, n);
+				ck_assert_msg(memcmp(out_ref, out[l], n * sizeof(float)) == 0,
+					      "nl %u lane %u chunk %d: output differs", nl, l,
+					      chunk);
+				ck_assert_msg(memcmp(&ref[l], &lane[l], sizeof(ref[l])) == 0,
+					      "nl %u lane %u chunk %d: state differs", nl, l,
+					      chunk);
+				checked += n;
+			}
+			pos += n;
+		}
+	}
+	printf("gate lanes: %ld lane-samples equal to the one-lane path\n", checked);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("gate");
@@ -230,6 +381,7 @@ int main(void)
 	tcase_add_test(tc, disabled_copies_exactly);
 	tcase_add_test(tc, block_split_invariant);
 	tcase_add_test(tc, no_subnormal_state_after_silence);
+	tcase_add_test(tc, lanes_equal_single);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
