@@ -235,68 +235,42 @@ static float lane_uniform(uint32_t *s, float lo, float hi)
 	return lo + (hi - lo) * (float)lane_rand(s) / 16777216.0f;
 }
 
-/* One random parameter change (or none), applied the same to both copies. */
+/* Parameter `what` (0..10, see lane_poke) set to v. */
+static void lane_set(struct gate *g, unsigned what, float v)
+{
+	switch (what) {
+	case 0: gate_set_enable(g, v != 0.0f); break;
+	case 1: gate_set_threshold_db(g, v); break;
+	case 2: gate_set_hysteresis_db(g, v); break;
+	case 3: gate_set_range_db(g, v); break;
+	case 4: gate_set_attack_ms(g, v); break;
+	case 5: gate_set_hold_ms(g, v); break;
+	case 6: gate_set_release_ms(g, v); break;
+	case 7: gate_set_mode(g, (int)v); break;
+	case 8: gate_set_ratio(g, v); break;
+	default: gate_set_sc_hpf_hz(g, v); break;
+	}
+}
+
+/* One random parameter change (or none), applied the same to both copies. Enable is picked
+ * twice as often as the others, and a third of its changes switch the lane off. */
 static void lane_poke(struct gate *a, struct gate *b, uint32_t *s)
 {
+	static const float lo[] = {0, -70, 0, 0, 0.01f, 0, 1, 0, 1, 20};
+	static const float hi[] = {0, -5, 12, 90, 100, 20, 200, 0, 10, 2000};
 	uint32_t what = lane_rand(s) % 24;
-	float v;
-	switch (what) {
-	case 0:
-	case 1: {
-		int on = (int)(lane_rand(s) % 3 != 0);
-		gate_set_enable(a, on);
-		gate_set_enable(b, on);
-		break;
-	}
-	case 2:
-		v = lane_uniform(s, -70.0f, -5.0f);
-		gate_set_threshold_db(a, v);
-		gate_set_threshold_db(b, v);
-		break;
-	case 3:
-		v = lane_uniform(s, 0.0f, 12.0f);
-		gate_set_hysteresis_db(a, v);
-		gate_set_hysteresis_db(b, v);
-		break;
-	case 4:
-		v = lane_uniform(s, 0.0f, 90.0f);
-		gate_set_range_db(a, v);
-		gate_set_range_db(b, v);
-		break;
-	case 5:
-		v = lane_uniform(s, 0.01f, 100.0f);
-		gate_set_attack_ms(a, v);
-		gate_set_attack_ms(b, v);
-		break;
-	case 6:
-		v = lane_uniform(s, 0.0f, 20.0f);
-		gate_set_hold_ms(a, v);
-		gate_set_hold_ms(b, v);
-		break;
-	case 7:
-		v = lane_uniform(s, 1.0f, 200.0f);
-		gate_set_release_ms(a, v);
-		gate_set_release_ms(b, v);
-		break;
-	case 8: {
-		int mode = (int)(lane_rand(s) % 2);
-		gate_set_mode(a, mode);
-		gate_set_mode(b, mode);
-		break;
-	}
-	case 9:
-		v = lane_uniform(s, 1.0f, 10.0f);
-		gate_set_ratio(a, v);
-		gate_set_ratio(b, v);
-		break;
-	case 10:
-		v = lane_rand(s) % 2 ? 0.0f : lane_uniform(s, 20.0f, 2000.0f);
-		gate_set_sc_hpf_hz(a, v);
-		gate_set_sc_hpf_hz(b, v);
-		break;
-	default:
-		break;
-	}
+	if (what >= 11)
+		return;
+	what = what == 10 ? 0 : what;
+	float v = lane_uniform(s, lo[what], hi[what]);
+	if (what == 0)
+		v = (float)(lane_rand(s) % 3 != 0);
+	else if (what == 7)
+		v = (float)(lane_rand(s) % 2);
+	else if (what == 9 && lane_rand(s) % 2)
+		v = 0.0f; /* high-pass off */
+	lane_set(a, what, v);
+	lane_set(b, what, v);
 }
 
 START_TEST(lanes_equal_single)
