@@ -427,8 +427,9 @@ static inline void deess_output(struct deess *d, const float *restrict in, float
 /* After the filters, for na active lanes: levels and targets per lane, the slew limiter
  * across the lanes that need it (the widest kernel that is at least half used), then gain
  * and mix per lane. */
-static void deess_finish(struct deess *const *d, unsigned na, const float *const *in,
-			 float *const *out, uint32_t n)
+static inline __attribute__((always_inline)) void
+deess_finish(struct deess *const *d, unsigned na, const float *const *in, float *const *out,
+	     uint32_t n)
 {
 	struct deess *sl[DSP_LANES_MAX];
 	unsigned ns = 0;
@@ -445,6 +446,13 @@ static void deess_finish(struct deess *const *d, unsigned na, const float *const
 		deess_gain(sl[l], n);
 	for (unsigned l = 0; l < na; l++)
 		deess_output(d[l], in[l], out[l], n);
+}
+
+/* deess_finish for any number of lanes, out of line: the one-lane path inlines its own. */
+static void deess_finish_any(struct deess *const *d, unsigned na, const float *const *in,
+			     float *const *out, uint32_t n)
+{
+	deess_finish(d, na, in, out, n);
 }
 
 void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
@@ -486,5 +494,5 @@ void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const
 		deess_filter_lanes(DEESS_VL, act, na, ain, n);
 	else if (na == 1)
 		deess_filter_lanes(1, act, 1, ain, n);
-	deess_finish(act, na, ain, aout, n);
+	deess_finish_any(act, na, ain, aout, n);
 }
