@@ -72,7 +72,9 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 /* Process nl lanes (1..DSP_LANES_MAX) in one call: for every l exactly what
  * deess_process(d[l], in[l], out[l], n) gives, bit for bit, but with the lanes' serial recursions
  * interleaved so they overlap in the CPU (channels of a multi-input strip run this way).
- * The d[l] are distinct; each in[l]/out[l] pair obeys deess_process()'s rules. Real-time safe. */
+ * The d[l] are distinct; each in[l]/out[l] pair obeys deess_process()'s rules, and no out[l]
+ * overlaps another lane's in[k] (every input is read after other lanes' outputs are written).
+ * Real-time safe. */
 void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n);
 
