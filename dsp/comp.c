@@ -185,7 +185,8 @@ void comp_set_sc_hpf_hz(struct comp *c, float hz)
  * subnormal, and a release lands exactly on its target (the shift rounds toward -inf; an
  * attack stops at most 1/(1 - alpha_A) steps of 6e-8 dB short, 3e-5 dB for 10 ms at 48 kHz).
  * A float state stalls a 3 s release 0.07 dB short; a double one costs a 12-cycle chain per
- * sample (mul, add, max), this one 7 (sub, imul, cmov, sar, add). */
+ * sample (mul, add, max), this one 7 (sub, imul, cmov, sar, add; GCC 12 branches instead of
+ * the cmov for one lane alone, and for the last lane of an interleaved group). */
 #define COMP_Q_BITS 24
 #define COMP_Q ((float)(1 << COMP_Q_BITS))
 #define COMP_K_BITS 31
@@ -315,7 +316,7 @@ static float comp_curve(const float *restrict lv, float *restrict x, int32_t *re
 /* The rest of pass 1 for one lane, after the recursions: level in dBFS into buf_sc, padded to
  * nv. src is the input, or buf_sc when it already holds the high-passed sidechain or (rms)
  * the mean square. */
-COMP_INLINE void comp_level(struct comp *c, const float *src, uint32_t n, uint32_t nv)
+static void comp_level(struct comp *c, const float *src, uint32_t n, uint32_t nv)
 {
 	float *restrict sc = c->buf_sc;
 	if (c->detector == COMP_DETECT_RMS) {
@@ -340,8 +341,8 @@ COMP_INLINE void comp_level(struct comp *c, const float *src, uint32_t n, uint32
 
 /* Passes 4 and 5 for one lane: yq is its detector output (padded here to nv) and y the final
  * state, or yq is NULL when the detector was idle (the gain reduction is exactly 1). */
-COMP_INLINE void comp_apply(struct comp *c, const float *restrict in, float *restrict out,
-			    uint32_t n, uint32_t nv, int32_t *restrict yq, int32_t y)
+static void comp_apply(struct comp *c, const float *restrict in, float *restrict out,
+		       uint32_t n, uint32_t nv, int32_t *restrict yq, int32_t y)
 {
 	float *restrict g = c->buf_g;
 	const int idle = yq == NULL;
@@ -477,5 +478,8 @@ void comp_process(struct comp *c, const float *restrict in, float *restrict out,
 void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
-	comp_kernel(c, nl, in, out, n);
+	if (nl == 1) /* the instance whose lane loops are unrolled for one */
+		comp_process(c[0], in[0], out[0], n);
+	else
+		comp_kernel(c, nl, in, out, n);
 }
