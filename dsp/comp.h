@@ -85,7 +85,9 @@ void comp_process(struct comp *c, const float *restrict in, float *restrict out,
 /* Process nl lanes (1..DSP_LANES_MAX) in one call: for every l exactly what
  * comp_process(c[l], in[l], out[l], n) gives, bit for bit, but with the lanes' serial recursions
  * interleaved so they overlap in the CPU (channels of a multi-input strip run this way).
- * The c[l] are distinct; each in[l]/out[l] pair obeys comp_process()'s rules. Real-time safe. */
+ * The c[l] are distinct; each in[l]/out[l] pair obeys comp_process()'s rules, and no out[l]
+ * overlaps another lane's in (every input is read again after other lanes' outputs are
+ * written). Real-time safe. */
 void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n);
 

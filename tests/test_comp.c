@@ -229,10 +229,11 @@ static float lanes_rand(uint32_t *seed)
 	return (float)(*seed >> 8) * (1.0f / 16777216.0f);
 }
 
-/* One random setter call (or none), the same on both copies of a lane. */
-static void lanes_poke(struct comp *a, struct comp *b, uint32_t *seed)
+/* One random setter call (or none), the same on both copies of a lane; from case `first` on,
+ * so that 3 keeps every lane on its path (enabled, detector, high-pass). */
+static void lanes_poke(struct comp *a, struct comp *b, uint32_t *seed, int first)
 {
-	int what = (int)(lanes_rand(seed) * 40.0f);
+	int what = first + (int)(lanes_rand(seed) * (float)(40 - first));
 	float r = lanes_rand(seed);
 	struct comp *both[2] = {a, b};
 	for (int j = 0; j < 2; j++) {
@@ -256,8 +257,9 @@ static void lanes_poke(struct comp *a, struct comp *b, uint32_t *seed)
 }
 
 /* comp_process_lanes against comp_process lane by lane, bit for bit: outputs, and the whole
- * struct (state, min_gain, buffers) after every chunk, for 1..8 lanes with different
- * settings, signals and code paths per lane, and settings changing while audio runs. */
+ * struct (state, min_gain, buffers) after every chunk, for 1..8 lanes, with settings changing
+ * while audio runs: all lanes on one path (peak; rms with the high-pass), so that every group
+ * width runs, and different settings, signals and code paths per lane. */
 START_TEST(lanes_match_single)
 {
 	enum { NCHUNK = 400, LEN = NCHUNK * DSP_MAX_CHUNK };
@@ -265,8 +267,10 @@ START_TEST(lanes_match_single)
 	static float sig[DSP_LANES_MAX][LEN], want[DSP_MAX_CHUNK];
 	static float got[DSP_LANES_MAX][DSP_MAX_CHUNK];
 	uint32_t seed = 12345;
-	long diverse = 0, resting = 0, fades = 0;
-	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+	long diverse = 0, resting = 0, fades = 0, all_run = 0;
+	for (unsigned run = 0; run < 3 * DSP_LANES_MAX; run++) {
+		const unsigned nl = 1 + run / 3;
+		const int mixed = run % 3 == 0, rms = run % 3 == 2;
 		for (unsigned l = 0; l < nl; l++) {
 			/* burst noise, with silence, quiet and full-scale stretches per lane */
 			tu_burst_noise(sig[l], LEN, 100 * nl + l, l % 2 ? 0.003f : 0.0f);
@@ -278,12 +282,13 @@ START_TEST(lanes_match_single)
 			comp_setup(c, -40.0f * lanes_rand(&seed), 1.0f + 10.0f * lanes_rand(&seed),
 				   12.0f * lanes_rand(&seed), 0.1f + 30.0f * lanes_rand(&seed),
 				   5.0f + 300.0f * lanes_rand(&seed));
-			comp_set_detector(c, (l / 2) % 2 ? COMP_DETECT_RMS : COMP_DETECT_PEAK);
+			int det = mixed ? (int)(l / 2) % 2 : rms;
+			comp_set_detector(c, det ? COMP_DETECT_RMS : COMP_DETECT_PEAK);
 			float hpf_hz = 30.0f + 200.0f * lanes_rand(&seed);
-			comp_set_sc_hpf_hz(c, l % 3 == 1 ? hpf_hz : 0.0f);
+			comp_set_sc_hpf_hz(c, (mixed ? l % 3 == 1 : rms) ? hpf_hz : 0.0f);
 			comp_set_mix_pct(c, l % 4 == 3 ? 60.0f : 100.0f);
 			comp_set_makeup_db(c, l % 5 == 2 ? 6.0f : 0.0f);
-			if (l % 3 == 2)
+			if (mixed && l % 3 == 2)
 				comp_set_enable(c, 0);
 			comp_reset(c);
 			memcpy(&tst[l], c, sizeof(*c));
@@ -297,7 +302,7 @@ START_TEST(lanes_match_single)
 			int paths = 0;
 			for (unsigned l = 0; l < nl; l++) {
 				if (lanes_rand(&seed) < 0.03f)
-					lanes_poke(&ref[l], &tst[l], &seed);
+					lanes_poke(&ref[l], &tst[l], &seed, mixed ? 0 : 3);
 				cl[l] = &tst[l];
 				in[l] = sig[l] + pos;
 				out[l] = got[l];
@@ -308,13 +313,16 @@ START_TEST(lanes_match_single)
 			comp_process_lanes(cl, nl, in, out, n);
 			/* a lane whose detector rests (y = 0) beside one that runs; fades */
 			int dq = 0, fading = 0;
+			unsigned running = 0;
 			for (unsigned l = 0; l < nl; l++) {
 				const struct comp *c = &tst[l];
 				dq |= 1 << (!comp_idle(c) && c->y_db == 0.0);
+				running += c->y_db != 0.0;
 				fading |= !smooth_settled(&c->xfade) || !smooth_settled(&c->wet) ||
 					  !smooth_settled(&c->makeup);
 			}
 			resting += dq == 3;
+			all_run += nl == DSP_LANES_MAX && running == nl;
 			fades += fading;
 			for (unsigned l = 0; l < nl; l++) {
 				comp_process(&ref[l], in[l], want, n);
@@ -329,9 +337,10 @@ START_TEST(lanes_match_single)
 		}
 	}
 	printf("comp lanes: %ld calls with mixed paths, %ld with a resting detector beside a "
-	       "running one, %ld with fades\n", diverse, resting, fades);
-	/* the lanes did take different paths within one call */
-	ck_assert(diverse > 1000 && resting > 100 && fades > 100);
+	       "running one, %ld with fades, %ld with all 8 detectors running\n", diverse,
+	       resting, fades, all_run);
+	/* the lanes did take different paths within one call, and all the same one */
+	ck_assert(diverse > 1000 && resting > 100 && fades > 100 && all_run > 100);
 }
 END_TEST
 
