@@ -32,12 +32,6 @@ static double tau_alpha(float ms, float fs)
 	return exp(-1.0 / ((double)ms * 1e-3 * (double)fs));
 }
 
-static void gate_update_thresholds(struct gate *g)
-{
-	g->thr_open = (float)pow(10.0, g->thr_db / 20.0);
-	g->thr_close = (float)pow(10.0, (g->thr_db - g->hyst_db) / 20.0);
-}
-
 /* A level in dBFS as a detector threshold on the grid. */
 static float gate_thr_q(float db)
 {
@@ -51,6 +45,14 @@ static float gate_decay_q(const struct gate *g)
 {
 	float d = -fm_log2(g->a_det);
 	return (d + GATE_LQ_ROUND) - GATE_LQ_ROUND;
+}
+
+static void gate_update_thresholds(struct gate *g)
+{
+	g->thr_open = (float)pow(10.0, g->thr_db / 20.0);
+	g->thr_close = (float)pow(10.0, (g->thr_db - g->hyst_db) / 20.0);
+	g->thr_open_q = gate_thr_q(g->thr_db);
+	g->thr_close_q = gate_thr_q(g->thr_db - g->hyst_db);
 }
 
 static void gate_clear_state(struct gate *g)
@@ -70,6 +72,7 @@ int gate_init(struct gate *g, float fs)
 	g->fs = fs;
 	g->min_gain = 1.0f;
 	g->a_det = (float)tau_alpha(GATE_DET_RELEASE_MS, fs);
+	g->det_decay_q = gate_decay_q(g);
 	smooth_init(&g->xfade, fs, SMOOTH_TAU_MS, 0.0f);
 	g->thr_db = -50.0f;
 	g->hyst_db = 3.0f;
@@ -221,7 +224,7 @@ GATE_INLINE void gate_detect_pass(struct gate *const *gl, unsigned w, uint32_t n
 	float *env[DSP_LANES_MAX];
 	for (unsigned j = 0; j < w; j++) {
 		e[j] = gl[j]->env;
-		dq[j] = gate_decay_q(gl[j]);
+		dq[j] = gl[j]->det_decay_q;
 		env[j] = gl[j]->buf_env;
 	}
 	for (uint32_t i = 0; i < n; i++)
@@ -237,13 +240,13 @@ GATE_INLINE void gate_detect_pass(struct gate *const *gl, unsigned w, uint32_t n
 /* One lane of the state machine and the gain smoother, as locals for gate_state_pass(). */
 struct gate_sm {
 	double y, a_att, a_rel;
-	float t_open, t_close;
+	float t_open, t_close, t_closed;
 	int32_t hold, hold_n;
-	int open, att_fast;
+	int open, att_fast, expander;
 };
 
-/* The state machine and the gain smoother: buf_env (detector) and buf_t (gain target while
- * closed) in, smoothed gain in dB out to buf_g[0..n). */
+/* The state machine and the gain smoother: buf_env (detector) and, in expander mode, buf_t
+ * (gain target while closed) in, smoothed gain in dB out to buf_g[0..n). */
 GATE_INLINE void gate_state_pass(struct gate *const *gl, unsigned w, uint32_t n)
 {
 	struct gate_sm s[DSP_LANES_MAX];
@@ -251,9 +254,17 @@ GATE_INLINE void gate_state_pass(struct gate *const *gl, unsigned w, uint32_t n)
 	float *gd[DSP_LANES_MAX];
 	for (unsigned j = 0; j < w; j++) {
 		const struct gate *g = gl[j];
-		s[j] = (struct gate_sm){g->g_db, g->a_att, g->a_rel, gate_thr_q(g->thr_db),
-					gate_thr_q(g->thr_db - g->hyst_db), g->hold_left, g->hold_n,
-					g->open, g->att_fast};
+		s[j] = (struct gate_sm){g->g_db,
+					g->a_att,
+					g->a_rel,
+					g->thr_open_q,
+					g->thr_close_q,
+					g->t_closed,
+					g->hold_left,
+					g->hold_n,
+					g->open,
+					g->att_fast,
+					g->mode == GATE_MODE_EXPANDER};
 		env[j] = g->buf_env;
 		shut[j] = g->buf_t;
 		gd[j] = gl[j]->buf_g;
@@ -273,7 +284,7 @@ GATE_INLINE void gate_state_pass(struct gate *const *gl, unsigned w, uint32_t n)
 				else
 					r->open = 0;
 			}
-			float t = r->open ? GATE_OPEN_DB : shut[j][i];
+			float t = r->open ? GATE_OPEN_DB : (r->expander ? shut[j][i] : r->t_closed);
 			r->y = gate_step(r->a_att, r->a_rel, r->att_fast, r->y, t);
 			gd[j][i] = (float)r->y;
 		}
@@ -367,9 +378,9 @@ GATE_INLINE int gate_begin(struct gate *g, const float *restrict in, float *rest
 	/* Detector bounds without running it: E[i] = max(A[i], E[i-1] - D) is exact on the grid,
 	 * so E[i] = max(E0 - (i+1) D, max_k<=i (A[k] - (i-k) D)), which lies between
 	 * max(A[i], E0 - (i+1) D) and max(E0 - D, max_k<=i A[k]). */
-	const float dq = gate_decay_q(g);
+	const float dq = g->det_decay_q;
 	const float e0 = g->env;
-	const float t_open = gate_thr_q(g->thr_db), t_close = gate_thr_q(g->thr_db - g->hyst_db);
+	const float t_open = g->thr_open_q, t_close = g->thr_close_q;
 	int steady = 0;
 	double y = g->g_db;
 	float *restrict lo = tc, *restrict b = gd;
@@ -417,8 +428,7 @@ GATE_INLINE int gate_begin(struct gate *g, const float *restrict in, float *rest
 	return 1;
 }
 
-/* After the detector: pad it, and the gain target while closed into buf_t (the expander's
- * curve, or the gate's fixed range). */
+/* After the detector: pad it, and the expander's gain target while closed into buf_t. */
 GATE_INLINE void gate_target(struct gate *g, uint32_t n)
 {
 	const uint32_t nv = fm_pad(n);
@@ -433,10 +443,6 @@ GATE_INLINE void gate_target(struct gate *g, uint32_t n)
 			t = t > floor_db ? t : floor_db;
 			tc[i] = t < GATE_OPEN_DB ? t : GATE_OPEN_DB;
 		}
-	} else {
-		const float t_closed = g->t_closed;
-		for (uint32_t i = 0; i < nv; i++)
-			tc[i] = t_closed;
 	}
 }
 

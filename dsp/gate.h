@@ -41,6 +41,7 @@ struct gate {
 	float t_closed;            /* gate mode target (dB) */
 	double a_att, a_rel; /* alpha = exp(-1/(tau*fs)) */
 	float a_det;
+	float det_decay_q, thr_open_q, thr_close_q; /* release per sample, thresholds: log2 grid */
 	int att_fast;
 	int32_t hold_n; /* samples */
 	int hpf_on;
