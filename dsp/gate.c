@@ -3,7 +3,8 @@
  * Passes per chunk: sidechain (vectorised unless the high-pass is on), detector (serial
  * mul + max), expander target (vectorised fm_log2), state machine + gain smoothing (serial,
  * skipped when the state cannot change and the gain rests on a fixed point), gain
- * (vectorised fm_exp2). */
+ * (vectorised fm_exp2). gate_process_lanes() runs the vectorised passes lane by lane and each
+ * serial one interleaved over the lanes that need it; gate_process() is its one-lane case. */
 #include "gate.h"
 
 #include <errno.h>
