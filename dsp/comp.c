@@ -15,6 +15,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "fastmath.h"
 
 /* Floors that keep every recursion out of the subnormal range without a per-chunk flush
@@ -294,7 +295,7 @@ static inline float comp_total_gain(float dry, float wet_mk, float xf, float gr)
 
 /* Level in dB -> wanted gain reduction x_L (eq. 4, branch-free form of comp_static_gr_db),
  * in dB * 2^COMP_Q_BITS. Returns the largest. nv is a multiple of FM_VEC. */
-static float comp_curve(const float *restrict lv, float *restrict x, int32_t *restrict xq,
+COMP_INLINE float comp_curve(const float *restrict lv, float *restrict x, int32_t *restrict xq,
 			uint32_t nv, float thr, float hk, float kk, float sl)
 {
 	const float w = 2.0f * hk;
@@ -316,7 +317,7 @@ static float comp_curve(const float *restrict lv, float *restrict x, int32_t *re
 /* The rest of pass 1 for one lane, after the recursions: level in dBFS into buf_sc, padded to
  * nv. src is the input, or buf_sc when it already holds the high-passed sidechain or (rms)
  * the mean square. */
-static void comp_level(struct comp *c, const float *src, uint32_t n, uint32_t nv)
+COMP_INLINE void comp_level(struct comp *c, const float *src, uint32_t n, uint32_t nv)
 {
 	float *restrict sc = c->buf_sc;
 	if (c->detector == COMP_DETECT_RMS) {
@@ -341,7 +342,7 @@ static void comp_level(struct comp *c, const float *src, uint32_t n, uint32_t nv
 
 /* Passes 4 and 5 for one lane: yq is its detector output (padded here to nv) and y the final
  * state, or yq is NULL when the detector was idle (the gain reduction is exactly 1). */
-static void comp_apply(struct comp *c, const float *restrict in, float *restrict out,
+COMP_INLINE void comp_apply(struct comp *c, const float *restrict in, float *restrict out,
 		       uint32_t n, uint32_t nv, int32_t *restrict yq, int32_t y)
 {
 	float *restrict g = c->buf_g;
@@ -468,18 +469,29 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 	}
 }
 
+/* The kernel for the baseline ISA and for AVX2 (same bits, see cpu.h); one and many lanes
+ * separately, so the one-lane loops unroll for one. */
+COMP_INLINE void comp_kernel_1(struct comp *c, const float *in, float *out, uint32_t n)
+{
+	comp_kernel(&c, 1, &in, &out, n);
+}
+DSP_ISA_DISPATCH(comp_run_1, (struct comp * c, const float *in, float *out, uint32_t n),
+		 (c, in, out, n), comp_kernel_1)
+DSP_ISA_DISPATCH(comp_run_n,
+		 (struct comp *const *c, unsigned nl, const float *const *in, float *const *out,
+		  uint32_t n),
+		 (c, nl, in, out, n), comp_kernel)
+
 void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
 {
-	const float *in1 = in;
-	float *out1 = out;
-	comp_kernel(&c, 1, &in1, &out1, n);
+	comp_run_1(c, in, out, n);
 }
 
 void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
-	if (nl == 1) /* the instance whose lane loops are unrolled for one */
-		comp_process(c[0], in[0], out[0], n);
+	if (nl == 1)
+		comp_run_1(c[0], in[0], out[0], n);
 	else
-		comp_kernel(c, nl, in, out, n);
+		comp_run_n(c, nl, in, out, n);
 }

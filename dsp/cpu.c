@@ -57,6 +57,15 @@ const char *dsp_simd_name(void) { return current->name; }
 
 const struct dsp_simd_ops *dsp_simd(void) { return current; }
 
+int dsp_simd_is_avx2(void)
+{
+#if defined(CHANSTRIP_HAVE_AVX2)
+	return current == &dsp_simd_ops_avx2;
+#else
+	return 0;
+#endif
+}
+
 int dsp_simd_count(void)
 {
 	int k = 0;

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "fastmath.h"
 
 #define DEESS_Q 1048576.0f       /* Q20 */
@@ -448,14 +449,9 @@ deess_finish(struct deess *const *d, unsigned na, const float *const *in, float 
 		deess_output(d[l], in[l], out[l], n);
 }
 
-/* deess_finish for any number of lanes, out of line: the one-lane path inlines its own. */
-static void deess_finish_any(struct deess *const *d, unsigned na, const float *const *in,
-			     float *const *out, uint32_t n)
-{
-	deess_finish(d, na, in, out, n);
-}
+#define DEESS_INLINE static inline __attribute__((always_inline))
 
-void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
+DEESS_INLINE void deess_kernel_1(struct deess *d, const float *in, float *out, uint32_t n)
 {
 	if (deess_idle(d)) {
 		memcpy(out, in, n * sizeof(float));
@@ -463,14 +459,12 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
 	}
 	if (n == 0)
 		return;
-	const float *in1 = in;
-	float *out1 = out;
-	deess_filter_lanes(1, &d, 1, &in1, n);
-	deess_finish(&d, 1, &in1, &out1, n);
+	deess_filter_lanes(1, &d, 1, &in, n);
+	deess_finish(&d, 1, &in, &out, n);
 }
 
-void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
-			float *const *out, uint32_t n)
+DEESS_INLINE void deess_kernel_n(struct deess *const *d, unsigned nl, const float *const *in,
+				 float *const *out, uint32_t n)
 {
 	struct deess *act[DSP_LANES_MAX];
 	const float *ain[DSP_LANES_MAX];
@@ -494,5 +488,28 @@ void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const
 		deess_filter_lanes(DEESS_VL, act, na, ain, n);
 	else if (na == 1)
 		deess_filter_lanes(1, act, 1, ain, n);
-	deess_finish_any(act, na, ain, aout, n);
+	deess_finish(act, na, ain, aout, n);
+}
+
+/* The kernel for the baseline ISA and for AVX2 (same bits, see cpu.h); one and many lanes
+ * separately, so the one-lane loops unroll for one. */
+DSP_ISA_DISPATCH(deess_run_1, (struct deess * d, const float *in, float *out, uint32_t n),
+		 (d, in, out, n), deess_kernel_1)
+DSP_ISA_DISPATCH(deess_run_n,
+		 (struct deess *const *d, unsigned nl, const float *const *in, float *const *out,
+		  uint32_t n),
+		 (d, nl, in, out, n), deess_kernel_n)
+
+void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
+{
+	deess_run_1(d, in, out, n);
+}
+
+void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
+			float *const *out, uint32_t n)
+{
+	if (nl == 1)
+		deess_run_1(d[0], in[0], out[0], n);
+	else
+		deess_run_n(d, nl, in, out, n);
 }

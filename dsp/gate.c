@@ -11,6 +11,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "fastmath.h"
 
 /* Gain target while open: just below zero, so the smoother settles on it instead of decaying
@@ -185,7 +186,7 @@ static inline float gate_total_gain(float xf, float gain) { return xf * gain + (
  * (cheaper, and 1e-10 moves a -120 dBFS level by 1e-3 dB). No cap is needed: log2 of a
  * finite float is below 128, where the rounding still lands on the grid (its step there is
  * 2^-15) and every later difference stays exact. nv is a multiple of FM_VEC. */
-static void gate_level(const float *restrict sc, float *restrict a, uint32_t nv)
+GATE_INLINE void gate_level(const float *restrict sc, float *restrict a, uint32_t nv)
 {
 	for (uint32_t i = 0; i < nv; i++) {
 		float l = fm_log2(fabsf(sc[i]) + GATE_LEVEL_FLOOR);
@@ -525,15 +526,34 @@ GATE_INLINE void gate_kernel(struct gate *const *g, unsigned nl, const float *co
 		gate_finish(sel[j], lin[j], lout[j], n);
 }
 
+/* The kernel for the baseline ISA and for AVX2 (same bits, see cpu.h); one and many lanes
+ * separately, so the one-lane loops unroll for one. */
+GATE_INLINE void gate_kernel_1(struct gate *g, const float *in, float *out, uint32_t n)
+{
+	gate_kernel(&g, 1, &in, &out, n, 1);
+}
+GATE_INLINE void gate_kernel_n(struct gate *const *g, unsigned nl, const float *const *in,
+			       float *const *out, uint32_t n)
+{
+	gate_kernel(g, nl, in, out, n, DSP_LANES_MAX);
+}
+DSP_ISA_DISPATCH(gate_run_1, (struct gate * g, const float *in, float *out, uint32_t n),
+		 (g, in, out, n), gate_kernel_1)
+DSP_ISA_DISPATCH(gate_run_n,
+		 (struct gate *const *g, unsigned nl, const float *const *in, float *const *out,
+		  uint32_t n),
+		 (g, nl, in, out, n), gate_kernel_n)
+
 void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n)
 {
-	const float *x = in;
-	float *y = out;
-	gate_kernel(&g, 1, &x, &y, n, 1);
+	gate_run_1(g, in, out, n);
 }
 
 void gate_process_lanes(struct gate *const *g, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
-	gate_kernel(g, nl, in, out, n, DSP_LANES_MAX);
+	if (nl == 1)
+		gate_run_1(g[0], in[0], out[0], n);
+	else
+		gate_run_n(g, nl, in, out, n);
 }

@@ -154,6 +154,59 @@ START_TEST(strip_output_does_not_depend_on_variant)
 }
 END_TEST
 
+/* Every module on, random settings per channel that change while audio runs, channels in lane
+ * groups: the AVX2 builds of the dynamics kernels (cpu.h) and the SIMD curves and true peak
+ * give exactly the reference's bits, outputs and meters. */
+#define VAR_CH 12
+#define VAR_LEN 24000
+START_TEST(many_strips_do_not_depend_on_variant)
+{
+	static struct strip s[VAR_CH];
+	static float in[VAR_CH][VAR_LEN], out[2][VAR_CH][VAR_LEN];
+	struct meter_snapshot snap[2][VAR_CH];
+	const char *best = "c";
+	for (int v = 0; v < 2; v++) {
+		uint32_t r = 99;
+		dsp_simd_init(v == 0);
+		truepeak_select(v != 0);
+		if (v == 1)
+			best = dsp_simd_name();
+		for (unsigned c = 0; c < VAR_CH; c++) {
+			ck_assert_int_eq(strip_init(&s[c], 48000.0f), 0);
+			for (int id = 0; id < P_COUNT; id++)
+				strip_set_param(&s[c], (enum param_id)id,
+						tu_random_param((enum param_id)id, &r));
+			strip_reset(&s[c]);
+			tu_lane_signal(in[c], VAR_LEN, c, &r);
+		}
+		for (uint32_t done = 0; done < VAR_LEN;) {
+			uint32_t k = 1 + tu_lcg(&r) % 300;
+			k = k < VAR_LEN - done ? k : VAR_LEN - done;
+			const float *pin[VAR_CH];
+			float *pout[VAR_CH];
+			for (unsigned c = 0; c < VAR_CH; c++) {
+				if (tu_lcg(&r) % 10 == 0) {
+					enum param_id id = (enum param_id)(tu_lcg(&r) % P_COUNT);
+					strip_set_param(&s[c], id, tu_random_param(id, &r));
+				}
+				pin[c] = in[c] + done;
+				pout[c] = out[v][c] + done;
+			}
+			strip_process_many(s, VAR_CH, pin, pout, k);
+			done += k;
+		}
+		for (unsigned c = 0; c < VAR_CH; c++)
+			strip_meter_take(&s[c], &snap[v][c]);
+	}
+	dsp_simd_init(1);
+	for (unsigned c = 0; c < VAR_CH; c++) {
+		ck_assert_msg(memcmp(out[0][c], out[1][c], sizeof(out[0][c])) == 0,
+			      "channel %u differs between c and %s", c, best);
+		ck_assert_int_eq(memcmp(&snap[0][c], &snap[1][c], sizeof(snap[0][c])), 0);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("simd");
@@ -163,6 +216,7 @@ int main(void)
 	tcase_add_test(tc, adaa_is_exact_where_the_textbook_form_is_ill_conditioned);
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, strip_output_does_not_depend_on_variant);
+	tcase_add_test(tc, many_strips_do_not_depend_on_variant);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }

@@ -129,50 +129,6 @@ END_TEST
 #define LANE_STRIPS 20
 #define LANE_CHUNKS 400
 
-static uint32_t lane_rng(uint32_t *r)
-{
-	*r = *r * 1664525u + 1013904223u;
-	return *r >> 8;
-}
-
-static float lane_unit(uint32_t *r) { return (float)lane_rng(r) / 16777216.0f; }
-
-/* A random allowed value for parameter id; enables lean on, so every stage runs. */
-static float lane_random_value(enum param_id id, uint32_t *r)
-{
-	const struct param_def *d = &param_table[id];
-	float v;
-	switch (d->type) {
-	case PT_BOOL: v = lane_unit(r) < (strstr(d->key, "enable") ? 0.8f : 0.3f); break;
-	case PT_ENUM: {
-		unsigned k = 0;
-		while (d->enum_names[k])
-			k++;
-		v = (float)(lane_rng(r) % k);
-		break;
-	}
-	case PT_STEPS: v = d->steps[lane_rng(r) % d->nsteps]; break;
-	default:
-		v = (d->flags & PF_ZERO_IS_OFF) && lane_unit(r) < 0.4f
-			    ? 0.0f
-			    : d->min + lane_unit(r) * (d->max - d->min);
-	}
-	ck_assert_int_eq(param_check(id, v), 0);
-	return v;
-}
-
-/* Channel c's input: burst noise at a level of its own, with NaN/Inf now and then. */
-static void lane_signal(float *x, uint32_t n, unsigned c, uint32_t *r)
-{
-	float level = 0.02f + 0.5f * (float)(c % 5) / 4.0f;
-	for (uint32_t i = 0; i < n; i++) {
-		float u = lane_unit(r) * 2.0f - 1.0f;
-		x[i] = (lane_rng(r) % 7000 < 3000 ? level : 0.003f) * u;
-	}
-	if (lane_rng(r) % 50 == 0)
-		x[lane_rng(r) % n] = (lane_rng(r) & 1) ? NAN : -INFINITY;
-}
-
 /* strip_process_many() (channels in lane groups, recursions interleaved) gives, for every
  * strip, exactly what strip_process() gives on its own: every output sample and every meter
  * snapshot, with settings that differ per strip and change while audio runs (so fades,
@@ -189,22 +145,22 @@ START_TEST(lanes_equal_single_strips)
 		ck_assert_int_eq(strip_init(&ref[c], FS), 0);
 		for (int id = 0; id < P_COUNT; id++)
 			strip_set_param(&ref[c], (enum param_id)id,
-					lane_random_value((enum param_id)id, &r));
+					tu_random_param((enum param_id)id, &r));
 		strip_reset(&ref[c]);
 		lan[c] = ref[c];
 	}
 	for (int k = 0; k < LANE_CHUNKS; k++) {
-		uint32_t n = 1 + lane_rng(&r) % (DSP_MAX_CHUNK * 3);
+		uint32_t n = 1 + tu_lcg(&r) % (DSP_MAX_CHUNK * 3);
 		const float *pin[LANE_STRIPS];
 		float *pout[LANE_STRIPS];
 		for (unsigned c = 0; c < count; c++) {
-			if (lane_rng(&r) % 20 == 0) { /* a setting changes now and then */
-				enum param_id id = (enum param_id)(lane_rng(&r) % P_COUNT);
-				float v = lane_random_value(id, &r);
+			if (tu_lcg(&r) % 20 == 0) { /* a setting changes now and then */
+				enum param_id id = (enum param_id)(tu_lcg(&r) % P_COUNT);
+				float v = tu_random_param(id, &r);
 				strip_set_param(&ref[c], id, v);
 				strip_set_param(&lan[c], id, v);
 			}
-			lane_signal(in[c], n, c, &r);
+			tu_lane_signal(in[c], n, c, &r);
 			pin[c] = in[c];
 			pout[c] = out[c];
 		}

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 void tu_sine(float *buf, size_t n, double amp, double freq_hz, double fs, double phase_rad)
 {
@@ -102,6 +103,50 @@ void tu_run_random_blocks(tu_process_fn fn, void *ctx, const float *in, float *o
 		fn(ctx, in + i, out + i, k);
 		i += k;
 	}
+}
+
+uint32_t tu_lcg(uint32_t *r)
+{
+	*r = *r * 1664525u + 1013904223u;
+	return *r >> 8;
+}
+
+static float tu_unit(uint32_t *r) { return (float)tu_lcg(r) / 16777216.0f; }
+
+/* A random allowed value for parameter id; enables lean on, so every stage runs. */
+float tu_random_param(enum param_id id, uint32_t *r)
+{
+	const struct param_def *d = &param_table[id];
+	float v;
+	switch (d->type) {
+	case PT_BOOL: v = tu_unit(r) < (strstr(d->key, "enable") ? 0.8f : 0.3f); break;
+	case PT_ENUM: {
+		unsigned k = 0;
+		while (d->enum_names[k])
+			k++;
+		v = (float)(tu_lcg(r) % k);
+		break;
+	}
+	case PT_STEPS: v = d->steps[tu_lcg(r) % d->nsteps]; break;
+	default:
+		v = (d->flags & PF_ZERO_IS_OFF) && tu_unit(r) < 0.4f
+			    ? 0.0f
+			    : d->min + tu_unit(r) * (d->max - d->min);
+	}
+	ck_assert_int_eq(param_check(id, v), 0);
+	return v;
+}
+
+/* Channel c's input: burst noise at a level of its own, with NaN/Inf now and then. */
+void tu_lane_signal(float *x, uint32_t n, unsigned c, uint32_t *r)
+{
+	float level = 0.02f + 0.5f * (float)(c % 5) / 4.0f;
+	for (uint32_t i = 0; i < n; i++) {
+		float u = tu_unit(r) * 2.0f - 1.0f;
+		x[i] = (tu_lcg(r) % 7000 < 3000 ? level : 0.003f) * u;
+	}
+	if (tu_lcg(r) % 50 == 0)
+		x[tu_lcg(r) % n] = (tu_lcg(r) & 1) ? NAN : -INFINITY;
 }
 
 int tu_run_suite(Suite *su)

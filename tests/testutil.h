@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "params.h"
+
 /* buf[i] = amp * sin(2*pi*freq_hz*i/fs + phase_rad) */
 void tu_sine(float *buf, size_t n, double amp, double freq_hz, double fs, double phase_rad);
 /* Uniform white noise in [-amp, amp], reproducible from seed. */
@@ -34,6 +36,13 @@ void tu_run_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, siz
 void tu_run_random_blocks(tu_process_fn fn, void *ctx, const float *in, float *out, size_t n,
 			  uint32_t max_block, uint32_t *seed);
 
+/* The tests' linear congruential generator: next value (24 bits) from *r. */
+uint32_t tu_lcg(uint32_t *r);
+/* A random value parameter id allows (param_check passes); enables lean on, so every stage
+ * runs. */
+float tu_random_param(enum param_id id, uint32_t *r);
+/* n samples for channel c: burst noise at a level of its own, NaN or -Inf now and then. */
+void tu_lane_signal(float *x, uint32_t n, unsigned c, uint32_t *r);
 /* Run a Check suite; the process exit status (EXIT_SUCCESS only if every test passed). */
 struct Suite;
 int tu_run_suite(struct Suite *su);
