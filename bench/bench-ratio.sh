@@ -1,14 +1,18 @@
 #!/bin/sh
-# bench-ratio.sh [BLOCK] [ROUNDS]: chanstrip's full strip against the cheapest chain of peer
-# plugins that does the same job (softclip saturation + gate + compressor + de-esser +
+# bench-ratio.sh [BLOCK] [ROUNDS] [CHANNELS]: chanstrip's full strip against the cheapest chain
+# of peer plugins that does the same job (softclip saturation + gate + compressor + de-esser +
 # true-peak meter, from ../shared/tools/lv2bench/peers.tsv), interleaved round by round on
 # the same signal so machine drift hits both alike. Prints the medians and the ratio.
+# CHANNELS (1, 2, 8, 32 or 64; default 1) runs that many chanstrip channels the way the JACK
+# client does (lane groups) and reports per channel; a peer plugin instance serves one
+# channel, so the peer chain's per-channel cost is its one-instance figure.
 # Needs: ../shared/tools/lv2bench and its packages (scripts/deps.sh --bench), a built tree
 # in build/ (meson setup build && meson compile -C build).
 set -e
 cd "$(dirname "$0")/.."
 block=${1:-64}
 rounds=${2:-5}
+channels=${3:-1}
 lv2=${LV2BENCH_DIR:-../shared/tools/lv2bench}
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
@@ -31,10 +35,11 @@ for r in $(seq "$rounds"); do
 		sum=$(echo "$sum + ${ns:-0}" | bc -l)
 	done; echo "$sum" >>"$t/peers"; }
 	build/bench/chanstrip-bench --wav "$wav" --simd auto --only full --period "$block" \
-		--channels 1 | awk '$1 == "full" { print $3 }' >>"$t/cs"
+		--channels "$channels" |
+		awk '$1 == "full" { for (i = 3; i <= NF; i++) if ($i != "-") { print $i; exit } }' >>"$t/cs"
 done
 med() { sort -g "$1" | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 p=$(med "$t/peers")
 c=$(med "$t/cs")
-printf 'block %s, %s rounds: peer chain %.1f ns/sample, chanstrip full strip %.1f ns/sample: %.1fx cheaper\n' \
-	"$block" "$rounds" "$p" "$c" "$(echo "$p / $c" | bc -l)"
+printf 'block %s, %s rounds, %s channel(s): peer chain %.1f ns/sample/channel, chanstrip full strip %.1f ns/sample/channel: %.1fx cheaper\n' \
+	"$block" "$rounds" "$channels" "$p" "$c" "$(echo "$p / $c" | bc -l)"

@@ -51,7 +51,8 @@ uint32_t strip_latency_samples(const struct strip *s);
 void strip_process(struct strip *s, const float *in, float *out, uint32_t n);
 /* strip_process() on nl strips (1..DSP_LANES_MAX) at once, bit for bit the same per strip,
  * with each module's serial recursions interleaved across the strips so they overlap in the
- * CPU: how many channels are cheaper than many single ones. The s[l] are distinct. */
+ * CPU: how many channels are cheaper than many single ones. The s[l] are distinct; out[l]
+ * may be in[l] itself but no other lane's input. */
 void strip_process_lanes(struct strip *const *s, unsigned nl, const float *const *in,
 			 float *const *out, uint32_t n);
 /* strip_process_lanes() over count consecutive strips (any count), in even groups of at most
