@@ -42,6 +42,10 @@
 
 #define PRE_GRID 64u /* control grid, samples: one segment per chunk when nothing changes */
 
+/* The per-chunk path is built twice, for the baseline ISA and for AVX2 (see cpu.h and the end
+ * of this file): everything it calls is always inlined, so it is compiled into both builds. */
+#define PRE_INLINE static inline __attribute__((always_inline))
+
 static float preamp_gain_target(const struct preamp *p)
 {
 	float g = p->gain_db == 0.0f ? 1.0f : dsp_db_to_gain(p->gain_db); /* exact unity */
@@ -181,7 +185,7 @@ uint32_t preamp_latency_samples(const struct preamp *p) { return os_latency(&p->
 
 /* ---- audio ------------------------------------------------------------------------------ */
 
-static float flush_tiny(float x)
+PRE_INLINE float flush_tiny(float x)
 {
 	/* zero subnormal-bound state (|x| < 1e-20) and contain NaN/Inf: one unsigned compare on
 	 * the bits of |x|, no branch */
@@ -191,7 +195,7 @@ static float flush_tiny(float x)
 	return u - 0x1e3ce508u < 0x7f800000u - 0x1e3ce508u ? x : 0.0f; /* 1e-20f, +Inf */
 }
 
-static void preamp_grid_work(struct preamp *p)
+PRE_INLINE void preamp_grid_work(struct preamp *p)
 {
 	p->hs.z1 = flush_tiny(p->hs.z1);
 	p->hs.z2 = flush_tiny(p->hs.z2);
@@ -279,7 +283,7 @@ typedef int32_t pre_v4i __attribute__((vector_size(16)));
 #define PRE_SHIFT3(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 3, 4, 5, 6 })
 #endif
 
-static inline pre_v4f pre_load(const float *x)
+PRE_INLINE pre_v4f pre_load(const float *x)
 {
 	pre_v4f v;
 	memcpy(&v, x, sizeof(v));
@@ -288,7 +292,7 @@ static inline pre_v4f pre_load(const float *x)
 
 /* Four rows of four become four columns: four lanes' samples i..i+3 -> one vector per sample
  * across the lanes, and back. */
-static inline void pre_transpose4(pre_v4f *r0, pre_v4f *r1, pre_v4f *r2, pre_v4f *r3)
+PRE_INLINE void pre_transpose4(pre_v4f *r0, pre_v4f *r1, pre_v4f *r2, pre_v4f *r3)
 {
 #if defined(__SSE2__)
 	__m128 a = (__m128)*r0, b = (__m128)*r1, c = (__m128)*r2, d = (__m128)*r3;
@@ -321,14 +325,14 @@ struct hpf_df1_v {
  * for a float and for a vector of four lanes: the vector does the same IEEE operations in the
  * same order per lane, so it gives the same bits. */
 #define PRE_DEF_HPF_DF1(sfx, S, T)                                                         \
-	static inline T hpf_df1_ff##sfx(S *st, T b0, T b1, T b2, T x)                      \
+	PRE_INLINE T hpf_df1_ff##sfx(S *st, T b0, T b1, T b2, T x)                      \
 	{                                                                                  \
 		T f = b0 * x + b1 * st->x1 + b2 * st->x2;                                  \
 		st->x2 = st->x1;                                                           \
 		st->x1 = x;                                                                \
 		return f;                                                                  \
 	}                                                                                  \
-	static inline T hpf_df1_fb##sfx(S *st, T a1, T a2, T f)                            \
+	PRE_INLINE T hpf_df1_fb##sfx(S *st, T a1, T a2, T f)                            \
 	{                                                                                  \
 		T t = f - a2 * st->y2;                                                     \
 		T y = t - a1 * st->y1;                                                     \
@@ -340,14 +344,14 @@ PRE_DEF_HPF_DF1(, struct hpf_df1, float)
 PRE_DEF_HPF_DF1(_v, struct hpf_df1_v, pre_v4f)
 #undef PRE_DEF_HPF_DF1
 
-static inline float hpf_df1_tick(struct hpf_df1 *st, float b0, float b1, float b2, float a1,
-				 float a2, float x)
+PRE_INLINE float hpf_df1_tick(struct hpf_df1 *st, float b0, float b1, float b2, float a1,
+			       float a2, float x)
 {
 	return hpf_df1_fb(st, a1, a2, hpf_df1_ff(st, b0, b1, b2, x));
 }
 
 /* src -> dst, which may be the same buffer */
-static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t n)
+PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t n)
 {
 	struct hpf_df1 st = {p->hx1, p->hx2, p->hs.z1, p->hs.z2};
 	int moving = 0;
@@ -399,7 +403,7 @@ static void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t 
  * back. The halves do per lane what preamp_hpf's settled loop does, so every lane gets the bits
  * it would get alone. Lanes past the last preamp are padding: zero coefficients and state,
  * output to scratch. src[l] -> dst[l], which may be the same buffer. */
-static inline __attribute__((always_inline)) void
+PRE_INLINE void
 preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float *const *src,
 		  float *const *dst, uint32_t n)
 {
@@ -477,8 +481,8 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 }
 
 /* Settled low cut of up to DSP_LANES_MAX lanes: one group of four, or two for five or more. */
-static void preamp_hpf_lanes(struct preamp *const *p, unsigned nl, const float *const *src,
-			     float *const *dst, uint32_t n)
+PRE_INLINE void preamp_hpf_lanes(struct preamp *const *p, unsigned nl, const float *const *src,
+				 float *const *dst, uint32_t n)
 {
 	if (nl <= 4)
 		preamp_hpf_groups(p, nl, 1, src, dst, n);
@@ -487,7 +491,7 @@ static void preamp_hpf_lanes(struct preamp *const *p, unsigned nl, const float *
 }
 
 /* The clean path when oversampling: u delayed by the chain's latency. */
-static const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_t n)
+PRE_INLINE const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_t n)
 {
 	uint32_t l = p->os.latency;
 	if (l == 0)
@@ -501,7 +505,7 @@ static const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_
 
 /* Clean with no fade and no oversampling: the gain stage is the output. Only the ADAA state is
  * kept ready for a fade, with the drive advanced as preamp_models() would. */
-static void preamp_clean_state(struct preamp *p, const float *u, uint32_t n)
+PRE_INLINE void preamp_clean_state(struct preamp *p, const float *u, uint32_t n)
 {
 	float d = p->drive.cur;
 	if (!smooth_settled(&p->drive))
@@ -519,8 +523,8 @@ static void preamp_clean_state(struct preamp *p, const float *u, uint32_t n)
  * Every sample is computed by this same expression (vector lane or scalar), so the result
  * does not depend on how the input is cut. With clean != NULL (a curve <-> clean fade), the
  * output is w (y / drive) + (1 - w) clean, w rising (fade_in) or falling over the fade. */
-static void preamp_dc(struct preamp *p, const float *q, float *out, const float *id, float idc,
-		      const float *clean, int fade_in, uint32_t n)
+PRE_INLINE void preamp_dc(struct preamp *p, const float *q, float *out, const float *id, float idc,
+			  const float *clean, int fade_in, uint32_t n)
 {
 	const float a4 = p->dc_a4, c0 = p->dc_c[0], c1 = p->dc_c[1], c2 = p->dc_c[2],
 		    c3 = p->dc_c[3];
@@ -571,7 +575,7 @@ static void preamp_dc(struct preamp *p, const float *q, float *out, const float 
 }
 
 /* Curves, fades, DC removal and drive compensation: u (after gain and low cut) -> out. */
-static void preamp_models(struct preamp *p, const float *u, float *out, uint32_t n)
+PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint32_t n)
 {
 	const struct dsp_simd_ops *ops = dsp_simd();
 	const int from = p->model_from, to = p->model_to;
@@ -653,11 +657,14 @@ static void preamp_models(struct preamp *p, const float *u, float *out, uint32_t
 }
 
 /* The low cut runs in this segment (on, or fading either way). */
-static int preamp_seg_hpf(const struct preamp *p) { return p->hpf_on || p->hpf_pos < p->fade_len; }
+PRE_INLINE int preamp_seg_hpf(const struct preamp *p)
+{
+	return p->hpf_on || p->hpf_pos < p->fade_len;
+}
 
 /* Clean, no model fade, no oversampling, no low cut: the gain stage writes out directly.
  * Decided once at the start of a segment (a low-cut fade that ends in it changes hpf). */
-static int preamp_seg_direct(const struct preamp *p, int hpf)
+PRE_INLINE int preamp_seg_direct(const struct preamp *p, int hpf)
 {
 	return !hpf && p->os.factor == 1 && !model_sat(p->model_from) && !model_sat(p->model_to);
 }
@@ -665,7 +672,7 @@ static int preamp_seg_direct(const struct preamp *p, int hpf)
 /* A segment's first part: grid work and the gain stage. Returns the gain stage's output: out
  * when direct, else p->u or, at unity gain, in itself. Inlined, like the last part, into both
  * preamp_segment() and the lanes path: as calls they cost the single lane ~1% more work. */
-static inline __attribute__((always_inline)) const float *
+PRE_INLINE const float *
 preamp_seg_gain(struct preamp *p, const float *in, float *out, int direct, uint32_t n)
 {
 	const struct dsp_simd_ops *ops = dsp_simd();
@@ -693,7 +700,7 @@ preamp_seg_gain(struct preamp *p, const float *in, float *out, int direct, uint3
 }
 
 /* A segment's last part, after the low cut (u): curves, DC removal, duck, clock. */
-static inline __attribute__((always_inline)) void
+PRE_INLINE void
 preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32_t n)
 {
 	if (direct)
@@ -714,7 +721,7 @@ preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32
 	p->clock += n;
 }
 
-static void preamp_segment(struct preamp *p, const float *in, float *out, uint32_t n)
+PRE_INLINE void preamp_segment(struct preamp *p, const float *in, float *out, uint32_t n)
 {
 	const int hpf = preamp_seg_hpf(p);
 	const int direct = preamp_seg_direct(p, hpf);
@@ -726,7 +733,7 @@ static void preamp_segment(struct preamp *p, const float *in, float *out, uint32
 	preamp_seg_tail(p, u, out, direct, n);
 }
 
-void preamp_process(struct preamp *p, const float *restrict in, float *restrict out, uint32_t n)
+PRE_INLINE void preamp_process_kernel(struct preamp *p, const float *in, float *out, uint32_t n)
 {
 	while (n > 0) {
 		preamp_events(p);
@@ -736,6 +743,13 @@ void preamp_process(struct preamp *p, const float *restrict in, float *restrict 
 		out += k;
 		n -= k;
 	}
+}
+DSP_ISA_DISPATCH(preamp_process_isa, (struct preamp * p, const float *in, float *out, uint32_t n),
+		 (p, in, out, n), preamp_process_kernel)
+
+void preamp_process(struct preamp *p, const float *restrict in, float *restrict out, uint32_t n)
+{
+	preamp_process_isa(p, in, out, n);
 }
 
 /* An exact copy at the current settings: clean with no fade due, unity gain at rest, low cut
@@ -778,8 +792,8 @@ static int preamp_steady(const struct preamp *p)
  * gain stages and the curves per lane, the settled low cuts interleaved. Each lane is cut where
  * preamp_process() would cut it (the bits never depend on that, save a NaN's sign and payload,
  * which SIMD and scalar tails may pick differently). */
-static void preamp_steady_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
-				float *const *out, uint32_t n)
+PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const float *const *in,
+				     float *const *out, uint32_t n)
 {
 	for (uint32_t off = 0; off < n;) {
 		uint32_t m = PRE_GRID - (p[0]->clock % PRE_GRID);
@@ -819,6 +833,10 @@ static void preamp_steady_lanes(struct preamp *const *p, unsigned nl, const floa
 		off += m;
 	}
 }
+DSP_ISA_DISPATCH(preamp_steady_lanes,
+		 (struct preamp *const *p, unsigned nl, const float *const *in, float *const *out,
+		  uint32_t n),
+		 (p, nl, in, out, n), preamp_steady_kernel)
 
 void preamp_run_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
 		      float *const *out, const float **res, uint32_t n)
