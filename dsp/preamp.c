@@ -285,9 +285,13 @@ typedef int32_t pre_v4i __attribute__((vector_size(16)));
 
 PRE_INLINE pre_v4f pre_load(const float *x)
 {
+#if defined(__SSE2__)
+	return (pre_v4f)_mm_loadu_ps(x); /* memcpy left the AVX2 build a trip through the stack */
+#else
 	pre_v4f v;
 	memcpy(&v, x, sizeof(v));
 	return v;
+#endif
 }
 
 /* Four rows of four become four columns: four lanes' samples i..i+3 -> one vector per sample
