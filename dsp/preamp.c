@@ -494,6 +494,108 @@ PRE_INLINE void preamp_hpf_lanes(struct preamp *const *p, unsigned nl, const flo
 		preamp_hpf_groups(p, nl, 2, src, dst, n);
 }
 
+#ifdef DSP_TARGET_AVX2
+#include <immintrin.h>
+
+/* A 4x4 transpose in each 128-bit half: rows r0..r3 of lanes k and k + 4 side by side become
+ * their columns, side by side. */
+DSP_TARGET_AVX2 static inline __attribute__((always_inline)) void
+pre_transpose8x4(__m256 *r0, __m256 *r1, __m256 *r2, __m256 *r3)
+{
+	__m256 t0 = _mm256_unpacklo_ps(*r0, *r1), t1 = _mm256_unpackhi_ps(*r0, *r1);
+	__m256 t2 = _mm256_unpacklo_ps(*r2, *r3), t3 = _mm256_unpackhi_ps(*r2, *r3);
+	*r0 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(1, 0, 1, 0));
+	*r1 = _mm256_shuffle_ps(t0, t2, _MM_SHUFFLE(3, 2, 3, 2));
+	*r2 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(1, 0, 1, 0));
+	*r3 = _mm256_shuffle_ps(t1, t3, _MM_SHUFFLE(3, 2, 3, 2));
+}
+
+/* Lane k's four samples from i in the low half, lane k + 4's in the high half. */
+DSP_TARGET_AVX2 static inline __attribute__((always_inline)) __m256
+pre_load2(const float *lo, const float *hi)
+{
+	return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
+}
+
+/* preamp_hpf_groups() for five to eight lanes in one vector of eight (AVX2 build only): the
+ * same two passes and, per lane, the same IEEE operations in the same order as hpf_df1_ff and
+ * hpf_df1_fb, so the same bits. */
+DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned nl,
+					      const float *const *src, float *const *dst,
+					      uint32_t n)
+{
+	float sv[4][8], cv[5][8];
+	const float *s[8];
+	float *d[8];
+	float pad[DSP_MAX_CHUNK]; /* padding lanes' output */
+	__m256 f[DSP_MAX_CHUNK];  /* feed-forward part, one vector per sample */
+	for (unsigned l = 0; l < 8; l++) {
+		const struct preamp *q = l < nl ? p[l] : NULL;
+		sv[0][l] = q ? q->hx1 : 0.0f;
+		sv[1][l] = q ? q->hx2 : 0.0f;
+		sv[2][l] = q ? q->hs.z1 : 0.0f;
+		sv[3][l] = q ? q->hs.z2 : 0.0f;
+		for (int j = 0; j < 5; j++)
+			cv[j][l] = q ? q->hc[j].cur : 0.0f;
+		s[l] = q ? src[l] : src[0];
+		d[l] = q ? dst[l] : pad;
+	}
+	__m256 x1 = _mm256_loadu_ps(sv[0]), x2 = _mm256_loadu_ps(sv[1]);
+	__m256 y1 = _mm256_loadu_ps(sv[2]), y2 = _mm256_loadu_ps(sv[3]);
+	const __m256 b0 = _mm256_loadu_ps(cv[0]), b1 = _mm256_loadu_ps(cv[1]);
+	const __m256 b2 = _mm256_loadu_ps(cv[2]), a1 = _mm256_loadu_ps(cv[3]);
+	const __m256 a2 = _mm256_loadu_ps(cv[4]);
+#define FF8(x)                                                                            	do {                                                                              		f[i + k] = b0 * (x) + b1 * x1 + b2 * x2;                                  		x2 = x1;                                                                  		x1 = (x);                                                                 	} while (0)
+#define FB8(y)                                                                            	do {                                                                              		__m256 t_ = f[i + k] - a2 * y2;                                           		(y) = t_ - a1 * y1;                                                       		y2 = y1;                                                                  		y1 = (y);                                                                 	} while (0)
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0, k;
+	for (; i < n4; i += 4) {
+		__m256 r[4];
+		for (k = 0; k < 4; k++)
+			r[k] = pre_load2(s[k] + i, s[k + 4] + i);
+		pre_transpose8x4(&r[0], &r[1], &r[2], &r[3]);
+		for (k = 0; k < 4; k++)
+			FF8(r[k]);
+	}
+	for (k = 0; i < n; i++) {
+		__m256 x = _mm256_setr_ps(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i],
+					  s[6][i], s[7][i]);
+		FF8(x);
+	}
+	for (i = 0; i < n4; i += 4) {
+		__m256 y[4];
+		for (k = 0; k < 4; k++)
+			FB8(y[k]);
+		pre_transpose8x4(&y[0], &y[1], &y[2], &y[3]);
+		for (k = 0; k < 4; k++) {
+			_mm_storeu_ps(d[k] + i, _mm256_castps256_ps128(y[k]));
+			_mm_storeu_ps(d[k + 4] + i, _mm256_extractf128_ps(y[k], 1));
+		}
+	}
+	for (k = 0; i < n; i++) {
+		__m256 y;
+		float yv[8];
+		FB8(y);
+		_mm256_storeu_ps(yv, y);
+		for (unsigned l = 0; l < 8; l++)
+			d[l][i] = yv[l];
+	}
+#undef FF8
+#undef FB8
+	_mm256_storeu_ps(sv[0], x1);
+	_mm256_storeu_ps(sv[1], x2);
+	_mm256_storeu_ps(sv[2], y1);
+	_mm256_storeu_ps(sv[3], y2);
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *q = p[l];
+		q->hx1 = sv[0][l];
+		q->hx2 = sv[1][l];
+		q->hs.z1 = sv[2][l];
+		q->hs.z2 = sv[3][l];
+	}
+}
+#endif
+
 /* The clean path when oversampling: u delayed by the chain's latency. */
 PRE_INLINE const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_t n)
 {
@@ -797,7 +899,7 @@ static int preamp_steady(const struct preamp *p)
  * preamp_process() would cut it (the bits never depend on that, save a NaN's sign and payload,
  * which SIMD and scalar tails may pick differently). */
 PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const float *const *in,
-				     float *const *out, uint32_t n)
+				     float *const *out, uint32_t n, int wide)
 {
 	for (uint32_t off = 0; off < n;) {
 		uint32_t m = PRE_GRID - (p[0]->clock % PRE_GRID);
@@ -830,6 +932,10 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 		}
 		if (nh == 1)
 			preamp_hpf(hp[0], hsrc[0], hdst[0], m);
+#ifdef DSP_TARGET_AVX2
+		else if (wide && nh > 4)
+			preamp_hpf_lanes8(hp, nh, hsrc, hdst, m);
+#endif
 		else if (nh > 1)
 			preamp_hpf_lanes(hp, nh, hsrc, hdst, m);
 		for (unsigned l = 0; l < nl; l++)
@@ -837,10 +943,45 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 		off += m;
 	}
 }
+
+/* Built for the baseline ISA and for AVX2 like DSP_ISA_DISPATCH, the AVX2 build with the low
+ * cut eight lanes wide. */
+PRE_INLINE void preamp_steady_narrow(struct preamp *const *p, unsigned nl, const float *const *in,
+				     float *const *out, uint32_t n)
+{
+	preamp_steady_kernel(p, nl, in, out, n, 0);
+}
+#ifdef DSP_TARGET_AVX2
+PRE_INLINE void preamp_steady_wide(struct preamp *const *p, unsigned nl, const float *const *in,
+				   float *const *out, uint32_t n)
+{
+	preamp_steady_kernel(p, nl, in, out, n, 1);
+}
+DSP_TARGET_AVX2 static void preamp_steady_lanes_avx2(struct preamp *const *p, unsigned nl,
+						     const float *const *in, float *const *out,
+						     uint32_t n)
+{
+	preamp_steady_wide(p, nl, in, out, n);
+}
+static void preamp_steady_lanes_base(struct preamp *const *p, unsigned nl, const float *const *in,
+				     float *const *out, uint32_t n)
+{
+	preamp_steady_narrow(p, nl, in, out, n);
+}
+static void preamp_steady_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
+				float *const *out, uint32_t n)
+{
+	if (dsp_simd_is_avx2())
+		preamp_steady_lanes_avx2(p, nl, in, out, n);
+	else
+		preamp_steady_lanes_base(p, nl, in, out, n);
+}
+#else
 DSP_ISA_DISPATCH(preamp_steady_lanes,
 		 (struct preamp *const *p, unsigned nl, const float *const *in, float *const *out,
 		  uint32_t n),
-		 (p, nl, in, out, n), preamp_steady_kernel)
+		 (p, nl, in, out, n), preamp_steady_narrow)
+#endif
 
 void preamp_run_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
 		      float *const *out, const float **res, uint32_t n)
