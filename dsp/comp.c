@@ -201,6 +201,19 @@ static int64_t comp_k(double alpha)
 	return (int64_t)((1.0 - alpha) * (double)(1LL << COMP_K_BITS) + 0.5);
 }
 
+/* Bounds under which comp_detect_wide gives comp_detect_nl's bits (see comp_step4): x and y in
+ * [0, 2^31), ka and kr in [0, 2^31). They always hold within the documented ranges: x_L is
+ * >= 0 (slope and knee_k are) and <= 120 dB (COMP_OVER_MAX), i.e. < 128 * 2^COMP_Q_BITS = 2^31
+ * (xmax is the chunk's largest x_L); y stays between its start and the x it followed; and
+ * k = 2^31 would need alpha <= 2^-32, i.e. tau * fs <= 0.045 samples, while the shortest
+ * attack at the lowest rate is 0.1 ms * 22050 Hz = 2.2 samples (k = 0.365 * 2^31). Outside
+ * them (an attack of 0 ms through the API gives k = 2^31 exactly) the scalar detector runs. */
+static inline int comp_wide_ok(float xmax, int32_t y0, int64_t ka, int64_t kr)
+{
+	return xmax < 128.0f && y0 >= 0 && ka >= 0 && ka <= INT32_MAX && kr >= 0 &&
+	       kr <= INT32_MAX;
+}
+
 /* The lane count of the *_nl helpers below is a compile-time constant at every call (see
  * COMP_BY_LANES), so their loops over lanes unroll and each lane's state stays in registers. */
 #define COMP_INLINE static inline __attribute__((always_inline))
@@ -242,6 +255,107 @@ COMP_INLINE void comp_detect_nl(int32_t (*restrict q)[DSP_MAX_CHUNK], int32_t *r
 	for (unsigned l = 0; l < nl; l++)
 		y[l] = s[l];
 }
+
+#ifdef DSP_TARGET_AVX2
+#include <immintrin.h>
+
+/* Transposes the 8x8 int32 block r[0..8) (row j becomes column j). */
+DSP_TARGET_AVX2 static inline __attribute__((always_inline)) void comp_transpose8(__m256i *r)
+{
+	__m256i t[8], u[8];
+	for (int j = 0; j < 8; j += 2) {
+		t[j] = _mm256_unpacklo_epi32(r[j], r[j + 1]);
+		t[j + 1] = _mm256_unpackhi_epi32(r[j], r[j + 1]);
+	}
+	for (int j = 0; j < 8; j += 4) {
+		u[j] = _mm256_unpacklo_epi64(t[j], t[j + 2]);
+		u[j + 1] = _mm256_unpackhi_epi64(t[j], t[j + 2]);
+		u[j + 2] = _mm256_unpacklo_epi64(t[j + 1], t[j + 3]);
+		u[j + 3] = _mm256_unpackhi_epi64(t[j + 1], t[j + 3]);
+	}
+	for (int j = 0; j < 4; j++) {
+		r[j] = _mm256_permute2x128_si256(u[j], u[j + 4], 0x20);
+		r[j + 4] = _mm256_permute2x128_si256(u[j], u[j + 4], 0x31);
+	}
+}
+
+/* One detector step for four lanes, each in the low dword of a qword (the high dwords are
+ * don't-care throughout): comp_detect_nl's y += (int32)((d * k) >> 31), exactly, given
+ * 0 <= x, y < 2^31 and 0 <= ka, kr < 2^31 (comp_wide_ok), with kd = ka - kr:
+ *  - d = x - y lies in (-2^31, 2^31), so the 32-bit subtraction is d itself, and so is
+ *    max(d, 0); kd lies in (-2^31, 2^31) too;
+ *  - _mm256_mul_epi32 multiplies the signed low dwords into exact 64-bit products, and
+ *    d * k = d * kr + max(d, 0) * kd exactly (k = ka when d > 0, else kr; both terms and the
+ *    sum are below 2^62 in magnitude, no wrap);
+ *  - the step's int32 is bits 31..62 of d * k, and a logical shift by 31 puts exactly those
+ *    bits in the low dword (an arithmetic one would differ only above them).
+ * The choice of k costs one max beside the multiply, not a compare and blend ahead of it. */
+DSP_TARGET_AVX2 static inline __attribute__((always_inline)) __m256i
+comp_step4(__m256i y, __m256i x, __m256i kr, __m256i kd)
+{
+	const __m256i d = _mm256_sub_epi32(x, y);
+	const __m256i up = _mm256_max_epi32(d, _mm256_setzero_si256());
+	const __m256i p = _mm256_add_epi64(_mm256_mul_epi32(d, kr), _mm256_mul_epi32(up, kd));
+	return _mm256_add_epi32(y, _mm256_srli_epi64(p, COMP_K_BITS));
+}
+
+/* Samples i .. i + m - 1 (m <= 8) of the eight rows of q through the detector, in place. */
+DSP_TARGET_AVX2 static inline __attribute__((always_inline)) void
+comp_detect_block8(int32_t (*restrict q)[DSP_MAX_CHUNK], uint32_t i, uint32_t m, __m256i *ye,
+		   __m256i *yo, __m256i kre, __m256i kro, __m256i kde, __m256i kdo)
+{
+	__m256i r[8];
+	for (int l = 0; l < 8; l++)
+		r[l] = _mm256_loadu_si256((const __m256i *)(q[l] + i));
+	comp_transpose8(r); /* r[j]: sample i + j of lanes 0..7 */
+	for (uint32_t j = 0; j < 8; j++) {
+		if (j < m) {
+			*ye = comp_step4(*ye, r[j], kre, kde);
+			*yo = comp_step4(*yo, _mm256_srli_epi64(r[j], 32), kro, kdo);
+		}
+		r[j] = _mm256_blend_epi32(*ye, _mm256_slli_epi64(*yo, 32), 0xaa);
+	}
+	comp_transpose8(r);
+	for (int l = 0; l < 8; l++)
+		_mm256_storeu_si256((__m256i *)(q[l] + i), r[l]);
+}
+
+/* comp_detect_nl for five to eight lanes as two chains of four (even and odd lanes) in
+ * 64-bit elements (AVX2 build only); rows nd..7 of q are scratch. The caller has checked
+ * comp_detect_wide_ok, under which every lane's y sequence is comp_detect_nl's, bit for
+ * bit. */
+DSP_TARGET_AVX2 static void comp_detect_wide(int32_t (*restrict q)[DSP_MAX_CHUNK],
+					     int32_t *restrict y, const int64_t *restrict ka,
+					     const int64_t *restrict kr, uint32_t n, unsigned nd)
+{
+	int32_t yv[8], krv[8], kdv[8];
+	for (unsigned l = 0; l < 8; l++) {
+		const int used = l < nd;
+		yv[l] = used ? y[l] : 0;
+		krv[l] = used ? (int32_t)kr[l] : 0;
+		kdv[l] = used ? (int32_t)(ka[l] - kr[l]) : 0;
+		if (!used) /* zero rows: x = y = 0, k = 0, the padding lanes stay at 0 */
+			memset(q[l], 0, sizeof(q[l]));
+	}
+	const __m256i yl = _mm256_loadu_si256((const __m256i *)yv);
+	const __m256i krl = _mm256_loadu_si256((const __m256i *)krv);
+	const __m256i kdl = _mm256_loadu_si256((const __m256i *)kdv);
+	/* even lanes 0, 2, 4, 6 in the low dwords as they are, odd ones shifted down */
+	__m256i ye = yl, yo = _mm256_srli_epi64(yl, 32);
+	const __m256i kre = krl, kro = _mm256_srli_epi64(krl, 32);
+	const __m256i kde = kdl, kdo = _mm256_srli_epi64(kdl, 32);
+	/* Blocks of eight samples; the last one may be partial (q is padded to a multiple of
+	 * eight, and the detector's output beyond n is never read: comp_apply overwrites it). */
+	uint32_t i = 0;
+	for (; i + 8 <= n; i += 8)
+		comp_detect_block8(q, i, 8, &ye, &yo, kre, kro, kde, kdo);
+	if (i < n)
+		comp_detect_block8(q, i, n - i, &ye, &yo, kre, kro, kde, kdo);
+	_mm256_storeu_si256((__m256i *)yv, _mm256_blend_epi32(ye, _mm256_slli_epi64(yo, 32), 0xaa));
+	for (unsigned l = 0; l < nd; l++)
+		y[l] = yv[l];
+}
+#endif
 
 /* Sidechain high-pass of nl lanes into their buf_sc, interleaved: one biquad is a chain of
  * four dependent float operations (~16 cycles) per sample. */
@@ -393,7 +507,7 @@ COMP_INLINE void comp_apply(struct comp *c, const float *restrict in, float *res
  * for those that are not idle this chunk, each group interleaved; the passes that are
  * vectorised across time run lane by lane. */
 COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *const *in,
-			     float *const *out, uint32_t n)
+			     float *const *out, uint32_t n, int wide)
 {
 	struct comp *run[DSP_LANES_MAX];
 	const float *rin[DSP_LANES_MAX], *src[DSP_LANES_MAX];
@@ -442,6 +556,7 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 	int64_t ka[DSP_LANES_MAX], kr[DSP_LANES_MAX];
 	int row[DSP_LANES_MAX];
 	unsigned nd = 0;
+	int in_range = 1; /* every running lane within the vector detector's bounds */
 	for (unsigned r = 0; r < nr; r++) {
 		struct comp *cr = run[r];
 		comp_level(cr, src[r], n, nv);
@@ -458,8 +573,17 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 		ka[nd] = comp_k(cr->a_att);
 		kr[nd] = comp_k(cr->a_rel);
 		row[r] = (int)nd++;
+		in_range &= comp_wide_ok(xmax, y0, ka[nd - 1], kr[nd - 1]);
 	}
-	COMP_BY_LANES(nd, comp_detect_nl, q, y, ka, kr, n);
+#ifdef DSP_TARGET_AVX2
+	/* only ever true in the AVX2 build: comp_run_n runs that one when dsp_simd_is_avx2() */
+	if (wide && nd > 4 && in_range && dsp_simd_is_avx2())
+		comp_detect_wide(q, y, ka, kr, n, nd);
+	else
+#endif
+		COMP_BY_LANES(nd, comp_detect_nl, q, y, ka, kr, n);
+	(void)wide;
+	(void)in_range;
 
 	for (unsigned r = 0; r < nr; r++) {
 		if (row[r] < 0)
@@ -470,17 +594,23 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 }
 
 /* The kernel for the baseline ISA and for AVX2 (same bits, see cpu.h); one and many lanes
- * separately, so the one-lane loops unroll for one. */
+ * separately, so the one-lane loops unroll for one. Many lanes under the AVX2 variant run the
+ * detector of five to eight lanes eight wide (comp_detect_wide). */
 COMP_INLINE void comp_kernel_1(struct comp *c, const float *in, float *out, uint32_t n)
 {
-	comp_kernel(&c, 1, &in, &out, n);
+	comp_kernel(&c, 1, &in, &out, n, 0);
+}
+COMP_INLINE void comp_kernel_n(struct comp *const *c, unsigned nl, const float *const *in,
+			       float *const *out, uint32_t n)
+{
+	comp_kernel(c, nl, in, out, n, 1);
 }
 DSP_ISA_DISPATCH(comp_run_1, (struct comp * c, const float *in, float *out, uint32_t n),
 		 (c, in, out, n), comp_kernel_1)
 DSP_ISA_DISPATCH(comp_run_n,
 		 (struct comp *const *c, unsigned nl, const float *const *in, float *const *out,
 		  uint32_t n),
-		 (c, nl, in, out, n), comp_kernel)
+		 (c, nl, in, out, n), comp_kernel_n)
 
 void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
 {
