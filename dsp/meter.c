@@ -6,6 +6,7 @@
  * the squares, and the true-peak filter (skipped when it cannot raise the period's peak). */
 #include "meter.h"
 
+#include "cpu.h"
 #include "fastmath.h"
 
 #include <errno.h>
@@ -25,6 +26,15 @@ const char *const meter_field_names[MF_COUNT] = {
 
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
+/* 8 lanes: the AVX2 build's scan (generic vectors, so the baseline build compiles it too but
+ * never runs it) */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+/* unaligned access: a 32-byte memcpy becomes two 16-byte moves through the stack, which the
+ * full-width load then waits on */
+typedef float v8f_u __attribute__((vector_size(32), aligned(4), may_alias));
+
+#define METER_INLINE static inline __attribute__((always_inline))
 
 /* float bits as unsigned, for the magnitude/NaN tests (fastmath.h holds the casts) */
 static inline uint32_t f2u(float f) { return (uint32_t)fm_f2i_bits(f); }
@@ -57,13 +67,20 @@ static void ms_clear(struct meter_ms *s) { memset(s, 0, sizeof(*s)); }
 
 static inline float max2(float a, float b) { return a > b ? a : b; }
 
-static inline float ms_update(float ms, v4f q0, v4f q1, v4f q2, v4f q3, float coef, float gain)
+/* one update with the sum s of a group's squares */
+METER_INLINE float ms_step(float ms, float s, float coef, float gain)
 {
-	/* a fixed summation tree, so the sum does not depend on the calls */
-	v4f t = (q0 + q1) + (q2 + q3);
-	ms = coef * ms + gain * ((t[0] + t[1]) + (t[2] + t[3]));
+	ms = coef * ms + gain * s;
 	/* below -300 dB: flush rather than decay through the subnormals */
 	return ms >= 1e-30f ? ms : 0.0f;
+}
+
+METER_INLINE float ms_update(float ms, v4f q0, v4f q1, v4f q2, v4f q3, float coef, float gain)
+{
+	/* a fixed summation tree, so the sum does not depend on the calls:
+	 * t = (q0 + q1) + (q2 + q3) lane by lane, then (t0 + t1) + (t2 + t3) */
+	v4f t = (q0 + q1) + (q2 + q3);
+	return ms_step(ms, (t[0] + t[1]) + (t[2] + t[3]), coef, gain);
 }
 
 static inline v4f v4_load(const float *p)
@@ -102,10 +119,90 @@ static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, 
 	}
 }
 
-static inline v4i v4i_max(v4i a, v4i b)
+METER_INLINE v4i v4i_max(v4i a, v4i b)
 {
 	v4i gt = a > b;
 	return (gt & a) | (~gt & b);
+}
+
+/* The 8-lane helpers take pointers: a 32-byte vector passed by value is an ABI question in the
+ * baseline build (-Wpsabi), even though they are always inlined. */
+METER_INLINE void v8i_max_to(v8i *m, const v8i *b)
+{
+	v8i gt = *m > *b;
+	*m = (gt & *m) | (~gt & *b);
+}
+
+METER_INLINE v4f v8_lo(const v8f *v)
+{
+	v4f r;
+	memcpy(&r, v, sizeof(r));
+	return r;
+}
+
+METER_INLINE v4f v8_hi(const v8f *v)
+{
+	v4f r;
+	memcpy(&r, (const char *)v + sizeof(r), sizeof(r));
+	return r;
+}
+
+/* v[0..k-1] = the k vectors of 8 at x (times g when mul), stored to y and cp unless NULL, their
+ * max |v| bits into *m */
+METER_INLINE void scan_vecs8(const float *x, float *y, float *cp, int k, float g, const int mul,
+			     v8f *v, v8i *m)
+{
+	const v8i mask = (v8i){ 0 } + (int32_t)ABS_MASK;
+	for (int j = 0; j < k; j++) {
+		v[j] = *(const v8f_u *)(x + 8 * j);
+		if (mul)
+			v[j] = v[j] * g;
+		if (y)
+			*(v8f_u *)(y + 8 * j) = v[j];
+		if (cp)
+			*(v8f_u *)(cp + 8 * j) = v[j];
+		v8i a = (v8i)v[j] & mask;
+		v8i_max_to(m, &a);
+	}
+}
+
+/* Whole groups of 16 at x[i..], 8 lanes (the AVX2 build): y = x * g (mul), stored to y
+ * (store) and to cp (cp != NULL), max |y| bits into *m, and the mean square updated group by
+ * group with the tree of ms_update(): with A = squares 0..7, B = squares 8..15 of a group,
+ * q0 q1 q2 q3 = lo A, hi A, lo B, hi B. Two groups at a time: their lo halves side by side
+ * and their hi halves side by side give both groups' q0 + q1 in one vector. */
+METER_INLINE uint32_t scan_groups8(const float *x, float *y, float *cp, uint32_t i, uint32_t n,
+				   float g, const int store, const int mul, float coef, float gain,
+				   float *msp, v8i *mp)
+{
+	const v8i lo = { 0, 1, 2, 3, 8, 9, 10, 11 }, hi = { 4, 5, 6, 7, 12, 13, 14, 15 };
+	const v8i ev = { 0, 2, 0, 2, 4, 6, 4, 6 }, od = { 1, 3, 1, 3, 5, 7, 5, 7 };
+	const v8i e0 = { 0, 0, 0, 0, 4, 4, 4, 4 }, e1 = { 1, 1, 1, 1, 5, 5, 5, 5 };
+	v8i m = *mp;
+	float ms = *msp;
+	for (; i + 2 * METER_MS_DECIM <= n; i += 2 * METER_MS_DECIM) {
+		v8f v[4];
+		scan_vecs8(x + i, store ? y + i : NULL, cp ? cp + i : NULL, 4, g, mul, v, &m);
+		v8f a0 = v[0] * v[0], b0 = v[1] * v[1], a1 = v[2] * v[2], b1 = v[3] * v[3];
+		/* t = (q0 + q1) + (q2 + q3) of group 0 | of group 1 */
+		v8f t = (__builtin_shuffle(a0, a1, lo) + __builtin_shuffle(a0, a1, hi)) +
+			(__builtin_shuffle(b0, b1, lo) + __builtin_shuffle(b0, b1, hi));
+		/* (t0 + t1) + (t2 + t3) of each half */
+		v8f h = __builtin_shuffle(t, ev) + __builtin_shuffle(t, od);
+		v8f s = __builtin_shuffle(h, e0) + __builtin_shuffle(h, e1);
+		ms = ms_step(ms, s[0], coef, gain);
+		ms = ms_step(ms, s[4], coef, gain);
+	}
+	if (i + METER_MS_DECIM <= n) {
+		v8f v[2];
+		scan_vecs8(x + i, store ? y + i : NULL, cp ? cp + i : NULL, 2, g, mul, v, &m);
+		v8f a = v[0] * v[0], b = v[1] * v[1];
+		ms = ms_update(ms, v8_lo(&a), v8_hi(&a), v8_lo(&b), v8_hi(&b), coef, gain);
+		i += METER_MS_DECIM;
+	}
+	*mp = m;
+	*msp = ms;
+	return i;
 }
 
 /* The mean square's next state, held back until the block turns out to be valid audio. */
@@ -117,14 +214,14 @@ struct ms_next {
 };
 
 /* The common path in one pass over the samples: y[i] = x[i] * g (store: 1; g used when mul: 1;
- * x may be y), max |y| as bits, and the squares into the mean square exactly as ms_feed()
- * would add them. The new state goes to *nx, for ms_commit() only when the samples were valid
- * audio: squares that complete the group an earlier call began land in unused sq[] slots
+ * x may be y; also copied to cp unless NULL), max |y| as bits, and the squares into the mean
+ * square exactly as ms_feed() would add them; w8: whole groups 8 lanes wide (same bits). The
+ * new state goes to *nx, for ms_commit() only when the samples were valid audio: squares that complete the group an earlier call began land in unused sq[] slots
  * (a redo by ms_feed() rewrites them identically), but a new group's squares would overwrite
  * that earlier call's squares, so they wait in nx->tq. */
-static inline __attribute__((always_inline)) uint32_t
-scan(struct meter_ms *s, const float *x, float *y, uint32_t n, float g, const int store,
-     const int mul, float coef, float gain, struct ms_next *nx)
+METER_INLINE uint32_t scan(struct meter_ms *s, const float *x, float *y, float *cp, uint32_t n,
+			   float g, const int store, const int mul, float coef, float gain,
+			   struct ms_next *nx, const int w8)
 {
 	float *sq = s->sq;
 	const v4i mask = { ABS_MASK, ABS_MASK, ABS_MASK, ABS_MASK };
@@ -141,6 +238,8 @@ scan(struct meter_ms *s, const float *x, float *y, uint32_t n, float g, const in
 			float v = mul ? x[i] * g : x[i];
 			if (store)
 				y[i] = v;
+			if (cp)
+				cp[i] = v;
 			uint32_t a = f2u(v) & ABS_MASK;
 			r = a > r ? a : r;
 			sq[pos + i] = v * v;
@@ -153,6 +252,12 @@ scan(struct meter_ms *s, const float *x, float *y, uint32_t n, float g, const in
 		}
 	}
 	if (pos == 0) {
+		if (w8) {
+			v8i m8 = { 0 };
+			i = scan_groups8(x, y, cp, i, n, g, store, mul, coef, gain, &ms, &m8);
+			v8f f8 = (v8f)m8;
+			m = v4i_max(m, v4i_max((v4i)v8_lo(&f8), (v4i)v8_hi(&f8)));
+		}
 		for (; i + METER_MS_DECIM <= n; i += METER_MS_DECIM) {
 			v4f v[4];
 			for (int j = 0; j < 4; j++) {
@@ -161,6 +266,8 @@ scan(struct meter_ms *s, const float *x, float *y, uint32_t n, float g, const in
 					v[j] = v[j] * g;
 				if (store)
 					memcpy(y + i + 4 * j, &v[j], sizeof(v[j]));
+				if (cp)
+					memcpy(cp + i + 4 * j, &v[j], sizeof(v[j]));
 				m = v4i_max(m, (v4i)v[j] & mask);
 			}
 			ms = ms_update(ms, v[0] * v[0], v[1] * v[1], v[2] * v[2], v[3] * v[3], coef,
@@ -176,6 +283,8 @@ scan(struct meter_ms *s, const float *x, float *y, uint32_t n, float g, const in
 			float v = mul ? x[i] * g : x[i];
 			if (store)
 				y[i] = v;
+			if (cp)
+				cp[i] = v;
 			uint32_t a = f2u(v) & ABS_MASK;
 			r = a > r ? a : r;
 			t[pos] = v * v;
@@ -223,17 +332,20 @@ void meter_reset(struct meter *m)
 	meter_clear_period(m);
 }
 
-int meter_input(struct meter *m, const float *in, uint32_t n)
+/* The input meter: one scan that also copies the block to the true-peak filter's input
+ * (sanitize() writes the cleaned block there in the rare case). */
+METER_INLINE int meter_in(struct meter *m, const float *in, uint32_t n, const int w8)
 {
-	float clean[DSP_MAX_CHUNK];
+	float *cur = truepeak_input(&m->tp);
 	const float *x = in;
 	struct ms_next nx;
-	uint32_t bits = scan(&m->in_ms, in, NULL, n, 1.0f, 0, 0, m->ms_coef, m->ms_gain, &nx);
+	uint32_t bits =
+		scan(&m->in_ms, in, NULL, cur, n, 1.0f, 0, 0, m->ms_coef, m->ms_gain, &nx, w8);
 	int bad = bits >= BAD_BITS;
 	if (bits >= CLIP_BITS || m->in_clipped) {
 		/* rare: clip runs to count, or values that must read as 0 */
-		bits = sanitize(in, clean, n, &m->in_clipped, &m->acc.clips);
-		x = clean;
+		bits = sanitize(in, cur, n, &m->in_clipped, &m->acc.clips);
+		x = cur;
 		ms_feed(&m->in_ms, x, n, m->ms_coef, m->ms_gain);
 	} else {
 		ms_commit(&m->in_ms, &nx);
@@ -241,18 +353,18 @@ int meter_input(struct meter *m, const float *in, uint32_t n)
 	float peak = u2f(bits);
 	if (peak > m->acc.in_peak)
 		m->acc.in_peak = peak;
-	float tp = truepeak_process(&m->tp, x, n, peak, m->acc.in_tp);
+	float tp = truepeak_process_input(&m->tp, x, n, peak, m->acc.in_tp);
 	m->acc.in_tp = max2(m->acc.in_tp, max2(tp, peak));
 	m->acc.frames += n;
 	return bad;
 }
 
-static inline __attribute__((always_inline)) void
-meter_out(struct meter *m, const float *x, float *y, uint32_t n, float g, const int store,
-	  const int mul)
+METER_INLINE void meter_out(struct meter *m, const float *x, float *y, uint32_t n, float g,
+			    const int store, const int mul, const int w8)
 {
 	struct ms_next nx;
-	uint32_t bits = scan(&m->out_ms, x, y, n, g, store, mul, m->ms_coef, m->ms_gain, &nx);
+	uint32_t bits =
+		scan(&m->out_ms, x, y, NULL, n, g, store, mul, m->ms_coef, m->ms_gain, &nx, w8);
 	if (bits >= BAD_BITS) {
 		float clean[DSP_MAX_CHUNK];
 		uint32_t run = 0, clips = 0;
@@ -266,17 +378,64 @@ meter_out(struct meter *m, const float *x, float *y, uint32_t n, float g, const 
 		m->acc.out_peak = peak;
 }
 
+METER_INLINE void meter_out_gain(struct meter *m, const float *x, float g, float *out, uint32_t n,
+				 const int w8)
+{
+	if (g == 1.0f)
+		meter_out(m, x, out, n, 1.0f, 1, 0, w8);
+	else
+		meter_out(m, x, out, n, g, 1, 1, w8);
+}
+
+/* Built for the baseline ISA (4 lanes) and for AVX2 (8 lanes), chosen like DSP_ISA_DISPATCH
+ * (which cannot tell its two builds apart); every lane width gives the same bits. */
+#ifdef DSP_TARGET_AVX2
+DSP_TARGET_AVX2 static int meter_input_avx2(struct meter *m, const float *in, uint32_t n)
+{
+	return meter_in(m, in, n, 1);
+}
+
+DSP_TARGET_AVX2 static void meter_output_avx2(struct meter *m, const float *out, uint32_t n)
+{
+	meter_out(m, out, NULL, n, 1.0f, 0, 0, 1);
+}
+
+DSP_TARGET_AVX2 static void meter_output_gain_avx2(struct meter *m, const float *x, float g,
+						   float *out, uint32_t n)
+{
+	meter_out_gain(m, x, g, out, n, 1);
+}
+#endif
+
+int meter_input(struct meter *m, const float *in, uint32_t n)
+{
+#ifdef DSP_TARGET_AVX2
+	if (dsp_simd_is_avx2())
+		return meter_input_avx2(m, in, n);
+#endif
+	return meter_in(m, in, n, 0);
+}
+
 void meter_output(struct meter *m, const float *out, uint32_t n)
 {
-	meter_out(m, out, NULL, n, 1.0f, 0, 0);
+#ifdef DSP_TARGET_AVX2
+	if (dsp_simd_is_avx2()) {
+		meter_output_avx2(m, out, n);
+		return;
+	}
+#endif
+	meter_out(m, out, NULL, n, 1.0f, 0, 0, 0);
 }
 
 void meter_output_gain(struct meter *m, const float *x, float g, float *out, uint32_t n)
 {
-	if (g == 1.0f)
-		meter_out(m, x, out, n, 1.0f, 1, 0);
-	else
-		meter_out(m, x, out, n, g, 1, 1);
+#ifdef DSP_TARGET_AVX2
+	if (dsp_simd_is_avx2()) {
+		meter_output_gain_avx2(m, x, g, out, n);
+		return;
+	}
+#endif
+	meter_out_gain(m, x, g, out, n, 0);
 }
 
 void meter_take(struct meter *m, struct meter_snapshot *snap)

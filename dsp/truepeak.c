@@ -48,7 +48,15 @@ static const float tp_dif[2][6] = {
  * -O2 does not vectorise loops with a run-time trip count, so the lanes are spelled out. */
 typedef float v4f __attribute__((vector_size(16)));
 typedef int32_t v4i __attribute__((vector_size(16)));
+/* the larger of two vectors of finite values >= 0 (compare and select) */
+static inline v4f tp_max_v4(v4f a, v4f b)
+{
+	v4i gt = a > b;
+	return (v4f)((gt & (v4i)a) | (~gt & (v4i)b));
+}
 #define TPK_NAME tp_kernel_v4
+#define TPK_BLOCK tp_block_v4
+#define TPK_MAX tp_max_v4
 #define TPK_V v4f
 #define TPK_VI v4i
 #define TPK_W 4
@@ -63,6 +71,8 @@ typedef int32_t v4i __attribute__((vector_size(16)));
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
 #define TPK_NAME tp_kernel_avx2
+#define TPK_BLOCK tp_block_avx2
+#define TPK_MAX __builtin_ia32_maxps256 /* vmaxps: a > b ? a : b */
 #define TPK_V v8f
 #define TPK_VI v8i
 #define TPK_W 8
@@ -105,11 +115,24 @@ static float tp_keep_history(struct truepeak *tp, const float *x, uint32_t n)
 	float p = 0.0f;
 	if (n >= TRUEPEAK_HIST) {
 		/* the peak from x itself: reading b back right after storing it would wait on
-		 * store forwarding */
+		 * store forwarding. |x| as bits (finite x: ordered like |x|), the max of three
+		 * overlapping vectors covering h[0..10] */
 		const float *h = x + n - TRUEPEAK_HIST;
 		memcpy(b, h, TRUEPEAK_HIST * sizeof(float));
-		for (int i = 0; i < TRUEPEAK_HIST; i++)
-			p = max2(p, fabsf(h[i]));
+		const v4i mask = (v4i){ 0 } + 0x7fffffff;
+		v4i a, c, d;
+		memcpy(&a, h, sizeof(a));
+		memcpy(&c, h + 4, sizeof(c));
+		memcpy(&d, h + TRUEPEAK_HIST - 4, sizeof(d));
+		a &= mask, c &= mask, d &= mask;
+		v4i gt = a > c;
+		a = (gt & a) | (~gt & c);
+		gt = a > d;
+		a = (gt & a) | (~gt & d);
+		int32_t r = 0;
+		for (int l = 0; l < 4; l++)
+			r = a[l] > r ? a[l] : r;
+		memcpy(&p, &r, sizeof(p));
 	} else {
 		memmove(b, b + n, (TRUEPEAK_HIST - n) * sizeof(float));
 		memcpy(b + TRUEPEAK_HIST - n, x, n * sizeof(float));
@@ -119,19 +142,28 @@ static float tp_keep_history(struct truepeak *tp, const float *x, uint32_t n)
 	return p;
 }
 
-float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_peak, float known)
+float truepeak_process_input(struct truepeak *tp, const float *x, uint32_t n, float x_peak,
+			     float known)
 {
 	float r = 0.0f;
 	if (n == 0)
 		return 0.0f;
-	if (max2(x_peak, tp->hist_peak) * TRUEPEAK_GAIN_BOUND > known) {
-		float *cur = tp->buf + TRUEPEAK_HIST;
-		for (uint32_t i = 0; i < n; i++) /* a loop, not memcpy: GCC makes that rep movsq */
-			cur[i] = x[i];
-		r = 0.5f * tp_kernel(cur, n);
-	}
+	if (max2(x_peak, tp->hist_peak) * TRUEPEAK_GAIN_BOUND > known)
+		r = 0.5f * tp_kernel(truepeak_input(tp), n);
 	tp->hist_peak = tp_keep_history(tp, x, n);
 	return r;
+}
+
+float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_peak, float known)
+{
+	if (n == 0)
+		return 0.0f;
+	if (max2(x_peak, tp->hist_peak) * TRUEPEAK_GAIN_BOUND > known) {
+		float *cur = truepeak_input(tp);
+		for (uint32_t i = 0; i < n; i++) /* a loop, not memcpy: GCC makes that rep movsq */
+			cur[i] = x[i];
+	}
+	return truepeak_process_input(tp, x, n, x_peak, known);
 }
 
 float truepeak_process_ref(struct truepeak *tp, const float *x, uint32_t n)

@@ -50,6 +50,13 @@ void truepeak_reset(struct truepeak *tp);
  * Returns 0 for n == 0. */
 float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_peak, float known);
 
+/* truepeak_process() for a caller that has already written the n samples x to
+ * truepeak_input(tp)[0..n-1] (x: those samples, either that array or a copy elsewhere), which
+ * saves the copy. The filter's input array is valid until the next call. */
+static inline float *truepeak_input(struct truepeak *tp) { return tp->buf + TRUEPEAK_HIST; }
+float truepeak_process_input(struct truepeak *tp, const float *x, uint32_t n, float x_peak,
+			     float known);
+
 /* The same measurement without the skip and without vectors: the reference for tests. */
 float truepeak_process_ref(struct truepeak *tp, const float *x, uint32_t n);
 

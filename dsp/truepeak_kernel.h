@@ -1,39 +1,59 @@
 /* truepeak_kernel.h: the true-peak kernel body, included once per vector width by
- * truepeak.c (TPK_NAME, TPK_V float vector, TPK_VI int vector, TPK_W lanes, TPK_ATTR).
+ * truepeak.c (TPK_NAME, TPK_BLOCK its per-vector helper, TPK_V float vector, TPK_VI int
+ * vector, TPK_W lanes, TPK_ATTR, TPK_MAX(a, b) the larger of two vectors of values >= 0).
  * Every lane of every width runs the same operations in the same order (no FMA), so all
  * variants give the same bits. */
 
-/* max over the n outputs whose newest taps are cur[0..n-1] of (|S|+|D|), phases {0,3}, {1,2} */
-TPK_ATTR static float TPK_NAME(const float *cur, uint32_t n)
+/* |S| + |D| of phases {0,3} and {1,2}, the larger one, for the TPK_W outputs whose newest taps
+ * are x[0..TPK_W-1]. Every value here is finite and >= 0 (|x| < 2^32), so TPK_MAX, where it
+ * is the CPU's max instruction, gives the compare-and-select's bits. */
+TPK_ATTR static inline __attribute__((always_inline)) TPK_V TPK_BLOCK(const float *x)
 {
-	TPK_VI lanes;
-	TPK_V m = { 0 };
-	for (int l = 0; l < TPK_W; l++)
-		lanes[l] = l;
-	for (uint32_t i = 0; i < n; i += TPK_W) {
-		const float *x = cur + i;
-		TPK_V s0 = { 0 }, d0 = { 0 }, s1 = { 0 }, d1 = { 0 };
+	TPK_V s0, d0, s1, d1;
 #pragma GCC unroll 6
-		for (int k = 0; k < 6; k++) {
-			TPK_V a, b;
-			memcpy(&a, x - k, sizeof(a));
-			memcpy(&b, x - 11 + k, sizeof(b));
-			TPK_V s = a + b, d = a - b;
+	for (int k = 0; k < 6; k++) {
+		TPK_V a, b;
+		memcpy(&a, x - k, sizeof(a));
+		memcpy(&b, x - 11 + k, sizeof(b));
+		TPK_V s = a + b, d = a - b;
+		if (k == 0) {
+			/* the products themselves, not 0 + them: the same values but for the sign of
+			 * a zero, which the absolute values below drop */
+			s0 = s * tp_sum[0][k];
+			d0 = d * tp_dif[0][k];
+			s1 = s * tp_sum[1][k];
+			d1 = d * tp_dif[1][k];
+		} else {
 			s0 += s * tp_sum[0][k];
 			d0 += d * tp_dif[0][k];
 			s1 += s * tp_sum[1][k];
 			d1 += d * tp_dif[1][k];
 		}
-		TPK_VI abs_mask = (TPK_VI){ 0 } + 0x7fffffff;
-		TPK_V e0 = (TPK_V)((TPK_VI)s0 & abs_mask) + (TPK_V)((TPK_VI)d0 & abs_mask);
-		TPK_V e1 = (TPK_V)((TPK_VI)s1 & abs_mask) + (TPK_V)((TPK_VI)d1 & abs_mask);
-		TPK_VI gt = e0 > e1;
-		TPK_V e = (TPK_V)((gt & (TPK_VI)e0) | (~gt & (TPK_VI)e1));
+	}
+	TPK_VI abs_mask = (TPK_VI){ 0 } + 0x7fffffff;
+	TPK_V e0 = (TPK_V)((TPK_VI)s0 & abs_mask) + (TPK_V)((TPK_VI)d0 & abs_mask);
+	TPK_V e1 = (TPK_V)((TPK_VI)s1 & abs_mask) + (TPK_V)((TPK_VI)d1 & abs_mask);
+	return TPK_MAX(e0, e1);
+}
+
+/* max over the n outputs whose newest taps are cur[0..n-1] of (|S|+|D|), phases {0,3}, {1,2} */
+TPK_ATTR static float TPK_NAME(const float *cur, uint32_t n)
+{
+	TPK_V m = { 0 };
+	uint32_t i = 0;
+	for (; i + TPK_W <= n; i += TPK_W) {
+		TPK_V e = TPK_BLOCK(cur + i);
+		m = TPK_MAX(m, e);
+	}
+	if (i < n) {
 		/* lanes past n hold stale (finite) samples: computed, then dropped */
+		TPK_VI lanes;
+		for (int l = 0; l < TPK_W; l++)
+			lanes[l] = l;
 		TPK_VI keep = (lanes + (int32_t)i) < (int32_t)n;
+		TPK_V e = TPK_BLOCK(cur + i);
 		e = (TPK_V)(keep & (TPK_VI)e);
-		gt = e > m;
-		m = (TPK_V)((gt & (TPK_VI)e) | (~gt & (TPK_VI)m));
+		m = TPK_MAX(m, e);
 	}
 	float r = 0.0f;
 	for (int l = 0; l < TPK_W; l++)
@@ -42,6 +62,8 @@ TPK_ATTR static float TPK_NAME(const float *cur, uint32_t n)
 }
 
 #undef TPK_NAME
+#undef TPK_BLOCK
+#undef TPK_MAX
 #undef TPK_V
 #undef TPK_VI
 #undef TPK_W

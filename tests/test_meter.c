@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu.h"
 #include "meter.h"
 #include "testutil.h"
 #include "truepeak.h"
@@ -572,6 +573,116 @@ START_TEST(independent_of_call_size)
 }
 END_TEST
 
+/* A hostile signal in runs of random length: silence (+-0), tiny and subnormal values, quiet
+ * and loud noise, values at, just below and above the clip level of either sign, and values
+ * that are not audio (NaN, +-Inf, +-2^32 and just below, 1e38). */
+static void hostile_signal(float *x, size_t n, uint32_t *r)
+{
+	static const float edge[] = { METER_CLIP_LEVEL, -METER_CLIP_LEVEL, 0x1.fffdfep-1f,
+				      -0x1.fffdfep-1f, 1.0f, -1.0f, 1.5f, 0x1.fffffep-1f };
+	static const float bad[] = { NAN, -NAN, INFINITY, -INFINITY, 0x1p32f, -0x1p32f,
+				     0x1.fffffep31f, 1e38f };
+	for (size_t i = 0; i < n;) {
+		/* mostly audio, so the mean squares are not always ruled by a loud run */
+		static const uint8_t modes[16] = { 0, 1, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 4, 4, 5, 6 };
+		uint32_t mode = modes[tu_lcg(r) % 16];
+		uint32_t len = 1 + tu_lcg(r) % (mode >= 4 ? 24 : 400);
+		float amp = (float)(tu_lcg(r) % 1000) / 1000.0f;
+		for (uint32_t k = 0; k < len && i < n; k++, i++) {
+			float u = (float)tu_lcg(r) / 8388608.0f - 1.0f; /* [-1, 1) */
+			switch (mode) {
+			case 0: x[i] = tu_lcg(r) & 1 ? 0.0f : -0.0f; break;
+			case 1: x[i] = u * 1e-20f * (tu_lcg(r) & 1 ? 1e-18f : 1.0f); break;
+			case 2: x[i] = u * 1e-3f * amp; break;
+			case 3: x[i] = u * amp; break;
+			case 4: x[i] = tu_lcg(r) % 3 ? edge[tu_lcg(r) % 8] : u; break;
+			case 5: x[i] = tu_lcg(r) % 4 ? u * 0.5f : bad[tu_lcg(r) % 8]; break;
+			default: x[i] = u * 3e5f * amp; break;
+			}
+		}
+	}
+}
+
+#define HOSTILE_N 40000
+#define HOSTILE_TAKES 400
+
+struct hostile_run {
+	struct meter_snapshot snap[HOSTILE_TAKES];
+	float out[HOSTILE_N];
+	int bad[HOSTILE_N];
+	unsigned takes;
+};
+
+/* Input meter, output meter with a gain (1, other, huge: Inf out of finite in; in place or
+ * not) or without, calls of random length 1..64 (half of them 64 or a multiple of 16), takes
+ * at random points. */
+static void hostile_run(const float *x, const float *y, struct hostile_run *res)
+{
+	static float tmp[HOSTILE_N];
+	struct meter m;
+	uint32_t r = 4242;
+	ck_assert_int_eq(meter_init(&m, FS), 0);
+	memcpy(tmp, y, sizeof(tmp));
+	res->takes = 0;
+	for (size_t i = 0; i < HOSTILE_N;) {
+		uint32_t n = 1 + tu_lcg(&r) % DSP_MAX_CHUNK;
+		if (tu_lcg(&r) & 1)
+			n = tu_lcg(&r) & 1 ? DSP_MAX_CHUNK : 16 * (1 + tu_lcg(&r) % 4);
+		if (n > HOSTILE_N - i)
+			n = (uint32_t)(HOSTILE_N - i);
+		res->bad[i] = meter_input(&m, x + i, n);
+		static const float gains[] = { 1.0f, 0.5f, -1.25f, 3e33f, 0.0f, 1.0f };
+		uint32_t how = tu_lcg(&r) % 8;
+		if (how < 6)
+			meter_output_gain(&m, y + i, gains[how], res->out + i, n);
+		else if (how == 6) {
+			meter_output_gain(&m, tmp + i, 0.75f, tmp + i, n); /* in place */
+			memcpy(res->out + i, tmp + i, n * sizeof(float));
+		} else {
+			memcpy(res->out + i, y + i, n * sizeof(float));
+			meter_output(&m, res->out + i, n);
+		}
+		i += n;
+		if (tu_lcg(&r) % 8 == 0 || i == HOSTILE_N) {
+			ck_assert_uint_lt(res->takes, HOSTILE_TAKES);
+			meter_take(&m, &res->snap[res->takes++]);
+		}
+	}
+}
+
+/* The scalar reference (dsp_simd_init(1), generic true-peak kernel) and the best variant (AVX2
+ * meters and true peak where the CPU has them) give the same bits in every snapshot field, in
+ * the output and in meter_input's verdict, for hostile input cut into calls at random. */
+START_TEST(variants_match_on_hostile_input)
+{
+	static float x[HOSTILE_N], y[HOSTILE_N];
+	static struct hostile_run ref, best;
+	uint32_t r = 99u + (uint32_t)_i;
+	hostile_signal(x, HOSTILE_N, &r);
+	hostile_signal(y, HOSTILE_N, &r);
+	dsp_simd_init(1);
+	truepeak_select(0);
+	hostile_run(x, y, &ref);
+	dsp_simd_init(0);
+	printf("meters: %s vs c, true-peak kernel %s vs generic\n", dsp_simd_name(),
+	       truepeak_select(1));
+	hostile_run(x, y, &best);
+	ck_assert_uint_eq(ref.takes, best.takes);
+	for (unsigned t = 0; t < ref.takes; t++)
+		ck_assert_msg(!memcmp(&ref.snap[t], &best.snap[t], sizeof(ref.snap[t])),
+			      "snapshot %u: in_ms %a/%a peak %a/%a tp %a/%a clips %u/%u out %a/%a "
+			      "%a/%a",
+			      t, (double)ref.snap[t].in_ms, (double)best.snap[t].in_ms,
+			      (double)ref.snap[t].in_peak, (double)best.snap[t].in_peak,
+			      (double)ref.snap[t].in_tp, (double)best.snap[t].in_tp,
+			      ref.snap[t].clips, best.snap[t].clips, (double)ref.snap[t].out_peak,
+			      (double)best.snap[t].out_peak, (double)ref.snap[t].out_ms,
+			      (double)best.snap[t].out_ms);
+	ck_assert_int_eq(memcmp(ref.out, best.out, sizeof(ref.out)), 0);
+	ck_assert_int_eq(memcmp(ref.bad, best.bad, sizeof(ref.bad)), 0);
+}
+END_TEST
+
 START_TEST(init_rejects_bad_rate)
 {
 	struct meter m;
@@ -597,6 +708,7 @@ static Suite *meter_suite(void)
 	tcase_add_test(tc, gain_reduction_fields);
 	tcase_add_test(tc, bad_input_is_contained);
 	tcase_add_test(tc, independent_of_call_size);
+	tcase_add_loop_test(tc, variants_match_on_hostile_input, 0, 4);
 	tcase_add_test(tc, init_rejects_bad_rate);
 	suite_add_tcase(s, tc);
 	return s;
