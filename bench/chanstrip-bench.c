@@ -9,7 +9,7 @@
  * passes. --path says how several channels run: "lanes" (what the JACK client and the offline
  * engine do: strip_process_many(), channels in groups of up to 8 with their recursions
  * interleaved), "single" (strip_process() per channel, one after the other) or both, one table
- * each. "meters" is a strip with every stage off: the baseline every strip pays (input and
+ * each. Meter snapshots are taken 200 times a second, as under JACK. "meters" is a strip with every stage off: the baseline every strip pays (input and
  * output meters incl. true peak). A benchmark, not a test: it never fails on speed. */
 #include <math.h>
 #include <sndfile.h>
@@ -22,6 +22,9 @@
 #include "strip.h"
 
 #define FS 48000.0f
+/* Meter periods handed over per second, as the JACK engine does (ENGINE_METER_PUSH_HZ): each
+ * snapshot restarts the period maxima, and with them the true-peak work a period needs. */
+#define METER_TAKE_HZ 200
 
 struct config {
 	const char *name;
@@ -134,9 +137,10 @@ static double bench_one(const struct config *c, unsigned nch, unsigned period, c
 			fprintf(stderr, "chanstrip-bench: bad config %s\n", c->name);
 			exit(1);
 		}
+	const size_t take_every = (size_t)(FS / METER_TAKE_HZ);
 	for (int p = 0; p < passes + 1; p++) {
 		double t0 = now_s();
-		size_t pos = 0;
+		size_t pos = 0, since_take = 0;
 		for (size_t done = 0; done + period <= frames; done += period) {
 			if (pos + period > siglen)
 				pos = 0;
@@ -150,6 +154,12 @@ static double bench_one(const struct config *c, unsigned nch, unsigned period, c
 			if (lanes)
 				strip_process_many(strips, nch, pin, pout, period);
 			pos += period;
+			if ((since_take += period) >= take_every) {
+				struct meter_snapshot snap;
+				for (unsigned ch = 0; ch < nch; ch++)
+					strip_meter_take(&strips[ch], &snap);
+				since_take = 0;
+			}
 		}
 		if (p > 0) /* the first pass warms caches and predictors */
 			t[p - 1] = (now_s() - t0) * 1e9 / ((double)frames * nch);
