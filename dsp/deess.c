@@ -13,6 +13,7 @@
 
 #include "cpu.h"
 #include "fastmath.h"
+#include "vec.h"
 
 #define DEESS_Q 1048576.0f       /* Q20 */
 #define DEESS_LEVEL_FLOOR 1e-10f /* -200 dBFS */
@@ -102,8 +103,6 @@ static inline float deess_mix(float x, float band, float sc, float g, float w, f
  * element sees the same IEEE operations as the scalar form, so every lane's results are the
  * single-channel results bit for bit, while the four (or, with two vectors, eight) recursions
  * run side by side instead of one after the other. A single channel uses element 0 alone. */
-typedef float deess_v4 __attribute__((vector_size(16)));
-typedef int32_t deess_v4i __attribute__((vector_size(16)));
 #define DEESS_VL 4u /* lanes per vector */
 
 /* The two sections in transposed direct form II, with the zeros the designs give exactly
@@ -112,49 +111,27 @@ typedef int32_t deess_v4i __attribute__((vector_size(16)));
  * chain from one output to the next is mul, sub, add (12 cycles) rather than mul, sub, add,
  * add, and the loop is short enough to run at that latency. */
 struct deess_v4_coef {
-	deess_v4 b0, a1, a2;
+	dsp_v4f b0, a1, a2;
 };
 
-static inline deess_v4 deess_bp_tick(const struct deess_v4_coef *c, deess_v4 *z1, deess_v4 *z2,
-				     deess_v4 x)
+static inline dsp_v4f deess_bp_tick(const struct deess_v4_coef *c, dsp_v4f *z1, dsp_v4f *z2,
+				     dsp_v4f x)
 {
-	deess_v4 p = c->b0 * x;
-	deess_v4 y = p + *z1;
+	dsp_v4f p = c->b0 * x;
+	dsp_v4f y = p + *z1;
 	*z1 = *z2 - c->a1 * y;
 	*z2 = -(p + c->a2 * y);
 	return y;
 }
 
-static inline deess_v4 deess_hp_tick(const struct deess_v4_coef *c, deess_v4 *z1, deess_v4 *z2,
-				     deess_v4 x)
+static inline dsp_v4f deess_hp_tick(const struct deess_v4_coef *c, dsp_v4f *z1, dsp_v4f *z2,
+				     dsp_v4f x)
 {
-	deess_v4 p = c->b0 * x;
-	deess_v4 y = p + *z1;
+	dsp_v4f p = c->b0 * x;
+	dsp_v4f y = p + *z1;
 	*z1 = (*z2 - (p + p)) - c->a1 * y;
 	*z2 = p - c->a2 * y;
 	return y;
-}
-
-static inline deess_v4 deess_load4(const float *p)
-{
-	deess_v4 v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void deess_store4(float *p, deess_v4 v) { memcpy(p, &v, sizeof(v)); }
-
-/* 4x4 transpose (unpack low/high, then move halves: eight shuffles, SSE2 or NEON) */
-static inline void deess_transpose4(deess_v4 *r)
-{
-	const deess_v4i lo = {0, 4, 1, 5}, hi = {2, 6, 3, 7};
-	const deess_v4i lo2 = {0, 1, 4, 5}, hi2 = {2, 3, 6, 7};
-	deess_v4 t0 = __builtin_shuffle(r[0], r[1], lo), t1 = __builtin_shuffle(r[0], r[1], hi);
-	deess_v4 t2 = __builtin_shuffle(r[2], r[3], lo), t3 = __builtin_shuffle(r[2], r[3], hi);
-	r[0] = __builtin_shuffle(t0, t2, lo2);
-	r[1] = __builtin_shuffle(t0, t2, hi2);
-	r[2] = __builtin_shuffle(t1, t3, lo2);
-	r[3] = __builtin_shuffle(t1, t3, hi2);
 }
 
 /* Zero input for padding lanes: with zero coefficients and state they stay exactly 0. */
@@ -173,12 +150,12 @@ deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const 
 	const float *x[NV_MAX * DEESS_VL];
 	float *band[NV_MAX * DEESS_VL], *sc[NV_MAX * DEESS_VL];
 	struct deess_v4_coef bp[NV_MAX], hp[NV_MAX];
-	deess_v4 z1a[NV_MAX], z2a[NV_MAX], z1b[NV_MAX], z2b[NV_MAX];
-	const deess_v4 dc = {DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET};
+	dsp_v4f z1a[NV_MAX], z2a[NV_MAX], z1b[NV_MAX], z2b[NV_MAX];
+	const dsp_v4f dc = {DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET};
 
 	for (unsigned v = 0; v < nvec; v++) {
 		bp[v] = hp[v] = (struct deess_v4_coef){{0}, {0}, {0}};
-		z1a[v] = z2a[v] = z1b[v] = z2b[v] = (deess_v4){0};
+		z1a[v] = z2a[v] = z1b[v] = z2b[v] = (dsp_v4f){0};
 	}
 	for (unsigned l = 0; l < W; l++) {
 		unsigned v = l / DEESS_VL, e = l % DEESS_VL;
@@ -204,19 +181,19 @@ deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const 
 		 * four samples of the lanes, and the outputs transposed back */
 		for (; i + DEESS_VL <= n; i += DEESS_VL) {
 			for (unsigned v = 0; v < nvec; v++) {
-				deess_v4 xs[DEESS_VL], bs[DEESS_VL], ss[DEESS_VL];
+				dsp_v4f xs[DEESS_VL], bs[DEESS_VL], ss[DEESS_VL];
 				for (unsigned e = 0; e < DEESS_VL; e++)
-					xs[e] = deess_load4(x[v * DEESS_VL + e] + i);
-				deess_transpose4(xs);
+					xs[e] = dsp_load4f(x[v * DEESS_VL + e] + i);
+				dsp_transpose4f(&xs[0], &xs[1], &xs[2], &xs[3]);
 				for (unsigned k = 0; k < DEESS_VL; k++) {
 					bs[k] = deess_bp_tick(&bp[v], &z1a[v], &z2a[v], xs[k] + dc);
 					ss[k] = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], bs[k] + dc);
 				}
-				deess_transpose4(bs);
-				deess_transpose4(ss);
+				dsp_transpose4f(&bs[0], &bs[1], &bs[2], &bs[3]);
+				dsp_transpose4f(&ss[0], &ss[1], &ss[2], &ss[3]);
 				for (unsigned e = 0; e < DEESS_VL; e++) {
-					deess_store4(band[v * DEESS_VL + e] + i, bs[e]);
-					deess_store4(sc[v * DEESS_VL + e] + i, ss[e]);
+					dsp_store4f(band[v * DEESS_VL + e] + i, bs[e]);
+					dsp_store4f(sc[v * DEESS_VL + e] + i, ss[e]);
 				}
 			}
 		}
@@ -224,11 +201,11 @@ deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const 
 	/* the rest (everything for one lane) a sample at a time */
 	for (; i < n; i++) {
 		for (unsigned v = 0; v < nvec; v++) {
-			deess_v4 xv = {0};
+			dsp_v4f xv = {0};
 			for (unsigned e = 0; e < DEESS_VL && v * DEESS_VL + e < W; e++)
 				xv[e] = x[v * DEESS_VL + e][i];
-			deess_v4 b = deess_bp_tick(&bp[v], &z1a[v], &z2a[v], xv + dc);
-			deess_v4 s = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], b + dc);
+			dsp_v4f b = deess_bp_tick(&bp[v], &z1a[v], &z2a[v], xv + dc);
+			dsp_v4f s = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], b + dc);
 			for (unsigned e = 0; e < DEESS_VL && v * DEESS_VL + e < W; e++) {
 				band[v * DEESS_VL + e][i] = b[e];
 				sc[v * DEESS_VL + e][i] = s[e];
@@ -287,38 +264,19 @@ static inline int deess_targets(struct deess *d, uint32_t n)
  * towards the target q by at most da up and dr down. */
 static inline int32_t deess_max_i(int32_t a, int32_t b) { return a > b ? a : b; }
 static inline int32_t deess_min_i(int32_t a, int32_t b) { return a < b ? a : b; }
-static inline deess_v4i deess_max_v(deess_v4i a, deess_v4i b)
+static inline dsp_v4i deess_max_v(dsp_v4i a, dsp_v4i b)
 {
-	deess_v4i m = a > b;
+	dsp_v4i m = a > b;
 	return (a & m) | (b & ~m);
 }
-static inline deess_v4i deess_min_v(deess_v4i a, deess_v4i b)
+static inline dsp_v4i deess_min_v(dsp_v4i a, dsp_v4i b)
 {
-	deess_v4i m = a < b;
+	dsp_v4i m = a < b;
 	return (a & m) | (b & ~m);
 }
-#define DEESS_MAX(a, b) _Generic((a), deess_v4i: deess_max_v, default: deess_max_i)(a, b)
-#define DEESS_MIN(a, b) _Generic((a), deess_v4i: deess_min_v, default: deess_min_i)(a, b)
+#define DEESS_MAX(a, b) _Generic((a), dsp_v4i: deess_max_v, default: deess_max_i)(a, b)
+#define DEESS_MIN(a, b) _Generic((a), dsp_v4i: deess_min_v, default: deess_min_i)(a, b)
 #define DEESS_SLEW_STEP(gr, q, da, dr) DEESS_MIN(DEESS_MAX((q), (gr) - (dr)), (gr) + (da))
-
-static inline deess_v4i deess_load4i(const int32_t *p)
-{
-	deess_v4i v;
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline void deess_store4i(int32_t *p, deess_v4i v) { memcpy(p, &v, sizeof(v)); }
-
-static inline void deess_transpose4i(deess_v4i *r)
-{
-	deess_v4 f[DEESS_VL];
-	for (unsigned e = 0; e < DEESS_VL; e++)
-		f[e] = (deess_v4)r[e];
-	deess_transpose4(f);
-	for (unsigned e = 0; e < DEESS_VL; e++)
-		r[e] = (deess_v4i)f[e];
-}
 
 /* Slew limiter, linear-dB attack and release, for W lanes (a constant after inlining) side
  * by side: one lane steps in scalar registers (its chain is sub, max, min: a compare and
@@ -340,11 +298,11 @@ deess_slew_lanes(const unsigned W, struct deess *const *d, unsigned na, uint32_t
 		const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
 		int32_t pad_q[DSP_MAX_CHUNK];
 		int32_t *q[NV_MAX * DEESS_VL];
-		deess_v4i gr[NV_MAX], da[NV_MAX], dr[NV_MAX];
+		dsp_v4i gr[NV_MAX], da[NV_MAX], dr[NV_MAX];
 		if (na < W)
 			memset(pad_q, 0, n * sizeof(pad_q[0]));
 		for (unsigned v = 0; v < nvec; v++)
-			gr[v] = da[v] = dr[v] = (deess_v4i){0};
+			gr[v] = da[v] = dr[v] = (dsp_v4i){0};
 		for (unsigned l = 0; l < W; l++) {
 			unsigned v = l / DEESS_VL, e = l % DEESS_VL;
 			q[l] = l < na ? d[l]->buf_q : pad_q;
@@ -354,20 +312,20 @@ deess_slew_lanes(const unsigned W, struct deess *const *d, unsigned na, uint32_t
 		uint32_t i = 0;
 		for (; i + DEESS_VL <= n; i += DEESS_VL) {
 			for (unsigned v = 0; v < nvec; v++) {
-				deess_v4i qs[DEESS_VL];
+				dsp_v4i qs[DEESS_VL];
 				for (unsigned e = 0; e < DEESS_VL; e++)
-					qs[e] = deess_load4i(q[v * DEESS_VL + e] + i);
-				deess_transpose4i(qs);
+					qs[e] = dsp_load4i(q[v * DEESS_VL + e] + i);
+				dsp_transpose4i(&qs[0], &qs[1], &qs[2], &qs[3]);
 				for (unsigned k = 0; k < DEESS_VL; k++)
 					qs[k] = gr[v] = DEESS_SLEW_STEP(gr[v], qs[k], da[v], dr[v]);
-				deess_transpose4i(qs);
+				dsp_transpose4i(&qs[0], &qs[1], &qs[2], &qs[3]);
 				for (unsigned e = 0; e < DEESS_VL; e++)
-					deess_store4i(q[v * DEESS_VL + e] + i, qs[e]);
+					dsp_store4i(q[v * DEESS_VL + e] + i, qs[e]);
 			}
 		}
 		for (; i < n; i++) {
 			for (unsigned v = 0; v < nvec; v++) {
-				deess_v4i qv;
+				dsp_v4i qv;
 				for (unsigned e = 0; e < DEESS_VL; e++)
 					qv[e] = q[v * DEESS_VL + e][i];
 				gr[v] = DEESS_SLEW_STEP(gr[v], qv, da[v], dr[v]);

@@ -8,6 +8,7 @@
 
 #include "cpu.h"
 #include "fastmath.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,16 +24,6 @@ const char *const meter_field_names[MF_COUNT] = {
 #define ABS_MASK 0x7fffffffu
 #define CLIP_BITS 0x3f7ffe00u /* 32767/32768 = METER_CLIP_LEVEL */
 #define BAD_BITS 0x4f800000u  /* 2^32: this and above (Inf, NaN) is not audio */
-
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
-/* 8 lanes: the AVX2 build's scan (generic vectors, so the baseline build compiles it too but
- * never runs it) */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-/* unaligned access: a 32-byte memcpy becomes two 16-byte moves through the stack, which the
- * full-width load then waits on */
-typedef float v8f_u __attribute__((vector_size(32), aligned(4), may_alias));
 
 #define METER_INLINE static inline __attribute__((always_inline))
 
@@ -75,19 +66,12 @@ METER_INLINE float ms_step(float ms, float s, float coef, float gain)
 	return ms >= 1e-30f ? ms : 0.0f;
 }
 
-METER_INLINE float ms_update(float ms, v4f q0, v4f q1, v4f q2, v4f q3, float coef, float gain)
+METER_INLINE float ms_update(float ms, dsp_v4f q0, dsp_v4f q1, dsp_v4f q2, dsp_v4f q3, float coef, float gain)
 {
 	/* a fixed summation tree, so the sum does not depend on the calls:
 	 * t = (q0 + q1) + (q2 + q3) lane by lane, then (t0 + t1) + (t2 + t3) */
-	v4f t = (q0 + q1) + (q2 + q3);
+	dsp_v4f t = (q0 + q1) + (q2 + q3);
 	return ms_step(ms, (t[0] + t[1]) + (t[2] + t[3]), coef, gain);
-}
-
-static inline v4f v4_load(const float *p)
-{
-	v4f v;
-	memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, float gain)
@@ -96,8 +80,8 @@ static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, 
 		/* whole groups straight from x: the same squares and tree as below */
 		float ms = s->ms;
 		for (; n >= METER_MS_DECIM; n -= METER_MS_DECIM, x += METER_MS_DECIM) {
-			v4f q0 = v4_load(x), q1 = v4_load(x + 4), q2 = v4_load(x + 8),
-			    q3 = v4_load(x + 12);
+			dsp_v4f q0 = dsp_load4f(x), q1 = dsp_load4f(x + 4), q2 = dsp_load4f(x + 8),
+			    q3 = dsp_load4f(x + 12);
 			ms = ms_update(ms, q0 * q0, q1 * q1, q2 * q2, q3 * q3, coef, gain);
 		}
 		s->ms = ms;
@@ -112,37 +96,37 @@ static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, 
 		x += k;
 		n -= k;
 		if (s->pos == METER_MS_DECIM) {
-			s->ms = ms_update(s->ms, v4_load(s->sq), v4_load(s->sq + 4),
-					  v4_load(s->sq + 8), v4_load(s->sq + 12), coef, gain);
+			s->ms = ms_update(s->ms, dsp_load4f(s->sq), dsp_load4f(s->sq + 4),
+					  dsp_load4f(s->sq + 8), dsp_load4f(s->sq + 12), coef, gain);
 			s->pos = 0;
 		}
 	}
 }
 
-METER_INLINE v4i v4i_max(v4i a, v4i b)
+METER_INLINE dsp_v4i v4i_max(dsp_v4i a, dsp_v4i b)
 {
-	v4i gt = a > b;
+	dsp_v4i gt = a > b;
 	return (gt & a) | (~gt & b);
 }
 
 /* The 8-lane helpers take pointers: a 32-byte vector passed by value is an ABI question in the
  * baseline build (-Wpsabi), even though they are always inlined. */
-METER_INLINE void v8i_max_to(v8i *m, const v8i *b)
+METER_INLINE void v8i_max_to(dsp_v8i *m, const dsp_v8i *b)
 {
-	v8i gt = *m > *b;
+	dsp_v8i gt = *m > *b;
 	*m = (gt & *m) | (~gt & *b);
 }
 
-METER_INLINE v4f v8_lo(const v8f *v)
+METER_INLINE dsp_v4f v8_lo(const dsp_v8f *v)
 {
-	v4f r;
+	dsp_v4f r;
 	memcpy(&r, v, sizeof(r));
 	return r;
 }
 
-METER_INLINE v4f v8_hi(const v8f *v)
+METER_INLINE dsp_v4f v8_hi(const dsp_v8f *v)
 {
-	v4f r;
+	dsp_v4f r;
 	memcpy(&r, (const char *)v + sizeof(r), sizeof(r));
 	return r;
 }
@@ -150,18 +134,18 @@ METER_INLINE v4f v8_hi(const v8f *v)
 /* v[0..k-1] = the k vectors of 8 at x (times g when mul), stored to y and cp unless NULL, their
  * max |v| bits into *m */
 METER_INLINE void scan_vecs8(const float *x, float *y, float *cp, int k, float g, const int mul,
-			     v8f *v, v8i *m)
+			     dsp_v8f *v, dsp_v8i *m)
 {
-	const v8i mask = (v8i){ 0 } + (int32_t)ABS_MASK;
+	const dsp_v8i mask = (dsp_v8i){ 0 } + (int32_t)ABS_MASK;
 	for (int j = 0; j < k; j++) {
-		v[j] = *(const v8f_u *)(x + 8 * j);
+		dsp_load8f(&v[j], x + 8 * j);
 		if (mul)
 			v[j] = v[j] * g;
 		if (y)
-			*(v8f_u *)(y + 8 * j) = v[j];
+			dsp_store8f(y + 8 * j, &v[j]);
 		if (cp)
-			*(v8f_u *)(cp + 8 * j) = v[j];
-		v8i a = (v8i)v[j] & mask;
+			dsp_store8f(cp + 8 * j, &v[j]);
+		dsp_v8i a = (dsp_v8i)v[j] & mask;
 		v8i_max_to(m, &a);
 	}
 }
@@ -173,30 +157,31 @@ METER_INLINE void scan_vecs8(const float *x, float *y, float *cp, int k, float g
  * and their hi halves side by side give both groups' q0 + q1 in one vector. */
 METER_INLINE uint32_t scan_groups8(const float *x, float *y, float *cp, uint32_t i, uint32_t n,
 				   float g, const int store, const int mul, float coef, float gain,
-				   float *msp, v8i *mp)
+				   float *msp, dsp_v8i *mp)
 {
-	const v8i lo = { 0, 1, 2, 3, 8, 9, 10, 11 }, hi = { 4, 5, 6, 7, 12, 13, 14, 15 };
-	const v8i ev = { 0, 2, 0, 2, 4, 6, 4, 6 }, od = { 1, 3, 1, 3, 5, 7, 5, 7 };
-	const v8i e0 = { 0, 0, 0, 0, 4, 4, 4, 4 }, e1 = { 1, 1, 1, 1, 5, 5, 5, 5 };
-	v8i m = *mp;
+	dsp_v8i m = *mp;
 	float ms = *msp;
 	for (; i + 2 * METER_MS_DECIM <= n; i += 2 * METER_MS_DECIM) {
-		v8f v[4];
+		dsp_v8f v[4];
 		scan_vecs8(x + i, store ? y + i : NULL, cp ? cp + i : NULL, 4, g, mul, v, &m);
-		v8f a0 = v[0] * v[0], b0 = v[1] * v[1], a1 = v[2] * v[2], b1 = v[3] * v[3];
+		dsp_v8f a0 = v[0] * v[0], b0 = v[1] * v[1], a1 = v[2] * v[2], b1 = v[3] * v[3];
 		/* t = (q0 + q1) + (q2 + q3) of group 0 | of group 1 */
-		v8f t = (__builtin_shuffle(a0, a1, lo) + __builtin_shuffle(a0, a1, hi)) +
-			(__builtin_shuffle(b0, b1, lo) + __builtin_shuffle(b0, b1, hi));
+		dsp_v8f t = (DSP_SHUFFLE8(a0, a1, 0, 1, 2, 3, 8, 9, 10, 11) +
+			     DSP_SHUFFLE8(a0, a1, 4, 5, 6, 7, 12, 13, 14, 15)) +
+			    (DSP_SHUFFLE8(b0, b1, 0, 1, 2, 3, 8, 9, 10, 11) +
+			     DSP_SHUFFLE8(b0, b1, 4, 5, 6, 7, 12, 13, 14, 15));
 		/* (t0 + t1) + (t2 + t3) of each half */
-		v8f h = __builtin_shuffle(t, ev) + __builtin_shuffle(t, od);
-		v8f s = __builtin_shuffle(h, e0) + __builtin_shuffle(h, e1);
+		dsp_v8f h = DSP_SHUFFLE8(t, t, 0, 2, 0, 2, 4, 6, 4, 6) +
+			    DSP_SHUFFLE8(t, t, 1, 3, 1, 3, 5, 7, 5, 7);
+		dsp_v8f s = DSP_SHUFFLE8(h, h, 0, 0, 0, 0, 4, 4, 4, 4) +
+			    DSP_SHUFFLE8(h, h, 1, 1, 1, 1, 5, 5, 5, 5);
 		ms = ms_step(ms, s[0], coef, gain);
 		ms = ms_step(ms, s[4], coef, gain);
 	}
 	if (i + METER_MS_DECIM <= n) {
-		v8f v[2];
+		dsp_v8f v[2];
 		scan_vecs8(x + i, store ? y + i : NULL, cp ? cp + i : NULL, 2, g, mul, v, &m);
-		v8f a = v[0] * v[0], b = v[1] * v[1];
+		dsp_v8f a = v[0] * v[0], b = v[1] * v[1];
 		ms = ms_update(ms, v8_lo(&a), v8_hi(&a), v8_lo(&b), v8_hi(&b), coef, gain);
 		i += METER_MS_DECIM;
 	}
@@ -224,8 +209,8 @@ METER_INLINE uint32_t scan(struct meter_ms *s, const float *x, float *y, float *
 			   struct ms_next *nx, const int w8)
 {
 	float *sq = s->sq;
-	const v4i mask = { ABS_MASK, ABS_MASK, ABS_MASK, ABS_MASK };
-	v4i m = { 0, 0, 0, 0 };
+	const dsp_v4i mask = { ABS_MASK, ABS_MASK, ABS_MASK, ABS_MASK };
+	dsp_v4i m = { 0, 0, 0, 0 };
 	uint32_t r = 0, pos = s->pos, i = 0;
 	float ms = s->ms;
 	nx->wrapped = 0;
@@ -246,29 +231,29 @@ METER_INLINE uint32_t scan(struct meter_ms *s, const float *x, float *y, float *
 		}
 		pos += k;
 		if (pos == METER_MS_DECIM) {
-			ms = ms_update(ms, v4_load(sq), v4_load(sq + 4), v4_load(sq + 8),
-				       v4_load(sq + 12), coef, gain);
+			ms = ms_update(ms, dsp_load4f(sq), dsp_load4f(sq + 4), dsp_load4f(sq + 8),
+				       dsp_load4f(sq + 12), coef, gain);
 			pos = 0;
 		}
 	}
 	if (pos == 0) {
 		if (w8) {
-			v8i m8 = { 0 };
+			dsp_v8i m8 = { 0 };
 			i = scan_groups8(x, y, cp, i, n, g, store, mul, coef, gain, &ms, &m8);
-			v8f f8 = (v8f)m8;
-			m = v4i_max(m, v4i_max((v4i)v8_lo(&f8), (v4i)v8_hi(&f8)));
+			dsp_v8f f8 = (dsp_v8f)m8;
+			m = v4i_max(m, v4i_max((dsp_v4i)v8_lo(&f8), (dsp_v4i)v8_hi(&f8)));
 		}
 		for (; i + METER_MS_DECIM <= n; i += METER_MS_DECIM) {
-			v4f v[4];
+			dsp_v4f v[4];
 			for (int j = 0; j < 4; j++) {
-				v[j] = v4_load(x + i + 4 * j);
+				v[j] = dsp_load4f(x + i + 4 * j);
 				if (mul)
 					v[j] = v[j] * g;
 				if (store)
-					memcpy(y + i + 4 * j, &v[j], sizeof(v[j]));
+					dsp_store4f(y + i + 4 * j, v[j]);
 				if (cp)
-					memcpy(cp + i + 4 * j, &v[j], sizeof(v[j]));
-				m = v4i_max(m, (v4i)v[j] & mask);
+					dsp_store4f(cp + i + 4 * j, v[j]);
+				m = v4i_max(m, (dsp_v4i)v[j] & mask);
 			}
 			ms = ms_update(ms, v[0] * v[0], v[1] * v[1], v[2] * v[2], v[3] * v[3], coef,
 				       gain);

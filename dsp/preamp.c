@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "vec.h"
 
 #define PRE_GRID 64u /* control grid, samples: one segment per chunk when nothing changes */
 
@@ -261,58 +262,23 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 	return n;
 }
 
-typedef float pre_v4f __attribute__((vector_size(16)));
-typedef int32_t pre_v4i __attribute__((vector_size(16)));
-
 /* (a, b) concatenated, lanes k .. k+3 (k = 1, 2, 3): a vector shifted by 4 - k samples. GCC's
  * generic shuffles go through general registers on SSE2, so x86 gets shufps spelled out. */
 #if defined(__SSE2__)
-#include <emmintrin.h>
 #define PRE_SHIFT1(a, b)                                                                 \
-	((pre_v4f)_mm_shuffle_ps((__m128)(a),                                             \
+	((dsp_v4f)_mm_shuffle_ps((__m128)(a),                                             \
 				 _mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(0, 0, 3, 3)), \
 				 _MM_SHUFFLE(2, 0, 2, 1)))
-#define PRE_SHIFT2(a, b) ((pre_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 2)))
+#define PRE_SHIFT2(a, b) ((dsp_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 2)))
 #define PRE_SHIFT3(a, b)                                                                 \
-	((pre_v4f)_mm_shuffle_ps(                                                          \
+	((dsp_v4f)_mm_shuffle_ps(                                                          \
 		_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(1, 0, 3, 3)), (__m128)(b), \
 		_MM_SHUFFLE(2, 1, 2, 0)))
 #else
-#define PRE_SHIFT1(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 1, 2, 3, 4 })
-#define PRE_SHIFT2(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 2, 3, 4, 5 })
-#define PRE_SHIFT3(a, b) __builtin_shuffle((a), (b), (pre_v4i){ 3, 4, 5, 6 })
+#define PRE_SHIFT1(a, b) DSP_SHUFFLE4((a), (b), 1, 2, 3, 4)
+#define PRE_SHIFT2(a, b) DSP_SHUFFLE4((a), (b), 2, 3, 4, 5)
+#define PRE_SHIFT3(a, b) DSP_SHUFFLE4((a), (b), 3, 4, 5, 6)
 #endif
-
-PRE_INLINE pre_v4f pre_load(const float *x)
-{
-#if defined(__SSE2__)
-	return (pre_v4f)_mm_loadu_ps(x); /* memcpy left the AVX2 build a trip through the stack */
-#else
-	pre_v4f v;
-	memcpy(&v, x, sizeof(v));
-	return v;
-#endif
-}
-
-/* Four rows of four become four columns: four lanes' samples i..i+3 -> one vector per sample
- * across the lanes, and back. */
-PRE_INLINE void pre_transpose4(pre_v4f *r0, pre_v4f *r1, pre_v4f *r2, pre_v4f *r3)
-{
-#if defined(__SSE2__)
-	__m128 a = (__m128)*r0, b = (__m128)*r1, c = (__m128)*r2, d = (__m128)*r3;
-	_MM_TRANSPOSE4_PS(a, b, c, d);
-	*r0 = (pre_v4f)a, *r1 = (pre_v4f)b, *r2 = (pre_v4f)c, *r3 = (pre_v4f)d;
-#else
-	pre_v4f t0 = __builtin_shuffle(*r0, *r1, (pre_v4i){ 0, 4, 1, 5 });
-	pre_v4f t1 = __builtin_shuffle(*r2, *r3, (pre_v4i){ 0, 4, 1, 5 });
-	pre_v4f t2 = __builtin_shuffle(*r0, *r1, (pre_v4i){ 2, 6, 3, 7 });
-	pre_v4f t3 = __builtin_shuffle(*r2, *r3, (pre_v4i){ 2, 6, 3, 7 });
-	*r0 = __builtin_shuffle(t0, t1, (pre_v4i){ 0, 1, 4, 5 });
-	*r1 = __builtin_shuffle(t0, t1, (pre_v4i){ 2, 3, 6, 7 });
-	*r2 = __builtin_shuffle(t2, t3, (pre_v4i){ 0, 1, 4, 5 });
-	*r3 = __builtin_shuffle(t2, t3, (pre_v4i){ 2, 3, 6, 7 });
-#endif
-}
 
 /* Direct form I state: x1 x2 y1 y2 (kept in hs.z1/z2 and hx1/hx2 between calls), for one lane
  * and for four lanes side by side (preamp_run_lanes). */
@@ -320,7 +286,7 @@ struct hpf_df1 {
 	float x1, x2, y1, y2;
 };
 struct hpf_df1_v {
-	pre_v4f x1, x2, y1, y2;
+	dsp_v4f x1, x2, y1, y2;
 };
 
 /* One sample, in two halves: the feed-forward part f = b0 x + b1 x1 + b2 x2, which needs no
@@ -345,7 +311,7 @@ struct hpf_df1_v {
 		return y;                                                                  \
 	}
 PRE_DEF_HPF_DF1(, struct hpf_df1, float)
-PRE_DEF_HPF_DF1(_v, struct hpf_df1_v, pre_v4f)
+PRE_DEF_HPF_DF1(_v, struct hpf_df1_v, dsp_v4f)
 #undef PRE_DEF_HPF_DF1
 
 PRE_INLINE float hpf_df1_tick(struct hpf_df1 *st, float b0, float b1, float b2, float a1,
@@ -412,8 +378,8 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 		  float *const *dst, uint32_t n)
 {
 	struct hpf_df1_v st[2];
-	pre_v4f c[2][5];
-	pre_v4f f[2][DSP_MAX_CHUNK]; /* feed-forward part, one vector per sample */
+	dsp_v4f c[2][5];
+	dsp_v4f f[2][DSP_MAX_CHUNK]; /* feed-forward part, one vector per sample */
 	const float *s[8];
 	float *d[8];
 	float pad[DSP_MAX_CHUNK]; /* padding lanes' output */
@@ -434,19 +400,19 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 	const uint32_t n4 = n & ~3u;
 	for (unsigned g = 0; g < ng; g++) {
 		const float *const *sg = s + 4 * g;
-		const pre_v4f b0 = c[g][0], b1 = c[g][1], b2 = c[g][2];
+		const dsp_v4f b0 = c[g][0], b1 = c[g][1], b2 = c[g][2];
 		uint32_t i = 0;
 		for (; i < n4; i += 4) {
-			pre_v4f x0 = pre_load(sg[0] + i), x1 = pre_load(sg[1] + i);
-			pre_v4f x2 = pre_load(sg[2] + i), x3 = pre_load(sg[3] + i);
-			pre_transpose4(&x0, &x1, &x2, &x3);
+			dsp_v4f x0 = dsp_load4f(sg[0] + i), x1 = dsp_load4f(sg[1] + i);
+			dsp_v4f x2 = dsp_load4f(sg[2] + i), x3 = dsp_load4f(sg[3] + i);
+			dsp_transpose4f(&x0, &x1, &x2, &x3);
 			f[g][i] = hpf_df1_ff_v(&st[g], b0, b1, b2, x0);
 			f[g][i + 1] = hpf_df1_ff_v(&st[g], b0, b1, b2, x1);
 			f[g][i + 2] = hpf_df1_ff_v(&st[g], b0, b1, b2, x2);
 			f[g][i + 3] = hpf_df1_ff_v(&st[g], b0, b1, b2, x3);
 		}
 		for (; i < n; i++) {
-			pre_v4f x = { sg[0][i], sg[1][i], sg[2][i], sg[3][i] };
+			dsp_v4f x = { sg[0][i], sg[1][i], sg[2][i], sg[3][i] };
 			f[g][i] = hpf_df1_ff_v(&st[g], b0, b1, b2, x);
 		}
 	}
@@ -454,22 +420,22 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 	for (; i < n4; i += 4) {
 		for (unsigned g = 0; g < ng; g++) {
 			float *const *dg = d + 4 * g;
-			const pre_v4f a1 = c[g][3], a2 = c[g][4];
-			pre_v4f y0 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i]);
-			pre_v4f y1 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 1]);
-			pre_v4f y2 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 2]);
-			pre_v4f y3 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 3]);
-			pre_transpose4(&y0, &y1, &y2, &y3);
-			memcpy(dg[0] + i, &y0, sizeof(y0));
-			memcpy(dg[1] + i, &y1, sizeof(y1));
-			memcpy(dg[2] + i, &y2, sizeof(y2));
-			memcpy(dg[3] + i, &y3, sizeof(y3));
+			const dsp_v4f a1 = c[g][3], a2 = c[g][4];
+			dsp_v4f y0 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i]);
+			dsp_v4f y1 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 1]);
+			dsp_v4f y2 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 2]);
+			dsp_v4f y3 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 3]);
+			dsp_transpose4f(&y0, &y1, &y2, &y3);
+			dsp_store4f(dg[0] + i, y0);
+			dsp_store4f(dg[1] + i, y1);
+			dsp_store4f(dg[2] + i, y2);
+			dsp_store4f(dg[3] + i, y3);
 		}
 	}
 	for (; i < n; i++) {
 		for (unsigned g = 0; g < ng; g++) {
 			float *const *dg = d + 4 * g;
-			pre_v4f y = hpf_df1_fb_v(&st[g], c[g][3], c[g][4], f[g][i]);
+			dsp_v4f y = hpf_df1_fb_v(&st[g], c[g][3], c[g][4], f[g][i]);
 			for (unsigned k = 0; k < 4; k++)
 				dg[k][i] = y[k];
 		}
@@ -655,18 +621,18 @@ PRE_INLINE void preamp_dc(struct preamp *p, const float *q, float *out, const fl
 		/* the taps q[i-1..i-3] are shuffled out of this vector and the previous one rather
 		 * than loaded from memory: loads that straddle the curve's fresh stores would stall
 		 * on store forwarding */
-		pre_v4f qp = { 0.0f, q3, q2, q1 }; /* q[i-4 .. i-1] (lane 0 unused) */
-		pre_v4f dp = { d4, d3, d2, d1 };   /* dc[i-4 .. i-1] */
+		dsp_v4f qp = { 0.0f, q3, q2, q1 }; /* q[i-4 .. i-1] (lane 0 unused) */
+		dsp_v4f dp = { d4, d3, d2, d1 };   /* dc[i-4 .. i-1] */
 		for (; i + 4 <= n; i += 4) {
-			pre_v4f q0v = pre_load(q + i);
-			pre_v4f q1v = PRE_SHIFT3(qp, q0v);
-			pre_v4f q2v = PRE_SHIFT2(qp, q0v);
-			pre_v4f q3v = PRE_SHIFT1(qp, q0v);
-			pre_v4f d = a4 * dp + ((c0 * q0v + c1 * q1v) + (c2 * q2v + c3 * q3v));
-			pre_v4f dm1 = PRE_SHIFT3(dp, d); /* dc[i-1 .. i+2] */
-			pre_v4f g = id ? pre_load(id + i) : (pre_v4f){ idc, idc, idc, idc };
-			pre_v4f y = (q0v - dm1) * g;
-			memcpy(out + i, &y, sizeof(y));
+			dsp_v4f q0v = dsp_load4f(q + i);
+			dsp_v4f q1v = PRE_SHIFT3(qp, q0v);
+			dsp_v4f q2v = PRE_SHIFT2(qp, q0v);
+			dsp_v4f q3v = PRE_SHIFT1(qp, q0v);
+			dsp_v4f d = a4 * dp + ((c0 * q0v + c1 * q1v) + (c2 * q2v + c3 * q3v));
+			dsp_v4f dm1 = PRE_SHIFT3(dp, d); /* dc[i-1 .. i+2] */
+			dsp_v4f g = id ? dsp_load4f(id + i) : (dsp_v4f){ idc, idc, idc, idc };
+			dsp_v4f y = (q0v - dm1) * g;
+			dsp_store4f(out + i, y);
 			dp = d;
 			qp = q0v;
 		}

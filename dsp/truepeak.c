@@ -9,6 +9,7 @@
  * 48 multiply-adds. Each output is computed by the same expression in every lane and in
  * every call, so the result does not depend on how the input is cut. */
 #include "truepeak.h"
+#include "vec.h"
 
 #include <math.h>
 #include <string.h>
@@ -44,21 +45,19 @@ static const float tp_dif[2][6] = {
 	  0.0338134765625f, -0.3146972656250f },
 };
 
-/* GCC/Clang generic vectors: SSE2 on x86-64, NEON on arm64, plain scalar code elsewhere.
- * -O2 does not vectorise loops with a run-time trip count, so the lanes are spelled out. */
-typedef float v4f __attribute__((vector_size(16)));
-typedef int32_t v4i __attribute__((vector_size(16)));
-/* the larger of two vectors of finite values >= 0 (compare and select) */
-static inline v4f tp_max_v4(v4f a, v4f b)
+/* GCC/Clang generic vectors (vec.h): SSE2 on x86-64, NEON on arm64, plain scalar code
+ * elsewhere. -O2 does not vectorise loops with a run-time trip count, so the lanes are spelled
+ * out. The larger of two vectors of finite values >= 0 (compare and select) */
+static inline dsp_v4f tp_max_v4(dsp_v4f a, dsp_v4f b)
 {
-	v4i gt = a > b;
-	return (v4f)((gt & (v4i)a) | (~gt & (v4i)b));
+	dsp_v4i gt = a > b;
+	return (dsp_v4f)((gt & (dsp_v4i)a) | (~gt & (dsp_v4i)b));
 }
 #define TPK_NAME tp_kernel_v4
 #define TPK_BLOCK tp_block_v4
 #define TPK_MAX tp_max_v4
-#define TPK_V v4f
-#define TPK_VI v4i
+#define TPK_V dsp_v4f
+#define TPK_VI dsp_v4i
 #define TPK_W 4
 #define TPK_ATTR
 #include "truepeak_kernel.h"
@@ -68,13 +67,11 @@ static inline v4f tp_max_v4(v4f a, v4f b)
  * results are the same bits as tp_kernel_v4's. */
 #if defined(__x86_64__) && defined(__GNUC__)
 #define TP_HAVE_AVX2 1
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
 #define TPK_NAME tp_kernel_avx2
 #define TPK_BLOCK tp_block_avx2
 #define TPK_MAX __builtin_ia32_maxps256 /* vmaxps: a > b ? a : b */
-#define TPK_V v8f
-#define TPK_VI v8i
+#define TPK_V dsp_v8f
+#define TPK_VI dsp_v8i
 #define TPK_W 8
 #define TPK_ATTR __attribute__((target("avx2")))
 #include "truepeak_kernel.h"
@@ -119,13 +116,11 @@ static float tp_keep_history(struct truepeak *tp, const float *x, uint32_t n)
 		 * overlapping vectors covering h[0..10] */
 		const float *h = x + n - TRUEPEAK_HIST;
 		memcpy(b, h, TRUEPEAK_HIST * sizeof(float));
-		const v4i mask = (v4i){ 0 } + 0x7fffffff;
-		v4i a, c, d;
-		memcpy(&a, h, sizeof(a));
-		memcpy(&c, h + 4, sizeof(c));
-		memcpy(&d, h + TRUEPEAK_HIST - 4, sizeof(d));
+		const dsp_v4i mask = (dsp_v4i){ 0 } + 0x7fffffff;
+		dsp_v4i a = (dsp_v4i)dsp_load4f(h), c = (dsp_v4i)dsp_load4f(h + 4);
+		dsp_v4i d = (dsp_v4i)dsp_load4f(h + TRUEPEAK_HIST - 4);
 		a &= mask, c &= mask, d &= mask;
-		v4i gt = a > c;
+		dsp_v4i gt = a > c;
 		a = (gt & a) | (~gt & c);
 		gt = a > d;
 		a = (gt & a) | (~gt & d);
