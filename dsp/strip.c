@@ -95,8 +95,12 @@ float strip_get_param(const struct strip *s, enum param_id id) { return s->value
 
 uint32_t strip_latency_samples(const struct strip *s) { return preamp_latency_samples(&s->pre); }
 
-/* Scratch buffer of lane l that x[l] is not: each stage writes there, so in may alias out. */
-static float *strip_other_buf(struct strip *s, const float *x) { return x == s->buf_a ? s->buf_b : s->buf_a; }
+/* The strip's scratch buffer that x is not: each stage writes to the one its input is not
+ * in, and never to the caller's buffers, so in may alias out. */
+static float *strip_other_buf(struct strip *s, const float *x)
+{
+	return x == s->buf_a ? s->buf_b : s->buf_a;
+}
 
 enum strip_stage { STAGE_GATE, STAGE_COMP, STAGE_DEESS };
 
