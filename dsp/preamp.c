@@ -294,15 +294,15 @@ struct hpf_df1_v {
  * y = t - a1 y1 (t is ready a sample early), shorter than transposed form II's. Spelled once
  * for a float and for a vector of four lanes: the vector does the same IEEE operations in the
  * same order per lane, so it gives the same bits. */
-#define PRE_DEF_HPF_DF1(sfx, S, T)                                                         \
-	PRE_INLINE T hpf_df1_ff##sfx(S *st, T b0, T b1, T b2, T x)                      \
+#define PRE_DEF_HPF_DF1(sfx, S, T, ATTR)                                                   \
+	ATTR PRE_INLINE T hpf_df1_ff##sfx(S *st, T b0, T b1, T b2, T x)                 \
 	{                                                                                  \
 		T f = b0 * x + b1 * st->x1 + b2 * st->x2;                                  \
 		st->x2 = st->x1;                                                           \
 		st->x1 = x;                                                                \
 		return f;                                                                  \
 	}                                                                                  \
-	PRE_INLINE T hpf_df1_fb##sfx(S *st, T a1, T a2, T f)                            \
+	ATTR PRE_INLINE T hpf_df1_fb##sfx(S *st, T a1, T a2, T f)                       \
 	{                                                                                  \
 		T t = f - a2 * st->y2;                                                     \
 		T y = t - a1 * st->y1;                                                     \
@@ -310,9 +310,8 @@ struct hpf_df1_v {
 		st->y1 = y;                                                                \
 		return y;                                                                  \
 	}
-PRE_DEF_HPF_DF1(, struct hpf_df1, float)
-PRE_DEF_HPF_DF1(_v, struct hpf_df1_v, dsp_v4f)
-#undef PRE_DEF_HPF_DF1
+PRE_DEF_HPF_DF1(, struct hpf_df1, float, )
+PRE_DEF_HPF_DF1(_v, struct hpf_df1_v, dsp_v4f, )
 
 PRE_INLINE float hpf_df1_tick(struct hpf_df1 *st, float b0, float b1, float b2, float a1,
 			       float a2, float x)
@@ -463,6 +462,12 @@ PRE_INLINE void preamp_hpf_lanes(struct preamp *const *p, unsigned nl, const flo
 #ifdef DSP_TARGET_AVX2
 #include <immintrin.h>
 
+/* The same two halves for eight lanes (AVX2 build only). */
+struct hpf_df1_v8 {
+	__m256 x1, x2, y1, y2;
+};
+PRE_DEF_HPF_DF1(_v8, struct hpf_df1_v8, __m256, DSP_TARGET_AVX2)
+
 /* A 4x4 transpose in each 128-bit half: rows r0..r3 of lanes k and k + 4 side by side become
  * their columns, side by side. */
 DSP_TARGET_AVX2 static inline __attribute__((always_inline)) void
@@ -506,52 +511,46 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 		s[l] = q ? src[l] : src[0];
 		d[l] = q ? dst[l] : pad;
 	}
-	__m256 x1 = _mm256_loadu_ps(sv[0]), x2 = _mm256_loadu_ps(sv[1]);
-	__m256 y1 = _mm256_loadu_ps(sv[2]), y2 = _mm256_loadu_ps(sv[3]);
+	struct hpf_df1_v8 st = {_mm256_loadu_ps(sv[0]), _mm256_loadu_ps(sv[1]),
+				_mm256_loadu_ps(sv[2]), _mm256_loadu_ps(sv[3])};
 	const __m256 b0 = _mm256_loadu_ps(cv[0]), b1 = _mm256_loadu_ps(cv[1]);
 	const __m256 b2 = _mm256_loadu_ps(cv[2]), a1 = _mm256_loadu_ps(cv[3]);
 	const __m256 a2 = _mm256_loadu_ps(cv[4]);
-#define FF8(x)                                                                            	do {                                                                              		f[i + k] = b0 * (x) + b1 * x1 + b2 * x2;                                  		x2 = x1;                                                                  		x1 = (x);                                                                 	} while (0)
-#define FB8(y)                                                                            	do {                                                                              		__m256 t_ = f[i + k] - a2 * y2;                                           		(y) = t_ - a1 * y1;                                                       		y2 = y1;                                                                  		y1 = (y);                                                                 	} while (0)
 	const uint32_t n4 = n & ~3u;
-	uint32_t i = 0, k;
+	uint32_t i = 0;
 	for (; i < n4; i += 4) {
 		__m256 r[4];
-		for (k = 0; k < 4; k++)
+		for (unsigned k = 0; k < 4; k++)
 			r[k] = pre_load2(s[k] + i, s[k + 4] + i);
 		pre_transpose8x4(&r[0], &r[1], &r[2], &r[3]);
-		for (k = 0; k < 4; k++)
-			FF8(r[k]);
+		for (unsigned k = 0; k < 4; k++)
+			f[i + k] = hpf_df1_ff_v8(&st, b0, b1, b2, r[k]);
 	}
-	for (k = 0; i < n; i++) {
+	for (; i < n; i++) {
 		__m256 x = _mm256_setr_ps(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i],
 					  s[6][i], s[7][i]);
-		FF8(x);
+		f[i] = hpf_df1_ff_v8(&st, b0, b1, b2, x);
 	}
 	for (i = 0; i < n4; i += 4) {
 		__m256 y[4];
-		for (k = 0; k < 4; k++)
-			FB8(y[k]);
+		for (unsigned k = 0; k < 4; k++)
+			y[k] = hpf_df1_fb_v8(&st, a1, a2, f[i + k]);
 		pre_transpose8x4(&y[0], &y[1], &y[2], &y[3]);
-		for (k = 0; k < 4; k++) {
+		for (unsigned k = 0; k < 4; k++) {
 			_mm_storeu_ps(d[k] + i, _mm256_castps256_ps128(y[k]));
 			_mm_storeu_ps(d[k + 4] + i, _mm256_extractf128_ps(y[k], 1));
 		}
 	}
-	for (k = 0; i < n; i++) {
-		__m256 y;
+	for (; i < n; i++) {
 		float yv[8];
-		FB8(y);
-		_mm256_storeu_ps(yv, y);
+		_mm256_storeu_ps(yv, hpf_df1_fb_v8(&st, a1, a2, f[i]));
 		for (unsigned l = 0; l < 8; l++)
 			d[l][i] = yv[l];
 	}
-#undef FF8
-#undef FB8
-	_mm256_storeu_ps(sv[0], x1);
-	_mm256_storeu_ps(sv[1], x2);
-	_mm256_storeu_ps(sv[2], y1);
-	_mm256_storeu_ps(sv[3], y2);
+	_mm256_storeu_ps(sv[0], st.x1);
+	_mm256_storeu_ps(sv[1], st.x2);
+	_mm256_storeu_ps(sv[2], st.y1);
+	_mm256_storeu_ps(sv[3], st.y2);
 	for (unsigned l = 0; l < nl; l++) {
 		struct preamp *q = p[l];
 		q->hx1 = sv[0][l];
@@ -561,6 +560,7 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 	}
 }
 #endif
+#undef PRE_DEF_HPF_DF1
 
 /* The clean path when oversampling: u delayed by the chain's latency. */
 PRE_INLINE const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_t n)
