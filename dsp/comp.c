@@ -507,7 +507,7 @@ COMP_INLINE void comp_apply(struct comp *c, const float *restrict in, float *res
  * for those that are not idle this chunk, each group interleaved; the passes that are
  * vectorised across time run lane by lane. */
 COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *const *in,
-			     float *const *out, uint32_t n, int wide)
+			     float *const *out, uint32_t n, enum dsp_isa isa)
 {
 	struct comp *run[DSP_LANES_MAX];
 	const float *rin[DSP_LANES_MAX], *src[DSP_LANES_MAX];
@@ -576,13 +576,11 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 		in_range &= comp_wide_ok(xmax, y0, ka[nd - 1], kr[nd - 1]);
 	}
 #ifdef DSP_TARGET_AVX2
-	/* only ever true in the AVX2 build: comp_run_n runs that one when dsp_simd_is_avx2() */
-	if (wide && nd > 4 && in_range && dsp_simd_is_avx2())
+	if (isa == DSP_ISA_AVX2 && nd > 4 && in_range)
 		comp_detect_wide(q, y, ka, kr, n, nd);
 	else
 #endif
 		COMP_BY_LANES(nd, comp_detect_nl, q, y, ka, kr, n);
-	(void)wide;
 	(void)in_range;
 
 	for (unsigned r = 0; r < nr; r++) {
@@ -594,23 +592,19 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 }
 
 /* The kernel for the baseline ISA and for AVX2 (same bits, see cpu.h); one and many lanes
- * separately, so the one-lane loops unroll for one. Many lanes under the AVX2 variant run the
+ * separately, so the one-lane loops unroll for one. Many lanes in the AVX2 build run the
  * detector of five to eight lanes eight wide (comp_detect_wide). */
-COMP_INLINE void comp_kernel_1(struct comp *c, const float *in, float *out, uint32_t n)
+COMP_INLINE void comp_kernel_1(struct comp *c, const float *in, float *out, uint32_t n,
+			       enum dsp_isa isa)
 {
-	comp_kernel(&c, 1, &in, &out, n, 0);
-}
-COMP_INLINE void comp_kernel_n(struct comp *const *c, unsigned nl, const float *const *in,
-			       float *const *out, uint32_t n)
-{
-	comp_kernel(c, nl, in, out, n, 1);
+	comp_kernel(&c, 1, &in, &out, n, isa);
 }
 DSP_ISA_DISPATCH(comp_run_1, (struct comp * c, const float *in, float *out, uint32_t n),
 		 (c, in, out, n), comp_kernel_1)
 DSP_ISA_DISPATCH(comp_run_n,
 		 (struct comp *const *c, unsigned nl, const float *const *in, float *const *out,
 		  uint32_t n),
-		 (c, nl, in, out, n), comp_kernel_n)
+		 (c, nl, in, out, n), comp_kernel)
 
 void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
 {

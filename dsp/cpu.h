@@ -17,6 +17,7 @@ const char *dsp_simd_name(void);
 const struct dsp_simd_ops *dsp_simd(void);
 /* Variants this CPU supports, best first, the scalar reference last: i = 0 .. count-1. */
 int dsp_simd_count(void);
+const struct dsp_simd_ops *dsp_simd_variant(int i);
 /* 1 when the AVX2 variant is in use: modules then run their kernels compiled for AVX2. */
 int dsp_simd_is_avx2(void);
 
@@ -28,24 +29,39 @@ int dsp_simd_is_avx2(void);
 #define DSP_TARGET_AVX2 __attribute__((target("avx2")))
 #endif
 
+/* Which build of a kernel is running, handed to the kernel as a constant (see below), so that
+ * its AVX2 build can take paths the baseline one cannot (wider vectors, AVX2 intrinsics). */
+enum dsp_isa { DSP_ISA_BASE, DSP_ISA_AVX2 };
+
+#define DSP_UNPAREN(...) __VA_ARGS__
+
 /* DSP_ISA_DISPATCH(name, (params), (args), kernel) defines `static void name(params)`, which
- * runs kernel(args), an always-inline function, built once for the baseline ISA and once for
- * AVX2 (where the build has it), and picks the one dsp_simd_is_avx2() says. */
+ * runs kernel(args, isa), kernel being an always-inline function whose last parameter is an
+ * enum dsp_isa: built once for the baseline ISA (isa = DSP_ISA_BASE) and, where the build has
+ * AVX2, once for AVX2 (isa = DSP_ISA_AVX2), the one dsp_simd_is_avx2() says running.
+ * DSP_ISA_DISPATCH_RET(type, name, ...) is the same for a kernel that returns a value. */
 #ifdef DSP_TARGET_AVX2
-#define DSP_ISA_DISPATCH(name, params, args, kernel)                                          \
-	static void name##_base params { kernel args; }                                       \
-	DSP_TARGET_AVX2 static void name##_avx2 params { kernel args; }                       \
-	static void name params                                                               \
-	{                                                                                     \
-		if (dsp_simd_is_avx2())                                                       \
-			name##_avx2 args;                                                     \
-		else                                                                          \
-			name##_base args;                                                     \
+#define DSP_ISA_VARIANTS_(type, RETURN, name, params, args, kernel)                            \
+	static type name##_base params { RETURN kernel(DSP_UNPAREN args, DSP_ISA_BASE); }      \
+	DSP_TARGET_AVX2 static type name##_avx2 params                                          \
+	{                                                                                      \
+		RETURN kernel(DSP_UNPAREN args, DSP_ISA_AVX2);                                 \
+	}                                                                                      \
+	static type name params                                                                \
+	{                                                                                      \
+		if (dsp_simd_is_avx2()) {                                                      \
+			RETURN name##_avx2 args;                                               \
+		} else {                                                                       \
+			RETURN name##_base args;                                               \
+		}                                                                              \
 	}
 #else
-#define DSP_ISA_DISPATCH(name, params, args, kernel)                                          \
-	static void name params { kernel args; }
+#define DSP_ISA_VARIANTS_(type, RETURN, name, params, args, kernel)                            \
+	static type name params { RETURN kernel(DSP_UNPAREN args, DSP_ISA_BASE); }
 #endif
-const struct dsp_simd_ops *dsp_simd_variant(int i);
+#define DSP_ISA_DISPATCH(name, params, args, kernel)                                           \
+	DSP_ISA_VARIANTS_(void, , name, params, args, kernel)
+#define DSP_ISA_DISPATCH_RET(type, name, params, args, kernel)                                 \
+	DSP_ISA_VARIANTS_(type, return, name, params, args, kernel)
 
 #endif

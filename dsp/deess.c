@@ -409,7 +409,8 @@ deess_finish(struct deess *const *d, unsigned na, const float *const *in, float 
 
 #define DEESS_INLINE static inline __attribute__((always_inline))
 
-DEESS_INLINE void deess_kernel_1(struct deess *d, const float *in, float *out, uint32_t n)
+DEESS_INLINE void deess_kernel_1(struct deess *d, const float *in, float *out, uint32_t n,
+				 enum dsp_isa isa)
 {
 	if (deess_idle(d)) {
 		memcpy(out, in, n * sizeof(float));
@@ -422,7 +423,7 @@ DEESS_INLINE void deess_kernel_1(struct deess *d, const float *in, float *out, u
 }
 
 DEESS_INLINE void deess_kernel_n(struct deess *const *d, unsigned nl, const float *const *in,
-				 float *const *out, uint32_t n)
+				 float *const *out, uint32_t n, enum dsp_isa isa)
 {
 	struct deess *act[DSP_LANES_MAX];
 	const float *ain[DSP_LANES_MAX];

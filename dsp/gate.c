@@ -528,12 +528,13 @@ GATE_INLINE void gate_kernel(struct gate *const *g, unsigned nl, const float *co
 
 /* The kernel for the baseline ISA and for AVX2 (same bits, see cpu.h); one and many lanes
  * separately, so the one-lane loops unroll for one. */
-GATE_INLINE void gate_kernel_1(struct gate *g, const float *in, float *out, uint32_t n)
+GATE_INLINE void gate_kernel_1(struct gate *g, const float *in, float *out, uint32_t n,
+			       enum dsp_isa isa)
 {
 	gate_kernel(&g, 1, &in, &out, n, 1);
 }
 GATE_INLINE void gate_kernel_n(struct gate *const *g, unsigned nl, const float *const *in,
-			       float *const *out, uint32_t n)
+			       float *const *out, uint32_t n, enum dsp_isa isa)
 {
 	gate_kernel(g, nl, in, out, n, DSP_LANES_MAX);
 }

@@ -319,8 +319,9 @@ void meter_reset(struct meter *m)
 
 /* The input meter: one scan that also copies the block to the true-peak filter's input
  * (sanitize() writes the cleaned block there in the rare case). */
-METER_INLINE int meter_in(struct meter *m, const float *in, uint32_t n, const int w8)
+METER_INLINE int meter_in(struct meter *m, const float *in, uint32_t n, enum dsp_isa isa)
 {
+	const int w8 = isa == DSP_ISA_AVX2;
 	float *cur = truepeak_input(&m->tp);
 	const float *x = in;
 	struct ms_next nx;
@@ -363,64 +364,44 @@ METER_INLINE void meter_out(struct meter *m, const float *x, float *y, uint32_t 
 		m->acc.out_peak = peak;
 }
 
-METER_INLINE void meter_out_gain(struct meter *m, const float *x, float g, float *out, uint32_t n,
-				 const int w8)
+METER_INLINE void meter_out_only(struct meter *m, const float *out, uint32_t n, enum dsp_isa isa)
 {
+	meter_out(m, out, NULL, n, 1.0f, 0, 0, isa == DSP_ISA_AVX2);
+}
+
+METER_INLINE void meter_out_gain(struct meter *m, const float *x, float g, float *out, uint32_t n,
+				 enum dsp_isa isa)
+{
+	const int w8 = isa == DSP_ISA_AVX2;
 	if (g == 1.0f)
 		meter_out(m, x, out, n, 1.0f, 1, 0, w8);
 	else
 		meter_out(m, x, out, n, g, 1, 1, w8);
 }
 
-/* Built for the baseline ISA (4 lanes) and for AVX2 (8 lanes), chosen like DSP_ISA_DISPATCH
- * (which cannot tell its two builds apart); every lane width gives the same bits. */
-#ifdef DSP_TARGET_AVX2
-DSP_TARGET_AVX2 static int meter_input_avx2(struct meter *m, const float *in, uint32_t n)
-{
-	return meter_in(m, in, n, 1);
-}
-
-DSP_TARGET_AVX2 static void meter_output_avx2(struct meter *m, const float *out, uint32_t n)
-{
-	meter_out(m, out, NULL, n, 1.0f, 0, 0, 1);
-}
-
-DSP_TARGET_AVX2 static void meter_output_gain_avx2(struct meter *m, const float *x, float g,
-						   float *out, uint32_t n)
-{
-	meter_out_gain(m, x, g, out, n, 1);
-}
-#endif
+/* Built for the baseline ISA (4 lanes) and for AVX2 (8 lanes); every lane width gives the
+ * same bits. */
+DSP_ISA_DISPATCH_RET(int, meter_input_isa, (struct meter * m, const float *in, uint32_t n),
+		     (m, in, n), meter_in)
+DSP_ISA_DISPATCH(meter_output_isa, (struct meter * m, const float *out, uint32_t n),
+		 (m, out, n), meter_out_only)
+DSP_ISA_DISPATCH(meter_output_gain_isa,
+		 (struct meter * m, const float *x, float g, float *out, uint32_t n),
+		 (m, x, g, out, n), meter_out_gain)
 
 int meter_input(struct meter *m, const float *in, uint32_t n)
 {
-#ifdef DSP_TARGET_AVX2
-	if (dsp_simd_is_avx2())
-		return meter_input_avx2(m, in, n);
-#endif
-	return meter_in(m, in, n, 0);
+	return meter_input_isa(m, in, n);
 }
 
 void meter_output(struct meter *m, const float *out, uint32_t n)
 {
-#ifdef DSP_TARGET_AVX2
-	if (dsp_simd_is_avx2()) {
-		meter_output_avx2(m, out, n);
-		return;
-	}
-#endif
-	meter_out(m, out, NULL, n, 1.0f, 0, 0, 0);
+	meter_output_isa(m, out, n);
 }
 
 void meter_output_gain(struct meter *m, const float *x, float g, float *out, uint32_t n)
 {
-#ifdef DSP_TARGET_AVX2
-	if (dsp_simd_is_avx2()) {
-		meter_output_gain_avx2(m, x, g, out, n);
-		return;
-	}
-#endif
-	meter_out_gain(m, x, g, out, n, 0);
+	meter_output_gain_isa(m, x, g, out, n);
 }
 
 void meter_take(struct meter *m, struct meter_snapshot *snap)

@@ -805,7 +805,8 @@ PRE_INLINE void preamp_segment(struct preamp *p, const float *in, float *out, ui
 	preamp_seg_tail(p, u, out, direct, n);
 }
 
-PRE_INLINE void preamp_process_kernel(struct preamp *p, const float *in, float *out, uint32_t n)
+PRE_INLINE void preamp_process_kernel(struct preamp *p, const float *in, float *out, uint32_t n,
+				      enum dsp_isa isa)
 {
 	while (n > 0) {
 		preamp_events(p);
@@ -865,7 +866,7 @@ static int preamp_steady(const struct preamp *p)
  * preamp_process() would cut it (the bits never depend on that, save a NaN's sign and payload,
  * which SIMD and scalar tails may pick differently). */
 PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const float *const *in,
-				     float *const *out, uint32_t n, int wide)
+				     float *const *out, uint32_t n, enum dsp_isa isa)
 {
 	for (uint32_t off = 0; off < n;) {
 		uint32_t m = PRE_GRID - (p[0]->clock % PRE_GRID);
@@ -899,7 +900,7 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 		if (nh == 1)
 			preamp_hpf(hp[0], hsrc[0], hdst[0], m);
 #ifdef DSP_TARGET_AVX2
-		else if (wide && nh > 4)
+		else if (isa == DSP_ISA_AVX2 && nh > 4)
 			preamp_hpf_lanes8(hp, nh, hsrc, hdst, m);
 #endif
 		else if (nh > 1)
@@ -910,44 +911,11 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 	}
 }
 
-/* Built for the baseline ISA and for AVX2 like DSP_ISA_DISPATCH, the AVX2 build with the low
- * cut eight lanes wide. */
-PRE_INLINE void preamp_steady_narrow(struct preamp *const *p, unsigned nl, const float *const *in,
-				     float *const *out, uint32_t n)
-{
-	preamp_steady_kernel(p, nl, in, out, n, 0);
-}
-#ifdef DSP_TARGET_AVX2
-PRE_INLINE void preamp_steady_wide(struct preamp *const *p, unsigned nl, const float *const *in,
-				   float *const *out, uint32_t n)
-{
-	preamp_steady_kernel(p, nl, in, out, n, 1);
-}
-DSP_TARGET_AVX2 static void preamp_steady_lanes_avx2(struct preamp *const *p, unsigned nl,
-						     const float *const *in, float *const *out,
-						     uint32_t n)
-{
-	preamp_steady_wide(p, nl, in, out, n);
-}
-static void preamp_steady_lanes_base(struct preamp *const *p, unsigned nl, const float *const *in,
-				     float *const *out, uint32_t n)
-{
-	preamp_steady_narrow(p, nl, in, out, n);
-}
-static void preamp_steady_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
-				float *const *out, uint32_t n)
-{
-	if (dsp_simd_is_avx2())
-		preamp_steady_lanes_avx2(p, nl, in, out, n);
-	else
-		preamp_steady_lanes_base(p, nl, in, out, n);
-}
-#else
+/* The AVX2 build runs the settled low cuts of five to eight lanes eight wide. */
 DSP_ISA_DISPATCH(preamp_steady_lanes,
 		 (struct preamp *const *p, unsigned nl, const float *const *in, float *const *out,
 		  uint32_t n),
-		 (p, nl, in, out, n), preamp_steady_narrow)
-#endif
+		 (p, nl, in, out, n), preamp_steady_kernel)
 
 void preamp_run_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
 		      float *const *out, const float **res, uint32_t n)
