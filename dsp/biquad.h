@@ -7,6 +7,9 @@
 #define CHANSTRIP_BIQUAD_H
 
 #include <math.h>
+#include <stdint.h>
+
+#include "dsp.h"
 
 struct biquad_coef {
 	float b0, b1, b2, a1, a2; /* a0 normalised to 1 */
@@ -35,6 +38,28 @@ static inline float biquad_tick(const struct biquad_coef *c, struct biquad_state
 	s->z1 = c->b1 * x - c->a1 * y + s->z2;
 	s->z2 = c->b2 * x - c->a2 * y;
 	return y;
+}
+
+/* nl sections (nl a constant after inlining, at most DSP_LANES_MAX), each over its own n samples,
+ * interleaved sample by sample: one section is a chain of dependent float operations per
+ * sample, and independent chains overlap in the CPU. out[l][i] = section l applied to
+ * in[l][i] + offset (an offset the filter removes keeps a high-pass's state out of the
+ * subnormal range in silence). k[l] and s[l] are read once and s[l] written back once. */
+static inline __attribute__((always_inline)) void
+biquad_run_lanes(const struct biquad_coef *const *k, struct biquad_state *const *s,
+		 const float *const *in, float *const *out, float offset, uint32_t n, unsigned nl)
+{
+	struct biquad_coef kl[DSP_LANES_MAX];
+	struct biquad_state sl[DSP_LANES_MAX];
+	for (unsigned l = 0; l < nl; l++) {
+		kl[l] = *k[l];
+		sl[l] = *s[l];
+	}
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned l = 0; l < nl; l++)
+			out[l][i] = biquad_tick(&kl[l], &sl[l], in[l][i] + offset);
+	for (unsigned l = 0; l < nl; l++)
+		*s[l] = sl[l];
 }
 
 /* Zero state that has decayed into the subnormal range (cheap, once per block). */

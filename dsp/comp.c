@@ -123,9 +123,13 @@ void comp_set_knee_db(struct comp *c, float db)
 	comp_update_makeup(c);
 }
 
+static int64_t comp_k(double alpha);
+
+/* The detector's fixed-point steps, here rather than in every chunk. */
 static void comp_update_ballistics(struct comp *c)
 {
-	c->att_fast = c->a_att <= c->a_rel;
+	c->k_att = comp_k(c->a_att);
+	c->k_rel = comp_k(c->a_rel);
 }
 
 void comp_set_attack_ms(struct comp *c, float ms)
@@ -357,23 +361,18 @@ DSP_TARGET_AVX2 static void comp_detect_wide(int32_t (*restrict q)[DSP_MAX_CHUNK
 }
 #endif
 
-/* Sidechain high-pass of nl lanes into their buf_sc, interleaved: one biquad is a chain of
- * four dependent float operations (~16 cycles) per sample. */
+/* Sidechain high-pass of nl lanes into their buf_sc, interleaved. */
 COMP_INLINE void comp_hpf_nl(struct comp *const *c, const float *const *in, uint32_t n, unsigned nl)
 {
-	struct biquad_coef k[DSP_LANES_MAX];
-	struct biquad_state s[DSP_LANES_MAX];
+	const struct biquad_coef *k[DSP_LANES_MAX];
+	struct biquad_state *s[DSP_LANES_MAX];
 	float *o[DSP_LANES_MAX];
 	for (unsigned l = 0; l < nl; l++) {
-		k[l] = c[l]->hpf;
-		s[l] = c[l]->hpf_s;
+		k[l] = &c[l]->hpf;
+		s[l] = &c[l]->hpf_s;
 		o[l] = c[l]->buf_sc;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		for (unsigned l = 0; l < nl; l++)
-			o[l][i] = biquad_tick(&k[l], &s[l], in[l][i] + COMP_DC_OFFSET);
-	for (unsigned l = 0; l < nl; l++)
-		c[l]->hpf_s = s[l];
+	biquad_run_lanes(k, s, in, o, COMP_DC_OFFSET, n, nl);
 }
 
 /* RMS detector's mean square of nl lanes into their buf_sc, interleaved; src[l] may be that
@@ -570,8 +569,8 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 			continue;
 		}
 		y[nd] = y0;
-		ka[nd] = comp_k(cr->a_att);
-		kr[nd] = comp_k(cr->a_rel);
+		ka[nd] = cr->k_att;
+		kr[nd] = cr->k_rel;
 		row[r] = (int)nd++;
 		in_range &= comp_wide_ok(xmax, y0, ka[nd - 1], kr[nd - 1]);
 	}

@@ -42,7 +42,7 @@ struct comp {
 	float knee_k;    /* 1/(2W), 0 for a hard knee */
 	double a_att, a_rel; /* alpha = exp(-1/(tau*fs)) */
 	float a_rms, c_rms;
-	int att_fast; /* attack alpha <= release alpha: the detector uses max(), else min() */
+	int64_t k_att, k_rel; /* the detector's steps, (1 - alpha) in fixed point (comp.c) */
 	int hpf_on;
 	struct biquad_coef hpf;
 

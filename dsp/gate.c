@@ -203,19 +203,15 @@ GATE_INLINE void gate_level(const float *restrict sc, float *restrict a, uint32_
 GATE_INLINE void gate_hpf_pass(struct gate *const *gl, const float *const *x, unsigned w,
 			       uint32_t n)
 {
-	struct biquad_coef k[DSP_LANES_MAX];
-	struct biquad_state s[DSP_LANES_MAX];
+	const struct biquad_coef *k[DSP_LANES_MAX];
+	struct biquad_state *s[DSP_LANES_MAX];
 	float *sc[DSP_LANES_MAX];
 	for (unsigned j = 0; j < w; j++) {
-		k[j] = gl[j]->hpf;
-		s[j] = gl[j]->hpf_s;
+		k[j] = &gl[j]->hpf;
+		s[j] = &gl[j]->hpf_s;
 		sc[j] = gl[j]->buf_t;
 	}
-	for (uint32_t i = 0; i < n; i++)
-		for (unsigned j = 0; j < w; j++)
-			sc[j][i] = biquad_tick(&k[j], &s[j], x[j][i] + GATE_DC_OFFSET);
-	for (unsigned j = 0; j < w; j++)
-		gl[j]->hpf_s = s[j];
+	biquad_run_lanes(k, s, x, sc, GATE_DC_OFFSET, n, w);
 }
 
 /* The detector over buf_env[0..n) in place, E = max(A, E - D) (exact, so the same values as
@@ -328,7 +324,7 @@ GATE_INLINE void gate_pass(enum gate_pass p, struct gate **gl, const float **x, 
 	struct gate pad;
 	for (unsigned b = 0; b < k; b += GATE_GROUP_MAX) {
 		unsigned m = k - b < GATE_GROUP_MAX ? k - b : GATE_GROUP_MAX;
-		unsigned w = m == 1 ? 1 : m == 2 ? 2 : m <= 4 ? 4 : 8;
+		unsigned w = m == 1 ? 1 : m == 2 ? 2 : 4;
 		struct gate *grp[DSP_LANES_MAX];
 		const float *xg[DSP_LANES_MAX];
 		for (unsigned j = 0; j < w; j++) {
@@ -341,10 +337,8 @@ GATE_INLINE void gate_pass(enum gate_pass p, struct gate **gl, const float **x, 
 			gate_pass_w(p, grp, xg, 1, n);
 		else if (w == 2)
 			gate_pass_w(p, grp, xg, 2, n);
-		else if (w == 4)
-			gate_pass_w(p, grp, xg, 4, n);
 		else
-			gate_pass_w(p, grp, xg, 8, n);
+			gate_pass_w(p, grp, xg, 4, n);
 	}
 }
 
