@@ -71,7 +71,13 @@ void deess_set_freq_hz(struct deess *d, float hz)
 	biquad_design(&d->hp, BQ_HIGHPASS, d->fs, hz, 0.7071067811865476, 0.0);
 }
 
-void deess_set_threshold_db(struct deess *d, float dbfs) { d->thr_db = dbfs; }
+/* The quiet test's bound: the threshold in linear terms, less a margin of 1e-4 in log2 (25
+ * times fm_log2's error), so that a chunk below it has every target at 0 for sure. */
+void deess_set_threshold_db(struct deess *d, float dbfs)
+{
+	d->thr_db = dbfs;
+	d->quiet_peak = fm_exp2(dbfs * FM_LOG2_PER_DB - 1e-4f);
+}
 
 void deess_set_range_db(struct deess *d, float db) { d->range_db = db < 0.0f ? 0.0f : db; }
 
@@ -234,10 +240,9 @@ static inline int deess_targets(struct deess *d, uint32_t n)
 	float hi = fm_max_padded(sc, nv), lo = fm_min_padded(sc, nv);
 	float sc_peak = hi > -lo ? hi : -lo;
 
-	/* When even the chunk's peak is below the threshold (with a margin of 1e-4 in log2, 25
-	 * times fm_log2's error) every target is 0. */
+	/* When even the chunk's peak is below the threshold every target is 0. */
 	const float thr = d->thr_db, range = d->range_db;
-	int quiet = sc_peak + DEESS_LEVEL_FLOOR <= fm_exp2(thr * FM_LOG2_PER_DB - 1e-4f);
+	int quiet = sc_peak + DEESS_LEVEL_FLOOR <= d->quiet_peak;
 	if (quiet) {
 		if (d->gr_q == 0) {
 			/* and nothing to release: the gain is exactly 1 throughout */
@@ -259,23 +264,13 @@ static inline int deess_targets(struct deess *d, uint32_t n)
 	return 1;
 }
 
-/* Elementwise integer max and min, for one lane or a vector of four (SSE2 has no pmaxsd:
- * compare and blend), and one slew-limiter step written once for both: the reduction moves
- * towards the target q by at most da up and dr down. */
+/* Elementwise integer max and min, for one lane or a vector of four (vec.h), and one
+ * slew-limiter step written once for both: the reduction moves towards the target q by at
+ * most da up and dr down. */
 static inline int32_t deess_max_i(int32_t a, int32_t b) { return a > b ? a : b; }
 static inline int32_t deess_min_i(int32_t a, int32_t b) { return a < b ? a : b; }
-static inline dsp_v4i deess_max_v(dsp_v4i a, dsp_v4i b)
-{
-	dsp_v4i m = a > b;
-	return (a & m) | (b & ~m);
-}
-static inline dsp_v4i deess_min_v(dsp_v4i a, dsp_v4i b)
-{
-	dsp_v4i m = a < b;
-	return (a & m) | (b & ~m);
-}
-#define DEESS_MAX(a, b) _Generic((a), dsp_v4i: deess_max_v, default: deess_max_i)(a, b)
-#define DEESS_MIN(a, b) _Generic((a), dsp_v4i: deess_min_v, default: deess_min_i)(a, b)
+#define DEESS_MAX(a, b) _Generic((a), dsp_v4i: dsp_max4i, default: deess_max_i)(a, b)
+#define DEESS_MIN(a, b) _Generic((a), dsp_v4i: dsp_min4i, default: deess_min_i)(a, b)
 #define DEESS_SLEW_STEP(gr, q, da, dr) DEESS_MIN(DEESS_MAX((q), (gr) - (dr)), (gr) + (da))
 
 /* Slew limiter, linear-dB attack and release, for W lanes (a constant after inlining) side

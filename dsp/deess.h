@@ -38,6 +38,8 @@ struct deess {
 
 	/* parameters as set */
 	float freq_hz, thr_db, range_db;
+	/* derived: a chunk whose sidechain peak stays at or below this is quiet (deess.c) */
+	float quiet_peak;
 	int mode, listen;
 
 	/* derived */

@@ -103,12 +103,6 @@ static void ms_feed(struct meter_ms *s, const float *x, uint32_t n, float coef, 
 	}
 }
 
-METER_INLINE dsp_v4i v4i_max(dsp_v4i a, dsp_v4i b)
-{
-	dsp_v4i gt = a > b;
-	return (gt & a) | (~gt & b);
-}
-
 /* The 8-lane helpers take pointers: a 32-byte vector passed by value is an ABI question in the
  * baseline build (-Wpsabi), even though they are always inlined. */
 METER_INLINE void v8i_max_to(dsp_v8i *m, const dsp_v8i *b)
@@ -148,6 +142,21 @@ METER_INLINE void scan_vecs8(const float *x, float *y, float *cp, int k, float g
 		dsp_v8i a = (dsp_v8i)v[j] & mask;
 		v8i_max_to(m, &a);
 	}
+}
+
+/* One sample of a scan outside whole groups: v = x[i] * g (mul) or x[i], stored to y[i]
+ * (store) and cp[i] (cp != NULL), its magnitude's bits into the maximum *r. Returns v. */
+METER_INLINE float scan_one(const float *x, float *y, float *cp, uint32_t i, float g,
+			    const int store, const int mul, uint32_t *r)
+{
+	float v = mul ? x[i] * g : x[i];
+	if (store)
+		y[i] = v;
+	if (cp)
+		cp[i] = v;
+	uint32_t a = f2u(v) & ABS_MASK;
+	*r = a > *r ? a : *r;
+	return v;
 }
 
 /* Whole groups of 16 at x[i..], 8 lanes (the AVX2 build): y = x * g (mul), stored to y
@@ -220,13 +229,7 @@ METER_INLINE uint32_t scan(struct meter_ms *s, const float *x, float *y, float *
 		if (k > n)
 			k = n;
 		for (; i < k; i++) {
-			float v = mul ? x[i] * g : x[i];
-			if (store)
-				y[i] = v;
-			if (cp)
-				cp[i] = v;
-			uint32_t a = f2u(v) & ABS_MASK;
-			r = a > r ? a : r;
+			float v = scan_one(x, y, cp, i, g, store, mul, &r);
 			sq[pos + i] = v * v;
 		}
 		pos += k;
@@ -241,7 +244,7 @@ METER_INLINE uint32_t scan(struct meter_ms *s, const float *x, float *y, float *
 			dsp_v8i m8 = { 0 };
 			i = scan_groups8(x, y, cp, i, n, g, store, mul, coef, gain, &ms, &m8);
 			dsp_v8f f8 = (dsp_v8f)m8;
-			m = v4i_max(m, v4i_max((dsp_v4i)v8_lo(&f8), (dsp_v4i)v8_hi(&f8)));
+			m = dsp_max4i(m, dsp_max4i((dsp_v4i)v8_lo(&f8), (dsp_v4i)v8_hi(&f8)));
 		}
 		for (; i + METER_MS_DECIM <= n; i += METER_MS_DECIM) {
 			dsp_v4f v[4];
@@ -253,7 +256,7 @@ METER_INLINE uint32_t scan(struct meter_ms *s, const float *x, float *y, float *
 					dsp_store4f(y + i + 4 * j, v[j]);
 				if (cp)
 					dsp_store4f(cp + i + 4 * j, v[j]);
-				m = v4i_max(m, (dsp_v4i)v[j] & mask);
+				m = dsp_max4i(m, (dsp_v4i)v[j] & mask);
 			}
 			ms = ms_update(ms, v[0] * v[0], v[1] * v[1], v[2] * v[2], v[3] * v[3], coef,
 				       gain);
@@ -265,13 +268,7 @@ METER_INLINE uint32_t scan(struct meter_ms *s, const float *x, float *y, float *
 			nx->wrapped = 1;
 		}
 		for (; i < n; i++, pos++) {
-			float v = mul ? x[i] * g : x[i];
-			if (store)
-				y[i] = v;
-			if (cp)
-				cp[i] = v;
-			uint32_t a = f2u(v) & ABS_MASK;
-			r = a > r ? a : r;
+			float v = scan_one(x, y, cp, i, g, store, mul, &r);
 			t[pos] = v * v;
 		}
 	}

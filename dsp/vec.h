@@ -1,6 +1,7 @@
 /* vec.h: the GCC/Clang generic vector types the DSP kernels share, with unaligned loads and
- * stores and a 4x4 transpose. Only moves and shuffles live here: they never change a bit, so
- * every kernel keeps its own arithmetic (and its bit-exactness) to itself.
+ * stores, a 4x4 transpose and integer max/min. Only moves, shuffles and selections live here:
+ * they never change a bit, so every kernel keeps its own arithmetic (and its bit-exactness) to
+ * itself.
  *
  * Generic vectors become SSE2 on x86-64, NEON on arm64 and scalar code elsewhere. The 8-lane
  * types are for functions built with DSP_TARGET_AVX2 (cpu.h); the baseline build compiles
@@ -42,6 +43,18 @@ DSP_VEC_INLINE dsp_v4f dsp_load4f(const float *p) { return *(const dsp_v4f_u *)p
 DSP_VEC_INLINE void dsp_store4f(float *p, dsp_v4f v) { *(dsp_v4f_u *)p = v; }
 DSP_VEC_INLINE dsp_v4i dsp_load4i(const int32_t *p) { return *(const dsp_v4i_u *)p; }
 DSP_VEC_INLINE void dsp_store4i(int32_t *p, dsp_v4i v) { *(dsp_v4i_u *)p = v; }
+
+/* Elementwise int32 max and min, compare and select (SSE2 has no pmaxsd/pminsd). */
+DSP_VEC_INLINE dsp_v4i dsp_max4i(dsp_v4i a, dsp_v4i b)
+{
+	dsp_v4i m = a > b;
+	return (a & m) | (b & ~m);
+}
+DSP_VEC_INLINE dsp_v4i dsp_min4i(dsp_v4i a, dsp_v4i b)
+{
+	dsp_v4i m = a < b;
+	return (a & m) | (b & ~m);
+}
 
 /* The 8-lane ones take pointers: a 32-byte vector passed or returned by value is an ABI
  * question in the baseline build (-Wpsabi), even always inlined. */
