@@ -223,19 +223,12 @@ START_TEST(no_subnormal_state_after_silence)
 }
 END_TEST
 
-/* Next value of a small LCG, in [0, 1). */
-static float lanes_rand(uint32_t *seed)
-{
-	*seed = *seed * 1664525u + 1013904223u;
-	return (float)(*seed >> 8) * (1.0f / 16777216.0f);
-}
-
 /* One random setter call (or none), the same on both copies of a lane; from case `first` on,
  * so that 3 keeps every lane on its path (enabled, detector, high-pass). */
 static void lanes_poke(struct comp *a, struct comp *b, uint32_t *seed, int first)
 {
-	int what = first + (int)(lanes_rand(seed) * (float)(40 - first));
-	float r = lanes_rand(seed);
+	int what = first + (int)(tu_uniform(seed, 0.0f, 1.0f) * (float)(40 - first));
+	float r = tu_uniform(seed, 0.0f, 1.0f);
 	struct comp *both[2] = {a, b};
 	for (int j = 0; j < 2; j++) {
 		struct comp *c = both[j];
@@ -283,17 +276,17 @@ START_TEST(lanes_match_single)
 		for (unsigned l = 0; l < nl; l++) {
 			/* burst noise, with silence, quiet and full-scale stretches per lane */
 			tu_burst_noise(sig[l], LEN, 100 * nl + l, l % 2 ? 0.003f : 0.0f);
-			uint32_t kind = (nl + l) % 4, a = (uint32_t)(lanes_rand(&seed) * LEN);
+			uint32_t kind = (nl + l) % 4, a = (uint32_t)(tu_uniform(&seed, 0.0f, 1.0f) * LEN);
 			for (uint32_t i = a; i < LEN && i < a + LEN / 4; i++)
 				sig[l][i] = kind == 0 ? 0.0f : kind == 1 ? 2.0f * sig[l][i] :
 					    kind == 2 ? 1e-3f * sig[l][i] : sig[l][i];
 			struct comp *c = &ref[l];
-			comp_setup(c, -40.0f * lanes_rand(&seed), 1.0f + 10.0f * lanes_rand(&seed),
-				   12.0f * lanes_rand(&seed), 0.1f + 30.0f * lanes_rand(&seed),
-				   5.0f + 300.0f * lanes_rand(&seed));
+			comp_setup(c, -40.0f * tu_uniform(&seed, 0.0f, 1.0f), 1.0f + 10.0f * tu_uniform(&seed, 0.0f, 1.0f),
+				   12.0f * tu_uniform(&seed, 0.0f, 1.0f), 0.1f + 30.0f * tu_uniform(&seed, 0.0f, 1.0f),
+				   5.0f + 300.0f * tu_uniform(&seed, 0.0f, 1.0f));
 			int det = mixed ? (int)(l / 2) % 2 : rms;
 			comp_set_detector(c, det ? COMP_DETECT_RMS : COMP_DETECT_PEAK);
-			float hpf_hz = 30.0f + 200.0f * lanes_rand(&seed);
+			float hpf_hz = 30.0f + 200.0f * tu_uniform(&seed, 0.0f, 1.0f);
 			comp_set_sc_hpf_hz(c, (mixed ? l % 3 == 1 : rms) ? hpf_hz : 0.0f);
 			comp_set_mix_pct(c, l % 4 == 3 ? 60.0f : 100.0f);
 			comp_set_makeup_db(c, l % 5 == 2 ? 6.0f : 0.0f);
@@ -304,13 +297,13 @@ START_TEST(lanes_match_single)
 		}
 		uint32_t pos = 0;
 		for (int k = 0; k < NCHUNK; k++) {
-			uint32_t n = (uint32_t)(lanes_rand(&seed) * (DSP_MAX_CHUNK + 1));
+			uint32_t n = (uint32_t)(tu_uniform(&seed, 0.0f, 1.0f) * (DSP_MAX_CHUNK + 1));
 			struct comp *cl[DSP_LANES_MAX];
 			const float *in[DSP_LANES_MAX];
 			float *out[DSP_LANES_MAX];
 			int paths = 0;
 			for (unsigned l = 0; l < nl; l++) {
-				if (lanes_rand(&seed) < 0.03f)
+				if (tu_uniform(&seed, 0.0f, 1.0f) < 0.03f)
 					lanes_poke(&ref[l], &tst[l], &seed, mixed ? 0 : 3);
 				cl[l] = &tst[l];
 				in[l] = sig[l] + pos;

@@ -220,27 +220,16 @@ END_TEST
  * chunk. */
 #define LANES_NS 24000
 
-static uint32_t lanes_rand(uint32_t *s)
-{
-	*s = *s * 1664525u + 1013904223u;
-	return *s >> 8;
-}
-
-static float lanes_uniform(uint32_t *s, float lo, float hi)
-{
-	return lo + (hi - lo) * (float)lanes_rand(s) / 16777216.0f;
-}
-
 /* A random change of one setting; enable, mode and listen are the ones that start fades. */
 static void lanes_poke(struct deess *d, uint32_t *s)
 {
-	switch (lanes_rand(s) % 7) {
-	case 0: deess_set_enable(d, (int)(lanes_rand(s) % 4 != 0)); break;
-	case 1: deess_set_mode(d, (int)(lanes_rand(s) % 2)); break;
-	case 2: deess_set_listen(d, (int)(lanes_rand(s) % 5 == 0)); break;
-	case 3: deess_set_freq_hz(d, lanes_uniform(s, 2000.0f, 12000.0f)); break;
-	case 4: deess_set_threshold_db(d, lanes_uniform(s, -60.0f, 0.0f)); break;
-	case 5: deess_set_range_db(d, lanes_uniform(s, 0.0f, 24.0f)); break;
+	switch (tu_lcg(s) % 7) {
+	case 0: deess_set_enable(d, (int)(tu_lcg(s) % 4 != 0)); break;
+	case 1: deess_set_mode(d, (int)(tu_lcg(s) % 2)); break;
+	case 2: deess_set_listen(d, (int)(tu_lcg(s) % 5 == 0)); break;
+	case 3: deess_set_freq_hz(d, tu_uniform(s, 2000.0f, 12000.0f)); break;
+	case 4: deess_set_threshold_db(d, tu_uniform(s, -60.0f, 0.0f)); break;
+	case 5: deess_set_range_db(d, tu_uniform(s, 0.0f, 24.0f)); break;
 	default: break;
 	}
 }
@@ -268,21 +257,21 @@ START_TEST(lanes_match_single)
 		for (unsigned l = 0; l < nl; l++) {
 			const float fs[] = {44100.0f, 48000.0f, 96000.0f};
 			ck_assert_int_eq(deess_init(&lane[l], fs[(l + nl) % 3]), 0);
-			deess_set_freq_hz(&lane[l], lanes_uniform(&s, 2000.0f, 12000.0f));
-			deess_set_threshold_db(&lane[l], lanes_uniform(&s, -55.0f, -10.0f));
-			deess_set_range_db(&lane[l], lanes_uniform(&s, 0.0f, 24.0f));
-			deess_set_mode(&lane[l], (int)(lanes_rand(&s) % 2));
-			deess_set_enable(&lane[l], (int)(lanes_rand(&s) % 5 != 0));
+			deess_set_freq_hz(&lane[l], tu_uniform(&s, 2000.0f, 12000.0f));
+			deess_set_threshold_db(&lane[l], tu_uniform(&s, -55.0f, -10.0f));
+			deess_set_range_db(&lane[l], tu_uniform(&s, 0.0f, 24.0f));
+			deess_set_mode(&lane[l], (int)(tu_lcg(&s) % 2));
+			deess_set_enable(&lane[l], (int)(tu_lcg(&s) % 5 != 0));
 			deess_reset(&lane[l]);
 			pl[l] = &lane[l];
 			out[l] = yl[l];
 		}
 		memcpy(ref, lane, sizeof(ref));
 		for (size_t pos = 0; pos + DSP_MAX_CHUNK <= LANES_NS;) {
-			uint32_t n = lanes_rand(&s) % (DSP_MAX_CHUNK + 1); /* 0..64 */
+			uint32_t n = tu_lcg(&s) % (DSP_MAX_CHUNK + 1); /* 0..64 */
 			for (unsigned l = 0; l < nl; l++) {
 				/* settings change now and then, in both copies alike */
-				if (lanes_rand(&s) % 64 == 0) {
+				if (tu_lcg(&s) % 64 == 0) {
 					uint32_t s2 = s;
 					lanes_poke(&lane[l], &s);
 					lanes_poke(&ref[l], &s2);

@@ -224,17 +224,6 @@ END_TEST
  * struct (state, min_gain, scratch) equal what gate_process() gives each lane alone. */
 #define LANE_NS 24000
 
-static uint32_t lane_rand(uint32_t *s)
-{
-	*s = *s * 1664525u + 1013904223u;
-	return *s >> 8;
-}
-
-static float lane_uniform(uint32_t *s, float lo, float hi)
-{
-	return lo + (hi - lo) * (float)lane_rand(s) / 16777216.0f;
-}
-
 /* Parameter `what` (0..10, see lane_poke) set to v. */
 static void lane_set(struct gate *g, unsigned what, float v)
 {
@@ -258,16 +247,16 @@ static void lane_poke(struct gate *a, struct gate *b, uint32_t *s)
 {
 	static const float lo[] = {0, -70, 0, 0, 0.01f, 0, 1, 0, 1, 20};
 	static const float hi[] = {0, -5, 12, 90, 100, 20, 200, 0, 10, 2000};
-	uint32_t what = lane_rand(s) % 24;
+	uint32_t what = tu_lcg(s) % 24;
 	if (what >= 11)
 		return;
 	what = what == 10 ? 0 : what;
-	float v = lane_uniform(s, lo[what], hi[what]);
+	float v = tu_uniform(s, lo[what], hi[what]);
 	if (what == 0)
-		v = (float)(lane_rand(s) % 3 != 0);
+		v = (float)(tu_lcg(s) % 3 != 0);
 	else if (what == 7)
-		v = (float)(lane_rand(s) % 2);
-	else if (what == 9 && lane_rand(s) % 2)
+		v = (float)(tu_lcg(s) % 2);
+	else if (what == 9 && tu_lcg(s) % 2)
 		v = 0.0f; /* high-pass off */
 	lane_set(a, what, v);
 	lane_set(b, what, v);
@@ -283,43 +272,43 @@ START_TEST(lanes_equal_single)
 	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
 		for (unsigned l = 0; l < nl; l++) {
 			/* bursts at a per-lane level, then silence and loud squares */
-			float quiet = lane_uniform(&s, 0.0001f, 0.1f);
+			float quiet = tu_uniform(&s, 0.0001f, 0.1f);
 			tu_burst_noise(in[l], LANE_NS, 100 * nl + l, quiet);
-			float scale = lane_uniform(&s, 0.01f, 2.0f);
+			float scale = tu_uniform(&s, 0.01f, 2.0f);
 			for (size_t i = 0; i < LANE_NS; i++)
 				in[l][i] *= scale;
-			size_t at = lane_rand(&s) % (LANE_NS - 4000);
+			size_t at = tu_lcg(&s) % (LANE_NS - 4000);
 			memset(in[l] + at, 0, 2000 * sizeof(float));
 			for (size_t i = at + 2000; i < at + 4000; i++)
 				in[l][i] = in[l][i] > 0.0f ? 1.5f : -1.5f;
 
 			struct gate *g = &ref[l];
 			ck_assert_int_eq(gate_init(g, l % 2 ? 44100.0f : FS), 0);
-			gate_set_threshold_db(g, lane_uniform(&s, -60.0f, -10.0f));
-			gate_set_hysteresis_db(g, lane_uniform(&s, 0.0f, 10.0f));
-			gate_set_range_db(g, lane_uniform(&s, 0.0f, 80.0f));
-			gate_set_attack_ms(g, lane_uniform(&s, 0.05f, 20.0f));
-			gate_set_hold_ms(g, lane_uniform(&s, 0.0f, 20.0f));
-			gate_set_release_ms(g, lane_uniform(&s, 2.0f, 100.0f));
-			gate_set_mode(g, (int)(lane_rand(&s) % 2));
-			gate_set_ratio(g, lane_uniform(&s, 1.0f, 6.0f));
-			float hpf_hz = lane_rand(&s) % 2 ? 0.0f : lane_uniform(&s, 20.0f, 500.0f);
+			gate_set_threshold_db(g, tu_uniform(&s, -60.0f, -10.0f));
+			gate_set_hysteresis_db(g, tu_uniform(&s, 0.0f, 10.0f));
+			gate_set_range_db(g, tu_uniform(&s, 0.0f, 80.0f));
+			gate_set_attack_ms(g, tu_uniform(&s, 0.05f, 20.0f));
+			gate_set_hold_ms(g, tu_uniform(&s, 0.0f, 20.0f));
+			gate_set_release_ms(g, tu_uniform(&s, 2.0f, 100.0f));
+			gate_set_mode(g, (int)(tu_lcg(&s) % 2));
+			gate_set_ratio(g, tu_uniform(&s, 1.0f, 6.0f));
+			float hpf_hz = tu_lcg(&s) % 2 ? 0.0f : tu_uniform(&s, 20.0f, 500.0f);
 			gate_set_sc_hpf_hz(g, hpf_hz);
-			gate_set_enable(g, (int)(lane_rand(&s) % 4 != 0));
-			if (lane_rand(&s) % 2)
+			gate_set_enable(g, (int)(tu_lcg(&s) % 4 != 0));
+			if (tu_lcg(&s) % 2)
 				gate_reset(g); /* else the enable crossfade starts in flight */
 			memcpy(&lane[l], g, sizeof(*g));
 		}
 		size_t pos = 0;
 		for (int chunk = 0; chunk < 600; chunk++) {
-			uint32_t n = 1 + lane_rand(&s) % DSP_MAX_CHUNK;
+			uint32_t n = 1 + tu_lcg(&s) % DSP_MAX_CHUNK;
 			if (pos + n > LANE_NS)
 				pos = 0;
 			struct gate *gp[DSP_LANES_MAX];
 			const float *ip[DSP_LANES_MAX];
 			float *op[DSP_LANES_MAX];
 			for (unsigned l = 0; l < nl; l++) {
-				if (lane_rand(&s) % 8 == 0)
+				if (tu_lcg(&s) % 8 == 0)
 					lane_poke(&ref[l], &lane[l], &s);
 				gp[l] = &lane[l];
 				ip[l] = in[l] + pos;

@@ -558,8 +558,7 @@ START_TEST(independent_of_call_size)
 		struct meter_snapshot sa, sb;
 		feed(&a, x + i, 2400, 64);
 		for (size_t j = i; j < i + 2400;) {
-			seed = seed * 1664525u + 1013904223u;
-			uint32_t n = 1 + (seed >> 8) % DSP_MAX_CHUNK;
+			uint32_t n = 1 + tu_lcg(&seed) % DSP_MAX_CHUNK;
 			if (j + n > i + 2400)
 				n = (uint32_t)(i + 2400 - j);
 			meter_input(&b, x + j, n);

@@ -430,12 +430,6 @@ START_TEST(bad_input_is_contained)
 }
 END_TEST
 
-static uint32_t lane_rand(uint32_t *seed)
-{
-	*seed = *seed * 1664525u + 1013904223u;
-	return *seed >> 8;
-}
-
 /* One random setter call (or a reset) with a random value, the same on both copies. */
 static void lane_change(struct preamp *a, struct preamp *b, uint32_t *seed)
 {
@@ -443,7 +437,7 @@ static void lane_change(struct preamp *a, struct preamp *b, uint32_t *seed)
 	static const float hpfs[] = {0.0f, 0.0f, 80.0f, 80.0f, 20.0f, 150.0f, 500.0f};
 	static const float drives[] = {0.0f, 12.0f, 12.0f, 36.0f};
 	static const int oss[] = {1, 1, 1, 1, 1, 1, 1, 2, 4, 8};
-	uint32_t what = lane_rand(seed) % 13, r = lane_rand(seed);
+	uint32_t what = tu_lcg(seed) % 13, r = tu_lcg(seed);
 	struct preamp *p[2] = {a, b};
 	for (int k = 0; k < 2; k++) {
 		switch (what) {
@@ -503,9 +497,9 @@ START_TEST(lanes_match_single_lane)
 		}
 		size_t pos = 0;
 		for (unsigned c = 0; c < CHUNKS; c++) {
-			uint32_t n = 1 + lane_rand(&seed) % DSP_MAX_CHUNK;
+			uint32_t n = 1 + tu_lcg(&seed) % DSP_MAX_CHUNK;
 			for (unsigned l = 0; l < nl; l++) {
-				if (lane_rand(&seed) % 16 == 0)
+				if (tu_lcg(&seed) % 16 == 0)
 					lane_change(&lp[l], &rp[l], &seed);
 				in[l] = sig[l] + pos;
 			}

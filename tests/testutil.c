@@ -111,7 +111,12 @@ uint32_t tu_lcg(uint32_t *r)
 	return *r >> 8;
 }
 
-static float tu_unit(uint32_t *r) { return (float)tu_lcg(r) / 16777216.0f; }
+float tu_uniform(uint32_t *r, float lo, float hi)
+{
+	return lo + (hi - lo) * (float)tu_lcg(r) / 16777216.0f;
+}
+
+static float tu_unit(uint32_t *r) { return tu_uniform(r, 0.0f, 1.0f); }
 
 /* A random allowed value for parameter id; enables lean on, so every stage runs. */
 float tu_random_param(enum param_id id, uint32_t *r)

@@ -38,6 +38,8 @@ void tu_run_random_blocks(tu_process_fn fn, void *ctx, const float *in, float *o
 
 /* The tests' linear congruential generator: next value (24 bits) from *r. */
 uint32_t tu_lcg(uint32_t *r);
+/* Uniform in [lo, hi), from the same generator. */
+float tu_uniform(uint32_t *r, float lo, float hi);
 /* A random value parameter id allows (param_check passes); enables lean on, so every stage
  * runs. */
 float tu_random_param(enum param_id id, uint32_t *r);
