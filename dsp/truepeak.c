@@ -47,7 +47,9 @@ static const float tp_dif[2][6] = {
 
 /* GCC/Clang generic vectors (vec.h): SSE2 on x86-64, NEON on arm64, plain scalar code
  * elsewhere. -O2 does not vectorise loops with a run-time trip count, so the lanes are spelled
- * out. The larger of two vectors of finite values >= 0 (compare and select) */
+ * out. */
+
+/* The larger of two vectors of finite values >= 0 (compare and select). */
 static inline dsp_v4f tp_max_v4(dsp_v4f a, dsp_v4f b)
 {
 	dsp_v4i gt = a > b;
@@ -120,10 +122,7 @@ static float tp_keep_history(struct truepeak *tp, const float *x, uint32_t n)
 		dsp_v4i a = (dsp_v4i)dsp_load4f(h), c = (dsp_v4i)dsp_load4f(h + 4);
 		dsp_v4i d = (dsp_v4i)dsp_load4f(h + TRUEPEAK_HIST - 4);
 		a &= mask, c &= mask, d &= mask;
-		dsp_v4i gt = a > c;
-		a = (gt & a) | (~gt & c);
-		gt = a > d;
-		a = (gt & a) | (~gt & d);
+		a = dsp_max4i(dsp_max4i(a, c), d);
 		int32_t r = 0;
 		for (int l = 0; l < 4; l++)
 			r = a[l] > r ? a[l] : r;
