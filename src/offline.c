@@ -1,6 +1,7 @@
 #include "offline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>
@@ -241,6 +242,40 @@ static void offline_cleanup(struct offline *x)
 		engine_free(&x->e);
 }
 
+/* Open IN, a regular file only: a FIFO or a device could block the open or the reads for
+ * ever, and a WAV header's length means nothing on a stream. The open does not block
+ * (O_NONBLOCK), so nothing waits for a writer before the check. 0, or -1 with the one line
+ * printed. */
+static int input_open(struct offline *x)
+{
+	const char *path = x->o->in_path;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "chanstrip: %s: cannot read: %s\n", path, strerror(errno));
+		return -1;
+	}
+	const char *why = NULL;
+	if (fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		why = "is a directory, not a WAV file";
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file (a FIFO, device or socket): chanstrip reads WAV files only";
+	if (why) {
+		fprintf(stderr, "chanstrip: %s: %s\n", path, why);
+		close(fd);
+		return -1;
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (!(x->in = sf_open_fd(fd, SFM_READ, &x->info, SF_TRUE))) {
+		fprintf(stderr, "chanstrip: %s: not a readable audio file (%s)\n", path,
+			sf_strerror(NULL));
+		return -1;
+	}
+	return 0;
+}
+
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
 		fprintf(stderr, "chanstrip: " __VA_ARGS__);                                        \
@@ -252,7 +287,6 @@ static void offline_cleanup(struct offline *x)
 int offline_run(const struct options *o)
 {
 	struct offline x;
-	struct stat st;
 	size_t bad = 0;
 	int rc;
 
@@ -260,12 +294,9 @@ int offline_run(const struct options *o)
 	x.o = o;
 	dsp_denormals_flush();
 	x.wav.fd = x.csv.fd = -1;
-	if (stat(o->in_path, &st) == 0 && S_ISDIR(st.st_mode))
-		FAIL("%s: is a directory, not a WAV file", o->in_path);
-	if (!(x.in = sf_open(o->in_path, SFM_READ, &x.info))) {
-		if (access(o->in_path, R_OK) != 0)
-			FAIL("%s: cannot read: %s", o->in_path, strerror(errno));
-		FAIL("%s: not a readable audio file (%s)", o->in_path, sf_strerror(NULL));
+	if (input_open(&x) < 0) {
+		offline_cleanup(&x);
+		return 1;
 	}
 	long long promised = truncated_frames(x.in, &x.info);
 	if (promised)
