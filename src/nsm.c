@@ -34,8 +34,8 @@
 /* ":dirty:" only: no :switch: (the JACK client is named once), no :optional-gui: */
 #define NSM_CAPABILITIES ":dirty:"
 
-/* Error codes of the NSM API ("Error Code Definitions"). A failed save answers
- * ERR_GENERAL: the API names ERR_SAVE_FAILED but gives it no number. */
+/* The NSM API's error codes. A failed save answers ERR_GENERAL: the API names
+ * ERR_SAVE_FAILED but gives it no number. */
 #define NSM_ERR_GENERAL -1
 #define NSM_ERR_NOT_NOW -8
 #define NSM_ERR_BAD_PROJECT -9
