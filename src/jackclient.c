@@ -38,6 +38,7 @@
 #include "engine.h"
 #include "jack_rtcheck.h"
 #include "meterview.h"
+#include "monoclock.h"
 #include "nsm.h"
 #include "osc.h"
 
@@ -119,13 +120,6 @@ static struct {
 	char msg[JACK_ERR_SLOTS][200];
 	unsigned n, dropped;
 } jack_errs = {.lock = PTHREAD_MUTEX_INITIALIZER};
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 static void jc_log(struct jc *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void jc_log(struct jc *c, const char *fmt, ...)
@@ -559,7 +553,7 @@ static void engine_quiesce(struct jc *c)
 
 static void control_tick(struct jc *c)
 {
-	double t = now_ms();
+	double t = monoclock_ms();
 	unsigned v;
 
 	engine_meters_poll(&c->e);
@@ -748,77 +742,75 @@ static void jc_cleanup(struct jc *c)
 		close(c->sigfd);
 }
 
-int jackclient_run(const struct options *o)
+/* ---- start-up and the main loop ---------------------------------------------------------- */
+
+/* Under a session manager: wait for its open before any JACK client exists; the session
+ * names the client and may bring its own strips and values (c->o then points at them).
+ * 0 to go on, 1 when a signal came first, -1 with the reason logged. */
+static int session_begin(struct jc *c)
 {
-	struct jc *c = calloc(1, sizeof(*c));
-	char err[512], summary[96];
-	size_t bad = 0;
-	int rc = EXIT_START_FAILED;
+	char err[512];
+	if (!nsm_wanted())
+		return 0;
+	int rc = nsm_begin(&c->nsm, c->sigfd, c->o, &c->nsm_o, err, sizeof(err));
+	if (rc > 0) {
+		wait_tick(c, 0); /* the pending signal: logged, consumed */
+		return 1;
+	}
+	if (rc < 0) {
+		jc_log(c, "%s", err);
+		return -1;
+	}
+	c->o = &c->nsm_o;
+	return 0;
+}
 
-	if (!c) {
-		fprintf(stderr, "chanstrip: out of memory\n");
-		return EXIT_START_FAILED;
-	}
-	c->o = o;
-	c->sigfd = -1;
-	const char *srv = o->server ? o->server : getenv("JACK_DEFAULT_SERVER");
-	snprintf(c->server, sizeof(c->server), "%s", srv && *srv ? srv : "default");
-	jack_set_error_function(on_jack_error);
-	jack_set_info_function(on_jack_info);
-
-	if (block_signals(c) < 0) {
-		jc_log(c, "cannot set up signal handling: %s", strerror(errno));
-		goto out;
-	}
-	/* under a session manager: wait for its open before any JACK client exists; the
-	 * session names the client and may bring its own strips and values */
-	if (nsm_wanted()) {
-		int n_rc = nsm_begin(&c->nsm, c->sigfd, o, &c->nsm_o, err, sizeof(err));
-		if (n_rc > 0) {
-			wait_tick(c, 0); /* the pending signal: logged, consumed */
-			rc = 0;
-			goto out;
-		}
-		if (n_rc < 0) {
-			jc_log(c, "%s", err);
-			goto out;
-		}
-		c->o = o = &c->nsm_o;
-	}
+/* The JACK client, waiting for a server with --reconnect. 0, 1 when a signal came while
+ * waiting, -1 with the reason logged. */
+static int client_first_open(struct jc *c)
+{
+	const struct options *o = c->o;
 	if (strlen(o->name) >= (size_t)jack_client_name_size()) {
 		jc_log(c, "--name: '%s' is too long for JACK (at most %d characters)", o->name,
 		       jack_client_name_size() - 1);
-		goto out;
+		return -1;
 	}
-	if (client_open(c, o->reconnect) < 0) {
-		if (!o->reconnect)
-			goto out;
-		jc_log(c, "waiting for JACK server '%s' (--reconnect)", c->server);
-		while (client_open(c, 1) < 0)
-			if (wait_tick(c, RECONNECT_POLL_MS)) {
-				rc = 0;
-				goto out;
-			}
-	}
+	if (client_open(c, o->reconnect) == 0)
+		return 0;
+	if (!o->reconnect)
+		return -1;
+	jc_log(c, "waiting for JACK server '%s' (--reconnect)", c->server);
+	while (client_open(c, 1) < 0)
+		if (wait_tick(c, RECONNECT_POLL_MS))
+			return 1;
+	return 0;
+}
+
+/* The strips at the server's rate with the command line's values, and the port arrays.
+ * 0 or -1 with the reason logged. */
+static int engine_setup(struct jc *c)
+{
+	const struct options *o = c->o;
 	float fs = (float)jack_get_sample_rate(c->client);
+	size_t bad = 0;
 	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX)) {
 		jc_log(c, "the JACK server runs at %.0f Hz; chanstrip supports %.0f to %.0f Hz",
 		       (double)fs, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
-		goto out;
+		return -1;
 	}
-	int e_rc = engine_init(&c->e, o->channels, fs);
-	if (e_rc < 0) {
-		jc_log(c, "cannot set up %u strips: %s", o->channels, strerror(-e_rc));
-		goto out;
+	int rc = engine_init(&c->e, o->channels, fs);
+	if (rc < 0) {
+		jc_log(c, "cannot set up %u strips: %s", o->channels, strerror(-rc));
+		return -1;
 	}
 	c->engine_ok = 1;
-	if ((e_rc = engine_apply(&c->e, o->assign, o->nassign, &bad)) < 0) {
-		if (e_rc == -ENODEV)
+	if ((rc = engine_apply(&c->e, o->assign, o->nassign, &bad)) < 0) {
+		if (rc == -ENODEV)
 			jc_log(c, "--set/--preset: strip %d does not exist: --channels is %u",
 			       o->assign[bad].strip + 1, o->channels);
 		else
-			jc_log(c, "--set/--preset: %s", strerror(-e_rc));
-		goto out;
+			jc_log(c, "--set/--preset: %s", strerror(-rc));
+		return -1;
 	}
 	c->in = calloc(o->channels, sizeof(*c->in));
 	c->out = calloc(o->channels, sizeof(*c->out));
@@ -826,27 +818,43 @@ int jackclient_run(const struct options *o)
 	c->outbuf = calloc(o->channels, sizeof(*c->outbuf));
 	if (!c->in || !c->out || !c->inbuf || !c->outbuf) {
 		jc_log(c, "out of memory");
-		goto out;
+		return -1;
 	}
+	return 0;
+}
+
+/* The meter view and the OSC server. 0 or -1 with the reason logged. */
+static int frontends_start(struct jc *c)
+{
+	const struct options *o = c->o;
+	char err[512];
 	if (o->meter_view && !(c->mv = meterview_new(&c->e, stderr))) {
 		jc_log(c, "--meter-view: %s", strerror(errno));
-		goto out;
+		return -1;
 	}
-	if (o->osc_port) {
-		c->osc = osc_start(&c->e, o->osc_bind, o->osc_port, err, sizeof(err));
-		/* A port asked for explicitly (--osc-port) that cannot be bound is fatal: a user
-		 * who scripted that port would otherwise control nothing. The default port only
-		 * warns, so a second instance started without --osc-port still runs. */
-		if (!c->osc && o->osc_port_given) {
-			jc_log(c, "%s", err);
-			goto out;
-		}
-		if (!c->osc)
-			jc_log(c, "warning: OSC is off (%s); use --osc-port to choose another port",
-			       err);
+	if (!o->osc_port)
+		return 0;
+	c->osc = osc_start(&c->e, o->osc_bind, o->osc_port, err, sizeof(err));
+	/* A port asked for explicitly (--osc-port) that cannot be bound is fatal: a user who
+	 * scripted that port would otherwise control nothing. The default port only warns, so
+	 * a second instance started without --osc-port still runs. */
+	if (!c->osc && o->osc_port_given) {
+		jc_log(c, "%s", err);
+		return -1;
 	}
+	if (!c->osc)
+		jc_log(c, "warning: OSC is off (%s); use --osc-port to choose another port", err);
+	return 0;
+}
+
+/* Ports, callbacks, activation, the start-up connections and the one start-up line. 0 or
+ * -1 with the reason logged. */
+static int client_start(struct jc *c)
+{
+	const struct options *o = c->o;
+	char summary[96];
 	if (client_setup(c) < 0 || client_activate(c) < 0)
-		goto out;
+		return -1;
 	/* page in and lock what the audio thread will touch; best effort (needs the memlock
 	 * limit that JACK's realtime setup usually grants) */
 	mlockall(MCL_CURRENT);
@@ -859,36 +867,84 @@ int jackclient_run(const struct options *o)
 	       c->osc ? osc_url(c->osc) : "off", summary);
 	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);
+	return 0;
+}
 
+/* The server went away: exit (EXIT_SERVER_GONE), or with --reconnect wait for it (-1 when
+ * back, 0 on a signal while waiting). */
+static int handle_server_gone(struct jc *c)
+{
+	const char *sep = c->gone_reason[0] ? ": " : "";
+	jack_errors_flush(c); /* drops libjack's broken-socket lines */
+	engine_quiesce(c);
+	client_close(c);
+	if (!c->o->reconnect) {
+		jc_log(c, "the JACK server '%s' went away%s%s; exiting (use --reconnect to wait for "
+			  "it)",
+		       c->server, sep, c->gone_reason);
+		return EXIT_SERVER_GONE;
+	}
+	jc_log(c, "the JACK server '%s' went away%s%s; waiting for it (--reconnect)", c->server, sep,
+	       c->gone_reason);
+	return reconnect(c) ? 0 : -1;
+}
+
+/* The control loop, until a signal (0) or a server gone for good (EXIT_SERVER_GONE). */
+static int control_loop(struct jc *c)
+{
 	for (;;) {
-		if (wait_tick(c, CONTROL_TICK_MS)) {
-			rc = 0;
-			break;
-		}
+		if (wait_tick(c, CONTROL_TICK_MS))
+			return 0;
 		if (atomic_load(&c->server_gone)) {
-			jack_errors_flush(c); /* drops libjack's broken-socket lines */
-			engine_quiesce(c);
-			client_close(c);
-			if (!o->reconnect) {
-				jc_log(c, "the JACK server '%s' went away%s%s; exiting (use --reconnect "
-					  "to wait for it)",
-				       c->server, c->gone_reason[0] ? ": " : "", c->gone_reason);
-				rc = EXIT_SERVER_GONE;
-				break;
-			}
-			jc_log(c, "the JACK server '%s' went away%s%s; waiting for it (--reconnect)",
-			       c->server, c->gone_reason[0] ? ": " : "", c->gone_reason);
-			if (reconnect(c)) {
-				rc = 0;
-				break;
-			}
+			int rc = handle_server_gone(c);
+			if (rc >= 0)
+				return rc;
 			continue;
 		}
 		control_tick(c);
 	}
-	exit_watchdog_start(rc);
-	rtcheck_stopping();
-out:
+}
+
+/* Everything before the control loop. 0 to run, 1 to exit with 0 (a signal came first),
+ * -1 to exit with EXIT_START_FAILED (the reason logged). */
+static int jc_start(struct jc *c)
+{
+	int rc;
+	if (block_signals(c) < 0) {
+		jc_log(c, "cannot set up signal handling: %s", strerror(errno));
+		return -1;
+	}
+	if ((rc = session_begin(c)) != 0 || (rc = client_first_open(c)) != 0)
+		return rc;
+	if (engine_setup(c) < 0 || frontends_start(c) < 0 || client_start(c) < 0)
+		return -1;
+	return 0;
+}
+
+int jackclient_run(const struct options *o)
+{
+	struct jc *c = calloc(1, sizeof(*c));
+	int rc;
+
+	if (!c) {
+		fprintf(stderr, "chanstrip: out of memory\n");
+		return EXIT_START_FAILED;
+	}
+	c->o = o;
+	c->sigfd = -1;
+	const char *srv = o->server ? o->server : getenv("JACK_DEFAULT_SERVER");
+	snprintf(c->server, sizeof(c->server), "%s", srv && *srv ? srv : "default");
+	jack_set_error_function(on_jack_error);
+	jack_set_info_function(on_jack_info);
+
+	int start = jc_start(c);
+	if (start == 0) {
+		rc = control_loop(c);
+		exit_watchdog_start(rc);
+		rtcheck_stopping();
+	} else {
+		rc = start > 0 ? 0 : EXIT_START_FAILED;
+	}
 	jc_cleanup(c);
 	free(c);
 	return rtcheck_exit_status(rc);

@@ -1,4 +1,4 @@
-/* jackclient.h: chanstrip's main job, a real-time JACK client (owned by the JACK issue). */
+/* jackclient.h: chanstrip's main job, a real-time JACK client. */
 #ifndef CHANSTRIP_JACKCLIENT_H
 #define CHANSTRIP_JACKCLIENT_H
 

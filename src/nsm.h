@@ -8,7 +8,7 @@
  *   nsm_end()     on the way out (answers a pending open with /error if the start failed)
  * Quitting is SIGTERM, which jackclient.c already turns into a clean exit.
  *
- * The NSM socket is a liblo server of its own (not the control OSC port), polled from the
+ * The NSM socket is a UDP socket of its own (not the control OSC port), polled from the
  * control thread only: nothing here runs on, or waits for, the audio thread.
  *
  * Session state: "<path>.chanstrip" beside the other clients' files, in preset format (see

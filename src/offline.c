@@ -1,8 +1,10 @@
 #include "offline.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -241,6 +243,68 @@ static void offline_cleanup(struct offline *x)
 		engine_free(&x->e);
 }
 
+static int input_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int input_fail(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("chanstrip: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* Open IN, a regular file only: a FIFO or a device could block the open or the reads for
+ * ever, and a WAV header's length means nothing on a stream. The open does not block
+ * (O_NONBLOCK), so nothing waits for a writer before the check. */
+static int input_open_file(struct offline *x)
+{
+	const char *path = x->o->in_path;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return input_fail("%s: cannot read: %s", path, strerror(errno));
+	const char *why = NULL;
+	if (fstat(fd, &st) < 0)
+		why = strerror(errno);
+	else if (S_ISDIR(st.st_mode))
+		why = "is a directory, not a WAV file";
+	else if (!S_ISREG(st.st_mode))
+		why = "not a regular file (a FIFO, device or socket): chanstrip reads WAV files only";
+	if (why) {
+		close(fd);
+		return input_fail("%s: %s", path, why);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	if (!(x->in = sf_open_fd(fd, SFM_READ, &x->info, SF_TRUE)))
+		return input_fail("%s: not a readable audio file (%s)", path, sf_strerror(NULL));
+	return 0;
+}
+
+/* Open IN and check what its header says. 0, or -1 with the one line printed. */
+static int input_open(struct offline *x)
+{
+	const char *path = x->o->in_path;
+	const SF_INFO *in = &x->info;
+	if (input_open_file(x) < 0)
+		return -1;
+	long long promised = truncated_frames(x->in, in);
+	if (promised)
+		return input_fail("%s: truncated: the header promises %lld frames, the file holds "
+				  "%lld",
+				  path, promised, (long long)in->frames);
+	if (in->frames <= 0)
+		return input_fail("%s: no audio in the file (0 frames)", path);
+	if (in->channels < 1 || in->channels > ENGINE_MAX_STRIPS)
+		return input_fail("%s: %d channels; chanstrip runs 1 to %d strips", path,
+				  in->channels, ENGINE_MAX_STRIPS);
+	if (in->samplerate < DSP_FS_MIN || in->samplerate > DSP_FS_MAX)
+		return input_fail("%s: sample rate %d Hz is not supported (%.0f to %.0f Hz)", path,
+				  in->samplerate, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
+	return 0;
+}
+
 #define FAIL(...)                                                                                  \
 	do {                                                                                       \
 		fprintf(stderr, "chanstrip: " __VA_ARGS__);                                        \
@@ -252,7 +316,6 @@ static void offline_cleanup(struct offline *x)
 int offline_run(const struct options *o)
 {
 	struct offline x;
-	struct stat st;
 	size_t bad = 0;
 	int rc;
 
@@ -260,25 +323,10 @@ int offline_run(const struct options *o)
 	x.o = o;
 	dsp_denormals_flush();
 	x.wav.fd = x.csv.fd = -1;
-	if (stat(o->in_path, &st) == 0 && S_ISDIR(st.st_mode))
-		FAIL("%s: is a directory, not a WAV file", o->in_path);
-	if (!(x.in = sf_open(o->in_path, SFM_READ, &x.info))) {
-		if (access(o->in_path, R_OK) != 0)
-			FAIL("%s: cannot read: %s", o->in_path, strerror(errno));
-		FAIL("%s: not a readable audio file (%s)", o->in_path, sf_strerror(NULL));
+	if (input_open(&x) < 0) {
+		offline_cleanup(&x);
+		return 1;
 	}
-	long long promised = truncated_frames(x.in, &x.info);
-	if (promised)
-		FAIL("%s: truncated: the header promises %lld frames, the file holds %lld", o->in_path,
-		     promised, (long long)x.info.frames);
-	if (x.info.frames <= 0)
-		FAIL("%s: no audio in the file (0 frames)", o->in_path);
-	if (x.info.channels < 1 || x.info.channels > ENGINE_MAX_STRIPS)
-		FAIL("%s: %d channels; chanstrip runs 1 to %d strips", o->in_path, x.info.channels,
-		     ENGINE_MAX_STRIPS);
-	if (x.info.samplerate < DSP_FS_MIN || x.info.samplerate > DSP_FS_MAX)
-		FAIL("%s: sample rate %d Hz is not supported (%.0f to %.0f Hz)", o->in_path,
-		     x.info.samplerate, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
 	if ((rc = engine_init(&x.e, (unsigned)x.info.channels, (float)x.info.samplerate)) < 0)
 		FAIL("cannot set up %d strips: %s", x.info.channels, strerror(-rc));
 	x.engine_ok = 1;

@@ -1,3 +1,5 @@
+/* options.c: the command line: one small handler per option that takes a value, then the
+ * checks of what the options say together. */
 #include "options.h"
 
 #include <errno.h>
@@ -91,155 +93,184 @@ enum {
 	OPT_SERVER,
 };
 
-int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
-{
-	static const struct option longopts[] = {
-		{"channels", required_argument, 0, 'c'},
-		{"name", required_argument, 0, 'n'},
-		{"server", required_argument, 0, OPT_SERVER},
-		{"connect", required_argument, 0, OPT_CONNECT},
-		{"no-connect", no_argument, 0, OPT_NO_CONNECT},
-		{"connect-out", required_argument, 0, OPT_CONNECT_OUT},
-		{"reconnect", no_argument, 0, OPT_RECONNECT},
-		{"meter-view", no_argument, 0, OPT_METER_VIEW},
-		{"osc-port", required_argument, 0, 'p'},
-		{"osc-bind", required_argument, 0, OPT_OSC_BIND},
-		{"preset", required_argument, 0, 'P'},
-		{"set", required_argument, 0, 's'},
-		{"offline", no_argument, 0, OPT_OFFLINE},
-		{"meters", required_argument, 0, OPT_METERS},
-		{"block", required_argument, 0, OPT_BLOCK},
-		{"out-format", required_argument, 0, OPT_OUT_FORMAT},
-		{"simd", required_argument, 0, OPT_SIMD},
-		{"list-params", no_argument, 0, OPT_LIST},
-		{"format", required_argument, 0, OPT_FORMAT},
-		{"help", no_argument, 0, 'h'},
-		{"version", no_argument, 0, 'V'},
-		{0, 0, 0, 0},
-	};
-	char why[512];
-	unsigned u;
-	int c, rc;
+static const struct option longopts[] = {
+	{"channels", required_argument, 0, 'c'},
+	{"name", required_argument, 0, 'n'},
+	{"server", required_argument, 0, OPT_SERVER},
+	{"connect", required_argument, 0, OPT_CONNECT},
+	{"no-connect", no_argument, 0, OPT_NO_CONNECT},
+	{"connect-out", required_argument, 0, OPT_CONNECT_OUT},
+	{"reconnect", no_argument, 0, OPT_RECONNECT},
+	{"meter-view", no_argument, 0, OPT_METER_VIEW},
+	{"osc-port", required_argument, 0, 'p'},
+	{"osc-bind", required_argument, 0, OPT_OSC_BIND},
+	{"preset", required_argument, 0, 'P'},
+	{"set", required_argument, 0, 's'},
+	{"offline", no_argument, 0, OPT_OFFLINE},
+	{"meters", required_argument, 0, OPT_METERS},
+	{"block", required_argument, 0, OPT_BLOCK},
+	{"out-format", required_argument, 0, OPT_OUT_FORMAT},
+	{"simd", required_argument, 0, OPT_SIMD},
+	{"list-params", no_argument, 0, OPT_LIST},
+	{"format", required_argument, 0, OPT_FORMAT},
+	{"help", no_argument, 0, 'h'},
+	{"version", no_argument, 0, 'V'},
+	{0, 0, 0, 0},
+};
 
-	memset(o, 0, sizeof(*o));
-	o->mode = MODE_JACK;
-	o->channels = 2;
-	o->name = "chanstrip";
-	o->block = 256;
-	o->out_format = "float";
-	o->osc_port = OSC_DEFAULT_PORT;
-	o->osc_bind = "127.0.0.1";
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, ":c:n:p:P:s:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'c':
-			if (parse_uint(optarg, 1, 256, &o->channels) < 0) {
-				snprintf(err, errlen, "--channels: '%s' is not a number from 1 to 256",
-					 optarg);
-				return -EINVAL;
-			}
-			o->channels_given = 1;
-			break;
-		case 'n':
-			if (!*optarg) {
-				snprintf(err, errlen, "--name: empty client name");
-				return -EINVAL;
-			}
-			o->name = optarg;
-			break;
-		case OPT_SERVER: o->server = optarg; break;
-		case OPT_CONNECT: o->connect = optarg; break;
-		case OPT_NO_CONNECT: o->no_connect = 1; break;
-		case OPT_CONNECT_OUT: o->connect_out = optarg; break;
-		case OPT_RECONNECT: o->reconnect = 1; break;
-		case OPT_METER_VIEW: o->meter_view = 1; break;
-		case 'p':
-			if (parse_uint(optarg, 0, 65535, &u) < 0) {
-				snprintf(err, errlen, "--osc-port: '%s' is not a port (0 to 65535)", optarg);
-				return -EINVAL;
-			}
-			o->osc_port = (int)u;
-			o->osc_port_given = 1;
-			break;
-		case OPT_OSC_BIND:
-			if (!bind_addr_ok(optarg)) {
-				snprintf(err, errlen,
-					 "--osc-bind: '%s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, "
-					 "0.0.0.0, ::1)", optarg);
-				return -EINVAL;
-			}
-			o->osc_bind = optarg;
-			break;
-		case 'P': {
-			struct preset p;
-			if ((rc = preset_load(optarg, &p, why, sizeof(why))) < 0) {
-				snprintf(err, errlen, "--preset: %s", why);
-				return rc;
-			}
-			rc = push_assign(o, p.assign, p.n);
-			preset_free(&p);
-			if (rc < 0) {
-				snprintf(err, errlen, "out of memory");
-				return rc;
-			}
-			break;
-		}
-		case 's': {
-			struct param_assign a;
-			if ((rc = paramio_parse_assign(optarg, '=', &a, why, sizeof(why))) < 0) {
-				snprintf(err, errlen, "--set %s: %s", optarg, why);
-				return rc;
-			}
-			if ((rc = push_assign(o, &a, 1)) < 0) {
-				snprintf(err, errlen, "out of memory");
-				return rc;
-			}
-			break;
-		}
-		case OPT_OFFLINE: o->mode = MODE_OFFLINE; break;
-		case OPT_METERS: o->meters_path = optarg; break;
-		case OPT_BLOCK:
-			if (parse_uint(optarg, 1, 65536, &o->block) < 0) {
-				snprintf(err, errlen, "--block: '%s' is not a number from 1 to 65536",
-					 optarg);
-				return -EINVAL;
-			}
-			break;
-		case OPT_OUT_FORMAT:
-			if (strcmp(optarg, "float") && strcmp(optarg, "pcm16") &&
-			    strcmp(optarg, "pcm24") && strcmp(optarg, "pcm32")) {
-				snprintf(err, errlen,
-					 "--out-format: '%s' is not float, pcm16, pcm24 or pcm32", optarg);
-				return -EINVAL;
-			}
-			o->out_format = optarg;
-			break;
-		case OPT_SIMD:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "c")) {
-				snprintf(err, errlen, "--simd: '%s' is not auto or c", optarg);
-				return -EINVAL;
-			}
-			o->force_c = !strcmp(optarg, "c");
-			break;
-		case OPT_LIST: o->mode = MODE_LIST_PARAMS; break;
-		case OPT_FORMAT:
-			if (paramio_list_format_parse(optarg, &o->list_format) < 0) {
-				snprintf(err, errlen, "--format: '%s' is not text, tsv, man or markdown",
-					 optarg);
-				return -EINVAL;
-			}
-			break;
-		case 'h': o->mode = MODE_HELP; break;
-		case 'V': o->mode = MODE_VERSION; break;
-		case ':':
-			snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
-			return -EINVAL;
-		default:
-			snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
-			return -EINVAL;
-		}
+/* Every option handler: 0, or a negative errno with the message in err. */
+
+static int opt_channels(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	if (parse_uint(arg, 1, 256, &o->channels) < 0) {
+		snprintf(err, errlen, "--channels: '%s' is not a number from 1 to 256", arg);
+		return -EINVAL;
 	}
+	o->channels_given = 1;
+	return 0;
+}
+
+static int opt_name(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	if (!*arg) {
+		snprintf(err, errlen, "--name: empty client name");
+		return -EINVAL;
+	}
+	o->name = arg;
+	return 0;
+}
+
+static int opt_osc_port(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	unsigned port;
+	if (parse_uint(arg, 0, 65535, &port) < 0) {
+		snprintf(err, errlen, "--osc-port: '%s' is not a port (0 to 65535)", arg);
+		return -EINVAL;
+	}
+	o->osc_port = (int)port;
+	o->osc_port_given = 1;
+	return 0;
+}
+
+static int opt_osc_bind(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	if (!bind_addr_ok(arg)) {
+		snprintf(err, errlen,
+			 "--osc-bind: '%s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, 0.0.0.0, "
+			 "::1)",
+			 arg);
+		return -EINVAL;
+	}
+	o->osc_bind = arg;
+	return 0;
+}
+
+static int opt_preset(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	struct preset p;
+	char why[512];
+	int rc = preset_load(arg, &p, why, sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "--preset: %s", why);
+		return rc;
+	}
+	rc = push_assign(o, p.assign, p.n);
+	preset_free(&p);
+	if (rc < 0)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
+static int opt_set(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	struct param_assign a;
+	char why[512];
+	int rc = paramio_parse_assign(arg, '=', &a, why, sizeof(why));
+	if (rc < 0) {
+		snprintf(err, errlen, "--set %s: %s", arg, why);
+		return rc;
+	}
+	if ((rc = push_assign(o, &a, 1)) < 0)
+		snprintf(err, errlen, "out of memory");
+	return rc;
+}
+
+static int opt_block(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	if (parse_uint(arg, 1, 65536, &o->block) < 0) {
+		snprintf(err, errlen, "--block: '%s' is not a number from 1 to 65536", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int opt_out_format(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "float") && strcmp(arg, "pcm16") && strcmp(arg, "pcm24") &&
+	    strcmp(arg, "pcm32")) {
+		snprintf(err, errlen, "--out-format: '%s' is not float, pcm16, pcm24 or pcm32", arg);
+		return -EINVAL;
+	}
+	o->out_format = arg;
+	return 0;
+}
+
+static int opt_simd(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	if (strcmp(arg, "auto") && strcmp(arg, "c")) {
+		snprintf(err, errlen, "--simd: '%s' is not auto or c", arg);
+		return -EINVAL;
+	}
+	o->force_c = !strcmp(arg, "c");
+	return 0;
+}
+
+static int opt_format(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	if (paramio_list_format_parse(arg, &o->list_format) < 0) {
+		snprintf(err, errlen, "--format: '%s' is not text, tsv, man or markdown", arg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* One option c from getopt_long, its value in optarg. */
+static int opt_one(struct options *o, int c, char **argv, char *err, size_t errlen)
+{
+	switch (c) {
+	case 'c': return opt_channels(o, optarg, err, errlen);
+	case 'n': return opt_name(o, optarg, err, errlen);
+	case OPT_SERVER: o->server = optarg; return 0;
+	case OPT_CONNECT: o->connect = optarg; return 0;
+	case OPT_NO_CONNECT: o->no_connect = 1; return 0;
+	case OPT_CONNECT_OUT: o->connect_out = optarg; return 0;
+	case OPT_RECONNECT: o->reconnect = 1; return 0;
+	case OPT_METER_VIEW: o->meter_view = 1; return 0;
+	case 'p': return opt_osc_port(o, optarg, err, errlen);
+	case OPT_OSC_BIND: return opt_osc_bind(o, optarg, err, errlen);
+	case 'P': return opt_preset(o, optarg, err, errlen);
+	case 's': return opt_set(o, optarg, err, errlen);
+	case OPT_OFFLINE: o->mode = MODE_OFFLINE; return 0;
+	case OPT_METERS: o->meters_path = optarg; return 0;
+	case OPT_BLOCK: return opt_block(o, optarg, err, errlen);
+	case OPT_OUT_FORMAT: return opt_out_format(o, optarg, err, errlen);
+	case OPT_SIMD: return opt_simd(o, optarg, err, errlen);
+	case OPT_LIST: o->mode = MODE_LIST_PARAMS; return 0;
+	case OPT_FORMAT: return opt_format(o, optarg, err, errlen);
+	case 'h': o->mode = MODE_HELP; return 0;
+	case 'V': o->mode = MODE_VERSION; return 0;
+	case ':':
+		snprintf(err, errlen, "option '%s' needs a value", argv[optind - 1]);
+		return -EINVAL;
+	default:
+		snprintf(err, errlen, "unknown option '%s' (see --help)", argv[optind - 1]);
+		return -EINVAL;
+	}
+}
+
+/* What the options say together, and the operands (argv[optind..]). */
+static int opt_check(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
 	if (o->mode == MODE_HELP || o->mode == MODE_VERSION)
 		return 0;
 	if (o->mode == MODE_OFFLINE) {
@@ -266,6 +297,26 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 		return -EINVAL;
 	}
 	return 0;
+}
+
+int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen)
+{
+	int c, rc;
+
+	memset(o, 0, sizeof(*o));
+	o->mode = MODE_JACK;
+	o->channels = 2;
+	o->name = "chanstrip";
+	o->block = 256;
+	o->out_format = "float";
+	o->osc_port = OSC_DEFAULT_PORT;
+	o->osc_bind = "127.0.0.1";
+	opterr = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, ":c:n:p:P:s:hV", longopts, NULL)) != -1)
+		if ((rc = opt_one(o, c, argv, err, errlen)) < 0)
+			return rc;
+	return opt_check(o, argc, argv, err, errlen);
 }
 
 void options_free(struct options *o)

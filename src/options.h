@@ -1,4 +1,4 @@
-/* options.h: the command line (design.md's contract), parsed once in main(). */
+/* options.h: the command line, parsed once in main(). */
 #ifndef CHANSTRIP_OPTIONS_H
 #define CHANSTRIP_OPTIONS_H
 

@@ -105,13 +105,48 @@ static void usage(void)
 			"[-e EXTRA_MS]\n");
 }
 
+static void free_channels(float **v, unsigned ch)
+{
+	for (unsigned c = 0; v && c < ch; c++)
+		free(v[c]);
+	free(v);
+}
+
 static float **alloc_channels(unsigned ch, size_t frames)
 {
 	float **v = calloc(ch, sizeof(*v));
 	for (unsigned c = 0; v && c < ch; c++)
-		if (!(v[c] = calloc(frames ? frames : 1, sizeof(float))))
+		if (!(v[c] = calloc(frames ? frames : 1, sizeof(float)))) {
+			free_channels(v, ch);
 			return NULL;
+		}
 	return v;
+}
+
+/* REC as 32-bit float WAV. 0, or 1 with the message printed. */
+static int write_rec(const struct pr *p, const char *path, unsigned fs)
+{
+	SF_INFO oi = {.samplerate = (int)fs, .channels = (int)p->ch,
+		      .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
+	SNDFILE *out = sf_open(path, SFM_WRITE, &oi);
+	float *w = malloc(p->rec_frames * p->ch * sizeof(float));
+	int rc = 0;
+	if (!out || !w) {
+		fprintf(stderr, "cs-jplayrec: %s: cannot write\n", path);
+		rc = 1;
+	} else {
+		for (size_t i = 0; i < p->rec_frames; i++)
+			for (unsigned c = 0; c < p->ch; c++)
+				w[i * p->ch + c] = p->rec[c][i];
+		if (sf_writef_float(out, w, (sf_count_t)p->rec_frames) != (sf_count_t)p->rec_frames)
+			rc = 1;
+	}
+	if (out && sf_close(out))
+		rc = 1;
+	if (rc && out && w)
+		fprintf(stderr, "cs-jplayrec: %s: write error\n", path);
+	free(w);
+	return rc;
 }
 
 int main(int argc, char **argv)
@@ -240,30 +275,15 @@ int main(int argc, char **argv)
 	if (p.rc)
 		jack_client_close(p.rc);
 	jack_client_close(p.pc);
+	int rc = 0;
 	if (atomic_load(&p.rec_gaps)) {
 		fprintf(stderr, "cs-jplayrec: the recorder missed %u cycles of the player's\n",
 			atomic_load(&p.rec_gaps));
-		return 3;
+		rc = 3;
+	} else if (rec_path) {
+		rc = write_rec(&p, rec_path, fs);
 	}
-
-	if (rec_path) {
-		SF_INFO oi = {.samplerate = (int)fs, .channels = (int)ch,
-			      .format = SF_FORMAT_WAV | SF_FORMAT_FLOAT};
-		SNDFILE *out = sf_open(rec_path, SFM_WRITE, &oi);
-		float *w = malloc(p.rec_frames * ch * sizeof(float));
-		if (!out || !w) {
-			fprintf(stderr, "cs-jplayrec: %s: cannot write\n", rec_path);
-			return 1;
-		}
-		for (size_t i = 0; i < p.rec_frames; i++)
-			for (unsigned c = 0; c < ch; c++)
-				w[i * ch + c] = p.rec[c][i];
-		if (sf_writef_float(out, w, (sf_count_t)p.rec_frames) != (sf_count_t)p.rec_frames ||
-		    sf_close(out)) {
-			fprintf(stderr, "cs-jplayrec: %s: write error\n", rec_path);
-			return 1;
-		}
-		free(w);
-	}
-	return 0;
+	free_channels(p.play, ch);
+	free_channels(p.rec, ch);
+	return rc;
 }

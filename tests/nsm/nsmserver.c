@@ -4,6 +4,8 @@
  * It listens on a free UDP port (liblo 0.31 binds every address; the URL it prints names
  * 127.0.0.1) and prints, one line each on stdout:
  *   url osc.udp://127.0.0.1:PORT/                 first, the NSM_URL to give the client
+ *   client HOST PORT                              where an announce came from (before the
+ *                                                  announce line)
  *   announce NAME CAPS EXE MAJOR MINOR PID        (answered with /reply, or /error when
  *                                                  "refuse" was asked for)
  *   reply PATH MESSAGE                            a client's /reply
@@ -14,6 +16,9 @@
  * and reads commands, one a line, on stdin:
  *   open PATH DISPLAY_NAME CLIENT_ID              /nsm/client/open to the announced client
  *   save                                          /nsm/client/save
+ *   foreign open PATH DISPLAY_NAME CLIENT_ID      the same, to the announced client, but from
+ *   foreign save                                  a second socket of ours (another port): an
+ *                                                  impostor the client must not obey
  *   get PORT OSCPATH                              an OSC get (no argument) to 127.0.0.1:PORT,
  *                                                 from this socket: the answer comes back here
  *   refuse                                        answer the next announce with /error
@@ -30,6 +35,7 @@
 #include <unistd.h>
 
 static lo_server srv;
+static lo_server impostor; /* sends the "foreign" commands */
 static lo_address client; /* where the last announce came from */
 static int refuse;
 
@@ -75,6 +81,7 @@ static int on_announce(const char *path, const char *types, lo_arg **argv, int a
 	if (client)
 		lo_address_free(client);
 	client = lo_address_new(lo_address_get_hostname(src), lo_address_get_port(src));
+	printf("client %s %s\n", lo_address_get_hostname(client), lo_address_get_port(client));
 	printf("announce %s %s %s %d %d %d\n", arg_s(argv[0]), arg_s(argv[1]), arg_s(argv[2]), arg_i(argv[3]),
 	       arg_i(argv[4]), arg_i(argv[5]));
 	if (refuse) {
@@ -123,12 +130,20 @@ static void on_lo_error(int num, const char *msg, const char *where)
 /* One command line. 0, or 1 for quit. */
 static int command(char *line)
 {
-	char *argv[4] = {0};
+	char *argv[5] = {0};
 	int argc = 0;
-	for (char *t = strtok(line, " \t\n"); t && argc < 4; t = strtok(NULL, " \t\n"))
+	for (char *t = strtok(line, " \t\n"); t && argc < 5; t = strtok(NULL, " \t\n"))
 		argv[argc++] = t;
 	if (argc == 0)
 		return 0;
+	lo_server from = srv;
+	if (strcmp(argv[0], "foreign") == 0) {
+		from = impostor;
+		memmove(argv, argv + 1, (size_t)(--argc) * sizeof(argv[0]));
+		argv[argc] = NULL;
+		if (argc == 0)
+			return 0;
+	}
 	if (strcmp(argv[0], "quit") == 0)
 		return 1;
 	if (strcmp(argv[0], "refuse") == 0) {
@@ -147,10 +162,10 @@ static int command(char *line)
 		return 0;
 	}
 	if (strcmp(argv[0], "open") == 0 && argc == 4) {
-		lo_send_from(client, srv, LO_TT_IMMEDIATE, "/nsm/client/open", "sss", argv[1], argv[2],
-			     argv[3]);
+		lo_send_from(client, from, LO_TT_IMMEDIATE, "/nsm/client/open", "sss", argv[1],
+			     argv[2], argv[3]);
 	} else if (strcmp(argv[0], "save") == 0) {
-		lo_send_from(client, srv, LO_TT_IMMEDIATE, "/nsm/client/save", "");
+		lo_send_from(client, from, LO_TT_IMMEDIATE, "/nsm/client/save", "");
 	} else {
 		printf("cmd-failed %s: unknown command\n", argv[0]);
 	}
@@ -161,7 +176,8 @@ int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	srv = lo_server_new_with_proto(NULL, LO_UDP, on_lo_error);
-	if (!srv) {
+	impostor = lo_server_new_with_proto(NULL, LO_UDP, on_lo_error);
+	if (!srv || !impostor) {
 		fprintf(stderr, "cs-nsmserver: no UDP port\n");
 		return 1;
 	}
@@ -204,6 +220,7 @@ int main(void)
 	}
 	if (client)
 		lo_address_free(client);
+	lo_server_free(impostor);
 	lo_server_free(srv);
 	return 0;
 }

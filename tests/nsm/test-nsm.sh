@@ -1,6 +1,9 @@
 #!/bin/bash
 # NSM round trip against cs-nsmserver (liblo) and a real jackd (dummy backend):
 #  - announce (name, :dirty:, executable, API 1.1, pid) and no JACK client before the open
+#  - the NSM socket is bound to loopback, not every interface; an open or save from another
+#    address than the manager's is ignored (nothing created, nothing written), with one log
+#    line for the lot
 #  - a session path that cannot be created, and a corrupt state file: /error, chanstrip stays
 #  - open: /reply, the JACK client is named after the client id, --set applies (new session)
 #  - a change over OSC (oscsend): one is_dirty, not one per change; save: /reply, is_clean,
@@ -89,6 +92,29 @@ jack_lsp | grep -q '^chanstrip' && fail "a JACK client exists before the open"
 gone "$CS_PID" && fail "chanstrip exited while waiting for the open"
 log "announce ok: $name $caps $major.$minor pid $pid; no JACK client before the open"
 
+# ---- 1b: the NSM socket listens on loopback only and obeys the manager only ----
+read -r _ chost cport <<<"$(since | grep '^client ' | head -n 1)"
+[ -n "$cport" ] || fail "cs-nsmserver printed no client address"
+# /proc/net/udp{,6}: "sl local_address:PORT ..." in hex; 0100007F is 127.0.0.1
+pport=$(printf '%04X' "$cport")
+bound=$(awk -v p=":$pport" 'NR > 1 && substr($2, length($2) - 4) == p { print $2 }' \
+	/proc/net/udp /proc/net/udp6)
+[ "$bound" = "0100007F:$pport" ] ||
+	fail "NSM socket (port $cport) bound to '$bound', want 127.0.0.1 only (0100007F:$pport)"
+log "NSM socket bound to 127.0.0.1:$cport only (announce came from $chost)"
+mark
+cmd foreign open "$TMP/evil/deep/chanstrip.nEVIL" chanstrip chanstrip.nEVIL
+cmd foreign save
+cmd foreign save
+sleep 0.5
+[ -e "$TMP/evil" ] && fail "an open from another sender than the manager created $TMP/evil"
+jack_lsp | grep -q '^chanstrip' && fail "an open from another sender started a JACK client"
+has '^(reply|error) ' && fail "chanstrip answered an impostor: $(since | grep -E '^(reply|error) ')"
+gone "$CS_PID" && fail "chanstrip exited after messages from an impostor"
+n_ign=$(grep -c 'NSM: ignored ' "$TMP/cs1.log")
+[ "$n_ign" = 1 ] || fail "$n_ign log lines for 3 impostor messages, want 1: $(cat "$TMP/cs1.log")"
+log "impostor open and saves ignored: $(grep 'NSM: ignored ' "$TMP/cs1.log")"
+
 # ---- 2: opens that must fail, without taking chanstrip down ----
 : >"$TMP/afile"
 mark
@@ -118,7 +144,9 @@ for i in 1 2 3; do
 done
 # a new session connects as usual: the dummy backend's capture ports feed in_1, in_2
 wait_until 2 in1_fed || fail "new session: in_1 not connected to system:capture_1"
-[ -e "$STATE" ] && fail "a new session wrote its state before any save"
+cmd foreign save
+sleep 0.3
+[ -e "$STATE" ] && fail "a new session wrote its state before any save (or obeyed an impostor)"
 v=$(get /strip/2/comp/ratio)
 [ "$v" = 2 ] || fail "new session: comp.ratio $v, want 2 (--set)"
 sleep 0.4

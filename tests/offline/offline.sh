@@ -12,12 +12,13 @@ ok() { pass=$((pass + 1)); echo "ok - $1"; }
 bad() { fail=$((fail + 1)); echo "not ok - $1"; }
 
 # expect_fail NAME SUBSTRING ARGS...: non-zero exit, one stderr line containing SUBSTRING,
-# and neither $t/out.wav nor any temporary file left behind.
+# and neither $t/out.wav nor any temporary file left behind. A run that hangs is killed after
+# 10 s and fails (timeout's status 124 has no such line).
 expect_fail() {
 	name=$1 want=$2
 	shift 2
 	rm -f "$t/out.wav"
-	"$cs" "$@" >"$t/stdout" 2>"$t/stderr"
+	timeout 10 "$cs" "$@" >"$t/stdout" 2>"$t/stderr" </dev/null
 	rc=$?
 	lines=$(wc -l <"$t/stderr")
 	if [ $rc -ne 0 ] && [ "$lines" -eq 1 ] && grep -qF -- "$want" "$t/stderr" &&
@@ -89,6 +90,15 @@ done
 "$wt" gen "$t/ok.wav" 48000 1 pcm16 1 noise
 expect_fail "missing file" "$t/nope.wav: cannot read" --offline "$t/nope.wav" "$t/out.wav"
 expect_fail "directory" "is a directory" --offline "$t" "$t/out.wav"
+mkfifo "$t/fifo.wav"
+expect_fail "FIFO, no writer" "not a regular file" --offline "$t/fifo.wav" "$t/out.wav"
+"$wt" gen "$t/ok.wav" 48000 1 pcm16 1 noise
+cat "$t/ok.wav" >"$t/fifo.wav" &
+expect_fail "FIFO with a writer" "not a regular file" --offline "$t/fifo.wav" "$t/out.wav"
+kill $! 2>/dev/null
+wait $! 2>/dev/null
+rm -f "$t/fifo.wav"
+expect_fail "character device" "not a regular file" --offline /dev/zero "$t/out.wav"
 printf 'this is not audio\n' >"$t/text.wav"
 expect_fail "not audio" "not a readable audio file" --offline "$t/text.wav" "$t/out.wav"
 head -c 30000 "$t/ok.wav" >"$t/trunc.wav"

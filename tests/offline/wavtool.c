@@ -75,25 +75,12 @@ static int gen(int argc, char **argv)
 	return sf_close(f) ? 2 : 0;
 }
 
-static int cmp(int argc, char **argv)
+/* Print the largest difference; 0 when it is within tol. */
+static int compare(const float *x, const float *y, const SF_INFO *info, double tol)
 {
-	SF_INFO a, b;
-	if (argc != 5)
-		return fail("usage: cmp A B TOL", NULL);
-	double tol = atof(argv[4]), maxd = 0.0;
-	float *x = read_all(argv[2], &a), *y = read_all(argv[3], &b);
-	if (!x)
-		return fail("cannot read", argv[2]);
-	if (!y)
-		return fail("cannot read", argv[3]);
-	if (a.frames != b.frames || a.channels != b.channels || a.samplerate != b.samplerate) {
-		fprintf(stderr, "wavtool: shape differs: %lld/%d/%d vs %lld/%d/%d\n",
-			(long long)a.frames, a.channels, a.samplerate, (long long)b.frames, b.channels,
-			b.samplerate);
-		return 1;
-	}
+	double maxd = 0.0;
 	sf_count_t worst = 0;
-	for (sf_count_t i = 0; i < a.frames * a.channels; i++) {
+	for (sf_count_t i = 0; i < info->frames * info->channels; i++) {
 		double d = fabs((double)x[i] - (double)y[i]);
 		if (tol == 0.0 && memcmp(&x[i], &y[i], sizeof(float)) != 0 && d == 0.0)
 			d = 1e-45; /* -0 vs +0 */
@@ -103,8 +90,31 @@ static int cmp(int argc, char **argv)
 		}
 	}
 	printf("max_abs_diff=%.3g (%.1f dBFS) at sample %lld\n", maxd,
-	       maxd > 0 ? 20 * log10(maxd) : -999.0, (long long)(worst / a.channels));
+	       maxd > 0 ? 20 * log10(maxd) : -999.0, (long long)(worst / info->channels));
 	return maxd <= tol ? 0 : 1;
+}
+
+static int cmp(int argc, char **argv)
+{
+	SF_INFO a, b;
+	if (argc != 5)
+		return fail("usage: cmp A B TOL", NULL);
+	double tol = atof(argv[4]);
+	float *x = read_all(argv[2], &a), *y = read_all(argv[3], &b);
+	int rc = 1;
+	if (!x || !y) {
+		rc = fail("cannot read", argv[x ? 3 : 2]);
+	} else if (a.frames != b.frames || a.channels != b.channels ||
+		   a.samplerate != b.samplerate) {
+		fprintf(stderr, "wavtool: shape differs: %lld/%d/%d vs %lld/%d/%d\n",
+			(long long)a.frames, a.channels, a.samplerate, (long long)b.frames, b.channels,
+			b.samplerate);
+	} else {
+		rc = compare(x, y, &a, tol);
+	}
+	free(x);
+	free(y);
+	return rc;
 }
 
 static int info_cmd(int argc, char **argv)
