@@ -26,11 +26,6 @@
 #define COMP_MS_FLOOR 1e-20f    /* -200 dBFS as a power */
 #define COMP_DC_OFFSET 1e-25f
 
-static double tau_alpha(float ms, float fs)
-{
-	return exp(-1.0 / ((double)ms * 1e-3 * (double)fs));
-}
-
 float comp_static_gr_db(const struct comp *c, float level_dbfs)
 {
 	/* Eq. 4 rewritten without branches: with d = x_G - T and u = clamp(d + W/2, 0, W),
@@ -70,7 +65,7 @@ int comp_init(struct comp *c, float fs)
 	smooth_init(&c->xfade, fs, SMOOTH_TAU_MS, 0.0f);
 	smooth_init(&c->wet, fs, SMOOTH_TAU_MS, 1.0f);
 	smooth_init(&c->makeup, fs, SMOOTH_TAU_MS, 1.0f);
-	c->a_rms = (float)tau_alpha(COMP_RMS_TAU_MS, fs);
+	c->a_rms = (float)dsp_pole_from_ms_d(COMP_RMS_TAU_MS, fs);
 	c->c_rms = 1.0f - c->a_rms;
 	comp_set_threshold_db(c, -18.0f);
 	comp_set_ratio(c, 4.0f);
@@ -135,14 +130,14 @@ static void comp_update_ballistics(struct comp *c)
 void comp_set_attack_ms(struct comp *c, float ms)
 {
 	c->attack_ms = ms;
-	c->a_att = tau_alpha(ms, c->fs);
+	c->a_att = dsp_pole_from_ms_d(ms, c->fs);
 	comp_update_ballistics(c);
 }
 
 void comp_set_release_ms(struct comp *c, float ms)
 {
 	c->release_ms = ms;
-	c->a_rel = tau_alpha(ms, c->fs);
+	c->a_rel = dsp_pole_from_ms_d(ms, c->fs);
 	comp_update_ballistics(c);
 }
 

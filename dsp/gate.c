@@ -29,11 +29,6 @@
 #define GATE_ENV_PAD (-1e30f)          /* padding lanes: below everything, never stored */
 #define GATE_DC_OFFSET 1e-25f   /* keeps the sidechain high-pass state normal in silence */
 
-static double tau_alpha(float ms, float fs)
-{
-	return exp(-1.0 / ((double)ms * 1e-3 * (double)fs));
-}
-
 /* A level in dBFS as a detector threshold on the grid. */
 static float gate_thr_q(float db)
 {
@@ -73,7 +68,7 @@ int gate_init(struct gate *g, float fs)
 	memset(g, 0, sizeof(*g));
 	g->fs = fs;
 	g->min_gain = 1.0f;
-	g->a_det = (float)tau_alpha(GATE_DET_RELEASE_MS, fs);
+	g->a_det = (float)dsp_pole_from_ms_d(GATE_DET_RELEASE_MS, fs);
 	g->det_decay_q = gate_decay_q(g);
 	smooth_init(&g->xfade, fs, SMOOTH_TAU_MS, 0.0f);
 	g->thr_db = -50.0f;
@@ -128,7 +123,7 @@ static void gate_update_ballistics(struct gate *g) { g->att_fast = g->a_att <= g
 void gate_set_attack_ms(struct gate *g, float ms)
 {
 	g->attack_ms = ms;
-	g->a_att = tau_alpha(ms, g->fs);
+	g->a_att = dsp_pole_from_ms_d(ms, g->fs);
 	gate_update_ballistics(g);
 }
 
@@ -143,7 +138,7 @@ void gate_set_hold_ms(struct gate *g, float ms)
 void gate_set_release_ms(struct gate *g, float ms)
 {
 	g->release_ms = ms;
-	g->a_rel = tau_alpha(ms, g->fs);
+	g->a_rel = dsp_pole_from_ms_d(ms, g->fs);
 	gate_update_ballistics(g);
 }
 

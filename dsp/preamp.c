@@ -83,7 +83,7 @@ int preamp_init(struct preamp *p, float fs)
 	p->duck_pos = 2 * p->duck_len;
 	{
 		/* dc[n] = a dc[n-1] + k q[n], k = 1 - a, unrolled four times (preamp_dc) */
-		float k = (float)(1.0 - exp(-2.0 * M_PI * PREAMP_DC_HZ / fs));
+		float k = (float)(1.0 - dsp_pole_from_hz_d(PREAMP_DC_HZ, fs));
 		double a = 1.0f - k;
 		p->dc_a4 = (float)(a * a * a * a);
 		for (int j = 0; j < 4; j++)
