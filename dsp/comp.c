@@ -17,6 +17,7 @@
 
 #include "cpu.h"
 #include "fastmath.h"
+#include "lanes.h"
 
 /* Floors that keep every recursion out of the subnormal range without a per-chunk flush
  * (a flush would make the output depend on where the host cuts its blocks): levels >= -200
@@ -213,26 +214,11 @@ static inline int comp_wide_ok(float xmax, int32_t y0, int64_t ka, int64_t kr)
 	       kr <= INT32_MAX;
 }
 
-/* The lane count of the *_nl helpers below is a compile-time constant at every call (see
- * COMP_BY_LANES), so their loops over lanes unroll and each lane's state stays in registers. */
+/* The lane count of the *_nl helpers below is a compile-time constant at every call
+ * (DSP_LANES_CALL, lanes.h), so their loops over lanes unroll and each lane's state stays in
+ * registers. */
 #define COMP_INLINE static inline __attribute__((always_inline))
 
-/* Calls fn(args..., k) with the constant k equal to m, for m = 1..DSP_LANES_MAX; nothing for 0. */
-#define COMP_BY_LANES(m, fn, ...)                                                           \
-	do {                                                                                \
-		switch (m) {                                                                \
-		case 1: fn(__VA_ARGS__, 1); break;                                          \
-		case 2: fn(__VA_ARGS__, 2); break;                                          \
-		case 3: fn(__VA_ARGS__, 3); break;                                          \
-		case 4: fn(__VA_ARGS__, 4); break;                                          \
-		case 5: fn(__VA_ARGS__, 5); break;                                          \
-		case 6: fn(__VA_ARGS__, 6); break;                                          \
-		case 7: fn(__VA_ARGS__, 7); break;                                          \
-		case 8: fn(__VA_ARGS__, 8); break;                                          \
-		default: break;                                                             \
-		}                                                                           \
-	} while (0)
-_Static_assert(DSP_LANES_MAX == 8, "COMP_BY_LANES covers 1..8 lanes");
 
 /* The detector of nl lanes, interleaved sample by sample so their 7-cycle chains overlap;
  * in place: q[l][i] holds x_L on entry and y_L on return, y[l] the state in and out. */
@@ -533,7 +519,7 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 			src[r] = run[r]->buf_sc;
 		}
 	}
-	COMP_BY_LANES(m, comp_hpf_nl, grp, gsrc, n);
+	DSP_LANES_CALL(m, DSP_LANES_W_ALL, comp_hpf_nl, grp, gsrc, n);
 	m = 0;
 	for (unsigned r = 0; r < nr; r++) {
 		if (run[r]->detector == COMP_DETECT_RMS) {
@@ -542,7 +528,7 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 			src[r] = run[r]->buf_sc;
 		}
 	}
-	COMP_BY_LANES(m, comp_rms_nl, grp, gsrc, n);
+	DSP_LANES_CALL(m, DSP_LANES_W_ALL, comp_rms_nl, grp, gsrc, n);
 
 	/* 2. static curve: the wanted gain reduction x_L (dB, and fixed point in q) */
 	int32_t q[DSP_LANES_MAX][DSP_MAX_CHUNK]; /* one row per lane whose detector runs */
@@ -574,7 +560,7 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 		comp_detect_wide(q, y, ka, kr, n, nd);
 	else
 #endif
-		COMP_BY_LANES(nd, comp_detect_nl, q, y, ka, kr, n);
+		DSP_LANES_CALL(nd, DSP_LANES_W_ALL, comp_detect_nl, q, y, ka, kr, n);
 	(void)in_range;
 
 	for (unsigned r = 0; r < nr; r++) {

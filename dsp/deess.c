@@ -13,6 +13,7 @@
 
 #include "cpu.h"
 #include "fastmath.h"
+#include "lanes.h"
 #include "vec.h"
 
 #define DEESS_Q 1048576.0f       /* Q20 */
@@ -122,8 +123,8 @@ static const float deess_zero_in[DSP_MAX_CHUNK];
  * na of them real: band[l][i] and sc[l][i] for i < n. Padding lanes read zeros and write to
  * a scratch buffer nobody reads. */
 static inline __attribute__((always_inline)) void
-deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const float *const *in,
-		   uint32_t n)
+deess_filter_lanes(struct deess *const *d, unsigned na, const float *const *in, uint32_t n,
+		   const unsigned W)
 {
 	enum { NV_MAX = DSP_LANES_MAX / DEESS_VL };
 	const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
@@ -133,6 +134,8 @@ deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const 
 	struct biquad_gain_poles_v4 bp[NV_MAX], hp[NV_MAX];
 	dsp_v4f z1a[NV_MAX], z2a[NV_MAX], z1b[NV_MAX], z2b[NV_MAX];
 	const dsp_v4f dc = {DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET};
+	if (W == 1)
+		na = 1; /* one lane is never padding (and GCC then sees every pointer set) */
 
 	for (unsigned v = 0; v < nvec; v++) {
 		bp[v] = hp[v] = (struct biquad_gain_poles_v4){{0}, {0}, {0}};
@@ -254,7 +257,7 @@ static inline int32_t deess_min_i(int32_t a, int32_t b) { return a < b ? a : b; 
  * four samples like the filters. The first na lanes are real; padding lanes step a zero
  * target with zero slew. */
 static inline __attribute__((always_inline)) void
-deess_slew_lanes(const unsigned W, struct deess *const *d, unsigned na, uint32_t n)
+deess_slew_lanes(struct deess *const *d, unsigned na, uint32_t n, const unsigned W)
 {
 	if (W == 1) {
 		int32_t *restrict q = d[0]->buf_q;
@@ -354,8 +357,7 @@ static inline void deess_output(struct deess *d, const float *restrict in, float
 }
 
 /* After the filters, for na active lanes: levels and targets per lane, the slew limiter
- * across the lanes that need it (the widest kernel that is at least half used), then gain
- * and mix per lane. */
+ * across the lanes that need it (padded to whole vectors), then gain and mix per lane. */
 static inline __attribute__((always_inline)) void
 deess_finish(struct deess *const *d, unsigned na, const float *const *in, float *const *out,
 	     uint32_t n)
@@ -365,12 +367,7 @@ deess_finish(struct deess *const *d, unsigned na, const float *const *in, float 
 	for (unsigned l = 0; l < na; l++)
 		if (deess_targets(d[l], n))
 			sl[ns++] = d[l];
-	if (ns > DEESS_VL)
-		deess_slew_lanes(2 * DEESS_VL, sl, ns, n);
-	else if (ns > 1)
-		deess_slew_lanes(DEESS_VL, sl, ns, n);
-	else if (ns == 1)
-		deess_slew_lanes(1, sl, 1, n);
+	DSP_LANES_CALL(dsp_lanes_pad(ns, DEESS_VL), DSP_LANES_W_1_4_8, deess_slew_lanes, sl, ns, n);
 	for (unsigned l = 0; l < ns; l++)
 		deess_gain(sl[l], n);
 	for (unsigned l = 0; l < na; l++)
@@ -388,7 +385,7 @@ DEESS_INLINE void deess_kernel_1(struct deess *d, const float *in, float *out, u
 	}
 	if (n == 0)
 		return;
-	deess_filter_lanes(1, &d, 1, &in, n);
+	deess_filter_lanes(&d, 1, &in, n, 1);
 	deess_finish(&d, 1, &in, &out, n);
 }
 
@@ -409,14 +406,9 @@ DEESS_INLINE void deess_kernel_n(struct deess *const *d, unsigned nl, const floa
 	}
 	if (n == 0)
 		return;
-	/* every active lane takes the same filter path: the widest kernel that is at least
-	 * half used, the rest padding */
-	if (na > DEESS_VL)
-		deess_filter_lanes(2 * DEESS_VL, act, na, ain, n);
-	else if (na > 1)
-		deess_filter_lanes(DEESS_VL, act, na, ain, n);
-	else if (na == 1)
-		deess_filter_lanes(1, act, 1, ain, n);
+	/* every active lane takes the same filter path, padded to whole vectors */
+	DSP_LANES_CALL(dsp_lanes_pad(na, DEESS_VL), DSP_LANES_W_1_4_8, deess_filter_lanes, act, na,
+		       ain, n);
 	deess_finish(act, na, ain, aout, n);
 }
 

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "lanes.h"
 #include "vec.h"
 
 #define PRE_GRID 64u /* control grid, samples: one segment per chunk when nothing changes */
@@ -328,7 +329,7 @@ PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint3
 	p->hs.z2 = st.y2;
 }
 
-/* Settled low cut (no glide, no fade) of ng groups of four lanes, side by side as vectors of
+/* Settled low cut (no glide, no fade) of ng = w / 4 groups of four lanes, side by side as vectors of
  * four lanes. Two passes, so that the loop-carried chains do not compete for registers with the
  * rest: first each group's four input rows are transposed, four samples at a time, into one
  * vector per sample and the feed-forward part computed (throughput-bound); then the feedback
@@ -337,9 +338,10 @@ PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint3
  * it would get alone. Lanes past the last preamp are padding: zero coefficients and state,
  * output to scratch. src[l] -> dst[l], which may be the same buffer. */
 PRE_INLINE void
-preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float *const *src,
-		  float *const *dst, uint32_t n)
+preamp_hpf_groups(struct preamp *const *p, unsigned nl, const float *const *src,
+		  float *const *dst, uint32_t n, const unsigned w)
 {
+	const unsigned ng = w / 4;
 	struct biquad_df1_v4 st[2];
 	dsp_v4f c[2][5];
 	dsp_v4f f[2][DSP_MAX_CHUNK]; /* feed-forward part, one vector per sample */
@@ -413,14 +415,12 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 	}
 }
 
-/* Settled low cut of up to DSP_LANES_MAX lanes: one group of four, or two for five or more. */
+/* Settled low cut of 2 to DSP_LANES_MAX lanes, padded to one group of four or two (lanes.h). */
 PRE_INLINE void preamp_hpf_lanes(struct preamp *const *p, unsigned nl, const float *const *src,
 				 float *const *dst, uint32_t n)
 {
-	if (nl <= 4)
-		preamp_hpf_groups(p, nl, 1, src, dst, n);
-	else
-		preamp_hpf_groups(p, nl, 2, src, dst, n);
+	DSP_LANES_CALL(dsp_lanes_pad(nl, 4), DSP_LANES_W(4) | DSP_LANES_W(8), preamp_hpf_groups, p,
+		       nl, src, dst, n);
 }
 
 #ifdef DSP_TARGET_AVX2
