@@ -25,9 +25,9 @@
  * curve's half sample at the top rate (1/16 .. 1/4 sample) is left unreported.
  *
  * Low cut: 2nd-order Butterworth high-pass (12 dB/octave, -3 dB at pre.hpf; designed and
- * stepped by biquad.h, direct form I in halves). Corner changes glide the coefficients per sample (every convex combination of
- * two stable biquads is stable: the (a1, a2) stability triangle is convex); on/off
- * crossfades with the dry signal.
+ * stepped by biquad.h, direct form I in halves). Corner changes glide the coefficients per
+ * sample (every convex combination of two stable biquads is stable: the (a1, a2) stability
+ * triangle is convex); on/off crossfades with the dry signal.
  *
  * Determinism: all smoothing and fades advance per sample, fast paths are taken only where
  * they give the same bits as the general path, fades end on segment boundaries, and the
@@ -329,8 +329,8 @@ PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint3
 	p->hs.z2 = st.y2;
 }
 
-/* Settled low cut (no glide, no fade) of ng = w / 4 groups of four lanes, side by side as vectors of
- * four lanes. Two passes, so that the loop-carried chains do not compete for registers with the
+/* Settled low cut (no glide, no fade) of w lanes (4 or 8: ng = w / 4 groups of four), side by
+ * side as vectors of four lanes. Two passes, so that the loop-carried chains do not compete for registers with the
  * rest: first each group's four input rows are transposed, four samples at a time, into one
  * vector per sample and the feed-forward part computed (throughput-bound); then the feedback
  * recursions of all groups step together (the chains overlap) and their outputs are transposed
