@@ -17,6 +17,7 @@
 
 #include "cpu.h"
 #include "fastmath.h"
+#include "lanes.h"
 
 /* Floors that keep every recursion out of the subnormal range without a per-chunk flush
  * (a flush would make the output depend on where the host cuts its blocks): levels >= -200
@@ -25,11 +26,6 @@
 #define COMP_LEVEL_FLOOR 1e-10f /* -200 dBFS */
 #define COMP_MS_FLOOR 1e-20f    /* -200 dBFS as a power */
 #define COMP_DC_OFFSET 1e-25f
-
-static double tau_alpha(float ms, float fs)
-{
-	return exp(-1.0 / ((double)ms * 1e-3 * (double)fs));
-}
 
 float comp_static_gr_db(const struct comp *c, float level_dbfs)
 {
@@ -70,7 +66,7 @@ int comp_init(struct comp *c, float fs)
 	smooth_init(&c->xfade, fs, SMOOTH_TAU_MS, 0.0f);
 	smooth_init(&c->wet, fs, SMOOTH_TAU_MS, 1.0f);
 	smooth_init(&c->makeup, fs, SMOOTH_TAU_MS, 1.0f);
-	c->a_rms = (float)tau_alpha(COMP_RMS_TAU_MS, fs);
+	c->a_rms = (float)dsp_pole_from_ms_d(COMP_RMS_TAU_MS, fs);
 	c->c_rms = 1.0f - c->a_rms;
 	comp_set_threshold_db(c, -18.0f);
 	comp_set_ratio(c, 4.0f);
@@ -135,14 +131,14 @@ static void comp_update_ballistics(struct comp *c)
 void comp_set_attack_ms(struct comp *c, float ms)
 {
 	c->attack_ms = ms;
-	c->a_att = tau_alpha(ms, c->fs);
+	c->a_att = dsp_pole_from_ms_d(ms, c->fs);
 	comp_update_ballistics(c);
 }
 
 void comp_set_release_ms(struct comp *c, float ms)
 {
 	c->release_ms = ms;
-	c->a_rel = tau_alpha(ms, c->fs);
+	c->a_rel = dsp_pole_from_ms_d(ms, c->fs);
 	comp_update_ballistics(c);
 }
 
@@ -218,26 +214,11 @@ static inline int comp_wide_ok(float xmax, int32_t y0, int64_t ka, int64_t kr)
 	       kr <= INT32_MAX;
 }
 
-/* The lane count of the *_nl helpers below is a compile-time constant at every call (see
- * COMP_BY_LANES), so their loops over lanes unroll and each lane's state stays in registers. */
+/* The lane count of the *_nl helpers below is a compile-time constant at every call
+ * (DSP_LANES_CALL, lanes.h), so their loops over lanes unroll and each lane's state stays in
+ * registers. */
 #define COMP_INLINE static inline __attribute__((always_inline))
 
-/* Calls fn(args..., k) with the constant k equal to m, for m = 1..DSP_LANES_MAX; nothing for 0. */
-#define COMP_BY_LANES(m, fn, ...)                                                           \
-	do {                                                                                \
-		switch (m) {                                                                \
-		case 1: fn(__VA_ARGS__, 1); break;                                          \
-		case 2: fn(__VA_ARGS__, 2); break;                                          \
-		case 3: fn(__VA_ARGS__, 3); break;                                          \
-		case 4: fn(__VA_ARGS__, 4); break;                                          \
-		case 5: fn(__VA_ARGS__, 5); break;                                          \
-		case 6: fn(__VA_ARGS__, 6); break;                                          \
-		case 7: fn(__VA_ARGS__, 7); break;                                          \
-		case 8: fn(__VA_ARGS__, 8); break;                                          \
-		default: break;                                                             \
-		}                                                                           \
-	} while (0)
-_Static_assert(DSP_LANES_MAX == 8, "COMP_BY_LANES covers 1..8 lanes");
 
 /* The detector of nl lanes, interleaved sample by sample so their 7-cycle chains overlap;
  * in place: q[l][i] holds x_L on entry and y_L on return, y[l] the state in and out. */
@@ -538,7 +519,7 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 			src[r] = run[r]->buf_sc;
 		}
 	}
-	COMP_BY_LANES(m, comp_hpf_nl, grp, gsrc, n);
+	DSP_LANES_CALL(m, DSP_LANES_W_ALL, comp_hpf_nl, grp, gsrc, n);
 	m = 0;
 	for (unsigned r = 0; r < nr; r++) {
 		if (run[r]->detector == COMP_DETECT_RMS) {
@@ -547,7 +528,7 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 			src[r] = run[r]->buf_sc;
 		}
 	}
-	COMP_BY_LANES(m, comp_rms_nl, grp, gsrc, n);
+	DSP_LANES_CALL(m, DSP_LANES_W_ALL, comp_rms_nl, grp, gsrc, n);
 
 	/* 2. static curve: the wanted gain reduction x_L (dB, and fixed point in q) */
 	int32_t q[DSP_LANES_MAX][DSP_MAX_CHUNK]; /* one row per lane whose detector runs */
@@ -579,7 +560,7 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 		comp_detect_wide(q, y, ka, kr, n, nd);
 	else
 #endif
-		COMP_BY_LANES(nd, comp_detect_nl, q, y, ka, kr, n);
+		DSP_LANES_CALL(nd, DSP_LANES_W_ALL, comp_detect_nl, q, y, ka, kr, n);
 	(void)in_range;
 
 	for (unsigned r = 0; r < nr; r++) {

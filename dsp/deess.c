@@ -13,6 +13,7 @@
 
 #include "cpu.h"
 #include "fastmath.h"
+#include "lanes.h"
 #include "vec.h"
 
 #define DEESS_Q 1048576.0f       /* Q20 */
@@ -111,34 +112,9 @@ static inline float deess_mix(float x, float band, float sc, float g, float w, f
  * run side by side instead of one after the other. A single channel uses element 0 alone. */
 #define DEESS_VL 4u /* lanes per vector */
 
-/* The two sections in transposed direct form II, with the zeros the designs give exactly
- * (biquad.c: band-pass b1 = 0, b2 = -b0; high-pass b1 = -2 b0, b2 = b0, so p = b0 x is the
- * only input product), and each state update summed as (input part + z2) - a1 y: the serial
- * chain from one output to the next is mul, sub, add (12 cycles) rather than mul, sub, add,
- * add, and the loop is short enough to run at that latency. */
-struct deess_v4_coef {
-	dsp_v4f b0, a1, a2;
-};
-
-static inline dsp_v4f deess_bp_tick(const struct deess_v4_coef *c, dsp_v4f *z1, dsp_v4f *z2,
-				     dsp_v4f x)
-{
-	dsp_v4f p = c->b0 * x;
-	dsp_v4f y = p + *z1;
-	*z1 = *z2 - c->a1 * y;
-	*z2 = -(p + c->a2 * y);
-	return y;
-}
-
-static inline dsp_v4f deess_hp_tick(const struct deess_v4_coef *c, dsp_v4f *z1, dsp_v4f *z2,
-				     dsp_v4f x)
-{
-	dsp_v4f p = c->b0 * x;
-	dsp_v4f y = p + *z1;
-	*z1 = (*z2 - (p + p)) - c->a1 * y;
-	*z2 = p - c->a2 * y;
-	return y;
-}
+/* The two sections in transposed direct form II with the zeros their designs fix (biquad.h:
+ * biquad_bp_tick_v4, biquad_hp_tick_v4): the loop is short enough to run at the latency of
+ * its serial chain. */
 
 /* Zero input for padding lanes: with zero coefficients and state they stay exactly 0. */
 static const float deess_zero_in[DSP_MAX_CHUNK];
@@ -147,20 +123,22 @@ static const float deess_zero_in[DSP_MAX_CHUNK];
  * na of them real: band[l][i] and sc[l][i] for i < n. Padding lanes read zeros and write to
  * a scratch buffer nobody reads. */
 static inline __attribute__((always_inline)) void
-deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const float *const *in,
-		   uint32_t n)
+deess_filter_lanes(struct deess *const *d, unsigned na, const float *const *in, uint32_t n,
+		   const unsigned W)
 {
 	enum { NV_MAX = DSP_LANES_MAX / DEESS_VL };
 	const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
 	float pad_band[DSP_MAX_CHUNK], pad_sc[DSP_MAX_CHUNK];
 	const float *x[NV_MAX * DEESS_VL];
 	float *band[NV_MAX * DEESS_VL], *sc[NV_MAX * DEESS_VL];
-	struct deess_v4_coef bp[NV_MAX], hp[NV_MAX];
+	struct biquad_gain_poles_v4 bp[NV_MAX], hp[NV_MAX];
 	dsp_v4f z1a[NV_MAX], z2a[NV_MAX], z1b[NV_MAX], z2b[NV_MAX];
 	const dsp_v4f dc = {DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET};
+	if (W == 1)
+		na = 1; /* one lane is never padding (and GCC then sees every pointer set) */
 
 	for (unsigned v = 0; v < nvec; v++) {
-		bp[v] = hp[v] = (struct deess_v4_coef){{0}, {0}, {0}};
+		bp[v] = hp[v] = (struct biquad_gain_poles_v4){{0}, {0}, {0}};
 		z1a[v] = z2a[v] = z1b[v] = z2b[v] = (dsp_v4f){0};
 	}
 	for (unsigned l = 0; l < W; l++) {
@@ -192,8 +170,8 @@ deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const 
 					xs[e] = dsp_load4f(x[v * DEESS_VL + e] + i);
 				dsp_transpose4f(&xs[0], &xs[1], &xs[2], &xs[3]);
 				for (unsigned k = 0; k < DEESS_VL; k++) {
-					bs[k] = deess_bp_tick(&bp[v], &z1a[v], &z2a[v], xs[k] + dc);
-					ss[k] = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], bs[k] + dc);
+					bs[k] = biquad_bp_tick_v4(&bp[v], &z1a[v], &z2a[v], xs[k] + dc);
+					ss[k] = biquad_hp_tick_v4(&hp[v], &z1b[v], &z2b[v], bs[k] + dc);
 				}
 				dsp_transpose4f(&bs[0], &bs[1], &bs[2], &bs[3]);
 				dsp_transpose4f(&ss[0], &ss[1], &ss[2], &ss[3]);
@@ -210,8 +188,8 @@ deess_filter_lanes(const unsigned W, struct deess *const *d, unsigned na, const 
 			dsp_v4f xv = {0};
 			for (unsigned e = 0; e < DEESS_VL && v * DEESS_VL + e < W; e++)
 				xv[e] = x[v * DEESS_VL + e][i];
-			dsp_v4f b = deess_bp_tick(&bp[v], &z1a[v], &z2a[v], xv + dc);
-			dsp_v4f s = deess_hp_tick(&hp[v], &z1b[v], &z2b[v], b + dc);
+			dsp_v4f b = biquad_bp_tick_v4(&bp[v], &z1a[v], &z2a[v], xv + dc);
+			dsp_v4f s = biquad_hp_tick_v4(&hp[v], &z1b[v], &z2b[v], b + dc);
 			for (unsigned e = 0; e < DEESS_VL && v * DEESS_VL + e < W; e++) {
 				band[v * DEESS_VL + e][i] = b[e];
 				sc[v * DEESS_VL + e][i] = s[e];
@@ -279,7 +257,7 @@ static inline int32_t deess_min_i(int32_t a, int32_t b) { return a < b ? a : b; 
  * four samples like the filters. The first na lanes are real; padding lanes step a zero
  * target with zero slew. */
 static inline __attribute__((always_inline)) void
-deess_slew_lanes(const unsigned W, struct deess *const *d, unsigned na, uint32_t n)
+deess_slew_lanes(struct deess *const *d, unsigned na, uint32_t n, const unsigned W)
 {
 	if (W == 1) {
 		int32_t *restrict q = d[0]->buf_q;
@@ -379,8 +357,7 @@ static inline void deess_output(struct deess *d, const float *restrict in, float
 }
 
 /* After the filters, for na active lanes: levels and targets per lane, the slew limiter
- * across the lanes that need it (the widest kernel that is at least half used), then gain
- * and mix per lane. */
+ * across the lanes that need it (padded to whole vectors), then gain and mix per lane. */
 static inline __attribute__((always_inline)) void
 deess_finish(struct deess *const *d, unsigned na, const float *const *in, float *const *out,
 	     uint32_t n)
@@ -390,12 +367,7 @@ deess_finish(struct deess *const *d, unsigned na, const float *const *in, float 
 	for (unsigned l = 0; l < na; l++)
 		if (deess_targets(d[l], n))
 			sl[ns++] = d[l];
-	if (ns > DEESS_VL)
-		deess_slew_lanes(2 * DEESS_VL, sl, ns, n);
-	else if (ns > 1)
-		deess_slew_lanes(DEESS_VL, sl, ns, n);
-	else if (ns == 1)
-		deess_slew_lanes(1, sl, 1, n);
+	DSP_LANES_CALL(dsp_lanes_pad(ns, DEESS_VL), DSP_LANES_W_1_4_8, deess_slew_lanes, sl, ns, n);
 	for (unsigned l = 0; l < ns; l++)
 		deess_gain(sl[l], n);
 	for (unsigned l = 0; l < na; l++)
@@ -413,7 +385,7 @@ DEESS_INLINE void deess_kernel_1(struct deess *d, const float *in, float *out, u
 	}
 	if (n == 0)
 		return;
-	deess_filter_lanes(1, &d, 1, &in, n);
+	deess_filter_lanes(&d, 1, &in, n, 1);
 	deess_finish(&d, 1, &in, &out, n);
 }
 
@@ -434,14 +406,9 @@ DEESS_INLINE void deess_kernel_n(struct deess *const *d, unsigned nl, const floa
 	}
 	if (n == 0)
 		return;
-	/* every active lane takes the same filter path: the widest kernel that is at least
-	 * half used, the rest padding */
-	if (na > DEESS_VL)
-		deess_filter_lanes(2 * DEESS_VL, act, na, ain, n);
-	else if (na > 1)
-		deess_filter_lanes(DEESS_VL, act, na, ain, n);
-	else if (na == 1)
-		deess_filter_lanes(1, act, 1, ain, n);
+	/* every active lane takes the same filter path, padded to whole vectors */
+	DSP_LANES_CALL(dsp_lanes_pad(na, DEESS_VL), DSP_LANES_W_1_4_8, deess_filter_lanes, act, na,
+		       ain, n);
 	deess_finish(act, na, ain, aout, n);
 }
 

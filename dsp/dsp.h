@@ -41,13 +41,42 @@ static inline float dsp_power_to_db(float p)
 	return 10.0f * log10f(p);
 }
 
-/* One-pole coefficient for a time constant: a step reaches 1 - 1/e after tau seconds.
- * alpha = exp(-1 / (tau * fs)), the definition used by Giannoulis, Massberg and Reiss. */
-static inline float dsp_tau_coef(float tau_s, float fs)
+/* One-pole coefficients: the one place every module designs one. A one-pole
+ * y += (1 - a)(x - y), stepped once every step_samples samples, follows a step to 1 - 1/e of
+ * its size in tau: a = exp(-step_samples / (tau * fs)), the definition used by Giannoulis,
+ * Massberg and Reiss.
+ *
+ * Float and double forms are separate functions on purpose: each module's coefficient is
+ * the bits its recursion and its tests were built on, and expf of a float argument is not
+ * exp of a double one rounded. The float forms serve recursions in float (smoothers, meter);
+ * the double ones the gate and compressor, whose smoothers and fixed-point steps are derived
+ * in double. */
+
+/* tau_s > 0 in seconds (0 otherwise: no smoothing), fs in Hz, step_samples >= 1. */
+static inline float dsp_pole_from_s(float tau_s, float fs, float step_samples)
 {
 	if (!(tau_s > 0.0f))
 		return 0.0f;
-	return expf(-1.0f / (tau_s * fs));
+	return expf(-step_samples / (tau_s * fs));
+}
+
+/* The same for a time constant in milliseconds, stepped every sample. */
+static inline float dsp_pole_from_ms(float tau_ms, float fs)
+{
+	return dsp_pole_from_s(tau_ms * 0.001f, fs, 1.0f);
+}
+
+/* In double, tau_ms >= 0 (0 gives 0: no smoothing), stepped every sample. */
+static inline double dsp_pole_from_ms_d(double tau_ms, double fs)
+{
+	return exp(-1.0 / (tau_ms * 1e-3 * fs));
+}
+
+/* In double, for a corner frequency fc_hz > 0 instead (tau = 1 / (2 pi fc)): the one-pole
+ * low-pass with its -3 dB point near fc for fc << fs. */
+static inline double dsp_pole_from_hz_d(double fc_hz, double fs)
+{
+	return exp(-2.0 * M_PI * fc_hz / fs);
 }
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "cpu.h"
 #include "fastmath.h"
+#include "lanes.h"
 
 /* Gain target while open: just below zero, so the smoother settles on it instead of decaying
  * into subnormals, and fm_exp2 of it is exactly 1.0f. */
@@ -28,11 +29,6 @@
 #define GATE_ENV_FLOOR (-0x1.09c118p+5f) /* log2(1e-10) on the grid: -200 dBFS */
 #define GATE_ENV_PAD (-1e30f)          /* padding lanes: below everything, never stored */
 #define GATE_DC_OFFSET 1e-25f   /* keeps the sidechain high-pass state normal in silence */
-
-static double tau_alpha(float ms, float fs)
-{
-	return exp(-1.0 / ((double)ms * 1e-3 * (double)fs));
-}
 
 /* A level in dBFS as a detector threshold on the grid. */
 static float gate_thr_q(float db)
@@ -73,7 +69,7 @@ int gate_init(struct gate *g, float fs)
 	memset(g, 0, sizeof(*g));
 	g->fs = fs;
 	g->min_gain = 1.0f;
-	g->a_det = (float)tau_alpha(GATE_DET_RELEASE_MS, fs);
+	g->a_det = (float)dsp_pole_from_ms_d(GATE_DET_RELEASE_MS, fs);
 	g->det_decay_q = gate_decay_q(g);
 	smooth_init(&g->xfade, fs, SMOOTH_TAU_MS, 0.0f);
 	g->thr_db = -50.0f;
@@ -128,7 +124,7 @@ static void gate_update_ballistics(struct gate *g) { g->att_fast = g->a_att <= g
 void gate_set_attack_ms(struct gate *g, float ms)
 {
 	g->attack_ms = ms;
-	g->a_att = tau_alpha(ms, g->fs);
+	g->a_att = dsp_pole_from_ms_d(ms, g->fs);
 	gate_update_ballistics(g);
 }
 
@@ -143,7 +139,7 @@ void gate_set_hold_ms(struct gate *g, float ms)
 void gate_set_release_ms(struct gate *g, float ms)
 {
 	g->release_ms = ms;
-	g->a_rel = tau_alpha(ms, g->fs);
+	g->a_rel = dsp_pole_from_ms_d(ms, g->fs);
 	gate_update_ballistics(g);
 }
 
@@ -296,7 +292,7 @@ GATE_INLINE void gate_state_pass(struct gate *const *gl, unsigned w, uint32_t n)
 enum gate_pass { GATE_PASS_HPF, GATE_PASS_DETECT, GATE_PASS_STATE };
 
 GATE_INLINE void gate_pass_w(enum gate_pass p, struct gate *const *gl, const float *const *x,
-			     unsigned w, uint32_t n)
+			     uint32_t n, unsigned w)
 {
 	if (p == GATE_PASS_HPF)
 		gate_hpf_pass(gl, x, w, n);
@@ -310,21 +306,21 @@ GATE_INLINE void gate_pass_w(enum gate_pass p, struct gate *const *gl, const flo
  * (the double smoother), few enough that its state stays in registers. */
 #define GATE_GROUP_MAX 4u
 
-/* Runs pass p over the k lanes gl[0..k) (x: their inputs, HPF only) in groups of up to
- * GATE_GROUP_MAX, each compiled for its width. A group short of 2 or 4 is filled with copies
+/* Runs pass p over the k lanes gl[0..k) (x: their inputs, HPF only) in even groups of up to
+ * GATE_GROUP_MAX, each compiled for its width (lanes.h). A group of 3 is filled with a copy
  * of its first lane whose results are thrown away: an idle chain costs less than a pass of
  * its own. nl_max is a constant, so gate_process() compiles to the plain one-lane pass. */
 GATE_INLINE void gate_pass(enum gate_pass p, struct gate **gl, const float **x, unsigned k,
 			   uint32_t n, unsigned nl_max)
 {
 	if (nl_max == 1 || k == 1) {
-		gate_pass_w(p, gl, x, 1, n);
+		gate_pass_w(p, gl, x, n, 1);
 		return;
 	}
 	struct gate pad;
-	for (unsigned b = 0; b < k; b += GATE_GROUP_MAX) {
-		unsigned m = k - b < GATE_GROUP_MAX ? k - b : GATE_GROUP_MAX;
-		unsigned w = m == 1 ? 1 : m == 2 ? 2 : 4;
+	for (unsigned b = 0, m; b < k; b += m) {
+		m = dsp_lanes_group(k - b, GATE_GROUP_MAX);
+		unsigned w = dsp_lanes_pad(m, 2);
 		struct gate *grp[DSP_LANES_MAX];
 		const float *xg[DSP_LANES_MAX];
 		for (unsigned j = 0; j < w; j++) {
@@ -333,12 +329,7 @@ GATE_INLINE void gate_pass(enum gate_pass p, struct gate **gl, const float **x, 
 		}
 		if (w > m)
 			memcpy(&pad, gl[b], sizeof(pad));
-		if (w == 1)
-			gate_pass_w(p, grp, xg, 1, n);
-		else if (w == 2)
-			gate_pass_w(p, grp, xg, 2, n);
-		else
-			gate_pass_w(p, grp, xg, 4, n);
+		DSP_LANES_CALL(w, DSP_LANES_W_1_2_4, gate_pass_w, p, grp, xg, n);
 	}
 }
 

@@ -299,7 +299,7 @@ int meter_init(struct meter *m, float fs)
 		return -EINVAL;
 	memset(m, 0, sizeof(*m));
 	m->fs = fs;
-	m->ms_coef = expf(-(float)METER_MS_DECIM / (METER_RMS_TAU_S * fs));
+	m->ms_coef = dsp_pole_from_s(METER_RMS_TAU_S, fs, (float)METER_MS_DECIM);
 	m->ms_gain = (1.0f - m->ms_coef) / (float)METER_MS_DECIM;
 	meter_reset(m);
 	return 0;

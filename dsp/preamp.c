@@ -24,10 +24,10 @@
  * delayed by the same amount so switching models never changes the latency, and the
  * curve's half sample at the top rate (1/16 .. 1/4 sample) is left unreported.
  *
- * Low cut: 2nd-order Butterworth high-pass (12 dB/octave, -3 dB at pre.hpf), bilinear with
- * prewarping. Corner changes glide the coefficients per sample (every convex combination of
- * two stable biquads is stable: the (a1, a2) stability triangle is convex); on/off
- * crossfades with the dry signal.
+ * Low cut: 2nd-order Butterworth high-pass (12 dB/octave, -3 dB at pre.hpf; designed and
+ * stepped by biquad.h, direct form I in halves). Corner changes glide the coefficients per
+ * sample (every convex combination of two stable biquads is stable: the (a1, a2) stability
+ * triangle is convex); on/off crossfades with the dry signal.
  *
  * Determinism: all smoothing and fades advance per sample, fast paths are taken only where
  * they give the same bits as the general path, fades end on segment boundaries, and the
@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "cpu.h"
+#include "lanes.h"
 #include "vec.h"
 
 #define PRE_GRID 64u /* control grid, samples: one segment per chunk when nothing changes */
@@ -83,7 +84,7 @@ int preamp_init(struct preamp *p, float fs)
 	p->duck_pos = 2 * p->duck_len;
 	{
 		/* dc[n] = a dc[n-1] + k q[n], k = 1 - a, unrolled four times (preamp_dc) */
-		float k = (float)(1.0 - exp(-2.0 * M_PI * PREAMP_DC_HZ / fs));
+		float k = (float)(1.0 - dsp_pole_from_hz_d(PREAMP_DC_HZ, fs));
 		double a = 1.0f - k;
 		p->dc_a4 = (float)(a * a * a * a);
 		for (int j = 0; j < 4; j++)
@@ -280,49 +281,13 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 #define PRE_SHIFT3(a, b) DSP_SHUFFLE4((a), (b), 3, 4, 5, 6)
 #endif
 
-/* Direct form I state: x1 x2 y1 y2 (kept in hs.z1/z2 and hx1/hx2 between calls), for one lane
- * and for four lanes side by side (preamp_run_lanes). */
-struct hpf_df1 {
-	float x1, x2, y1, y2;
-};
-struct hpf_df1_v {
-	dsp_v4f x1, x2, y1, y2;
-};
-
-/* One sample, in two halves: the feed-forward part f = b0 x + b1 x1 + b2 x2, which needs no
- * earlier output, and the feedback y = (f - a2 y2) - a1 y1. The loop-carried chain is only
- * y = t - a1 y1 (t is ready a sample early), shorter than transposed form II's. Spelled once
- * for a float and for a vector of four lanes: the vector does the same IEEE operations in the
- * same order per lane, so it gives the same bits. */
-#define PRE_DEF_HPF_DF1(sfx, S, T, ATTR)                                                   \
-	ATTR PRE_INLINE T hpf_df1_ff##sfx(S *st, T b0, T b1, T b2, T x)                 \
-	{                                                                                  \
-		T f = b0 * x + b1 * st->x1 + b2 * st->x2;                                  \
-		st->x2 = st->x1;                                                           \
-		st->x1 = x;                                                                \
-		return f;                                                                  \
-	}                                                                                  \
-	ATTR PRE_INLINE T hpf_df1_fb##sfx(S *st, T a1, T a2, T f)                       \
-	{                                                                                  \
-		T t = f - a2 * st->y2;                                                     \
-		T y = t - a1 * st->y1;                                                     \
-		st->y2 = st->y1;                                                           \
-		st->y1 = y;                                                                \
-		return y;                                                                  \
-	}
-PRE_DEF_HPF_DF1(, struct hpf_df1, float, )
-PRE_DEF_HPF_DF1(_v, struct hpf_df1_v, dsp_v4f, )
-
-PRE_INLINE float hpf_df1_tick(struct hpf_df1 *st, float b0, float b1, float b2, float a1,
-			       float a2, float x)
-{
-	return hpf_df1_fb(st, a1, a2, hpf_df1_ff(st, b0, b1, b2, x));
-}
+/* The low cut is a direct form I section in halves (biquad.h), its state x1 x2 y1 y2 kept in
+ * hx1/hx2 and hs.z1/z2 between calls. */
 
 /* src -> dst, which may be the same buffer */
 PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint32_t n)
 {
-	struct hpf_df1 st = {p->hx1, p->hx2, p->hs.z1, p->hs.z2};
+	struct biquad_df1 st = {p->hx1, p->hx2, p->hs.z1, p->hs.z2};
 	int moving = 0;
 	for (int i = 0; i < 5; i++)
 		moving |= !smooth_settled(&p->hc[i]);
@@ -331,7 +296,7 @@ PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint3
 		const float b0 = p->hc[0].cur, b1 = p->hc[1].cur, b2 = p->hc[2].cur;
 		const float a1 = p->hc[3].cur, a2 = p->hc[4].cur;
 		for (uint32_t i = 0; i < n; i++)
-			dst[i] = hpf_df1_tick(&st, b0, b1, b2, a1, a2, src[i]);
+			dst[i] = biquad_df1_tick(&st, b0, b1, b2, a1, a2, src[i]);
 	} else {
 		for (uint32_t i = 0; i < n; i++) {
 			float b0 = p->hc[0].cur, b1 = p->hc[1].cur, b2 = p->hc[2].cur;
@@ -344,7 +309,7 @@ PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint3
 				a2 = smooth_next(&p->hc[4]);
 			}
 			float x = src[i];
-			float y = hpf_df1_tick(&st, b0, b1, b2, a1, a2, x);
+			float y = biquad_df1_tick(&st, b0, b1, b2, a1, a2, x);
 			if (fading) {
 				float ft = (float)(p->hpf_pos + i) * p->fade_inv;
 				float mix = p->hpf_on ? ft : 1.0f - ft;
@@ -355,7 +320,7 @@ PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint3
 		if (fading) {
 			p->hpf_pos += n;
 			if (p->hpf_pos == p->fade_len && !p->hpf_on)
-				st = (struct hpf_df1){0.0f, 0.0f, 0.0f, 0.0f}; /* fully off */
+				st = (struct biquad_df1){0.0f, 0.0f, 0.0f, 0.0f}; /* fully off */
 		}
 	}
 	p->hx1 = st.x1;
@@ -364,8 +329,8 @@ PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint3
 	p->hs.z2 = st.y2;
 }
 
-/* Settled low cut (no glide, no fade) of ng groups of four lanes, side by side as vectors of
- * four lanes. Two passes, so that the loop-carried chains do not compete for registers with the
+/* Settled low cut (no glide, no fade) of w lanes (4 or 8: ng = w / 4 groups of four), side by
+ * side as vectors of four lanes. Two passes, so that the loop-carried chains do not compete for registers with the
  * rest: first each group's four input rows are transposed, four samples at a time, into one
  * vector per sample and the feed-forward part computed (throughput-bound); then the feedback
  * recursions of all groups step together (the chains overlap) and their outputs are transposed
@@ -373,10 +338,11 @@ PRE_INLINE void preamp_hpf(struct preamp *p, const float *src, float *dst, uint3
  * it would get alone. Lanes past the last preamp are padding: zero coefficients and state,
  * output to scratch. src[l] -> dst[l], which may be the same buffer. */
 PRE_INLINE void
-preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float *const *src,
-		  float *const *dst, uint32_t n)
+preamp_hpf_groups(struct preamp *const *p, unsigned nl, const float *const *src,
+		  float *const *dst, uint32_t n, const unsigned w)
 {
-	struct hpf_df1_v st[2];
+	const unsigned ng = w / 4;
+	struct biquad_df1_v4 st[2];
 	dsp_v4f c[2][5];
 	dsp_v4f f[2][DSP_MAX_CHUNK]; /* feed-forward part, one vector per sample */
 	const float *s[8];
@@ -405,14 +371,14 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 			dsp_v4f x0 = dsp_load4f(sg[0] + i), x1 = dsp_load4f(sg[1] + i);
 			dsp_v4f x2 = dsp_load4f(sg[2] + i), x3 = dsp_load4f(sg[3] + i);
 			dsp_transpose4f(&x0, &x1, &x2, &x3);
-			f[g][i] = hpf_df1_ff_v(&st[g], b0, b1, b2, x0);
-			f[g][i + 1] = hpf_df1_ff_v(&st[g], b0, b1, b2, x1);
-			f[g][i + 2] = hpf_df1_ff_v(&st[g], b0, b1, b2, x2);
-			f[g][i + 3] = hpf_df1_ff_v(&st[g], b0, b1, b2, x3);
+			f[g][i] = biquad_df1_ff_v4(&st[g], b0, b1, b2, x0);
+			f[g][i + 1] = biquad_df1_ff_v4(&st[g], b0, b1, b2, x1);
+			f[g][i + 2] = biquad_df1_ff_v4(&st[g], b0, b1, b2, x2);
+			f[g][i + 3] = biquad_df1_ff_v4(&st[g], b0, b1, b2, x3);
 		}
 		for (; i < n; i++) {
 			dsp_v4f x = { sg[0][i], sg[1][i], sg[2][i], sg[3][i] };
-			f[g][i] = hpf_df1_ff_v(&st[g], b0, b1, b2, x);
+			f[g][i] = biquad_df1_ff_v4(&st[g], b0, b1, b2, x);
 		}
 	}
 	uint32_t i = 0;
@@ -420,10 +386,10 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 		for (unsigned g = 0; g < ng; g++) {
 			float *const *dg = d + 4 * g;
 			const dsp_v4f a1 = c[g][3], a2 = c[g][4];
-			dsp_v4f y0 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i]);
-			dsp_v4f y1 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 1]);
-			dsp_v4f y2 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 2]);
-			dsp_v4f y3 = hpf_df1_fb_v(&st[g], a1, a2, f[g][i + 3]);
+			dsp_v4f y0 = biquad_df1_fb_v4(&st[g], a1, a2, f[g][i]);
+			dsp_v4f y1 = biquad_df1_fb_v4(&st[g], a1, a2, f[g][i + 1]);
+			dsp_v4f y2 = biquad_df1_fb_v4(&st[g], a1, a2, f[g][i + 2]);
+			dsp_v4f y3 = biquad_df1_fb_v4(&st[g], a1, a2, f[g][i + 3]);
 			dsp_transpose4f(&y0, &y1, &y2, &y3);
 			dsp_store4f(dg[0] + i, y0);
 			dsp_store4f(dg[1] + i, y1);
@@ -434,7 +400,7 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 	for (; i < n; i++) {
 		for (unsigned g = 0; g < ng; g++) {
 			float *const *dg = d + 4 * g;
-			dsp_v4f y = hpf_df1_fb_v(&st[g], c[g][3], c[g][4], f[g][i]);
+			dsp_v4f y = biquad_df1_fb_v4(&st[g], c[g][3], c[g][4], f[g][i]);
 			for (unsigned k = 0; k < 4; k++)
 				dg[k][i] = y[k];
 		}
@@ -449,24 +415,22 @@ preamp_hpf_groups(struct preamp *const *p, unsigned nl, unsigned ng, const float
 	}
 }
 
-/* Settled low cut of up to DSP_LANES_MAX lanes: one group of four, or two for five or more. */
+/* Settled low cut of 2 to DSP_LANES_MAX lanes, padded to one group of four or two (lanes.h). */
 PRE_INLINE void preamp_hpf_lanes(struct preamp *const *p, unsigned nl, const float *const *src,
 				 float *const *dst, uint32_t n)
 {
-	if (nl <= 4)
-		preamp_hpf_groups(p, nl, 1, src, dst, n);
-	else
-		preamp_hpf_groups(p, nl, 2, src, dst, n);
+	DSP_LANES_CALL(dsp_lanes_pad(nl, 4), DSP_LANES_W(4) | DSP_LANES_W(8), preamp_hpf_groups, p,
+		       nl, src, dst, n);
 }
 
 #ifdef DSP_TARGET_AVX2
 #include <immintrin.h>
 
 /* The same two halves for eight lanes (AVX2 build only). */
-struct hpf_df1_v8 {
+struct biquad_df1_v8 {
 	__m256 x1, x2, y1, y2;
 };
-PRE_DEF_HPF_DF1(_v8, struct hpf_df1_v8, __m256, DSP_TARGET_AVX2)
+BIQUAD_DEF_DF1(_v8, struct biquad_df1_v8, __m256, DSP_TARGET_AVX2)
 
 /* A 4x4 transpose in each 128-bit half: rows r0..r3 of lanes k and k + 4 side by side become
  * their columns, side by side. */
@@ -489,8 +453,8 @@ pre_load2(const float *lo, const float *hi)
 }
 
 /* preamp_hpf_groups() for five to eight lanes in one vector of eight (AVX2 build only): the
- * same two passes and, per lane, the same IEEE operations in the same order as hpf_df1_ff and
- * hpf_df1_fb, so the same bits. */
+ * same two passes and, per lane, the same IEEE operations in the same order as biquad_df1_ff
+ * and biquad_df1_fb, so the same bits. */
 DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned nl,
 					      const float *const *src, float *const *dst,
 					      uint32_t n)
@@ -511,7 +475,7 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 		s[l] = q ? src[l] : src[0];
 		d[l] = q ? dst[l] : pad;
 	}
-	struct hpf_df1_v8 st = {_mm256_loadu_ps(sv[0]), _mm256_loadu_ps(sv[1]),
+	struct biquad_df1_v8 st = {_mm256_loadu_ps(sv[0]), _mm256_loadu_ps(sv[1]),
 				_mm256_loadu_ps(sv[2]), _mm256_loadu_ps(sv[3])};
 	const __m256 b0 = _mm256_loadu_ps(cv[0]), b1 = _mm256_loadu_ps(cv[1]);
 	const __m256 b2 = _mm256_loadu_ps(cv[2]), a1 = _mm256_loadu_ps(cv[3]);
@@ -524,17 +488,17 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 			r[k] = pre_load2(s[k] + i, s[k + 4] + i);
 		pre_transpose8x4(&r[0], &r[1], &r[2], &r[3]);
 		for (unsigned k = 0; k < 4; k++)
-			f[i + k] = hpf_df1_ff_v8(&st, b0, b1, b2, r[k]);
+			f[i + k] = biquad_df1_ff_v8(&st, b0, b1, b2, r[k]);
 	}
 	for (; i < n; i++) {
 		__m256 x = _mm256_setr_ps(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i],
 					  s[6][i], s[7][i]);
-		f[i] = hpf_df1_ff_v8(&st, b0, b1, b2, x);
+		f[i] = biquad_df1_ff_v8(&st, b0, b1, b2, x);
 	}
 	for (i = 0; i < n4; i += 4) {
 		__m256 y[4];
 		for (unsigned k = 0; k < 4; k++)
-			y[k] = hpf_df1_fb_v8(&st, a1, a2, f[i + k]);
+			y[k] = biquad_df1_fb_v8(&st, a1, a2, f[i + k]);
 		pre_transpose8x4(&y[0], &y[1], &y[2], &y[3]);
 		for (unsigned k = 0; k < 4; k++) {
 			_mm_storeu_ps(d[k] + i, _mm256_castps256_ps128(y[k]));
@@ -543,7 +507,7 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 	}
 	for (; i < n; i++) {
 		float yv[8];
-		_mm256_storeu_ps(yv, hpf_df1_fb_v8(&st, a1, a2, f[i]));
+		_mm256_storeu_ps(yv, biquad_df1_fb_v8(&st, a1, a2, f[i]));
 		for (unsigned l = 0; l < 8; l++)
 			d[l][i] = yv[l];
 	}
@@ -560,7 +524,6 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 	}
 }
 #endif
-#undef PRE_DEF_HPF_DF1
 
 /* The clean path when oversampling: u delayed by the chain's latency. */
 PRE_INLINE const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_t n)

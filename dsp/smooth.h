@@ -22,7 +22,7 @@ struct smooth {
 
 static inline void smooth_init(struct smooth *s, float fs, float tau_ms, float value)
 {
-	s->coef = dsp_tau_coef(tau_ms * 0.001f, fs);
+	s->coef = dsp_pole_from_ms(tau_ms, fs);
 	s->cur = value;
 	s->target = value;
 }

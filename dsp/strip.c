@@ -1,6 +1,7 @@
 #include "strip.h"
 
 #include "cpu.h"
+#include "lanes.h"
 #include "truepeak.h"
 
 #include <errno.h>
@@ -204,16 +205,13 @@ void strip_process(struct strip *s, const float *in, float *out, uint32_t n)
 void strip_process_many(struct strip *s, unsigned count, const float *const *in,
 			float *const *out, uint32_t n)
 {
-	/* Groups as even as possible (10 strips: 5 + 5, not 8 + 2): every group then has
-	 * about as many independent recursions to overlap. */
-	unsigned groups = (count + DSP_LANES_MAX - 1) / DSP_LANES_MAX;
-	for (unsigned g = 0, first = 0; g < groups; g++) {
-		unsigned nl = (count - first) / (groups - g);
+	/* groups as even as possible (lanes.h) */
+	for (unsigned first = 0, nl; first < count; first += nl) {
+		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
 		struct strip *ps[DSP_LANES_MAX];
 		for (unsigned l = 0; l < nl; l++)
 			ps[l] = &s[first + l];
 		strip_process_lanes(ps, nl, in + first, out + first, n);
-		first += nl;
 	}
 }
 

@@ -11,45 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "denormal.h"
 #include "engine.h"
-
-struct tmpout {
-	char final[4096];
-	char tmp[4200];
-	int fd;
-};
-
-/* A temporary file in the destination's folder, so rename() is atomic. */
-static int tmpout_open(struct tmpout *t, const char *path)
-{
-	if (snprintf(t->final, sizeof(t->final), "%s", path) >= (int)sizeof(t->final))
-		return -ENAMETOOLONG;
-	snprintf(t->tmp, sizeof(t->tmp), "%s.tmp.XXXXXX", path);
-	t->fd = mkstemp(t->tmp);
-	if (t->fd < 0)
-		return -errno;
-	fchmod(t->fd, 0644);
-	return 0;
-}
-
-static void tmpout_abandon(struct tmpout *t)
-{
-	if (t->tmp[0])
-		unlink(t->tmp);
-	t->tmp[0] = '\0';
-}
-
-static int tmpout_commit(struct tmpout *t)
-{
-	if (rename(t->tmp, t->final) < 0) {
-		int rc = -errno;
-		tmpout_abandon(t);
-		return rc;
-	}
-	t->tmp[0] = '\0';
-	return 0;
-}
 
 /* libsndfile opens a WAV whose data chunk runs past the end of the file and quietly shortens
  * it; its log says "data : N (should be M)". A cut-off recording must not pass for a whole
@@ -84,7 +48,7 @@ struct offline {
 	SF_INFO info;
 	struct engine e;
 	int engine_ok;
-	struct tmpout wav, csv;
+	struct atomicfile wav, csv;
 	FILE *csvf;
 	float *inter;        /* interleaved block */
 	float **chin, **chout;
@@ -225,10 +189,8 @@ static void offline_cleanup(struct offline *x)
 		sf_close(x->in);
 	if (x->out)
 		sf_close(x->out);
-	if (x->csvf)
-		fclose(x->csvf);
-	tmpout_abandon(&x->wav);
-	tmpout_abandon(&x->csv);
+	atomicfile_abandon(&x->wav);
+	atomicfile_abandon(&x->csv);
 	for (int c = 0; x->chin && c < x->info.channels; c++)
 		free(x->chin[c]);
 	for (int c = 0; x->chout && c < x->info.channels; c++)
@@ -342,9 +304,10 @@ int offline_run(const struct options *o)
 
 	SF_INFO oi = {.samplerate = x.info.samplerate, .channels = x.info.channels,
 		      .format = SF_FORMAT_WAV | out_format_bits(o->out_format)};
-	if ((rc = tmpout_open(&x.wav, o->out_path)) < 0)
+	if ((rc = atomicfile_open(&x.wav, o->out_path)) < 0)
 		FAIL("%s: cannot create: %s", o->out_path, strerror(-rc));
-	if (!(x.out = sf_open_fd(x.wav.fd, SFM_WRITE, &oi, 1)))
+	/* libsndfile leaves the descriptor open: atomicfile_commit() syncs and closes it */
+	if (!(x.out = sf_open_fd(x.wav.fd, SFM_WRITE, &oi, SF_FALSE)))
 		FAIL("%s: cannot write WAV: %s", o->out_path, sf_strerror(NULL));
 	/* no PEAK chunk: it carries a timestamp, and the same input and settings must give the
 	 * same file, byte for byte */
@@ -352,8 +315,8 @@ int offline_run(const struct options *o)
 	/* float output that overshoots full scale stays as it is; integer output is clipped */
 	sf_command(x.out, SFC_SET_CLIPPING, NULL, SF_TRUE);
 	if (o->meters_path) {
-		if ((rc = tmpout_open(&x.csv, o->meters_path)) < 0 ||
-		    !(x.csvf = fdopen(x.csv.fd, "w")))
+		if ((rc = atomicfile_open(&x.csv, o->meters_path)) < 0 ||
+		    !(x.csvf = atomicfile_stream(&x.csv)))
 			FAIL("%s: cannot create: %s", o->meters_path, strerror(rc < 0 ? -rc : errno));
 		csv_header(x.csvf);
 	}
@@ -374,17 +337,17 @@ int offline_run(const struct options *o)
 		FAIL("%s: write error on close", o->out_path);
 	}
 	x.out = NULL;
-	if (x.csvf) {
-		int bad_csv = fflush(x.csvf) != 0 || ferror(x.csvf);
-		fclose(x.csvf);
-		x.csvf = NULL;
-		if (bad_csv)
-			FAIL("%s: write error", o->meters_path);
-	}
-	if ((rc = tmpout_commit(&x.wav)) < 0)
-		FAIL("%s: cannot rename into place: %s", o->out_path, strerror(-rc));
-	if (o->meters_path && (rc = tmpout_commit(&x.csv)) < 0)
-		FAIL("%s: cannot rename into place: %s", o->meters_path, strerror(-rc));
+	/* both synced before either is renamed: a write error leaves neither behind */
+	const char *step;
+	if ((rc = atomicfile_sync(&x.wav, &step)) < 0)
+		FAIL("%s: cannot %s: %s", o->out_path, step, strerror(-rc));
+	if (o->meters_path && (rc = atomicfile_sync(&x.csv, &step)) < 0)
+		FAIL("%s: cannot %s: %s", o->meters_path, step, strerror(-rc));
+	x.csvf = NULL; /* closed by the sync */
+	if ((rc = atomicfile_commit(&x.wav, &step)) < 0)
+		FAIL("%s: cannot %s: %s", o->out_path, step, strerror(-rc));
+	if (o->meters_path && (rc = atomicfile_commit(&x.csv, &step)) < 0)
+		FAIL("%s: cannot %s: %s", o->meters_path, step, strerror(-rc));
 	if (x.nonfinite)
 		fprintf(stderr, "chanstrip: %s: warning: %llu NaN/Inf samples replaced by silence\n",
 			o->in_path, (unsigned long long)x.nonfinite);

@@ -11,6 +11,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "atomicfile.h"
 #include "config.h"
 
 void preset_free(struct preset *p)
@@ -216,39 +217,25 @@ static void write_preset(FILE *f, const char *title, const float (*v)[P_COUNT],
 int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
 		      unsigned nstrips, char *err, size_t errlen)
 {
-	char tmp[1100];
-	int rc, fd;
+	struct atomicfile a;
 	FILE *f;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp)) {
+	int rc = atomicfile_open(&a, path);
+	if (rc == -ENAMETOOLONG) {
 		snprintf(err, errlen, "%s: path too long", path);
-		return -ENAMETOOLONG;
-	}
-	if ((fd = mkstemp(tmp)) < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return rc;
 	}
-	if (!(f = fdopen(fd, "w"))) {
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
+		return rc;
+	}
+	if (!(f = atomicfile_stream(&a))) {
 		rc = -errno;
-		close(fd);
-		unlink(tmp);
+		atomicfile_abandon(&a);
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
 	write_preset(f, title, values, nstrips);
-	fchmod(fd, 0644);
-	/* fsync before rename: after a crash the file is either the old one or the whole new one */
-	if (fflush(f) != 0 || fsync(fd) != 0 || ferror(f)) {
-		rc = -errno;
-		fclose(f);
-		unlink(tmp);
-		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
-		return rc;
-	}
-	fclose(f);
-	if (rename(tmp, path) < 0) {
-		rc = -errno;
-		unlink(tmp);
+	if ((rc = atomicfile_commit(&a, NULL)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
