@@ -98,7 +98,9 @@ int engine_set_fs(struct engine *e, float fs)
 			strip_set_param(&e->strips[i], (enum param_id)p, e->values[i][p]);
 		strip_reset(&e->strips[i]); /* start at the values, no ramp from defaults */
 	}
+	pthread_mutex_lock(&e->lock);
 	e->fs = fs;
+	pthread_mutex_unlock(&e->lock);
 	e->meter_period = (uint32_t)(fs / ENGINE_METER_PUSH_HZ);
 	e->meter_frames = 0;
 	engine_update_latency(e);
@@ -224,6 +226,37 @@ int engine_add_listener(struct engine *e, engine_change_fn fn, void *ctx)
 	pthread_mutex_unlock(&e->lock);
 	return rc;
 }
+
+int engine_remove_listener(struct engine *e, engine_change_fn fn, void *ctx)
+{
+	int rc = -ENOENT;
+	pthread_mutex_lock(&e->lock);
+	for (unsigned l = 0; l < e->nlisteners; l++) {
+		if (e->listeners[l].fn != fn || e->listeners[l].ctx != ctx)
+			continue;
+		/* keep the order: listeners are called in the order they were added */
+		memmove(&e->listeners[l], &e->listeners[l + 1],
+			(e->nlisteners - l - 1) * sizeof(e->listeners[0]));
+		e->nlisteners--;
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+unsigned engine_nstrips(const struct engine *e) { return e->nstrips; }
+
+float engine_fs(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	float fs = e->fs;
+	pthread_mutex_unlock(&e->lock);
+	return fs;
+}
+
+unsigned engine_xruns(const struct engine *e) { return atomic_load(&e->xruns); }
+void engine_count_xrun(struct engine *e) { atomic_fetch_add(&e->xruns, 1); }
 
 int engine_take_dirty(struct engine *e) { return atomic_exchange(&e->dirty, 0); }
 void engine_mark_clean(struct engine *e) { atomic_store(&e->dirty, 0); }

@@ -1,9 +1,10 @@
-/* osc.h: the OSC server (liblo), owned by the OSC issue. Nothing here touches DSP state
- * directly: every change goes through engine_set()/engine_apply(). */
+/* osc.h: the OSC server (liblo), a transport over the control layer (control.h). Nothing
+ * here touches DSP state directly: every change goes through the control layer. */
 #ifndef CHANSTRIP_OSC_H
 #define CHANSTRIP_OSC_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "engine.h"
 
@@ -27,5 +28,9 @@ void osc_stop(struct osc *s);
 /* Tests: subscriptions from now on expire after this many seconds (default
  * OSC_SUBSCRIBE_TIMEOUT_S). */
 void osc_set_subscribe_timeout(struct osc *s, double seconds);
+/* Fuzzing and tests: run the receive thread's packet handler on one datagram, synchronously,
+ * as if it had arrived from `from` (replies are sent to real addresses as usual). */
+void osc_feed_packet(struct osc *s, const void *data, size_t n, const struct sockaddr *from,
+		     socklen_t fromlen);
 
 #endif
