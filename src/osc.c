@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <lo/lo.h>
 #include <math.h>
 #include <netdb.h>
@@ -43,6 +44,7 @@
 #define OSC_MAX_PACKET 65536
 #define OSC_BUNDLE_DEPTH 8
 #define OSC_URL_MAX 96 /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
+#define OSC_MAX_SELF 32 /* local addresses remembered for the self test */
 
 struct osc_peer {
 	struct sockaddr_storage addr;
@@ -60,6 +62,11 @@ struct osc {
 	atomic_int stop;
 	char url[160];
 	struct ctl_feed *feed;
+	/* our own addresses: what we are bound to, and every local interface's address when
+	 * bound to a wildcard; with our port, a destination among them is ourselves */
+	struct sockaddr_storage self;
+	struct in6_addr local[OSC_MAX_SELF]; /* IPv4 as v4-mapped */
+	unsigned nlocal;
 
 	pthread_mutex_t lock; /* subscribers */
 	pthread_cond_t cond;  /* send thread: feedback pending, subscribers changed, stop */
@@ -224,9 +231,81 @@ out:
 	return rc;
 }
 
+/* An address as IPv6 (IPv4 v4-mapped) and its port, so both families compare alike. */
+static int addr_as6(const struct sockaddr_storage *a, struct in6_addr *out, uint16_t *port)
+{
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a;
+		memset(out, 0, sizeof(*out));
+		out->s6_addr[10] = out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &x->sin_addr, 4);
+		*port = x->sin_port;
+		return 0;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a;
+		*out = x->sin6_addr;
+		*port = x->sin6_port;
+		return 0;
+	}
+	return -1;
+}
+
+static int in6_loopback_or_any(const struct in6_addr *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a))
+		return 1;
+	if (memcmp(a->s6_addr, mapped, 12))
+		return 0;
+	/* 127.0.0.0/8 and 0.0.0.0: both reach a socket bound here */
+	return a->s6_addr[12] == 127 || !(a->s6_addr[12] | a->s6_addr[13] | a->s6_addr[14] |
+					  a->s6_addr[15]);
+}
+
+/* 1 if a datagram to `to` would come back to our own socket. Loopback and the unspecified
+ * address count whatever we are bound to: a reply loop through them is never wanted. */
+static int is_self(const struct osc *s, const struct sockaddr_storage *to)
+{
+	struct in6_addr a, me;
+	uint16_t port, myport;
+	if (addr_as6(to, &a, &port) < 0 || addr_as6(&s->self, &me, &myport) < 0)
+		return 0;
+	if (port != myport)
+		return 0;
+	if (in6_loopback_or_any(&a) || !memcmp(&a, &me, sizeof(a)))
+		return 1;
+	for (unsigned k = 0; k < s->nlocal; k++)
+		if (!memcmp(&a, &s->local[k], sizeof(a)))
+			return 1;
+	return 0;
+}
+
+/* With a wildcard bind, every interface's address reaches us. */
+static void collect_local_addrs(struct osc *s)
+{
+	struct ifaddrs *ifa = NULL;
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (struct ifaddrs *i = ifa; i && s->nlocal < OSC_MAX_SELF; i = i->ifa_next) {
+		struct sockaddr_storage a = {0};
+		uint16_t port;
+		if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET &&
+				     i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		memcpy(&a, i->ifa_addr, i->ifa_addr->sa_family == AF_INET
+						? sizeof(struct sockaddr_in)
+						: sizeof(struct sockaddr_in6));
+		addr_as6(&a, &s->local[s->nlocal++], &port);
+	}
+	freeifaddrs(ifa);
+}
+
 static void send_msg(struct osc *s, const struct osc_peer *to, const char *path, lo_message m)
 {
 	size_t n = 0;
+	if (is_self(s, &to->addr))
+		return; /* never to ourselves: one spoofed request would loop forever */
 	void *buf = lo_message_serialise(m, path, NULL, &n);
 	if (buf) {
 		/* UDP: a full socket buffer drops this one message, never blocks a thread */
@@ -533,10 +612,17 @@ static int take_reply_url(struct osc_req *r)
 	if (r->argc < 1 || !is_string(r->types[r->argc - 1]) ||
 	    strncmp(arg_str(r, r->argc - 1), "osc.", 4) != 0)
 		return 0;
-	if (url_resolve(r->s, arg_str(r, r->argc - 1), &r->to, &why) < 0) {
+	struct osc_peer to;
+	if (url_resolve(r->s, arg_str(r, r->argc - 1), &to, &why) < 0) {
 		reply_error(r, "bad reply URL '%.100s': %s", arg_str(r, r->argc - 1), why);
 		return -1;
 	}
+	if (is_self(r->s, &to.addr)) {
+		reply_error(r, "bad reply URL '%.100s': chanstrip's own address",
+			    arg_str(r, r->argc - 1));
+		return -1;
+	}
+	r->to = to;
 	r->argc--;
 	return 0;
 }
@@ -716,10 +802,18 @@ static int subscribe_args(struct osc_req *r, enum sub_op op, struct sub_args *a)
 			return -1;
 		}
 		addr_set_port(&a->who.addr, (uint16_t)port);
+		if (is_self(r->s, &a->who.addr)) {
+			reply_error(r, "PORT %d is chanstrip's own address", (int)port);
+			return -1;
+		}
 		i = 1;
 	} else if (i < r->argc && is_string(r->types[i])) {
 		if (url_resolve(r->s, arg_str(r, i), &a->who, &why) < 0) {
 			reply_error(r, "bad URL '%.100s': %s", arg_str(r, i), why);
+			return -1;
+		}
+		if (is_self(r->s, &a->who.addr)) {
+			reply_error(r, "bad URL '%.100s': chanstrip's own address", arg_str(r, i));
 			return -1;
 		}
 		i++;
@@ -908,9 +1002,44 @@ static void handle_preset(struct osc_req *r)
 
 /* ---- packets ------------------------------------------------------------------------ */
 
+/* 1 for what chanstrip itself sends as a reply or feedback (and never takes as a request in
+ * that form): answering it, even with an error, could start a loop between two servers or a
+ * server and itself, so it is dropped without a word. */
+static int is_reply_type(const struct osc_req *r)
+{
+	static const char *const replies[] = {
+		"/error", "/pong", "/subscribed", "/unsubscribed", "/param", "/params/end",
+		"/preset/loaded", "/preset/saved", "/confirm",
+	};
+	/* these are requests without arguments and replies with them */
+	static const char *const answered[] = {"/status", "/xruns", "/preset/list"};
+	const char *p = r->path;
+	for (size_t k = 0; k < sizeof(replies) / sizeof(replies[0]); k++)
+		if (!strcmp(p, replies[k]))
+			return 1;
+	for (size_t k = 0; k < sizeof(answered) / sizeof(answered[0]); k++)
+		if (!strcmp(p, answered[k]) && r->argc > 0)
+			return 1;
+	if (strncmp(p, "/strip/", 7))
+		return 0;
+	const char *m = strstr(p + 7, "/meter");
+	if (!m || strchr(p + 7, '/') != m)
+		return 0;
+	/* /strip/N/meter and /strip/N/meter/hold with values, /strip/N/meter/FIELD (other
+	 * /strip/N/meter/... addresses are parameters such as meter/cal) */
+	if (!m[6] || !strcmp(m, "/meter/hold"))
+		return r->argc > 0;
+	for (int j = 0; m[6] == '/' && j < MF_COUNT; j++)
+		if (!strcmp(m + 7, meter_field_names[j]))
+			return 1;
+	return 0;
+}
+
 static void dispatch(struct osc_req *r)
 {
 	const char *p = r->path;
+	if (is_reply_type(r))
+		return;
 	/* a trailing osc.udp:// URL is where replies and errors go (subscriptions take their
 	 * URL as the subscriber instead) */
 	if (strcmp(p, "/subscribe") && strcmp(p, "/unsubscribe") && strcmp(p, "/subscribe/port") &&
@@ -1083,6 +1212,8 @@ static int open_socket(struct osc *s, const char *bind_addr, int port, char *err
 	socklen_t selflen = sizeof(self);
 	getsockname(s->fd, (struct sockaddr *)&self, &selflen);
 	addr_url(&self, selflen, s->url, sizeof(s->url));
+	s->self = self;
+	collect_local_addrs(s);
 	return 0;
 }
 
