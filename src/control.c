@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "config.h"
 #include "preset.h"
@@ -789,4 +791,112 @@ int ctl_subs_meter_due(struct ctl_subs *s, unsigned slot, double now_s)
 	if (sub->next_meter_s <= now_s) /* fell behind (stall): restart the grid */
 		sub->next_meter_s = now_s + period;
 	return 1;
+}
+
+/* ---- peer confirmation ----------------------------------------------------------------- */
+
+void ctl_peers_init(struct ctl_peers *t)
+{
+	memset(t, 0, sizeof(*t));
+	pthread_mutex_init(&t->lock, NULL);
+}
+
+void ctl_peers_fini(struct ctl_peers *t) { pthread_mutex_destroy(&t->lock); }
+
+static struct ctl_peer *peer_find(struct ctl_peers *t, const void *key, size_t keylen)
+{
+	for (unsigned k = 0; k < CTL_PEERS_MAX; k++)
+		if (t->p[k].used && t->p[k].keylen == keylen && !memcmp(t->p[k].key, key, keylen))
+			return &t->p[k];
+	return NULL;
+}
+
+int ctl_peers_confirmed(struct ctl_peers *t, const void *key, size_t keylen, double now_s)
+{
+	pthread_mutex_lock(&t->lock);
+	struct ctl_peer *p = peer_find(t, key, keylen);
+	int ok = p && p->confirmed && now_s - p->last_s < CTL_PEER_CONFIRMED_S;
+	if (ok)
+		p->last_s = now_s;
+	pthread_mutex_unlock(&t->lock);
+	return ok;
+}
+
+/* A slot for a new address: a free one, else the least recently used unconfirmed one, else
+ * the least recently used of all (a flood of challenges cannot grow the table). */
+static struct ctl_peer *peer_slot(struct ctl_peers *t)
+{
+	struct ctl_peer *best = NULL;
+	for (unsigned k = 0; k < CTL_PEERS_MAX; k++) {
+		struct ctl_peer *p = &t->p[k];
+		if (!p->used)
+			return p;
+		if (!best || (best->confirmed && !p->confirmed) ||
+		    (best->confirmed == p->confirmed && p->last_s < best->last_s))
+			best = p;
+	}
+	return best;
+}
+
+static void make_nonce(char nonce[20])
+{
+	uint64_t r = 0;
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		r = (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)ts.tv_sec;
+	}
+	snprintf(nonce, 20, "%016llx", (unsigned long long)r);
+}
+
+int ctl_peers_challenge(struct ctl_peers *t, const void *key, size_t keylen, double now_s,
+			int pending, float rate_hz, unsigned flags, char nonce[20])
+{
+	int due = 0;
+	if (keylen > CTL_SUB_KEY_MAX)
+		return 0;
+	pthread_mutex_lock(&t->lock);
+	struct ctl_peer *p = peer_find(t, key, keylen);
+	if (!p) {
+		p = peer_slot(t);
+		memset(p, 0, sizeof(*p));
+		p->used = 1;
+		memcpy(p->key, key, keylen);
+		p->keylen = keylen;
+		p->challenged_s = -1e9;
+	}
+	p->confirmed = 0;
+	p->last_s = now_s;
+	if (pending) {
+		p->pending = 1;
+		p->pending_rate_hz = rate_hz;
+		p->pending_flags = flags;
+	}
+	if (now_s - p->challenged_s >= CTL_PEER_CHALLENGE_S) {
+		make_nonce(p->nonce);
+		p->challenged_s = now_s;
+		due = 1;
+	}
+	memcpy(nonce, p->nonce, 20);
+	pthread_mutex_unlock(&t->lock);
+	return due;
+}
+
+int ctl_peers_confirm(struct ctl_peers *t, const void *key, size_t keylen, const char *nonce,
+		      double now_s, int *pending, float *rate_hz, unsigned *flags)
+{
+	int rc = -1;
+	pthread_mutex_lock(&t->lock);
+	struct ctl_peer *p = peer_find(t, key, keylen);
+	if (p && p->nonce[0] && !strcmp(p->nonce, nonce)) {
+		p->confirmed = 1;
+		p->last_s = now_s;
+		*pending = p->pending;
+		*rate_hz = p->pending_rate_hz;
+		*flags = p->pending_flags;
+		p->pending = 0;
+		rc = 0;
+	}
+	pthread_mutex_unlock(&t->lock);
+	return rc;
 }

@@ -33,6 +33,7 @@
 #ifndef CHANSTRIP_CONTROL_H
 #define CHANSTRIP_CONTROL_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -219,5 +220,45 @@ unsigned ctl_subs_expire(struct ctl_subs *s, double now_s, struct ctl_sub *out, 
 double ctl_subs_next_event(const struct ctl_subs *s, double now_s);
 /* 1 if the slot's meters are due at now_s; advances its grid (restarted after a stall). */
 int ctl_subs_meter_due(struct ctl_subs *s, unsigned slot, double now_s);
+
+/* ---- peer confirmation ----------------------------------------------------------------
+ * A transport that may be asked to send to an address other than the requester's (a reply
+ * URL, a subscriber named by URL) must not become a reflector: such an address is only used
+ * once it has proved it wants the traffic by echoing a nonce chanstrip sent it. This table
+ * remembers the nonces, the confirmed addresses and one pending subscription per address. */
+
+#define CTL_PEERS_MAX 32
+#define CTL_PEER_CHALLENGE_S 5.0   /* at most one challenge per address this often */
+#define CTL_PEER_CONFIRMED_S 600.0 /* a confirmation lasts this long after its last use */
+
+struct ctl_peer {
+	int used, confirmed;
+	uint8_t key[CTL_SUB_KEY_MAX];
+	size_t keylen;
+	char nonce[20];
+	double challenged_s, last_s;
+	int pending;           /* a subscription waits for the confirmation */
+	float pending_rate_hz; /* ... at this rate, with these flags */
+	unsigned pending_flags;
+};
+
+struct ctl_peers {
+	pthread_mutex_t lock;
+	struct ctl_peer p[CTL_PEERS_MAX];
+};
+
+void ctl_peers_init(struct ctl_peers *t);
+void ctl_peers_fini(struct ctl_peers *t);
+/* 1 if key has confirmed (and the confirmation is refreshed), else 0. */
+int ctl_peers_confirmed(struct ctl_peers *t, const void *key, size_t keylen, double now_s);
+/* Record a challenge for key (and, with pending, a subscription to start on confirmation).
+ * Returns 1 with the nonce to send when a challenge is due now, 0 when one was sent less
+ * than CTL_PEER_CHALLENGE_S ago (send nothing). */
+int ctl_peers_challenge(struct ctl_peers *t, const void *key, size_t keylen, double now_s,
+			int pending, float rate_hz, unsigned flags, char nonce[20]);
+/* key sent back nonce. 0 if it matches a challenge (key is confirmed from now on; *pending
+ * and the rate and flags tell whether a subscription waits), -1 otherwise. */
+int ctl_peers_confirm(struct ctl_peers *t, const void *key, size_t keylen, const char *nonce,
+		      double now_s, int *pending, float *rate_hz, unsigned *flags);
 
 #endif

@@ -67,6 +67,7 @@ struct osc {
 	struct sockaddr_storage self;
 	struct in6_addr local[OSC_MAX_SELF]; /* IPv4 as v4-mapped */
 	unsigned nlocal;
+	struct ctl_peers peers; /* other hosts that confirmed they want our traffic */
 
 	pthread_mutex_t lock; /* subscribers */
 	pthread_cond_t cond;  /* send thread: feedback pending, subscribers changed, stop */
@@ -175,6 +176,16 @@ static int addr_equal(const struct sockaddr_storage *a, const struct sockaddr_st
 	uint8_t ka[CTL_SUB_KEY_MAX], kb[CTL_SUB_KEY_MAX];
 	size_t la = addr_key(a, ka), lb = addr_key(b, kb);
 	return la == lb && !memcmp(ka, kb, la);
+}
+
+static int host_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	struct sockaddr_storage x = *a, y = *b;
+	if (x.ss_family == AF_INET)
+		((struct sockaddr_in *)&x)->sin_port = ((struct sockaddr_in *)&y)->sin_port;
+	else if (x.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&x)->sin6_port = ((struct sockaddr_in6 *)&y)->sin6_port;
+	return addr_equal(&x, &y);
 }
 
 /* Resolve "osc.udp://host:port/" for our socket's family. Host: a numeric address or
@@ -604,6 +615,36 @@ static struct ctl_arg to_ctl_arg(const struct osc_req *r, int k)
 	return a;
 }
 
+/* Whether replies or a subscription may go to `to` for this request: the sender's own host
+ * (any port: TouchOSC listens on another port than it sends from), or an address that
+ * confirmed. Anything else would make chanstrip a reflector for whoever names a victim. */
+static int dest_allowed(struct osc_req *r, const struct osc_peer *to)
+{
+	uint8_t key[CTL_SUB_KEY_MAX];
+	if (host_equal(&to->addr, &r->src.addr))
+		return 1;
+	size_t keylen = addr_key(&to->addr, key);
+	return ctl_peers_confirmed(&r->s->peers, key, keylen, monoclock_s());
+}
+
+/* Ask `to` to confirm: one small /confirm NONCE, at most every CTL_PEER_CHALLENGE_S, so the
+ * bytes an unconfirmed address receives never exceed those of the requests naming it. */
+static void challenge(struct osc *s, const struct osc_peer *to, int pending, float rate_hz)
+{
+	uint8_t key[CTL_SUB_KEY_MAX];
+	char nonce[20];
+	size_t keylen = addr_key(&to->addr, key);
+	if (!ctl_peers_challenge(&s->peers, key, keylen, monoclock_s(), pending, rate_hz, 0,
+				 nonce))
+		return;
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_string(m, nonce);
+	send_msg(s, to, "/confirm", m);
+	lo_message_free(m);
+}
+
 /* Take an osc.udp:// URL off the end of the arguments as the reply address. 0, or -1 after
  * replying with an error. */
 static int take_reply_url(struct osc_req *r)
@@ -619,6 +660,13 @@ static int take_reply_url(struct osc_req *r)
 	}
 	if (is_self(r->s, &to.addr)) {
 		reply_error(r, "bad reply URL '%.100s': chanstrip's own address",
+			    arg_str(r, r->argc - 1));
+		return -1;
+	}
+	if (!dest_allowed(r, &to)) {
+		challenge(r->s, &to, 0, 0);
+		reply_error(r, "reply URL '%.100s' is another host that has not confirmed: it was "
+			       "sent /confirm NONCE and may send /confirm NONCE back",
 			    arg_str(r, r->argc - 1));
 		return -1;
 	}
@@ -891,27 +939,25 @@ static void subscribe_reply(struct osc_req *r, enum sub_op op, const struct sub_
 	/* the confirmation goes to the sender and to the subscriber it names */
 	const char *path = op != SUB_OFF ? "/subscribed" : "/unsubscribed";
 	send_msg(s, &r->to, path, m);
-	if (other)
+	if (other && dest_allowed(r, &a->who))
 		send_msg(s, &a->who, path, m);
 	lo_message_free(m);
 }
 
-static void handle_subscribe(struct osc_req *r, enum sub_op op)
+/* Apply a checked request and tell whoever is concerned. */
+static void subscribe_commit(struct osc_req *r, enum sub_op op, const struct sub_args *a)
 {
 	struct osc *s = r->s;
-	struct sub_args a;
 	char url[OSC_URL_MAX];
 	int renewed;
 
-	if (subscribe_args(r, op, &a) < 0)
-		return;
-	addr_url(&a.who.addr, a.who.len, url, sizeof(url));
-	int slot = subscribe_apply(s, op, &a, url, &renewed);
+	addr_url(&a->who.addr, a->who.len, url, sizeof(url));
+	int slot = subscribe_apply(s, op, a, url, &renewed);
 	if (op != SUB_OFF && slot < 0) {
 		reply_error(r, "too many subscribers (at most %d)", OSC_MAX_SUBSCRIBERS);
-		if (!addr_equal(&a.who.addr, &r->src.addr)) {
+		if (!addr_equal(&a->who.addr, &r->src.addr)) {
 			/* the surface that was to be subscribed hears why not */
-			r->to = a.who;
+			r->to = a->who;
 			reply_error(r, "too many subscribers (at most %d)", OSC_MAX_SUBSCRIBERS);
 		}
 		return;
@@ -920,13 +966,57 @@ static void handle_subscribe(struct osc_req *r, enum sub_op op)
 		reply_error(r, "%s is not subscribed", url);
 		return;
 	}
-	subscribe_reply(r, op, &a, url);
+	subscribe_reply(r, op, a, url);
 	if (!renewed)
 		osc_log(s, "%s %s", url, op != SUB_OFF ? "subscribed" : "unsubscribed");
 	if (op != SUB_OFF && !renewed) {
 		/* a new subscriber gets every current value, so a surface starts in sync */
-		struct value_sink k = {s, &a.who};
+		struct value_sink k = {s, &a->who};
 		ctl_get_everything(s->ctl, sink_value, &k);
+	}
+}
+
+static void handle_subscribe(struct osc_req *r, enum sub_op op)
+{
+	struct sub_args a;
+	char url[OSC_URL_MAX];
+
+	if (subscribe_args(r, op, &a) < 0)
+		return;
+	if (!dest_allowed(r, &a.who)) {
+		/* nothing goes there until it asks for it itself */
+		addr_url(&a.who.addr, a.who.len, url, sizeof(url));
+		if (op != SUB_OFF)
+			challenge(r->s, &a.who, 1, (float)a.rate);
+		reply_error(r, "%s is another host that has not confirmed: it was sent /confirm "
+			       "NONCE%s", url,
+			    op != SUB_OFF ? " and is subscribed when it sends /confirm NONCE back" : "");
+		return;
+	}
+	subscribe_commit(r, op, &a);
+}
+
+/* /confirm NONCE from the address a challenge went to: it wants our traffic. Never answered
+ * with an error (a stray /confirm is one of our own replies coming back). */
+static void handle_confirm(struct osc_req *r)
+{
+	uint8_t key[CTL_SUB_KEY_MAX];
+	int pending;
+	float rate;
+	unsigned flags;
+	if (r->argc != 1 || !is_string(r->types[0]))
+		return;
+	size_t keylen = addr_key(&r->src.addr, key);
+	if (ctl_peers_confirm(&r->s->peers, key, keylen, arg_str(r, 0), monoclock_s(), &pending,
+			      &rate, &flags) < 0)
+		return;
+	char url[OSC_URL_MAX];
+	addr_url(&r->src.addr, r->src.len, url, sizeof(url));
+	osc_log(r->s, "%s confirmed", url);
+	if (pending) {
+		struct sub_args a = {.who = r->src, .rate = rate};
+		struct osc_req q = {.s = r->s, .path = "/subscribe", .src = r->src, .to = r->src};
+		subscribe_commit(&q, SUB_ON, &a);
 	}
 }
 
@@ -1038,6 +1128,10 @@ static int is_reply_type(const struct osc_req *r)
 static void dispatch(struct osc_req *r)
 {
 	const char *p = r->path;
+	if (!strcmp(p, "/confirm")) {
+		handle_confirm(r);
+		return;
+	}
 	if (is_reply_type(r))
 		return;
 	/* a trailing osc.udp:// URL is where replies and errors go (subscriptions take their
@@ -1233,6 +1327,7 @@ static int osc_init_state(struct osc *s, struct engine *e, char *err, size_t err
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
+	ctl_peers_init(&s->peers);
 	if (!(s->ctl = ctl_new(e, err, errlen)))
 		return -1;
 	if (ctl_subs_init(&s->subs, s->ctl, OSC_MAX_SUBSCRIBERS, OSC_SUBSCRIBE_TIMEOUT_S) < 0) {
@@ -1313,6 +1408,7 @@ void osc_stop(struct osc *s)
 	ctl_feed_free(s->feed);
 	ctl_subs_fini(&s->subs);
 	ctl_free(s->ctl);
+	ctl_peers_fini(&s->peers);
 	if (s->fd >= 0)
 		close(s->fd);
 	for (int i = 0; i < 2; i++)

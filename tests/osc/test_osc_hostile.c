@@ -57,7 +57,7 @@ static double cpu_s(void)
 }
 
 /* A UDP socket bound to ip (port 0: any). */
-__attribute__((unused)) static int udp_at(const char *ip, int port)
+static int udp_at(const char *ip, int port)
 {
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -68,7 +68,7 @@ __attribute__((unused)) static int udp_at(const char *ip, int port)
 	return fd;
 }
 
-__attribute__((unused)) static int udp_port(int fd)
+static int udp_port(int fd)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
@@ -77,7 +77,7 @@ __attribute__((unused)) static int udp_port(int fd)
 }
 
 /* Send one OSC message from fd to the server; returns the datagram's size. */
-__attribute__((unused)) static size_t udp_send_msg(int fd, const char *path, lo_message m)
+static size_t udp_send_msg(int fd, const char *path, lo_message m)
 {
 	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv_port)};
 	size_t n = 0;
@@ -89,7 +89,7 @@ __attribute__((unused)) static size_t udp_send_msg(int fd, const char *path, lo_
 }
 
 /* Bytes and datagrams that reach fd within ms. */
-__attribute__((unused)) static size_t udp_drain(int fd, int ms, size_t *npackets)
+static size_t udp_drain(int fd, int ms, size_t *npackets)
 {
 	static char buf[65536];
 	size_t bytes = 0, n = 0;
@@ -182,6 +182,91 @@ START_TEST(replies_are_not_answered)
 }
 END_TEST
 
+/* ---- reflection and amplification ------------------------------------------------- */
+
+/* The attacker on 127.0.0.3 names the victim on 127.0.0.2 as reply URL or subscriber.
+ * Returns the victim's bytes over the attacker's. */
+static double amplification(const char *path, int attacker, int victim, const char *victim_url)
+{
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, victim_url);
+	size_t sent = udp_send_msg(attacker, path, m);
+	lo_message_free(m);
+	size_t npk = 0, got = udp_drain(victim, 1500, &npk);
+	udp_drain(attacker, 10, NULL);
+	double f = (double)got / (double)sent;
+	fprintf(stderr, "amplification %-14s %zu bytes sent, victim got %zu bytes in %zu packets: "
+			"%.2fx\n", path, sent, got, npk, f);
+	return f;
+}
+
+START_TEST(no_reflection_to_other_hosts)
+{
+	int attacker = udp_at("127.0.0.3", 0), victim = udp_at("127.0.0.2", 0);
+	char victim_url[64];
+	snprintf(victim_url, sizeof(victim_url), "osc.udp://127.0.0.2:%d/", udp_port(victim));
+	const char *paths[] = {"/subscribe", "/strip/*/*/*", "/params"};
+	for (size_t k = 0; k < 3; k++) {
+		double f = amplification(paths[k], attacker, victim, victim_url);
+		/* at most one small /confirm per address and CTL_PEER_CHALLENGE_S */
+		ck_assert_msg(f <= 1.0, "%s: the victim got %.1fx the attacker's bytes", paths[k], f);
+	}
+	/* a repeat within the challenge period sends the victim nothing at all */
+	ck_assert_double_eq(amplification("/subscribe", attacker, victim, victim_url), 0.0);
+	close(attacker);
+	close(victim);
+}
+END_TEST
+
+/* The address named confirms by echoing the nonce from itself: then it is subscribed. */
+START_TEST(confirmed_subscriber)
+{
+	int victim = udp_at("127.0.0.2", 0);
+	char url[64];
+	snprintf(url, sizeof(url), "osc.udp://127.0.0.2:%d/", udp_port(victim));
+	SEND("/subscribe", "sf", url, 0.0f);
+	const struct oc_msg *e = oc_wait(cli, "/error", 2000);
+	ck_assert_ptr_nonnull(e);
+	ck_assert_msg(strstr(e->s[1], "not confirmed") != NULL, "reason: %s", e->s[1]);
+	/* the named address got exactly one /confirm NONCE */
+	static char buf[2048];
+	struct pollfd p = {victim, POLLIN, 0};
+	ck_assert_int_eq(poll(&p, 1, 2000), 1);
+	ssize_t n = recv(victim, buf, sizeof(buf), 0);
+	ck_assert_int_gt(n, 0);
+	int res = 0;
+	lo_message m = lo_message_deserialise(buf, (size_t)n, &res);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(buf, "/confirm");
+	ck_assert_str_eq(lo_message_get_types(m), "s");
+	char nonce[64];
+	snprintf(nonce, sizeof(nonce), "%s", &lo_message_get_argv(m)[0]->s);
+	lo_message_free(m);
+	ck_assert_int_eq(udp_drain(victim, 200, NULL), 0);
+	/* a wrong nonce, or the right one from another address, confirms nothing */
+	m = lo_message_new();
+	lo_message_add_string(m, "0000000000000000");
+	udp_send_msg(victim, "/confirm", m);
+	lo_message_free(m);
+	ck_assert_int_eq(udp_drain(victim, 300, NULL), 0);
+	SEND("/confirm", "s", nonce);
+	ck_assert_int_eq(udp_drain(victim, 300, NULL), 0);
+	/* the right nonce from the victim itself: subscribed, and the state follows */
+	m = lo_message_new();
+	lo_message_add_string(m, nonce);
+	udp_send_msg(victim, "/confirm", m);
+	lo_message_free(m);
+	size_t npk = 0, got = udp_drain(victim, 500, &npk);
+	ck_assert_msg(npk >= 2 * P_COUNT * NSTRIPS, "confirmed subscriber got %zu packets", npk);
+	ck_assert_int_gt(got, 0);
+	/* from now on the requester may name it as reply URL too */
+	SEND("/ping", "s", url);
+	ck_assert_int_gt(udp_drain(victim, 300, NULL), 0);
+	ck_assert_int_eq(oc_count(cli, "/error"), 0);
+	close(victim);
+}
+END_TEST
+
 static Suite *hostile_suite(void)
 {
 	Suite *s = suite_create("osc-hostile");
@@ -190,6 +275,8 @@ static Suite *hostile_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, no_reply_loop);
 	tcase_add_test(tc, replies_are_not_answered);
+	tcase_add_test(tc, no_reflection_to_other_hosts);
+	tcase_add_test(tc, confirmed_subscriber);
 	suite_add_tcase(s, tc);
 	return s;
 }
