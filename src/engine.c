@@ -349,10 +349,9 @@ int engine_meter_reader_add(struct engine *e)
 	return id;
 }
 
-void engine_meters_poll(struct engine *e)
+static void meters_poll_locked(struct engine *e)
 {
 	struct engine_meter_msg m;
-	pthread_mutex_lock(&e->lock);
 	while (jack_ringbuffer_read_space(e->met) >= sizeof(m)) {
 		jack_ringbuffer_read(e->met, (char *)&m, sizeof(m));
 		if (m.strip >= e->nstrips)
@@ -367,6 +366,12 @@ void engine_meters_poll(struct engine *e)
 			acc->empty = 0;
 		}
 	}
+}
+
+void engine_meters_poll(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	meters_poll_locked(e);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -399,6 +404,9 @@ int engine_meter_reset_hold(struct engine *e, int strip)
 	if (strip < -1 || strip >= (int)e->nstrips)
 		return -ENODEV;
 	pthread_mutex_lock(&e->lock);
+	/* what was metered before the reset is still in the ring: take it first, or the next
+	 * poll would bring the old peak back */
+	meters_poll_locked(e);
 	for (unsigned s = 0; s < e->nstrips; s++)
 		if (strip < 0 || (unsigned)strip == s)
 			meter_hold_reset(&e->hold[s]);

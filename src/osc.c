@@ -564,7 +564,7 @@ static int is_string(char t) { return t == LO_STRING || t == LO_SYMBOL; }
 
 /* Argument k's string. liblo's argument vector points into the packet, where a string
  * needs no alignment. */
-static const char *arg_str(const struct osc_req *r, int k) { return &r->argv[k]->s; }
+static const char *arg_str(const struct osc_req *r, int k) { return (const char *)r->argv[k]; }
 
 /* The argument as a number: f, d, i, h; T/F and I (infinity) too. -1 for anything else.
  * Read through memcpy: liblo packs arguments at 4-byte offsets, so a double or an int64

@@ -240,7 +240,7 @@ START_TEST(confirmed_subscriber)
 	ck_assert_str_eq(buf, "/confirm");
 	ck_assert_str_eq(lo_message_get_types(m), "s");
 	char nonce[64];
-	snprintf(nonce, sizeof(nonce), "%s", &lo_message_get_argv(m)[0]->s);
+	snprintf(nonce, sizeof(nonce), "%s", (const char *)lo_message_get_argv(m)[0]);
 	lo_message_free(m);
 	ck_assert_int_eq(udp_drain(victim, 200, NULL), 0);
 	/* a wrong nonce, or the right one from another address, confirms nothing */
