@@ -692,6 +692,8 @@ int ctl_subs_init(struct ctl_subs *s, struct control *c, unsigned max, double ti
 	memset(s, 0, sizeof(*s));
 	s->max = max;
 	s->timeout_s = timeout_s;
+	s->per_host_max = max / 4 ? max / 4 : 1;
+	s->idle_s = 30.0;
 	s->sub = calloc(max, sizeof(*s->sub));
 	s->meters = ctl_meters_new(c, max);
 	if (!s->sub || !s->meters) {
@@ -717,33 +719,75 @@ int ctl_subs_find(const struct ctl_subs *s, const void *key, size_t keylen)
 	return -1;
 }
 
-int ctl_subs_add(struct ctl_subs *s, const void *key, size_t keylen, const char *name,
-		 float rate_hz, unsigned flags, double now_s, int *renewed)
+static unsigned subs_of_host(const struct ctl_subs *s, const void *host, size_t hostlen)
 {
-	int slot = ctl_subs_find(s, key, keylen);
+	unsigned n = 0;
+	for (unsigned k = 0; k < s->max; k++)
+		n += s->sub[k].used && !s->sub[k].exempt && s->sub[k].hostlen == hostlen &&
+		     !memcmp(s->sub[k].host, host, hostlen);
+	return n;
+}
+
+/* The slot to give a new subscriber when all are taken: the one whose requester has been
+ * silent longest, at least idle_s, unconfirmed before confirmed. -1: none. */
+static int subs_victim(const struct ctl_subs *s, double now_s)
+{
+	int best = -1;
+	for (unsigned k = 0; k < s->max; k++) {
+		const struct ctl_sub *c = &s->sub[k];
+		if (!c->used || now_s - c->heard_s < s->idle_s)
+			continue;
+		if (best < 0 || (s->sub[best].confirmed && !c->confirmed) ||
+		    (s->sub[best].confirmed == c->confirmed && c->heard_s < s->sub[best].heard_s))
+			best = (int)k;
+	}
+	return best;
+}
+
+int ctl_subs_add(struct ctl_subs *s, const struct ctl_sub *want, double now_s, int *renewed,
+		 struct ctl_sub *evicted, int *nevicted)
+{
+	int slot = ctl_subs_find(s, want->key, want->keylen);
 	*renewed = slot >= 0;
+	*nevicted = 0;
+	if (slot < 0 && !want->exempt &&
+	    subs_of_host(s, want->host, want->hostlen) >= s->per_host_max)
+		return -EUSERS;
 	for (unsigned k = 0; k < s->max && slot < 0; k++)
 		if (!s->sub[k].used)
 			slot = (int)k;
-	if (slot < 0 || keylen > CTL_SUB_KEY_MAX)
+	if (slot < 0 && (slot = subs_victim(s, now_s)) >= 0) {
+		*evicted = s->sub[slot];
+		*nevicted = 1;
+		ctl_subs_remove(s, (unsigned)slot);
+	}
+	if (slot < 0 || want->keylen > CTL_SUB_KEY_MAX || want->hostlen > CTL_SUB_KEY_MAX)
 		return -ENOSPC;
 	struct ctl_sub *sub = &s->sub[slot];
 	if (!*renewed) {
-		memset(sub, 0, sizeof(*sub));
+		*sub = *want;
 		sub->used = 1;
-		memcpy(sub->key, key, keylen);
-		sub->keylen = keylen;
-		snprintf(sub->name, sizeof(sub->name), "%s", name);
 		sub->next_meter_s = now_s;
 		s->n++;
-	} else if (sub->rate_hz != rate_hz) {
-		sub->next_meter_s = now_s;
+	} else {
+		if (sub->rate_hz != want->rate_hz)
+			sub->next_meter_s = now_s;
+		sub->confirmed |= want->confirmed;
 	}
-	sub->rate_hz = rate_hz;
-	sub->flags = flags;
+	sub->rate_hz = want->rate_hz;
+	sub->flags = want->flags;
+	sub->heard_s = now_s;
 	sub->expires_s = now_s + s->timeout_s;
-	ctl_meters_tap_enable(s->meters, (unsigned)slot, rate_hz > 0);
+	ctl_meters_tap_enable(s->meters, (unsigned)slot, want->rate_hz > 0);
 	return slot;
+}
+
+void ctl_subs_heard(struct ctl_subs *s, const void *host, size_t hostlen, double now_s)
+{
+	for (unsigned k = 0; k < s->max; k++)
+		if (s->sub[k].used && s->sub[k].hostlen == hostlen &&
+		    !memcmp(s->sub[k].host, host, hostlen))
+			s->sub[k].heard_s = now_s;
 }
 
 void ctl_subs_remove(struct ctl_subs *s, unsigned slot)

@@ -193,25 +193,38 @@ struct ctl_sub {
 	int used;
 	uint8_t key[CTL_SUB_KEY_MAX];
 	size_t keylen;
+	uint8_t host[CTL_SUB_KEY_MAX]; /* the requester's host */
+	size_t hostlen;
+	int exempt; /* not counted against the per-host cap (this machine's own user) */
 	char name[CTL_SUB_NAME_MAX]; /* the address as the log and replies show it */
 	float rate_hz;               /* 0: changes only, no meters */
 	unsigned flags;              /* transport-defined (OSC: per-field meters) */
+	int confirmed;               /* the subscriber asked itself, or echoed a nonce */
 	double next_meter_s, expires_s;
+	double heard_s; /* last packet from the requester's host */
 };
 
 struct ctl_subs {
 	struct ctl_sub *sub;
 	unsigned max, n;
 	double timeout_s;
+	unsigned per_host_max; /* subscriptions one requesting host may hold */
+	double idle_s;         /* a requester silent this long may be evicted for a new one */
 	struct ctl_meters *meters; /* tap k belongs to slot k */
 };
 
 int ctl_subs_init(struct ctl_subs *s, struct control *c, unsigned max, double timeout_s);
 void ctl_subs_fini(struct ctl_subs *s);
 int ctl_subs_find(const struct ctl_subs *s, const void *key, size_t keylen);
-/* Add or renew. Returns the slot, or -ENOSPC; *renewed is 1 for an existing subscriber. */
-int ctl_subs_add(struct ctl_subs *s, const void *key, size_t keylen, const char *name,
-		 float rate_hz, unsigned flags, double now_s, int *renewed);
+/* Add or renew want (key, host, name, rate, flags, confirmed). Returns the slot, -EUSERS
+ * (the requesting host holds per_host_max already) or -ENOSPC (full, and no subscriber is
+ * idle). When full, the subscriber whose requester has been silent longest (at least
+ * idle_s, unconfirmed ones first) is evicted: *evicted gets a copy and *nevicted 1.
+ * *renewed is 1 for an existing subscriber. */
+int ctl_subs_add(struct ctl_subs *s, const struct ctl_sub *want, double now_s, int *renewed,
+		 struct ctl_sub *evicted, int *nevicted);
+/* A packet came from host: its subscriptions are not idle. */
+void ctl_subs_heard(struct ctl_subs *s, const void *host, size_t hostlen, double now_s);
 void ctl_subs_remove(struct ctl_subs *s, unsigned slot);
 /* Remove every subscription expired at now_s; copies of them go to out (at most max; the
  * others are removed too). Returns how many were copied. */

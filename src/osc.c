@@ -274,6 +274,19 @@ static int in6_loopback_or_any(const struct in6_addr *a)
 					  a->s6_addr[15]);
 }
 
+/* 127.0.0.1 or ::1: a program of this machine's own user. Nothing from another host can
+ * carry these source addresses (the kernel drops such packets arriving on an interface), and
+ * such a program could send to any host itself. */
+static int is_localhost(const struct sockaddr_storage *a)
+{
+	static const uint8_t v4_localhost[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+	struct in6_addr x;
+	uint16_t port;
+	if (addr_as6(a, &x, &port) < 0)
+		return 0;
+	return IN6_IS_ADDR_LOOPBACK(&x) || !memcmp(&x, v4_localhost, 16);
+}
+
 /* 1 if a datagram to `to` would come back to our own socket. Loopback and the unspecified
  * address count whatever we are bound to: a reply loop through them is never wanted. */
 static int is_self(const struct osc *s, const struct sockaddr_storage *to)
@@ -353,14 +366,36 @@ static void send_both(struct osc *s, const struct osc_peer *to, unsigned strip,
 	send_value(s, to, strip, id, 1, ctl_norm(id, v));
 }
 
+/* The work one datagram may cause: every message in it and every reply it draws takes one
+ * unit; when none is left the rest is dropped and the sender told once. */
+struct osc_pkt {
+	unsigned left;
+	int over;
+};
+
+static int pkt_take(struct osc_pkt *pk)
+{
+	if (!pk)
+		return 1;
+	if (!pk->left) {
+		pk->over = 1;
+		return 0;
+	}
+	pk->left--;
+	return 1;
+}
+
 struct value_sink {
 	struct osc *s;
 	const struct osc_peer *to;
+	struct osc_pkt *pk; /* NULL: not a reply (a new subscriber's state) */
 };
 
 static void sink_value(void *ctx, unsigned strip, enum param_id id, int norm, float v)
 {
 	struct value_sink *k = ctx;
+	if (!pkt_take(k->pk))
+		return;
 	send_value(k->s, k->to, strip, id, norm, v);
 }
 
@@ -539,7 +574,16 @@ struct osc_req {
 	int argc;
 	struct osc_peer src; /* the sender */
 	struct osc_peer to;  /* where replies go: the sender or the URL given */
+	struct osc_pkt *pk;  /* the datagram's work budget, NULL: none */
 };
+
+/* A reply to a request, within its datagram's budget. */
+static void req_send(struct osc_req *r, const struct osc_peer *to, const char *path,
+		     lo_message m)
+{
+	if (pkt_take(r->pk))
+		send_msg(r->s, to, path, m);
+}
 
 static void reply_error(struct osc_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reply_error(struct osc_req *r, const char *fmt, ...)
@@ -553,7 +597,7 @@ static void reply_error(struct osc_req *r, const char *fmt, ...)
 	if (m) {
 		lo_message_add_string(m, r->path);
 		lo_message_add_string(m, reason);
-		send_msg(r->s, &r->to, "/error", m);
+		req_send(r, &r->to, "/error", m);
 		lo_message_free(m);
 	}
 	addr_str(&r->src.addr, r->src.len, from, sizeof(from));
@@ -621,7 +665,7 @@ static struct ctl_arg to_ctl_arg(const struct osc_req *r, int k)
 static int dest_allowed(struct osc_req *r, const struct osc_peer *to)
 {
 	uint8_t key[CTL_SUB_KEY_MAX];
-	if (host_equal(&to->addr, &r->src.addr))
+	if (host_equal(&to->addr, &r->src.addr) || is_localhost(&r->src.addr))
 		return 1;
 	size_t keylen = addr_key(&to->addr, key);
 	return ctl_peers_confirmed(&r->s->peers, key, keylen, monoclock_s());
@@ -706,7 +750,7 @@ static void handle_meter_cmd(struct osc_req *r, const struct ctl_sel *sel)
 		lo_message_add_float(m, tp);
 		lo_message_add_float(m, headroom);
 		lo_message_add_int32(m, clips);
-		send_msg(s, &r->to, path, m);
+		req_send(r, &r->to, path, m);
 		lo_message_free(m);
 	}
 }
@@ -726,7 +770,7 @@ static void handle_strip(struct osc_req *r)
 		return;
 	}
 	if (r->argc == 0) { /* get */
-		struct value_sink k = {s, &r->to};
+		struct value_sink k = {s, &r->to, r->pk};
 		if (ctl_get(s->ctl, &sel, sink_value, &k, why) < 0)
 			reply_error(r, "%s", why);
 		return;
@@ -765,14 +809,14 @@ static void handle_params(struct osc_req *r)
 			lo_message_add_string(m, d.enum_names[i]);
 		for (unsigned i = 0; i < d.nsteps; i++)
 			lo_message_add_float(m, d.steps[i]);
-		send_msg(s, &r->to, "/param", m);
+		req_send(r, &r->to, "/param", m);
 		lo_message_free(m);
 	}
 	lo_message m = lo_message_new();
 	if (m) {
 		lo_message_add_int32(m, P_COUNT);
 		lo_message_add_int32(m, (int32_t)s->nstrips);
-		send_msg(s, &r->to, "/params/end", m);
+		req_send(r, &r->to, "/params/end", m);
 		lo_message_free(m);
 	}
 }
@@ -790,10 +834,10 @@ static void handle_simple(struct osc_req *r)
 	struct ctl_status st;
 	ctl_status(s->ctl, &st);
 	if (!strcmp(r->path, "/ping")) {
-		send_msg(s, &r->to, "/pong", m);
+		req_send(r, &r->to, "/pong", m);
 	} else if (!strcmp(r->path, "/xruns")) {
 		lo_message_add_int32(m, (int32_t)st.xruns);
-		send_msg(s, &r->to, "/xruns", m);
+		req_send(r, &r->to, "/xruns", m);
 	} else { /* /status */
 		pthread_mutex_lock(&s->lock);
 		unsigned nsubs = s->subs.n;
@@ -804,7 +848,7 @@ static void handle_simple(struct osc_req *r)
 		lo_message_add_int32(m, (int32_t)st.xruns);
 		lo_message_add_int32(m, (int32_t)st.latency);
 		lo_message_add_int32(m, (int32_t)nsubs);
-		send_msg(s, &r->to, "/status", m);
+		req_send(r, &r->to, "/status", m);
 	}
 	lo_message_free(m);
 }
@@ -826,6 +870,7 @@ enum sub_op { SUB_OFF, SUB_ON, SUB_PORT };
 struct sub_args {
 	struct osc_peer who;
 	double rate;
+	int confirmed; /* the subscriber asked itself, or echoed a nonce */
 };
 
 static int bad_number(const struct osc_req *r, int k, double *out)
@@ -891,24 +936,44 @@ static int subscribe_args(struct osc_req *r, enum sub_op op, struct sub_args *a)
 
 /* Change the model. Returns the slot (-ENOSPC: full) or, for SUB_OFF, whether it was
  * subscribed (0 or -ENOENT); *renewed is 1 for an existing subscriber. */
-static int subscribe_apply(struct osc *s, enum sub_op op, const struct sub_args *a,
-			   const char *url, int *renewed)
+/* The subscription model's view of a request: who, requested by which host. */
+static void sub_want(const struct osc_req *r, const struct sub_args *a, const char *url,
+		     struct ctl_sub *w)
 {
-	uint8_t key[CTL_SUB_KEY_MAX];
-	size_t keylen = addr_key(&a->who.addr, key);
+	struct sockaddr_storage host = r->src.addr;
+	memset(w, 0, sizeof(*w));
+	w->keylen = addr_key(&a->who.addr, w->key);
+	addr_set_port(&host, 0);
+	w->hostlen = addr_key(&host, w->host);
+	w->exempt = is_localhost(&r->src.addr);
+	snprintf(w->name, sizeof(w->name), "%s", url);
+	w->rate_hz = (float)a->rate;
+	w->confirmed = a->confirmed;
+}
+
+/* Change the model. Returns the slot (-ENOSPC: full, -EUSERS: the host's share is taken)
+ * or, for SUB_OFF, whether it was subscribed (0 or -ENOENT); *renewed is 1 for an existing
+ * subscriber; an evicted subscriber is copied to *gone (with *gone_to) and *ngone set. */
+static int subscribe_apply(struct osc_req *r, enum sub_op op, const struct sub_args *a,
+			   const char *url, int *renewed, struct ctl_sub *gone,
+			   struct osc_peer *gone_to, int *ngone)
+{
+	struct osc *s = r->s;
+	struct ctl_sub w;
 	int slot;
-	*renewed = 0;
+	*renewed = *ngone = 0;
+	sub_want(r, a, url, &w);
 	pthread_mutex_lock(&s->lock);
 	if (op == SUB_OFF) {
-		slot = ctl_subs_find(&s->subs, key, keylen);
+		slot = ctl_subs_find(&s->subs, w.key, w.keylen);
 		if (slot >= 0)
 			ctl_subs_remove(&s->subs, (unsigned)slot);
 		ctl_feed_set_active(s->feed, s->subs.n > 0);
 		slot = slot >= 0 ? 0 : -ENOENT;
 	} else {
-		slot = ctl_subs_add(&s->subs, key, keylen, url, (float)a->rate, 0, monoclock_s(),
-				    renewed);
+		slot = ctl_subs_add(&s->subs, &w, monoclock_s(), renewed, gone, ngone);
 		if (slot >= 0) {
+			*gone_to = s->peer[slot];
 			s->peer[slot] = a->who;
 			ctl_feed_set_active(s->feed, 1);
 			pthread_cond_signal(&s->cond);
@@ -938,10 +1003,23 @@ static void subscribe_reply(struct osc_req *r, enum sub_op op, const struct sub_
 	}
 	/* the confirmation goes to the sender and to the subscriber it names */
 	const char *path = op != SUB_OFF ? "/subscribed" : "/unsubscribed";
-	send_msg(s, &r->to, path, m);
+	req_send(r, &r->to, path, m);
 	if (other && dest_allowed(r, &a->who))
-		send_msg(s, &a->who, path, m);
+		req_send(r, &a->who, path, m);
 	lo_message_free(m);
+}
+
+/* Apply a checked request and tell whoever is concerned. */
+static void tell_evicted(struct osc *s, const struct ctl_sub *gone, const struct osc_peer *to)
+{
+	lo_message m = lo_message_new();
+	if (m) {
+		lo_message_add_string(m, gone->name);
+		lo_message_add_string(m, "evicted");
+		send_msg(s, to, "/unsubscribed", m);
+		lo_message_free(m);
+	}
+	osc_log(s, "subscription of %s evicted (idle) for a new one", gone->name);
 }
 
 /* Apply a checked request and tell whoever is concerned. */
@@ -949,12 +1027,20 @@ static void subscribe_commit(struct osc_req *r, enum sub_op op, const struct sub
 {
 	struct osc *s = r->s;
 	char url[OSC_URL_MAX];
-	int renewed;
+	struct ctl_sub gone;
+	struct osc_peer gone_to;
+	int renewed, ngone;
 
 	addr_url(&a->who.addr, a->who.len, url, sizeof(url));
-	int slot = subscribe_apply(s, op, a, url, &renewed);
+	int slot = subscribe_apply(r, op, a, url, &renewed, &gone, &gone_to, &ngone);
+	if (ngone)
+		tell_evicted(s, &gone, &gone_to);
 	if (op != SUB_OFF && slot < 0) {
-		reply_error(r, "too many subscribers (at most %d)", OSC_MAX_SUBSCRIBERS);
+		if (slot == -EUSERS)
+			reply_error(r, "too many subscribers from this host (at most %u of %d)",
+				    s->subs.per_host_max, OSC_MAX_SUBSCRIBERS);
+		else
+			reply_error(r, "too many subscribers (at most %d)", OSC_MAX_SUBSCRIBERS);
 		if (!addr_equal(&a->who.addr, &r->src.addr)) {
 			/* the surface that was to be subscribed hears why not */
 			r->to = a->who;
@@ -971,7 +1057,7 @@ static void subscribe_commit(struct osc_req *r, enum sub_op op, const struct sub
 		osc_log(s, "%s %s", url, op != SUB_OFF ? "subscribed" : "unsubscribed");
 	if (op != SUB_OFF && !renewed) {
 		/* a new subscriber gets every current value, so a surface starts in sync */
-		struct value_sink k = {s, &a->who};
+		struct value_sink k = {s, &a->who, NULL};
 		ctl_get_everything(s->ctl, sink_value, &k);
 	}
 }
@@ -983,6 +1069,7 @@ static void handle_subscribe(struct osc_req *r, enum sub_op op)
 
 	if (subscribe_args(r, op, &a) < 0)
 		return;
+	a.confirmed = addr_equal(&a.who.addr, &r->src.addr);
 	if (!dest_allowed(r, &a.who)) {
 		/* nothing goes there until it asks for it itself */
 		addr_url(&a.who.addr, a.who.len, url, sizeof(url));
@@ -1014,7 +1101,7 @@ static void handle_confirm(struct osc_req *r)
 	addr_url(&r->src.addr, r->src.len, url, sizeof(url));
 	osc_log(r->s, "%s confirmed", url);
 	if (pending) {
-		struct sub_args a = {.who = r->src, .rate = rate};
+		struct sub_args a = {.who = r->src, .rate = rate, .confirmed = 1};
 		struct osc_req q = {.s = r->s, .path = "/subscribe", .src = r->src, .to = r->src};
 		subscribe_commit(&q, SUB_ON, &a);
 	}
@@ -1044,7 +1131,7 @@ static void preset_done(struct osc_req *r, const char *reply, const char *name)
 	lo_message m = lo_message_new();
 	if (m) {
 		lo_message_add_string(m, name);
-		send_msg(r->s, &r->to, reply, m);
+		req_send(r, &r->to, reply, m);
 		lo_message_free(m);
 	}
 }
@@ -1064,7 +1151,7 @@ static void handle_preset(struct osc_req *r)
 		if (!m)
 			return;
 		ctl_preset_list(list_one, m);
-		send_msg(s, &r->to, "/preset/list", m);
+		req_send(r, &r->to, "/preset/list", m);
 		lo_message_free(m);
 	} else if (!strcmp(r->path, "/preset/load")) {
 		if (preset_arg(r, &name) < 0)
@@ -1167,19 +1254,19 @@ static const char *packet_path(const uint8_t *data, size_t n)
 }
 
 static void handle_packet(struct osc *s, const uint8_t *data, size_t n,
-			  const struct osc_peer *src, int depth);
+			  const struct osc_peer *src, struct osc_pkt *pk, int depth);
 
 /* timetags are ignored: every element is dispatched now, in order */
 static void handle_bundle(struct osc *s, const uint8_t *data, size_t n,
-			  const struct osc_peer *src, int depth)
+			  const struct osc_peer *src, struct osc_pkt *pk, int depth)
 {
-	struct osc_req r = {.s = s, .path = "#bundle", .src = *src, .to = *src};
+	struct osc_req r = {.s = s, .path = "#bundle", .src = *src, .to = *src, .pk = pk};
 	size_t pos = 16;
 	if (depth >= OSC_BUNDLE_DEPTH) {
 		reply_error(&r, "bundles nested too deep (at most %d)", OSC_BUNDLE_DEPTH);
 		return;
 	}
-	while (pos + 4 <= n) {
+	while (pos + 4 <= n && !pk->over) {
 		uint32_t len = (uint32_t)data[pos] << 24 | (uint32_t)data[pos + 1] << 16 |
 			       (uint32_t)data[pos + 2] << 8 | data[pos + 3];
 		pos += 4;
@@ -1187,21 +1274,23 @@ static void handle_bundle(struct osc *s, const uint8_t *data, size_t n,
 			reply_error(&r, "malformed bundle element");
 			return;
 		}
-		handle_packet(s, data + pos, len, src, depth + 1);
+		handle_packet(s, data + pos, len, src, pk, depth + 1);
 		pos += len;
 	}
 }
 
 static void handle_packet(struct osc *s, const uint8_t *data, size_t n,
-			  const struct osc_peer *src, int depth)
+			  const struct osc_peer *src, struct osc_pkt *pk, int depth)
 {
-	struct osc_req r = {.s = s, .src = *src, .to = *src};
+	struct osc_req r = {.s = s, .src = *src, .to = *src, .pk = pk};
 	char pathbuf[256];
 
 	if (n >= 16 && !memcmp(data, "#bundle", 8)) {
-		handle_bundle(s, data, n, src, depth);
+		handle_bundle(s, data, n, src, pk, depth);
 		return;
 	}
+	if (!pkt_take(pk))
+		return;
 	const char *path = packet_path(data, n);
 	snprintf(pathbuf, sizeof(pathbuf), "%s", path ? path : "?");
 	r.path = pathbuf;
@@ -1229,6 +1318,27 @@ static void handle_packet(struct osc *s, const uint8_t *data, size_t n,
 	lo_message_free(m);
 }
 
+/* One datagram, within OSC_PACKET_WORK_MAX: a 64 KiB bundle of pattern gets would
+ * otherwise keep the receive thread (and every other client) waiting for seconds. */
+static void handle_datagram(struct osc *s, const uint8_t *data, size_t n,
+			    const struct osc_peer *src)
+{
+	struct osc_pkt pk = {OSC_PACKET_WORK_MAX, 0};
+	struct sockaddr_storage host = src->addr;
+	uint8_t key[CTL_SUB_KEY_MAX];
+	addr_set_port(&host, 0);
+	size_t keylen = addr_key(&host, key);
+	pthread_mutex_lock(&s->lock);
+	ctl_subs_heard(&s->subs, key, keylen, monoclock_s());
+	pthread_mutex_unlock(&s->lock);
+	handle_packet(s, data, n, src, &pk, 0);
+	if (!pk.over)
+		return;
+	struct osc_req r = {.s = s, .path = "#packet", .src = *src, .to = *src, .pk = NULL};
+	reply_error(&r, "work limit: one packet may cause at most %d messages and replies; "
+			"the rest was dropped", OSC_PACKET_WORK_MAX);
+}
+
 void osc_feed_packet(struct osc *s, const void *data, size_t n, const struct sockaddr *from,
 		     socklen_t fromlen)
 {
@@ -1237,7 +1347,7 @@ void osc_feed_packet(struct osc *s, const void *data, size_t n, const struct soc
 		return;
 	memcpy(&src.addr, from, fromlen);
 	src.len = fromlen;
-	handle_packet(s, data, n, &src, 0);
+	handle_datagram(s, data, n, &src);
 }
 
 static void *rx_main(void *arg)
@@ -1261,7 +1371,7 @@ static void *rx_main(void *arg)
 				     (struct sockaddr *)&src.addr, &src.len);
 		if (n <= 0)
 			continue; /* EAGAIN, or an ICMP error from an earlier send */
-		handle_packet(s, s->rxbuf, (size_t)n, &src, 0);
+		handle_datagram(s, s->rxbuf, (size_t)n, &src);
 	}
 	return NULL;
 }
@@ -1386,6 +1496,13 @@ void osc_set_subscribe_timeout(struct osc *s, double seconds)
 {
 	pthread_mutex_lock(&s->lock);
 	s->subs.timeout_s = seconds;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void osc_set_subscriber_idle(struct osc *s, double seconds)
+{
+	pthread_mutex_lock(&s->lock);
+	s->subs.idle_s = seconds;
 	pthread_mutex_unlock(&s->lock);
 }
 

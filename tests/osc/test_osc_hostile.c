@@ -218,52 +218,205 @@ START_TEST(no_reflection_to_other_hosts)
 }
 END_TEST
 
-/* The address named confirms by echoing the nonce from itself: then it is subscribed. */
+/* The next message arriving at fd within ms with this path (others are skipped); its last
+ * argument, if a string (an /error's reason, a /confirm's nonce), goes to arg. 1 if one
+ * came. */
+static int udp_wait(int fd, const char *path, int ms, char *arg, size_t arglen)
+{
+	static char buf[65536];
+	double end = oc_now() + ms / 1000.0;
+	while (oc_now() < end) {
+		struct pollfd p = {fd, POLLIN, 0};
+		if (poll(&p, 1, 10) <= 0)
+			continue;
+		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		if (n <= 0 || strcmp(buf, path))
+			continue;
+		int res = 0;
+		lo_message m = lo_message_deserialise(buf, (size_t)n, &res);
+		if (!m)
+			continue;
+		int argc = lo_message_get_argc(m);
+		if (arg && argc >= 1 && lo_message_get_types(m)[argc - 1] == 's')
+			snprintf(arg, arglen, "%s", (const char *)lo_message_get_argv(m)[argc - 1]);
+		lo_message_free(m);
+		return 1;
+	}
+	return 0;
+}
+
+static void udp_send_s(int fd, const char *path, const char *s)
+{
+	lo_message m = lo_message_new();
+	if (s)
+		lo_message_add_string(m, s);
+	udp_send_msg(fd, path, m);
+	lo_message_free(m);
+}
+
+/* The address named confirms by echoing the nonce from itself: then it is subscribed. The
+ * requester is another host (127.0.0.3); localhost itself is trusted. */
 START_TEST(confirmed_subscriber)
 {
-	int victim = udp_at("127.0.0.2", 0);
-	char url[64];
+	int victim = udp_at("127.0.0.2", 0), req = udp_at("127.0.0.3", 0);
+	char url[64], nonce[64] = "", why[300] = "";
 	snprintf(url, sizeof(url), "osc.udp://127.0.0.2:%d/", udp_port(victim));
-	SEND("/subscribe", "sf", url, 0.0f);
-	const struct oc_msg *e = oc_wait(cli, "/error", 2000);
-	ck_assert_ptr_nonnull(e);
-	ck_assert_msg(strstr(e->s[1], "not confirmed") != NULL, "reason: %s", e->s[1]);
+	udp_send_s(req, "/subscribe", url);
+	ck_assert_msg(udp_wait(req, "/error", 2000, why, sizeof(why)), "no /error");
+	ck_assert_msg(strstr(why, "not confirmed") != NULL, "reason: %s", why);
 	/* the named address got exactly one /confirm NONCE */
-	static char buf[2048];
-	struct pollfd p = {victim, POLLIN, 0};
-	ck_assert_int_eq(poll(&p, 1, 2000), 1);
-	ssize_t n = recv(victim, buf, sizeof(buf), 0);
-	ck_assert_int_gt(n, 0);
-	int res = 0;
-	lo_message m = lo_message_deserialise(buf, (size_t)n, &res);
-	ck_assert_ptr_nonnull(m);
-	ck_assert_str_eq(buf, "/confirm");
-	ck_assert_str_eq(lo_message_get_types(m), "s");
-	char nonce[64];
-	snprintf(nonce, sizeof(nonce), "%s", (const char *)lo_message_get_argv(m)[0]);
-	lo_message_free(m);
+	ck_assert(udp_wait(victim, "/confirm", 2000, nonce, sizeof(nonce)));
+	ck_assert_int_eq(strlen(nonce), 16);
 	ck_assert_int_eq(udp_drain(victim, 200, NULL), 0);
 	/* a wrong nonce, or the right one from another address, confirms nothing */
-	m = lo_message_new();
-	lo_message_add_string(m, "0000000000000000");
-	udp_send_msg(victim, "/confirm", m);
-	lo_message_free(m);
+	udp_send_s(victim, "/confirm", "0000000000000000");
 	ck_assert_int_eq(udp_drain(victim, 300, NULL), 0);
-	SEND("/confirm", "s", nonce);
+	udp_send_s(req, "/confirm", nonce);
 	ck_assert_int_eq(udp_drain(victim, 300, NULL), 0);
 	/* the right nonce from the victim itself: subscribed, and the state follows */
-	m = lo_message_new();
-	lo_message_add_string(m, nonce);
-	udp_send_msg(victim, "/confirm", m);
-	lo_message_free(m);
+	udp_send_s(victim, "/confirm", nonce);
 	size_t npk = 0, got = udp_drain(victim, 500, &npk);
 	ck_assert_msg(npk >= 2 * P_COUNT * NSTRIPS, "confirmed subscriber got %zu packets", npk);
 	ck_assert_int_gt(got, 0);
 	/* from now on the requester may name it as reply URL too */
-	SEND("/ping", "s", url);
-	ck_assert_int_gt(udp_drain(victim, 300, NULL), 0);
-	ck_assert_int_eq(oc_count(cli, "/error"), 0);
+	lo_message m = lo_message_new();
+	lo_message_add_string(m, url);
+	udp_send_msg(req, "/ping", m);
+	lo_message_free(m);
+	ck_assert(udp_wait(victim, "/pong", 2000, NULL, 0));
 	close(victim);
+	close(req);
+}
+END_TEST
+
+/* ---- bounded work ------------------------------------------------------------------ */
+
+/* A 64 KiB bundle of pattern gets (each answers every value of every strip) used to keep
+ * the receive thread busy for seconds; now one datagram causes at most OSC_PACKET_WORK_MAX
+ * messages and replies, and the sender hears that the rest was dropped. */
+START_TEST(packet_work_is_bounded)
+{
+	static uint8_t b[65000];
+	static const char elem[20] = "/strip/*/*/*\0\0\0\0,\0\0\0";
+	static char buf[65536];
+	size_t n = 16, count = 0, npk = 0, limit = 0;
+	memcpy(b, "#bundle\0\0\0\0\0\0\0\0\1", 16);
+	for (; n + 24 <= sizeof(b); n += 24, count++) {
+		b[n] = b[n + 1] = b[n + 2] = 0;
+		b[n + 3] = 20;
+		memcpy(b + n + 4, elem, 20);
+	}
+	int att = udp_at("127.0.0.3", 0), probe = udp_at("127.0.0.4", 0);
+	/* the server's log tells of the limit too; the UDP /error, last of 20000 replies, may
+	 * be dropped by a busy machine's receive buffer */
+	char logpath[] = "/tmp/chanstrip-osc-work-XXXXXX";
+	int logfd = mkstemp(logpath), saved = dup(2);
+	ck_assert_int_ge(logfd, 0);
+	dup2(logfd, 2);
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)srv_port)};
+	inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	double t0 = oc_now(), pong = -1;
+	ck_assert_int_eq(sendto(att, b, n, 0, (struct sockaddr *)&to, sizeof(to)), (ssize_t)n);
+	udp_send_s(probe, "/ping", NULL); /* queued behind the bundle */
+	/* drain the attacker's replies while they come, and time the probe's /pong */
+	while (oc_now() - t0 < 1.5 && (pong < 0 || !limit)) {
+		struct pollfd p[2] = {{att, POLLIN, 0}, {probe, POLLIN, 0}};
+		if (poll(p, 2, 50) <= 0)
+			continue;
+		if (p[1].revents && recv(probe, buf, sizeof(buf), 0) > 0 && !strcmp(buf, "/pong"))
+			pong = oc_now() - t0;
+		ssize_t r = p[0].revents ? recv(att, buf, sizeof(buf), 0) : 0;
+		if (r > 0) {
+			npk++;
+			limit |= memmem(buf, (size_t)r, "work limit", 10) != NULL;
+		}
+	}
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	char logbuf[4096] = "";
+	ssize_t nlog = pread(logfd, logbuf, sizeof(logbuf) - 1, 0);
+	close(logfd);
+	unlink(logpath);
+	int logged = nlog > 0 && strstr(logbuf, "work limit") != NULL;
+	fprintf(stderr, "packet_work_is_bounded: %zu-byte bundle of %zu pattern gets: /ping "
+			"answered after %.3f s, %zu replies to the sender, limit reported: %s\n",
+		n, count, pong, npk, limit ? "yes" : "no");
+	ck_assert_msg(pong >= 0 && pong < 1.0, "one packet stalled the server (%.2f s)", pong);
+	ck_assert_int_le(npk, OSC_PACKET_WORK_MAX + 1);
+	ck_assert_msg(logged, "the work limit was not reported (log: %s)", logbuf);
+	if (!limit)
+		fprintf(stderr, "packet_work_is_bounded: the /error was lost (UDP buffer)\n");
+	close(att);
+	close(probe);
+}
+END_TEST
+
+/* Anyone could take every subscriber slot and lock the real tablet out. Now one host holds
+ * at most a quarter of them, and a subscriber whose host has gone silent is evicted for a
+ * new one. */
+START_TEST(subscriber_slots_are_shared)
+{
+	int hosts[4];
+	char ip[16], why[300];
+	osc_set_subscriber_idle(srv, 0.5);
+	for (int h = 0; h < 4; h++) {
+		snprintf(ip, sizeof(ip), "127.0.0.%d", 3 + h);
+		hosts[h] = udp_at(ip, 0);
+		for (int k = 0; k < OSC_MAX_SUBSCRIBERS / 4; k++) {
+			lo_message m = lo_message_new();
+			lo_message_add_int32(m, 41000 + k);
+			lo_message_add_int32(m, 0);
+			udp_send_msg(hosts[h], "/subscribe/port", m);
+			lo_message_free(m);
+			ck_assert_msg(udp_wait(hosts[h], "/subscribed", 2000, NULL, 0),
+				      "%s: subscription %d refused", ip, k);
+		}
+	}
+	lo_message m = lo_message_new();
+	lo_message_add_int32(m, 42000);
+	udp_send_msg(hosts[0], "/subscribe/port", m);
+	lo_message_free(m);
+	ck_assert(udp_wait(hosts[0], "/error", 2000, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "from this host") != NULL, "reason: %s", why);
+	/* full, and nobody idle: the tablet is refused */
+	int tablet = udp_at("127.0.0.2", 0);
+	udp_send_s(tablet, "/subscribe", NULL);
+	ck_assert(udp_wait(tablet, "/error", 2000, why, sizeof(why)));
+	ck_assert_msg(strstr(why, "too many subscribers") != NULL, "reason: %s", why);
+	/* 127.0.0.3 goes silent, the others keep talking: its subscribers are evicted first */
+	usleep(700000);
+	for (int h = 1; h < 4; h++)
+		udp_send_s(hosts[h], "/ping", NULL);
+	for (int h = 1; h < 4; h++)
+		ck_assert(udp_wait(hosts[h], "/pong", 2000, NULL, 0));
+	udp_send_s(tablet, "/subscribe", NULL);
+	ck_assert_msg(udp_wait(tablet, "/subscribed", 2000, NULL, 0), "the tablet was locked out");
+	for (int h = 0; h < 4; h++)
+		close(hosts[h]);
+	close(tablet);
+}
+END_TEST
+
+/* A huge file in the preset folder used to block the OSC thread for seconds. */
+START_TEST(preset_size_is_capped)
+{
+	char path[512], why[300] = "";
+	snprintf(path, sizeof(path), "%s/huge.preset", preset_home);
+	FILE *f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	while (ftell(f) <= PRESET_FILE_MAX) /* comments only: it would load, slowly */
+		fputs("# padding padding\n", f);
+	fclose(f);
+	int req = udp_at("127.0.0.3", 0);
+	double t0 = oc_now();
+	udp_send_s(req, "/preset/load", "huge");
+	ck_assert(udp_wait(req, "/error", 2000, why, sizeof(why)));
+	double dt = oc_now() - t0;
+	fprintf(stderr, "preset_size_is_capped: %s (%.3f s)\n", why, dt);
+	ck_assert_msg(strstr(why, "too large") != NULL, "reason: %s", why);
+	unlink(path);
+	close(req);
 }
 END_TEST
 
@@ -277,6 +430,9 @@ static Suite *hostile_suite(void)
 	tcase_add_test(tc, replies_are_not_answered);
 	tcase_add_test(tc, no_reflection_to_other_hosts);
 	tcase_add_test(tc, confirmed_subscriber);
+	tcase_add_test(tc, packet_work_is_bounded);
+	tcase_add_test(tc, subscriber_slots_are_shared);
+	tcase_add_test(tc, preset_size_is_capped);
 	suite_add_tcase(s, tc);
 	return s;
 }
