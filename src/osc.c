@@ -45,6 +45,7 @@
 #define OSC_BUNDLE_DEPTH 8
 #define OSC_URL_MAX 96 /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
 #define OSC_MAX_SELF 32 /* local addresses remembered for the self test */
+#define OSC_SUB_FIELDS 1u /* ctl_sub.flags: also send /strip/N/meter/<field> */
 
 struct osc_peer {
 	struct sockaddr_storage addr;
@@ -481,8 +482,10 @@ static void tx_expire(struct osc *s, struct tx_state *x, double t)
 }
 
 /* One subscriber's meters: the 12-value message per strip and, for surfaces that cannot
- * take one value out of a 12-value message (TouchOSC), each field on its own address. */
-static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_peer *to)
+ * take one value out of a 12-value message (TouchOSC) and asked for it, each field on its
+ * own address (12 times the packets: not for everyone). */
+static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_peer *to,
+			  int fields)
 {
 	for (unsigned i = 0; i < s->nstrips; i++) {
 		char path[48];
@@ -496,7 +499,7 @@ static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_pe
 		snprintf(path, sizeof(path), "/strip/%u/meter", i + 1);
 		send_msg(s, to, path, m);
 		lo_message_free(m);
-		for (int j = 0; j < MF_COUNT; j++) {
+		for (int j = 0; fields && j < MF_COUNT; j++) {
 			if (!(m = lo_message_new()))
 				break;
 			lo_message_add_float(m, x->fields[i][j]);
@@ -524,9 +527,10 @@ static void tx_meters(struct osc *s, struct tx_state *x, double t)
 		if (!ctl_subs_meter_due(&s->subs, k, t))
 			continue;
 		struct osc_peer to = s->peer[k];
+		int fields = (s->subs.sub[k].flags & OSC_SUB_FIELDS) != 0;
 		ctl_meters_take(s->subs.meters, k, x->fields, x->have);
 		pthread_mutex_unlock(&s->lock);
-		tx_meter_send(s, x, &to);
+		tx_meter_send(s, x, &to, fields);
 		pthread_mutex_lock(&s->lock);
 	}
 }
@@ -673,12 +677,13 @@ static int dest_allowed(struct osc_req *r, const struct osc_peer *to)
 
 /* Ask `to` to confirm: one small /confirm NONCE, at most every CTL_PEER_CHALLENGE_S, so the
  * bytes an unconfirmed address receives never exceed those of the requests naming it. */
-static void challenge(struct osc *s, const struct osc_peer *to, int pending, float rate_hz)
+static void challenge(struct osc *s, const struct osc_peer *to, int pending, float rate_hz,
+		      unsigned flags)
 {
 	uint8_t key[CTL_SUB_KEY_MAX];
 	char nonce[20];
 	size_t keylen = addr_key(&to->addr, key);
-	if (!ctl_peers_challenge(&s->peers, key, keylen, monoclock_s(), pending, rate_hz, 0,
+	if (!ctl_peers_challenge(&s->peers, key, keylen, monoclock_s(), pending, rate_hz, flags,
 				 nonce))
 		return;
 	lo_message m = lo_message_new();
@@ -708,7 +713,7 @@ static int take_reply_url(struct osc_req *r)
 		return -1;
 	}
 	if (!dest_allowed(r, &to)) {
-		challenge(r->s, &to, 0, 0);
+		challenge(r->s, &to, 0, 0, 0);
 		reply_error(r, "reply URL '%.100s' is another host that has not confirmed: it was "
 			       "sent /confirm NONCE and may send /confirm NONCE back",
 			    arg_str(r, r->argc - 1));
@@ -865,12 +870,16 @@ static void addr_set_port(struct sockaddr_storage *a, uint16_t port)
 		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
 }
 
-enum sub_op { SUB_OFF, SUB_ON, SUB_PORT };
+/* SUB_FIELDS: /subscribe/fields, as SUB_ON with per-field meter messages; SUB_PORT (the
+ * TouchOSC button's address) always has them. */
+enum sub_op { SUB_OFF, SUB_ON, SUB_PORT, SUB_FIELDS };
+
 
 struct sub_args {
 	struct osc_peer who;
 	double rate;
 	int confirmed; /* the subscriber asked itself, or echoed a nonce */
+	unsigned flags; /* OSC_SUB_FIELDS */
 };
 
 static int bad_number(const struct osc_req *r, int k, double *out)
@@ -888,6 +897,7 @@ static int subscribe_args(struct osc_req *r, enum sub_op op, struct sub_args *a)
 	int i = 0;
 	a->who = r->src;
 	a->rate = OSC_METER_RATE_DEFAULT;
+	a->flags = op == SUB_PORT || op == SUB_FIELDS ? OSC_SUB_FIELDS : 0;
 	if (op == SUB_PORT) {
 		if (r->argc < 1 || bad_number(r, 0, &port) || !(port >= 1.0) || port > 65535.0 ||
 		    port != floor(port)) {
@@ -928,7 +938,7 @@ static int subscribe_args(struct osc_req *r, enum sub_op op, struct sub_args *a)
 	}
 	if (i != r->argc) {
 		reply_error(r, op == SUB_PORT ? "expected PORT [meter_rate_hz]"
-			       : op == SUB_ON ? "expected [url] [meter_rate_hz]" : "expected [url]");
+			       : op != SUB_OFF ? "expected [url] [meter_rate_hz]" : "expected [url]");
 		return -1;
 	}
 	return 0;
@@ -948,6 +958,7 @@ static void sub_want(const struct osc_req *r, const struct sub_args *a, const ch
 	w->exempt = is_localhost(&r->src.addr);
 	snprintf(w->name, sizeof(w->name), "%s", url);
 	w->rate_hz = (float)a->rate;
+	w->flags = a->flags;
 	w->confirmed = a->confirmed;
 }
 
@@ -1074,7 +1085,7 @@ static void handle_subscribe(struct osc_req *r, enum sub_op op)
 		/* nothing goes there until it asks for it itself */
 		addr_url(&a.who.addr, a.who.len, url, sizeof(url));
 		if (op != SUB_OFF)
-			challenge(r->s, &a.who, 1, (float)a.rate);
+			challenge(r->s, &a.who, 1, (float)a.rate, a.flags);
 		reply_error(r, "%s is another host that has not confirmed: it was sent /confirm "
 			       "NONCE%s", url,
 			    op != SUB_OFF ? " and is subscribed when it sends /confirm NONCE back" : "");
@@ -1101,7 +1112,7 @@ static void handle_confirm(struct osc_req *r)
 	addr_url(&r->src.addr, r->src.len, url, sizeof(url));
 	osc_log(r->s, "%s confirmed", url);
 	if (pending) {
-		struct sub_args a = {.who = r->src, .rate = rate, .confirmed = 1};
+		struct sub_args a = {.who = r->src, .rate = rate, .confirmed = 1, .flags = flags};
 		struct osc_req q = {.s = r->s, .path = "/subscribe", .src = r->src, .to = r->src};
 		subscribe_commit(&q, SUB_ON, &a);
 	}
@@ -1224,7 +1235,7 @@ static void dispatch(struct osc_req *r)
 	/* a trailing osc.udp:// URL is where replies and errors go (subscriptions take their
 	 * URL as the subscriber instead) */
 	if (strcmp(p, "/subscribe") && strcmp(p, "/unsubscribe") && strcmp(p, "/subscribe/port") &&
-	    take_reply_url(r) < 0)
+	    strcmp(p, "/subscribe/fields") && take_reply_url(r) < 0)
 		return;
 	if (!strncmp(p, "/strip/", 7))
 		handle_strip(r);
@@ -1236,6 +1247,8 @@ static void dispatch(struct osc_req *r)
 		handle_subscribe(r, SUB_ON);
 	else if (!strcmp(p, "/subscribe/port"))
 		handle_subscribe(r, SUB_PORT);
+	else if (!strcmp(p, "/subscribe/fields"))
+		handle_subscribe(r, SUB_FIELDS);
 	else if (!strcmp(p, "/unsubscribe"))
 		handle_subscribe(r, SUB_OFF);
 	else if (!strncmp(p, "/preset/", 8))
