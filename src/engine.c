@@ -98,9 +98,7 @@ int engine_set_fs(struct engine *e, float fs)
 			strip_set_param(&e->strips[i], (enum param_id)p, e->values[i][p]);
 		strip_reset(&e->strips[i]); /* start at the values, no ramp from defaults */
 	}
-	pthread_mutex_lock(&e->lock);
 	e->fs = fs;
-	pthread_mutex_unlock(&e->lock);
 	e->meter_period = (uint32_t)(fs / ENGINE_METER_PUSH_HZ);
 	e->meter_frames = 0;
 	engine_update_latency(e);

@@ -88,8 +88,8 @@ int engine_take_dirty(struct engine *e);
 void engine_mark_clean(struct engine *e);
 
 /* Read-only accessors for transports and views, so none of them reads the fields above.
- * The strip count never changes after engine_init; fs only through engine_set_fs (taken
- * under the control lock); xruns are counted by the JACK client (engine_count_xrun). */
+ * The strip count never changes after engine_init; fs only through engine_set_fs, whose
+ * caller holds e->lock while control threads run (engine_fs reads it under that lock); xruns are counted by the JACK client (engine_count_xrun). */
 unsigned engine_nstrips(const struct engine *e);
 float engine_fs(struct engine *e);
 unsigned engine_xruns(const struct engine *e);
