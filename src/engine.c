@@ -225,6 +225,37 @@ int engine_add_listener(struct engine *e, engine_change_fn fn, void *ctx)
 	return rc;
 }
 
+int engine_remove_listener(struct engine *e, engine_change_fn fn, void *ctx)
+{
+	int rc = -ENOENT;
+	pthread_mutex_lock(&e->lock);
+	for (unsigned l = 0; l < e->nlisteners; l++) {
+		if (e->listeners[l].fn != fn || e->listeners[l].ctx != ctx)
+			continue;
+		/* keep the order: listeners are called in the order they were added */
+		memmove(&e->listeners[l], &e->listeners[l + 1],
+			(e->nlisteners - l - 1) * sizeof(e->listeners[0]));
+		e->nlisteners--;
+		rc = 0;
+		break;
+	}
+	pthread_mutex_unlock(&e->lock);
+	return rc;
+}
+
+unsigned engine_nstrips(const struct engine *e) { return e->nstrips; }
+
+float engine_fs(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	float fs = e->fs;
+	pthread_mutex_unlock(&e->lock);
+	return fs;
+}
+
+unsigned engine_xruns(const struct engine *e) { return atomic_load(&e->xruns); }
+void engine_count_xrun(struct engine *e) { atomic_fetch_add(&e->xruns, 1); }
+
 int engine_take_dirty(struct engine *e) { return atomic_exchange(&e->dirty, 0); }
 void engine_mark_clean(struct engine *e) { atomic_store(&e->dirty, 0); }
 
@@ -316,10 +347,9 @@ int engine_meter_reader_add(struct engine *e)
 	return id;
 }
 
-void engine_meters_poll(struct engine *e)
+static void meters_poll_locked(struct engine *e)
 {
 	struct engine_meter_msg m;
-	pthread_mutex_lock(&e->lock);
 	while (jack_ringbuffer_read_space(e->met) >= sizeof(m)) {
 		jack_ringbuffer_read(e->met, (char *)&m, sizeof(m));
 		if (m.strip >= e->nstrips)
@@ -334,6 +364,12 @@ void engine_meters_poll(struct engine *e)
 			acc->empty = 0;
 		}
 	}
+}
+
+void engine_meters_poll(struct engine *e)
+{
+	pthread_mutex_lock(&e->lock);
+	meters_poll_locked(e);
 	pthread_mutex_unlock(&e->lock);
 }
 
@@ -366,6 +402,9 @@ int engine_meter_reset_hold(struct engine *e, int strip)
 	if (strip < -1 || strip >= (int)e->nstrips)
 		return -ENODEV;
 	pthread_mutex_lock(&e->lock);
+	/* what was metered before the reset is still in the ring: take it first, or the next
+	 * poll would bring the old peak back */
+	meters_poll_locked(e);
 	for (unsigned s = 0; s < e->nstrips; s++)
 		if (strip < 0 || (unsigned)strip == s)
 			meter_hold_reset(&e->hold[s]);

@@ -81,8 +81,19 @@ float engine_get(struct engine *e, unsigned strip, enum param_id id);
 /* Copy every strip's values (nstrips rows). */
 void engine_get_all(struct engine *e, float (*out)[P_COUNT]);
 int engine_add_listener(struct engine *e, engine_change_fn fn, void *ctx);
+/* Drop a listener added with the same fn and ctx. When it returns, fn is not running and
+ * will not be called again (it takes the lock the calls are made under). 0 or -ENOENT. */
+int engine_remove_listener(struct engine *e, engine_change_fn fn, void *ctx);
 int engine_take_dirty(struct engine *e);
 void engine_mark_clean(struct engine *e);
+
+/* Read-only accessors for transports and views, so none of them reads the fields above.
+ * The strip count never changes after engine_init; fs only through engine_set_fs, whose
+ * caller holds e->lock while control threads run (engine_fs reads it under that lock); xruns are counted by the JACK client (engine_count_xrun). */
+unsigned engine_nstrips(const struct engine *e);
+float engine_fs(struct engine *e);
+unsigned engine_xruns(const struct engine *e);
+void engine_count_xrun(struct engine *e); /* any thread, lock-free (JACK's xrun callback) */
 
 /* Sample rate change: only while not running. Rebuilds the strips, keeps the values. */
 int engine_set_fs(struct engine *e, float fs);

@@ -1,26 +1,26 @@
-/* osc.c: the OSC server.
+/* osc.c: the OSC transport over the control layer (control.h).
  *
  * Threads:
  * - receive: owns the UDP socket's reads, decodes with liblo (lo_message_deserialise), walks
  *   bundles, dispatches, answers gets and errors straight away.
- * - send: feedback to subscribers (changes queued by the engine listener, coalesced per
- *   strip and parameter), /strip/N/meter at each subscriber's rate, subscription expiry.
- * Neither touches DSP state: changes go through engine_apply(), meters come from our own
- * engine meter reader.
+ * - send: feedback to subscribers (the control layer's coalesced change feed),
+ *   /strip/N/meter at each subscriber's rate, subscription expiry.
+ * Values, reasons, meters, discovery, presets and the subscription model are the control
+ * layer's; this file parses OSC, keeps sockets and renders replies.
  *
  * Why our own socket instead of lo_server_thread: liblo 0.31 (Debian 12) binds UDP servers
  * to the wildcard address only (lo_server_new_from_config, which takes an interface address,
- * arrived in 0.32), and design.md requires 127.0.0.1 by default. liblo still does the OSC
- * encoding, decoding and pattern matching; replies leave from the bound socket, so they come
- * from the port the client sent to (what TouchOSC expects).
+ * arrived in 0.32), and the default must be 127.0.0.1. liblo still does the OSC encoding,
+ * decoding and pattern matching; replies leave from the bound socket, so they come from the
+ * port the client sent to (what TouchOSC expects).
  *
- * Locks, always taken in this order: engine lock -> hook lock -> s->lock. Nothing here calls
- * into the engine while holding s->lock (the engine listener runs under the engine lock and
- * takes s->lock). fold_lock (meters) is taken before any engine call, never inside s->lock. */
+ * Locks, always taken in this order: engine lock -> control's feed locks -> s->lock. Nothing
+ * here calls into the engine or the control layer's feed registry while holding s->lock. */
 #include "osc.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <lo/lo.h>
 #include <math.h>
 #include <netdb.h>
@@ -37,33 +37,24 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "control.h"
+#include "monoclock.h"
 #include "preset.h"
 
 #define OSC_MAX_PACKET 65536
 #define OSC_BUNDLE_DEPTH 8
-#define OSC_PATTERN_CHARS "*?[]{}"
+#define OSC_URL_MAX 96 /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
+#define OSC_MAX_SELF 32 /* local addresses remembered for the self test */
+#define OSC_SUB_FIELDS 1u /* ctl_sub.flags: also send /strip/N/meter/<field> */
 
-struct osc_sub {
-	int used;
+struct osc_peer {
 	struct sockaddr_storage addr;
-	socklen_t addrlen;
-	char url[96]; /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
-	float rate_hz; /* 0: changes only, no meters */
-	double next_meter_s, expires_s;
-	struct meter_snapshot *acc; /* [nstrips] merged since this subscriber's last meter */
-	uint8_t *acc_full;          /* [nstrips] acc holds data */
-};
-
-/* The engine has no way to remove a listener, so it points at this small hook, which
- * outlives the server: after osc_stop() it points nowhere and changes are ignored. */
-struct osc_hook {
-	pthread_mutex_t lock;
-	struct osc *osc;
+	socklen_t len;
 };
 
 struct osc {
 	struct engine *e;
+	struct control *ctl;
 	unsigned nstrips;
 	int fd;
 	int wake[2]; /* wakes the receive thread to stop */
@@ -71,25 +62,18 @@ struct osc {
 	int rx_started, tx_started;
 	atomic_int stop;
 	char url[160];
-	char relpath[P_COUNT][48]; /* "comp/threshold" */
-	struct osc_hook *hook;
-	int reader; /* our engine meter reader */
-	double sub_timeout_s;
+	struct ctl_feed *feed;
+	/* our own addresses: what we are bound to, and every local interface's address when
+	 * bound to a wildcard; with our port, a destination among them is ourselves */
+	struct sockaddr_storage self;
+	struct in6_addr local[OSC_MAX_SELF]; /* IPv4 as v4-mapped */
+	unsigned nlocal;
+	struct ctl_peers peers; /* other hosts that confirmed they want our traffic */
 
-	pthread_mutex_t lock; /* subscribers, pending feedback, held meters */
+	pthread_mutex_t lock; /* subscribers */
 	pthread_cond_t cond;  /* send thread: feedback pending, subscribers changed, stop */
-	struct osc_sub subs[OSC_MAX_SUBSCRIBERS];
-	unsigned nsubs;
-	uint8_t *pend_flag;  /* [nstrips * P_COUNT] */
-	float *pend_val;     /* [nstrips * P_COUNT] */
-	uint32_t *pend_list; /* indices, in order of first change */
-	uint32_t npend;
-	struct meter_hold *hold; /* [nstrips] as of the last fold */
-
-	pthread_mutex_t fold_lock; /* serialises meter folds (both threads fold) */
-	struct meter_snapshot *fold_snap;
-	struct meter_hold *fold_hold;
-	uint8_t *fold_have;
+	struct ctl_subs subs;
+	struct osc_peer peer[OSC_MAX_SUBSCRIBERS]; /* where slot k's messages go */
 
 	/* log rate limit: token bucket */
 	pthread_mutex_t log_lock;
@@ -101,13 +85,6 @@ struct osc {
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* One line on stderr, at most OSC_LOG_BURST in a row and OSC_LOG_PER_S after that, so a
  * flood of bad messages cannot fill a disk; the count of dropped lines is reported later. */
 static void osc_log(struct osc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -115,7 +92,7 @@ static void osc_log(struct osc *s, const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
-	double t = now_s();
+	double t = monoclock_s();
 	unsigned long dropped = 0;
 
 	pthread_mutex_lock(&s->log_lock);
@@ -170,44 +147,66 @@ static void addr_url(const struct sockaddr_storage *a, socklen_t len, char *buf,
 		snprintf(buf, n, "osc.udp://%s:%s/", host, port);
 }
 
-static int addr_equal(const struct sockaddr_storage *a, socklen_t al,
-		      const struct sockaddr_storage *b, socklen_t bl)
+/* Family, address and port only, zero elsewhere: two spellings of one peer compare equal
+ * byte for byte (the subscription model's key). Returns the key's length. */
+static size_t addr_key(const struct sockaddr_storage *a, uint8_t key[CTL_SUB_KEY_MAX])
 {
-	if (a->ss_family != b->ss_family)
-		return 0;
+	memset(key, 0, CTL_SUB_KEY_MAX);
 	if (a->ss_family == AF_INET) {
-		const struct sockaddr_in *x = (const void *)a, *y = (const void *)b;
-		return x->sin_port == y->sin_port && x->sin_addr.s_addr == y->sin_addr.s_addr;
+		struct sockaddr_in k = {0};
+		const struct sockaddr_in *x = (const void *)a;
+		k.sin_family = AF_INET;
+		k.sin_port = x->sin_port;
+		k.sin_addr = x->sin_addr;
+		memcpy(key, &k, sizeof(k));
+		return sizeof(k);
 	}
+	struct sockaddr_in6 k = {0};
+	const struct sockaddr_in6 *x = (const void *)a;
+	k.sin6_family = a->ss_family;
 	if (a->ss_family == AF_INET6) {
-		const struct sockaddr_in6 *x = (const void *)a, *y = (const void *)b;
-		return x->sin6_port == y->sin6_port &&
-		       !memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr));
+		k.sin6_port = x->sin6_port;
+		k.sin6_addr = x->sin6_addr;
 	}
-	return al == bl && !memcmp(a, b, al);
+	memcpy(key, &k, sizeof(k));
+	return sizeof(k);
+}
+
+static int addr_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	uint8_t ka[CTL_SUB_KEY_MAX], kb[CTL_SUB_KEY_MAX];
+	size_t la = addr_key(a, ka), lb = addr_key(b, kb);
+	return la == lb && !memcmp(ka, kb, la);
+}
+
+static int host_equal(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+	struct sockaddr_storage x = *a, y = *b;
+	if (x.ss_family == AF_INET)
+		((struct sockaddr_in *)&x)->sin_port = ((struct sockaddr_in *)&y)->sin_port;
+	else if (x.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&x)->sin6_port = ((struct sockaddr_in6 *)&y)->sin6_port;
+	return addr_equal(&x, &y);
 }
 
 /* Resolve "osc.udp://host:port/" for our socket's family. Host: a numeric address or
  * "localhost" (never a DNS lookup, which could stall the receive thread for seconds).
  * 0 or -EINVAL with a reason. */
-static int url_resolve(struct osc *s, const char *url, struct sockaddr_storage *out,
-		       socklen_t *outlen, const char **why)
+static int url_resolve(struct osc *s, const char *url, struct osc_peer *out, const char **why)
 {
 	struct sockaddr_storage self;
 	socklen_t selflen = sizeof(self);
 	struct addrinfo hints = {0}, *res = NULL;
-	char *host = NULL, *port = NULL;
-	int rc = -EINVAL, proto;
+	char *host = NULL, *port = NULL, *end;
+	int rc = -EINVAL;
 
 	*why = "not an osc.udp://host:port/ URL";
 	if (strncmp(url, "osc.udp://", 10) != 0 || strlen(url) > 200)
 		return -EINVAL;
-	proto = lo_url_get_protocol_id(url);
 	host = lo_url_get_hostname(url);
 	port = lo_url_get_port(url);
-	if (proto != LO_UDP || !host || !port || !*host || !*port)
+	if (lo_url_get_protocol_id(url) != LO_UDP || !host || !port || !*host || !*port)
 		goto out;
-	char *end;
 	long p = strtol(port, &end, 10);
 	if (*end || p < 1 || p > 65535) {
 		*why = "URL port is not 1..65535";
@@ -231,10 +230,10 @@ static int url_resolve(struct osc *s, const char *url, struct sockaddr_storage *
 			goto out;
 		}
 	}
-	if (res->ai_addrlen > sizeof(*out))
+	if (res->ai_addrlen > sizeof(out->addr))
 		goto out;
-	memcpy(out, res->ai_addr, res->ai_addrlen);
-	*outlen = (socklen_t)res->ai_addrlen;
+	memcpy(&out->addr, res->ai_addr, res->ai_addrlen);
+	out->len = (socklen_t)res->ai_addrlen;
 	rc = 0;
 out:
 	if (res)
@@ -244,268 +243,328 @@ out:
 	return rc;
 }
 
-static void send_msg(struct osc *s, const struct sockaddr_storage *to, socklen_t tolen,
-		     const char *path, lo_message m)
+/* An address as IPv6 (IPv4 v4-mapped) and its port, so both families compare alike. */
+static int addr_as6(const struct sockaddr_storage *a, struct in6_addr *out, uint16_t *port)
+{
+	if (a->ss_family == AF_INET) {
+		const struct sockaddr_in *x = (const void *)a;
+		memset(out, 0, sizeof(*out));
+		out->s6_addr[10] = out->s6_addr[11] = 0xff;
+		memcpy(&out->s6_addr[12], &x->sin_addr, 4);
+		*port = x->sin_port;
+		return 0;
+	}
+	if (a->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *x = (const void *)a;
+		*out = x->sin6_addr;
+		*port = x->sin6_port;
+		return 0;
+	}
+	return -1;
+}
+
+static int in6_loopback_or_any(const struct in6_addr *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a))
+		return 1;
+	if (memcmp(a->s6_addr, mapped, 12))
+		return 0;
+	/* 127.0.0.0/8 and 0.0.0.0: both reach a socket bound here */
+	return a->s6_addr[12] == 127 || !(a->s6_addr[12] | a->s6_addr[13] | a->s6_addr[14] |
+					  a->s6_addr[15]);
+}
+
+/* 127.0.0.1 or ::1: a program of this machine's own user. Nothing from another host can
+ * carry these source addresses (the kernel drops such packets arriving on an interface), and
+ * such a program could send to any host itself. */
+static int is_localhost(const struct sockaddr_storage *a)
+{
+	static const uint8_t v4_localhost[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1};
+	struct in6_addr x;
+	uint16_t port;
+	if (addr_as6(a, &x, &port) < 0)
+		return 0;
+	return IN6_IS_ADDR_LOOPBACK(&x) || !memcmp(&x, v4_localhost, 16);
+}
+
+/* 1 if a datagram to `to` would come back to our own socket. Loopback and the unspecified
+ * address count whatever we are bound to: a reply loop through them is never wanted. */
+static int is_self(const struct osc *s, const struct sockaddr_storage *to)
+{
+	struct in6_addr a, me;
+	uint16_t port, myport;
+	if (addr_as6(to, &a, &port) < 0 || addr_as6(&s->self, &me, &myport) < 0)
+		return 0;
+	if (port != myport)
+		return 0;
+	if (in6_loopback_or_any(&a) || !memcmp(&a, &me, sizeof(a)))
+		return 1;
+	for (unsigned k = 0; k < s->nlocal; k++)
+		if (!memcmp(&a, &s->local[k], sizeof(a)))
+			return 1;
+	return 0;
+}
+
+/* With a wildcard bind, every interface's address reaches us. */
+static void collect_local_addrs(struct osc *s)
+{
+	struct ifaddrs *ifa = NULL;
+	if (getifaddrs(&ifa) < 0)
+		return;
+	for (struct ifaddrs *i = ifa; i && s->nlocal < OSC_MAX_SELF; i = i->ifa_next) {
+		struct sockaddr_storage a = {0};
+		uint16_t port;
+		if (!i->ifa_addr || (i->ifa_addr->sa_family != AF_INET &&
+				     i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		memcpy(&a, i->ifa_addr, i->ifa_addr->sa_family == AF_INET
+						? sizeof(struct sockaddr_in)
+						: sizeof(struct sockaddr_in6));
+		addr_as6(&a, &s->local[s->nlocal++], &port);
+	}
+	freeifaddrs(ifa);
+}
+
+static void send_msg(struct osc *s, const struct osc_peer *to, const char *path, lo_message m)
 {
 	size_t n = 0;
+	if (is_self(s, &to->addr))
+		return; /* never to ourselves: one spoofed request would loop forever */
 	void *buf = lo_message_serialise(m, path, NULL, &n);
 	if (buf) {
 		/* UDP: a full socket buffer drops this one message, never blocks a thread */
 		(void)!sendto(s->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL,
-			      (const struct sockaddr *)to, tolen);
+			      (const struct sockaddr *)&to->addr, to->len);
 		free(buf);
 	}
 }
 
-static void param_path(const struct osc *s, unsigned strip, enum param_id id, int norm,
-		       char *buf, size_t n)
+/* /strip/N/mod/param f [s: enum name], or /strip/N/mod/param/norm f */
+static void send_value(struct osc *s, const struct osc_peer *to, unsigned strip,
+		       enum param_id id, int norm, float v)
 {
-	snprintf(buf, n, "/strip/%u/%s%s", strip + 1, s->relpath[id], norm ? "/norm" : "");
-}
-
-/* /strip/N/mod/param f [s: enum name] */
-static void send_value(struct osc *s, const struct sockaddr_storage *to, socklen_t tolen,
-		       unsigned strip, enum param_id id, float v)
-{
-	char path[96];
+	char path[CTL_PATH_MAX];
 	lo_message m = lo_message_new();
 	if (!m)
 		return;
 	lo_message_add_float(m, v);
-	if (param_table[id].type == PT_ENUM) {
+	if (!norm && param_table[id].type == PT_ENUM) {
 		char name[32];
-		paramio_format_value(id, v, name, sizeof(name));
+		ctl_value_text(id, v, name, sizeof(name));
 		lo_message_add_string(m, name);
 	}
-	param_path(s, strip, id, 0, path, sizeof(path));
-	send_msg(s, to, tolen, path, m);
+	ctl_param_path(s->ctl, strip, id, norm, path, sizeof(path));
+	send_msg(s, to, path, m);
 	lo_message_free(m);
 }
 
-static void send_norm(struct osc *s, const struct sockaddr_storage *to, socklen_t tolen,
-		      unsigned strip, enum param_id id, float v)
+/* A value and its /norm twin, as feedback and a new subscriber's first state send them. */
+static void send_both(struct osc *s, const struct osc_peer *to, unsigned strip,
+		      enum param_id id, float v)
 {
-	char path[96];
-	lo_message m = lo_message_new();
-	if (!m)
+	send_value(s, to, strip, id, 0, v);
+	send_value(s, to, strip, id, 1, ctl_norm(id, v));
+}
+
+/* The work one datagram may cause: every message in it and every reply it draws takes one
+ * unit; when none is left the rest is dropped and the sender told once. */
+struct osc_pkt {
+	unsigned left;
+	int over;
+};
+
+static int pkt_take(struct osc_pkt *pk)
+{
+	if (!pk)
+		return 1;
+	if (!pk->left) {
+		pk->over = 1;
+		return 0;
+	}
+	pk->left--;
+	return 1;
+}
+
+struct value_sink {
+	struct osc *s;
+	const struct osc_peer *to;
+	struct osc_pkt *pk; /* NULL: not a reply (a new subscriber's state) */
+};
+
+static void sink_value(void *ctx, unsigned strip, enum param_id id, int norm, float v)
+{
+	struct value_sink *k = ctx;
+	if (!pkt_take(k->pk))
 		return;
-	lo_message_add_float(m, param_to_norm(id, v));
-	param_path(s, strip, id, 1, path, sizeof(path));
-	send_msg(s, to, tolen, path, m);
-	lo_message_free(m);
+	send_value(k->s, k->to, strip, id, norm, v);
 }
 
-/* ---- feedback: the engine listener -------------------------------------------------- */
-
-static void osc_on_change(void *ctx, unsigned strip, enum param_id id, float v)
+/* Runs under the engine lock (control.h): only signal. */
+static void osc_feed_wake(void *ctx)
 {
-	struct osc_hook *h = ctx;
-	pthread_mutex_lock(&h->lock);
-	struct osc *s = h->osc;
-	if (s && strip < s->nstrips && (unsigned)id < P_COUNT) {
-		pthread_mutex_lock(&s->lock);
-		if (s->nsubs) {
-			uint32_t k = strip * P_COUNT + (uint32_t)id;
-			s->pend_val[k] = v;
-			if (!s->pend_flag[k]) {
-				s->pend_flag[k] = 1;
-				s->pend_list[s->npend++] = k;
-			}
-			pthread_cond_signal(&s->cond);
-		}
-		pthread_mutex_unlock(&s->lock);
-	}
-	pthread_mutex_unlock(&h->lock);
-}
-
-/* ---- meters ------------------------------------------------------------------------- */
-
-/* Drain the engine into every meter subscriber's accumulator and the held values. */
-static void meter_fold(struct osc *s)
-{
-	pthread_mutex_lock(&s->fold_lock);
-	engine_meters_poll(s->e);
-	for (unsigned i = 0; i < s->nstrips; i++)
-		s->fold_have[i] =
-			engine_meter_read(s->e, s->reader, i, &s->fold_snap[i], &s->fold_hold[i]) == 0;
+	struct osc *s = ctx;
 	pthread_mutex_lock(&s->lock);
-	for (unsigned i = 0; i < s->nstrips; i++) {
-		s->hold[i] = s->fold_hold[i];
-		if (!s->fold_have[i])
-			continue;
-		for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++) {
-			struct osc_sub *sub = &s->subs[k];
-			if (!sub->used || sub->rate_hz <= 0)
-				continue;
-			if (sub->acc_full[i])
-				meter_snapshot_merge(&sub->acc[i], &s->fold_snap[i]);
-			else
-				sub->acc[i] = s->fold_snap[i];
-			sub->acc_full[i] = 1;
-		}
-	}
+	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-	pthread_mutex_unlock(&s->fold_lock);
 }
 
 /* ---- send thread ------------------------------------------------------------------- */
 
-struct tx_target {
-	struct sockaddr_storage addr;
-	socklen_t len;
-	char url[96]; /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
+struct tx_state {
+	struct ctl_change *chg;              /* [nstrips * P_COUNT] */
+	float (*fields)[MF_COUNT];           /* [nstrips] */
+	uint8_t *have;                       /* [nstrips] */
+	struct osc_peer to[OSC_MAX_SUBSCRIBERS];
+	struct ctl_sub gone[OSC_MAX_SUBSCRIBERS];
+	struct osc_peer gone_to[OSC_MAX_SUBSCRIBERS];
 };
+
+/* Caller holds s->lock. Waits until something is to be done; 1 if it waited (recompute). */
+static int tx_wait(struct osc *s)
+{
+	double t = monoclock_s(), next = ctl_subs_next_event(&s->subs, t);
+	if (ctl_feed_pending(s->feed) || next <= t)
+		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double wait = next - t;
+	ts.tv_sec += (time_t)wait;
+	ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+	return 1; /* woken by a change, a new subscriber or stop */
+}
+
+/* Every pending change to every subscriber, both addresses. Caller holds s->lock; it is
+ * released while sending. */
+static void tx_feedback(struct osc *s, struct tx_state *x)
+{
+	size_t n = ctl_feed_take(s->feed, x->chg, (size_t)s->nstrips * P_COUNT);
+	unsigned nto = 0;
+	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++)
+		if (s->subs.sub[k].used)
+			x->to[nto++] = s->peer[k];
+	pthread_mutex_unlock(&s->lock);
+	for (unsigned k = 0; k < nto; k++)
+		for (size_t i = 0; i < n; i++)
+			send_both(s, &x->to[k], x->chg[i].strip, x->chg[i].id, x->chg[i].value);
+	pthread_mutex_lock(&s->lock);
+}
+
+/* Expired subscriptions hear /unsubscribed ... expired. Caller holds s->lock. */
+static void tx_expire(struct osc *s, struct tx_state *x, double t)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++) {
+		struct ctl_sub *sub = &s->subs.sub[k];
+		if (sub->used && sub->expires_s <= t)
+			x->gone_to[n++] = s->peer[k];
+	}
+	/* slot order both times, so gone[i] and gone_to[i] are the same subscriber */
+	n = ctl_subs_expire(&s->subs, t, x->gone, n);
+	ctl_feed_set_active(s->feed, s->subs.n > 0);
+	pthread_mutex_unlock(&s->lock);
+	for (unsigned k = 0; k < n; k++) {
+		lo_message m = lo_message_new();
+		if (m) {
+			lo_message_add_string(m, x->gone[k].name);
+			lo_message_add_string(m, "expired");
+			send_msg(s, &x->gone_to[k], "/unsubscribed", m);
+			lo_message_free(m);
+		}
+		osc_log(s, "subscription of %s expired", x->gone[k].name);
+	}
+	pthread_mutex_lock(&s->lock);
+}
+
+/* One subscriber's meters: the 12-value message per strip and, for surfaces that cannot
+ * take one value out of a 12-value message (TouchOSC) and asked for it, each field on its
+ * own address (12 times the packets: not for everyone). */
+static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_peer *to,
+			  int fields)
+{
+	for (unsigned i = 0; i < s->nstrips; i++) {
+		char path[48];
+		if (!x->have[i]) /* no audio ran since the last message: nothing to say */
+			continue;
+		lo_message m = lo_message_new();
+		if (!m)
+			continue;
+		for (int j = 0; j < MF_COUNT; j++)
+			lo_message_add_float(m, x->fields[i][j]);
+		snprintf(path, sizeof(path), "/strip/%u/meter", i + 1);
+		send_msg(s, to, path, m);
+		lo_message_free(m);
+		for (int j = 0; fields && j < MF_COUNT; j++) {
+			if (!(m = lo_message_new()))
+				break;
+			lo_message_add_float(m, x->fields[i][j]);
+			snprintf(path, sizeof(path), "/strip/%u/meter/%s", i + 1,
+				 meter_field_names[j]);
+			send_msg(s, to, path, m);
+			lo_message_free(m);
+		}
+	}
+}
+
+/* Meters for every subscriber that is due. Caller holds s->lock. */
+static void tx_meters(struct osc *s, struct tx_state *x, double t)
+{
+	int due = 0;
+	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++)
+		due |= s->subs.sub[k].used && s->subs.sub[k].rate_hz > 0 &&
+		       s->subs.sub[k].next_meter_s <= t;
+	if (!due)
+		return;
+	pthread_mutex_unlock(&s->lock);
+	ctl_meters_fold(s->subs.meters);
+	pthread_mutex_lock(&s->lock);
+	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++) {
+		if (!ctl_subs_meter_due(&s->subs, k, t))
+			continue;
+		struct osc_peer to = s->peer[k];
+		int fields = (s->subs.sub[k].flags & OSC_SUB_FIELDS) != 0;
+		ctl_meters_take(s->subs.meters, k, x->fields, x->have);
+		pthread_mutex_unlock(&s->lock);
+		tx_meter_send(s, x, &to, fields);
+		pthread_mutex_lock(&s->lock);
+	}
+}
 
 static void *tx_main(void *arg)
 {
 	struct osc *s = arg;
-	const size_t ncell = (size_t)s->nstrips * P_COUNT;
-	uint32_t *list = malloc(ncell * sizeof(*list));
-	float *vals = malloc(ncell * sizeof(*vals));
-	struct meter_snapshot *snap = malloc(s->nstrips * sizeof(*snap));
-	uint8_t *have = malloc(s->nstrips);
-	struct meter_hold *hold = malloc(s->nstrips * sizeof(*hold));
-	struct tx_target to[OSC_MAX_SUBSCRIBERS];
-
-	if (!list || !vals || !snap || !have || !hold) {
+	struct tx_state *x = calloc(1, sizeof(*x));
+	if (x) {
+		x->chg = malloc((size_t)s->nstrips * P_COUNT * sizeof(*x->chg));
+		x->fields = malloc(s->nstrips * sizeof(*x->fields));
+		x->have = malloc(s->nstrips);
+	}
+	if (!x || !x->chg || !x->fields || !x->have) {
 		osc_log(s, "out of memory: feedback and meters are off");
 		goto out;
 	}
 	pthread_mutex_lock(&s->lock);
 	while (!atomic_load(&s->stop)) {
-		double t = now_s(), next = t + 1.0; /* expiry is checked at least once a second */
-		for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++) {
-			struct osc_sub *sub = &s->subs[k];
-			if (sub->used && sub->rate_hz > 0 && sub->next_meter_s < next)
-				next = sub->next_meter_s;
-			if (sub->used && sub->expires_s < next)
-				next = sub->expires_s;
-		}
-		if (!s->npend && next > t) {
-			struct timespec ts;
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			double wait = next - t;
-			ts.tv_sec += (time_t)wait;
-			ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
-			pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-			continue; /* recompute: woken by a change, a new subscriber or stop */
-		}
-
-		/* 1. feedback: every pending change to every subscriber, both addresses */
-		uint32_t n = s->npend;
-		for (uint32_t i = 0; i < n; i++) {
-			list[i] = s->pend_list[i];
-			vals[i] = s->pend_val[list[i]];
-			s->pend_flag[list[i]] = 0;
-		}
-		s->npend = 0;
-		unsigned nto = 0;
-		for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++)
-			if (s->subs[k].used) {
-				to[nto].addr = s->subs[k].addr;
-				to[nto].len = s->subs[k].addrlen;
-				nto++;
-			}
-		pthread_mutex_unlock(&s->lock);
-		for (unsigned k = 0; k < nto; k++)
-			for (uint32_t i = 0; i < n; i++) {
-				unsigned strip = list[i] / P_COUNT;
-				enum param_id id = (enum param_id)(list[i] % P_COUNT);
-				send_value(s, &to[k].addr, to[k].len, strip, id, vals[i]);
-				send_norm(s, &to[k].addr, to[k].len, strip, id, vals[i]);
-			}
-
-		/* 2. expiry */
-		t = now_s();
-		pthread_mutex_lock(&s->lock);
-		nto = 0;
-		for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++) {
-			struct osc_sub *sub = &s->subs[k];
-			if (sub->used && sub->expires_s <= t) {
-				to[nto].addr = sub->addr;
-				to[nto].len = sub->addrlen;
-				snprintf(to[nto].url, sizeof(to[nto].url), "%s", sub->url);
-				nto++;
-				sub->used = 0;
-				s->nsubs--;
-			}
-		}
-		int due = 0;
-		for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++)
-			due |= s->subs[k].used && s->subs[k].rate_hz > 0 && s->subs[k].next_meter_s <= t;
-		pthread_mutex_unlock(&s->lock);
-		for (unsigned k = 0; k < nto; k++) {
-			lo_message m = lo_message_new();
-			if (m) {
-				lo_message_add_string(m, to[k].url);
-				lo_message_add_string(m, "expired");
-				send_msg(s, &to[k].addr, to[k].len, "/unsubscribed", m);
-				lo_message_free(m);
-			}
-			osc_log(s, "subscription of %s expired", to[k].url);
-		}
-
-		/* 3. meters for every subscriber that is due */
-		if (due)
-			meter_fold(s);
-		pthread_mutex_lock(&s->lock);
-		for (unsigned k = 0; due && k < OSC_MAX_SUBSCRIBERS; k++) {
-			struct osc_sub *sub = &s->subs[k];
-			if (!sub->used || sub->rate_hz <= 0 || sub->next_meter_s > t)
-				continue;
-			double period = 1.0 / sub->rate_hz;
-			sub->next_meter_s += period;
-			if (sub->next_meter_s <= t) /* fell behind (stall): restart the grid */
-				sub->next_meter_s = t + period;
-			struct sockaddr_storage addr = sub->addr;
-			socklen_t alen = sub->addrlen;
-			for (unsigned i = 0; i < s->nstrips; i++) {
-				have[i] = sub->acc_full[i];
-				snap[i] = sub->acc[i];
-				hold[i] = s->hold[i];
-				sub->acc_full[i] = 0;
-			}
-			pthread_mutex_unlock(&s->lock);
-			for (unsigned i = 0; i < s->nstrips; i++) {
-				float f[MF_COUNT];
-				char path[48];
-				if (!have[i]) /* no audio ran since the last message: nothing to say */
-					continue;
-				engine_meter_fields(s->e, i, &snap[i], &hold[i], f);
-				lo_message m = lo_message_new();
-				if (!m)
-					continue;
-				for (int j = 0; j < MF_COUNT; j++)
-					lo_message_add_float(m, f[j]);
-				snprintf(path, sizeof(path), "/strip/%u/meter", i + 1);
-				send_msg(s, &addr, alen, path, m);
-				lo_message_free(m);
-				/* and each field on its own address: control surfaces such as TouchOSC
-				 * cannot take one value out of a 12-value message */
-				for (int j = 0; j < MF_COUNT; j++) {
-					if (!(m = lo_message_new()))
-						break;
-					lo_message_add_float(m, f[j]);
-					snprintf(path, sizeof(path), "/strip/%u/meter/%s", i + 1,
-						 meter_field_names[j]);
-					send_msg(s, &addr, alen, path, m);
-					lo_message_free(m);
-				}
-			}
-			pthread_mutex_lock(&s->lock);
-		}
+		if (tx_wait(s))
+			continue;
+		tx_feedback(s, x);
+		double t = monoclock_s();
+		tx_expire(s, x, t);
+		tx_meters(s, x, t);
 	}
 	pthread_mutex_unlock(&s->lock);
 out:
-	free(list);
-	free(vals);
-	free(snap);
-	free(have);
-	free(hold);
+	if (x) {
+		free(x->chg);
+		free(x->fields);
+		free(x->have);
+	}
+	free(x);
 	return NULL;
 }
 
@@ -517,11 +576,18 @@ struct osc_req {
 	const char *types;
 	lo_arg **argv;
 	int argc;
-	struct sockaddr_storage src; /* the sender */
-	socklen_t srclen;
-	struct sockaddr_storage to; /* where replies go: the sender or the URL given */
-	socklen_t tolen;
+	struct osc_peer src; /* the sender */
+	struct osc_peer to;  /* where replies go: the sender or the URL given */
+	struct osc_pkt *pk;  /* the datagram's work budget, NULL: none */
 };
+
+/* A reply to a request, within its datagram's budget. */
+static void req_send(struct osc_req *r, const struct osc_peer *to, const char *path,
+		     lo_message m)
+{
+	if (pkt_take(r->pk))
+		send_msg(r->s, to, path, m);
+}
 
 static void reply_error(struct osc_req *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void reply_error(struct osc_req *r, const char *fmt, ...)
@@ -535,39 +601,33 @@ static void reply_error(struct osc_req *r, const char *fmt, ...)
 	if (m) {
 		lo_message_add_string(m, r->path);
 		lo_message_add_string(m, reason);
-		send_msg(r->s, &r->to, r->tolen, "/error", m);
+		req_send(r, &r->to, "/error", m);
 		lo_message_free(m);
 	}
-	addr_str(&r->src, r->srclen, from, sizeof(from));
+	addr_str(&r->src.addr, r->src.len, from, sizeof(from));
 	osc_log(r->s, "%.120s from %s: %s", r->path, from, reason);
 }
 
 static int is_string(char t) { return t == LO_STRING || t == LO_SYMBOL; }
 
-/* Take an osc.udp:// URL off the end of the arguments as the reply address. 0, or -1 after
- * replying with an error. */
-static int take_reply_url(struct osc_req *r)
-{
-	const char *why;
-	if (r->argc < 1 || !is_string(r->types[r->argc - 1]) ||
-	    strncmp(&r->argv[r->argc - 1]->s, "osc.", 4) != 0)
-		return 0;
-	if (url_resolve(r->s, &r->argv[r->argc - 1]->s, &r->to, &r->tolen, &why) < 0) {
-		reply_error(r, "bad reply URL '%.100s': %s", &r->argv[r->argc - 1]->s, why);
-		return -1;
-	}
-	r->argc--;
-	return 0;
-}
+/* Argument k's string. liblo's argument vector points into the packet, where a string
+ * needs no alignment. */
+static const char *arg_str(const struct osc_req *r, int k) { return (const char *)r->argv[k]; }
 
-/* The argument as a number: f, d, i, h; T/F and I (infinity) too. -1 for anything else. */
+/* The argument as a number: f, d, i, h; T/F and I (infinity) too. -1 for anything else.
+ * Read through memcpy: liblo packs arguments at 4-byte offsets, so a double or an int64
+ * is often misaligned. */
 static int arg_number(char t, const lo_arg *a, double *out)
 {
+	float f;
+	double d;
+	int32_t i;
+	int64_t h;
 	switch (t) {
-	case LO_FLOAT: *out = a->f; return 0;
-	case LO_DOUBLE: *out = a->d; return 0;
-	case LO_INT32: *out = a->i; return 0;
-	case LO_INT64: *out = (double)a->h; return 0;
+	case LO_FLOAT: memcpy(&f, a, sizeof(f)); *out = f; return 0;
+	case LO_DOUBLE: memcpy(&d, a, sizeof(d)); *out = d; return 0;
+	case LO_INT32: memcpy(&i, a, sizeof(i)); *out = i; return 0;
+	case LO_INT64: memcpy(&h, a, sizeof(h)); *out = (double)h; return 0;
 	case LO_TRUE: *out = 1; return 0;
 	case LO_FALSE: *out = 0; return 0;
 	case LO_INFINITUM: *out = INFINITY; return 0;
@@ -589,293 +649,179 @@ static const char *type_desc(char t)
 	}
 }
 
-static const char *check_reason(int err)
+/* An OSC argument as the control layer's neutral value. */
+static struct ctl_arg to_ctl_arg(const struct osc_req *r, int k)
 {
-	switch (err) {
-	case -EDOM: return "not a finite number";
-	case -ERANGE: return "out of range";
-	default: return "not an allowed value";
+	char t = r->types[k];
+	struct ctl_arg a = {.kind = CTL_ARG_OTHER, .wire = type_desc(t)};
+	if (is_string(t)) {
+		a.kind = CTL_ARG_STRING;
+		a.str = arg_str(r, k);
+	} else if (arg_number(t, r->argv[k], &a.num) == 0) {
+		a.kind = t == LO_TRUE || t == LO_FALSE ? CTL_ARG_BOOL : CTL_ARG_NUMBER;
 	}
+	return a;
 }
 
-/* The value of a set for parameter id from the one argument left. 0 or -1 after replying. */
-static int arg_value(struct osc_req *r, enum param_id id, int norm, float *out)
+/* Whether replies or a subscription may go to `to` for this request: the sender's own host
+ * (any port: TouchOSC listens on another port than it sends from), or an address that
+ * confirmed. Anything else would make chanstrip a reflector for whoever names a victim. */
+static int dest_allowed(struct osc_req *r, const struct osc_peer *to)
 {
-	const struct param_def *d = &param_table[id];
-	char t = r->types[0];
-	const lo_arg *a = r->argv[0];
-	char range[128], txt[64];
-	double x;
-	int err;
+	uint8_t key[CTL_SUB_KEY_MAX];
+	if (host_equal(&to->addr, &r->src.addr) || is_localhost(&r->src.addr))
+		return 1;
+	size_t keylen = addr_key(&to->addr, key);
+	return ctl_peers_confirmed(&r->s->peers, key, keylen, monoclock_s());
+}
 
-	paramio_format_range(id, range, sizeof(range));
-	if (norm) {
-		if (arg_number(t, a, &x) < 0 || t == LO_TRUE || t == LO_FALSE) {
-			reply_error(r, "wrong type: %s (expected a number 0..1)", type_desc(t));
-			return -1;
-		}
-		if (!isfinite(x)) {
-			reply_error(r, "not a finite number (expected 0..1)");
-			return -1;
-		}
-		if (x < 0 || x > 1) {
-			reply_error(r, "out of range: %g (expected 0..1)", x);
-			return -1;
-		}
-		*out = param_from_norm(id, (float)x);
+/* Ask `to` to confirm: one small /confirm NONCE, at most every CTL_PEER_CHALLENGE_S, so the
+ * bytes an unconfirmed address receives never exceed those of the requests naming it. */
+static void challenge(struct osc *s, const struct osc_peer *to, int pending, float rate_hz,
+		      unsigned flags)
+{
+	uint8_t key[CTL_SUB_KEY_MAX];
+	char nonce[20];
+	size_t keylen = addr_key(&to->addr, key);
+	if (!ctl_peers_challenge(&s->peers, key, keylen, monoclock_s(), pending, rate_hz, flags,
+				 nonce))
+		return;
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_string(m, nonce);
+	send_msg(s, to, "/confirm", m);
+	lo_message_free(m);
+}
+
+/* Take an osc.udp:// URL off the end of the arguments as the reply address. 0, or -1 after
+ * replying with an error. */
+static int take_reply_url(struct osc_req *r)
+{
+	const char *why;
+	if (r->argc < 1 || !is_string(r->types[r->argc - 1]) ||
+	    strncmp(arg_str(r, r->argc - 1), "osc.", 4) != 0)
 		return 0;
-	}
-	if (is_string(t)) {
-		const char *why = "not an allowed value";
-		if ((err = paramio_parse_value(id, &a->s, out, &why)) < 0) {
-			reply_error(r, "%s: '%.60s' (expected %s)", why, &a->s, range);
-			return -1;
-		}
-		return 0;
-	}
-	if ((t == LO_TRUE || t == LO_FALSE) && d->type != PT_BOOL) {
-		reply_error(r, "wrong type: %s (expected %s)", t == LO_TRUE ? "true" : "false", range);
+	struct osc_peer to;
+	if (url_resolve(r->s, arg_str(r, r->argc - 1), &to, &why) < 0) {
+		reply_error(r, "bad reply URL '%.100s': %s", arg_str(r, r->argc - 1), why);
 		return -1;
 	}
-	if (arg_number(t, a, &x) < 0) {
-		reply_error(r, "wrong type: %s (expected %s)", type_desc(t), range);
+	if (is_self(r->s, &to.addr)) {
+		reply_error(r, "bad reply URL '%.100s': chanstrip's own address",
+			    arg_str(r, r->argc - 1));
 		return -1;
 	}
-	float v = (float)x; /* a double beyond float range becomes Inf: "not a finite number" */
-	if ((err = param_check(id, v)) < 0) {
-		snprintf(txt, sizeof(txt), "%g", x);
-		reply_error(r, "%s: %s (expected %s)", check_reason(err), txt, range);
+	if (!dest_allowed(r, &to)) {
+		challenge(r->s, &to, 0, 0, 0);
+		reply_error(r, "reply URL '%.100s' is another host that has not confirmed: it was "
+			       "sent /confirm NONCE and may send /confirm NONCE back",
+			    arg_str(r, r->argc - 1));
 		return -1;
 	}
-	*out = v;
+	r->to = to;
+	r->argc--;
 	return 0;
 }
 
-static int has_pattern(const char *p) { return strpbrk(p, OSC_PATTERN_CHARS) != NULL; }
-
-/* Strips the selector names: a number 1..nstrips or an OSC pattern. Sets sel[]; returns
- * how many or -1 after replying. */
-static int match_strips(struct osc_req *r, const char *seg, uint8_t *sel)
-{
-	struct osc *s = r->s;
-	int n = 0;
-	memset(sel, 0, s->nstrips);
-	if (!has_pattern(seg)) {
-		char *end;
-		errno = 0;
-		long v = strtol(seg, &end, 10);
-		if (end == seg || *end || errno || v < 1 || v > (long)s->nstrips) {
-			reply_error(r, "no strip '%.20s' (strips are 1..%u)", seg, s->nstrips);
-			return -1;
-		}
-		sel[v - 1] = 1;
-		return 1;
-	}
-	for (unsigned i = 0; i < s->nstrips; i++) {
-		char num[16];
-		snprintf(num, sizeof(num), "%u", i + 1);
-		if (lo_pattern_match(num, seg)) {
-			sel[i] = 1;
-			n++;
-		}
-	}
-	if (!n) {
-		reply_error(r, "no strip matches '%.20s' (strips are 1..%u)", seg, s->nstrips);
-		return -1;
-	}
-	return n;
-}
-
-/* Which parameters "rest" names, plain or /norm. match[p] bit 0: plain, bit 1: norm. */
-static int match_params(struct osc *s, const char *rest, uint8_t match[P_COUNT])
-{
-	int n = 0;
-	int pat = has_pattern(rest);
-	for (int p = 0; p < P_COUNT; p++) {
-		char norm[64];
-		match[p] = 0;
-		snprintf(norm, sizeof(norm), "%s/norm", s->relpath[p]);
-		if (pat ? lo_pattern_match(s->relpath[p], rest) : !strcmp(s->relpath[p], rest))
-			match[p] |= 1;
-		if (pat ? lo_pattern_match(norm, rest) : !strcmp(norm, rest))
-			match[p] |= 2;
-		n += (match[p] & 1) + ((match[p] >> 1) & 1);
-	}
-	return n;
-}
-
-static void handle_meter_cmd(struct osc_req *r, const char *what, const uint8_t *sel)
+static void handle_meter_cmd(struct osc_req *r, const struct ctl_sel *sel)
 {
 	struct osc *s = r->s;
 	if (r->argc != 0) {
 		reply_error(r, "takes no arguments");
 		return;
 	}
-	if (!strcmp(what, "meter/reset")) {
-		for (unsigned i = 0; i < s->nstrips; i++)
-			if (sel[i])
-				engine_meter_reset_hold(s->e, (int)i);
+	if (sel->kind == CTL_METER_RESET) {
+		ctl_meters_reset(s->ctl, sel);
 		return;
 	}
-	if (!strcmp(what, "meter/hold")) {
-		meter_fold(s); /* the held values as of now */
-		for (unsigned i = 0; i < s->nstrips; i++) {
-			if (!sel[i])
-				continue;
-			pthread_mutex_lock(&s->lock);
-			struct meter_hold h = s->hold[i];
-			pthread_mutex_unlock(&s->lock);
-			char path[48];
-			snprintf(path, sizeof(path), "/strip/%u/meter/hold", i + 1);
-			lo_message m = lo_message_new();
-			if (!m)
-				continue;
-			float tp = dsp_gain_to_db(h.tp_held);
-			lo_message_add_float(m, tp);
-			lo_message_add_float(m, meter_headroom_held_db(&h));
-			lo_message_add_int32(m, h.clips_total > INT32_MAX ? INT32_MAX
-									   : (int32_t)h.clips_total);
-			send_msg(s, &r->to, r->tolen, path, m);
-			lo_message_free(m);
-		}
+	if (sel->kind != CTL_METER_HOLD) {
+		reply_error(r, "meters are sent to subscribers (see /subscribe); "
+			       "/strip/N/meter/hold gets the held values");
 		return;
 	}
-	reply_error(r, "meters are sent to subscribers (see /subscribe); "
-		       "/strip/N/meter/hold gets the held values");
+	ctl_meters_fold(s->subs.meters); /* the held values as of now */
+	for (unsigned i = 0; i < s->nstrips; i++) {
+		float tp, headroom;
+		int32_t clips;
+		char path[48];
+		if (!sel->strip[i])
+			continue;
+		ctl_meters_held(s->subs.meters, i, &tp, &headroom, &clips);
+		snprintf(path, sizeof(path), "/strip/%u/meter/hold", i + 1);
+		lo_message m = lo_message_new();
+		if (!m)
+			continue;
+		lo_message_add_float(m, tp);
+		lo_message_add_float(m, headroom);
+		lo_message_add_int32(m, clips);
+		req_send(r, &r->to, path, m);
+		lo_message_free(m);
+	}
 }
 
 static void handle_strip(struct osc_req *r)
 {
 	struct osc *s = r->s;
-	const char *seg = r->path + 7; /* after "/strip/" */
-	const char *slash = strchr(seg, '/');
-	char stripseg[64];
-	uint8_t sel[ENGINE_MAX_STRIPS], match[P_COUNT];
+	struct ctl_sel sel;
+	char why[CTL_REASON_MAX];
 
-	if (!slash || slash == seg || (size_t)(slash - seg) >= sizeof(stripseg) || !slash[1]) {
-		reply_error(r, "unknown address (expected /strip/N/module/param)");
+	if (ctl_resolve(s->ctl, r->path, &sel, why) < 0) {
+		reply_error(r, "%s", why);
 		return;
 	}
-	memcpy(stripseg, seg, (size_t)(slash - seg));
-	stripseg[slash - seg] = '\0';
-	const char *rest = slash + 1;
-
-	if (!strcmp(rest, "meter") || !strcmp(rest, "meter/reset") || !strcmp(rest, "meter/hold")) {
-		if (match_strips(r, stripseg, sel) < 0)
-			return;
-		handle_meter_cmd(r, rest, sel);
+	if (sel.kind != CTL_PARAM) {
+		handle_meter_cmd(r, &sel);
 		return;
 	}
-	int nmatch = match_params(s, rest, match);
-	if (!nmatch) {
-		reply_error(r, "unknown address (see /params)");
-		return;
-	}
-	if (match_strips(r, stripseg, sel) < 0)
-		return;
-
 	if (r->argc == 0) { /* get */
-		float (*v)[P_COUNT] = malloc(s->nstrips * sizeof(*v));
-		if (!v) {
-			reply_error(r, "out of memory");
-			return;
-		}
-		engine_get_all(s->e, v);
-		for (unsigned i = 0; i < s->nstrips; i++) {
-			if (!sel[i])
-				continue;
-			for (int p = 0; p < P_COUNT; p++) {
-				if (match[p] & 1)
-					send_value(s, &r->to, r->tolen, i, (enum param_id)p, v[i][p]);
-				if (match[p] & 2)
-					send_norm(s, &r->to, r->tolen, i, (enum param_id)p, v[i][p]);
-			}
-		}
-		free(v);
+		struct value_sink k = {s, &r->to, r->pk};
+		if (ctl_get(s->ctl, &sel, sink_value, &k, why) < 0)
+			reply_error(r, "%s", why);
 		return;
 	}
 	if (r->argc != 1) {
 		reply_error(r, "expected one value to set, or none to get (got %d)", r->argc);
 		return;
 	}
-
-	/* set: every matched strip and parameter, all or nothing */
-	struct param_assign a[P_COUNT * 2];
-	size_t na = 0;
-	for (int p = 0; p < P_COUNT; p++)
-		for (int norm = 0; norm < 2; norm++) {
-			if (!(match[p] & (1 << norm)))
-				continue;
-			float v;
-			if (arg_value(r, (enum param_id)p, norm, &v) < 0)
-				return;
-			a[na++] = (struct param_assign){-1, (enum param_id)p, v};
-		}
-	int nsel = 0;
-	for (unsigned i = 0; i < s->nstrips; i++)
-		nsel += sel[i];
-	size_t total = nsel == (int)s->nstrips ? na : na * (size_t)nsel;
-	struct param_assign *all = a;
-	if (nsel != (int)s->nstrips) {
-		all = malloc(total * sizeof(*all));
-		if (!all) {
-			reply_error(r, "out of memory");
-			return;
-		}
-		size_t k = 0;
-		for (unsigned i = 0; i < s->nstrips; i++)
-			for (size_t j = 0; sel[i] && j < na; j++) {
-				all[k] = a[j];
-				all[k++].strip = (int)i;
-			}
-	}
-	size_t bad = 0;
-	int err = engine_apply(s->e, all, total, &bad);
-	if (all != a)
-		free(all);
-	if (err == -EAGAIN)
-		reply_error(r, "busy (control queue full): retry");
-	else if (err < 0)
-		reply_error(r, "%s", check_reason(err));
+	struct ctl_arg a = to_ctl_arg(r, 0);
+	if (ctl_set(s->ctl, &sel, &a, CTL_ORIGIN_NONE, why) < 0)
+		reply_error(r, "%s", why);
 }
 
 static void handle_params(struct osc_req *r)
 {
 	struct osc *s = r->s;
-	static const char *const tnames[] = {"float", "bool", "enum", "steps"};
 	if (r->argc) {
 		reply_error(r, "takes no arguments");
 		return;
 	}
 	for (int p = 0; p < P_COUNT; p++) {
-		const struct param_def *d = &param_table[p];
-		char path[80];
+		struct ctl_param_info d;
 		lo_message m = lo_message_new();
 		if (!m)
 			return;
-		snprintf(path, sizeof(path), "/strip/*/%s", s->relpath[p]);
-		lo_message_add_string(m, path);
-		lo_message_add_string(m, tnames[d->type]);
-		lo_message_add_string(m, d->unit);
-		lo_message_add_float(m, d->min);
-		lo_message_add_float(m, d->max);
-		lo_message_add_float(m, d->def);
-		lo_message_add_string(m, d->taper == TAPER_LOG ? "log" : "linear");
-		lo_message_add_string(m, d->help);
-		if (d->type == PT_ENUM)
-			for (int i = 0; d->enum_names[i]; i++)
-				lo_message_add_string(m, d->enum_names[i]);
-		if (d->type == PT_STEPS)
-			for (unsigned i = 0; i < d->nsteps; i++)
-				lo_message_add_float(m, d->steps[i]);
-		send_msg(s, &r->to, r->tolen, "/param", m);
+		ctl_param_info(s->ctl, (enum param_id)p, &d);
+		lo_message_add_string(m, d.path);
+		lo_message_add_string(m, d.type);
+		lo_message_add_string(m, d.unit);
+		lo_message_add_float(m, d.min);
+		lo_message_add_float(m, d.max);
+		lo_message_add_float(m, d.def);
+		lo_message_add_string(m, d.taper);
+		lo_message_add_string(m, d.help);
+		for (int i = 0; d.enum_names && d.enum_names[i]; i++)
+			lo_message_add_string(m, d.enum_names[i]);
+		for (unsigned i = 0; i < d.nsteps; i++)
+			lo_message_add_float(m, d.steps[i]);
+		req_send(r, &r->to, "/param", m);
 		lo_message_free(m);
 	}
 	lo_message m = lo_message_new();
 	if (m) {
 		lo_message_add_int32(m, P_COUNT);
 		lo_message_add_int32(m, (int32_t)s->nstrips);
-		send_msg(s, &r->to, r->tolen, "/params/end", m);
+		req_send(r, &r->to, "/params/end", m);
 		lo_message_free(m);
 	}
 }
@@ -890,27 +836,30 @@ static void handle_simple(struct osc_req *r)
 	lo_message m = lo_message_new();
 	if (!m)
 		return;
+	struct ctl_status st;
+	ctl_status(s->ctl, &st);
 	if (!strcmp(r->path, "/ping")) {
-		send_msg(s, &r->to, r->tolen, "/pong", m);
+		req_send(r, &r->to, "/pong", m);
 	} else if (!strcmp(r->path, "/xruns")) {
-		lo_message_add_int32(m, (int32_t)atomic_load(&s->e->xruns));
-		send_msg(s, &r->to, r->tolen, "/xruns", m);
+		lo_message_add_int32(m, (int32_t)st.xruns);
+		req_send(r, &r->to, "/xruns", m);
 	} else { /* /status */
 		pthread_mutex_lock(&s->lock);
-		unsigned nsubs = s->nsubs;
+		unsigned nsubs = s->subs.n;
 		pthread_mutex_unlock(&s->lock);
-		lo_message_add_string(m, CHANSTRIP_VERSION);
-		lo_message_add_int32(m, (int32_t)s->nstrips);
-		lo_message_add_float(m, s->e->fs);
-		lo_message_add_int32(m, (int32_t)atomic_load(&s->e->xruns));
-		lo_message_add_int32(m, (int32_t)engine_latency(s->e));
+		lo_message_add_string(m, st.version);
+		lo_message_add_int32(m, (int32_t)st.nstrips);
+		lo_message_add_float(m, st.fs);
+		lo_message_add_int32(m, (int32_t)st.xruns);
+		lo_message_add_int32(m, (int32_t)st.latency);
 		lo_message_add_int32(m, (int32_t)nsubs);
-		send_msg(s, &r->to, r->tolen, "/status", m);
+		req_send(r, &r->to, "/status", m);
 	}
 	lo_message_free(m);
 }
 
-/* /subscribe [url] [rate], /unsubscribe [url] */
+/* ---- subscriptions ------------------------------------------------------------------ */
+
 /* The sender's address with another port: where a control surface that sends from one port
  * and listens on another (TouchOSC) wants its feedback. */
 static void addr_set_port(struct sockaddr_storage *a, uint16_t port)
@@ -921,253 +870,372 @@ static void addr_set_port(struct sockaddr_storage *a, uint16_t port)
 		((struct sockaddr_in6 *)a)->sin6_port = htons(port);
 }
 
-/* /subscribe [url] [rate], /unsubscribe [url], and /subscribe/port PORT [rate] (on = 2):
- * the sender's host at PORT, for surfaces that can send a number but not a URL. */
-static void handle_subscribe(struct osc_req *r, int on)
-{
-	struct osc *s = r->s;
-	struct sockaddr_storage addr = r->src;
-	socklen_t alen = r->srclen;
-	double rate = OSC_METER_RATE_DEFAULT, port;
-	int i = 0;
-	char url[96]; /* "osc.udp://[" + numeric IPv6 with scope (63) + "]:" + port + "/" */
-	const char *why;
+/* SUB_FIELDS: /subscribe/fields, as SUB_ON with per-field meter messages; SUB_PORT (the
+ * TouchOSC button's address) always has them. */
+enum sub_op { SUB_OFF, SUB_ON, SUB_PORT, SUB_FIELDS };
 
-	if (on == 2) {
-		if (r->argc < 1 || arg_number(r->types[0], r->argv[0], &port) < 0 ||
-		    r->types[0] == LO_TRUE || r->types[0] == LO_FALSE || !(port >= 1.0) ||
-		    port > 65535.0 || port != floor(port)) {
+
+struct sub_args {
+	struct osc_peer who;
+	double rate;
+	int confirmed; /* the subscriber asked itself, or echoed a nonce */
+	unsigned flags; /* OSC_SUB_FIELDS */
+};
+
+static int bad_number(const struct osc_req *r, int k, double *out)
+{
+	char t = r->types[k];
+	return arg_number(t, r->argv[k], out) < 0 || t == LO_TRUE || t == LO_FALSE;
+}
+
+/* /subscribe [url] [rate], /unsubscribe [url], /subscribe/port PORT [rate]. 0, or -1 after
+ * replying with an error. */
+static int subscribe_args(struct osc_req *r, enum sub_op op, struct sub_args *a)
+{
+	const char *why;
+	double port;
+	int i = 0;
+	a->who = r->src;
+	a->rate = OSC_METER_RATE_DEFAULT;
+	a->flags = op == SUB_PORT || op == SUB_FIELDS ? OSC_SUB_FIELDS : 0;
+	if (op == SUB_PORT) {
+		if (r->argc < 1 || bad_number(r, 0, &port) || !(port >= 1.0) || port > 65535.0 ||
+		    port != floor(port)) {
 			reply_error(r, "expected PORT (1 .. 65535) [meter_rate_hz]");
-			return;
+			return -1;
 		}
-		addr_set_port(&addr, (uint16_t)port);
+		addr_set_port(&a->who.addr, (uint16_t)port);
+		if (is_self(r->s, &a->who.addr)) {
+			reply_error(r, "PORT %d is chanstrip's own address", (int)port);
+			return -1;
+		}
 		i = 1;
 	} else if (i < r->argc && is_string(r->types[i])) {
-		if (url_resolve(s, &r->argv[i]->s, &addr, &alen, &why) < 0) {
-			reply_error(r, "bad URL '%.100s': %s", &r->argv[i]->s, why);
-			return;
+		if (url_resolve(r->s, arg_str(r, i), &a->who, &why) < 0) {
+			reply_error(r, "bad URL '%.100s': %s", arg_str(r, i), why);
+			return -1;
+		}
+		if (is_self(r->s, &a->who.addr)) {
+			reply_error(r, "bad URL '%.100s': chanstrip's own address", arg_str(r, i));
+			return -1;
 		}
 		i++;
 	}
-	if (on && i < r->argc) {
-		if (arg_number(r->types[i], r->argv[i], &rate) < 0 || r->types[i] == LO_TRUE ||
-		    r->types[i] == LO_FALSE) {
+	if (op != SUB_OFF && i < r->argc) {
+		if (bad_number(r, i, &a->rate)) {
 			reply_error(r, "wrong type: %s (expected [url] [meter_rate_hz])",
 				    type_desc(r->types[i]));
-			return;
+			return -1;
 		}
-		if (!isfinite(rate) || rate < 0) {
+		if (!isfinite(a->rate) || a->rate < 0) {
 			reply_error(r, "meter rate must be 0 (no meters) .. %d Hz",
 				    OSC_METER_RATE_MAX);
-			return;
+			return -1;
 		}
-		if (rate > OSC_METER_RATE_MAX)
-			rate = OSC_METER_RATE_MAX;
+		if (a->rate > OSC_METER_RATE_MAX)
+			a->rate = OSC_METER_RATE_MAX;
 		i++;
 	}
 	if (i != r->argc) {
-		reply_error(r, on == 2 ? "expected PORT [meter_rate_hz]"
-			       : on ? "expected [url] [meter_rate_hz]" : "expected [url]");
-		return;
-	}
-	addr_url(&addr, alen, url, sizeof(url));
-
-	double t = now_s();
-	int slot = -1, found = 0, renewed = 0;
-	double timeout_s = 0;
-	pthread_mutex_lock(&s->lock);
-	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS && !found; k++)
-		if (s->subs[k].used &&
-		    addr_equal(&s->subs[k].addr, s->subs[k].addrlen, &addr, alen)) {
-			slot = (int)k;
-			found = 1;
-		}
-	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS && slot < 0 && on; k++)
-		if (!s->subs[k].used)
-			slot = (int)k;
-	if (on && slot >= 0) {
-		struct osc_sub *sub = &s->subs[slot];
-		if (!found) {
-			sub->used = 1;
-			sub->addr = addr;
-			sub->addrlen = alen;
-			snprintf(sub->url, sizeof(sub->url), "%s", url);
-			memset(sub->acc_full, 0, s->nstrips);
-			s->nsubs++;
-			sub->next_meter_s = t;
-		} else if (sub->rate_hz != (float)rate) {
-			sub->next_meter_s = t;
-		}
-		renewed = found;
-		sub->rate_hz = (float)rate;
-		sub->expires_s = t + s->sub_timeout_s;
-		timeout_s = s->sub_timeout_s;
-		pthread_cond_signal(&s->cond);
-	} else if (!on && found) {
-		s->subs[slot].used = 0;
-		s->nsubs--;
-	}
-	pthread_mutex_unlock(&s->lock);
-
-	int other = !addr_equal(&addr, alen, &r->src, r->srclen);
-	if (on && slot < 0) {
-		reply_error(r, "too many subscribers (at most %d)", OSC_MAX_SUBSCRIBERS);
-		if (other) { /* the surface that was to be subscribed hears why not */
-			r->to = addr;
-			r->tolen = alen;
-			reply_error(r, "too many subscribers (at most %d)", OSC_MAX_SUBSCRIBERS);
-		}
-		return;
-	}
-	if (!on && !found) {
-		reply_error(r, "%s is not subscribed", url);
-		return;
-	}
-	lo_message m = lo_message_new();
-	if (!m)
-		return;
-	lo_message_add_string(m, url);
-	if (on) {
-		lo_message_add_float(m, (float)rate);
-		lo_message_add_float(m, (float)timeout_s);
-	} else {
-		lo_message_add_string(m, "unsubscribed");
-	}
-	/* the confirmation goes to the sender and to the subscriber it names */
-	send_msg(s, &r->to, r->tolen, on ? "/subscribed" : "/unsubscribed", m);
-	if (other)
-		send_msg(s, &addr, alen, on ? "/subscribed" : "/unsubscribed", m);
-	lo_message_free(m);
-	if (!renewed)
-		osc_log(s, "%s %s", url, on ? "subscribed" : "unsubscribed");
-	if (on && !renewed) {
-		/* a new subscriber gets every current value, so a surface starts in sync */
-		float (*v)[P_COUNT] = malloc(s->nstrips * sizeof(*v));
-		if (!v)
-			return;
-		engine_get_all(s->e, v);
-		for (unsigned st = 0; st < s->nstrips; st++)
-			for (int p = 0; p < P_COUNT; p++) {
-				send_value(s, &addr, alen, st, (enum param_id)p, v[st][p]);
-				send_norm(s, &addr, alen, st, (enum param_id)p, v[st][p]);
-			}
-		free(v);
-	}
-}
-
-static int preset_arg(struct osc_req *r, const char **name)
-{
-	if (r->argc != 1 || !is_string(r->types[0])) {
-		reply_error(r, "expected one preset name (string)");
-		return -1;
-	}
-	*name = &r->argv[0]->s;
-	if (!preset_name_valid(*name)) {
-		reply_error(r, "'%.80s' is not a preset name (letters, digits, - and _, at most %d)",
-			    *name, PRESET_NAME_MAX);
+		reply_error(r, op == SUB_PORT ? "expected PORT [meter_rate_hz]"
+			       : op != SUB_OFF ? "expected [url] [meter_rate_hz]" : "expected [url]");
 		return -1;
 	}
 	return 0;
 }
 
-struct list_ctx {
-	lo_message m;
-	int n;
-};
-
-static void list_one(void *ctx, const char *name, const char *dir)
+/* Change the model. Returns the slot (-ENOSPC: full) or, for SUB_OFF, whether it was
+ * subscribed (0 or -ENOENT); *renewed is 1 for an existing subscriber. */
+/* The subscription model's view of a request: who, requested by which host. */
+static void sub_want(const struct osc_req *r, const struct sub_args *a, const char *url,
+		     struct ctl_sub *w)
 {
-	struct list_ctx *c = ctx;
-	(void)dir;
-	lo_message_add_string(c->m, name);
-	c->n++;
+	struct sockaddr_storage host = r->src.addr;
+	memset(w, 0, sizeof(*w));
+	w->keylen = addr_key(&a->who.addr, w->key);
+	addr_set_port(&host, 0);
+	w->hostlen = addr_key(&host, w->host);
+	w->exempt = is_localhost(&r->src.addr);
+	snprintf(w->name, sizeof(w->name), "%s", url);
+	w->rate_hz = (float)a->rate;
+	w->flags = a->flags;
+	w->confirmed = a->confirmed;
+}
+
+/* Change the model. Returns the slot (-ENOSPC: full, -EUSERS: the host's share is taken)
+ * or, for SUB_OFF, whether it was subscribed (0 or -ENOENT); *renewed is 1 for an existing
+ * subscriber; an evicted subscriber is copied to *gone (with *gone_to) and *ngone set. */
+static int subscribe_apply(struct osc_req *r, enum sub_op op, const struct sub_args *a,
+			   const char *url, int *renewed, struct ctl_sub *gone,
+			   struct osc_peer *gone_to, int *ngone)
+{
+	struct osc *s = r->s;
+	struct ctl_sub w;
+	int slot;
+	*renewed = *ngone = 0;
+	sub_want(r, a, url, &w);
+	pthread_mutex_lock(&s->lock);
+	if (op == SUB_OFF) {
+		slot = ctl_subs_find(&s->subs, w.key, w.keylen);
+		if (slot >= 0)
+			ctl_subs_remove(&s->subs, (unsigned)slot);
+		ctl_feed_set_active(s->feed, s->subs.n > 0);
+		slot = slot >= 0 ? 0 : -ENOENT;
+	} else {
+		slot = ctl_subs_add(&s->subs, &w, monoclock_s(), renewed, gone, ngone);
+		if (slot >= 0) {
+			*gone_to = s->peer[slot];
+			s->peer[slot] = a->who;
+			ctl_feed_set_active(s->feed, 1);
+			pthread_cond_signal(&s->cond);
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	return slot;
+}
+
+static void subscribe_reply(struct osc_req *r, enum sub_op op, const struct sub_args *a,
+			    const char *url)
+{
+	struct osc *s = r->s;
+	int other = !addr_equal(&a->who.addr, &r->src.addr);
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_string(m, url);
+	if (op != SUB_OFF) {
+		pthread_mutex_lock(&s->lock);
+		float timeout_s = (float)s->subs.timeout_s;
+		pthread_mutex_unlock(&s->lock);
+		lo_message_add_float(m, (float)a->rate);
+		lo_message_add_float(m, timeout_s);
+	} else {
+		lo_message_add_string(m, "unsubscribed");
+	}
+	/* the confirmation goes to the sender and to the subscriber it names */
+	const char *path = op != SUB_OFF ? "/subscribed" : "/unsubscribed";
+	req_send(r, &r->to, path, m);
+	if (other && dest_allowed(r, &a->who))
+		req_send(r, &a->who, path, m);
+	lo_message_free(m);
+}
+
+/* Apply a checked request and tell whoever is concerned. */
+static void tell_evicted(struct osc *s, const struct ctl_sub *gone, const struct osc_peer *to)
+{
+	lo_message m = lo_message_new();
+	if (m) {
+		lo_message_add_string(m, gone->name);
+		lo_message_add_string(m, "evicted");
+		send_msg(s, to, "/unsubscribed", m);
+		lo_message_free(m);
+	}
+	osc_log(s, "subscription of %s evicted (idle) for a new one", gone->name);
+}
+
+/* Apply a checked request and tell whoever is concerned. */
+static void subscribe_commit(struct osc_req *r, enum sub_op op, const struct sub_args *a)
+{
+	struct osc *s = r->s;
+	char url[OSC_URL_MAX];
+	struct ctl_sub gone;
+	struct osc_peer gone_to;
+	int renewed, ngone;
+
+	addr_url(&a->who.addr, a->who.len, url, sizeof(url));
+	int slot = subscribe_apply(r, op, a, url, &renewed, &gone, &gone_to, &ngone);
+	if (ngone)
+		tell_evicted(s, &gone, &gone_to);
+	if (op != SUB_OFF && slot < 0) {
+		if (slot == -EUSERS)
+			reply_error(r, "too many subscribers from this host (at most %u of %d)",
+				    s->subs.per_host_max, OSC_MAX_SUBSCRIBERS);
+		else
+			reply_error(r, "too many subscribers (at most %d)", OSC_MAX_SUBSCRIBERS);
+		if (!addr_equal(&a->who.addr, &r->src.addr)) {
+			/* the surface that was to be subscribed hears why not */
+			r->to = a->who;
+			reply_error(r, "too many subscribers (at most %d)", OSC_MAX_SUBSCRIBERS);
+		}
+		return;
+	}
+	if (op == SUB_OFF && slot < 0) {
+		reply_error(r, "%s is not subscribed", url);
+		return;
+	}
+	subscribe_reply(r, op, a, url);
+	if (!renewed)
+		osc_log(s, "%s %s", url, op != SUB_OFF ? "subscribed" : "unsubscribed");
+	if (op != SUB_OFF && !renewed) {
+		/* a new subscriber gets every current value, so a surface starts in sync */
+		struct value_sink k = {s, &a->who, NULL};
+		ctl_get_everything(s->ctl, sink_value, &k);
+	}
+}
+
+static void handle_subscribe(struct osc_req *r, enum sub_op op)
+{
+	struct sub_args a;
+	char url[OSC_URL_MAX];
+
+	if (subscribe_args(r, op, &a) < 0)
+		return;
+	a.confirmed = addr_equal(&a.who.addr, &r->src.addr);
+	if (!dest_allowed(r, &a.who)) {
+		/* nothing goes there until it asks for it itself */
+		addr_url(&a.who.addr, a.who.len, url, sizeof(url));
+		if (op != SUB_OFF)
+			challenge(r->s, &a.who, 1, (float)a.rate, a.flags);
+		reply_error(r, "%s is another host that has not confirmed: it was sent /confirm "
+			       "NONCE%s", url,
+			    op != SUB_OFF ? " and is subscribed when it sends /confirm NONCE back" : "");
+		return;
+	}
+	subscribe_commit(r, op, &a);
+}
+
+/* /confirm NONCE from the address a challenge went to: it wants our traffic. Never answered
+ * with an error (a stray /confirm is one of our own replies coming back). */
+static void handle_confirm(struct osc_req *r)
+{
+	uint8_t key[CTL_SUB_KEY_MAX];
+	int pending;
+	float rate;
+	unsigned flags;
+	if (r->argc != 1 || !is_string(r->types[0]))
+		return;
+	size_t keylen = addr_key(&r->src.addr, key);
+	if (ctl_peers_confirm(&r->s->peers, key, keylen, arg_str(r, 0), monoclock_s(), &pending,
+			      &rate, &flags) < 0)
+		return;
+	char url[OSC_URL_MAX];
+	addr_url(&r->src.addr, r->src.len, url, sizeof(url));
+	osc_log(r->s, "%s confirmed", url);
+	if (pending) {
+		struct sub_args a = {.who = r->src, .rate = rate, .confirmed = 1, .flags = flags};
+		struct osc_req q = {.s = r->s, .path = "/subscribe", .src = r->src, .to = r->src};
+		subscribe_commit(&q, SUB_ON, &a);
+	}
+}
+
+/* ---- presets ------------------------------------------------------------------------ */
+
+static int preset_arg(struct osc_req *r, const char **name)
+{
+	char why[CTL_REASON_MAX];
+	if (r->argc != 1 || !is_string(r->types[0])) {
+		reply_error(r, "expected one preset name (string)");
+		return -1;
+	}
+	*name = arg_str(r, 0);
+	if (ctl_preset_name_check(*name, why) < 0) {
+		reply_error(r, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
+static void list_one(void *ctx, const char *name) { lo_message_add_string(ctx, name); }
+
+static void preset_done(struct osc_req *r, const char *reply, const char *name)
+{
+	lo_message m = lo_message_new();
+	if (m) {
+		lo_message_add_string(m, name);
+		req_send(r, &r->to, reply, m);
+		lo_message_free(m);
+	}
 }
 
 static void handle_preset(struct osc_req *r)
 {
 	struct osc *s = r->s;
 	const char *name;
-	char path[1024], err[512];
-	lo_message m;
+	char path[1024], why[CTL_REASON_MAX];
 
 	if (!strcmp(r->path, "/preset/list")) {
 		if (r->argc) {
 			reply_error(r, "takes no arguments");
 			return;
 		}
-		struct list_ctx c = {lo_message_new(), 0};
-		if (!c.m)
+		lo_message m = lo_message_new();
+		if (!m)
 			return;
-		preset_list(list_one, &c);
-		send_msg(s, &r->to, r->tolen, "/preset/list", c.m);
-		lo_message_free(c.m);
-		return;
-	}
-	if (!strcmp(r->path, "/preset/load")) {
-		struct preset p = {0};
-		size_t bad = 0;
-		int rc;
+		ctl_preset_list(list_one, m);
+		req_send(r, &r->to, "/preset/list", m);
+		lo_message_free(m);
+	} else if (!strcmp(r->path, "/preset/load")) {
 		if (preset_arg(r, &name) < 0)
 			return;
-		if (preset_find_name(name, path, sizeof(path)) < 0) {
-			reply_error(r, "no preset '%s' (see /preset/list)", name);
+		if (ctl_preset_load(s->ctl, name, CTL_ORIGIN_NONE, path, sizeof(path), why) < 0) {
+			reply_error(r, "%s", why);
 			return;
 		}
-		if (preset_load_file(path, &p, err, sizeof(err)) < 0) {
-			reply_error(r, "%s", err);
-			return;
-		}
-		rc = engine_apply(s->e, p.assign, p.n, &bad);
-		if (rc == -ENODEV)
-			reply_error(r, "preset '%s' sets strip %d, this instance has %u", name,
-				    p.assign[bad].strip + 1, s->nstrips);
-		else if (rc == -EAGAIN)
-			reply_error(r, "busy (control queue full): retry");
-		else if (rc < 0)
-			reply_error(r, "preset '%s': %s", name, check_reason(rc));
-		else if ((m = lo_message_new())) {
-			lo_message_add_string(m, name);
-			send_msg(s, &r->to, r->tolen, "/preset/loaded", m);
-			lo_message_free(m);
-			osc_log(s, "preset '%s' loaded from %s", name, path);
-		}
-		preset_free(&p);
-		return;
-	}
-	if (!strcmp(r->path, "/preset/save")) {
+		preset_done(r, "/preset/loaded", name);
+		osc_log(s, "preset '%s' loaded from %s", name, path);
+	} else if (!strcmp(r->path, "/preset/save")) {
 		if (preset_arg(r, &name) < 0)
 			return;
-		float (*v)[P_COUNT] = malloc(s->nstrips * sizeof(*v));
-		if (!v) {
-			reply_error(r, "out of memory");
+		if (ctl_preset_save(s->ctl, name, path, sizeof(path), why) < 0) {
+			reply_error(r, "%s", why);
 			return;
 		}
-		engine_get_all(s->e, v);
-		int rc = preset_save(name, (const float(*)[P_COUNT])v, s->nstrips, path,
-				     sizeof(path), err, sizeof(err));
-		free(v);
-		if (rc < 0) {
-			reply_error(r, "%s", err);
-			return;
-		}
-		if ((m = lo_message_new())) {
-			lo_message_add_string(m, name);
-			send_msg(s, &r->to, r->tolen, "/preset/saved", m);
-			lo_message_free(m);
-		}
+		preset_done(r, "/preset/saved", name);
 		osc_log(s, "preset '%s' saved to %s", name, path);
-		return;
+	} else {
+		reply_error(r, "unknown address (expected /preset/load, /preset/save or "
+			       "/preset/list)");
 	}
-	reply_error(r, "unknown address (expected /preset/load, /preset/save or /preset/list)");
+}
+
+/* ---- packets ------------------------------------------------------------------------ */
+
+/* 1 for what chanstrip itself sends as a reply or feedback (and never takes as a request in
+ * that form): answering it, even with an error, could start a loop between two servers or a
+ * server and itself, so it is dropped without a word. */
+static int is_reply_type(const struct osc_req *r)
+{
+	static const char *const replies[] = {
+		"/error", "/pong", "/subscribed", "/unsubscribed", "/param", "/params/end",
+		"/preset/loaded", "/preset/saved", "/confirm",
+	};
+	/* these are requests without arguments and replies with them */
+	static const char *const answered[] = {"/status", "/xruns", "/preset/list"};
+	const char *p = r->path;
+	for (size_t k = 0; k < sizeof(replies) / sizeof(replies[0]); k++)
+		if (!strcmp(p, replies[k]))
+			return 1;
+	for (size_t k = 0; k < sizeof(answered) / sizeof(answered[0]); k++)
+		if (!strcmp(p, answered[k]) && r->argc > 0)
+			return 1;
+	if (strncmp(p, "/strip/", 7))
+		return 0;
+	const char *m = strstr(p + 7, "/meter");
+	if (!m || strchr(p + 7, '/') != m)
+		return 0;
+	/* /strip/N/meter and /strip/N/meter/hold with values, /strip/N/meter/FIELD (other
+	 * /strip/N/meter/... addresses are parameters such as meter/cal) */
+	if (!m[6] || !strcmp(m, "/meter/hold"))
+		return r->argc > 0;
+	for (int j = 0; m[6] == '/' && j < MF_COUNT; j++)
+		if (!strcmp(m + 7, meter_field_names[j]))
+			return 1;
+	return 0;
 }
 
 static void dispatch(struct osc_req *r)
 {
 	const char *p = r->path;
+	if (!strcmp(p, "/confirm")) {
+		handle_confirm(r);
+		return;
+	}
+	if (is_reply_type(r))
+		return;
 	/* a trailing osc.udp:// URL is where replies and errors go (subscriptions take their
 	 * URL as the subscriber instead) */
 	if (strcmp(p, "/subscribe") && strcmp(p, "/unsubscribe") && strcmp(p, "/subscribe/port") &&
-	    take_reply_url(r) < 0)
+	    strcmp(p, "/subscribe/fields") && take_reply_url(r) < 0)
 		return;
 	if (!strncmp(p, "/strip/", 7))
 		handle_strip(r);
@@ -1176,11 +1244,13 @@ static void dispatch(struct osc_req *r)
 	else if (!strcmp(p, "/params"))
 		handle_params(r);
 	else if (!strcmp(p, "/subscribe"))
-		handle_subscribe(r, 1);
+		handle_subscribe(r, SUB_ON);
 	else if (!strcmp(p, "/subscribe/port"))
-		handle_subscribe(r, 2);
+		handle_subscribe(r, SUB_PORT);
+	else if (!strcmp(p, "/subscribe/fields"))
+		handle_subscribe(r, SUB_FIELDS);
 	else if (!strcmp(p, "/unsubscribe"))
-		handle_subscribe(r, 0);
+		handle_subscribe(r, SUB_OFF);
 	else if (!strncmp(p, "/preset/", 8))
 		handle_preset(r);
 	else
@@ -1196,47 +1266,53 @@ static const char *packet_path(const uint8_t *data, size_t n)
 	return (const char *)data;
 }
 
-static void handle_packet(struct osc *s, uint8_t *data, size_t n,
-			  const struct sockaddr_storage *src, socklen_t srclen, int depth)
+static void handle_packet(struct osc *s, const uint8_t *data, size_t n,
+			  const struct osc_peer *src, struct osc_pkt *pk, int depth);
+
+/* timetags are ignored: every element is dispatched now, in order */
+static void handle_bundle(struct osc *s, const uint8_t *data, size_t n,
+			  const struct osc_peer *src, struct osc_pkt *pk, int depth)
 {
-	struct osc_req r = {.s = s, .src = *src, .srclen = srclen, .to = *src, .tolen = srclen};
+	struct osc_req r = {.s = s, .path = "#bundle", .src = *src, .to = *src, .pk = pk};
+	size_t pos = 16;
+	if (depth >= OSC_BUNDLE_DEPTH) {
+		reply_error(&r, "bundles nested too deep (at most %d)", OSC_BUNDLE_DEPTH);
+		return;
+	}
+	while (pos + 4 <= n && !pk->over) {
+		uint32_t len = (uint32_t)data[pos] << 24 | (uint32_t)data[pos + 1] << 16 |
+			       (uint32_t)data[pos + 2] << 8 | data[pos + 3];
+		pos += 4;
+		if (len == 0 || len % 4 || len > n - pos) {
+			reply_error(&r, "malformed bundle element");
+			return;
+		}
+		handle_packet(s, data + pos, len, src, pk, depth + 1);
+		pos += len;
+	}
+}
+
+static void handle_packet(struct osc *s, const uint8_t *data, size_t n,
+			  const struct osc_peer *src, struct osc_pkt *pk, int depth)
+{
+	struct osc_req r = {.s = s, .src = *src, .to = *src, .pk = pk};
 	char pathbuf[256];
 
 	if (n >= 16 && !memcmp(data, "#bundle", 8)) {
-		/* timetags are ignored: every element is dispatched now, in order */
-		size_t pos = 16;
-		if (depth >= OSC_BUNDLE_DEPTH) {
-			r.path = "#bundle";
-			reply_error(&r, "bundles nested too deep (at most %d)", OSC_BUNDLE_DEPTH);
-			return;
-		}
-		while (pos + 4 <= n) {
-			uint32_t len = (uint32_t)data[pos] << 24 | (uint32_t)data[pos + 1] << 16 |
-				       (uint32_t)data[pos + 2] << 8 | data[pos + 3];
-			pos += 4;
-			if (len == 0 || len % 4 || len > n - pos) {
-				r.path = "#bundle";
-				reply_error(&r, "malformed bundle element");
-				return;
-			}
-			handle_packet(s, data + pos, len, src, srclen, depth + 1);
-			pos += len;
-		}
+		handle_bundle(s, data, n, src, pk, depth);
 		return;
 	}
+	if (!pkt_take(pk))
+		return;
 	const char *path = packet_path(data, n);
-	if (path) {
-		snprintf(pathbuf, sizeof(pathbuf), "%s", path);
-	} else {
-		snprintf(pathbuf, sizeof(pathbuf), "?");
-	}
+	snprintf(pathbuf, sizeof(pathbuf), "%s", path ? path : "?");
 	r.path = pathbuf;
 	if (!path || path[0] != '/') {
 		reply_error(&r, "malformed packet (not an OSC message)");
 		return;
 	}
 	int result = 0;
-	lo_message m = lo_message_deserialise(data, n, &result);
+	lo_message m = lo_message_deserialise((void *)data, n, &result);
 	if (!m) {
 		reply_error(&r, "malformed message (liblo error %d)", result);
 		return;
@@ -1255,6 +1331,38 @@ static void handle_packet(struct osc *s, uint8_t *data, size_t n,
 	lo_message_free(m);
 }
 
+/* One datagram, within OSC_PACKET_WORK_MAX: a 64 KiB bundle of pattern gets would
+ * otherwise keep the receive thread (and every other client) waiting for seconds. */
+static void handle_datagram(struct osc *s, const uint8_t *data, size_t n,
+			    const struct osc_peer *src)
+{
+	struct osc_pkt pk = {OSC_PACKET_WORK_MAX, 0};
+	struct sockaddr_storage host = src->addr;
+	uint8_t key[CTL_SUB_KEY_MAX];
+	addr_set_port(&host, 0);
+	size_t keylen = addr_key(&host, key);
+	pthread_mutex_lock(&s->lock);
+	ctl_subs_heard(&s->subs, key, keylen, monoclock_s());
+	pthread_mutex_unlock(&s->lock);
+	handle_packet(s, data, n, src, &pk, 0);
+	if (!pk.over)
+		return;
+	struct osc_req r = {.s = s, .path = "#packet", .src = *src, .to = *src, .pk = NULL};
+	reply_error(&r, "work limit: one packet may cause at most %d messages and replies; "
+			"the rest was dropped", OSC_PACKET_WORK_MAX);
+}
+
+void osc_feed_packet(struct osc *s, const void *data, size_t n, const struct sockaddr *from,
+		     socklen_t fromlen)
+{
+	struct osc_peer src = {0};
+	if (!s || !data || !from || fromlen > sizeof(src.addr) || n == 0)
+		return;
+	memcpy(&src.addr, from, fromlen);
+	src.len = fromlen;
+	handle_datagram(s, data, n, &src);
+}
+
 static void *rx_main(void *arg)
 {
 	struct osc *s = arg;
@@ -1270,13 +1378,13 @@ static void *rx_main(void *arg)
 			break;
 		if (!(pfd[0].revents & POLLIN))
 			continue;
-		struct sockaddr_storage src;
-		socklen_t srclen = sizeof(src);
+		struct osc_peer src;
+		src.len = sizeof(src.addr);
 		ssize_t n = recvfrom(s->fd, s->rxbuf, sizeof(s->rxbuf), MSG_DONTWAIT,
-				     (struct sockaddr *)&src, &srclen);
+				     (struct sockaddr *)&src.addr, &src.len);
 		if (n <= 0)
 			continue; /* EAGAIN, or an ICMP error from an earlier send */
-		handle_packet(s, s->rxbuf, (size_t)n, &src, srclen, 0);
+		handle_datagram(s, s->rxbuf, (size_t)n, &src);
 	}
 	return NULL;
 }
@@ -1321,6 +1429,38 @@ static int open_socket(struct osc *s, const char *bind_addr, int port, char *err
 	socklen_t selflen = sizeof(self);
 	getsockname(s->fd, (struct sockaddr *)&self, &selflen);
 	addr_url(&self, selflen, s->url, sizeof(s->url));
+	s->self = self;
+	collect_local_addrs(s);
+	return 0;
+}
+
+/* Everything but the socket and the threads. 0 or -1 with a message. */
+static int osc_init_state(struct osc *s, struct engine *e, char *err, size_t errlen)
+{
+	pthread_condattr_t ca;
+	s->e = e;
+	s->nstrips = engine_nstrips(e);
+	s->fd = -1;
+	s->wake[0] = s->wake[1] = -1;
+	s->log_tokens = OSC_LOG_BURST;
+	s->log_last_s = monoclock_s();
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->log_lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	ctl_peers_init(&s->peers);
+	if (!(s->ctl = ctl_new(e, err, errlen)))
+		return -1;
+	if (ctl_subs_init(&s->subs, s->ctl, OSC_MAX_SUBSCRIBERS, OSC_SUBSCRIBE_TIMEOUT_S) < 0) {
+		snprintf(err, errlen, "OSC: out of memory or no meter reader left");
+		return -1;
+	}
+	if (!(s->feed = ctl_feed_new(s->ctl, osc_feed_wake, s))) {
+		snprintf(err, errlen, "OSC: out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -1328,8 +1468,6 @@ struct osc *osc_start(struct engine *e, const char *bind_addr, int port, char *e
 		      size_t errlen)
 {
 	struct osc *s;
-	pthread_condattr_t ca;
-	size_t ncell = (size_t)e->nstrips * P_COUNT;
 
 	if (port < 0 || port > 65535) {
 		snprintf(err, errlen, "OSC port %d is not 0..65535", port);
@@ -1341,66 +1479,12 @@ struct osc *osc_start(struct engine *e, const char *bind_addr, int port, char *e
 		snprintf(err, errlen, "OSC: out of memory");
 		return NULL;
 	}
-	s->e = e;
-	s->nstrips = e->nstrips;
-	s->fd = -1;
-	s->wake[0] = s->wake[1] = -1;
-	s->log_tokens = OSC_LOG_BURST;
-	s->sub_timeout_s = OSC_SUBSCRIBE_TIMEOUT_S;
-	s->log_last_s = now_s();
-	pthread_mutex_init(&s->lock, NULL);
-	pthread_mutex_init(&s->fold_lock, NULL);
-	pthread_mutex_init(&s->log_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
-	for (int p = 0; p < P_COUNT; p++) {
-		snprintf(s->relpath[p], sizeof(s->relpath[p]), "%s", param_table[p].key);
-		for (char *c = s->relpath[p]; *c; c++)
-			if (*c == '.')
-				*c = '/';
-	}
-
-	s->pend_flag = calloc(ncell, 1);
-	s->pend_val = calloc(ncell, sizeof(float));
-	s->pend_list = calloc(ncell, sizeof(uint32_t));
-	s->hold = calloc(s->nstrips, sizeof(*s->hold));
-	s->fold_snap = calloc(s->nstrips, sizeof(*s->fold_snap));
-	s->fold_hold = calloc(s->nstrips, sizeof(*s->fold_hold));
-	s->fold_have = calloc(s->nstrips, 1);
-	int ok = s->pend_flag && s->pend_val && s->pend_list && s->hold && s->fold_snap &&
-		 s->fold_hold && s->fold_have;
-	for (unsigned k = 0; ok && k < OSC_MAX_SUBSCRIBERS; k++) {
-		s->subs[k].acc = calloc(s->nstrips, sizeof(struct meter_snapshot));
-		s->subs[k].acc_full = calloc(s->nstrips, 1);
-		ok = s->subs[k].acc && s->subs[k].acc_full;
-	}
-	if (!ok) {
-		snprintf(err, errlen, "OSC: out of memory");
+	if (osc_init_state(s, e, err, errlen) < 0)
 		goto fail;
-	}
 	if (open_socket(s, bind_addr, port, err, errlen) < 0)
 		goto fail;
 	if (pipe2(s->wake, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "OSC: pipe: %s", strerror(errno));
-		goto fail;
-	}
-	if ((s->reader = engine_meter_reader_add(e)) < 0) {
-		snprintf(err, errlen, "OSC: no meter reader left (%s)", strerror(-s->reader));
-		goto fail;
-	}
-	if (!(s->hook = calloc(1, sizeof(*s->hook)))) {
-		snprintf(err, errlen, "OSC: out of memory");
-		goto fail;
-	}
-	pthread_mutex_init(&s->hook->lock, NULL);
-	s->hook->osc = s;
-	if (engine_add_listener(e, osc_on_change, s->hook) < 0) {
-		snprintf(err, errlen, "OSC: no engine listener slot left");
-		pthread_mutex_destroy(&s->hook->lock);
-		free(s->hook);
-		s->hook = NULL;
 		goto fail;
 	}
 	if (pthread_create(&s->tx, NULL, tx_main, s) != 0) {
@@ -1424,7 +1508,14 @@ const char *osc_url(const struct osc *s) { return s ? s->url : ""; }
 void osc_set_subscribe_timeout(struct osc *s, double seconds)
 {
 	pthread_mutex_lock(&s->lock);
-	s->sub_timeout_s = seconds;
+	s->subs.timeout_s = seconds;
+	pthread_mutex_unlock(&s->lock);
+}
+
+void osc_set_subscriber_idle(struct osc *s, double seconds)
+{
+	pthread_mutex_lock(&s->lock);
+	s->subs.idle_s = seconds;
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -1433,13 +1524,6 @@ void osc_stop(struct osc *s)
 	if (!s)
 		return;
 	atomic_store(&s->stop, 1);
-	if (s->hook) {
-		/* from now on the engine's calls to the listener do nothing (the hook is left
-		 * to the engine: it has no way to drop a listener) */
-		pthread_mutex_lock(&s->hook->lock);
-		s->hook->osc = NULL;
-		pthread_mutex_unlock(&s->hook->lock);
-	}
 	if (s->rx_started) {
 		(void)!write(s->wake[1], "x", 1);
 		pthread_join(s->rx, NULL);
@@ -1450,25 +1534,18 @@ void osc_stop(struct osc *s)
 		pthread_mutex_unlock(&s->lock);
 		pthread_join(s->tx, NULL);
 	}
+	/* the feed first: after this no engine change reaches osc_feed_wake */
+	ctl_feed_free(s->feed);
+	ctl_subs_fini(&s->subs);
+	ctl_free(s->ctl);
+	ctl_peers_fini(&s->peers);
 	if (s->fd >= 0)
 		close(s->fd);
 	for (int i = 0; i < 2; i++)
 		if (s->wake[i] >= 0)
 			close(s->wake[i]);
-	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++) {
-		free(s->subs[k].acc);
-		free(s->subs[k].acc_full);
-	}
-	free(s->pend_flag);
-	free(s->pend_val);
-	free(s->pend_list);
-	free(s->hold);
-	free(s->fold_snap);
-	free(s->fold_hold);
-	free(s->fold_have);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
-	pthread_mutex_destroy(&s->fold_lock);
 	pthread_mutex_destroy(&s->log_lock);
 	free(s);
 }

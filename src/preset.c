@@ -46,6 +46,44 @@ static char *preset_trim_line(char *line)
 	return s;
 }
 
+/* Open a preset for reading, refusing what would stall the caller (the OSC thread loads
+ * presets): anything but a regular file (a FIFO would block forever) and files over
+ * PRESET_FILE_MAX. NULL with *rc = -errno and one line in err. */
+static FILE *preset_open_read(const char *path, char *err, size_t errlen, int *rc)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		*rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	*rc = 0;
+	if (fstat(fd, &st) < 0) {
+		*rc = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	} else if (S_ISDIR(st.st_mode)) {
+		*rc = -EISDIR;
+		snprintf(err, errlen, "%s: is a directory", path);
+	} else if (!S_ISREG(st.st_mode)) {
+		*rc = -EINVAL;
+		snprintf(err, errlen, "%s: not a regular file", path);
+	} else if (st.st_size > PRESET_FILE_MAX) {
+		*rc = -EFBIG;
+		snprintf(err, errlen, "%s: too large (%lld bytes, at most %d)", path,
+			 (long long)st.st_size, PRESET_FILE_MAX);
+	}
+	FILE *f = *rc ? NULL : fdopen(fd, "r");
+	if (!f) {
+		if (!*rc) {
+			*rc = -errno;
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		}
+		close(fd);
+	}
+	return f;
+}
+
 int preset_load_file(const char *path, struct preset *out, char *err, size_t errlen)
 {
 	char why[256];
@@ -55,21 +93,20 @@ int preset_load_file(const char *path, struct preset *out, char *err, size_t err
 	unsigned lineno = 0;
 	int rc = 0;
 	struct preset p = {0};
-	struct stat st;
-	FILE *f = fopen(path, "r");
+	FILE *f = preset_open_read(path, err, errlen, &rc);
+	size_t total = 0;
 
-	if (!f) {
-		rc = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (!f)
 		return rc;
-	}
-	if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
-		fclose(f);
-		snprintf(err, errlen, "%s: is a directory", path);
-		return -EISDIR;
-	}
 	while ((len = getline(&line, &linecap, f)) >= 0) {
 		lineno++;
+		total += (size_t)len;
+		if (total > PRESET_FILE_MAX) { /* it grew while we read it */
+			snprintf(err, errlen, "%s: too large (more than %d bytes)", path,
+				 PRESET_FILE_MAX);
+			rc = -EFBIG;
+			break;
+		}
 		if ((size_t)len != strlen(line) || len > 1000) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno,
 				 len > 1000 ? "line too long" : "not a text line (NUL byte)");

@@ -13,6 +13,9 @@
 
 #define PRESET_NAME_MAX 64
 #define PRESET_SUFFIX ".preset"
+/* Larger files are refused (one line: "file: too large"): a preset is a few kB, and a huge
+ * file would stall the thread loading it (the OSC receive thread for /preset/load). */
+#define PRESET_FILE_MAX (1024 * 1024)
 
 struct preset {
 	struct param_assign *assign;

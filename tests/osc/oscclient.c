@@ -26,13 +26,20 @@ static int oc_handler(const char *path, const char *types, lo_arg **argv, int ar
 	m->t = oc_now();
 	for (int k = 0; k < argc && k < OC_MAXARGS; k++) {
 		m->types[k] = types[k];
+		/* liblo packs arguments at 4-byte offsets: a double or int64 (and the lo_arg
+		 * union itself) may be misaligned, so every number is read through memcpy */
+		const void *a = argv[k];
+		float f;
+		double d;
+		int32_t i;
+		int64_t h;
 		switch (types[k]) {
-		case LO_FLOAT: m->f[k] = argv[k]->f; break;
-		case LO_DOUBLE: m->f[k] = (float)argv[k]->d; break;
-		case LO_INT32: m->f[k] = (float)argv[k]->i; m->i[k] = argv[k]->i; break;
-		case LO_INT64: m->f[k] = (float)argv[k]->h; break;
+		case LO_FLOAT: memcpy(&f, a, sizeof(f)); m->f[k] = f; break;
+		case LO_DOUBLE: memcpy(&d, a, sizeof(d)); m->f[k] = (float)d; break;
+		case LO_INT32: memcpy(&i, a, sizeof(i)); m->f[k] = (float)i; m->i[k] = i; break;
+		case LO_INT64: memcpy(&h, a, sizeof(h)); m->f[k] = (float)h; break;
 		case LO_STRING:
-		case LO_SYMBOL: snprintf(m->s[k], sizeof(m->s[k]), "%s", &argv[k]->s); break;
+		case LO_SYMBOL: snprintf(m->s[k], sizeof(m->s[k]), "%s", (const char *)a); break;
 		default: break;
 		}
 	}

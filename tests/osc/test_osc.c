@@ -676,7 +676,7 @@ START_TEST(meter_subscription)
 	fake_audio_start(pow(10.0, -18.0 / 20.0), 997.0);
 	oc_pump(cli, 500); /* RMS integration (300 ms) settles */
 
-	SEND("/subscribe", "f", 25.0f);
+	SEND("/subscribe/fields", "f", 25.0f); /* with the per-field messages (TouchOSC) */
 	int n = count_meters(cli, 2.0, f);
 	fprintf(stderr, "meter rate: %d messages in 2 s at 25 Hz requested\n", n);
 	ck_assert_msg(n >= 40 && n <= 60, "%d meter messages in 2 s, want 50 +-20%%", n);
@@ -691,7 +691,7 @@ START_TEST(meter_subscription)
 	ck_assert_float_eq_tol(f[MF_OUT_PEAK_DBFS], -18.0f, 0.05f);
 	ck_assert_float_eq_tol(f[MF_OUT_RMS_DBFS], -18.0f, 0.05f);
 
-	/* every field also arrives alone on /strip/N/meter/<field> (for TouchOSC) */
+	/* every field also arrives alone on /strip/N/meter/<field> (asked for: TouchOSC) */
 	for (int j = 0; j < MF_COUNT; j++) {
 		char path[64];
 		snprintf(path, sizeof(path), "/strip/1/meter/%s", meter_field_names[j]);
@@ -710,6 +710,15 @@ START_TEST(meter_subscription)
 	fprintf(stderr, "meter rate: %d messages in 2 s at the default %d Hz\n", n,
 		OSC_METER_RATE_DEFAULT);
 	ck_assert_msg(n >= 32 && n <= 48, "%d meter messages in 2 s, want 40 +-20%%", n);
+	/* a plain /subscribe gets the 12-value message only: 1 packet per strip, not 13 */
+	oc_clear(cli);
+	oc_pump(cli, 500);
+	ck_assert_int_ge(oc_count(cli, "/strip/1/meter"), 5);
+	for (int j = 0; j < MF_COUNT; j++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/strip/1/meter/%s", meter_field_names[j]);
+		ck_assert_msg(oc_count(cli, path) == 0, "%s sent to a plain subscriber", path);
+	}
 	SEND("/subscribe", "i", 1000);
 	const struct oc_msg *m = oc_wait(cli, "/subscribed", 2000);
 	ck_assert_ptr_nonnull(m);
