@@ -1281,6 +1281,22 @@ static void *rx_main(void *arg)
 	return NULL;
 }
 
+void osc_feed_packet(struct osc *s, const void *data, size_t n, const struct sockaddr *from,
+		     socklen_t fromlen)
+{
+	struct sockaddr_storage src = {0};
+	/* a writable copy of our own, as handle_packet takes one (rxbuf is the receive thread's) */
+	uint8_t *copy = malloc(n ? n : 1);
+	if (!copy || fromlen > sizeof(src)) {
+		free(copy);
+		return;
+	}
+	memcpy(copy, data, n);
+	memcpy(&src, from, fromlen);
+	handle_packet(s, copy, n, &src, fromlen, 0);
+	free(copy);
+}
+
 /* ---- start / stop ------------------------------------------------------------------- */
 
 static int open_socket(struct osc *s, const char *bind_addr, int port, char *err, size_t errlen)

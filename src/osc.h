@@ -4,6 +4,7 @@
 #define CHANSTRIP_OSC_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 
 #include "engine.h"
 
@@ -27,5 +28,9 @@ void osc_stop(struct osc *s);
 /* Tests: subscriptions from now on expire after this many seconds (default
  * OSC_SUBSCRIBE_TIMEOUT_S). */
 void osc_set_subscribe_timeout(struct osc *s, double seconds);
+/* Fuzzing and tests: run the packet handler on this datagram now, on the calling thread, as
+ * if it had arrived from `from` (replies go there). */
+void osc_feed_packet(struct osc *s, const void *data, size_t n, const struct sockaddr *from,
+		     socklen_t fromlen);
 
 #endif
