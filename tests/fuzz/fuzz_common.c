@@ -49,10 +49,14 @@ void fuzz_engine_defaults(struct engine *e)
 {
 	static struct param_assign def[P_COUNT];
 	size_t bad;
+	/* only after an input that changed something: a reset costs more than most inputs */
+	if (!engine_take_dirty(e))
+		return;
 	for (int p = 0; p < P_COUNT; p++)
 		def[p] = (struct param_assign){-1, (enum param_id)p, param_table[p].def};
 	if (engine_apply(e, def, P_COUNT, &bad) < 0)
 		fuzz_die("cannot reset the engine to its defaults");
+	engine_take_dirty(e);
 }
 
 static char tmpdir[64];

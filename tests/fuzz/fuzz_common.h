@@ -24,7 +24,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 void fuzz_block_check(struct engine *e, const char *what);
 
 /* Every parameter of every strip back to its default (engine_apply: while no audio thread
- * runs, the strips are reset too), so each input starts from the same state. */
+ * runs, the strips are reset too) if anything changed since the last call, so each input
+ * starts from the same values. */
 void fuzz_engine_defaults(struct engine *e);
 
 /* A private folder for files the code under test writes (presets saved over OSC, session
