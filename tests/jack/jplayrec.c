@@ -114,6 +114,13 @@ static float **alloc_channels(unsigned ch, size_t frames)
 	return v;
 }
 
+static void free_channels(float **v, unsigned ch)
+{
+	for (unsigned c = 0; v && c < ch; c++)
+		free(v[c]);
+	free(v);
+}
+
 int main(int argc, char **argv)
 {
 	const char *target = NULL, *play_path = NULL, *rec_path = NULL;
@@ -240,9 +247,11 @@ int main(int argc, char **argv)
 	if (p.rc)
 		jack_client_close(p.rc);
 	jack_client_close(p.pc);
+	free_channels(p.play, ch);
 	if (atomic_load(&p.rec_gaps)) {
 		fprintf(stderr, "cs-jplayrec: the recorder missed %u cycles of the player's\n",
 			atomic_load(&p.rec_gaps));
+		free_channels(p.rec, ch);
 		return 3;
 	}
 
@@ -265,5 +274,6 @@ int main(int argc, char **argv)
 		}
 		free(w);
 	}
+	free_channels(p.rec, ch);
 	return 0;
 }

@@ -82,14 +82,17 @@ static int cmp(int argc, char **argv)
 		return fail("usage: cmp A B TOL", NULL);
 	double tol = atof(argv[4]), maxd = 0.0;
 	float *x = read_all(argv[2], &a), *y = read_all(argv[3], &b);
-	if (!x)
-		return fail("cannot read", argv[2]);
-	if (!y)
-		return fail("cannot read", argv[3]);
+	if (!x || !y) {
+		free(x);
+		free(y);
+		return fail("cannot read", !x ? argv[2] : argv[3]);
+	}
 	if (a.frames != b.frames || a.channels != b.channels || a.samplerate != b.samplerate) {
 		fprintf(stderr, "wavtool: shape differs: %lld/%d/%d vs %lld/%d/%d\n",
 			(long long)a.frames, a.channels, a.samplerate, (long long)b.frames, b.channels,
 			b.samplerate);
+		free(x);
+		free(y);
 		return 1;
 	}
 	sf_count_t worst = 0;
@@ -104,6 +107,8 @@ static int cmp(int argc, char **argv)
 	}
 	printf("max_abs_diff=%.3g (%.1f dBFS) at sample %lld\n", maxd,
 	       maxd > 0 ? 20 * log10(maxd) : -999.0, (long long)(worst / a.channels));
+	free(x);
+	free(y);
 	return maxd <= tol ? 0 : 1;
 }
 
