@@ -29,7 +29,7 @@ setup()
 # suite TITLE DIR MESON-TEST-ARGS...: run, remember the log, keep the worst exit status
 suite()
 {
-	echo "== $1 =="
+	echo "== $1 ($(($(date +%s) - start)) s in) =="
 	dir=$2
 	shift 2
 	set +e

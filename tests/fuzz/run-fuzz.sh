@@ -7,11 +7,12 @@
 set -eu
 target=$1 name=$2 srcdir=$3
 seconds=${FUZZ_SECONDS:-30}
-work=$(dirname "$target")/fuzz-work/$name
-art=$(dirname "$target")/fuzz-artifacts/$name/
+dir=$(cd "$(dirname "$target")" && pwd)
+work=$dir/fuzz-work/$name
+art=$dir/fuzz-artifacts/$name/
 mkdir -p "$work" "$art"
 # beside the corpus folder, not in it: libFuzzer reads every file there as an input
-log=$(dirname "$target")/fuzz-work/$name.log
+log=$dir/fuzz-work/$name.log
 # halt_on_error: UBSan findings are failures, not warnings
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
