@@ -2,6 +2,7 @@
  * stays contained. Module behaviour is tested in each module's own test file. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,94 @@ START_TEST(nan_input_is_contained)
 	ck_assert_int_eq(tu_bad_float(out, N), 0);
 	/* and it still passes signal afterwards */
 	ck_assert(tu_rms(out + N / 2, N / 2) > 0.01);
+}
+END_TEST
+
+/* A finite value far beyond any converter (1e20: its square overflows a float) is not audio:
+ * the strip makes it silence, as NaN, and meters it as clipped. Through the compressor's RMS
+ * detector it used to latch the gain at -90 dB for good (output 9.5e-6 for a 0.3 sine). */
+#define BURST 128
+#define LONG_N (6 * N)
+
+static void burst_then_sine(float *x, size_t n, float burst)
+{
+	tu_sine(x, n, 0.3, 1000.0, FS, 0.0);
+	for (size_t i = 0; i < BURST; i++)
+		x[i] = (i & 1) ? 0.0f - burst : burst; /* +0.0 for no burst, as the strip makes it */
+}
+
+START_TEST(huge_input_is_silence_comp_rms_recovers)
+{
+	static struct strip s;
+	static float in[2 * N], ref_in[2 * N], out[2 * N], ref[2 * N];
+	struct meter_snapshot snap;
+	burst_then_sine(in, 2 * N, 1e20f);
+	burst_then_sine(ref_in, 2 * N, 0.0f);
+	for (int pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(strip_init(&s, FS), 0);
+		strip_set_param(&s, P_COMP_ENABLE, 1.0f);
+		strip_set_param(&s, P_COMP_DETECTOR, 1.0f); /* rms */
+		strip_reset(&s);
+		strip_process(&s, pass ? in : ref_in, pass ? out : ref, 2 * N);
+		strip_meter_take(&s, &snap);
+	}
+	double got = tu_db(tu_rms(out + N - N / 10, N / 10));
+	double want = tu_db(tu_rms(ref + N - N / 10, N / 10));
+	printf("1e20 burst, comp rms: output %.2f dB at 0.9..1 s (without the burst %.2f dB)\n",
+	       got, want);
+	ck_assert_double_eq_tol(got, want, 0.01);
+	ck_assert_int_eq(memcmp(out, ref, sizeof(out)), 0); /* the burst was silence */
+	ck_assert_uint_eq(snap.clips, 1);                    /* and counted, as one clip run */
+}
+END_TEST
+
+/* The largest input that is still audio (just below 2^32) at the preamp's full gain, with
+ * every dynamics stage on (comp peak and rms detector): the output stays finite and nothing
+ * latches. The level at the compressor is +262 dBFS, so it comes back at its release speed
+ * from its 120 dB ceiling (under 1 s at 100 ms, after the RMS detector's 0.6 s to forget
+ * 260 dB): the output level matches a run without the burst within 2 s, and every meter
+ * (whose 300 ms integrator has as much to forget) within 6 s. */
+static void run_loud(struct strip *s, const float *in, float *out, int detector,
+		     float f[MF_COUNT])
+{
+	struct meter_snapshot snap;
+	struct meter_hold hold;
+	ck_assert_int_eq(strip_init(s, FS), 0);
+	strip_set_param(s, P_PRE_GAIN, 70.0f);
+	strip_set_param(s, P_GATE_ENABLE, 1.0f);
+	strip_set_param(s, P_COMP_ENABLE, 1.0f);
+	strip_set_param(s, P_COMP_DETECTOR, (float)detector);
+	strip_set_param(s, P_DEESS_ENABLE, 1.0f);
+	strip_reset(s);
+	strip_process(s, in, out, LONG_N - N / 10);
+	strip_meter_take(s, &snap);
+	strip_process(s, in + LONG_N - N / 10, out + LONG_N - N / 10, N / 10);
+	strip_meter_take(s, &snap);
+	meter_hold_reset(&hold);
+	meter_fields(&snap, &hold, 18.0f, f);
+}
+
+START_TEST(huge_audio_every_detector_recovers)
+{
+	static struct strip s;
+	static float in[LONG_N], ref_in[LONG_N], out[LONG_N], ref[LONG_N];
+	float f[MF_COUNT], fr[MF_COUNT];
+	burst_then_sine(in, LONG_N, 4.29e9f);
+	burst_then_sine(ref_in, LONG_N, 0.0f);
+	run_loud(&s, in, out, _i, f);
+	run_loud(&s, ref_in, ref, _i, fr);
+	ck_assert_int_eq(tu_bad_float(out, LONG_N), 0);
+	double got = tu_db(tu_rms(out + 2 * N - N / 10, N / 10));
+	double want = tu_db(tu_rms(ref + 2 * N - N / 10, N / 10));
+	printf("4.29e9 burst at +70 dB, comp %s: output %.3f dB at 1.9..2 s (without: %.3f)\n",
+	       _i ? "rms" : "peak", got, want);
+	ck_assert_double_eq_tol(got, want, 0.01);
+	for (int k = 0; k < MF_COUNT; k++) {
+		if (k == MF_CLIPS)
+			continue;
+		ck_assert_msg(fabsf(f[k] - fr[k]) < 0.01f, "%s %.3f, without the burst %.3f",
+			      meter_field_names[k], (double)f[k], (double)fr[k]);
+	}
 }
 END_TEST
 
@@ -190,6 +279,8 @@ int main(void)
 	tcase_add_test(tc, block_size_invariant);
 	tcase_add_test(tc, in_place_equals_out_of_place);
 	tcase_add_test(tc, nan_input_is_contained);
+	tcase_add_test(tc, huge_input_is_silence_comp_rms_recovers);
+	tcase_add_loop_test(tc, huge_audio_every_detector_recovers, 0, 2);
 	tcase_add_test(tc, rejects_unsupported_rate);
 	tcase_add_test(tc, out_gain_is_smoothed_and_lands_exactly);
 	tcase_add_loop_test(tc, lanes_equal_single_strips, 0, 7);
