@@ -218,6 +218,7 @@ static float comp_stage_gr_take(void *st)
 
 const struct stage_desc comp_stage = {
 	.name = "comp",
+	.label = "compressor",
 	.first = P_COMP_ENABLE,
 	.last = P_COMP_SC_HPF,
 	.init = comp_stage_init,

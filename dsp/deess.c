@@ -129,6 +129,7 @@ static float deess_stage_gr_take(void *st)
 
 const struct stage_desc deess_stage = {
 	.name = "deess",
+	.label = "de-esser",
 	.first = P_DEESS_ENABLE,
 	.last = P_DEESS_LISTEN,
 	.init = deess_stage_init,

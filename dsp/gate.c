@@ -200,6 +200,7 @@ static float gate_stage_gr_take(void *st)
 
 const struct stage_desc gate_stage = {
 	.name = "gate",
+	.label = "gate/expander",
 	.first = P_GATE_ENABLE,
 	.last = P_GATE_SC_HPF,
 	.init = gate_stage_init,

@@ -214,6 +214,7 @@ static void pre_stage_lanes(void *const *st, unsigned nl, const float *const *in
 
 const struct stage_desc pre_stage = {
 	.name = "pre",
+	.label = "preamp (gain, polarity, low cut, saturation)",
 	.first = P_PRE_GAIN,
 	.last = P_PRE_OVERSAMPLE,
 	.init = pre_stage_init,

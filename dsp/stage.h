@@ -21,6 +21,8 @@ struct stage_desc {
 	/* Key prefix of its parameters ("gate" for gate.*) and, for a dynamics stage, of its
 	 * meter field ("gate_gr_db"). */
 	const char *name;
+	/* What it is, for the chain diagram of the man page and README ("gate/expander"). */
+	const char *label;
 	enum param_id first, last; /* its rows of the parameter table, inclusive */
 
 	/* fs in Hz, DSP_FS_MIN..DSP_FS_MAX: 0 or a negative errno. Not real-time. Leaves the
