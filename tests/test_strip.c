@@ -185,6 +185,67 @@ START_TEST(huge_audio_every_detector_recovers)
 }
 END_TEST
 
+/* The chain's descriptors against the parameter table and the meter fields: every stage owns
+ * exactly the rows keyed "<name>.", no row belongs to two stages, only meter.* (read on the
+ * control side) belongs to none; the dynamics stages (gr_take) are the meter's GR fields, in
+ * chain order, named "<name>_gr_db"; every stage but the last (the output gain, fused with the
+ * output meter) processes audio. */
+START_TEST(chain_matches_table_and_meters)
+{
+	int owner[P_COUNT];
+	int gr = 0;
+	for (int p = 0; p < P_COUNT; p++)
+		owner[p] = -1;
+	ck_assert_uint_ge(strip_chain_len, 2);
+	for (unsigned i = 0; i < strip_chain_len; i++) {
+		const struct stage_desc *d = strip_chain[i];
+		size_t len = strlen(d->name);
+		ck_assert_ptr_nonnull(d->label);
+		ck_assert(d->init && d->reset && d->set);
+		ck_assert_int_le(d->first, d->last);
+		ck_assert_msg((d->process_lanes == NULL) == (i + 1 == strip_chain_len),
+			      "%s: process_lanes", d->name);
+		for (int p = d->first; p <= (int)d->last; p++) {
+			ck_assert_msg(owner[p] < 0, "%s owned twice", param_table[p].key);
+			owner[p] = (int)i;
+			ck_assert_msg(strncmp(param_table[p].key, d->name, len) == 0 &&
+					      param_table[p].key[len] == '.',
+				      "%s in stage %s", param_table[p].key, d->name);
+		}
+		if (d->gr_take) {
+			char want[64];
+			snprintf(want, sizeof(want), "%s_gr_db", d->name);
+			ck_assert_int_lt(gr, METER_GR_COUNT);
+			ck_assert_str_eq(meter_field_names[MF_CLIPS + 1 + gr], want);
+			gr++;
+		}
+	}
+	ck_assert_int_eq(gr, METER_GR_COUNT);
+	for (int p = 0; p < P_COUNT; p++)
+		ck_assert_msg(owner[p] >= 0 || strncmp(param_table[p].key, "meter.", 6) == 0,
+			      "%s belongs to no stage", param_table[p].key);
+}
+END_TEST
+
+/* The strip's meter take hands over each dynamics stage's lowest gain and restarts it. */
+START_TEST(meter_take_reads_every_gr_stage)
+{
+	static struct strip s;
+	static float in[N], out[N];
+	struct meter_snapshot snap;
+	strip_all_on(&s);
+	tu_burst_noise(in, N, 9, 1e-4f); /* loud enough to compress, gaps to gate */
+	strip_process(&s, in, out, N);
+	strip_meter_take(&s, &snap);
+	for (int k = 0; k < METER_GR_COUNT; k++)
+		ck_assert_msg(snap.gr_gain[k] < 0.99f, "%s: gain %g",
+			      meter_field_names[MF_CLIPS + 1 + k], (double)snap.gr_gain[k]);
+	strip_meter_take(&s, &snap);
+	for (int k = 0; k < METER_GR_COUNT; k++)
+		ck_assert_float_eq(snap.gr_gain[k], 1.0f);
+}
+END_TEST
+
 START_TEST(rejects_unsupported_rate)
 {
 	static struct strip s;
@@ -282,6 +343,8 @@ int main(void)
 	tcase_add_test(tc, huge_input_is_silence_comp_rms_recovers);
 	tcase_add_loop_test(tc, huge_audio_every_detector_recovers, 0, 2);
 	tcase_add_test(tc, rejects_unsupported_rate);
+	tcase_add_test(tc, chain_matches_table_and_meters);
+	tcase_add_test(tc, meter_take_reads_every_gr_stage);
 	tcase_add_test(tc, out_gain_is_smoothed_and_lands_exactly);
 	tcase_add_loop_test(tc, lanes_equal_single_strips, 0, 7);
 	suite_add_tcase(su, tc);
