@@ -45,7 +45,10 @@ enum meter_gr {
 /* Input that is not audio: NaN, Inf and |x| >= 2^32 (+192.7 dBFS). The strip makes it
  * silence at its input; the meters count it as clipped and read it as 0. */
 #define METER_BAD_LEVEL 0x1p32f
-static inline int meter_not_audio(float x) { return !(x < METER_BAD_LEVEL && x > -METER_BAD_LEVEL); }
+static inline int meter_not_audio(float x)
+{
+	return !(x < METER_BAD_LEVEL && x > -METER_BAD_LEVEL);
+}
 
 /* Linear values covering one meter period; maxima never lose a peak between two takes.
  * A true peak is complete 6 samples after the sample it follows, so one in the last 6

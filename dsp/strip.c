@@ -31,7 +31,12 @@ static const size_t stage_offset[] = {
 
 #define CHAIN_LEN (sizeof(stage_offset) / sizeof(stage_offset[0]))
 
-void *strip_stage_state(struct strip *s, unsigned i) { return (char *)s + stage_offset[i]; }
+static inline void *stage_state(struct strip *s, unsigned i)
+{
+	return (char *)s + stage_offset[i];
+}
+
+void *strip_stage_state(struct strip *s, unsigned i) { return stage_state(s, i); }
 
 int strip_init(struct strip *s, float fs)
 {
@@ -41,7 +46,7 @@ int strip_init(struct strip *s, float fs)
 	memset(s, 0, sizeof(*s));
 	s->fs = fs;
 	for (unsigned i = 0; i < CHAIN_LEN; i++)
-		if ((err = strip_chain[i]->init(strip_stage_state(s, i), fs)))
+		if ((err = strip_chain[i]->init(stage_state(s, i), fs)))
 			return err;
 	if ((err = meter_init(&s->meter, fs)))
 		return err;
@@ -54,7 +59,7 @@ int strip_init(struct strip *s, float fs)
 void strip_reset(struct strip *s)
 {
 	for (unsigned i = 0; i < CHAIN_LEN; i++)
-		strip_chain[i]->reset(strip_stage_state(s, i));
+		strip_chain[i]->reset(stage_state(s, i));
 	meter_reset(&s->meter);
 }
 
@@ -65,7 +70,7 @@ void strip_set_param(struct strip *s, enum param_id id, float v)
 	for (unsigned i = 0; i < CHAIN_LEN; i++) {
 		const struct stage_desc *d = strip_chain[i];
 		if (id >= d->first && id <= d->last) {
-			d->set(strip_stage_state(s, i), (unsigned)(id - d->first), v);
+			d->set(stage_state(s, i), (unsigned)(id - d->first), v);
 			return;
 		}
 	}
@@ -101,7 +106,7 @@ static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float *
 	float *dst[DSP_LANES_MAX];
 	unsigned lane[DSP_LANES_MAX], k = 0;
 	for (unsigned l = 0; l < nl; l++) {
-		st[k] = strip_stage_state(s[l], i);
+		st[k] = stage_state(s[l], i);
 		if (d->idle && d->idle(st[k]))
 			continue;
 		src[k] = x[l];

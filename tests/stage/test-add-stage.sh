@@ -112,15 +112,38 @@ const struct stage_desc tgain_stage = {
 C
 
 # ---- its parameter rows, its chain row, its source line: each edit must apply ----
-edit() { # FILE SED-SCRIPT WHAT
-	sed -i "$2" "$tree/$1" || fail "sed on $1"
-	grep -qi tgain "$tree/$1" || fail "$1: the $3 edit did not apply (the file changed: update this test)"
+# insert FILE before|after LINE: the lines on stdin go before/after the one line equal to LINE
+insert() {
+	local f=$tree/$1
+	ADD=$(cat) WHERE=$2 AT=$3 awk '
+		$0 == ENVIRON["AT"] { n++; if (ENVIRON["WHERE"] == "before") print ENVIRON["ADD"] }
+		{ print }
+		$0 == ENVIRON["AT"] && ENVIRON["WHERE"] == "after" { print ENVIRON["ADD"] }
+		END { exit n != 1 }' "$f" >"$f.new" ||
+		fail "$1: no single line '$3' to insert at (the file changed: update this test)"
+	mv "$f.new" "$f"
 }
-edit dsp/params.h '/^\t\/\* output and metering \*\//i\	/* test gain */\n\tP_TGAIN_ENABLE,\n\tP_TGAIN_GAIN,' "enum"
-edit dsp/params.c '/^\t\[P_OUT_GAIN\] = {/i\	[P_TGAIN_ENABLE] = {"tgain.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,\n\t\t\t    "test gain on"},\n\t[P_TGAIN_GAIN] = {"tgain.gain", "dB", -24, 0, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,\n\t\t\t  "test gain"},\n' "table"
-edit dsp/chain.h '/^#include "preamp.h"/a #include "teststage.h"
-/X(out, OUT, outgain, NOGR)/i\	X(tgain, TGAIN, tgain, GR)         \\' "chain"
-edit dsp/meson.build "/^  'strip.c',/a\\  'teststage.c'," "source list"
+insert dsp/params.h before $'\t/* output and metering */' <<'ROWS'
+	/* test gain */
+	P_TGAIN_ENABLE,
+	P_TGAIN_GAIN,
+ROWS
+# (the table's initialisers are designated: the rows may go at its end)
+insert dsp/params.c before '};' <<'ROWS'
+	[P_TGAIN_ENABLE] = {"tgain.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL,
+			    0, "test gain on"},
+	[P_TGAIN_GAIN] = {"tgain.gain", "dB", -24, 0, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
+			  "test gain"},
+ROWS
+insert dsp/chain.h after '#include "preamp.h"' <<'ROWS'
+#include "teststage.h"
+ROWS
+insert dsp/chain.h before $'\tX(out, OUT, outgain, NOGR)' <<'ROWS'
+	X(tgain, TGAIN, tgain, GR)         \
+ROWS
+insert dsp/meson.build after "  'strip.c'," <<'ROWS'
+  'teststage.c',
+ROWS
 log "edited (lines naming tgain): $(cd "$tree" &&
 	grep -ci tgain dsp/params.h dsp/params.c dsp/chain.h dsp/meson.build | tr '\n' ' ')"
 
@@ -144,14 +167,16 @@ in=$FIXTURES/regress-in.wav
 	--meters "$TMP/m.csv" 2>"$TMP/offline.log" || fail "offline run"
 head -1 "$TMP/m.csv" | grep -q ',deess_gr_db,tgain_gr_db,out_peak_dbfs,' ||
 	fail "meters CSV header lacks tgain_gr_db after deess_gr_db: $(head -1 "$TMP/m.csv")"
-col=$(head -1 "$TMP/m.csv" | tr ',' '\n' | grep -n '^tgain_gr_db$' | cut -d: -f1)
-gr=$(sed -n 2p "$TMP/m.csv" | cut -d, -f"$col")
+gr=$(sed -n 2p "$TMP/m.csv" | cut -d, -f"$(head -1 "$TMP/m.csv" | tr ',' '\n' |
+	grep -n '^tgain_gr_db$' | cut -d: -f1)")
 [ "$gr" = "6.00" ] || fail "tgain_gr_db reads $gr, want 6.00"
 "$CHANSTRIP" --offline "$in" "$TMP/ref.wav" --meters "$TMP/ref.csv" 2>/dev/null ||
 	fail "offline reference run"
-pk() { head -1 "$1" | tr ',' '\n' | grep -n '^out_peak_dbfs$' | cut -d: -f1; }
-out_pk=$(sort -t, -k"$(pk "$TMP/m.csv")" -g "$TMP/m.csv" | tail -1 | cut -d, -f"$(pk "$TMP/m.csv")")
-ref_pk=$(sort -t, -k"$(pk "$TMP/ref.csv")" -g "$TMP/ref.csv" | tail -1 | cut -d, -f"$(pk "$TMP/ref.csv")")
+# col CSV FIELD: the column of FIELD; max_of CSV FIELD: its largest value
+col() { head -1 "$1" | tr ',' '\n' | grep -n "^$2\$" | cut -d: -f1; }
+max_of() { tail -n +2 "$1" | cut -d, -f"$(col "$1" "$2")" | sort -g | tail -1; }
+out_pk=$(max_of "$TMP/m.csv" out_peak_dbfs)
+ref_pk=$(max_of "$TMP/ref.csv" out_peak_dbfs)
 awk -v a="$out_pk" -v b="$ref_pk" 'BEGIN { d = b - a - 6.0; exit !(d < 0.02 && d > -0.02) }' ||
 	fail "the stage is not in the audio: output peak $out_pk dBFS, without it $ref_pk"
 log "ok: meters CSV has tgain_gr_db = $gr; output peak $out_pk dBFS (without: $ref_pk)"
@@ -177,8 +202,8 @@ oscsend 127.0.0.1 "$OSCP" /strip/1/tgain/gain s "$url" || fail "oscsend get"
 wait_until 5 grep -q '/params/end' "$TMP/dump.txt" || fail "no /params/end from chanstrip"
 wait_until 5 grep -q '^.*/strip/1/tgain/gain f -3' "$TMP/dump.txt" ||
 	fail "no reply to a get of /strip/1/tgain/gain: $(tail -3 "$TMP/dump.txt")"
-grep -q '/param .*"/strip/\*/tgain/gain"\|/param .*/strip/\*/tgain/gain' "$TMP/dump.txt" ||
-	fail "/params does not list tgain/gain"
-grep -q '/param .*/strip/\*/tgain/enable' "$TMP/dump.txt" || fail "/params does not list tgain/enable"
+for p in gain enable; do
+	grep -q "/param .*/strip/\*/tgain/$p" "$TMP/dump.txt" || fail "/params does not list tgain/$p"
+done
 log "ok: /params lists tgain/enable and tgain/gain; /strip/1/tgain/gain reads -3"
 log "PASS"
