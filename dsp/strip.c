@@ -101,13 +101,24 @@ static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float *
 			      uint32_t n)
 {
 	const struct stage_desc *d = strip_chain[i];
+	int (*idle)(const void *) = d->idle;
+	size_t off = stage_offset[i];
 	void *st[DSP_LANES_MAX];
 	const float *src[DSP_LANES_MAX], *res[DSP_LANES_MAX];
 	float *dst[DSP_LANES_MAX];
 	unsigned lane[DSP_LANES_MAX], k = 0;
+	if (nl == 1) { /* one strip: the common case of small setups, without the bookkeeping */
+		void *p = (char *)s[0] + off;
+		float *o = strip_other_buf(s[0], x[0]);
+		if (!(idle && idle(p))) {
+			d->process_lanes(&p, 1, x, &o, res, n);
+			x[0] = res[0];
+		}
+		return;
+	}
 	for (unsigned l = 0; l < nl; l++) {
-		st[k] = stage_state(s[l], i);
-		if (d->idle && d->idle(st[k]))
+		st[k] = (char *)s[l] + off;
+		if (idle && idle(st[k]))
 			continue;
 		src[k] = x[l];
 		dst[k] = strip_other_buf(s[l], x[l]);
