@@ -199,34 +199,17 @@ static void comp_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-static void comp_stage_lanes(void *const *st, unsigned nl, const float *const *in,
-			     float *const *out, const float **res, uint32_t n)
-{
-	struct comp *c[DSP_LANES_MAX];
-	for (unsigned l = 0; l < nl; l++)
-		c[l] = st[l], res[l] = out[l];
-	comp_process_lanes(c, nl, in, out, n);
-}
+STAGE_LANES_ADAPTER(comp_stage_lanes, comp, comp_process_lanes)
 
 static float comp_stage_gr_take(void *st)
 {
-	struct comp *c = st;
-	float m = c->min_gain;
-	c->min_gain = 1.0f;
-	return m;
+	return stage_take_gain(&((struct comp *)st)->min_gain);
 }
 
 const struct stage_desc comp_stage = {
-	.name = "comp",
-	.label = "compressor",
-	.first = P_COMP_ENABLE,
-	.last = P_COMP_SC_HPF,
-	.init = comp_stage_init,
-	.reset = comp_stage_reset,
-	.set = comp_stage_set,
-	.process_lanes = comp_stage_lanes,
-	.idle = comp_stage_idle,
-	.gr_take = comp_stage_gr_take,
+	.name = "comp", .label = "compressor", .first = P_COMP_ENABLE, .last = P_COMP_SC_HPF,
+	.init = comp_stage_init, .reset = comp_stage_reset, .set = comp_stage_set,
+	.process_lanes = comp_stage_lanes, .idle = comp_stage_idle, .gr_take = comp_stage_gr_take,
 };
 
 /* Smooth branching peak detector (Giannoulis et al. eq. 16),

@@ -110,33 +110,17 @@ static void deess_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-static void deess_stage_lanes(void *const *st, unsigned nl, const float *const *in,
-			      float *const *out, const float **res, uint32_t n)
-{
-	struct deess *d[DSP_LANES_MAX];
-	for (unsigned l = 0; l < nl; l++)
-		d[l] = st[l], res[l] = out[l];
-	deess_process_lanes(d, nl, in, out, n);
-}
+STAGE_LANES_ADAPTER(deess_stage_lanes, deess, deess_process_lanes)
 
 static float deess_stage_gr_take(void *st)
 {
-	struct deess *d = st;
-	float m = d->min_gain;
-	d->min_gain = 1.0f;
-	return m;
+	return stage_take_gain(&((struct deess *)st)->min_gain);
 }
 
 const struct stage_desc deess_stage = {
-	.name = "deess",
-	.label = "de-esser",
-	.first = P_DEESS_ENABLE,
-	.last = P_DEESS_LISTEN,
-	.init = deess_stage_init,
-	.reset = deess_stage_reset,
-	.set = deess_stage_set,
-	.process_lanes = deess_stage_lanes,
-	.idle = deess_stage_idle,
+	.name = "deess", .label = "de-esser", .first = P_DEESS_ENABLE, .last = P_DEESS_LISTEN,
+	.init = deess_stage_init, .reset = deess_stage_reset, .set = deess_stage_set,
+	.process_lanes = deess_stage_lanes, .idle = deess_stage_idle,
 	.gr_take = deess_stage_gr_take,
 };
 

@@ -181,34 +181,17 @@ static void gate_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-static void gate_stage_lanes(void *const *st, unsigned nl, const float *const *in,
-			     float *const *out, const float **res, uint32_t n)
-{
-	struct gate *g[DSP_LANES_MAX];
-	for (unsigned l = 0; l < nl; l++)
-		g[l] = st[l], res[l] = out[l];
-	gate_process_lanes(g, nl, in, out, n);
-}
+STAGE_LANES_ADAPTER(gate_stage_lanes, gate, gate_process_lanes)
 
 static float gate_stage_gr_take(void *st)
 {
-	struct gate *g = st;
-	float m = g->min_gain;
-	g->min_gain = 1.0f;
-	return m;
+	return stage_take_gain(&((struct gate *)st)->min_gain);
 }
 
 const struct stage_desc gate_stage = {
-	.name = "gate",
-	.label = "gate/expander",
-	.first = P_GATE_ENABLE,
-	.last = P_GATE_SC_HPF,
-	.init = gate_stage_init,
-	.reset = gate_stage_reset,
-	.set = gate_stage_set,
-	.process_lanes = gate_stage_lanes,
-	.idle = gate_stage_idle,
-	.gr_take = gate_stage_gr_take,
+	.name = "gate", .label = "gate/expander", .first = P_GATE_ENABLE, .last = P_GATE_SC_HPF,
+	.init = gate_stage_init, .reset = gate_stage_reset, .set = gate_stage_set,
+	.process_lanes = gate_stage_lanes, .idle = gate_stage_idle, .gr_take = gate_stage_gr_take,
 };
 
 /* The per-sample kernels are always inlined, so that each pass below is compiled with its lane

@@ -22,11 +22,6 @@ static void out_set(void *st, unsigned idx, float db)
 }
 
 const struct stage_desc out_stage = {
-	.name = "out",
-	.label = "output gain",
-	.first = P_OUT_GAIN,
-	.last = P_OUT_GAIN,
-	.init = out_init,
-	.reset = out_reset,
-	.set = out_set,
+	.name = "out", .label = "output gain", .first = P_OUT_GAIN, .last = P_OUT_GAIN,
+	.init = out_init, .reset = out_reset, .set = out_set,
 };

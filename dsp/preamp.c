@@ -213,14 +213,9 @@ static void pre_stage_lanes(void *const *st, unsigned nl, const float *const *in
 }
 
 const struct stage_desc pre_stage = {
-	.name = "pre",
-	.label = "preamp (gain, polarity, low cut, saturation)",
-	.first = P_PRE_GAIN,
-	.last = P_PRE_OVERSAMPLE,
-	.init = pre_stage_init,
-	.reset = pre_stage_reset,
-	.set = pre_stage_set,
-	.process_lanes = pre_stage_lanes,
+	.name = "pre", .label = "preamp (gain, polarity, low cut, saturation)",
+	.first = P_PRE_GAIN, .last = P_PRE_OVERSAMPLE, .init = pre_stage_init,
+	.reset = pre_stage_reset, .set = pre_stage_set, .process_lanes = pre_stage_lanes,
 	.latency = pre_stage_latency,
 };
 

@@ -15,6 +15,7 @@
 
 #include <stdint.h>
 
+#include "dsp.h"
 #include "params.h"
 
 struct stage_desc {
@@ -49,6 +50,26 @@ struct stage_desc {
 	 * GR column must agree (the meter fields are counted at compile time). */
 	float (*gr_take)(void *st);
 };
+
+/* The process_lanes of a module whose lanes kernel is fn(struct type *const *, nl, in, out, n)
+ * and always writes out: STAGE_LANES_ADAPTER(gate_stage_lanes, gate, gate_process_lanes). */
+#define STAGE_LANES_ADAPTER(name, type, fn)                                                \
+	static void name(void *const *st, unsigned nl, const float *const *in,             \
+			 float *const *out, const float **res, uint32_t n)                 \
+	{                                                                                  \
+		struct type *lanes[DSP_LANES_MAX];                                         \
+		for (unsigned l = 0; l < nl; l++)                                          \
+			lanes[l] = st[l], res[l] = out[l];                                 \
+		fn(lanes, nl, in, out, n);                                                 \
+	}
+
+/* gr_take for a module that keeps its lowest gain in *min_gain: hand it over, restart. */
+static inline float stage_take_gain(float *min_gain)
+{
+	float g = *min_gain;
+	*min_gain = 1.0f;
+	return g;
+}
 
 /* Apply the parameter table's defaults to a freshly initialised state and reset it: what
  * the strip does for each stage (and what a unit test of one module calls after its init). */

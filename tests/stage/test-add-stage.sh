@@ -89,13 +89,7 @@ static void tgain_lanes(void *const *st, unsigned nl, const float *const *in, fl
 	}
 }
 
-static float tgain_gr_take(void *st)
-{
-	struct tgain *t = st;
-	float g = t->min_gain;
-	t->min_gain = 1.0f;
-	return g;
-}
+static float tgain_gr_take(void *st) { return stage_take_gain(&((struct tgain *)st)->min_gain); }
 
 const struct stage_desc tgain_stage = {
 	.name = "tgain",
