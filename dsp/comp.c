@@ -64,18 +64,10 @@ int comp_init(struct comp *c, float fs)
 	c->fs = fs;
 	c->min_gain = 1.0f;
 	smooth_init(&c->xfade, fs, SMOOTH_TAU_MS, 0.0f);
-	smooth_init(&c->wet, fs, SMOOTH_TAU_MS, 1.0f);
-	smooth_init(&c->makeup, fs, SMOOTH_TAU_MS, 1.0f);
+	smooth_init(&c->wet, fs, SMOOTH_TAU_MS, 0.0f);
+	smooth_init(&c->makeup, fs, SMOOTH_TAU_MS, 0.0f);
 	c->a_rms = (float)dsp_pole_from_ms_d(COMP_RMS_TAU_MS, fs);
 	c->c_rms = 1.0f - c->a_rms;
-	comp_set_threshold_db(c, -18.0f);
-	comp_set_ratio(c, 4.0f);
-	comp_set_knee_db(c, 6.0f);
-	comp_set_attack_ms(c, 10.0f);
-	comp_set_release_ms(c, 100.0f);
-	comp_set_makeup_db(c, 0.0f);
-	comp_set_mix_pct(c, 100.0f);
-	comp_set_sc_hpf_hz(c, 0.0f);
 	comp_reset(c);
 	return 0;
 }
@@ -177,6 +169,44 @@ void comp_set_sc_hpf_hz(struct comp *c, float hz)
 	else
 		biquad_identity(&c->hpf);
 }
+
+/* ---- the stage descriptor (stage.h) ---- */
+
+static int comp_stage_init(void *st, float fs) { return comp_init(st, fs); }
+static void comp_stage_reset(void *st) { comp_reset(st); }
+static int comp_stage_idle(const void *st) { return comp_idle(st); }
+
+static void comp_stage_set(void *st, unsigned idx, float v)
+{
+	struct comp *c = st;
+	switch (P_COMP_ENABLE + (int)idx) {
+	case P_COMP_ENABLE: comp_set_enable(c, v != 0.0f); break;
+	case P_COMP_THRESHOLD: comp_set_threshold_db(c, v); break;
+	case P_COMP_RATIO: comp_set_ratio(c, v); break;
+	case P_COMP_KNEE: comp_set_knee_db(c, v); break;
+	case P_COMP_ATTACK: comp_set_attack_ms(c, v); break;
+	case P_COMP_RELEASE: comp_set_release_ms(c, v); break;
+	case P_COMP_MAKEUP: comp_set_makeup_db(c, v); break;
+	case P_COMP_MIX: comp_set_mix_pct(c, v); break;
+	case P_COMP_AUTO_MAKEUP: comp_set_auto_makeup(c, v != 0.0f); break;
+	case P_COMP_DETECTOR: comp_set_detector(c, (int)v); break;
+	case P_COMP_SC_HPF: comp_set_sc_hpf_hz(c, v); break;
+	default: break;
+	}
+}
+
+STAGE_LANES_ADAPTER(comp_stage_lanes, comp, comp_process_lanes)
+
+static float comp_stage_gr_take(void *st)
+{
+	return stage_take_gain(&((struct comp *)st)->min_gain);
+}
+
+const struct stage_desc comp_stage = {
+	.name = "comp", .label = "compressor", .first = P_COMP_ENABLE, .last = P_COMP_SC_HPF,
+	.init = comp_stage_init, .reset = comp_stage_reset, .set = comp_stage_set,
+	.process_lanes = comp_stage_lanes, .idle = comp_stage_idle, .gr_take = comp_stage_gr_take,
+};
 
 /* Smooth branching peak detector (Giannoulis et al. eq. 16),
  *   y = alpha_A y + (1 - alpha_A) x   if x > y,   alpha_R y + (1 - alpha_R) x   otherwise,

@@ -19,6 +19,7 @@
 #include "biquad.h"
 #include "dsp.h"
 #include "smooth.h"
+#include "stage.h"
 
 enum comp_detector { COMP_DETECT_PEAK, COMP_DETECT_RMS };
 
@@ -60,7 +61,13 @@ struct comp {
 	float buf_g[DSP_MAX_CHUNK];
 };
 
-int comp_init(struct comp *c, float fs); /* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL */
+/* The compressor as a stage of the chain (stage.h): parameters comp.*, gain reduction
+ * metered. */
+extern const struct stage_desc comp_stage;
+
+/* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL. Parameters are left unset: apply the
+ * table's defaults (stage_init_defaults) before processing. */
+int comp_init(struct comp *c, float fs);
 void comp_reset(struct comp *c);         /* clears detector/filter state, snaps smoothers */
 void comp_set_enable(struct comp *c, int on);           /* crossfades over SMOOTH_TAU_MS */
 void comp_set_threshold_db(struct comp *c, float dbfs); /* -60..0 dBFS, knee centre */

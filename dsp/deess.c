@@ -41,9 +41,6 @@ int deess_init(struct deess *d, float fs)
 	smooth_init(&d->xfade, fs, SMOOTH_TAU_MS, 0.0f);
 	smooth_init(&d->wide, fs, SMOOTH_TAU_MS, 0.0f);
 	smooth_init(&d->listen_xf, fs, SMOOTH_TAU_MS, 0.0f);
-	deess_set_freq_hz(d, 6000.0f);
-	deess_set_threshold_db(d, -30.0f);
-	deess_set_range_db(d, 12.0f);
 	deess_reset(d);
 	return 0;
 }
@@ -93,6 +90,40 @@ void deess_set_listen(struct deess *d, int on)
 	d->listen = on != 0;
 	smooth_set(&d->listen_xf, d->listen ? 1.0f : 0.0f);
 }
+
+/* ---- the stage descriptor (stage.h) ---- */
+
+static int deess_stage_init(void *st, float fs) { return deess_init(st, fs); }
+static void deess_stage_reset(void *st) { deess_reset(st); }
+static int deess_stage_idle(const void *st) { return deess_idle(st); }
+
+static void deess_stage_set(void *st, unsigned idx, float v)
+{
+	struct deess *d = st;
+	switch (P_DEESS_ENABLE + (int)idx) {
+	case P_DEESS_ENABLE: deess_set_enable(d, v != 0.0f); break;
+	case P_DEESS_FREQ: deess_set_freq_hz(d, v); break;
+	case P_DEESS_THRESHOLD: deess_set_threshold_db(d, v); break;
+	case P_DEESS_RANGE: deess_set_range_db(d, v); break;
+	case P_DEESS_MODE: deess_set_mode(d, (int)v); break;
+	case P_DEESS_LISTEN: deess_set_listen(d, v != 0.0f); break;
+	default: break;
+	}
+}
+
+STAGE_LANES_ADAPTER(deess_stage_lanes, deess, deess_process_lanes)
+
+static float deess_stage_gr_take(void *st)
+{
+	return stage_take_gain(&((struct deess *)st)->min_gain);
+}
+
+const struct stage_desc deess_stage = {
+	.name = "deess", .label = "de-esser", .first = P_DEESS_ENABLE, .last = P_DEESS_LISTEN,
+	.init = deess_stage_init, .reset = deess_stage_reset, .set = deess_stage_set,
+	.process_lanes = deess_stage_lanes, .idle = deess_stage_idle,
+	.gr_take = deess_stage_gr_take,
+};
 
 /* Output for one sample from the mode (w: 0 split .. 1 wide), listen (l) and enable (xf)
  * crossfade positions. Every lerp is a*(1-t) + b*t, exact at both ends, so a settled path that

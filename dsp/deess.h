@@ -24,6 +24,7 @@
 #include "biquad.h"
 #include "dsp.h"
 #include "smooth.h"
+#include "stage.h"
 
 enum deess_mode { DEESS_SPLIT, DEESS_WIDE };
 
@@ -57,7 +58,13 @@ struct deess {
 	int32_t buf_q[DSP_MAX_CHUNK];
 };
 
-int deess_init(struct deess *d, float fs); /* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL */
+/* The de-esser as a stage of the chain (stage.h): parameters deess.*, gain reduction (of
+ * the band) metered. */
+extern const struct stage_desc deess_stage;
+
+/* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL. Parameters are left unset: apply the
+ * table's defaults (stage_init_defaults) before processing. */
+int deess_init(struct deess *d, float fs);
 void deess_reset(struct deess *d);         /* clears state, snaps crossfades */
 void deess_set_enable(struct deess *d, int on);
 void deess_set_freq_hz(struct deess *d, float hz);        /* 2000..12000 Hz */

@@ -72,16 +72,6 @@ int gate_init(struct gate *g, float fs)
 	g->a_det = (float)dsp_pole_from_ms_d(GATE_DET_RELEASE_MS, fs);
 	g->det_decay_q = gate_decay_q(g);
 	smooth_init(&g->xfade, fs, SMOOTH_TAU_MS, 0.0f);
-	g->thr_db = -50.0f;
-	g->hyst_db = 3.0f;
-	gate_update_thresholds(g);
-	gate_set_range_db(g, 40.0f);
-	gate_set_attack_ms(g, 0.5f);
-	gate_set_hold_ms(g, 50.0f);
-	gate_set_release_ms(g, 100.0f);
-	gate_set_mode(g, GATE_MODE_GATE);
-	gate_set_ratio(g, 2.0f);
-	gate_set_sc_hpf_hz(g, 0.0f);
 	gate_reset(g);
 	return 0;
 }
@@ -162,6 +152,43 @@ void gate_set_sc_hpf_hz(struct gate *g, float hz)
 	else
 		biquad_identity(&g->hpf);
 }
+
+/* ---- the stage descriptor (stage.h) ---- */
+
+static int gate_stage_init(void *st, float fs) { return gate_init(st, fs); }
+static void gate_stage_reset(void *st) { gate_reset(st); }
+static int gate_stage_idle(const void *st) { return gate_idle(st); }
+
+static void gate_stage_set(void *st, unsigned idx, float v)
+{
+	struct gate *g = st;
+	switch (P_GATE_ENABLE + (int)idx) {
+	case P_GATE_ENABLE: gate_set_enable(g, v != 0.0f); break;
+	case P_GATE_THRESHOLD: gate_set_threshold_db(g, v); break;
+	case P_GATE_HYSTERESIS: gate_set_hysteresis_db(g, v); break;
+	case P_GATE_RANGE: gate_set_range_db(g, v); break;
+	case P_GATE_ATTACK: gate_set_attack_ms(g, v); break;
+	case P_GATE_HOLD: gate_set_hold_ms(g, v); break;
+	case P_GATE_RELEASE: gate_set_release_ms(g, v); break;
+	case P_GATE_MODE: gate_set_mode(g, (int)v); break;
+	case P_GATE_RATIO: gate_set_ratio(g, v); break;
+	case P_GATE_SC_HPF: gate_set_sc_hpf_hz(g, v); break;
+	default: break;
+	}
+}
+
+STAGE_LANES_ADAPTER(gate_stage_lanes, gate, gate_process_lanes)
+
+static float gate_stage_gr_take(void *st)
+{
+	return stage_take_gain(&((struct gate *)st)->min_gain);
+}
+
+const struct stage_desc gate_stage = {
+	.name = "gate", .label = "gate/expander", .first = P_GATE_ENABLE, .last = P_GATE_SC_HPF,
+	.init = gate_stage_init, .reset = gate_stage_reset, .set = gate_stage_set,
+	.process_lanes = gate_stage_lanes, .idle = gate_stage_idle, .gr_take = gate_stage_gr_take,
+};
 
 /* The per-sample kernels are always inlined, so that each pass below is compiled with its lane
  * count as a constant: gate_process() is the one-lane case of the multi-lane kernel. */

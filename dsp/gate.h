@@ -19,6 +19,7 @@
 #include "biquad.h"
 #include "dsp.h"
 #include "smooth.h"
+#include "stage.h"
 
 enum gate_mode { GATE_MODE_GATE, GATE_MODE_EXPANDER };
 
@@ -60,7 +61,12 @@ struct gate {
 	float buf_g[DSP_MAX_CHUNK];
 };
 
-int gate_init(struct gate *g, float fs); /* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL */
+/* The gate as a stage of the chain (stage.h): parameters gate.*, gain reduction metered. */
+extern const struct stage_desc gate_stage;
+
+/* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL. Parameters are left unset: apply the
+ * table's defaults (stage_init_defaults) before processing. */
+int gate_init(struct gate *g, float fs);
 void gate_reset(struct gate *g);         /* clears state (open, unity gain), snaps crossfade */
 void gate_set_enable(struct gate *g, int on);            /* crossfades over SMOOTH_TAU_MS */
 void gate_set_threshold_db(struct gate *g, float dbfs);  /* -90..0 dBFS, opens above */

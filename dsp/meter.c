@@ -15,10 +15,16 @@
 #include <string.h>
 
 const char *const meter_field_names[MF_COUNT] = {
-	"in_rms_dbfs", "in_dbu",	 "in_dbv",     "in_peak_dbfs",	 "in_true_peak_dbtp",
-	"headroom_db", "clips",		 "gate_gr_db", "comp_gr_db",	 "deess_gr_db",
+	"in_rms_dbfs", "in_dbu", "in_dbv", "in_peak_dbfs", "in_true_peak_dbtp", "headroom_db",
+	"clips",
+#define X(name, NAME, type, gr) CHAIN_IF_##gr(#name "_gr_db",)
+	CHAIN_STAGES(X)
+#undef X
 	"out_peak_dbfs", "out_rms_dbfs",
 };
+_Static_assert(sizeof(meter_field_names) / sizeof(meter_field_names[0]) == MF_COUNT,
+	       "a name for every meter field");
+_Static_assert(MF_OUT_PEAK_DBFS - MF_CLIPS - 1 == METER_GR_COUNT, "one field per GR stage");
 
 /* |x| as bits: ordered like |x| for finite values, above every finite value for Inf and NaN */
 #define ABS_MASK 0x7fffffffu
@@ -290,7 +296,8 @@ static inline void ms_commit(struct meter_ms *s, const struct ms_next *nx)
 static void meter_clear_period(struct meter *m)
 {
 	memset(&m->acc, 0, sizeof(m->acc));
-	m->acc.gate_gain = m->acc.comp_gain = m->acc.deess_gain = 1.0f;
+	for (int k = 0; k < METER_GR_COUNT; k++)
+		m->acc.gr_gain[k] = 1.0f;
 }
 
 int meter_init(struct meter *m, float fs)
@@ -417,9 +424,8 @@ void meter_snapshot_merge(struct meter_snapshot *dst, const struct meter_snapsho
 	dst->in_tp = fmaxf(dst->in_tp, src->in_tp);
 	dst->out_peak = fmaxf(dst->out_peak, src->out_peak);
 	dst->clips += src->clips;
-	dst->gate_gain = fminf(dst->gate_gain, src->gate_gain);
-	dst->comp_gain = fminf(dst->comp_gain, src->comp_gain);
-	dst->deess_gain = fminf(dst->deess_gain, src->deess_gain);
+	for (int k = 0; k < METER_GR_COUNT; k++)
+		dst->gr_gain[k] = fminf(dst->gr_gain[k], src->gr_gain[k]);
 	dst->frames += src->frames;
 }
 
@@ -462,9 +468,8 @@ void meter_fields(const struct meter_snapshot *s, const struct meter_hold *hold,
 	f[MF_IN_TRUE_PEAK_DBTP] = dsp_gain_to_db(s->in_tp);
 	f[MF_HEADROOM_DB] = negate_db(f[MF_IN_TRUE_PEAK_DBTP]);
 	f[MF_CLIPS] = (float)hold->clips_total;
-	f[MF_GATE_GR_DB] = gr_db(s->gate_gain);
-	f[MF_COMP_GR_DB] = gr_db(s->comp_gain);
-	f[MF_DEESS_GR_DB] = gr_db(s->deess_gain);
+	for (int k = 0; k < METER_GR_COUNT; k++)
+		f[MF_CLIPS + 1 + k] = gr_db(s->gr_gain[k]);
 	f[MF_OUT_PEAK_DBFS] = dsp_gain_to_db(s->out_peak);
 	f[MF_OUT_RMS_DBFS] = dsp_power_to_db(2.0f * s->out_ms);
 }

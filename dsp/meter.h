@@ -30,8 +30,25 @@
 
 #include <stdint.h>
 
+#include "chain.h"
 #include "dsp.h"
 #include "truepeak.h"
+
+/* The dynamics stages of the chain (chain.h's GR rows), in order: METER_GR_GATE, ... */
+enum meter_gr {
+#define X(name, NAME, type, gr) CHAIN_IF_##gr(METER_GR_##NAME,)
+	CHAIN_STAGES(X)
+#undef X
+	METER_GR_COUNT
+};
+
+/* Input that is not audio: NaN, Inf and |x| >= 2^32 (+192.7 dBFS). The strip makes it
+ * silence at its input; the meters count it as clipped and read it as 0. */
+#define METER_BAD_LEVEL 0x1p32f
+static inline int meter_not_audio(float x)
+{
+	return !(x < METER_BAD_LEVEL && x > -METER_BAD_LEVEL);
+}
 
 /* Linear values covering one meter period; maxima never lose a peak between two takes.
  * A true peak is complete 6 samples after the sample it follows, so one in the last 6
@@ -41,9 +58,7 @@ struct meter_snapshot {
 	float in_peak;     /* max |x| of the input during the period */
 	float in_tp;       /* max true peak (BS.1770-4, 4x) of the input during the period */
 	uint32_t clips;    /* clip events at the input during the period */
-	float gate_gain;   /* lowest gain each dynamics stage applied during the period */
-	float comp_gain;
-	float deess_gain;
+	float gr_gain[METER_GR_COUNT]; /* lowest gain each dynamics stage applied in the period */
 	float out_peak;    /* max |y| of the output during the period */
 	float out_ms;      /* output mean square (300 ms integration) at the end of the period */
 	uint32_t frames;   /* samples the period covered */
@@ -63,15 +78,16 @@ enum meter_field {
 	MF_IN_TRUE_PEAK_DBTP,
 	MF_HEADROOM_DB,
 	MF_CLIPS,
-	MF_GATE_GR_DB,
-	MF_COMP_GR_DB,
-	MF_DEESS_GR_DB,
+	/* one per dynamics stage, in chain order: MF_GATE_GR_DB "gate_gr_db", ... */
+#define X(name, NAME, type, gr) CHAIN_IF_##gr(MF_##NAME##_GR_DB,)
+	CHAIN_STAGES(X)
+#undef X
 	MF_OUT_PEAK_DBFS,
 	MF_OUT_RMS_DBFS,
 	MF_COUNT
 };
 
-/* design.md's field names, in order. */
+/* The field names, in order: design.md's, with "<stage>_gr_db" for each dynamics stage. */
 extern const char *const meter_field_names[MF_COUNT];
 
 #define METER_RMS_TAU_S 0.07659f /* 0.3 / ln(1 / (1 - 0.99^2)) */
@@ -109,7 +125,7 @@ void meter_output(struct meter *m, const float *out, uint32_t n);
  * x may be out itself (same index), not a shifted part of it. */
 void meter_output_gain(struct meter *m, const float *x, float g, float *out, uint32_t n);
 /* Copy the period's input/output values into snap and start a new period. The caller fills
- * the gain fields. */
+ * gr_gain[] (the strip, from its stages). */
 void meter_take(struct meter *m, struct meter_snapshot *snap);
 
 /* Fold src into dst (maxima, sums, minima; the later mean squares win): used when the

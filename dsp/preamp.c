@@ -68,8 +68,8 @@ int preamp_init(struct preamp *p, float fs)
 		return -EINVAL;
 	memset(p, 0, sizeof(*p));
 	p->fs = fs;
-	smooth_init(&p->gain, fs, SMOOTH_TAU_MS, 1.0f);
-	smooth_init(&p->drive, fs, SMOOTH_TAU_MS, 1.0f);
+	smooth_init(&p->gain, fs, SMOOTH_TAU_MS, 0.0f);
+	smooth_init(&p->drive, fs, SMOOTH_TAU_MS, 0.0f);
 	for (int i = 0; i < 5; i++)
 		smooth_init(&p->hc[i], fs, SMOOTH_TAU_MS, 0.0f);
 	sat_curve_init(&p->curve[PREAMP_CLEAN], 0.0f); /* unused */
@@ -90,8 +90,7 @@ int preamp_init(struct preamp *p, float fs)
 		for (int j = 0; j < 4; j++)
 			p->dc_c[j] = (float)(k * pow(a, j));
 	}
-	p->model_req = p->model_from = p->model_to = PREAMP_CLEAN;
-	p->os_req = 1;
+	p->model_from = p->model_to = PREAMP_CLEAN;
 	os_init(&p->os);
 	return 0;
 }
@@ -184,6 +183,42 @@ void preamp_set_oversample(struct preamp *p, int factor)
 }
 
 uint32_t preamp_latency_samples(const struct preamp *p) { return os_latency(&p->os); }
+
+/* ---- the stage descriptor (stage.h) ---- */
+
+static int pre_stage_init(void *st, float fs) { return preamp_init(st, fs); }
+static void pre_stage_reset(void *st) { preamp_reset(st); }
+static uint32_t pre_stage_latency(const void *st) { return preamp_latency_samples(st); }
+
+static void pre_stage_set(void *st, unsigned idx, float v)
+{
+	struct preamp *p = st;
+	switch (P_PRE_GAIN + (int)idx) {
+	case P_PRE_GAIN: preamp_set_gain_db(p, v); break;
+	case P_PRE_PHASE: preamp_set_phase_invert(p, v != 0.0f); break;
+	case P_PRE_HPF: preamp_set_hpf_hz(p, v); break;
+	case P_PRE_MODEL: preamp_set_model(p, (int)v); break;
+	case P_PRE_DRIVE: preamp_set_drive_db(p, v); break;
+	case P_PRE_OVERSAMPLE: preamp_set_oversample(p, (int)v); break;
+	default: break;
+	}
+}
+
+static void pre_stage_lanes(void *const *st, unsigned nl, const float *const *in,
+			    float *const *out, const float **res, uint32_t n)
+{
+	struct preamp *p[DSP_LANES_MAX];
+	for (unsigned l = 0; l < nl; l++)
+		p[l] = st[l];
+	preamp_run_lanes(p, nl, in, out, res, n);
+}
+
+const struct stage_desc pre_stage = {
+	.name = "pre", .label = "preamp (gain, polarity, low cut, saturation)",
+	.first = P_PRE_GAIN, .last = P_PRE_OVERSAMPLE, .init = pre_stage_init,
+	.reset = pre_stage_reset, .set = pre_stage_set, .process_lanes = pre_stage_lanes,
+	.latency = pre_stage_latency,
+};
 
 /* ---- audio ------------------------------------------------------------------------------ */
 

@@ -17,6 +17,7 @@
 #include "oversample.h"
 #include "sat.h"
 #include "smooth.h"
+#include "stage.h"
 
 enum preamp_model { PREAMP_CLEAN, PREAMP_TUBE, PREAMP_TRANSFORMER, PREAMP_MODEL_COUNT };
 
@@ -80,7 +81,13 @@ struct preamp {
 	float st[2][DSP_MAX_CHUNK * OS_MAX_FACTOR];
 };
 
-/* fs in Hz (DSP_FS_MIN..DSP_FS_MAX). Returns 0 or -EINVAL. Not real-time (designs filters). */
+/* The preamp as a stage of the chain (stage.h): parameters pre.*, never idle (it reads
+ * the strip's input, and its exact-copy case costs no copy), its latency the strip's. */
+extern const struct stage_desc pre_stage;
+
+/* fs in Hz (DSP_FS_MIN..DSP_FS_MAX). Returns 0 or -EINVAL. Not real-time (designs filters).
+ * Parameters are left unset: apply the table's defaults (stage_init_defaults), which also
+ * resets it, before processing. */
 int preamp_init(struct preamp *p, float fs);
 /* Clear all audio state and finish every glide and fade at once; settings are kept. */
 void preamp_reset(struct preamp *p);

@@ -5,8 +5,7 @@
 #include "truepeak.h"
 
 #include <errno.h>
-#include <float.h>
-#include <math.h>
+#include <stddef.h>
 #include <string.h>
 
 void strip_simd_init(int force_c)
@@ -17,6 +16,29 @@ void strip_simd_init(int force_c)
 
 const char *strip_simd_name(void) { return dsp_simd_name(); }
 
+const struct stage_desc *const strip_chain[] = {
+#define X(name, NAME, type, gr) &name##_stage,
+	CHAIN_STAGES(X)
+#undef X
+};
+const unsigned strip_chain_len = sizeof(strip_chain) / sizeof(strip_chain[0]);
+
+/* where each stage's state sits in struct strip, in chain order */
+static const size_t stage_offset[] = {
+#define X(name, NAME, type, gr) offsetof(struct strip, st.name),
+	CHAIN_STAGES(X)
+#undef X
+};
+
+#define CHAIN_LEN (sizeof(stage_offset) / sizeof(stage_offset[0]))
+
+static inline void *stage_state(struct strip *s, unsigned i)
+{
+	return (char *)s + stage_offset[i];
+}
+
+void *strip_stage_state(struct strip *s, unsigned i) { return stage_state(s, i); }
+
 int strip_init(struct strip *s, float fs)
 {
 	int err;
@@ -24,11 +46,11 @@ int strip_init(struct strip *s, float fs)
 		return -EINVAL;
 	memset(s, 0, sizeof(*s));
 	s->fs = fs;
-	if ((err = preamp_init(&s->pre, fs)) || (err = gate_init(&s->gate, fs)) ||
-	    (err = comp_init(&s->comp, fs)) || (err = deess_init(&s->deess, fs)) ||
-	    (err = meter_init(&s->meter, fs)))
+	for (unsigned i = 0; i < CHAIN_LEN; i++)
+		if ((err = strip_chain[i]->init(stage_state(s, i), fs)))
+			return err;
+	if ((err = meter_init(&s->meter, fs)))
 		return err;
-	smooth_init(&s->out_gain, fs, SMOOTH_TAU_MS, 1.0f);
 	for (int i = 0; i < P_COUNT; i++)
 		strip_set_param(s, (enum param_id)i, param_table[i].def);
 	strip_reset(s);
@@ -37,64 +59,34 @@ int strip_init(struct strip *s, float fs)
 
 void strip_reset(struct strip *s)
 {
-	preamp_reset(&s->pre);
-	gate_reset(&s->gate);
-	comp_reset(&s->comp);
-	deess_reset(&s->deess);
+	for (unsigned i = 0; i < CHAIN_LEN; i++)
+		strip_chain[i]->reset(stage_state(s, i));
 	meter_reset(&s->meter);
-	smooth_jump(&s->out_gain);
 }
 
-static float out_gain_linear(float db) { return db == 0.0f ? 1.0f : dsp_db_to_gain(db); }
-
+/* Parameters that no stage owns (meter.cal) are used on the control side only. */
 void strip_set_param(struct strip *s, enum param_id id, float v)
 {
-	int b = v != 0.0f;
-	int e = (int)v;
 	s->values[id] = v;
-	switch (id) {
-	case P_PRE_GAIN: preamp_set_gain_db(&s->pre, v); break;
-	case P_PRE_PHASE: preamp_set_phase_invert(&s->pre, b); break;
-	case P_PRE_HPF: preamp_set_hpf_hz(&s->pre, v); break;
-	case P_PRE_MODEL: preamp_set_model(&s->pre, e); break;
-	case P_PRE_DRIVE: preamp_set_drive_db(&s->pre, v); break;
-	case P_PRE_OVERSAMPLE: preamp_set_oversample(&s->pre, e); break;
-	case P_GATE_ENABLE: gate_set_enable(&s->gate, b); break;
-	case P_GATE_THRESHOLD: gate_set_threshold_db(&s->gate, v); break;
-	case P_GATE_HYSTERESIS: gate_set_hysteresis_db(&s->gate, v); break;
-	case P_GATE_RANGE: gate_set_range_db(&s->gate, v); break;
-	case P_GATE_ATTACK: gate_set_attack_ms(&s->gate, v); break;
-	case P_GATE_HOLD: gate_set_hold_ms(&s->gate, v); break;
-	case P_GATE_RELEASE: gate_set_release_ms(&s->gate, v); break;
-	case P_GATE_MODE: gate_set_mode(&s->gate, e); break;
-	case P_GATE_RATIO: gate_set_ratio(&s->gate, v); break;
-	case P_GATE_SC_HPF: gate_set_sc_hpf_hz(&s->gate, v); break;
-	case P_COMP_ENABLE: comp_set_enable(&s->comp, b); break;
-	case P_COMP_THRESHOLD: comp_set_threshold_db(&s->comp, v); break;
-	case P_COMP_RATIO: comp_set_ratio(&s->comp, v); break;
-	case P_COMP_KNEE: comp_set_knee_db(&s->comp, v); break;
-	case P_COMP_ATTACK: comp_set_attack_ms(&s->comp, v); break;
-	case P_COMP_RELEASE: comp_set_release_ms(&s->comp, v); break;
-	case P_COMP_MAKEUP: comp_set_makeup_db(&s->comp, v); break;
-	case P_COMP_MIX: comp_set_mix_pct(&s->comp, v); break;
-	case P_COMP_AUTO_MAKEUP: comp_set_auto_makeup(&s->comp, b); break;
-	case P_COMP_DETECTOR: comp_set_detector(&s->comp, e); break;
-	case P_COMP_SC_HPF: comp_set_sc_hpf_hz(&s->comp, v); break;
-	case P_DEESS_ENABLE: deess_set_enable(&s->deess, b); break;
-	case P_DEESS_FREQ: deess_set_freq_hz(&s->deess, v); break;
-	case P_DEESS_THRESHOLD: deess_set_threshold_db(&s->deess, v); break;
-	case P_DEESS_RANGE: deess_set_range_db(&s->deess, v); break;
-	case P_DEESS_MODE: deess_set_mode(&s->deess, e); break;
-	case P_DEESS_LISTEN: deess_set_listen(&s->deess, b); break;
-	case P_OUT_GAIN: smooth_set(&s->out_gain, out_gain_linear(v)); break;
-	case P_METER_CAL: break; /* used on the control side only (meter_fields) */
-	case P_COUNT: break;
+	for (unsigned i = 0; i < CHAIN_LEN; i++) {
+		const struct stage_desc *d = strip_chain[i];
+		if (id >= d->first && id <= d->last) {
+			d->set(stage_state(s, i), (unsigned)(id - d->first), v);
+			return;
+		}
 	}
 }
 
 float strip_get_param(const struct strip *s, enum param_id id) { return s->values[id]; }
 
-uint32_t strip_latency_samples(const struct strip *s) { return preamp_latency_samples(&s->pre); }
+uint32_t strip_latency_samples(const struct strip *s)
+{
+	uint32_t n = 0;
+	for (unsigned i = 0; i < CHAIN_LEN; i++)
+		if (strip_chain[i]->latency)
+			n += strip_chain[i]->latency((const char *)s + stage_offset[i]);
+	return n;
+}
 
 /* The strip's scratch buffer that x is not: each stage writes to the one its input is not
  * in, and never to the caller's buffers, so in may alias out. */
@@ -103,26 +95,31 @@ static float *strip_other_buf(struct strip *s, const float *x)
 	return x == s->buf_a ? s->buf_b : s->buf_a;
 }
 
-enum strip_stage { STAGE_GATE, STAGE_COMP, STAGE_DEESS };
-
-/* One dynamics stage over the lanes that have it on. The modules' own bypass test (their
- * *_process() copies in to out when it holds) is applied here instead, so an idle stage is
- * skipped without its copy; the busy lanes go through one *_process_lanes() call. */
-static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float **x,
-			      enum strip_stage stage, uint32_t n)
+/* Stage i over the lanes where it is not idle, in one process_lanes() call. An idle stage
+ * would copy its input exactly, so it is skipped (and its copy with it); x[l] follows each
+ * lane's output to the next stage. */
+static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float **x, unsigned i,
+			      uint32_t n)
 {
-	struct gate *g[DSP_LANES_MAX];
-	struct comp *c[DSP_LANES_MAX];
-	struct deess *d[DSP_LANES_MAX];
-	const float *src[DSP_LANES_MAX];
+	const struct stage_desc *d = strip_chain[i];
+	int (*idle)(const void *) = d->idle;
+	size_t off = stage_offset[i];
+	void *st[DSP_LANES_MAX];
+	const float *src[DSP_LANES_MAX], *res[DSP_LANES_MAX];
 	float *dst[DSP_LANES_MAX];
 	unsigned lane[DSP_LANES_MAX], k = 0;
+	if (nl == 1) { /* one strip: the common case of small setups, without the bookkeeping */
+		void *p = (char *)s[0] + off;
+		float *o = strip_other_buf(s[0], x[0]);
+		if (!(idle && idle(p))) {
+			d->process_lanes(&p, 1, x, &o, res, n);
+			x[0] = res[0];
+		}
+		return;
+	}
 	for (unsigned l = 0; l < nl; l++) {
-		g[k] = &s[l]->gate, c[k] = &s[l]->comp, d[k] = &s[l]->deess;
-		int idle = stage == STAGE_GATE ? gate_idle(g[k])
-			   : stage == STAGE_COMP ? comp_idle(c[k])
-						 : deess_idle(d[k]);
-		if (idle)
+		st[k] = (char *)s[l] + off;
+		if (idle && idle(st[k]))
 			continue;
 		src[k] = x[l];
 		dst[k] = strip_other_buf(s[l], x[l]);
@@ -130,52 +127,42 @@ static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float *
 	}
 	if (k == 0)
 		return;
-	if (stage == STAGE_GATE)
-		gate_process_lanes(g, k, src, dst, n);
-	else if (stage == STAGE_COMP)
-		comp_process_lanes(c, k, src, dst, n);
-	else
-		deess_process_lanes(d, k, src, dst, n);
+	d->process_lanes(st, k, src, dst, res, n);
 	for (unsigned j = 0; j < k; j++)
-		x[lane[j]] = dst[j];
+		x[lane[j]] = res[j];
 }
 
 static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,
 			      float *const *out, uint32_t n)
 {
 	const float *x[DSP_LANES_MAX];
-	float *dst[DSP_LANES_MAX];
 	for (unsigned l = 0; l < nl; l++) {
-		/* The meter sees the raw input, so NaN/Inf count as clips there, and says whether
-		 * any sample is not audio. Only then is the input copied, with NaN/Inf made silence
-		 * rather than poisoning every filter and detector downstream for good; otherwise the
-		 * stages read in itself (they write only to buf_a and buf_b, so in may alias out). */
+		/* The meter sees the raw input, so values that are not audio count as clips there,
+		 * and says whether there are any. Only then is the input copied, with them made
+		 * silence rather than poisoning every filter and detector downstream (a finite
+		 * 1e20 squared is Inf in a mean square); otherwise the stages read in itself (they
+		 * write only to buf_a and buf_b, so in may alias out). */
 		x[l] = in[l];
 		if (meter_input(&s[l]->meter, in[l], n)) {
 			float *a = s[l]->buf_a;
 			for (uint32_t i = 0; i < n; i++)
-				a[i] = fabsf(in[l][i]) <= FLT_MAX ? in[l][i] : 0.0f;
+				a[i] = meter_not_audio(in[l][i]) ? 0.0f : in[l][i];
 			x[l] = a;
 		}
-		dst[l] = strip_other_buf(s[l], x[l]);
 	}
-	{
-		struct preamp *p[DSP_LANES_MAX];
-		for (unsigned l = 0; l < nl; l++)
-			p[l] = &s[l]->pre;
-		preamp_run_lanes(p, nl, x, dst, x, n);
-	}
-	strip_stage_lanes(s, nl, x, STAGE_GATE, n);
-	strip_stage_lanes(s, nl, x, STAGE_COMP, n);
-	strip_stage_lanes(s, nl, x, STAGE_DEESS, n);
-	/* output gain and output meter in one pass, straight into out */
+	for (unsigned i = 0; i < CHAIN_LEN; i++)
+		if (strip_chain[i]->process_lanes)
+			strip_stage_lanes(s, nl, x, i, n);
+	/* the output gain (the chain's last stage) and the output meter in one pass, straight
+	 * into out */
 	for (unsigned l = 0; l < nl; l++) {
 		struct strip *st = s[l];
-		if (smooth_settled(&st->out_gain)) {
-			meter_output_gain(&st->meter, x[l], st->out_gain.cur, out[l], n);
+		struct smooth *g = &st->st.out.gain;
+		if (smooth_settled(g)) {
+			meter_output_gain(&st->meter, x[l], g->cur, out[l], n);
 		} else {
 			for (uint32_t i = 0; i < n; i++)
-				out[l][i] = x[l][i] * smooth_next(&st->out_gain);
+				out[l][i] = x[l][i] * smooth_next(g);
 			meter_output(&st->meter, out[l], n);
 		}
 	}
@@ -218,8 +205,8 @@ void strip_process_many(struct strip *s, unsigned count, const float *const *in,
 void strip_meter_take(struct strip *s, struct meter_snapshot *snap)
 {
 	meter_take(&s->meter, snap);
-	snap->gate_gain = s->gate.min_gain;
-	snap->comp_gain = s->comp.min_gain;
-	snap->deess_gain = s->deess.min_gain;
-	s->gate.min_gain = s->comp.min_gain = s->deess.min_gain = 1.0f;
+#define X(name, NAME, type, gr) \
+	CHAIN_IF_##gr(snap->gr_gain[METER_GR_##NAME] = name##_stage.gr_take(&s->st.name);)
+	CHAIN_STAGES(X)
+#undef X
 }

@@ -2,35 +2,44 @@
  *
  *   in -> preamp -> gate -> compressor -> de-esser -> output gain -> out
  *
- * with meters at the input, the gain reduction of each dynamics stage, and the output.
- * strip_process() takes any block length and cuts it into DSP_MAX_CHUNK pieces; every module
- * smooths per sample, so the output never depends on how the host cuts its blocks. */
+ * (the stages of chain.h, in its order), with meters at the input, the gain reduction of each
+ * dynamics stage, and the output. The strip knows its stages only through their descriptors
+ * (stage.h): it applies the parameter table's defaults, dispatches each parameter to the stage
+ * that owns it, and runs the chain chunk by chunk. strip_process() takes any block length and
+ * cuts it into DSP_MAX_CHUNK pieces; every module smooths per sample, so the output never
+ * depends on how the host cuts its blocks. */
 #ifndef CHANSTRIP_STRIP_H
 #define CHANSTRIP_STRIP_H
 
 #include <stdint.h>
 
-#include "comp.h"
-#include "deess.h"
+#include "chain.h"
 #include "dsp.h"
-#include "gate.h"
 #include "meter.h"
 #include "params.h"
-#include "preamp.h"
-#include "smooth.h"
+#include "stage.h"
+
+/* One state per stage of the chain, named by its row: s->st.gate, s->st.comp, ... */
+struct strip_stages {
+#define X(name, NAME, type, gr) struct type name;
+	CHAIN_STAGES(X)
+#undef X
+};
 
 struct strip {
 	float fs;
 	float values[P_COUNT]; /* current parameter values, as set */
-	struct preamp pre;
-	struct gate gate;
-	struct comp comp;
-	struct deess deess;
-	struct smooth out_gain; /* linear */
+	struct strip_stages st;
 	struct meter meter;
 	float buf_a[DSP_MAX_CHUNK];
 	float buf_b[DSP_MAX_CHUNK];
 };
+
+/* The chain's stages in order, and their number. */
+extern const struct stage_desc *const strip_chain[];
+extern const unsigned strip_chain_len;
+/* The state of stage i (0 .. strip_chain_len - 1) of strip s. */
+void *strip_stage_state(struct strip *s, unsigned i);
 
 /* Choose the SIMD kernels (saturation, true peak) once at start-up, before any audio runs:
  * the best the CPU supports, or the scalar references when force_c. */
@@ -38,7 +47,8 @@ void strip_simd_init(int force_c);
 /* The variant in use: "avx2", "sse2", "neon" or "c". */
 const char *strip_simd_name(void);
 
-/* Every parameter at its default. fs in Hz, DSP_FS_MIN..DSP_FS_MAX. 0 or -EINVAL. */
+/* Every parameter at its default (the parameter table's). fs in Hz, DSP_FS_MIN..DSP_FS_MAX.
+ * 0 or -EINVAL. */
 int strip_init(struct strip *s, float fs);
 /* Clear filter and detector state; parameters keep their values. */
 void strip_reset(struct strip *s);
@@ -47,7 +57,9 @@ void strip_set_param(struct strip *s, enum param_id id, float value);
 float strip_get_param(const struct strip *s, enum param_id id);
 /* Latency in whole samples at the current settings (what a host should report). */
 uint32_t strip_latency_samples(const struct strip *s);
-/* Real-time safe; any n. in and out may be the same buffer. */
+/* Real-time safe; any n. in and out may be the same buffer. Input that is not audio (NaN,
+ * Inf, |x| >= 2^32: meter_not_audio) is metered as clipped and made silence before the
+ * first stage. */
 void strip_process(struct strip *s, const float *in, float *out, uint32_t n);
 /* strip_process() on nl strips (1..DSP_LANES_MAX) at once, bit for bit the same per strip,
  * with each module's serial recursions interleaved across the strips so they overlap in the

@@ -94,6 +94,15 @@ static void bar(char *buf, float db)
 	buf[BAR_WIDTH] = '\0';
 }
 
+/* The column title of gain-reduction field k: its stage's name ("gate" of "gate_gr_db"). */
+static const char *gr_name(char *buf, size_t len, int k)
+{
+	const char *f = meter_field_names[MF_CLIPS + 1 + k];
+	const char *end = strstr(f, "_gr_db");
+	snprintf(buf, len, "%.*s", end ? (int)(end - f) : (int)strlen(f), f);
+	return buf;
+}
+
 static unsigned term_rows(struct meterview *v)
 {
 	struct winsize ws;
@@ -122,8 +131,12 @@ void meterview_draw(struct meterview *v, const char *status)
 
 	meterview_clear(v);
 	fprintf(v->f, "%s\n", status);
-	fprintf(v->f, "strip  in dBu  %-*s  pk dBFS  headroom/held  GR gate  comp deess  out pk  clips\n",
-		BAR_WIDTH, "");
+	fprintf(v->f, "strip  in dBu  %-*s  pk dBFS  headroom/held  GR", BAR_WIDTH, "");
+	for (int k = 0; k < METER_GR_COUNT; k++) {
+		char name[32];
+		fprintf(v->f, " %*s", k ? 5 : 4, gr_name(name, sizeof(name), k));
+	}
+	fputs("  out pk  clips\n", v->f);
 	lines += 2;
 	for (unsigned s = 0; s < shown; s++) {
 		const float *f = v->fields[s];
@@ -141,10 +154,10 @@ void meterview_draw(struct meterview *v, const char *status)
 		bar(b, f[MF_IN_PEAK_DBFS]);
 		fmt_hr(hr, sizeof(hr), f[MF_HEADROOM_DB]);
 		fmt_hr(hr_held, sizeof(hr_held), v->held_headroom[s]);
-		fprintf(v->f, "%5u  %s  %s   %s   %s/%s   %6.1f %5.1f %5.1f  %s  %5.0f\n", s + 1,
-			dbu, b, pk, hr, hr_held,
-			(double)f[MF_GATE_GR_DB], (double)f[MF_COMP_GR_DB], (double)f[MF_DEESS_GR_DB],
-			out, (double)f[MF_CLIPS]);
+		fprintf(v->f, "%5u  %s  %s   %s   %s/%s  ", s + 1, dbu, b, pk, hr, hr_held);
+		for (int k = 0; k < METER_GR_COUNT; k++)
+			fprintf(v->f, " %*.1f", k ? 5 : 6, (double)f[MF_CLIPS + 1 + k]);
+		fprintf(v->f, "  %s  %5.0f\n", out, (double)f[MF_CLIPS]);
 		lines++;
 	}
 	if (shown < n) {

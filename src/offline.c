@@ -130,13 +130,12 @@ static int run(struct offline *x)
 	/* the strips' latency is compensated: the first `latency` output frames are dropped and
 	 * the same number of zeros flushed through at the end, so OUT lines up with IN */
 	while ((got = sf_readf_float(x->in, x->inter, block)) > 0) {
+		/* the strips make what is not audio silence, as under JACK (and meter it as
+		 * clipped); it is only counted here, for the warning */
 		for (sf_count_t i = 0; i < got; i++)
 			for (int c = 0; c < ch; c++) {
 				float v = x->inter[i * ch + c];
-				if (!isfinite(v)) {
-					x->nonfinite++;
-					v = 0.0f;
-				}
+				x->nonfinite += (uint64_t)meter_not_audio(v);
 				x->chin[c][i] = v;
 			}
 		x->frames_in += got;
@@ -349,7 +348,9 @@ int offline_run(const struct options *o)
 	if (o->meters_path && (rc = atomicfile_commit(&x.csv, &step)) < 0)
 		FAIL("%s: cannot %s: %s", o->meters_path, step, strerror(-rc));
 	if (x.nonfinite)
-		fprintf(stderr, "chanstrip: %s: warning: %llu NaN/Inf samples replaced by silence\n",
+		fprintf(stderr,
+			"chanstrip: %s: warning: %llu NaN/Inf samples replaced by silence "
+			"(|x| >= 2^32 included)\n",
 			o->in_path, (unsigned long long)x.nonfinite);
 	offline_cleanup(&x);
 	return 0;

@@ -27,7 +27,7 @@ static void run_random_blocks(struct comp *c, const float *in, float *out, size_
 
 static void comp_setup(struct comp *c, float thr, float ratio, float knee, float att, float rel)
 {
-	ck_assert_int_eq(comp_init(c, FS), 0);
+	ck_assert_int_eq(stage_init_defaults(&comp_stage, c, FS), 0);
 	comp_set_threshold_db(c, thr);
 	comp_set_ratio(c, ratio);
 	comp_set_knee_db(c, knee);

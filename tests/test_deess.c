@@ -22,7 +22,7 @@ static void deess_fn(void *ctx, const float *in, float *out, uint32_t n)
 
 static void deess_setup(struct deess *d, int mode)
 {
-	ck_assert_int_eq(deess_init(d, FS), 0);
+	ck_assert_int_eq(stage_init_defaults(&deess_stage, d, FS), 0);
 	deess_set_mode(d, mode);
 	deess_set_enable(d, 1);
 	deess_reset(d);
@@ -256,7 +256,8 @@ START_TEST(lanes_match_single)
 		float *out[DSP_LANES_MAX];
 		for (unsigned l = 0; l < nl; l++) {
 			const float fs[] = {44100.0f, 48000.0f, 96000.0f};
-			ck_assert_int_eq(deess_init(&lane[l], fs[(l + nl) % 3]), 0);
+			ck_assert_int_eq(
+				stage_init_defaults(&deess_stage, &lane[l], fs[(l + nl) % 3]), 0);
 			deess_set_freq_hz(&lane[l], tu_uniform(&s, 2000.0f, 12000.0f));
 			deess_set_threshold_db(&lane[l], tu_uniform(&s, -55.0f, -10.0f));
 			deess_set_range_db(&lane[l], tu_uniform(&s, 0.0f, 24.0f));

@@ -21,7 +21,7 @@ static void gate_fn(void *ctx, const float *in, float *out, uint32_t n)
 
 static void gate_setup(struct gate *g, float thr, float hyst, float range)
 {
-	ck_assert_int_eq(gate_init(g, FS), 0);
+	ck_assert_int_eq(stage_init_defaults(&gate_stage, g, FS), 0);
 	gate_set_threshold_db(g, thr);
 	gate_set_hysteresis_db(g, hyst);
 	gate_set_range_db(g, range);
@@ -283,7 +283,8 @@ START_TEST(lanes_equal_single)
 				in[l][i] = in[l][i] > 0.0f ? 1.5f : -1.5f;
 
 			struct gate *g = &ref[l];
-			ck_assert_int_eq(gate_init(g, l % 2 ? 44100.0f : FS), 0);
+			ck_assert_int_eq(
+				stage_init_defaults(&gate_stage, g, l % 2 ? 44100.0f : FS), 0);
 			gate_set_threshold_db(g, tu_uniform(&s, -60.0f, -10.0f));
 			gate_set_hysteresis_db(g, tu_uniform(&s, 0.0f, 10.0f));
 			gate_set_range_db(g, tu_uniform(&s, 0.0f, 80.0f));

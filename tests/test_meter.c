@@ -331,22 +331,22 @@ START_TEST(burst_between_periods)
 	ck_assert_float_eq(s1.in_peak, (float)tu_peak(burst, 120));
 	ck_assert_float_eq(s2.in_peak, (float)tu_peak(burst + 120, 120));
 	s2.clips = 3;
-	s2.comp_gain = 0.5f;
+	s2.gr_gain[METER_GR_COMP] = 0.5f;
 	s1.clips = 2;
-	s1.gate_gain = 0.25f;
-	s1.comp_gain = 0.75f;
-	s1.deess_gain = 1.0f;
-	s2.gate_gain = 1.0f;
-	s2.deess_gain = 0.9f;
+	s1.gr_gain[METER_GR_GATE] = 0.25f;
+	s1.gr_gain[METER_GR_COMP] = 0.75f;
+	s1.gr_gain[METER_GR_DEESS] = 1.0f;
+	s2.gr_gain[METER_GR_GATE] = 1.0f;
+	s2.gr_gain[METER_GR_DEESS] = 0.9f;
 	struct meter_snapshot mg = s2;
 	meter_snapshot_merge(&mg, &s1);
 	ck_assert_float_eq(mg.in_peak, s1.in_peak);
 	ck_assert_float_eq(mg.in_tp, fmaxf(s1.in_tp, s2.in_tp));
 	ck_assert_float_eq(mg.out_peak, fmaxf(s1.out_peak, s2.out_peak));
 	ck_assert_uint_eq(mg.clips, 5);
-	ck_assert_float_eq(mg.gate_gain, 0.25f);
-	ck_assert_float_eq(mg.comp_gain, 0.5f);
-	ck_assert_float_eq(mg.deess_gain, 0.9f);
+	ck_assert_float_eq(mg.gr_gain[METER_GR_GATE], 0.25f);
+	ck_assert_float_eq(mg.gr_gain[METER_GR_COMP], 0.5f);
+	ck_assert_float_eq(mg.gr_gain[METER_GR_DEESS], 0.9f);
 	ck_assert_float_eq(mg.in_ms, s1.in_ms); /* the later one's integrator state */
 	ck_assert_uint_eq(mg.frames, s1.frames + s2.frames);
 }
@@ -457,7 +457,8 @@ START_TEST(silence_reads_floor)
 	meter_hold_reset(&h);
 	feed(&m, x, 4800, 64);
 	meter_take(&m, &s);
-	s.gate_gain = s.comp_gain = s.deess_gain = 1.0f;
+	for (int k = 0; k < METER_GR_COUNT; k++)
+		s.gr_gain[k] = 1.0f;
 	meter_hold_update(&h, &s);
 	meter_fields(&s, &h, 18.0f, f);
 	assert_all_finite(f);
@@ -492,9 +493,9 @@ START_TEST(gain_reduction_fields)
 	struct meter_hold h;
 	float f[MF_COUNT];
 	meter_hold_reset(&h);
-	s.gate_gain = 0.01f;
-	s.comp_gain = 0.5f;
-	s.deess_gain = 1.0f;
+	s.gr_gain[METER_GR_GATE] = 0.01f;
+	s.gr_gain[METER_GR_COMP] = 0.5f;
+	s.gr_gain[METER_GR_DEESS] = 1.0f;
 	meter_fields(&s, &h, 18.0f, f);
 	ck_assert_double_eq_tol(f[MF_GATE_GR_DB], 40.0, 1e-4);
 	ck_assert_double_eq_tol(f[MF_COMP_GR_DB], 6.0206, 1e-4);

@@ -29,7 +29,7 @@ static void run(struct preamp *p, const float *in, float *out, size_t n)
 
 static void setup(struct preamp *p, float gain_db, int model, float drive_db, int os)
 {
-	ck_assert_int_eq(preamp_init(p, FS), 0);
+	ck_assert_int_eq(stage_init_defaults(&pre_stage, p, FS), 0);
 	preamp_set_gain_db(p, gain_db);
 	preamp_set_model(p, model);
 	preamp_set_drive_db(p, drive_db);
@@ -40,7 +40,7 @@ static void setup(struct preamp *p, float gain_db, int model, float drive_db, in
 START_TEST(neutral_is_bit_exact)
 {
 	static struct preamp p;
-	ck_assert_int_eq(preamp_init(&p, FS), 0);
+	ck_assert_int_eq(stage_init_defaults(&pre_stage, &p, FS), 0);
 	tu_noise(in_buf, N, 1.0, 5);
 	run(&p, in_buf, out_buf, N);
 	ck_assert_int_eq(memcmp(in_buf, out_buf, N * sizeof(float)), 0);
@@ -355,7 +355,7 @@ static void scripted(struct preamp *p, const float *in, float *out, size_t n, ui
 		{40000, 3, 1.0f},        {41000, 0, PREAMP_CLEAN},
 	};
 	size_t ns = sizeof(script) / sizeof(script[0]), k = 0;
-	ck_assert_int_eq(preamp_init(p, FS), 0);
+	ck_assert_int_eq(stage_init_defaults(&pre_stage, p, FS), 0);
 	for (size_t i = 0; i < n;) {
 		while (k < ns && script[k].at == i) {
 			switch (script[k].what) {
@@ -476,7 +476,8 @@ START_TEST(lanes_match_single_lane)
 		const float *in[DSP_LANES_MAX], *lres[DSP_LANES_MAX];
 		float *out[DSP_LANES_MAX];
 		for (unsigned l = 0; l < nl; l++) {
-			ck_assert_int_eq(preamp_init(&lp[l], rates[(nl + l) % 3]), 0);
+			ck_assert_int_eq(
+				stage_init_defaults(&pre_stage, &lp[l], rates[(nl + l) % 3]), 0);
 			/* mostly the common steady setting, so the interleaved path runs often */
 			preamp_set_gain_db(&lp[l], 12.0f);
 			preamp_set_hpf_hz(&lp[l], nl % 2 && l == nl - 1 ? 0.0f : 80.0f + 10.0f * (float)l);

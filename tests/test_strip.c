@@ -2,6 +2,7 @@
  * stays contained. Module behaviour is tested in each module's own test file. */
 #include <check.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +94,155 @@ START_TEST(nan_input_is_contained)
 	ck_assert_int_eq(tu_bad_float(out, N), 0);
 	/* and it still passes signal afterwards */
 	ck_assert(tu_rms(out + N / 2, N / 2) > 0.01);
+}
+END_TEST
+
+/* A finite value far beyond any converter (1e20: its square overflows a float) is not audio:
+ * the strip makes it silence, as NaN, and meters it as clipped. Through the compressor's RMS
+ * detector it used to latch the gain at -90 dB for good (output 9.5e-6 for a 0.3 sine). */
+#define BURST 128
+#define LONG_N (6 * N)
+
+static void burst_then_sine(float *x, size_t n, float burst)
+{
+	tu_sine(x, n, 0.3, 1000.0, FS, 0.0);
+	for (size_t i = 0; i < BURST; i++)
+		x[i] = (i & 1) ? 0.0f - burst : burst; /* +0.0 for no burst, as the strip makes it */
+}
+
+START_TEST(huge_input_is_silence_comp_rms_recovers)
+{
+	static struct strip s;
+	static float in[2 * N], ref_in[2 * N], out[2 * N], ref[2 * N];
+	struct meter_snapshot snap;
+	burst_then_sine(in, 2 * N, 1e20f);
+	burst_then_sine(ref_in, 2 * N, 0.0f);
+	for (int pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(strip_init(&s, FS), 0);
+		strip_set_param(&s, P_COMP_ENABLE, 1.0f);
+		strip_set_param(&s, P_COMP_DETECTOR, 1.0f); /* rms */
+		strip_reset(&s);
+		strip_process(&s, pass ? in : ref_in, pass ? out : ref, 2 * N);
+		strip_meter_take(&s, &snap);
+	}
+	double got = tu_db(tu_rms(out + N - N / 10, N / 10));
+	double want = tu_db(tu_rms(ref + N - N / 10, N / 10));
+	printf("1e20 burst, comp rms: output %.2f dB at 0.9..1 s (without the burst %.2f dB)\n",
+	       got, want);
+	ck_assert_double_eq_tol(got, want, 0.01);
+	ck_assert_int_eq(memcmp(out, ref, sizeof(out)), 0); /* the burst was silence */
+	ck_assert_uint_eq(snap.clips, 1);                    /* and counted, as one clip run */
+}
+END_TEST
+
+/* The largest input that is still audio (just below 2^32) at the preamp's full gain, with
+ * every dynamics stage on (comp peak and rms detector): the output stays finite and nothing
+ * latches. The level at the compressor is +262 dBFS, so it comes back at its release speed
+ * from its 120 dB ceiling (under 1 s at 100 ms, after the RMS detector's 0.6 s to forget
+ * 260 dB): the output level matches a run without the burst within 2 s, and every meter
+ * (whose 300 ms integrator has as much to forget) within 6 s. */
+static void run_loud(struct strip *s, const float *in, float *out, int detector,
+		     float f[MF_COUNT])
+{
+	struct meter_snapshot snap;
+	struct meter_hold hold;
+	ck_assert_int_eq(strip_init(s, FS), 0);
+	strip_set_param(s, P_PRE_GAIN, 70.0f);
+	strip_set_param(s, P_GATE_ENABLE, 1.0f);
+	strip_set_param(s, P_COMP_ENABLE, 1.0f);
+	strip_set_param(s, P_COMP_DETECTOR, (float)detector);
+	strip_set_param(s, P_DEESS_ENABLE, 1.0f);
+	strip_reset(s);
+	strip_process(s, in, out, LONG_N - N / 10);
+	strip_meter_take(s, &snap);
+	strip_process(s, in + LONG_N - N / 10, out + LONG_N - N / 10, N / 10);
+	strip_meter_take(s, &snap);
+	meter_hold_reset(&hold);
+	meter_fields(&snap, &hold, 18.0f, f);
+}
+
+START_TEST(huge_audio_every_detector_recovers)
+{
+	static struct strip s;
+	static float in[LONG_N], ref_in[LONG_N], out[LONG_N], ref[LONG_N];
+	float f[MF_COUNT], fr[MF_COUNT];
+	burst_then_sine(in, LONG_N, 4.29e9f);
+	burst_then_sine(ref_in, LONG_N, 0.0f);
+	run_loud(&s, in, out, _i, f);
+	run_loud(&s, ref_in, ref, _i, fr);
+	ck_assert_int_eq(tu_bad_float(out, LONG_N), 0);
+	double got = tu_db(tu_rms(out + 2 * N - N / 10, N / 10));
+	double want = tu_db(tu_rms(ref + 2 * N - N / 10, N / 10));
+	printf("4.29e9 burst at +70 dB, comp %s: output %.3f dB at 1.9..2 s (without: %.3f)\n",
+	       _i ? "rms" : "peak", got, want);
+	ck_assert_double_eq_tol(got, want, 0.01);
+	for (int k = 0; k < MF_COUNT; k++) {
+		if (k == MF_CLIPS)
+			continue;
+		ck_assert_msg(fabsf(f[k] - fr[k]) < 0.01f, "%s %.3f, without the burst %.3f",
+			      meter_field_names[k], (double)f[k], (double)fr[k]);
+	}
+}
+END_TEST
+
+/* The chain's descriptors against the parameter table and the meter fields: every stage owns
+ * exactly the rows keyed "<name>.", no row belongs to two stages, only meter.* (read on the
+ * control side) belongs to none; the dynamics stages (gr_take) are the meter's GR fields, in
+ * chain order, named "<name>_gr_db"; every stage but the last (the output gain, fused with the
+ * output meter) processes audio. */
+START_TEST(chain_matches_table_and_meters)
+{
+	int owner[P_COUNT];
+	int gr = 0;
+	for (int p = 0; p < P_COUNT; p++)
+		owner[p] = -1;
+	ck_assert_uint_ge(strip_chain_len, 2);
+	for (unsigned i = 0; i < strip_chain_len; i++) {
+		const struct stage_desc *d = strip_chain[i];
+		size_t len = strlen(d->name);
+		ck_assert_ptr_nonnull(d->label);
+		ck_assert(d->init && d->reset && d->set);
+		ck_assert_int_le(d->first, d->last);
+		ck_assert_msg((d->process_lanes == NULL) == (i + 1 == strip_chain_len),
+			      "%s: process_lanes", d->name);
+		for (int p = d->first; p <= (int)d->last; p++) {
+			ck_assert_msg(owner[p] < 0, "%s owned twice", param_table[p].key);
+			owner[p] = (int)i;
+			ck_assert_msg(strncmp(param_table[p].key, d->name, len) == 0 &&
+					      param_table[p].key[len] == '.',
+				      "%s in stage %s", param_table[p].key, d->name);
+		}
+		if (d->gr_take) {
+			char want[64];
+			snprintf(want, sizeof(want), "%s_gr_db", d->name);
+			ck_assert_int_lt(gr, METER_GR_COUNT);
+			ck_assert_str_eq(meter_field_names[MF_CLIPS + 1 + gr], want);
+			gr++;
+		}
+	}
+	ck_assert_int_eq(gr, METER_GR_COUNT);
+	for (int p = 0; p < P_COUNT; p++)
+		ck_assert_msg(owner[p] >= 0 || strncmp(param_table[p].key, "meter.", 6) == 0,
+			      "%s belongs to no stage", param_table[p].key);
+}
+END_TEST
+
+/* The strip's meter take hands over each dynamics stage's lowest gain and restarts it. */
+START_TEST(meter_take_reads_every_gr_stage)
+{
+	static struct strip s;
+	static float in[N], out[N];
+	struct meter_snapshot snap;
+	strip_all_on(&s);
+	tu_burst_noise(in, N, 9, 1e-4f); /* loud enough to compress, gaps to gate */
+	strip_process(&s, in, out, N);
+	strip_meter_take(&s, &snap);
+	for (int k = 0; k < METER_GR_COUNT; k++)
+		ck_assert_msg(snap.gr_gain[k] < 0.99f, "%s: gain %g",
+			      meter_field_names[MF_CLIPS + 1 + k], (double)snap.gr_gain[k]);
+	strip_meter_take(&s, &snap);
+	for (int k = 0; k < METER_GR_COUNT; k++)
+		ck_assert_float_eq(snap.gr_gain[k], 1.0f);
 }
 END_TEST
 
@@ -190,7 +340,11 @@ int main(void)
 	tcase_add_test(tc, block_size_invariant);
 	tcase_add_test(tc, in_place_equals_out_of_place);
 	tcase_add_test(tc, nan_input_is_contained);
+	tcase_add_test(tc, huge_input_is_silence_comp_rms_recovers);
+	tcase_add_loop_test(tc, huge_audio_every_detector_recovers, 0, 2);
 	tcase_add_test(tc, rejects_unsupported_rate);
+	tcase_add_test(tc, chain_matches_table_and_meters);
+	tcase_add_test(tc, meter_take_reads_every_gr_stage);
 	tcase_add_test(tc, out_gain_is_smoothed_and_lands_exactly);
 	tcase_add_loop_test(tc, lanes_equal_single_strips, 0, 7);
 	suite_add_tcase(su, tc);

@@ -3,8 +3,9 @@
 
     tools/make-touchosc.py --chanstrip build/src/chanstrip [--strips 2] \
         [-o touchosc/chanstrip.touchosc]
-    tools/make-touchosc.py --params-tsv params.tsv ...   (the output of
-        `chanstrip --list-params --format tsv`, for building without a binary)
+    tools/make-touchosc.py --params-tsv params.tsv --meter-fields in_rms_dbfs,... ...
+        (the output of `chanstrip --list-params --format tsv` and the meter field names, for
+        building without a binary)
 
 The layout's addresses, units and ranges come from the table, so the committed layout cannot
 drift from the program: tests/touchosc/ regenerates it and compares. After changing this
@@ -20,8 +21,11 @@ Python 3 standard library only.
 import argparse
 import base64
 import io
+import os
 import subprocess
 import sys
+import tempfile
+import wave
 import zipfile
 
 LAYOUT_VERSION = "17"
@@ -57,14 +61,32 @@ TOGGLES = [
 # Meters: (field of /strip/N/meter, two-line caption, low, high, grows down).
 # Fields are the OSC meter message's (design.md, "Levels and meters"); chanstrip also sends
 # each one alone as /strip/N/meter/<field> f, which is what a TouchOSC fader can follow.
-METERS = [
+# Between the input and output meters comes one gain-reduction meter for every
+# "<stage>_gr_db" field the program has, in its order: a new dynamics stage gets one with no
+# edit here (captioned with its name in capitals, 0..20 dB, unless named below).
+IN_METERS = [
     ("in_dbu", ("IN", "dBu"), -40.0, 20.0, False),
     ("in_true_peak_dbtp", ("IN TP", "dBTP"), -60.0, 0.0, False),
-    ("gate_gr_db", ("GATE", "GR dB"), 0.0, 40.0, True),
-    ("comp_gr_db", ("COMP", "GR dB"), 0.0, 20.0, True),
-    ("deess_gr_db", ("DE-ESS", "GR dB"), 0.0, 20.0, True),
+]
+OUT_METERS = [
     ("out_peak_dbfs", ("OUT PK", "dBFS"), -60.0, 0.0, False),
 ]
+GR_CAPTIONS = {"deess": "DE-ESS"}
+GR_RANGE_DB = {"gate": 40.0}
+GR_DEFAULT_RANGE_DB = 20.0
+GR_SUFFIX = "_gr_db"
+
+
+def meter_list(fields):
+    """The page's meters for the program's meter fields (names, in order)."""
+    gr = []
+    for f in fields:
+        if f.endswith(GR_SUFFIX):
+            stage = f[:-len(GR_SUFFIX)]
+            gr.append((f, (GR_CAPTIONS.get(stage, stage.upper()), "GR dB"), 0.0,
+                       GR_RANGE_DB.get(stage, GR_DEFAULT_RANGE_DB), True))
+    return IN_METERS + gr + OUT_METERS
+
 
 # The SUBSCRIBE button: a Mk1 push sends its range maximum as a float when pressed, so a
 # range of 0..TABLET_PORT makes it send "/subscribe/port f TABLET_PORT", and chanstrip
@@ -109,6 +131,28 @@ def read_table(tsv_text):
         row = dict(zip(head, f))
         table[row["key"]] = row
     return table
+
+
+def fields_from_binary(exe):
+    """The meter field names as the program writes them: the CSV header of an offline run
+    over a tenth of a second of silence."""
+    with tempfile.TemporaryDirectory() as d:
+        inp, outp, csvp = (os.path.join(d, n) for n in ("in.wav", "out.wav", "m.csv"))
+        with wave.open(inp, "wb") as w:
+            w.setnchannels(1)
+            w.setsampwidth(2)
+            w.setframerate(48000)
+            w.writeframes(b"\0\0" * 4800)
+        try:
+            subprocess.run([exe, "--offline", inp, outp, "--meters", csvp], check=True,
+                           stdout=subprocess.DEVNULL)
+        except (OSError, subprocess.CalledProcessError) as e:
+            raise SystemExit("make-touchosc: cannot run %s --offline --meters: %s" % (exe, e))
+        with open(csvp, encoding="utf-8") as f:
+            head = f.readline().strip().split(",")
+    if head[:2] != ["time_s", "strip"] or len(head) < 3:
+        raise SystemExit("make-touchosc: unexpected meters CSV header %r" % head)
+    return head[2:]
 
 
 def table_from_binary(exe):
@@ -186,7 +230,7 @@ class Page:
         return "\n".join(out)
 
 
-def strip_page(strip, table):
+def strip_page(strip, table, meters):
     p = Page("strip%d" % strip, "Strip %d" % strip)
     s = "s%d_" % strip
 
@@ -243,9 +287,11 @@ def strip_page(strip, table):
 
     # meters on the right
     mx0, mpitch, mw = 700, 52, 36
-    p.label(s + "meters", mx0 - 6, y_group, 5 * mpitch + mw + 12, 20, "METERS", "yellow",
-            13, True)
-    for i, (field, (l1, l2), lo, hi, down) in enumerate(METERS):
+    if len(meters) > 6:  # more than the six of the standard strip: narrower, to fit the page
+        mpitch = (PAGE_W - 10 - mx0 - mw) // (len(meters) - 1)
+    p.label(s + "meters", mx0 - 6, y_group, (len(meters) - 1) * mpitch + mw + 12, 20,
+            "METERS", "yellow", 13, True)
+    for i, (field, (l1, l2), lo, hi, down) in enumerate(meters):
         x = mx0 + i * mpitch
         lx, lw = x - 7, mpitch - 2
         p.label(s + "m_" + field + "_name", lx, y_name, lw, 18, l1, "gray", 11)
@@ -262,8 +308,9 @@ def strip_page(strip, table):
     return p
 
 
-def build_xml(table, strips):
-    pages = [strip_page(n, table) for n in range(1, strips + 1)]
+def build_xml(table, strips, fields):
+    meters = meter_list(fields)
+    pages = [strip_page(n, table, meters) for n in range(1, strips + 1)]
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<layout version="%s" mode="%s" orientation="%s">\n%s\n</layout>\n' %
             (LAYOUT_VERSION, LAYOUT_MODE, ORIENTATION, "\n".join(p.xml() for p in pages)))
@@ -284,6 +331,9 @@ def main(argv=None):
     src = ap.add_mutually_exclusive_group(required=True)
     src.add_argument("--chanstrip", help="the chanstrip executable (reads --list-params)")
     src.add_argument("--params-tsv", help="saved output of chanstrip --list-params --format tsv")
+    ap.add_argument("--meter-fields",
+                    help="with --params-tsv: the meter field names, comma-separated (the "
+                    "header of a --meters CSV after time_s,strip)")
     ap.add_argument("--strips", type=int, default=2, help="pages, one per strip (default 2)")
     ap.add_argument("--tablet-port", type=int, default=TABLET_PORT,
                     help="the tablet's incoming OSC port, sent by SUBSCRIBE (default 9000)")
@@ -298,10 +348,14 @@ def main(argv=None):
     globals()["TABLET_PORT"] = a.tablet_port
     if a.chanstrip:
         table = table_from_binary(a.chanstrip)
+        fields = fields_from_binary(a.chanstrip)
     else:
+        if not a.meter_fields:
+            ap.error("--params-tsv needs --meter-fields")
         with open(a.params_tsv, encoding="utf-8") as f:
             table = read_table(f.read())
-    xml = build_xml(table, a.strips)
+        fields = a.meter_fields.split(",")
+    xml = build_xml(table, a.strips, fields)
     if a.xml:
         sys.stdout.write(xml)
         return 0

@@ -260,6 +260,8 @@ def main():
     layout = os.path.join(root, "touchosc", "chanstrip.touchosc")
     table = param_table(exe)
     fields = meter_fields(exe)
+    # and a gain-reduction meter for every dynamics stage the program has
+    REQUIRED_METERS.extend(f for f in fields if f.endswith("_gr_db") and f not in REQUIRED_METERS)
     for m in REQUIRED_METERS:
         if m not in fields:
             fail("meter field %s promised by the layout is not among the program's: %s" %

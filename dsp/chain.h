@@ -1,0 +1,35 @@
+/* chain.h: the strip's stages, in signal order. One row per stage:
+ *
+ *   X(name, NAME, type, GR)
+ *
+ * name: the stage's member of struct strip_stages and the prefix of its descriptor,
+ *   name##_stage (a const struct stage_desc, stage.h), whose .name is the same word;
+ * NAME: the same in capitals, for the meter field's enum (MF_<NAME>_GR_DB);
+ * type: its state, struct type;
+ * GR: GR for a dynamics stage (it has gr_take and a "<name>_gr_db" meter field, in chain
+ *   order between "clips" and "out_peak_dbfs"), NOGR otherwise.
+ *
+ * The preamp reads the strip's input; the output gain ("out") must stay last: the strip fuses
+ * it with the output meter. A new stage is its #include here and its row. */
+#ifndef CHANSTRIP_CHAIN_H
+#define CHANSTRIP_CHAIN_H
+
+#include "comp.h"
+#include "deess.h"
+#include "gate.h"
+#include "outgain.h"
+#include "preamp.h"
+
+#define CHAIN_STAGES(X)                    \
+	X(pre, PRE, preamp, NOGR)          \
+	X(gate, GATE, gate, GR)            \
+	X(comp, COMP, comp, GR)            \
+	X(deess, DEESS, deess, GR)         \
+	X(out, OUT, outgain, NOGR)
+
+/* CHAIN_IF_GR(...) / CHAIN_IF_NOGR(...): the arguments for a GR row, nothing otherwise, as
+ * CHAIN_IF_##gr(...) inside an X. */
+#define CHAIN_IF_GR(...) __VA_ARGS__
+#define CHAIN_IF_NOGR(...)
+
+#endif
