@@ -26,6 +26,7 @@
 #define COMP_MS_FLOOR 1e-20f    /* -200 dBFS as a power */
 #define COMP_DC_OFFSET 1e-25f
 
+#ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
 static double tau_alpha(float ms, float fs)
 {
 	return exp(-1.0 / ((double)ms * 1e-3 * (double)fs));
@@ -181,6 +182,8 @@ void comp_set_sc_hpf_hz(struct comp *c, float hz)
 	else
 		biquad_identity(&c->hpf);
 }
+
+#endif /* DSP_KERNELS_ONLY */
 
 /* Smooth branching peak detector (Giannoulis et al. eq. 16),
  *   y = alpha_A y + (1 - alpha_A) x   if x > y,   alpha_R y + (1 - alpha_R) x   otherwise,
@@ -598,23 +601,30 @@ COMP_INLINE void comp_kernel_1(struct comp *c, const float *in, float *out, uint
 {
 	comp_kernel(&c, 1, &in, &out, n, isa);
 }
-DSP_ISA_DISPATCH(comp_run_1, (struct comp * c, const float *in, float *out, uint32_t n),
-		 (c, in, out, n), comp_kernel_1)
-DSP_ISA_DISPATCH(comp_run_n,
-		 (struct comp *const *c, unsigned nl, const float *const *in, float *const *out,
-		  uint32_t n),
-		 (c, nl, in, out, n), comp_kernel)
+void DSP_KERNEL(comp_run_1)(struct comp *c, const float *in, float *out, uint32_t n)
+{
+	comp_kernel_1(c, in, out, n, DSP_ISA);
+}
 
+void DSP_KERNEL(comp_run_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			    float *const *out, uint32_t n)
+{
+	comp_kernel(c, nl, in, out, n, DSP_ISA);
+}
+
+#ifndef DSP_KERNELS_ONLY
 void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
 {
-	comp_run_1(c, in, out, n);
+	dsp_arch_or_c(c->arch)->comp_run_1(c, in, out, n);
 }
 
 void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
+	const struct dsp_arch *a = dsp_arch_or_c(c[0]->arch);
 	if (nl == 1)
-		comp_run_1(c[0], in[0], out[0], n);
+		a->comp_run_1(c[0], in[0], out[0], n);
 	else
-		comp_run_n(c, nl, in, out, n);
+		a->comp_run_n(c, nl, in, out, n);
 }
+#endif

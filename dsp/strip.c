@@ -1,22 +1,17 @@
 #include "strip.h"
 
 #include "cpu.h"
-#include "truepeak.h"
 
 #include <errno.h>
 #include <float.h>
 #include <math.h>
 #include <string.h>
 
-void strip_simd_init(int force_c)
-{
-	dsp_simd_init(force_c);
-	truepeak_select(!force_c);
-}
+const struct dsp_arch *strip_simd_select(int force_c) { return dsp_arch_select(force_c); }
 
-const char *strip_simd_name(void) { return dsp_simd_name(); }
+const char *strip_simd_name(const struct dsp_arch *arch) { return dsp_arch_or_c(arch)->name; }
 
-int strip_init(struct strip *s, float fs)
+int strip_init(struct strip *s, float fs, const struct dsp_arch *arch)
 {
 	int err;
 	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX))
@@ -27,6 +22,8 @@ int strip_init(struct strip *s, float fs)
 	    (err = comp_init(&s->comp, fs)) || (err = deess_init(&s->deess, fs)) ||
 	    (err = meter_init(&s->meter, fs)))
 		return err;
+	s->arch = arch;
+	s->pre.arch = s->gate.arch = s->comp.arch = s->deess.arch = s->meter.arch = arch;
 	smooth_init(&s->out_gain, fs, SMOOTH_TAU_MS, 1.0f);
 	for (int i = 0; i < P_COUNT; i++)
 		strip_set_param(s, (enum param_id)i, param_table[i].def);

@@ -20,6 +20,7 @@
 #include "smooth.h"
 
 struct strip {
+	const struct dsp_arch *arch; /* the kernels every module runs (cpu.h) */
 	float fs;
 	float values[P_COUNT]; /* current parameter values, as set */
 	struct preamp pre;
@@ -32,14 +33,16 @@ struct strip {
 	float buf_b[DSP_MAX_CHUNK];
 };
 
-/* Choose the SIMD kernels (saturation, true peak) once at start-up, before any audio runs:
- * the best the CPU supports, or the scalar references when force_c. */
-void strip_simd_init(int force_c);
-/* The variant in use: "avx2", "sse2", "neon" or "c". */
-const char *strip_simd_name(void);
+/* The kernels to run: the best this CPU supports, or the scalar references when force_c (the
+ * `--simd c` switch). Not real-time safe; choose once at start-up and hand the result to
+ * every strip_init(). Every choice gives the same bits. */
+const struct dsp_arch *strip_simd_select(int force_c);
+/* Its name: "avx2", "sse2", "neon" or "c". */
+const char *strip_simd_name(const struct dsp_arch *arch);
 
-/* Every parameter at its default. fs in Hz, DSP_FS_MIN..DSP_FS_MAX. 0 or -EINVAL. */
-int strip_init(struct strip *s, float fs);
+/* Every parameter at its default. fs in Hz, DSP_FS_MIN..DSP_FS_MAX; arch from
+ * strip_simd_select() (NULL: the scalar references). 0 or -EINVAL. */
+int strip_init(struct strip *s, float fs, const struct dsp_arch *arch);
 /* Clear filter and detector state; parameters keep their values. */
 void strip_reset(struct strip *s);
 /* Real-time safe. value must already pass param_check(id, value). */

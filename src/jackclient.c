@@ -806,7 +806,7 @@ int jackclient_run(const struct options *o)
 		       (double)fs, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
 		goto out;
 	}
-	int e_rc = engine_init(&c->e, o->channels, fs);
+	int e_rc = engine_init(&c->e, o->channels, fs, o->arch);
 	if (e_rc < 0) {
 		jc_log(c, "cannot set up %u strips: %s", o->channels, strerror(-e_rc));
 		goto out;
@@ -855,7 +855,7 @@ int jackclient_run(const struct options *o)
 	jc_log(c, "'%s' on JACK server '%s': %u Hz, period %u, %u channel%s, latency %u, simd %s, "
 		  "osc %s; %s",
 	       c->name, c->server, jack_get_sample_rate(c->client), atomic_load(&c->period),
-	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e), strip_simd_name(),
+	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e), strip_simd_name(o->arch),
 	       c->osc ? osc_url(c->osc) : "off", summary);
 	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);

@@ -279,7 +279,8 @@ int offline_run(const struct options *o)
 	if (x.info.samplerate < DSP_FS_MIN || x.info.samplerate > DSP_FS_MAX)
 		FAIL("%s: sample rate %d Hz is not supported (%.0f to %.0f Hz)", o->in_path,
 		     x.info.samplerate, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
-	if ((rc = engine_init(&x.e, (unsigned)x.info.channels, (float)x.info.samplerate)) < 0)
+	if ((rc = engine_init(&x.e, (unsigned)x.info.channels, (float)x.info.samplerate,
+			      o->arch)) < 0)
 		FAIL("cannot set up %d strips: %s", x.info.channels, strerror(-rc));
 	x.engine_ok = 1;
 	if ((rc = engine_apply(&x.e, o->assign, o->nassign, &bad)) < 0) {
