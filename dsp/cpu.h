@@ -15,7 +15,7 @@
  *
  * The caller picks a table once with dsp_arch_select() and hands it to strip_init(), which
  * hands it to the modules (their `arch` field); a module whose arch is NULL (as after its
- * _init) runs the references. */
+ * _init) runs the references, and a lanes call runs its first lane's table. */
 #ifndef CHANSTRIP_CPU_H
 #define CHANSTRIP_CPU_H
 

@@ -47,7 +47,6 @@ static inline dsp_v4f tp_max_v4(dsp_v4f a, dsp_v4f b)
 #define TPK_V dsp_v4f
 #define TPK_VI dsp_v4i
 #define TPK_W 4
-#define TPK_ATTR
 #include "truepeak_kernel.h"
 
 static inline float max2(float a, float b) { return a > b ? a : b; }

@@ -1,8 +1,8 @@
 /* truepeak_kernel.h: the true-peak kernel body, included once per unit that builds it:
  * truepeak.c (truepeak_max_c, 4 lanes of generic vectors) and simd/truepeak_avx2.c
- * (truepeak_max_avx2, 8 lanes, compiled with -mavx2). Defines TPK_NAME (the exported kernel),
+ * (truepeak_max_avx2, 8 lanes, compiled with -mavx2). The includer defines TPK_NAME (the kernel),
  * TPK_BLOCK its per-vector helper, TPK_V float vector, TPK_VI int vector, TPK_W lanes,
- * TPK_ATTR, TPK_MAX(a, b) the larger of two vectors of values >= 0. Every lane of every width
+ * TPK_MAX(a, b) the larger of two vectors of values >= 0. Every lane of every width
  * runs the same operations in the same order (no FMA), so all builds give the same bits.
  * The method is described in truepeak.c. */
 #include <stdint.h>
@@ -30,7 +30,7 @@ static const float tp_dif[2][6] = {
 /* |S| + |D| of phases {0,3} and {1,2}, the larger one, for the TPK_W outputs whose newest taps
  * are x[0..TPK_W-1]. Every value here is finite and >= 0 (|x| < 2^32), so TPK_MAX, where it
  * is the CPU's max instruction, gives the compare-and-select's bits. */
-TPK_ATTR static inline __attribute__((always_inline)) TPK_V TPK_BLOCK(const float *x)
+static inline __attribute__((always_inline)) TPK_V TPK_BLOCK(const float *x)
 {
 	TPK_V s0, d0, s1, d1;
 #pragma GCC unroll 6
@@ -61,7 +61,7 @@ TPK_ATTR static inline __attribute__((always_inline)) TPK_V TPK_BLOCK(const floa
 
 /* max over the n outputs whose newest taps are cur[0..n-1] of (|S|+|D|), phases {0,3}, {1,2}:
  * twice the largest |y| (cpu.h, truepeak_max) */
-TPK_ATTR float TPK_NAME(const float *cur, uint32_t n)
+float TPK_NAME(const float *cur, uint32_t n)
 {
 	TPK_V m = { 0 };
 	uint32_t i = 0;
@@ -91,4 +91,3 @@ TPK_ATTR float TPK_NAME(const float *cur, uint32_t n)
 #undef TPK_V
 #undef TPK_VI
 #undef TPK_W
-#undef TPK_ATTR

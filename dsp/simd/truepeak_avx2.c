@@ -8,5 +8,4 @@
 #define TPK_V dsp_v8f
 #define TPK_VI dsp_v8i
 #define TPK_W 8
-#define TPK_ATTR
 #include "truepeak_kernel.h"
