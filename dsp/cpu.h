@@ -11,7 +11,13 @@
  * from the module's own source: once in the module's unit (the _c build) and once by
  * simd/<module>_avx2.c, which defines DSP_KERNEL_UNIT_AVX2 and includes the module's .c
  * (DSP_KERNELS_ONLY then leaves out everything but the kernels). In that build elementwise
- * passes run 8 floats wide and the code under #ifdef DSP_TARGET_AVX2 exists.
+ * passes run 8 floats wide and the code under #ifdef DSP_TARGET_AVX2 exists. So whatever in
+ * a module's .c is not kernel code (init, setters, entry points, public tables) sits under
+ * #ifndef DSP_KERNELS_ONLY, or the AVX2 build would define it a second time.
+ *
+ * A new kernel: its field in struct dsp_arch (and DSP_DECLARE_MODULE_KERNELS or sat.h), its
+ * _c build beside the code that calls it and its twins under simd/ (meson.build there), its
+ * entries in cpu.c's tables, and a case in tests/test_simd.c's loop.
  *
  * The caller picks a table once with dsp_arch_select() and hands it to strip_init(), which
  * hands it to the modules (their `arch` field); a module whose arch is NULL (as after its
