@@ -69,7 +69,8 @@ static void put_st(struct kout *o, const void *p, size_t n)
  * call for the module kernels), buffers misaligned by mis floats, data drawn from seed. */
 struct kcase {
 	const char *name;
-	const uint32_t *lens; /* the lengths to try, ending with UINT32_MAX */
+	uint32_t min_len, max_len; /* every length from min to max, then LEN if it is not 0 */
+	uint32_t long_len;
 	void (*run)(const struct dsp_arch *a, uint32_t seed, uint32_t n, unsigned mis,
 		    struct kout *o);
 };
@@ -105,12 +106,16 @@ static void run_truepeak(const struct dsp_arch *a, uint32_t seed, uint32_t n, un
 	put_f(o, &r, 1);
 }
 
-/* MOD_LANES strips at random settings that change while audio runs, fed misaligned signals
- * in calls of n samples; `lanes` strips go through each module's lanes call at once. */
+/* Up to MOD_LANES strips at random settings that change while audio runs, fed misaligned
+ * signals in calls of n samples, all through each module's lanes call at once. The meters get
+ * the raw signals, NaN and Inf included; the stages get them finite, as the strip hands them
+ * on (a NaN's sign and payload are not part of their contract). */
+enum mod_kind { MOD_PREAMP, MOD_GATE, MOD_COMP, MOD_DEESS, MOD_METER };
+
 static struct strip mod_s[MOD_LANES];
 static float mod_in[MOD_LANES][MOD_LEN + PAD], mod_out[MOD_LANES][MOD_LEN + PAD];
 
-static unsigned mod_setup(const struct dsp_arch *a, uint32_t *r, unsigned mis)
+static unsigned mod_setup(enum mod_kind k, const struct dsp_arch *a, uint32_t *r, unsigned mis)
 {
 	unsigned lanes = 1 + tu_lcg(r) % MOD_LANES;
 	for (unsigned l = 0; l < lanes; l++) {
@@ -119,7 +124,10 @@ static unsigned mod_setup(const struct dsp_arch *a, uint32_t *r, unsigned mis)
 			strip_set_param(&mod_s[l], (enum param_id)id,
 					tu_random_param((enum param_id)id, r));
 		strip_reset(&mod_s[l]);
-		tu_lane_signal(mod_in[l] + mis, MOD_LEN, l, r);
+		float *x = mod_in[l] + mis;
+		tu_lane_signal(x, MOD_LEN, l, r);
+		for (uint32_t i = 0; i < MOD_LEN && k != MOD_METER; i++)
+			x[i] = isfinite(x[i]) ? x[i] : 0.0f;
 	}
 	return lanes;
 }
@@ -132,8 +140,6 @@ static void mod_poke(unsigned lanes, uint32_t *r)
 			strip_set_param(&mod_s[l], id, tu_random_param(id, r));
 		}
 }
-
-enum mod_kind { MOD_PREAMP, MOD_GATE, MOD_COMP, MOD_DEESS, MOD_METER };
 
 static void mod_call(enum mod_kind k, unsigned lanes, const float **in, float **out, uint32_t n)
 {
@@ -182,7 +188,7 @@ static void run_module(enum mod_kind k, const struct dsp_arch *a, uint32_t seed,
 		       unsigned mis, struct kout *o)
 {
 	uint32_t r = seed;
-	unsigned lanes = mod_setup(a, &r, mis);
+	unsigned lanes = mod_setup(k, a, &r, mis);
 	const float *in[MOD_LANES];
 	float *out[MOD_LANES];
 	for (uint32_t done = 0; done < MOD_LEN; done += n) {
@@ -220,23 +226,21 @@ MOD_RUN(run_comp, MOD_COMP)
 MOD_RUN(run_deess, MOD_DEESS)
 MOD_RUN(run_meter, MOD_METER)
 
-static const uint32_t lens_any[] = {0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65,
-				    80, LEN, UINT32_MAX};
-static const uint32_t lens_chunk[] = {1, 3, 5, 8, 17, 63, DSP_MAX_CHUNK, UINT32_MAX};
-
+/* Any length for the saturation and true-peak kernels; a module's calls take 1 to
+ * DSP_MAX_CHUNK samples (MOD_LEN in all). */
 static const struct kcase kcases[] = {
-	{"mul_const, mul, sat_adaa", lens_any, run_sat},
-	{"truepeak_max", lens_any, run_truepeak},
-	{"preamp_run_1, preamp_steady_n", lens_chunk, run_preamp},
-	{"gate_run_1, gate_run_n", lens_chunk, run_gate},
-	{"comp_run_1, comp_run_n", lens_chunk, run_comp},
-	{"deess_run_1, deess_run_n", lens_chunk, run_deess},
-	{"meter_input, meter_output, meter_output_gain", lens_chunk, run_meter},
+	{"mul_const, mul, sat_adaa", 0, 80, LEN, run_sat},
+	{"truepeak_max", 0, 80, LEN, run_truepeak},
+	{"preamp_run_1, preamp_steady_n", 1, DSP_MAX_CHUNK, 0, run_preamp},
+	{"gate_run_1, gate_run_n", 1, DSP_MAX_CHUNK, 0, run_gate},
+	{"comp_run_1, comp_run_n", 1, DSP_MAX_CHUNK, 0, run_comp},
+	{"deess_run_1, deess_run_n", 1, DSP_MAX_CHUNK, 0, run_deess},
+	{"meter_input, meter_output, meter_output_gain", 1, DSP_MAX_CHUNK, 0, run_meter},
 };
 #define NKCASES (sizeof(kcases) / sizeof(kcases[0]))
 
-/* The one loop: every case, every variant but the reference, every length, misalignments
- * 0..3 floats, against the reference on the same data. */
+/* The one loop: every case, every variant but the reference, every length, buffers
+ * misaligned by 0..7 floats, against the reference on the same data. */
 START_TEST(variants_match_reference)
 {
 	static struct kout want, got;
@@ -247,18 +251,21 @@ START_TEST(variants_match_reference)
 	for (int v = 0; v < nv - 1; v++) {
 		const struct dsp_arch *a = dsp_arch_variant(v);
 		unsigned runs = 0;
-		for (const uint32_t *n = kc->lens; *n != UINT32_MAX; n++)
-			for (unsigned mis = 0; mis < 4; mis++) {
-				uint32_t seed = 17 + 131 * mis + *n;
+		for (uint32_t n = kc->min_len; n <= kc->max_len + 1; n++)
+			for (unsigned mis = 0; mis < 8; mis++) {
+				uint32_t len = n <= kc->max_len ? n : kc->long_len;
+				uint32_t seed = 17 + 131 * mis + len;
+				if (len == 0 && n > kc->max_len)
+					break;
 				want.nf = want.nst = got.nf = got.nst = 0;
-				kc->run(&dsp_arch_c, seed, *n, mis, &want);
-				kc->run(a, seed, *n, mis, &got);
+				kc->run(&dsp_arch_c, seed, len, mis, &want);
+				kc->run(a, seed, len, mis, &got);
 				ck_assert_uint_eq(want.nf, got.nf);
 				ck_assert_uint_eq(want.nst, got.nst);
 				ck_assert_msg(!memcmp(want.f, got.f, want.nf * sizeof(float)) &&
 						      !memcmp(want.st, got.st, want.nst),
 					      "%s: %s differs from c at length %u, misaligned by %u",
-					      kc->name, a->name, *n, mis);
+					      kc->name, a->name, len, mis);
 				runs++;
 			}
 		printf("simd %-5s vs c: %s: %u runs, bit-identical\n", a->name, kc->name, runs);
