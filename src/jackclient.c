@@ -855,8 +855,8 @@ int jackclient_run(const struct options *o)
 	jc_log(c, "'%s' on JACK server '%s': %u Hz, period %u, %u channel%s, latency %u, simd %s, "
 		  "osc %s; %s",
 	       c->name, c->server, jack_get_sample_rate(c->client), atomic_load(&c->period),
-	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e), strip_simd_name(o->arch),
-	       c->osc ? osc_url(c->osc) : "off", summary);
+	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e),
+	       strip_simd_name(o->arch), c->osc ? osc_url(c->osc) : "off", summary);
 	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);
 

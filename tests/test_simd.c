@@ -336,8 +336,8 @@ START_TEST(strip_output_does_not_depend_on_variant)
 			strip_reset(&s);
 			strip_process(&s, in, a == &dsp_arch_c ? ref : out, 48000);
 			if (a != &dsp_arch_c)
-				ck_assert_msg(memcmp(ref, out, sizeof(out)) == 0, "%s differs from c",
-					      a->name);
+				ck_assert_msg(memcmp(ref, out, sizeof(out)) == 0,
+					      "%s differs from c", a->name);
 		}
 	}
 }
