@@ -59,9 +59,12 @@ static double now_s(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* the kernels of the variant being measured */
+static const struct dsp_arch *bench_arch;
+
 static int apply(struct strip *s, const struct config *c)
 {
-	if (strip_init(s, FS) < 0)
+	if (strip_init(s, FS, bench_arch) < 0)
 		return -1;
 	for (int i = 0; c->sets[i]; i++) {
 		char key[64];
@@ -219,9 +222,9 @@ int main(int argc, char **argv)
 		if ((force_c && !strcmp(simd, "auto")) || (!force_c && !strcmp(simd, "c")) ||
 		    (lanes && !strcmp(path, "single")) || (!lanes && !strcmp(path, "lanes")))
 			continue;
-		strip_simd_init(force_c);
+		bench_arch = strip_simd_select(force_c);
 		printf("# simd=%s, path=%s, 48 kHz, ns per sample per channel (median of %d)\n",
-		       strip_simd_name(), lanes ? "lanes" : "single", passes);
+		       strip_simd_name(bench_arch), lanes ? "lanes" : "single", passes);
 		printf("%-16s %6s", "config", "period");
 		for (size_t c = 0; c < sizeof(channels) / sizeof(channels[0]); c++)
 			printf(" %7s%-2u", "ch=", channels[c]);

@@ -27,6 +27,8 @@
 #define COMP_MS_FLOOR 1e-20f    /* -200 dBFS as a power */
 #define COMP_DC_OFFSET 1e-25f
 
+#ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
+
 float comp_static_gr_db(const struct comp *c, float level_dbfs)
 {
 	/* Eq. 4 rewritten without branches: with d = x_G - T and u = clamp(d + W/2, 0, W),
@@ -207,6 +209,7 @@ const struct stage_desc comp_stage = {
 	.init = comp_stage_init, .reset = comp_stage_reset, .set = comp_stage_set,
 	.process_lanes = comp_stage_lanes, .idle = comp_stage_idle, .gr_take = comp_stage_gr_take,
 };
+#endif /* DSP_KERNELS_ONLY */
 
 /* Smooth branching peak detector (Giannoulis et al. eq. 16),
  *   y = alpha_A y + (1 - alpha_A) x   if x > y,   alpha_R y + (1 - alpha_R) x   otherwise,
@@ -609,23 +612,30 @@ COMP_INLINE void comp_kernel_1(struct comp *c, const float *in, float *out, uint
 {
 	comp_kernel(&c, 1, &in, &out, n, isa);
 }
-DSP_ISA_DISPATCH(comp_run_1, (struct comp * c, const float *in, float *out, uint32_t n),
-		 (c, in, out, n), comp_kernel_1)
-DSP_ISA_DISPATCH(comp_run_n,
-		 (struct comp *const *c, unsigned nl, const float *const *in, float *const *out,
-		  uint32_t n),
-		 (c, nl, in, out, n), comp_kernel)
+void DSP_KERNEL(comp_run_1)(struct comp *c, const float *in, float *out, uint32_t n)
+{
+	comp_kernel_1(c, in, out, n, DSP_ISA);
+}
 
+void DSP_KERNEL(comp_run_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			    float *const *out, uint32_t n)
+{
+	comp_kernel(c, nl, in, out, n, DSP_ISA);
+}
+
+#ifndef DSP_KERNELS_ONLY
 void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
 {
-	comp_run_1(c, in, out, n);
+	dsp_arch_or_c(c->arch)->comp_run_1(c, in, out, n);
 }
 
 void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
+	const struct dsp_arch *a = dsp_arch_or_c(c[0]->arch);
 	if (nl == 1)
-		comp_run_1(c[0], in[0], out[0], n);
+		a->comp_run_1(c[0], in[0], out[0], n);
 	else
-		comp_run_n(c, nl, in, out, n);
+		a->comp_run_n(c, nl, in, out, n);
 }
+#endif

@@ -27,7 +27,10 @@ enum comp_detector { COMP_DETECT_PEAK, COMP_DETECT_RMS };
  * A with either detector; a sine reads its peak (peak) or peak - 3.01 dB (rms). */
 #define COMP_RMS_TAU_MS 10.0f
 
+struct dsp_arch;
+
 struct comp {
+	const struct dsp_arch *arch; /* kernels (cpu.h), set after _init; NULL: the references */
 	float fs;
 	int enabled;
 	float min_gain; /* lowest linear gain reduction (makeup and mix excluded) since the

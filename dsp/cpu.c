@@ -1,84 +1,112 @@
+/* cpu.c: the kernel tables, best first, and the CPU check that picks one. */
 #include "cpu.h"
+
+#include "sat.h"
 
 #include <stddef.h>
 
-/* Best first; the scalar reference always closes the table. */
-static const struct dsp_simd_ops *const variants[] = {
-#if defined(CHANSTRIP_HAVE_AVX2)
-#define CHANSTRIP_X86_CHECKS 1
-	&dsp_simd_ops_avx2,
-#endif
-#if defined(CHANSTRIP_HAVE_SSE2)
-#define CHANSTRIP_X86_CHECKS 1
-	&dsp_simd_ops_sse2,
-#endif
-#if defined(CHANSTRIP_HAVE_NEON)
-	&dsp_simd_ops_neon,
-#endif
-	&dsp_simd_ops_c,
+/* The modules' kernels of one build, as table entries. */
+#define DSP_MODULE_KERNELS(isa)                                                                 \
+	.truepeak_max = truepeak_max_##isa, .preamp_run_1 = preamp_run_1_##isa,                 \
+	.preamp_steady_n = preamp_steady_n_##isa, .gate_run_1 = gate_run_1_##isa,               \
+	.gate_run_n = gate_run_n_##isa, .comp_run_1 = comp_run_1_##isa,                         \
+	.comp_run_n = comp_run_n_##isa, .deess_run_1 = deess_run_1_##isa,                       \
+	.deess_run_n = deess_run_n_##isa, .meter_input = meter_input_##isa,                     \
+	.meter_output = meter_output_##isa, .meter_output_gain = meter_output_gain_##isa
+
+#define DSP_SAT_KERNELS(isa)                                                                    \
+	.mul_const = sat_mul_const_##isa, .mul = sat_mul_##isa, .sat_adaa = sat_adaa_##isa
+
+const struct dsp_arch dsp_arch_c = {
+	.name = "c",
+	.cpu_flags = 0,
+	DSP_SAT_KERNELS(c),
+	DSP_MODULE_KERNELS(c),
 };
 
-#define NVARIANTS ((int)(sizeof(variants) / sizeof(variants[0])))
-
-static int cpu_has(const struct dsp_simd_ops *ops)
-{
-#if defined(CHANSTRIP_X86_CHECKS) && (defined(__GNUC__) || defined(__clang__))
-	__builtin_cpu_init();
+/* SSE2 and NEON have saturation kernels of their own; the modules' baseline build already
+ * runs on them (generic vectors are SSE2 on x86-64, NEON on arm64). */
 #if defined(CHANSTRIP_HAVE_AVX2)
-	/* checks the OS saves the ymm registers too (XGETBV), not only the CPUID bit */
-	if (ops == &dsp_simd_ops_avx2)
-		return __builtin_cpu_supports("avx2") != 0;
+static const struct dsp_arch dsp_arch_avx2 = {
+	.name = "avx2",
+	.cpu_flags = DSP_CPU_AVX2,
+	DSP_SAT_KERNELS(avx2),
+	DSP_MODULE_KERNELS(avx2),
+};
 #endif
 #if defined(CHANSTRIP_HAVE_SSE2)
-	if (ops == &dsp_simd_ops_sse2)
-		return __builtin_cpu_supports("sse2") != 0;
+static const struct dsp_arch dsp_arch_sse2 = {
+	.name = "sse2",
+	.cpu_flags = DSP_CPU_SSE2,
+	DSP_SAT_KERNELS(sse2),
+	DSP_MODULE_KERNELS(c),
+};
 #endif
+#if defined(CHANSTRIP_HAVE_NEON)
+/* NEON (with vsqrtq/vdivq) is part of every AArch64 CPU: no flag, no run-time check. */
+static const struct dsp_arch dsp_arch_neon = {
+	.name = "neon",
+	.cpu_flags = 0,
+	DSP_SAT_KERNELS(neon),
+	DSP_MODULE_KERNELS(c),
+};
 #endif
-	(void)ops;
-	return 1; /* the reference, and NEON (mandatory on AArch64) */
-}
 
-static const struct dsp_simd_ops *current = &dsp_simd_ops_c;
-
-void dsp_simd_init(int force_c)
-{
-	current = &dsp_simd_ops_c;
-	if (force_c)
-		return;
-	for (int i = 0; i < NVARIANTS; i++) {
-		if (cpu_has(variants[i])) {
-			current = variants[i];
-			return;
-		}
-	}
-}
-
-const char *dsp_simd_name(void) { return current->name; }
-
-const struct dsp_simd_ops *dsp_simd(void) { return current; }
-
-int dsp_simd_is_avx2(void)
-{
+/* Best first; the references always close the table. */
+static const struct dsp_arch *const dsp_archs[] = {
 #if defined(CHANSTRIP_HAVE_AVX2)
-	return current == &dsp_simd_ops_avx2;
-#else
-	return 0;
+	&dsp_arch_avx2,
 #endif
+#if defined(CHANSTRIP_HAVE_SSE2)
+	&dsp_arch_sse2,
+#endif
+#if defined(CHANSTRIP_HAVE_NEON)
+	&dsp_arch_neon,
+#endif
+	&dsp_arch_c,
+};
+
+#define DSP_NARCHS ((int)(sizeof(dsp_archs) / sizeof(dsp_archs[0])))
+
+uint32_t dsp_cpu_flags(void)
+{
+	uint32_t f = 0;
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+	__builtin_cpu_init();
+	if (__builtin_cpu_supports("sse2"))
+		f |= DSP_CPU_SSE2;
+	/* checks the OS saves the ymm registers too (XGETBV), not only the CPUID bit */
+	if (__builtin_cpu_supports("avx2"))
+		f |= DSP_CPU_AVX2;
+#endif
+	return f;
 }
 
-int dsp_simd_count(void)
+static int dsp_arch_runs(const struct dsp_arch *a, uint32_t flags)
 {
+	return (a->cpu_flags & flags) == a->cpu_flags;
+}
+
+const struct dsp_arch *dsp_arch_select(int force_c)
+{
+	return force_c ? &dsp_arch_c : dsp_arch_variant(0);
+}
+
+int dsp_arch_count(void)
+{
+	uint32_t flags = dsp_cpu_flags();
 	int k = 0;
-	for (int i = 0; i < NVARIANTS; i++)
-		k += cpu_has(variants[i]);
+	for (int i = 0; i < DSP_NARCHS; i++)
+		k += dsp_arch_runs(dsp_archs[i], flags);
 	return k;
 }
 
-const struct dsp_simd_ops *dsp_simd_variant(int i)
+const struct dsp_arch *dsp_arch_variant(int i)
 {
-	for (int j = 0; j < NVARIANTS; j++) {
-		if (cpu_has(variants[j]) && i-- == 0)
-			return variants[j];
+	uint32_t flags = dsp_cpu_flags();
+	for (int j = 0; j < DSP_NARCHS; j++) {
+		if (dsp_arch_runs(dsp_archs[j], flags) && i-- == 0)
+			return dsp_archs[j];
 	}
 	return NULL;
 }

@@ -1,67 +1,137 @@
-/* cpu.h: run-time choice of the SIMD kernel variant.
+/* cpu.h: the one SIMD dispatch mechanism: named kernels, one table of them per instruction
+ * set, chosen once at start-up and held by each strip and module.
  *
- * dsp_simd_init() picks the best variant the CPU supports from a best-first table
- * (avx2, sse2 | neon, then the scalar reference "c"). Until it is called, and whenever
- * force_c is set, the scalar reference runs. All variants give bit-identical results (see
- * sat.h), so the choice changes speed only. */
+ * Every kernel has a scalar or generic-vector reference with the suffix _c, always built,
+ * and twins with the suffixes _sse2, _avx2, _neon, each in its own unit compiled for that
+ * instruction set only (simd/, one static library per ISA with its own -m flags). The twins
+ * give the reference's bits (no FMA, same operation order; tests/test_simd.c holds every one
+ * the CPU supports to it), so the choice changes speed only.
+ *
+ * The modules' whole lane kernels (preamp, gate, compressor, de-esser, meter) are built twice
+ * from the module's own source: once in the module's unit (the _c build) and once by
+ * simd/<module>_avx2.c, which defines DSP_KERNEL_UNIT_AVX2 and includes the module's .c
+ * (DSP_KERNELS_ONLY then leaves out everything but the kernels). In that build elementwise
+ * passes run 8 floats wide and the code under #ifdef DSP_TARGET_AVX2 exists. So whatever in
+ * a module's .c is not kernel code (init, setters, entry points, public tables) sits under
+ * #ifndef DSP_KERNELS_ONLY, or the AVX2 build would define it a second time.
+ *
+ * A new kernel: its field in struct dsp_arch (and DSP_DECLARE_MODULE_KERNELS or sat.h), its
+ * _c build beside the code that calls it and its twins under simd/ (meson.build there), its
+ * entries in cpu.c's tables, and a case in tests/test_simd.c's loop.
+ *
+ * The caller picks a table once with dsp_arch_select() and hands it to strip_init(), which
+ * hands it to the modules (their `arch` field); a module whose arch is NULL (as after its
+ * _init) runs the references, and a lanes call runs its first lane's table. */
 #ifndef CHANSTRIP_CPU_H
 #define CHANSTRIP_CPU_H
 
-#include "sat.h"
+#include <stdint.h>
 
-/* Call once at start-up, before any audio thread runs; calling it again re-selects. */
-void dsp_simd_init(int force_c);
-/* "avx2", "sse2", "neon" or "c": the variant in use. */
-const char *dsp_simd_name(void);
-/* The kernels in use (never NULL). */
-const struct dsp_simd_ops *dsp_simd(void);
-/* Variants this CPU supports, best first, the scalar reference last: i = 0 .. count-1. */
-int dsp_simd_count(void);
-const struct dsp_simd_ops *dsp_simd_variant(int i);
-/* 1 when the AVX2 variant is in use: modules then run their kernels compiled for AVX2. */
-int dsp_simd_is_avx2(void);
+struct sat_curve;
+struct preamp;
+struct gate;
+struct comp;
+struct deess;
+struct meter;
 
-/* DSP_TARGET_AVX2 marks a function the compiler builds for AVX2 (no FMA: multiply and add stay
- * separate, so it gives the baseline build's bits), called only when dsp_simd_is_avx2(). The
- * always-inline kernels it calls are compiled into it for AVX2 too: elementwise passes then run
- * 8 floats wide instead of 4. Defined only where the build has the AVX2 variant. */
-#if defined(CHANSTRIP_HAVE_AVX2) && (defined(__GNUC__) || defined(__clang__))
-#define DSP_TARGET_AVX2 __attribute__((target("avx2")))
+/* The kernels of one module build, declared for one suffix. All buffers may be unaligned;
+ * lengths are 0..DSP_MAX_CHUNK for the module kernels, any for the saturation kernels. */
+#define DSP_DECLARE_MODULE_KERNELS(isa)                                                         \
+	void preamp_run_1_##isa(struct preamp *p, const float *in, float *out, uint32_t n);     \
+	void preamp_steady_n_##isa(struct preamp *const *p, unsigned nl, const float *const *in, \
+				   float *const *out, uint32_t n);                               \
+	void gate_run_1_##isa(struct gate *g, const float *in, float *out, uint32_t n);         \
+	void gate_run_n_##isa(struct gate *const *g, unsigned nl, const float *const *in,       \
+			      float *const *out, uint32_t n);                                   \
+	void comp_run_1_##isa(struct comp *c, const float *in, float *out, uint32_t n);         \
+	void comp_run_n_##isa(struct comp *const *c, unsigned nl, const float *const *in,       \
+			      float *const *out, uint32_t n);                                   \
+	void deess_run_1_##isa(struct deess *d, const float *in, float *out, uint32_t n);       \
+	void deess_run_n_##isa(struct deess *const *d, unsigned nl, const float *const *in,     \
+			       float *const *out, uint32_t n);                                  \
+	int meter_input_##isa(struct meter *m, const float *in, uint32_t n);                    \
+	void meter_output_##isa(struct meter *m, const float *out, uint32_t n);                 \
+	void meter_output_gain_##isa(struct meter *m, const float *x, float g, float *out,      \
+				     uint32_t n);                                               \
+	float truepeak_max_##isa(const float *cur, uint32_t n);
+
+DSP_DECLARE_MODULE_KERNELS(c)
+#if defined(CHANSTRIP_HAVE_AVX2)
+DSP_DECLARE_MODULE_KERNELS(avx2)
 #endif
 
-/* Which build of a kernel is running, handed to the kernel as a constant (see below), so that
- * its AVX2 build can take paths the baseline one cannot (wider vectors, AVX2 intrinsics). */
+/* CPU features a table needs (dsp_cpu_flags()). */
+#define DSP_CPU_SSE2 (1u << 0)
+#define DSP_CPU_AVX2 (1u << 1)
+
+/* One instruction set's kernels. */
+struct dsp_arch {
+	const char *name;   /* "avx2", "sse2", "neon" or "c" */
+	uint32_t cpu_flags; /* DSP_CPU_*: what the CPU must have to run it */
+
+	/* sat.h: out[i] = in[i] * g */
+	void (*mul_const)(float *restrict out, const float *restrict in, float g, uint32_t n);
+	/* sat.h: out[i] = a[i] * b[i] */
+	void (*mul)(float *restrict out, const float *restrict a, const float *restrict b,
+		    uint32_t n);
+	/* sat.h: y[i] = ADAA f at x[i] = u[i] * drive, with x[-1] = x_prev (already driven) */
+	void (*sat_adaa)(float *restrict y, const float *restrict u, float drive, float x_prev,
+			 const struct sat_curve *c, uint32_t n);
+	/* truepeak.c: 2 x the largest |y| of the four phases over the n outputs whose newest
+	 * taps are cur[0..n-1] (cur[-11..-1] is history; reads up to cur[n + 7]) */
+	float (*truepeak_max)(const float *cur, uint32_t n);
+
+	/* the modules' chunk kernels, one lane (_1) and 2..DSP_LANES_MAX lanes (_n) */
+	void (*preamp_run_1)(struct preamp *p, const float *in, float *out, uint32_t n);
+	void (*preamp_steady_n)(struct preamp *const *p, unsigned nl, const float *const *in,
+				float *const *out, uint32_t n);
+	void (*gate_run_1)(struct gate *g, const float *in, float *out, uint32_t n);
+	void (*gate_run_n)(struct gate *const *g, unsigned nl, const float *const *in,
+			   float *const *out, uint32_t n);
+	void (*comp_run_1)(struct comp *c, const float *in, float *out, uint32_t n);
+	void (*comp_run_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			   float *const *out, uint32_t n);
+	void (*deess_run_1)(struct deess *d, const float *in, float *out, uint32_t n);
+	void (*deess_run_n)(struct deess *const *d, unsigned nl, const float *const *in,
+			    float *const *out, uint32_t n);
+	int (*meter_input)(struct meter *m, const float *in, uint32_t n);
+	void (*meter_output)(struct meter *m, const float *out, uint32_t n);
+	void (*meter_output_gain)(struct meter *m, const float *x, float g, float *out,
+				  uint32_t n);
+};
+
+/* The references: scalar saturation, the modules' baseline build. */
+extern const struct dsp_arch dsp_arch_c;
+
+/* The best table this CPU runs (best first: avx2, sse2 | neon, then c), or the references
+ * when force_c (the `--simd c` switch). Not real-time safe; call once at start-up. */
+const struct dsp_arch *dsp_arch_select(int force_c);
+/* Tables this CPU runs, best first, the references last: i = 0 .. count-1 (for tests). */
+int dsp_arch_count(void);
+const struct dsp_arch *dsp_arch_variant(int i);
+/* DSP_CPU_* bits of this CPU. */
+uint32_t dsp_cpu_flags(void);
+
+/* What a module runs: its table, or the references when it has none. */
+static inline const struct dsp_arch *dsp_arch_or_c(const struct dsp_arch *a)
+{
+	return a ? a : &dsp_arch_c;
+}
+
+/* Which build of a module's kernels this unit is. DSP_KERNEL(name) is the kernel's exported
+ * name for it, DSP_ISA a constant for paths the AVX2 build can take and the baseline one
+ * cannot (wider vectors, AVX2 intrinsics). */
 enum dsp_isa { DSP_ISA_BASE, DSP_ISA_AVX2 };
-
-#define DSP_UNPAREN(...) __VA_ARGS__
-
-/* DSP_ISA_DISPATCH(name, (params), (args), kernel) defines `static void name(params)`, which
- * runs kernel(args, isa), kernel being an always-inline function whose last parameter is an
- * enum dsp_isa: built once for the baseline ISA (isa = DSP_ISA_BASE) and, where the build has
- * AVX2, once for AVX2 (isa = DSP_ISA_AVX2), the one dsp_simd_is_avx2() says running.
- * DSP_ISA_DISPATCH_RET(type, name, ...) is the same for a kernel that returns a value. */
-#ifdef DSP_TARGET_AVX2
-#define DSP_ISA_VARIANTS_(type, RETURN, name, params, args, kernel)                            \
-	static type name##_base params { RETURN kernel(DSP_UNPAREN args, DSP_ISA_BASE); }      \
-	DSP_TARGET_AVX2 static type name##_avx2 params                                          \
-	{                                                                                      \
-		RETURN kernel(DSP_UNPAREN args, DSP_ISA_AVX2);                                 \
-	}                                                                                      \
-	static type name params                                                                \
-	{                                                                                      \
-		if (dsp_simd_is_avx2()) {                                                      \
-			RETURN name##_avx2 args;                                               \
-		} else {                                                                       \
-			RETURN name##_base args;                                               \
-		}                                                                              \
-	}
+#if defined(DSP_KERNEL_UNIT_AVX2)
+#define DSP_KERNELS_ONLY 1
+#define DSP_KERNEL(name) name##_avx2
+#define DSP_ISA DSP_ISA_AVX2
+/* Marks code for the AVX2 build only; empty, as the whole unit is compiled with -mavx2
+ * (without FMA: multiply and add stay separate, so it gives the baseline build's bits). */
+#define DSP_TARGET_AVX2
 #else
-#define DSP_ISA_VARIANTS_(type, RETURN, name, params, args, kernel)                            \
-	static type name params { RETURN kernel(DSP_UNPAREN args, DSP_ISA_BASE); }
+#define DSP_KERNEL(name) name##_c
+#define DSP_ISA DSP_ISA_BASE
 #endif
-#define DSP_ISA_DISPATCH(name, params, args, kernel)                                           \
-	DSP_ISA_VARIANTS_(void, , name, params, args, kernel)
-#define DSP_ISA_DISPATCH_RET(type, name, params, args, kernel)                                 \
-	DSP_ISA_VARIANTS_(type, return, name, params, args, kernel)
 
 #endif

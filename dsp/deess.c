@@ -22,6 +22,7 @@
  * silence without a per-chunk flush (which would make results depend on block size). */
 #define DEESS_DC_OFFSET 1e-25f
 
+#ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
 static void deess_clear_state(struct deess *d)
 {
 	d->band_s.z1 = d->band_s.z2 = 0.0f;
@@ -124,6 +125,7 @@ const struct stage_desc deess_stage = {
 	.process_lanes = deess_stage_lanes, .idle = deess_stage_idle,
 	.gr_take = deess_stage_gr_take,
 };
+#endif /* DSP_KERNELS_ONLY */
 
 /* Output for one sample from the mode (w: 0 split .. 1 wide), listen (l) and enable (xf)
  * crossfade positions. Every lerp is a*(1-t) + b*t, exact at both ends, so a settled path that
@@ -445,23 +447,30 @@ DEESS_INLINE void deess_kernel_n(struct deess *const *d, unsigned nl, const floa
 
 /* The kernel for the baseline ISA and for AVX2 (same bits, see cpu.h); one and many lanes
  * separately, so the one-lane loops unroll for one. */
-DSP_ISA_DISPATCH(deess_run_1, (struct deess * d, const float *in, float *out, uint32_t n),
-		 (d, in, out, n), deess_kernel_1)
-DSP_ISA_DISPATCH(deess_run_n,
-		 (struct deess *const *d, unsigned nl, const float *const *in, float *const *out,
-		  uint32_t n),
-		 (d, nl, in, out, n), deess_kernel_n)
+void DSP_KERNEL(deess_run_1)(struct deess *d, const float *in, float *out, uint32_t n)
+{
+	deess_kernel_1(d, in, out, n, DSP_ISA);
+}
 
+void DSP_KERNEL(deess_run_n)(struct deess *const *d, unsigned nl, const float *const *in,
+			     float *const *out, uint32_t n)
+{
+	deess_kernel_n(d, nl, in, out, n, DSP_ISA);
+}
+
+#ifndef DSP_KERNELS_ONLY
 void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
 {
-	deess_run_1(d, in, out, n);
+	dsp_arch_or_c(d->arch)->deess_run_1(d, in, out, n);
 }
 
 void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
+	const struct dsp_arch *a = dsp_arch_or_c(d[0]->arch);
 	if (nl == 1)
-		deess_run_1(d[0], in[0], out[0], n);
+		a->deess_run_1(d[0], in[0], out[0], n);
 	else
-		deess_run_n(d, nl, in, out, n);
+		a->deess_run_n(d, nl, in, out, n);
 }
+#endif

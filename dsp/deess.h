@@ -32,7 +32,10 @@ enum deess_mode { DEESS_SPLIT, DEESS_WIDE };
 #define DEESS_ATTACK_DB_PER_MS 20.0f  /* 12 dB of reduction in 0.6 ms */
 #define DEESS_RELEASE_DB_PER_MS 0.2f  /* 12 dB recovered in 60 ms */
 
+struct dsp_arch;
+
 struct deess {
+	const struct dsp_arch *arch; /* kernels (cpu.h), set after _init; NULL: the references */
 	float fs;
 	int enabled;
 	float min_gain; /* lowest linear (band) gain applied since the meter last reset it */

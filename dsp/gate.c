@@ -30,6 +30,8 @@
 #define GATE_ENV_PAD (-1e30f)          /* padding lanes: below everything, never stored */
 #define GATE_DC_OFFSET 1e-25f   /* keeps the sidechain high-pass state normal in silence */
 
+#ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
+
 /* A level in dBFS as a detector threshold on the grid. */
 static float gate_thr_q(float db)
 {
@@ -189,6 +191,7 @@ const struct stage_desc gate_stage = {
 	.init = gate_stage_init, .reset = gate_stage_reset, .set = gate_stage_set,
 	.process_lanes = gate_stage_lanes, .idle = gate_stage_idle, .gr_take = gate_stage_gr_take,
 };
+#endif /* DSP_KERNELS_ONLY */
 
 /* The per-sample kernels are always inlined, so that each pass below is compiled with its lane
  * count as a constant: gate_process() is the one-lane case of the multi-lane kernel. */
@@ -550,23 +553,30 @@ GATE_INLINE void gate_kernel_n(struct gate *const *g, unsigned nl, const float *
 {
 	gate_kernel(g, nl, in, out, n, DSP_LANES_MAX);
 }
-DSP_ISA_DISPATCH(gate_run_1, (struct gate * g, const float *in, float *out, uint32_t n),
-		 (g, in, out, n), gate_kernel_1)
-DSP_ISA_DISPATCH(gate_run_n,
-		 (struct gate *const *g, unsigned nl, const float *const *in, float *const *out,
-		  uint32_t n),
-		 (g, nl, in, out, n), gate_kernel_n)
+void DSP_KERNEL(gate_run_1)(struct gate *g, const float *in, float *out, uint32_t n)
+{
+	gate_kernel_1(g, in, out, n, DSP_ISA);
+}
 
+void DSP_KERNEL(gate_run_n)(struct gate *const *g, unsigned nl, const float *const *in,
+			    float *const *out, uint32_t n)
+{
+	gate_kernel_n(g, nl, in, out, n, DSP_ISA);
+}
+
+#ifndef DSP_KERNELS_ONLY
 void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n)
 {
-	gate_run_1(g, in, out, n);
+	dsp_arch_or_c(g->arch)->gate_run_1(g, in, out, n);
 }
 
 void gate_process_lanes(struct gate *const *g, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n)
 {
+	const struct dsp_arch *a = dsp_arch_or_c(g[0]->arch);
 	if (nl == 1)
-		gate_run_1(g[0], in[0], out[0], n);
+		a->gate_run_1(g[0], in[0], out[0], n);
 	else
-		gate_run_n(g, nl, in, out, n);
+		a->gate_run_n(g, nl, in, out, n);
 }
+#endif

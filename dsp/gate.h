@@ -27,7 +27,10 @@ enum gate_mode { GATE_MODE_GATE, GATE_MODE_EXPANDER };
  * wave, short enough that the hold starts within ~50 ms of the level dropping 40 dB. */
 #define GATE_DET_RELEASE_MS 10.0f
 
+struct dsp_arch;
+
 struct gate {
+	const struct dsp_arch *arch; /* kernels (cpu.h), set after _init; NULL: the references */
 	float fs;
 	int enabled;
 	/* Lowest linear gain applied since the strip's meter last reset it (1.0 = none). */

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <string.h>
 
+#ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
 const char *const meter_field_names[MF_COUNT] = {
 	"in_rms_dbfs", "in_dbu", "in_dbv", "in_peak_dbfs", "in_true_peak_dbtp", "headroom_db",
 	"clips",
@@ -25,6 +26,8 @@ const char *const meter_field_names[MF_COUNT] = {
 _Static_assert(sizeof(meter_field_names) / sizeof(meter_field_names[0]) == MF_COUNT,
 	       "a name for every meter field");
 _Static_assert(MF_OUT_PEAK_DBFS - MF_CLIPS - 1 == METER_GR_COUNT, "one field per GR stage");
+
+#endif /* DSP_KERNELS_ONLY */
 
 /* |x| as bits: ordered like |x| for finite values, above every finite value for Inf and NaN */
 #define ABS_MASK 0x7fffffffu
@@ -293,6 +296,7 @@ static inline void ms_commit(struct meter_ms *s, const struct ms_next *nx)
 		memcpy(s->sq, nx->tq, nx->pos * sizeof(float));
 }
 
+#ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
 static void meter_clear_period(struct meter *m)
 {
 	memset(&m->acc, 0, sizeof(m->acc));
@@ -321,6 +325,8 @@ void meter_reset(struct meter *m)
 	meter_clear_period(m);
 }
 
+#endif /* DSP_KERNELS_ONLY */
+
 /* The input meter: one scan that also copies the block to the true-peak filter's input
  * (sanitize() writes the cleaned block there in the rare case). */
 METER_INLINE int meter_in(struct meter *m, const float *in, uint32_t n, enum dsp_isa isa)
@@ -343,7 +349,7 @@ METER_INLINE int meter_in(struct meter *m, const float *in, uint32_t n, enum dsp
 	float peak = u2f(bits);
 	if (peak > m->acc.in_peak)
 		m->acc.in_peak = peak;
-	float tp = truepeak_process_input(&m->tp, x, n, peak, m->acc.in_tp);
+	float tp = truepeak_process_input(&m->tp, x, n, peak, m->acc.in_tp, m->arch);
 	m->acc.in_tp = max2(m->acc.in_tp, max2(tp, peak));
 	m->acc.frames += n;
 	return bad;
@@ -385,27 +391,36 @@ METER_INLINE void meter_out_gain(struct meter *m, const float *x, float g, float
 
 /* Built for the baseline ISA (4 lanes) and for AVX2 (8 lanes); every lane width gives the
  * same bits. */
-DSP_ISA_DISPATCH_RET(int, meter_input_isa, (struct meter * m, const float *in, uint32_t n),
-		     (m, in, n), meter_in)
-DSP_ISA_DISPATCH(meter_output_isa, (struct meter * m, const float *out, uint32_t n),
-		 (m, out, n), meter_out_only)
-DSP_ISA_DISPATCH(meter_output_gain_isa,
-		 (struct meter * m, const float *x, float g, float *out, uint32_t n),
-		 (m, x, g, out, n), meter_out_gain)
+int DSP_KERNEL(meter_input)(struct meter *m, const float *in, uint32_t n)
+{
+	return meter_in(m, in, n, DSP_ISA);
+}
 
+void DSP_KERNEL(meter_output)(struct meter *m, const float *out, uint32_t n)
+{
+	meter_out_only(m, out, n, DSP_ISA);
+}
+
+void DSP_KERNEL(meter_output_gain)(struct meter *m, const float *x, float g, float *out,
+				   uint32_t n)
+{
+	meter_out_gain(m, x, g, out, n, DSP_ISA);
+}
+
+#ifndef DSP_KERNELS_ONLY
 int meter_input(struct meter *m, const float *in, uint32_t n)
 {
-	return meter_input_isa(m, in, n);
+	return dsp_arch_or_c(m->arch)->meter_input(m, in, n);
 }
 
 void meter_output(struct meter *m, const float *out, uint32_t n)
 {
-	meter_output_isa(m, out, n);
+	dsp_arch_or_c(m->arch)->meter_output(m, out, n);
 }
 
 void meter_output_gain(struct meter *m, const float *x, float g, float *out, uint32_t n)
 {
-	meter_output_gain_isa(m, x, g, out, n);
+	dsp_arch_or_c(m->arch)->meter_output_gain(m, x, g, out, n);
 }
 
 void meter_take(struct meter *m, struct meter_snapshot *snap)
@@ -473,3 +488,4 @@ void meter_fields(const struct meter_snapshot *s, const struct meter_hold *hold,
 	f[MF_OUT_PEAK_DBFS] = dsp_gain_to_db(s->out_peak);
 	f[MF_OUT_RMS_DBFS] = dsp_power_to_db(2.0f * s->out_ms);
 }
+#endif

@@ -22,9 +22,7 @@
  *   0 too but are not counted.
  * Every result is independent of how the input is cut into calls.
  *
- * The true-peak kernel (generic or AVX2, same bits) is chosen by truepeak_select(); the
- * first meter_init() picks the best one if nothing chose before. `--simd c` should call
- * truepeak_select(0) at start-up. */
+ * The kernels (baseline or AVX2 build, same bits) are the ones m->arch names (cpu.h). */
 #ifndef CHANSTRIP_METER_H
 #define CHANSTRIP_METER_H
 
@@ -102,7 +100,10 @@ struct meter_ms {
 	float ms;
 };
 
+struct dsp_arch;
+
 struct meter {
+	const struct dsp_arch *arch; /* kernels (cpu.h), set after _init; NULL: the references */
 	float fs;
 	float ms_coef; /* one-pole pole per update */
 	float ms_gain; /* (1 - ms_coef) / METER_MS_DECIM */

@@ -56,6 +56,7 @@ static float preamp_gain_target(const struct preamp *p)
 
 static int model_sat(int m) { return m != PREAMP_CLEAN; }
 
+#ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
 static uint32_t ms_to_samples(float fs, float ms)
 {
 	uint32_t n = (uint32_t)lrintf(fs * ms * 0.001f);
@@ -95,12 +96,15 @@ int preamp_init(struct preamp *p, float fs)
 	return 0;
 }
 
+#endif /* DSP_KERNELS_ONLY */
+
 static void preamp_dc_clear(struct preamp *p)
 {
 	memset(p->dc_d, 0, sizeof(p->dc_d));
 	memset(p->dc_q, 0, sizeof(p->dc_q));
 }
 
+#ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
 static void preamp_clear_audio(struct preamp *p)
 {
 	p->hs.z1 = p->hs.z2 = p->hx1 = p->hx2 = 0.0f;
@@ -219,6 +223,7 @@ const struct stage_desc pre_stage = {
 	.reset = pre_stage_reset, .set = pre_stage_set, .process_lanes = pre_stage_lanes,
 	.latency = pre_stage_latency,
 };
+#endif /* DSP_KERNELS_ONLY */
 
 /* ---- audio ------------------------------------------------------------------------------ */
 
@@ -647,7 +652,7 @@ PRE_INLINE void preamp_dc(struct preamp *p, const float *q, float *out, const fl
 /* Curves, fades, DC removal and drive compensation: u (after gain and low cut) -> out. */
 PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint32_t n)
 {
-	const struct dsp_simd_ops *ops = dsp_simd();
+	const struct dsp_arch *ops = dsp_arch_or_c(p->arch);
 	const int from = p->model_from, to = p->model_to;
 	const int fading = p->fade_pos < p->fade_len;
 	const uint32_t k = p->os.factor;
@@ -745,7 +750,7 @@ PRE_INLINE int preamp_seg_direct(const struct preamp *p, int hpf)
 PRE_INLINE const float *
 preamp_seg_gain(struct preamp *p, const float *in, float *out, int direct, uint32_t n)
 {
-	const struct dsp_simd_ops *ops = dsp_simd();
+	const struct dsp_arch *ops = dsp_arch_or_c(p->arch);
 	float *g_out = direct ? out : p->u;
 	const float *u = g_out;
 
@@ -815,12 +820,16 @@ PRE_INLINE void preamp_process_kernel(struct preamp *p, const float *in, float *
 		n -= k;
 	}
 }
-DSP_ISA_DISPATCH(preamp_process_isa, (struct preamp * p, const float *in, float *out, uint32_t n),
-		 (p, in, out, n), preamp_process_kernel)
 
+void DSP_KERNEL(preamp_run_1)(struct preamp *p, const float *in, float *out, uint32_t n)
+{
+	preamp_process_kernel(p, in, out, n, DSP_ISA);
+}
+
+#ifndef DSP_KERNELS_ONLY
 void preamp_process(struct preamp *p, const float *restrict in, float *restrict out, uint32_t n)
 {
-	preamp_process_isa(p, in, out, n);
+	dsp_arch_or_c(p->arch)->preamp_run_1(p, in, out, n);
 }
 
 /* An exact copy at the current settings: clean with no fade due, unity gain at rest, low cut
@@ -852,6 +861,8 @@ const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t 
  * glide: every segment is one grid step of the gain stage, the low cut and the curve with its
  * DC remover (or the clean state), whatever the cut points. Only a setter changes that, so it
  * holds for a whole call. */
+#endif /* DSP_KERNELS_ONLY */
+
 static int preamp_steady(const struct preamp *p)
 {
 	return p->os.factor == 1 && p->os_req == 1 && p->duck_pos == 2 * p->duck_len &&
@@ -910,10 +921,13 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 }
 
 /* The AVX2 build runs the settled low cuts of five to eight lanes eight wide. */
-DSP_ISA_DISPATCH(preamp_steady_lanes,
-		 (struct preamp *const *p, unsigned nl, const float *const *in, float *const *out,
-		  uint32_t n),
-		 (p, nl, in, out, n), preamp_steady_kernel)
+void DSP_KERNEL(preamp_steady_n)(struct preamp *const *p, unsigned nl, const float *const *in,
+				 float *const *out, uint32_t n)
+{
+	preamp_steady_kernel(p, nl, in, out, n, DSP_ISA);
+}
+
+#ifndef DSP_KERNELS_ONLY
 
 void preamp_run_lanes(struct preamp *const *p, unsigned nl, const float *const *in,
 		      float *const *out, const float **res, uint32_t n)
@@ -946,7 +960,8 @@ void preamp_run_lanes(struct preamp *const *p, unsigned nl, const float *const *
 				sp[rest] = sp[l], sin[rest] = sin[l], sout[rest++] = sout[l];
 			}
 		}
-		preamp_steady_lanes(gp, ng, gin, gout, n);
+		dsp_arch_or_c(gp[0]->arch)->preamp_steady_n(gp, ng, gin, gout, n);
 		ns = rest;
 	}
 }
+#endif

@@ -29,7 +29,10 @@ enum preamp_model { PREAMP_CLEAN, PREAMP_TUBE, PREAMP_TRANSFORMER, PREAMP_MODEL_
 #define PREAMP_FADE_MS 10.0f
 #define PREAMP_DUCK_MS 5.0f
 
+struct dsp_arch;
+
 struct preamp {
+	const struct dsp_arch *arch; /* kernels (cpu.h), set after _init; NULL: the references */
 	float fs;
 	/* as set */
 	float gain_db;

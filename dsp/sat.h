@@ -45,20 +45,6 @@ struct sat_curve {
 /* Fill a curve for bias b >= 0 (b = 0: symmetric, off = 0, scale = 1 exactly). */
 void sat_curve_init(struct sat_curve *c, float bias);
 
-/* The kernel set; one table per instruction set. All pointers may be unaligned; in and out
- * must not overlap. */
-struct dsp_simd_ops {
-	const char *name;
-	/* out[i] = in[i] * g */
-	void (*mul_const)(float *restrict out, const float *restrict in, float g, uint32_t n);
-	/* out[i] = a[i] * b[i] */
-	void (*mul)(float *restrict out, const float *restrict a, const float *restrict b,
-		    uint32_t n);
-	/* y[i] = ADAA f at x[i] = u[i] * drive, with x[-1] = x_prev (already driven). */
-	void (*sat_adaa)(float *restrict y, const float *restrict u, float drive, float x_prev,
-			 const struct sat_curve *c, uint32_t n);
-};
-
 /* One ADAA step, shared by the scalar reference and the SIMD tails (same operation order). */
 static inline float sat_adaa_step(float v, float w, float sv, float sw, const struct sat_curve *c)
 {
@@ -74,21 +60,29 @@ static inline float sat_naive(float x, const struct sat_curve *c)
 	return (v / sat_root(v) - c->off) * c->scale;
 }
 
-extern const struct dsp_simd_ops dsp_simd_ops_c;
+/* The kernels, one set per instruction set (cpu.h puts them in its tables). All pointers may
+ * be unaligned; in and out must not overlap.
+ *   sat_mul_const_*: out[i] = in[i] * g
+ *   sat_mul_*:       out[i] = a[i] * b[i]
+ *   sat_adaa_*:      y[i] = ADAA f at x[i] = u[i] * drive, with x[-1] = x_prev (already driven)
+ * The _c ones are the references, and every SIMD twin finishes a block with them. */
+#define SAT_DECLARE_KERNELS(isa)                                                                \
+	void sat_mul_const_##isa(float *restrict out, const float *restrict in, float g,        \
+				 uint32_t n);                                                   \
+	void sat_mul_##isa(float *restrict out, const float *restrict a, const float *restrict b, \
+			   uint32_t n);                                                         \
+	void sat_adaa_##isa(float *restrict y, const float *restrict u, float drive, float x_prev, \
+			    const struct sat_curve *c, uint32_t n);
+
+SAT_DECLARE_KERNELS(c)
 #if defined(CHANSTRIP_HAVE_SSE2)
-extern const struct dsp_simd_ops dsp_simd_ops_sse2;
+SAT_DECLARE_KERNELS(sse2)
 #endif
 #if defined(CHANSTRIP_HAVE_AVX2)
-extern const struct dsp_simd_ops dsp_simd_ops_avx2;
+SAT_DECLARE_KERNELS(avx2)
 #endif
 #if defined(CHANSTRIP_HAVE_NEON)
-extern const struct dsp_simd_ops dsp_simd_ops_neon;
+SAT_DECLARE_KERNELS(neon)
 #endif
-
-/* Scalar tails, exported so every SIMD file finishes a block exactly like the reference. */
-void sat_mul_const_c(float *restrict out, const float *restrict in, float g, uint32_t n);
-void sat_mul_c(float *restrict out, const float *restrict a, const float *restrict b, uint32_t n);
-void sat_adaa_c(float *restrict y, const float *restrict u, float drive, float x_prev,
-		const struct sat_curve *c, uint32_t n);
 
 #endif

@@ -35,10 +35,3 @@ void sat_adaa_c(float *restrict y, const float *restrict u, float drive, float x
 		sw = sv;
 	}
 }
-
-const struct dsp_simd_ops dsp_simd_ops_c = {
-	.name = "c",
-	.mul_const = sat_mul_const_c,
-	.mul = sat_mul_c,
-	.sat_adaa = sat_adaa_c,
-};

@@ -8,13 +8,9 @@
 #include <stddef.h>
 #include <string.h>
 
-void strip_simd_init(int force_c)
-{
-	dsp_simd_init(force_c);
-	truepeak_select(!force_c);
-}
+const struct dsp_arch *strip_simd_select(int force_c) { return dsp_arch_select(force_c); }
 
-const char *strip_simd_name(void) { return dsp_simd_name(); }
+const char *strip_simd_name(const struct dsp_arch *arch) { return dsp_arch_or_c(arch)->name; }
 
 const struct stage_desc *const strip_chain[] = {
 #define X(name, NAME, type, gr) &name##_stage,
@@ -39,7 +35,7 @@ static inline void *stage_state(struct strip *s, unsigned i)
 
 void *strip_stage_state(struct strip *s, unsigned i) { return stage_state(s, i); }
 
-int strip_init(struct strip *s, float fs)
+int strip_init(struct strip *s, float fs, const struct dsp_arch *arch)
 {
 	int err;
 	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX))
@@ -51,6 +47,9 @@ int strip_init(struct strip *s, float fs)
 			return err;
 	if ((err = meter_init(&s->meter, fs)))
 		return err;
+	s->arch = arch;
+	s->st.pre.arch = s->st.gate.arch = s->st.comp.arch = s->st.deess.arch = arch;
+	s->meter.arch = arch;
 	for (int i = 0; i < P_COUNT; i++)
 		strip_set_param(s, (enum param_id)i, param_table[i].def);
 	strip_reset(s);

@@ -27,6 +27,7 @@ struct strip_stages {
 };
 
 struct strip {
+	const struct dsp_arch *arch; /* the kernels every module runs (cpu.h) */
 	float fs;
 	float values[P_COUNT]; /* current parameter values, as set */
 	struct strip_stages st;
@@ -41,15 +42,16 @@ extern const unsigned strip_chain_len;
 /* The state of stage i (0 .. strip_chain_len - 1) of strip s. */
 void *strip_stage_state(struct strip *s, unsigned i);
 
-/* Choose the SIMD kernels (saturation, true peak) once at start-up, before any audio runs:
- * the best the CPU supports, or the scalar references when force_c. */
-void strip_simd_init(int force_c);
-/* The variant in use: "avx2", "sse2", "neon" or "c". */
-const char *strip_simd_name(void);
+/* The kernels to run: the best this CPU supports, or the scalar references when force_c (the
+ * `--simd c` switch). Not real-time safe; choose once at start-up and hand the result to
+ * every strip_init(). Every choice gives the same bits. */
+const struct dsp_arch *strip_simd_select(int force_c);
+/* Its name: "avx2", "sse2", "neon" or "c". */
+const char *strip_simd_name(const struct dsp_arch *arch);
 
-/* Every parameter at its default (the parameter table's). fs in Hz, DSP_FS_MIN..DSP_FS_MAX.
- * 0 or -EINVAL. */
-int strip_init(struct strip *s, float fs);
+/* Every parameter at its default. fs in Hz, DSP_FS_MIN..DSP_FS_MAX; arch from
+ * strip_simd_select() (NULL: the scalar references). 0 or -EINVAL. */
+int strip_init(struct strip *s, float fs, const struct dsp_arch *arch);
 /* Clear filter and detector state; parameters keep their values. */
 void strip_reset(struct strip *s);
 /* Real-time safe. value must already pass param_check(id, value). */

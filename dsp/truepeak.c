@@ -9,6 +9,8 @@
  * 48 multiply-adds. Each output is computed by the same expression in every lane and in
  * every call, so the result does not depend on how the input is cut. */
 #include "truepeak.h"
+
+#include "cpu.h"
 #include "vec.h"
 
 #include <math.h>
@@ -29,22 +31,6 @@ const float truepeak_coef[TRUEPEAK_PHASES][TRUEPEAK_TAPS] = {
 	  0.0332031250000f, -0.0196533203125f, 0.0109863281250f, 0.0017089843750f },
 };
 
-/* c[p][k] + c[p][11-k] and c[p][k] - c[p][11-k] for p = 0, 1 and k = 0..5; exact (the
- * coefficients are multiples of 2^-16). The unit test holds truepeak_process to the
- * direct form, truepeak_process_ref, which uses truepeak_coef itself. */
-static const float tp_sum[2][6] = {
-	{ -0.0065917968750f, 0.0258789062500f, -0.0462646484375f, 0.0808105468750f,
-	  -0.1617431640625f, 1.1094970703125f },
-	{ -0.0480957031250f, 0.0623779296875f, -0.1099853515625f, 0.1906738281250f,
-	  -0.3668212890625f, 1.2448730468750f },
-};
-static const float tp_dif[2][6] = {
-	{ 0.0100097656250f, -0.0039062500000f, 0.0069580078125f, -0.0144042968750f,
-	  0.0428466796875f, -0.8348388671875f },
-	{ -0.0102539062500f, -0.0037841796875f, 0.0064697265625f, -0.0124511718750f,
-	  0.0338134765625f, -0.3146972656250f },
-};
-
 /* GCC/Clang generic vectors (vec.h): SSE2 on x86-64, NEON on arm64, plain scalar code
  * elsewhere. -O2 does not vectorise loops with a run-time trip count, so the lanes are spelled
  * out. */
@@ -55,53 +41,18 @@ static inline dsp_v4f tp_max_v4(dsp_v4f a, dsp_v4f b)
 	dsp_v4i gt = a > b;
 	return (dsp_v4f)((gt & (dsp_v4i)a) | (~gt & (dsp_v4i)b));
 }
-#define TPK_NAME tp_kernel_v4
+#define TPK_NAME truepeak_max_c
 #define TPK_BLOCK tp_block_v4
 #define TPK_MAX tp_max_v4
 #define TPK_V dsp_v4f
 #define TPK_VI dsp_v4i
 #define TPK_W 4
-#define TPK_ATTR
 #include "truepeak_kernel.h"
-
-/* AVX2 (8 lanes, three-operand forms) where the CPU has it: only this function is compiled
- * for AVX2, and it is only called after the CPU check. "avx2" does not enable FMA, so the
- * results are the same bits as tp_kernel_v4's. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define TP_HAVE_AVX2 1
-#define TPK_NAME tp_kernel_avx2
-#define TPK_BLOCK tp_block_avx2
-#define TPK_MAX __builtin_ia32_maxps256 /* vmaxps: a > b ? a : b */
-#define TPK_V dsp_v8f
-#define TPK_VI dsp_v8i
-#define TPK_W 8
-#define TPK_ATTR __attribute__((target("avx2")))
-#include "truepeak_kernel.h"
-#endif
-
-static float (*tp_kernel)(const float *cur, uint32_t n);
-static const char *tp_kernel_name;
-
-const char *truepeak_select(int use_simd)
-{
-	tp_kernel = tp_kernel_v4;
-	tp_kernel_name = "generic";
-#ifdef TP_HAVE_AVX2
-	__builtin_cpu_init();
-	if (use_simd && __builtin_cpu_supports("avx2")) {
-		tp_kernel = tp_kernel_avx2;
-		tp_kernel_name = "avx2";
-	}
-#endif
-	return tp_kernel_name;
-}
 
 static inline float max2(float a, float b) { return a > b ? a : b; }
 
 void truepeak_reset(struct truepeak *tp)
 {
-	if (!tp_kernel)
-		truepeak_select(1);
 	memset(tp->buf, 0, sizeof(tp->buf));
 	tp->hist_peak = 0.0f;
 }
@@ -137,18 +88,19 @@ static float tp_keep_history(struct truepeak *tp, const float *x, uint32_t n)
 }
 
 float truepeak_process_input(struct truepeak *tp, const float *x, uint32_t n, float x_peak,
-			     float known)
+			     float known, const struct dsp_arch *arch)
 {
 	float r = 0.0f;
 	if (n == 0)
 		return 0.0f;
 	if (max2(x_peak, tp->hist_peak) * TRUEPEAK_GAIN_BOUND > known)
-		r = 0.5f * tp_kernel(truepeak_input(tp), n);
+		r = 0.5f * dsp_arch_or_c(arch)->truepeak_max(truepeak_input(tp), n);
 	tp->hist_peak = tp_keep_history(tp, x, n);
 	return r;
 }
 
-float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_peak, float known)
+float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_peak, float known,
+		       const struct dsp_arch *arch)
 {
 	if (n == 0)
 		return 0.0f;
@@ -157,7 +109,7 @@ float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_
 		for (uint32_t i = 0; i < n; i++) /* a loop, not memcpy: GCC makes that rep movsq */
 			cur[i] = x[i];
 	}
-	return truepeak_process_input(tp, x, n, x_peak, known);
+	return truepeak_process_input(tp, x, n, x_peak, known, arch);
 }
 
 float truepeak_process_ref(struct truepeak *tp, const float *x, uint32_t n)

@@ -13,6 +13,8 @@
 
 #include "dsp.h"
 
+struct dsp_arch;
+
 #define TRUEPEAK_PHASES 4
 #define TRUEPEAK_TAPS 12
 #define TRUEPEAK_HIST (TRUEPEAK_TAPS - 1)
@@ -31,13 +33,7 @@ struct truepeak {
 	float hist_peak; /* max |x| over the history part */
 };
 
-/* Choose the kernel once, before any audio runs (not real-time safe, not thread-safe):
- * use_simd = 0 forces the generic 4-lane kernel (the `--simd c` switch), 1 takes AVX2 where
- * the CPU has it. Every kernel gives the same bits. truepeak_reset() selects with
- * use_simd = 1 if nothing was chosen yet. Returns the kernel's name ("generic", "avx2"). */
-const char *truepeak_select(int use_simd);
-
-/* Clear the history. Not real-time safe the first time (it may select the kernel). */
+/* Clear the history. */
 void truepeak_reset(struct truepeak *tp);
 
 /* Feed n <= DSP_MAX_CHUNK finite samples x (|x| < 2^32) and return the largest |y| of the four
@@ -47,15 +43,17 @@ void truepeak_reset(struct truepeak *tp);
  * caller has seen in the current measurement; when the bound TRUEPEAK_GAIN_BOUND * max|x|
  * under the filter cannot exceed it, the filter is skipped. Skipping never changes the
  * running maximum, so the result stays independent of how the input is cut into calls.
+ * arch: the kernels (cpu.h; NULL: the reference); every build gives the same bits.
  * Returns 0 for n == 0. */
-float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_peak, float known);
+float truepeak_process(struct truepeak *tp, const float *x, uint32_t n, float x_peak, float known,
+		       const struct dsp_arch *arch);
 
 /* truepeak_process() for a caller that has already written the n samples x to
  * truepeak_input(tp)[0..n-1] (x: those samples, either that array or a copy elsewhere), which
  * saves the copy. The filter's input array is valid until the next call. */
 static inline float *truepeak_input(struct truepeak *tp) { return tp->buf + TRUEPEAK_HIST; }
 float truepeak_process_input(struct truepeak *tp, const float *x, uint32_t n, float x_peak,
-			     float known);
+			     float known, const struct dsp_arch *arch);
 
 /* The same measurement without the skip and without vectors: the reference for tests. */
 float truepeak_process_ref(struct truepeak *tp, const float *x, uint32_t n);

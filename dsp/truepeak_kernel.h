@@ -1,13 +1,36 @@
-/* truepeak_kernel.h: the true-peak kernel body, included once per vector width by
- * truepeak.c (TPK_NAME, TPK_BLOCK its per-vector helper, TPK_V float vector, TPK_VI int
- * vector, TPK_W lanes, TPK_ATTR, TPK_MAX(a, b) the larger of two vectors of values >= 0).
- * Every lane of every width runs the same operations in the same order (no FMA), so all
- * variants give the same bits. */
+/* truepeak_kernel.h: the true-peak kernel body, included once per unit that builds it:
+ * truepeak.c (truepeak_max_c, 4 lanes of generic vectors) and simd/truepeak_avx2.c
+ * (truepeak_max_avx2, 8 lanes, compiled with -mavx2). The includer defines TPK_NAME (the kernel),
+ * TPK_BLOCK its per-vector helper, TPK_V float vector, TPK_VI int vector, TPK_W lanes,
+ * TPK_MAX(a, b) the larger of two vectors of values >= 0. Every lane of every width
+ * runs the same operations in the same order (no FMA), so all builds give the same bits.
+ * The method is described in truepeak.c. */
+#include <stdint.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "vec.h"
+
+/* c[p][k] + c[p][11-k] and c[p][k] - c[p][11-k] for p = 0, 1 and k = 0..5; exact (the
+ * coefficients are multiples of 2^-16). The unit test holds truepeak_process to the
+ * direct form, truepeak_process_ref, which uses truepeak_coef itself. */
+static const float tp_sum[2][6] = {
+	{ -0.0065917968750f, 0.0258789062500f, -0.0462646484375f, 0.0808105468750f,
+	  -0.1617431640625f, 1.1094970703125f },
+	{ -0.0480957031250f, 0.0623779296875f, -0.1099853515625f, 0.1906738281250f,
+	  -0.3668212890625f, 1.2448730468750f },
+};
+static const float tp_dif[2][6] = {
+	{ 0.0100097656250f, -0.0039062500000f, 0.0069580078125f, -0.0144042968750f,
+	  0.0428466796875f, -0.8348388671875f },
+	{ -0.0102539062500f, -0.0037841796875f, 0.0064697265625f, -0.0124511718750f,
+	  0.0338134765625f, -0.3146972656250f },
+};
 
 /* |S| + |D| of phases {0,3} and {1,2}, the larger one, for the TPK_W outputs whose newest taps
  * are x[0..TPK_W-1]. Every value here is finite and >= 0 (|x| < 2^32), so TPK_MAX, where it
  * is the CPU's max instruction, gives the compare-and-select's bits. */
-TPK_ATTR static inline __attribute__((always_inline)) TPK_V TPK_BLOCK(const float *x)
+static inline __attribute__((always_inline)) TPK_V TPK_BLOCK(const float *x)
 {
 	TPK_V s0, d0, s1, d1;
 #pragma GCC unroll 6
@@ -36,8 +59,9 @@ TPK_ATTR static inline __attribute__((always_inline)) TPK_V TPK_BLOCK(const floa
 	return TPK_MAX(e0, e1);
 }
 
-/* max over the n outputs whose newest taps are cur[0..n-1] of (|S|+|D|), phases {0,3}, {1,2} */
-TPK_ATTR static float TPK_NAME(const float *cur, uint32_t n)
+/* max over the n outputs whose newest taps are cur[0..n-1] of (|S|+|D|), phases {0,3}, {1,2}:
+ * twice the largest |y| (cpu.h, truepeak_max) */
+float TPK_NAME(const float *cur, uint32_t n)
 {
 	TPK_V m = { 0 };
 	uint32_t i = 0;
@@ -67,4 +91,3 @@ TPK_ATTR static float TPK_NAME(const float *cur, uint32_t n)
 #undef TPK_V
 #undef TPK_VI
 #undef TPK_W
-#undef TPK_ATTR

@@ -4,8 +4,8 @@
  * itself.
  *
  * Generic vectors become SSE2 on x86-64, NEON on arm64 and scalar code elsewhere. The 8-lane
- * types are for functions built with DSP_TARGET_AVX2 (cpu.h); the baseline build compiles
- * code that uses them but never runs it. */
+ * types are for the modules' AVX2 builds (cpu.h); the baseline build compiles code that uses
+ * them but never runs it. */
 #ifndef CHANSTRIP_VEC_H
 #define CHANSTRIP_VEC_H
 

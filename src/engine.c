@@ -33,7 +33,7 @@ static void engine_update_latency(struct engine *e)
 	atomic_store_explicit(&e->latency, lat, memory_order_relaxed);
 }
 
-int engine_init(struct engine *e, unsigned nstrips, float fs)
+int engine_init(struct engine *e, unsigned nstrips, float fs, const struct dsp_arch *arch)
 {
 	int err = -ENOMEM;
 	memset(e, 0, sizeof(*e));
@@ -42,6 +42,7 @@ int engine_init(struct engine *e, unsigned nstrips, float fs)
 	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX))
 		return -EINVAL;
 	e->nstrips = nstrips;
+	e->arch = arch;
 	/* strips hold SIMD state: keep them cache-line aligned */
 	if (posix_memalign((void **)&e->strips, 64, nstrips * sizeof(*e->strips)))
 		goto fail;
@@ -92,7 +93,7 @@ int engine_set_fs(struct engine *e, float fs)
 	if (atomic_load(&e->running))
 		return -EBUSY;
 	for (unsigned i = 0; i < e->nstrips; i++) {
-		if ((err = strip_init(&e->strips[i], fs)) < 0)
+		if ((err = strip_init(&e->strips[i], fs, e->arch)) < 0)
 			return err;
 		for (int p = 0; p < P_COUNT; p++)
 			strip_set_param(&e->strips[i], (enum param_id)p, e->values[i][p]);

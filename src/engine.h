@@ -41,6 +41,7 @@ struct engine_meter_acc {
 struct engine {
 	unsigned nstrips;
 	float fs;
+	const struct dsp_arch *arch; /* the kernels every strip runs (strip_simd_select) */
 	struct strip *strips; /* audio side: touched only by the audio thread while running */
 
 	/* control side */
@@ -65,8 +66,9 @@ struct engine {
 	atomic_uint xruns;   /* counted by the JACK client, reported in the log and over OSC */
 };
 
-/* nstrips 1..ENGINE_MAX_STRIPS, fs in Hz. Every parameter at its default. 0 or -errno. */
-int engine_init(struct engine *e, unsigned nstrips, float fs);
+/* nstrips 1..ENGINE_MAX_STRIPS, fs in Hz, arch from strip_simd_select() (NULL: the scalar
+ * references). Every parameter at its default. 0 or -errno. */
+int engine_init(struct engine *e, unsigned nstrips, float fs, const struct dsp_arch *arch);
 void engine_free(struct engine *e);
 
 /* Set a parameter on one strip (0-based) or all (strip = -1). The value is checked against

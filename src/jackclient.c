@@ -798,7 +798,7 @@ static int engine_setup(struct jc *c)
 		       (double)fs, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
 		return -1;
 	}
-	int rc = engine_init(&c->e, o->channels, fs);
+	int rc = engine_init(&c->e, o->channels, fs, o->arch);
 	if (rc < 0) {
 		jc_log(c, "cannot set up %u strips: %s", o->channels, strerror(-rc));
 		return -1;
@@ -863,8 +863,8 @@ static int client_start(struct jc *c)
 	jc_log(c, "'%s' on JACK server '%s': %u Hz, period %u, %u channel%s, latency %u, simd %s, "
 		  "osc %s; %s",
 	       c->name, c->server, jack_get_sample_rate(c->client), atomic_load(&c->period),
-	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e), strip_simd_name(),
-	       c->osc ? osc_url(c->osc) : "off", summary);
+	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e),
+	       strip_simd_name(o->arch), c->osc ? osc_url(c->osc) : "off", summary);
 	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);
 	return 0;

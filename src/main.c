@@ -18,14 +18,14 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return 2;
 	}
-	strip_simd_init(o.force_c);
+	o.arch = strip_simd_select(o.force_c);
 	switch (o.mode) {
 	case MODE_HELP:
 		options_usage(stdout);
 		rc = 0;
 		break;
 	case MODE_VERSION:
-		printf("chanstrip %s (simd %s)\n", CHANSTRIP_VERSION, strip_simd_name());
+		printf("chanstrip %s (simd %s)\n", CHANSTRIP_VERSION, strip_simd_name(o.arch));
 		rc = 0;
 		break;
 	case MODE_LIST_PARAMS:

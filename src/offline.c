@@ -288,7 +288,8 @@ int offline_run(const struct options *o)
 		offline_cleanup(&x);
 		return 1;
 	}
-	if ((rc = engine_init(&x.e, (unsigned)x.info.channels, (float)x.info.samplerate)) < 0)
+	if ((rc = engine_init(&x.e, (unsigned)x.info.channels, (float)x.info.samplerate,
+			      o->arch)) < 0)
 		FAIL("cannot set up %d strips: %s", x.info.channels, strerror(-rc));
 	x.engine_ok = 1;
 	if ((rc = engine_apply(&x.e, o->assign, o->nassign, &bad)) < 0) {

@@ -17,6 +17,7 @@ struct options {
 	struct param_assign *assign;
 	size_t nassign;
 	int force_c; /* --simd c */
+	const struct dsp_arch *arch; /* the kernels, chosen once in main() from force_c */
 	/* offline */
 	const char *in_path, *out_path;
 	const char *meters_path;

@@ -261,9 +261,10 @@ static void lanes_poke(struct comp *a, struct comp *b, uint32_t *seed, int first
  * to eight lanes eight wide: it must give the scalar detector's bits in every lane). */
 START_TEST(lanes_match_single)
 {
-	/* variant of the lanes, of the single lanes: force_c arguments of dsp_simd_init() */
+	/* variant of the lanes, of the single lanes: force_c arguments of dsp_arch_select() */
 	static const int variants[][2] = {{1, 1}, {0, 0}, {0, 1}};
-	const int vl = variants[_i][0], vs = variants[_i][1];
+	const struct dsp_arch *al = dsp_arch_select(variants[_i][0]);
+	const struct dsp_arch *as = dsp_arch_select(variants[_i][1]);
 	enum { NCHUNK = 400, LEN = NCHUNK * DSP_MAX_CHUNK };
 	static struct comp ref[DSP_LANES_MAX], tst[DSP_LANES_MAX];
 	static float sig[DSP_LANES_MAX][LEN], want[DSP_MAX_CHUNK];
@@ -312,9 +313,11 @@ START_TEST(lanes_match_single)
 					       4 * ref[l].detector);
 			}
 			diverse += __builtin_popcount((unsigned)paths) > 1;
-			dsp_simd_init(vl);
+			for (unsigned l = 0; l < nl; l++)
+				tst[l].arch = al;
 			comp_process_lanes(cl, nl, in, out, n);
-			dsp_simd_init(vs);
+			for (unsigned l = 0; l < nl; l++)
+				tst[l].arch = ref[l].arch = as; /* compared with the state below */
 			/* a lane whose detector rests (y = 0) beside one that runs; fades */
 			int dq = 0, fading = 0;
 			unsigned running = 0;
@@ -340,10 +343,9 @@ START_TEST(lanes_match_single)
 			pos += n;
 		}
 	}
-	dsp_simd_init(1);
 	printf("comp lanes (%s lanes vs %s single): %ld calls with mixed paths, %ld with a resting detector beside a "
 	       "running one, %ld with fades, %ld with all 8 detectors running\n",
-	       vl ? "c" : "best", vs ? "c" : "best", diverse,
+	       al->name, as->name, diverse,
 	       resting, fades, all_run);
 	/* the lanes did take different paths within one call, and all the same one */
 	ck_assert(diverse > 1000 && resting > 100 && fades > 100 && all_run > 100);

@@ -106,11 +106,12 @@ END_TEST
  * never changes the running maximum, and every kernel variant gives the same bits. */
 static void tp_run(int use_simd, float *out, size_t *count)
 {
+	const struct dsp_arch *arch = dsp_arch_select(!use_simd);
 	static float buf[48000];
 	static struct truepeak a, b, c;
 	float ma = 0.0f, mskip = 0.0f;
 	size_t k = 0;
-	printf("true-peak kernel: %s\n", truepeak_select(use_simd));
+	printf("true-peak kernel: %s\n", arch->name);
 	tu_noise(buf, 48000, 1.0, 11);
 	for (size_t i = 0; i < 48000; i += 1000) /* some quiet stretches so the skip happens */
 		for (size_t j = i; j < i + 400; j++)
@@ -123,17 +124,17 @@ static void tp_run(int use_simd, float *out, size_t *count)
 		if (i + n > 48000)
 			n = (uint32_t)(48000 - i);
 		float p = (float)tu_peak(buf + i, n);
-		float ya = truepeak_process(&a, buf + i, n, p, 0.0f);
+		float ya = truepeak_process(&a, buf + i, n, p, 0.0f, arch);
 		float yb = truepeak_process_ref(&b, buf + i, n);
 		ck_assert_msg(fabsf(ya - yb) <= 2e-6f * (1.0f + yb), "at %zu: %g vs %g", i,
 			      (double)ya, (double)yb);
 		ma = fmaxf(ma, ya);
-		mskip = fmaxf(mskip, truepeak_process(&c, buf + i, n, p, mskip));
+		mskip = fmaxf(mskip, truepeak_process(&c, buf + i, n, p, mskip, arch));
 		out[k++] = ya;
 		i += n;
 	}
 	ck_assert_float_eq(mskip, ma);
-	ck_assert_float_eq(truepeak_process(&a, buf, 0, 0.0f, 0.0f), 0.0f);
+	ck_assert_float_eq(truepeak_process(&a, buf, 0, 0.0f, 0.0f, arch), 0.0f);
 	*count = k;
 }
 
@@ -143,7 +144,6 @@ START_TEST(truepeak_matches_direct_form)
 	size_t n0, n1;
 	tp_run(0, r0, &n0);
 	tp_run(1, r1, &n1);
-	truepeak_select(1);
 	ck_assert_uint_eq(n0, n1);
 	ck_assert_int_eq(memcmp(r0, r1, n0 * sizeof(float)), 0);
 }
@@ -616,12 +616,14 @@ struct hostile_run {
 /* Input meter, output meter with a gain (1, other, huge: Inf out of finite in; in place or
  * not) or without, calls of random length 1..64 (half of them 64 or a multiple of 16), takes
  * at random points. */
-static void hostile_run(const float *x, const float *y, struct hostile_run *res)
+static void hostile_run(const float *x, const float *y, struct hostile_run *res,
+			const struct dsp_arch *arch)
 {
 	static float tmp[HOSTILE_N];
 	struct meter m;
 	uint32_t r = 4242;
 	ck_assert_int_eq(meter_init(&m, FS), 0);
+	m.arch = arch;
 	memcpy(tmp, y, sizeof(tmp));
 	res->takes = 0;
 	for (size_t i = 0; i < HOSTILE_N;) {
@@ -650,7 +652,7 @@ static void hostile_run(const float *x, const float *y, struct hostile_run *res)
 	}
 }
 
-/* The scalar reference (dsp_simd_init(1), generic true-peak kernel) and the best variant (AVX2
+/* The references (dsp_arch_c: baseline meters, generic true-peak kernel) and the best variant (AVX2
  * meters and true peak where the CPU has them) give the same bits in every snapshot field, in
  * the output and in meter_input's verdict, for hostile input cut into calls at random. */
 START_TEST(variants_match_on_hostile_input)
@@ -660,13 +662,10 @@ START_TEST(variants_match_on_hostile_input)
 	uint32_t r = 99u + (uint32_t)_i;
 	hostile_signal(x, HOSTILE_N, &r);
 	hostile_signal(y, HOSTILE_N, &r);
-	dsp_simd_init(1);
-	truepeak_select(0);
-	hostile_run(x, y, &ref);
-	dsp_simd_init(0);
-	printf("meters: %s vs c, true-peak kernel %s vs generic\n", dsp_simd_name(),
-	       truepeak_select(1));
-	hostile_run(x, y, &best);
+	const struct dsp_arch *arch = dsp_arch_select(0);
+	hostile_run(x, y, &ref, dsp_arch_select(1));
+	printf("meters and true-peak kernel: %s vs c\n", arch->name);
+	hostile_run(x, y, &best, arch);
 	ck_assert_uint_eq(ref.takes, best.takes);
 	for (unsigned t = 0; t < ref.takes; t++)
 		ck_assert_msg(!memcmp(&ref.snap[t], &best.snap[t], sizeof(ref.snap[t])),

@@ -461,9 +461,10 @@ static void lane_change(struct preamp *a, struct preamp *b, uint32_t *seed)
  * preamp's kernels must give the baseline build's bits). */
 START_TEST(lanes_match_single_lane)
 {
-	/* variant of the lanes, of the single lanes: force_c arguments of dsp_simd_init() */
+	/* variant of the lanes, of the single lanes: force_c arguments of dsp_arch_select() */
 	static const int variants[][2] = {{1, 1}, {0, 0}, {0, 1}};
-	const int vl = variants[_i][0], vs = variants[_i][1];
+	const struct dsp_arch *al = dsp_arch_select(variants[_i][0]);
+	const struct dsp_arch *as = dsp_arch_select(variants[_i][1]);
 	enum { CHUNKS = 300, LEN = CHUNKS * DSP_MAX_CHUNK };
 	static struct preamp lp[DSP_LANES_MAX], rp[DSP_LANES_MAX];
 	static float sig[DSP_LANES_MAX][LEN];
@@ -504,10 +505,11 @@ START_TEST(lanes_match_single_lane)
 					lane_change(&lp[l], &rp[l], &seed);
 				in[l] = sig[l] + pos;
 			}
-			dsp_simd_init(vl);
+			for (unsigned l = 0; l < nl; l++)
+				lp[l].arch = al;
 			preamp_run_lanes(pp, nl, in, out, lres, n);
-			dsp_simd_init(vs);
 			for (unsigned l = 0; l < nl; l++) {
+				lp[l].arch = rp[l].arch = as; /* compared with the state below */
 				const float *rres = preamp_run(&rp[l], in[l], ro[l], n);
 				ck_assert_msg((rres == in[l]) == (lres[l] == in[l]),
 					      "nl %u chunk %u lane %u: returned buffer", nl, c, l);
@@ -519,7 +521,6 @@ START_TEST(lanes_match_single_lane)
 			pos += n;
 		}
 	}
-	dsp_simd_init(1);
 }
 END_TEST
 

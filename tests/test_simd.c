@@ -7,6 +7,7 @@
  * must agree wherever a block happens to end). */
 #include <check.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,75 +17,258 @@
 #include "strip.h"
 #include "testutil.h"
 
-#define LEN 253
-#define PAD 16
+/* Every kernel variant this CPU supports against its reference (cpu.h), through one generic
+ * loop: the same random data and settings, odd lengths and misaligned buffers, and bit
+ * equality of everything a kernel produces (outputs, and a module's state and meters).
+ *
+ * Error bound: 0 ulp, for every kernel. They use only correctly rounded IEEE operations in
+ * the reference's order and no FMA (sat.h, truepeak.c, cpu.h), so every variant must give the
+ * reference's bits; the modules rely on it for block-size invariance (a vector body and a
+ * scalar tail must agree wherever a block happens to end). */
+#include <check.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
-/* Distance in units in the last place between two floats of the same sign, or a large
- * number when they differ in sign or class. */
-static uint32_t ulp_diff(float a, float b)
+#include "cpu.h"
+#include "sat.h"
+#include "strip.h"
+#include "testutil.h"
+#include "truepeak.h"
+
+#define LEN 253     /* the longest run, odd */
+#define PAD 16      /* room for misalignment and for the true-peak kernel's overread */
+#define MOD_LEN 759 /* samples per lane in a module case: 3 x 253 */
+#define MOD_LANES DSP_LANES_MAX
+
+/* What one kernel run produced: floats and raw state bytes, compared bit for bit. */
+struct kout {
+	float f[MOD_LANES * MOD_LEN + 2 * LEN * 8];
+	size_t nf;
+	unsigned char st[1 << 20];
+	size_t nst;
+};
+
+static void put_f(struct kout *o, const float *x, size_t n)
 {
-	if (a == b)
-		return 0;
-	if (isnan(a) || isnan(b) || (a < 0) != (b < 0))
-		return UINT32_MAX;
-	uint32_t ia, ib;
-	memcpy(&ia, &a, 4);
-	memcpy(&ib, &b, 4);
-	return ia > ib ? ia - ib : ib - ia;
+	ck_assert_uint_le(o->nf + n, sizeof(o->f) / sizeof(o->f[0]));
+	memcpy(o->f + o->nf, x, n * sizeof(float));
+	o->nf += n;
 }
 
-static uint32_t max_ulp(const float *a, const float *b, size_t n)
+static void put_st(struct kout *o, const void *p, size_t n)
 {
-	uint32_t m = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t d = ulp_diff(a[i], b[i]);
-		m = d > m ? d : m;
-	}
-	return m;
+	ck_assert_uint_le(o->nst + n, sizeof(o->st));
+	memcpy(o->st + o->nst, p, n);
+	o->nst += n;
 }
 
-static const uint32_t bound_ulp = 0;
+/* One named kernel (or a module's set of them) run with the kernels of `a`: n samples (per
+ * call for the module kernels), buffers misaligned by mis floats, data drawn from seed. */
+struct kcase {
+	const char *name;
+	uint32_t min_len, max_len; /* every length from min to max, then LEN if it is not 0 */
+	uint32_t long_len;
+	void (*run)(const struct dsp_arch *a, uint32_t seed, uint32_t n, unsigned mis,
+		    struct kout *o);
+};
 
-START_TEST(variants_match_reference)
+static float ua[LEN + PAD], ga[LEN + PAD], ya[LEN + PAD];
+
+static void run_sat(const struct dsp_arch *a, uint32_t seed, uint32_t n, unsigned mis,
+		    struct kout *o)
 {
-	static float ua[LEN + PAD], ga[LEN + PAD], ra[LEN + PAD], ta[LEN + PAD];
-	const struct dsp_simd_ops *ref = &dsp_simd_ops_c;
-	int nv = dsp_simd_count();
-	ck_assert_int_ge(nv, 1);
-	ck_assert_str_eq(dsp_simd_variant(nv - 1)->name, "c");
+	float *u = ua + mis + 1, *g = ga + (mis ^ 3) + 1, *y = ya + ((mis + 5) & 7) + 1;
 	struct sat_curve curves[2];
 	sat_curve_init(&curves[0], 0.0f);
 	sat_curve_init(&curves[1], 0.3f);
-	for (int v = 0; v < nv; v++) {
-		const struct dsp_simd_ops *ops = dsp_simd_variant(v);
-		uint32_t worst = 0;
-		for (int mis = 0; mis < 8; mis++) {
-			/* odd length 253 at every misalignment, then all short lengths */
-			for (uint32_t n = 0; n <= LEN; n = (n < 80) ? n + 1 : LEN + 1) {
-				uint32_t len = n <= 80 ? n : LEN;
-				float *u = ua + mis + 1, *g = ga + (mis ^ 3) + 1;
-				float *r = ra + ((mis + 5) & 7) + 1, *t = ta + mis + 1;
-				tu_noise(ua, LEN + PAD, 4.0, 17 + (uint32_t)mis * 131 + len);
-				tu_noise(ga, LEN + PAD, 2.0, 99 + (uint32_t)mis * 7 + len);
-				ref->mul_const(r, u, -1.7f, len);
-				ops->mul_const(t, u, -1.7f, len);
-				worst = fmax(worst, max_ulp(r, t, len));
-				ref->mul(r, u, g, len);
-				ops->mul(t, u, g, len);
-				worst = fmax(worst, max_ulp(r, t, len));
-				for (int c = 0; c < 2; c++) {
-					for (float d = 1.0f; d < 100.0f; d *= 7.3f) {
-						ref->sat_adaa(r, u, d, u[-1] * d, &curves[c], len);
-						ops->sat_adaa(t, u, d, u[-1] * d, &curves[c], len);
-						worst = fmax(worst, max_ulp(r, t, len));
-					}
-				}
-				if (n > 80)
-					break;
-			}
+	tu_noise(ua, LEN + PAD, 4.0, seed);
+	tu_noise(ga, LEN + PAD, 2.0, seed * 7 + 1);
+	a->mul_const(y, u, -1.7f, n);
+	put_f(o, y, n);
+	a->mul(y, u, g, n);
+	put_f(o, y, n);
+	for (int c = 0; c < 2; c++)
+		for (float d = 1.0f; d < 100.0f; d *= 7.3f) {
+			a->sat_adaa(y, u, d, u[-1] * d, &curves[c], n);
+			put_f(o, y, n);
 		}
-		printf("simd %-5s vs c: max error %u ulp (bound %u)\n", ops->name, worst, bound_ulp);
-		ck_assert_uint_le(worst, bound_ulp);
+}
+
+static void run_truepeak(const struct dsp_arch *a, uint32_t seed, uint32_t n, unsigned mis,
+			 struct kout *o)
+{
+	static float x[TRUEPEAK_HIST + LEN + PAD];
+	tu_noise(x, sizeof(x) / sizeof(x[0]), 3.0, seed);
+	float r = a->truepeak_max(x + TRUEPEAK_HIST + mis, n);
+	put_f(o, &r, 1);
+}
+
+/* Up to MOD_LANES strips at random settings that change while audio runs, fed misaligned
+ * signals in calls of n samples, all through each module's lanes call at once. The meters get
+ * the raw signals, NaN and Inf included; the stages get them finite, as the strip hands them
+ * on (a NaN's sign and payload are not part of their contract). */
+enum mod_kind { MOD_PREAMP, MOD_GATE, MOD_COMP, MOD_DEESS, MOD_METER };
+
+static struct strip mod_s[MOD_LANES];
+static float mod_in[MOD_LANES][MOD_LEN + PAD], mod_out[MOD_LANES][MOD_LEN + PAD];
+
+static unsigned mod_setup(enum mod_kind k, const struct dsp_arch *a, uint32_t *r, unsigned mis)
+{
+	unsigned lanes = 1 + tu_lcg(r) % MOD_LANES;
+	for (unsigned l = 0; l < lanes; l++) {
+		ck_assert_int_eq(strip_init(&mod_s[l], 48000.0f, a), 0);
+		for (int id = 0; id < P_COUNT; id++)
+			strip_set_param(&mod_s[l], (enum param_id)id,
+					tu_random_param((enum param_id)id, r));
+		strip_reset(&mod_s[l]);
+		float *x = mod_in[l] + mis;
+		tu_lane_signal(x, MOD_LEN, l, r);
+		for (uint32_t i = 0; i < MOD_LEN && k != MOD_METER; i++)
+			x[i] = isfinite(x[i]) ? x[i] : 0.0f;
+	}
+	return lanes;
+}
+
+static void mod_poke(unsigned lanes, uint32_t *r)
+{
+	for (unsigned l = 0; l < lanes; l++)
+		if (tu_lcg(r) % 8 == 0) {
+			enum param_id id = (enum param_id)(tu_lcg(r) % P_COUNT);
+			strip_set_param(&mod_s[l], id, tu_random_param(id, r));
+		}
+}
+
+static void mod_call(enum mod_kind k, unsigned lanes, const float **in, float **out, uint32_t n)
+{
+	struct preamp *p[MOD_LANES];
+	struct gate *g[MOD_LANES];
+	struct comp *c[MOD_LANES];
+	struct deess *d[MOD_LANES];
+	const float *res[MOD_LANES];
+	for (unsigned l = 0; l < lanes; l++) {
+		p[l] = &mod_s[l].st.pre, g[l] = &mod_s[l].st.gate;
+		c[l] = &mod_s[l].st.comp, d[l] = &mod_s[l].st.deess;
+	}
+	switch (k) {
+	case MOD_PREAMP:
+		preamp_run_lanes(p, lanes, in, out, res, n);
+		for (unsigned l = 0; l < lanes; l++)
+			if (res[l] != out[l])
+				memcpy(out[l], res[l], n * sizeof(float));
+		break;
+	case MOD_GATE: gate_process_lanes(g, lanes, in, out, n); break;
+	case MOD_COMP: comp_process_lanes(c, lanes, in, out, n); break;
+	case MOD_DEESS: deess_process_lanes(d, lanes, in, out, n); break;
+	case MOD_METER:
+		for (unsigned l = 0; l < lanes; l++) {
+			struct meter *m = &mod_s[l].meter;
+			out[l][0] = (float)meter_input(m, in[l], n);
+			if (l % 2)
+				meter_output(m, in[l], n);
+			meter_output_gain(m, in[l], l % 3 ? 0.7f : 1.0f, out[l], n);
+		}
+		break;
+	}
+}
+
+/* Everything a module carries from call to call: its fields up to its scratch buffers
+ * (whose contents no call reads before writing), but the kernel table it was given. */
+#define MOD_STATE(o, field, l, scratch)                                                          \
+	do {                                                                                     \
+		__typeof__(mod_s[0].field) copy_; /* padding too: not an assignment */           \
+		memcpy(&copy_, &mod_s[l].field, sizeof(copy_));                                  \
+		copy_.arch = NULL;                                                               \
+		put_st(o, &copy_, offsetof(__typeof__(copy_), scratch));                         \
+	} while (0)
+
+static void run_module(enum mod_kind k, const struct dsp_arch *a, uint32_t seed, uint32_t n,
+		       unsigned mis, struct kout *o)
+{
+	uint32_t r = seed;
+	unsigned lanes = mod_setup(k, a, &r, mis);
+	const float *in[MOD_LANES];
+	float *out[MOD_LANES];
+	for (uint32_t done = 0; done < MOD_LEN; done += n) {
+		uint32_t m = n < MOD_LEN - done ? n : MOD_LEN - done;
+		mod_poke(lanes, &r);
+		for (unsigned l = 0; l < lanes; l++)
+			in[l] = mod_in[l] + mis + done, out[l] = mod_out[l] + (mis ^ 1) + done;
+		mod_call(k, lanes, in, out, m);
+	}
+	for (unsigned l = 0; l < lanes; l++) {
+		struct meter_snapshot snap;
+		put_f(o, mod_out[l] + (mis ^ 1), MOD_LEN);
+		switch (k) {
+		case MOD_PREAMP: MOD_STATE(o, st.pre, l, u); break;
+		case MOD_GATE: MOD_STATE(o, st.gate, l, buf_env); break;
+		case MOD_COMP: MOD_STATE(o, st.comp, l, buf_sc); break;
+		case MOD_DEESS: MOD_STATE(o, st.deess, l, buf_band); break;
+		case MOD_METER:
+			meter_take(&mod_s[l].meter, &snap);
+			put_st(o, &snap, sizeof(snap));
+			break;
+		}
+	}
+}
+
+#define MOD_RUN(fn, kind)                                                                        \
+	static void fn(const struct dsp_arch *a, uint32_t seed, uint32_t n, unsigned mis,       \
+		       struct kout *o)                                                          \
+	{                                                                                        \
+		run_module(kind, a, seed, n, mis, o);                                            \
+	}
+MOD_RUN(run_preamp, MOD_PREAMP)
+MOD_RUN(run_gate, MOD_GATE)
+MOD_RUN(run_comp, MOD_COMP)
+MOD_RUN(run_deess, MOD_DEESS)
+MOD_RUN(run_meter, MOD_METER)
+
+/* Any length for the saturation and true-peak kernels; a module's calls take 1 to
+ * DSP_MAX_CHUNK samples (MOD_LEN in all). */
+static const struct kcase kcases[] = {
+	{"mul_const, mul, sat_adaa", 0, 80, LEN, run_sat},
+	{"truepeak_max", 0, 80, LEN, run_truepeak},
+	{"preamp_run_1, preamp_steady_n", 1, DSP_MAX_CHUNK, 0, run_preamp},
+	{"gate_run_1, gate_run_n", 1, DSP_MAX_CHUNK, 0, run_gate},
+	{"comp_run_1, comp_run_n", 1, DSP_MAX_CHUNK, 0, run_comp},
+	{"deess_run_1, deess_run_n", 1, DSP_MAX_CHUNK, 0, run_deess},
+	{"meter_input, meter_output, meter_output_gain", 1, DSP_MAX_CHUNK, 0, run_meter},
+};
+#define NKCASES (sizeof(kcases) / sizeof(kcases[0]))
+
+/* The one loop: every case, every variant but the reference, every length, buffers
+ * misaligned by 0..7 floats, against the reference on the same data. */
+START_TEST(variants_match_reference)
+{
+	static struct kout want, got;
+	const struct kcase *kc = &kcases[_i];
+	int nv = dsp_arch_count();
+	ck_assert_int_ge(nv, 1);
+	ck_assert_ptr_eq(dsp_arch_variant(nv - 1), &dsp_arch_c);
+	for (int v = 0; v < nv - 1; v++) {
+		const struct dsp_arch *a = dsp_arch_variant(v);
+		unsigned runs = 0;
+		for (uint32_t n = kc->min_len; n <= kc->max_len + 1; n++)
+			for (unsigned mis = 0; mis < 8; mis++) {
+				uint32_t len = n <= kc->max_len ? n : kc->long_len;
+				uint32_t seed = 17 + 131 * mis + len;
+				if (len == 0 && n > kc->max_len)
+					break;
+				want.nf = want.nst = got.nf = got.nst = 0;
+				kc->run(&dsp_arch_c, seed, len, mis, &want);
+				kc->run(a, seed, len, mis, &got);
+				ck_assert_uint_eq(want.nf, got.nf);
+				ck_assert_uint_eq(want.nst, got.nst);
+				ck_assert_msg(!memcmp(want.f, got.f, want.nf * sizeof(float)) &&
+						      !memcmp(want.st, got.st, want.nst),
+					      "%s: %s differs from c at length %u, misaligned by %u",
+					      kc->name, a->name, len, mis);
+				runs++;
+			}
+		printf("simd %-5s vs c: %s: %u runs, bit-identical\n", a->name, kc->name, runs);
 	}
 }
 END_TEST
@@ -97,14 +281,14 @@ START_TEST(adaa_is_exact_where_the_textbook_form_is_ill_conditioned)
 	float u[64], y[64];
 	for (int i = 0; i < 64; i++)
 		u[i] = 0.37f;
-	for (int v = 0; v < dsp_simd_count(); v++) {
-		dsp_simd_variant(v)->sat_adaa(y, u, 3.0f, 0.37f * 3.0f, &c, 64);
+	for (int v = 0; v < dsp_arch_count(); v++) {
+		dsp_arch_variant(v)->sat_adaa(y, u, 3.0f, 0.37f * 3.0f, &c, 64);
 		for (int i = 0; i < 64; i++)
 			ck_assert_float_eq_tol(y[i], sat_naive(0.37f * 3.0f, &c), 1e-6f);
 	}
 	/* and silence is exactly silence */
 	memset(u, 0, sizeof(u));
-	dsp_simd_variant(0)->sat_adaa(y, u, 10.0f, 0.0f, &c, 64);
+	dsp_arch_variant(0)->sat_adaa(y, u, 10.0f, 0.0f, &c, 64);
 	for (int i = 0; i < 64; i++)
 		ck_assert_float_eq(y[i], 0.0f);
 }
@@ -112,16 +296,27 @@ END_TEST
 
 START_TEST(selection)
 {
-	dsp_simd_init(1);
-	ck_assert_str_eq(dsp_simd_name(), "c");
-	dsp_simd_init(0);
-	const char *name = dsp_simd_name();
-	ck_assert_str_eq(name, dsp_simd_variant(0)->name);
+	ck_assert_ptr_eq(dsp_arch_select(1), &dsp_arch_c);
+	ck_assert_str_eq(strip_simd_name(dsp_arch_select(1)), "c");
+	ck_assert_str_eq(strip_simd_name(NULL), "c");
+	const struct dsp_arch *best = dsp_arch_select(0);
+	ck_assert_ptr_eq(best, dsp_arch_variant(0));
+	ck_assert_ptr_eq(strip_simd_select(0), best);
+	const char *name = best->name;
 	ck_assert(!strcmp(name, "avx2") || !strcmp(name, "sse2") || !strcmp(name, "neon") ||
 		  !strcmp(name, "c"));
-	dsp_simd_init(0); /* idempotent */
-	ck_assert_str_eq(dsp_simd_name(), name);
-	printf("simd variant chosen: %s (%d supported)\n", name, dsp_simd_count());
+	/* the CPU runs every table offered, best first */
+	uint32_t flags = dsp_cpu_flags();
+	for (int v = 0; v < dsp_arch_count(); v++) {
+		const struct dsp_arch *a = dsp_arch_variant(v);
+		ck_assert_uint_eq(a->cpu_flags & flags, a->cpu_flags);
+		ck_assert(a->sat_adaa && a->truepeak_max && a->preamp_run_1 && a->preamp_steady_n &&
+			  a->gate_run_1 && a->gate_run_n && a->comp_run_1 && a->comp_run_n &&
+			  a->deess_run_1 && a->deess_run_n && a->meter_input && a->meter_output &&
+			  a->meter_output_gain && a->mul && a->mul_const);
+	}
+	ck_assert_ptr_null(dsp_arch_variant(dsp_arch_count()));
+	printf("simd variant chosen: %s (%d supported)\n", name, dsp_arch_count());
 }
 END_TEST
 
@@ -131,32 +326,26 @@ START_TEST(strip_output_does_not_depend_on_variant)
 	static float in[48000], ref[48000], out[48000];
 	tu_noise(in, 48000, 0.5, 77);
 	for (int os = 1; os <= 4; os *= 4) {
-		for (int v = 0; v < dsp_simd_count(); v++) {
-			dsp_simd_init(1);
-			if (v < dsp_simd_count() - 1) {
-				/* select variant v: init picks the best, which is v == 0 */
-				dsp_simd_init(0);
-				if (v > 0)
-					continue; /* only the best and the reference are selectable */
-			}
-			ck_assert_int_eq(strip_init(&s, 48000.0f), 0);
+		for (int v = dsp_arch_count() - 1; v >= 0; v--) {
+			const struct dsp_arch *a = dsp_arch_variant(v); /* the reference first */
+			ck_assert_int_eq(strip_init(&s, 48000.0f, a), 0);
 			strip_set_param(&s, P_PRE_GAIN, 18.0f);
 			strip_set_param(&s, P_PRE_MODEL, 1.0f);
 			strip_set_param(&s, P_PRE_DRIVE, 15.0f);
 			strip_set_param(&s, P_PRE_OVERSAMPLE, (float)os);
 			strip_reset(&s);
-			strip_process(&s, in, v == 0 ? ref : out, 48000);
+			strip_process(&s, in, a == &dsp_arch_c ? ref : out, 48000);
+			if (a != &dsp_arch_c)
+				ck_assert_msg(memcmp(ref, out, sizeof(out)) == 0,
+					      "%s differs from c", a->name);
 		}
-		if (dsp_simd_count() > 1)
-			ck_assert_int_eq(memcmp(ref, out, sizeof(out)), 0);
 	}
-	dsp_simd_init(1);
 }
 END_TEST
 
 /* Every module on, random settings per channel that change while audio runs, channels in lane
- * groups: the AVX2 builds of the dynamics kernels (cpu.h) and the SIMD curves and true peak
- * give exactly the reference's bits, outputs and meters. */
+ * groups, through strip_process_many(): the best kernels give exactly the reference's bits,
+ * outputs and meters. */
 #define VAR_CH 12
 #define VAR_LEN 24000
 START_TEST(many_strips_do_not_depend_on_variant)
@@ -167,12 +356,10 @@ START_TEST(many_strips_do_not_depend_on_variant)
 	const char *best = "c";
 	for (int v = 0; v < 2; v++) {
 		uint32_t r = 99;
-		dsp_simd_init(v == 0);
-		truepeak_select(v != 0);
-		if (v == 1)
-			best = dsp_simd_name();
+		const struct dsp_arch *a = dsp_arch_select(v == 0);
+		best = a->name;
 		for (unsigned c = 0; c < VAR_CH; c++) {
-			ck_assert_int_eq(strip_init(&s[c], 48000.0f), 0);
+			ck_assert_int_eq(strip_init(&s[c], 48000.0f, a), 0);
 			for (int id = 0; id < P_COUNT; id++)
 				strip_set_param(&s[c], (enum param_id)id,
 						tu_random_param((enum param_id)id, &r));
@@ -198,7 +385,6 @@ START_TEST(many_strips_do_not_depend_on_variant)
 		for (unsigned c = 0; c < VAR_CH; c++)
 			strip_meter_take(&s[c], &snap[v][c]);
 	}
-	dsp_simd_init(1);
 	for (unsigned c = 0; c < VAR_CH; c++) {
 		ck_assert_msg(memcmp(out[0][c], out[1][c], sizeof(out[0][c])) == 0,
 			      "channel %u differs between c and %s", c, best);
@@ -212,7 +398,7 @@ int main(void)
 	Suite *su = suite_create("simd");
 	TCase *tc = tcase_create("simd");
 	tcase_set_timeout(tc, 120);
-	tcase_add_test(tc, variants_match_reference);
+	tcase_add_loop_test(tc, variants_match_reference, 0, NKCASES);
 	tcase_add_test(tc, adaa_is_exact_where_the_textbook_form_is_ill_conditioned);
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, strip_output_does_not_depend_on_variant);

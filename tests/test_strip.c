@@ -21,7 +21,7 @@ START_TEST(neutral_is_bit_exact)
 {
 	static struct strip s;
 	static float in[N], out[N];
-	ck_assert_int_eq(strip_init(&s, FS), 0);
+	ck_assert_int_eq(strip_init(&s, FS, strip_simd_select(0)), 0);
 	tu_noise(in, N, 1.0, 7);
 	in[100] = 1.0f, in[101] = -1.0f, in[102] = 1e-30f; /* extremes and a subnormal-ish value */
 	strip_process(&s, in, out, N);
@@ -33,7 +33,7 @@ END_TEST
  * or 1000 samples gives the same output to the bit. */
 static void strip_all_on(struct strip *s)
 {
-	ck_assert_int_eq(strip_init(s, FS), 0);
+	ck_assert_int_eq(strip_init(s, FS, strip_simd_select(0)), 0);
 	strip_set_param(s, P_PRE_GAIN, 12.0f);
 	strip_set_param(s, P_PRE_HPF, 80.0f);
 	strip_set_param(s, P_PRE_MODEL, 1.0f);
@@ -118,7 +118,7 @@ START_TEST(huge_input_is_silence_comp_rms_recovers)
 	burst_then_sine(in, 2 * N, 1e20f);
 	burst_then_sine(ref_in, 2 * N, 0.0f);
 	for (int pass = 0; pass < 2; pass++) {
-		ck_assert_int_eq(strip_init(&s, FS), 0);
+		ck_assert_int_eq(strip_init(&s, FS, strip_simd_select(0)), 0);
 		strip_set_param(&s, P_COMP_ENABLE, 1.0f);
 		strip_set_param(&s, P_COMP_DETECTOR, 1.0f); /* rms */
 		strip_reset(&s);
@@ -146,7 +146,7 @@ static void run_loud(struct strip *s, const float *in, float *out, int detector,
 {
 	struct meter_snapshot snap;
 	struct meter_hold hold;
-	ck_assert_int_eq(strip_init(s, FS), 0);
+	ck_assert_int_eq(strip_init(s, FS, strip_simd_select(0)), 0);
 	strip_set_param(s, P_PRE_GAIN, 70.0f);
 	strip_set_param(s, P_GATE_ENABLE, 1.0f);
 	strip_set_param(s, P_COMP_ENABLE, 1.0f);
@@ -249,10 +249,10 @@ END_TEST
 START_TEST(rejects_unsupported_rate)
 {
 	static struct strip s;
-	ck_assert_int_ne(strip_init(&s, 1000.0f), 0);
-	ck_assert_int_ne(strip_init(&s, NAN), 0);
-	ck_assert_int_eq(strip_init(&s, 44100.0f), 0);
-	ck_assert_int_eq(strip_init(&s, 192000.0f), 0);
+	ck_assert_int_ne(strip_init(&s, 1000.0f, strip_simd_select(0)), 0);
+	ck_assert_int_ne(strip_init(&s, NAN, strip_simd_select(0)), 0);
+	ck_assert_int_eq(strip_init(&s, 44100.0f, strip_simd_select(0)), 0);
+	ck_assert_int_eq(strip_init(&s, 192000.0f, strip_simd_select(0)), 0);
 }
 END_TEST
 
@@ -262,7 +262,7 @@ START_TEST(out_gain_is_smoothed_and_lands_exactly)
 	static float in[N], out[N];
 	for (size_t i = 0; i < N; i++)
 		in[i] = 0.5f;
-	ck_assert_int_eq(strip_init(&s, FS), 0);
+	ck_assert_int_eq(strip_init(&s, FS, strip_simd_select(0)), 0);
 	strip_set_param(&s, P_OUT_GAIN, -6.0f);
 	strip_process(&s, in, out, N);
 	/* no jump: the first sample moves less than 1 % of the change */
@@ -292,7 +292,7 @@ START_TEST(lanes_equal_single_strips)
 	uint32_t r = 12345u + (uint32_t)_i;
 	unsigned count = counts[_i];
 	for (unsigned c = 0; c < count; c++) {
-		ck_assert_int_eq(strip_init(&ref[c], FS), 0);
+		ck_assert_int_eq(strip_init(&ref[c], FS, strip_simd_select(0)), 0);
 		for (int id = 0; id < P_COUNT; id++)
 			strip_set_param(&ref[c], (enum param_id)id,
 					tu_random_param((enum param_id)id, &r));

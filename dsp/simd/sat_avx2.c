@@ -4,7 +4,7 @@
 
 #include "sat.h"
 
-static void mul_const_avx2(float *restrict out, const float *restrict in, float g, uint32_t n)
+void sat_mul_const_avx2(float *restrict out, const float *restrict in, float g, uint32_t n)
 {
 	__m256 vg = _mm256_set1_ps(g);
 	uint32_t i = 0;
@@ -13,7 +13,7 @@ static void mul_const_avx2(float *restrict out, const float *restrict in, float 
 	sat_mul_const_c(out + i, in + i, g, n - i);
 }
 
-static void mul_avx2(float *restrict out, const float *restrict a, const float *restrict b,
+void sat_mul_avx2(float *restrict out, const float *restrict a, const float *restrict b,
 		     uint32_t n)
 {
 	uint32_t i = 0;
@@ -23,7 +23,7 @@ static void mul_avx2(float *restrict out, const float *restrict a, const float *
 	sat_mul_c(out + i, a + i, b + i, n - i);
 }
 
-static void sat_adaa_avx2(float *restrict y, const float *restrict u, float drive, float x_prev,
+void sat_adaa_avx2(float *restrict y, const float *restrict u, float drive, float x_prev,
 			  const struct sat_curve *c, uint32_t n)
 {
 	const __m256 vd = _mm256_set1_ps(drive), vb = _mm256_set1_ps(c->bias);
@@ -48,10 +48,3 @@ static void sat_adaa_avx2(float *restrict y, const float *restrict u, float driv
 	if (i < n)
 		sat_adaa_c(y + i, u + i, drive, i ? u[i - 1] * drive : x_prev, c, n - i);
 }
-
-const struct dsp_simd_ops dsp_simd_ops_avx2 = {
-	.name = "avx2",
-	.mul_const = mul_const_avx2,
-	.mul = mul_avx2,
-	.sat_adaa = sat_adaa_avx2,
-};

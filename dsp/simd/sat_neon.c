@@ -4,7 +4,7 @@
 
 #include "sat.h"
 
-static void mul_const_neon(float *restrict out, const float *restrict in, float g, uint32_t n)
+void sat_mul_const_neon(float *restrict out, const float *restrict in, float g, uint32_t n)
 {
 	float32x4_t vg = vdupq_n_f32(g);
 	uint32_t i = 0;
@@ -13,7 +13,7 @@ static void mul_const_neon(float *restrict out, const float *restrict in, float 
 	sat_mul_const_c(out + i, in + i, g, n - i);
 }
 
-static void mul_neon(float *restrict out, const float *restrict a, const float *restrict b,
+void sat_mul_neon(float *restrict out, const float *restrict a, const float *restrict b,
 		     uint32_t n)
 {
 	uint32_t i = 0;
@@ -22,7 +22,7 @@ static void mul_neon(float *restrict out, const float *restrict a, const float *
 	sat_mul_c(out + i, a + i, b + i, n - i);
 }
 
-static void sat_adaa_neon(float *restrict y, const float *restrict u, float drive, float x_prev,
+void sat_adaa_neon(float *restrict y, const float *restrict u, float drive, float x_prev,
 			  const struct sat_curve *c, uint32_t n)
 {
 	const float32x4_t vd = vdupq_n_f32(drive), vb = vdupq_n_f32(c->bias);
@@ -44,10 +44,3 @@ static void sat_adaa_neon(float *restrict y, const float *restrict u, float driv
 	if (i < n)
 		sat_adaa_c(y + i, u + i, drive, i ? u[i - 1] * drive : x_prev, c, n - i);
 }
-
-const struct dsp_simd_ops dsp_simd_ops_neon = {
-	.name = "neon",
-	.mul_const = mul_const_neon,
-	.mul = mul_neon,
-	.sat_adaa = sat_adaa_neon,
-};

@@ -3,7 +3,7 @@
 
 #include "sat.h"
 
-static void mul_const_sse2(float *restrict out, const float *restrict in, float g, uint32_t n)
+void sat_mul_const_sse2(float *restrict out, const float *restrict in, float g, uint32_t n)
 {
 	__m128 vg = _mm_set1_ps(g);
 	uint32_t i = 0;
@@ -12,7 +12,7 @@ static void mul_const_sse2(float *restrict out, const float *restrict in, float 
 	sat_mul_const_c(out + i, in + i, g, n - i);
 }
 
-static void mul_sse2(float *restrict out, const float *restrict a, const float *restrict b,
+void sat_mul_sse2(float *restrict out, const float *restrict a, const float *restrict b,
 		     uint32_t n)
 {
 	uint32_t i = 0;
@@ -21,7 +21,7 @@ static void mul_sse2(float *restrict out, const float *restrict a, const float *
 	sat_mul_c(out + i, a + i, b + i, n - i);
 }
 
-static void sat_adaa_sse2(float *restrict y, const float *restrict u, float drive, float x_prev,
+void sat_adaa_sse2(float *restrict y, const float *restrict u, float drive, float x_prev,
 			  const struct sat_curve *c, uint32_t n)
 {
 	const __m128 vd = _mm_set1_ps(drive), vb = _mm_set1_ps(c->bias);
@@ -46,10 +46,3 @@ static void sat_adaa_sse2(float *restrict y, const float *restrict u, float driv
 	if (i < n)
 		sat_adaa_c(y + i, u + i, drive, i ? u[i - 1] * drive : x_prev, c, n - i);
 }
-
-const struct dsp_simd_ops dsp_simd_ops_sse2 = {
-	.name = "sse2",
-	.mul_const = mul_const_sse2,
-	.mul = mul_sse2,
-	.sat_adaa = sat_adaa_sse2,
-};

@@ -35,7 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (eng.nstrips != nsm_state.nstrips) {
 		if (eng.nstrips)
 			engine_free(&eng);
-		if (engine_init(&eng, nsm_state.nstrips, 48000.0f) < 0)
+		if (engine_init(&eng, nsm_state.nstrips, 48000.0f, strip_simd_select(0)) < 0)
 			fuzz_die("engine_init(%u strips) failed", nsm_state.nstrips);
 	} else {
 		fuzz_engine_defaults(&eng);

@@ -29,7 +29,7 @@ static void fuzz_osc_init(void)
 	socklen_t len = sizeof(client_addr);
 
 	setenv("CHANSTRIP_PRESET_HOME", fuzz_tmpdir(), 1);
-	if (engine_init(&eng, FUZZ_OSC_STRIPS, 48000.0f) < 0)
+	if (engine_init(&eng, FUZZ_OSC_STRIPS, 48000.0f, strip_simd_select(0)) < 0)
 		fuzz_die("engine_init failed");
 	if (!(srv = osc_start(&eng, "127.0.0.1", 0, err, sizeof(err))))
 		fuzz_die("%s", err);

@@ -17,7 +17,7 @@ static char mem_path[64];
 
 static void fuzz_preset_init(void)
 {
-	if (engine_init(&eng, FUZZ_PRESET_STRIPS, 48000.0f) < 0)
+	if (engine_init(&eng, FUZZ_PRESET_STRIPS, 48000.0f, strip_simd_select(0)) < 0)
 		fuzz_die("engine_init failed");
 	if ((mem_fd = memfd_create("chanstrip-fuzz-preset", MFD_CLOEXEC)) < 0)
 		fuzz_die("memfd_create failed");

@@ -36,7 +36,7 @@ static char preset_home[256];
 static void setup(void)
 {
 	char err[256];
-	ck_assert_int_eq(engine_init(&eng, NSTRIPS, FS), 0);
+	ck_assert_int_eq(engine_init(&eng, NSTRIPS, FS, NULL), 0);
 	srv = osc_start(&eng, "127.0.0.1", 0, err, sizeof(err));
 	ck_assert_msg(srv != NULL, "osc_start: %s", err);
 	ck_assert(strncmp(osc_url(srv), "osc.udp://127.0.0.1:", 20) == 0);

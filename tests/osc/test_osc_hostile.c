@@ -32,7 +32,7 @@ static char preset_home[256];
 static void setup(void)
 {
 	char err[256];
-	ck_assert_int_eq(engine_init(&eng, NSTRIPS, FS), 0);
+	ck_assert_int_eq(engine_init(&eng, NSTRIPS, FS, NULL), 0);
 	srv = osc_start(&eng, "127.0.0.1", 0, err, sizeof(err));
 	ck_assert_msg(srv != NULL, "osc_start: %s", err);
 	srv_port = atoi(strrchr(osc_url(srv), ':') + 1);
