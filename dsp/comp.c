@@ -174,9 +174,7 @@ void comp_set_sc_hpf_hz(struct comp *c, float hz)
 
 /* ---- the stage descriptor (stage.h) ---- */
 
-static int comp_stage_init(void *st, float fs) { return comp_init(st, fs); }
-static void comp_stage_reset(void *st) { comp_reset(st); }
-static int comp_stage_idle(const void *st) { return comp_idle(st); }
+STAGE_DYNAMICS_ADAPTERS(comp)
 
 static void comp_stage_set(void *st, unsigned idx, float v)
 {
@@ -198,11 +196,6 @@ static void comp_stage_set(void *st, unsigned idx, float v)
 }
 
 STAGE_LANES_ADAPTER(comp_stage_lanes, comp, comp_process_lanes)
-
-static float comp_stage_gr_take(void *st)
-{
-	return stage_take_gain(&((struct comp *)st)->min_gain);
-}
 
 const struct stage_desc comp_stage = {
 	.name = "comp", .label = "compressor", .first = P_COMP_ENABLE, .last = P_COMP_SC_HPF,
@@ -624,18 +617,5 @@ void DSP_KERNEL(comp_run_n)(struct comp *const *c, unsigned nl, const float *con
 }
 
 #ifndef DSP_KERNELS_ONLY
-void comp_process(struct comp *c, const float *restrict in, float *restrict out, uint32_t n)
-{
-	dsp_arch_or_c(c->arch)->comp_run_1(c, in, out, n);
-}
-
-void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
-			float *const *out, uint32_t n)
-{
-	const struct dsp_arch *a = dsp_arch_or_c(c[0]->arch);
-	if (nl == 1)
-		a->comp_run_1(c[0], in[0], out[0], n);
-	else
-		a->comp_run_n(c, nl, in, out, n);
-}
+DSP_DEFINE_MODULE_ENTRIES(comp)
 #endif

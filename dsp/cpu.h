@@ -118,6 +118,25 @@ static inline const struct dsp_arch *dsp_arch_or_c(const struct dsp_arch *a)
 	return a ? a : &dsp_arch_c;
 }
 
+/* A module's public entry points over its two named kernels: mod_process() runs one lane,
+ * mod_process_lanes() hands one lane to the one-lane kernel (whose loops unroll for one) and
+ * more to the lanes kernel, with the first lane's table. */
+#define DSP_DEFINE_MODULE_ENTRIES(mod)                                                           \
+	void mod##_process(struct mod *m, const float *restrict in, float *restrict out,        \
+			   uint32_t n)                                                          \
+	{                                                                                        \
+		dsp_arch_or_c(m->arch)->mod##_run_1(m, in, out, n);                              \
+	}                                                                                        \
+	void mod##_process_lanes(struct mod *const *m, unsigned nl, const float *const *in,     \
+				 float *const *out, uint32_t n)                                 \
+	{                                                                                        \
+		const struct dsp_arch *a_ = dsp_arch_or_c(m[0]->arch);                           \
+		if (nl == 1)                                                                     \
+			a_->mod##_run_1(m[0], in[0], out[0], n);                                 \
+		else                                                                             \
+			a_->mod##_run_n(m, nl, in, out, n);                                      \
+	}
+
 /* Which build of a module's kernels this unit is. DSP_KERNEL(name) is the kernel's exported
  * name for it, DSP_ISA a constant for paths the AVX2 build can take and the baseline one
  * cannot (wider vectors, AVX2 intrinsics). */

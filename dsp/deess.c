@@ -94,9 +94,7 @@ void deess_set_listen(struct deess *d, int on)
 
 /* ---- the stage descriptor (stage.h) ---- */
 
-static int deess_stage_init(void *st, float fs) { return deess_init(st, fs); }
-static void deess_stage_reset(void *st) { deess_reset(st); }
-static int deess_stage_idle(const void *st) { return deess_idle(st); }
+STAGE_DYNAMICS_ADAPTERS(deess)
 
 static void deess_stage_set(void *st, unsigned idx, float v)
 {
@@ -113,11 +111,6 @@ static void deess_stage_set(void *st, unsigned idx, float v)
 }
 
 STAGE_LANES_ADAPTER(deess_stage_lanes, deess, deess_process_lanes)
-
-static float deess_stage_gr_take(void *st)
-{
-	return stage_take_gain(&((struct deess *)st)->min_gain);
-}
 
 const struct stage_desc deess_stage = {
 	.name = "deess", .label = "de-esser", .first = P_DEESS_ENABLE, .last = P_DEESS_LISTEN,
@@ -459,18 +452,5 @@ void DSP_KERNEL(deess_run_n)(struct deess *const *d, unsigned nl, const float *c
 }
 
 #ifndef DSP_KERNELS_ONLY
-void deess_process(struct deess *d, const float *restrict in, float *restrict out, uint32_t n)
-{
-	dsp_arch_or_c(d->arch)->deess_run_1(d, in, out, n);
-}
-
-void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
-			float *const *out, uint32_t n)
-{
-	const struct dsp_arch *a = dsp_arch_or_c(d[0]->arch);
-	if (nl == 1)
-		a->deess_run_1(d[0], in[0], out[0], n);
-	else
-		a->deess_run_n(d, nl, in, out, n);
-}
+DSP_DEFINE_MODULE_ENTRIES(deess)
 #endif

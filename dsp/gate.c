@@ -157,9 +157,7 @@ void gate_set_sc_hpf_hz(struct gate *g, float hz)
 
 /* ---- the stage descriptor (stage.h) ---- */
 
-static int gate_stage_init(void *st, float fs) { return gate_init(st, fs); }
-static void gate_stage_reset(void *st) { gate_reset(st); }
-static int gate_stage_idle(const void *st) { return gate_idle(st); }
+STAGE_DYNAMICS_ADAPTERS(gate)
 
 static void gate_stage_set(void *st, unsigned idx, float v)
 {
@@ -180,11 +178,6 @@ static void gate_stage_set(void *st, unsigned idx, float v)
 }
 
 STAGE_LANES_ADAPTER(gate_stage_lanes, gate, gate_process_lanes)
-
-static float gate_stage_gr_take(void *st)
-{
-	return stage_take_gain(&((struct gate *)st)->min_gain);
-}
 
 const struct stage_desc gate_stage = {
 	.name = "gate", .label = "gate/expander", .first = P_GATE_ENABLE, .last = P_GATE_SC_HPF,
@@ -565,18 +558,5 @@ void DSP_KERNEL(gate_run_n)(struct gate *const *g, unsigned nl, const float *con
 }
 
 #ifndef DSP_KERNELS_ONLY
-void gate_process(struct gate *g, const float *restrict in, float *restrict out, uint32_t n)
-{
-	dsp_arch_or_c(g->arch)->gate_run_1(g, in, out, n);
-}
-
-void gate_process_lanes(struct gate *const *g, unsigned nl, const float *const *in,
-			float *const *out, uint32_t n)
-{
-	const struct dsp_arch *a = dsp_arch_or_c(g[0]->arch);
-	if (nl == 1)
-		a->gate_run_1(g[0], in[0], out[0], n);
-	else
-		a->gate_run_n(g, nl, in, out, n);
-}
+DSP_DEFINE_MODULE_ENTRIES(gate)
 #endif

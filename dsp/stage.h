@@ -71,6 +71,18 @@ static inline float stage_take_gain(float *min_gain)
 	return g;
 }
 
+/* The one-line init/reset/idle/gr_take adapters of a dynamics module `mod` (struct mod with
+ * mod_init, mod_reset, mod_idle and a min_gain field): mod_stage_init, ... for its
+ * descriptor. */
+#define STAGE_DYNAMICS_ADAPTERS(mod)                                                       \
+	static int mod##_stage_init(void *st, float fs) { return mod##_init(st, fs); }     \
+	static void mod##_stage_reset(void *st) { mod##_reset(st); }                       \
+	static int mod##_stage_idle(const void *st) { return mod##_idle(st); }             \
+	static float mod##_stage_gr_take(void *st)                                         \
+	{                                                                                  \
+		return stage_take_gain(&((struct mod *)st)->min_gain);                     \
+	}
+
 /* Apply the parameter table's defaults to a freshly initialised state and reset it: what
  * the strip does for each stage (and what a unit test of one module calls after its init). */
 int stage_init_defaults(const struct stage_desc *d, void *st, float fs);

@@ -123,28 +123,28 @@ static void osc_log(struct osc *s, const char *fmt, ...)
 		fprintf(stderr, "chanstrip: osc: %s\n", line);
 }
 
-static void addr_str(const struct sockaddr_storage *a, socklen_t len, char *buf, size_t n)
+/* host:port (IPv6 in brackets) between pre and post; "?" when it cannot be printed */
+static void addr_fmt(const struct sockaddr_storage *a, socklen_t len, const char *pre,
+		     const char *post, char *buf, size_t n)
 {
 	char host[64], port[16];
 	if (getnameinfo((const struct sockaddr *)a, len, host, sizeof(host), port, sizeof(port),
 			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(buf, n, "?");
+		snprintf(buf, n, "%s?%s", pre, post);
 	else if (a->ss_family == AF_INET6)
-		snprintf(buf, n, "[%s]:%s", host, port);
+		snprintf(buf, n, "%s[%s]:%s%s", pre, host, port, post);
 	else
-		snprintf(buf, n, "%s:%s", host, port);
+		snprintf(buf, n, "%s%s:%s%s", pre, host, port, post);
+}
+
+static void addr_str(const struct sockaddr_storage *a, socklen_t len, char *buf, size_t n)
+{
+	addr_fmt(a, len, "", "", buf, n);
 }
 
 static void addr_url(const struct sockaddr_storage *a, socklen_t len, char *buf, size_t n)
 {
-	char host[64], port[8];
-	if (getnameinfo((const struct sockaddr *)a, len, host, sizeof(host), port, sizeof(port),
-			NI_NUMERICHOST | NI_NUMERICSERV) != 0)
-		snprintf(buf, n, "osc.udp://?/");
-	else if (a->ss_family == AF_INET6)
-		snprintf(buf, n, "osc.udp://[%s]:%s/", host, port);
-	else
-		snprintf(buf, n, "osc.udp://%s:%s/", host, port);
+	addr_fmt(a, len, "osc.udp://", "/", buf, n);
 }
 
 /* Family, address and port only, zero elsewhere: two spellings of one peer compare equal
