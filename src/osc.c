@@ -826,14 +826,20 @@ static void handle_params(struct osc_req *r)
 	}
 }
 
+/* The reply of a command that takes no arguments: NULL (and an /error when there were any). */
+static lo_message noarg_reply_new(struct osc_req *r)
+{
+	if (r->argc) {
+		reply_error(r, "takes no arguments");
+		return NULL;
+	}
+	return lo_message_new();
+}
+
 static void handle_simple(struct osc_req *r)
 {
 	struct osc *s = r->s;
-	if (r->argc) {
-		reply_error(r, "takes no arguments");
-		return;
-	}
-	lo_message m = lo_message_new();
+	lo_message m = noarg_reply_new(r);
 	if (!m)
 		return;
 	struct ctl_status st;
@@ -1154,11 +1160,7 @@ static void handle_preset(struct osc_req *r)
 	char path[1024], why[CTL_REASON_MAX];
 
 	if (!strcmp(r->path, "/preset/list")) {
-		if (r->argc) {
-			reply_error(r, "takes no arguments");
-			return;
-		}
-		lo_message m = lo_message_new();
+		lo_message m = noarg_reply_new(r);
 		if (!m)
 			return;
 		ctl_preset_list(list_one, m);
