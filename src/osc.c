@@ -528,8 +528,11 @@ static void tx_meters(struct osc *s, struct tx_state *x, double t)
 			continue;
 		struct osc_peer to = s->peer[k];
 		int fields = (s->subs.sub[k].flags & OSC_SUB_FIELDS) != 0;
-		ctl_meters_take(s->subs.meters, k, x->fields, x->have);
+		struct ctl_meters *meters = s->subs.meters;
+		/* not under s->lock: the fields read the calibration under the engine lock, and a
+		 * change notifies us under the engine lock (osc_feed_wake takes s->lock) */
 		pthread_mutex_unlock(&s->lock);
+		ctl_meters_take(meters, k, x->fields, x->have);
 		tx_meter_send(s, x, &to, fields);
 		pthread_mutex_lock(&s->lock);
 	}
