@@ -4,7 +4,10 @@
 set -e
 pkgs="meson ninja-build pkg-config gcc libc6-dev python3
   jackd2 libjack-jackd2-dev liblo-dev liblo-tools libsndfile1-dev
-  check libebur128-dev mandoc groff-base"
+  check libebur128-dev mandoc groff-base
+  libfftw3-dev libspeexdsp-dev libncurses-dev libcivetweb-dev tmux
+  python3-numpy python3-websocket python3-jack-client
+  chromium chromium-driver python3-selenium"
 [ "${1:-}" = --bench ] && pkgs="$pkgs lsp-plugins-lv2 x42-plugins calf-plugins liblilv-dev lv2-dev espeak-ng sox bc"
 missing=""
 for p in $pkgs; do
