@@ -33,6 +33,8 @@ static void engine_update_latency(struct engine *e)
 	atomic_store_explicit(&e->latency, lat, memory_order_relaxed);
 }
 
+static int set_fs_locked(struct engine *e, float fs);
+
 int engine_init(struct engine *e, unsigned nstrips, float fs, const struct dsp_arch *arch)
 {
 	int err = -ENOMEM;
@@ -63,7 +65,7 @@ int engine_init(struct engine *e, unsigned nstrips, float fs, const struct dsp_a
 			e->values[i][p] = param_table[p].def;
 		meter_hold_reset(&e->hold[i]);
 	}
-	if ((err = engine_set_fs(e, fs)) < 0)
+	if ((err = set_fs_locked(e, fs)) < 0) /* nobody else sees e yet */
 		goto fail;
 	return 0;
 fail:
@@ -87,7 +89,7 @@ void engine_free(struct engine *e)
 	memset(e, 0, sizeof(*e));
 }
 
-int engine_set_fs(struct engine *e, float fs)
+static int set_fs_locked(struct engine *e, float fs)
 {
 	int err;
 	if (atomic_load(&e->running))
@@ -104,6 +106,16 @@ int engine_set_fs(struct engine *e, float fs)
 	e->meter_frames = 0;
 	engine_update_latency(e);
 	return 0;
+}
+
+/* Under the engine lock: a control thread (OSC, HTTP) may be applying a value directly to
+ * the stopped strips while the JACK client rebuilds them for a new rate. */
+int engine_set_fs(struct engine *e, float fs)
+{
+	pthread_mutex_lock(&e->lock);
+	int rc = set_fs_locked(e, fs);
+	pthread_mutex_unlock(&e->lock);
+	return rc;
 }
 
 static void notify(struct engine *e, unsigned strip, enum param_id id, float v)

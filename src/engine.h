@@ -90,14 +90,16 @@ int engine_take_dirty(struct engine *e);
 void engine_mark_clean(struct engine *e);
 
 /* Read-only accessors for transports and views, so none of them reads the fields above.
- * The strip count never changes after engine_init; fs only through engine_set_fs, whose
- * caller holds e->lock while control threads run (engine_fs reads it under that lock); xruns are counted by the JACK client (engine_count_xrun). */
+ * The strip count never changes after engine_init; fs only through engine_set_fs, under the
+ * engine lock (engine_fs reads it under that lock); xruns are counted by the JACK client
+ * (engine_count_xrun). */
 unsigned engine_nstrips(const struct engine *e);
 float engine_fs(struct engine *e);
 unsigned engine_xruns(const struct engine *e);
 void engine_count_xrun(struct engine *e); /* any thread, lock-free (JACK's xrun callback) */
 
-/* Sample rate change: only while not running. Rebuilds the strips, keeps the values. */
+/* Sample rate change: only while not running (-EBUSY otherwise). Rebuilds the strips,
+ * keeps the values; takes the engine lock. */
 int engine_set_fs(struct engine *e, float fs);
 /* Largest latency (samples) over the strips at the settings the audio thread has applied;
  * a JACK client polls it and calls jack_recompute_total_latencies() when it changes. */

@@ -170,7 +170,7 @@ static void on_jack_info(const char *msg) { (void)msg; }
 static int on_process(jack_nframes_t n, void *arg)
 {
 	struct jc *c = arg;
-	unsigned ns = c->e.nstrips;
+	unsigned ns = engine_nstrips(&c->e);
 
 	rtcheck_process_enter();
 	for (unsigned i = 0; i < ns; i++) {
@@ -206,29 +206,20 @@ static int dsp_pause(struct jc *c)
 }
 
 /* Rebuild the strips at fs, keeping every value. The engine must be stopped or paused. */
-static int engine_rebuild(struct jc *c, float fs)
-{
-	/* engine_set_fs() does not take the engine lock, and a control thread (OSC) may be
-	 * applying a value directly to the stopped strips: hold the lock around it */
-	pthread_mutex_lock(&c->e.lock);
-	int rc = engine_set_fs(&c->e, fs);
-	pthread_mutex_unlock(&c->e.lock);
-	return rc;
-}
+static int engine_rebuild(struct jc *c, float fs) { return engine_set_fs(&c->e, fs); }
 
 /* Notification thread (JACK2 also calls it once from jack_set_sample_rate_callback). */
 static int on_sample_rate(jack_nframes_t fs, void *arg)
 {
 	struct jc *c = arg;
-	if ((float)fs == c->e.fs && !atomic_load(&c->rate_failed))
+	if ((float)fs == engine_fs(&c->e) && !atomic_load(&c->rate_failed))
 		return 0;
 	/* not active yet (or between a server's going and a reconnect): client_activate()
 	 * rebuilds for the server's rate itself */
 	int active = atomic_load(&c->active);
 	if (dsp_pause(c) < 0)
 		return 1;
-	if (atomic_load(&c->e.running))
-		engine_stop(&c->e);
+	engine_stop(&c->e); /* a no-op but for queued values when it was not running */
 	if (engine_rebuild(c, (float)fs) < 0) {
 		atomic_store(&c->rate_failed, fs); /* silence until a rate we can run */
 		return 0;
@@ -257,7 +248,7 @@ static void on_latency(jack_latency_callback_mode_t mode, void *arg)
 	struct jc *c = arg;
 	uint32_t lat = engine_latency(&c->e);
 	jack_latency_range_t r;
-	for (unsigned i = 0; i < c->e.nstrips; i++) {
+	for (unsigned i = 0; i < engine_nstrips(&c->e); i++) {
 		if (mode == JackCaptureLatency) {
 			jack_port_get_latency_range(c->in[i], mode, &r);
 			r.min += lat;
@@ -275,7 +266,7 @@ static void on_latency(jack_latency_callback_mode_t mode, void *arg)
 static int on_xrun(void *arg)
 {
 	struct jc *c = arg;
-	atomic_fetch_add(&c->e.xruns, 1);
+	engine_count_xrun(&c->e);
 	return 0;
 }
 
@@ -335,7 +326,7 @@ static void conns_snapshot(struct jc *c)
 {
 	struct conn *v = NULL;
 	size_t n = 0;
-	for (unsigned s = 0; s < c->e.nstrips; s++) {
+	for (unsigned s = 0; s < engine_nstrips(&c->e); s++) {
 		for (int dir = 0; dir < 2; dir++) {
 			const char **list = jack_port_get_connections(dir ? c->out[s] : c->in[s]);
 			for (size_t k = 0; list && list[k]; k++)
@@ -401,7 +392,7 @@ static const char **ports_matching(struct jc *c, const char *pattern, unsigned l
 static void connect_initial(struct jc *c, char *summary, size_t len)
 {
 	const struct options *o = c->o;
-	unsigned ns = c->e.nstrips, nin = 0, nout = 0;
+	unsigned ns = engine_nstrips(&c->e), nin = 0, nout = 0;
 	size_t count;
 	const char **list;
 
@@ -484,7 +475,7 @@ static void client_close(struct jc *c)
 /* Ports and callbacks on a freshly opened client. 0 or -1 with the reason logged. */
 static int client_setup(struct jc *c)
 {
-	unsigned ns = c->e.nstrips;
+	unsigned ns = engine_nstrips(&c->e);
 	char pn[32];
 
 	for (unsigned s = 0; s < ns; s++) {
@@ -520,7 +511,7 @@ static int client_setup(struct jc *c)
 static int client_activate(struct jc *c)
 {
 	float fs = (float)jack_get_sample_rate(c->client);
-	if (fs != c->e.fs && engine_rebuild(c, fs) < 0) {
+	if (fs != engine_fs(&c->e) && engine_rebuild(c, fs) < 0) {
 		jc_log(c, "the JACK server runs at %.0f Hz; chanstrip supports %.0f to %.0f Hz",
 		       (double)fs, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
 		return -1;
@@ -545,8 +536,7 @@ static void engine_quiesce(struct jc *c)
 {
 	atomic_store(&c->active, 0);
 	dsp_pause(c);
-	if (atomic_load(&c->e.running))
-		engine_stop(&c->e);
+	engine_stop(&c->e); /* a no-op but for queued values when it was not running */
 }
 
 /* ---- control thread ----------------------------------------------------------------------- */
@@ -566,7 +556,7 @@ static void control_tick(struct jc *c)
 		jack_recompute_total_latencies(c->client);
 	}
 
-	unsigned xr = atomic_load(&c->e.xruns);
+	unsigned xr = engine_xruns(&c->e);
 	if (xr != c->xruns_logged && t - c->xrun_log_ms >= XRUN_LOG_INTERVAL_MS) {
 		jc_log(c, "xrun%s (%u since start)", xr - c->xruns_logged > 1 ? "s" : "", xr);
 		c->xruns_logged = xr;

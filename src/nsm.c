@@ -411,7 +411,7 @@ static void session_save(struct nsm *n)
 	 * again and is reported at the next poll, never lost (engine_mark_clean() after the
 	 * write could drop it). */
 	int took = engine_take_dirty(e);
-	float(*v)[P_COUNT] = malloc(e->nstrips * sizeof(*v));
+	float(*v)[P_COUNT] = malloc(engine_nstrips(e) * sizeof(*v));
 	if (!v) {
 		reply_error(n, "/nsm/client/save", NSM_ERR_GENERAL, "out of memory");
 		if (took && !n->dirty)
@@ -419,8 +419,8 @@ static void session_save(struct nsm *n)
 		return;
 	}
 	engine_get_all(e, v);
-	snprintf(title, sizeof(title), "%s strips=%u", NSM_STATE_TITLE, e->nstrips);
-	int rc = preset_write_file(n->state_path, title, (const float(*)[P_COUNT])v, e->nstrips,
+	snprintf(title, sizeof(title), "%s strips=%u", NSM_STATE_TITLE, engine_nstrips(e));
+	int rc = preset_write_file(n->state_path, title, (const float(*)[P_COUNT])v, engine_nstrips(e),
 				   err, sizeof(err));
 	free(v);
 	if (rc < 0) {
@@ -701,7 +701,7 @@ void nsm_opened(struct nsm *n, struct engine *e)
 	engine_take_dirty(e); /* what was just loaded is what the session holds */
 	n->dirty = 0;
 	n->dirty_poll_ms = monoclock_ms();
-	snprintf(msg, sizeof(msg), "%u strip%s%s", e->nstrips, e->nstrips == 1 ? "" : "s",
+	snprintf(msg, sizeof(msg), "%u strip%s%s", engine_nstrips(e), engine_nstrips(e) == 1 ? "" : "s",
 		 n->has_state ? ", state restored" : ", new session");
 	reply_ok(n, "/nsm/client/open", msg);
 	n->open_answered = 1;
