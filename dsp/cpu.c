@@ -17,39 +17,27 @@
 #define DSP_SAT_KERNELS(isa)                                                                    \
 	.mul_const = sat_mul_const_##isa, .mul = sat_mul_##isa, .sat_adaa = sat_adaa_##isa
 
-const struct dsp_arch dsp_arch_c = {
-	.name = "c",
-	.cpu_flags = 0,
-	DSP_SAT_KERNELS(c),
-	DSP_MODULE_KERNELS(c),
-};
+/* One table: its name, the CPU flags it needs, and the builds its saturation and module
+ * kernels come from. */
+#define DSP_ARCH(isa, flags, sat_isa, module_isa)                                              \
+	{                                                                                       \
+		.name = #isa, .cpu_flags = (flags), DSP_SAT_KERNELS(sat_isa),                   \
+		DSP_MODULE_KERNELS(module_isa),                                                 \
+	}
+
+const struct dsp_arch dsp_arch_c = DSP_ARCH(c, 0, c, c);
 
 /* SSE2 and NEON have saturation kernels of their own; the modules' baseline build already
- * runs on them (generic vectors are SSE2 on x86-64, NEON on arm64). */
+ * runs on them (generic vectors are SSE2 on x86-64, NEON on arm64). NEON (with
+ * vsqrtq/vdivq) is part of every AArch64 CPU: no flag, no run-time check. */
 #if defined(CHANSTRIP_HAVE_AVX2)
-static const struct dsp_arch dsp_arch_avx2 = {
-	.name = "avx2",
-	.cpu_flags = DSP_CPU_AVX2,
-	DSP_SAT_KERNELS(avx2),
-	DSP_MODULE_KERNELS(avx2),
-};
+static const struct dsp_arch dsp_arch_avx2 = DSP_ARCH(avx2, DSP_CPU_AVX2, avx2, avx2);
 #endif
 #if defined(CHANSTRIP_HAVE_SSE2)
-static const struct dsp_arch dsp_arch_sse2 = {
-	.name = "sse2",
-	.cpu_flags = DSP_CPU_SSE2,
-	DSP_SAT_KERNELS(sse2),
-	DSP_MODULE_KERNELS(c),
-};
+static const struct dsp_arch dsp_arch_sse2 = DSP_ARCH(sse2, DSP_CPU_SSE2, sse2, c);
 #endif
 #if defined(CHANSTRIP_HAVE_NEON)
-/* NEON (with vsqrtq/vdivq) is part of every AArch64 CPU: no flag, no run-time check. */
-static const struct dsp_arch dsp_arch_neon = {
-	.name = "neon",
-	.cpu_flags = 0,
-	DSP_SAT_KERNELS(neon),
-	DSP_MODULE_KERNELS(c),
-};
+static const struct dsp_arch dsp_arch_neon = DSP_ARCH(neon, 0, neon, c);
 #endif
 
 /* Best first; the references always close the table. */

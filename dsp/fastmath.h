@@ -94,68 +94,44 @@ static inline float fm_exp2_in_range(float x)
 #define FM_VEC 8u
 static inline uint32_t fm_pad(uint32_t n) { return (n + FM_VEC - 1u) & ~(FM_VEC - 1u); }
 
-/* Minimum / maximum of g[0..nv), nv a multiple of FM_VEC (and > 0): eight independent
- * chains, not one. GCC 12 vectorises "a < b ? a : b" into compare-and-blend (four
- * instructions) rather than minps, which has exactly that meaning (second operand on
- * unordered or equal), so SSE gets it spelt out; both forms give the same result. */
+/* fm_min_padded / fm_max_padded: minimum / maximum of g[0..nv), nv a multiple of FM_VEC (and
+ * > 0), with eight independent chains, not one. FM_REDUCE_PADDED(name, keep, mm_op) writes
+ * the reduction "m = m keep x ? m : x"; on SSE with minps/maxps (mm_op), which mean exactly
+ * that (second operand on unordered or equal), so both forms give the same result. */
 #if defined(__SSE__)
 #include <xmmintrin.h>
-static inline float fm_min_padded(const float *g, uint32_t nv)
-{
-	__m128 a = _mm_loadu_ps(g), b = _mm_loadu_ps(g + 4);
-	for (uint32_t i = FM_VEC; i < nv; i += FM_VEC) {
-		a = _mm_min_ps(a, _mm_loadu_ps(g + i));
-		b = _mm_min_ps(b, _mm_loadu_ps(g + i + 4));
+#define FM_REDUCE_PADDED(name, keep, mm_op)                                                \
+	static inline float name(const float *g, uint32_t nv)                              \
+	{                                                                                  \
+		__m128 a = _mm_loadu_ps(g), b = _mm_loadu_ps(g + 4);                       \
+		for (uint32_t i = FM_VEC; i < nv; i += FM_VEC) {                           \
+			a = mm_op(a, _mm_loadu_ps(g + i));                                 \
+			b = mm_op(b, _mm_loadu_ps(g + i + 4));                             \
+		}                                                                          \
+		float m[FM_VEC];                                                           \
+		_mm_storeu_ps(m, a);                                                       \
+		_mm_storeu_ps(m + 4, b);                                                   \
+		for (uint32_t j = 1; j < FM_VEC; j++)                                      \
+			m[0] = m[0] keep m[j] ? m[0] : m[j];                               \
+		return m[0];                                                               \
 	}
-	float m[FM_VEC];
-	_mm_storeu_ps(m, a);
-	_mm_storeu_ps(m + 4, b);
-	for (uint32_t j = 1; j < FM_VEC; j++)
-		m[0] = m[0] < m[j] ? m[0] : m[j];
-	return m[0];
-}
-
-static inline float fm_max_padded(const float *g, uint32_t nv)
-{
-	__m128 a = _mm_loadu_ps(g), b = _mm_loadu_ps(g + 4);
-	for (uint32_t i = FM_VEC; i < nv; i += FM_VEC) {
-		a = _mm_max_ps(a, _mm_loadu_ps(g + i));
-		b = _mm_max_ps(b, _mm_loadu_ps(g + i + 4));
-	}
-	float m[FM_VEC];
-	_mm_storeu_ps(m, a);
-	_mm_storeu_ps(m + 4, b);
-	for (uint32_t j = 1; j < FM_VEC; j++)
-		m[0] = m[0] > m[j] ? m[0] : m[j];
-	return m[0];
-}
 #else
-static inline float fm_min_padded(const float *g, uint32_t nv)
-{
-	float m[FM_VEC];
-	for (uint32_t j = 0; j < FM_VEC; j++)
-		m[j] = g[j];
-	for (uint32_t i = FM_VEC; i < nv; i += FM_VEC)
-		for (uint32_t j = 0; j < FM_VEC; j++)
-			m[j] = m[j] < g[i + j] ? m[j] : g[i + j];
-	for (uint32_t j = 1; j < FM_VEC; j++)
-		m[0] = m[0] < m[j] ? m[0] : m[j];
-	return m[0];
-}
-
-static inline float fm_max_padded(const float *g, uint32_t nv)
-{
-	float m[FM_VEC];
-	for (uint32_t j = 0; j < FM_VEC; j++)
-		m[j] = g[j];
-	for (uint32_t i = FM_VEC; i < nv; i += FM_VEC)
-		for (uint32_t j = 0; j < FM_VEC; j++)
-			m[j] = m[j] > g[i + j] ? m[j] : g[i + j];
-	for (uint32_t j = 1; j < FM_VEC; j++)
-		m[0] = m[0] > m[j] ? m[0] : m[j];
-	return m[0];
-}
+#define FM_REDUCE_PADDED(name, keep, mm_op)                                                \
+	static inline float name(const float *g, uint32_t nv)                              \
+	{                                                                                  \
+		float m[FM_VEC];                                                           \
+		for (uint32_t j = 0; j < FM_VEC; j++)                                      \
+			m[j] = g[j];                                                       \
+		for (uint32_t i = FM_VEC; i < nv; i += FM_VEC)                             \
+			for (uint32_t j = 0; j < FM_VEC; j++)                              \
+				m[j] = m[j] keep g[i + j] ? m[j] : g[i + j];               \
+		for (uint32_t j = 1; j < FM_VEC; j++)                                      \
+			m[0] = m[0] keep m[j] ? m[0] : m[j];                               \
+		return m[0];                                                               \
+	}
 #endif
+FM_REDUCE_PADDED(fm_min_padded, <, _mm_min_ps)
+FM_REDUCE_PADDED(fm_max_padded, >, _mm_max_ps)
 
 /* 0, 1, 2, ... as floats: a load instead of an int-to-float conversion per lane. */
 static const float fm_index[DSP_MAX_CHUNK] = {
