@@ -37,6 +37,7 @@
 
 #include "engine.h"
 #include "jack_rtcheck.h"
+#include "log.h"
 #include "meterview.h"
 #include "monoclock.h"
 #include "nsm.h"
@@ -126,11 +127,9 @@ static void jc_log(struct jc *c, const char *fmt, ...)
 {
 	va_list ap;
 	meterview_clear(c->mv);
-	fputs("chanstrip: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	log_vline("", fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void on_jack_error(const char *msg)

@@ -16,7 +16,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "monoclock.h"
 #include "preset.h"
 
@@ -80,16 +80,8 @@ struct nsm {
 	unsigned foreign_unlogged;
 };
 
-static void nsm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void nsm_log(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("chanstrip: NSM: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
+/* fmt is always a literal: the prefix joins it at compile time */
+#define nsm_log(...) log_line("NSM: " __VA_ARGS__)
 
 int nsm_wanted(void)
 {

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <math.h>
 #include <sndfile.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include "atomicfile.h"
 #include "denormal.h"
 #include "engine.h"
+#include "log.h"
 
 /* libsndfile opens a WAV whose data chunk runs past the end of the file and quietly shortens
  * it; its log says "data : N (should be M)". A cut-off recording must not pass for a whole
@@ -204,17 +204,6 @@ static void offline_cleanup(struct offline *x)
 		engine_free(&x->e);
 }
 
-static int input_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int input_fail(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("chanstrip: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	return -1;
-}
 
 /* Open IN, a regular file only: a FIFO or a device could block the open or the reads for
  * ever, and a WAV header's length means nothing on a stream. The open does not block
@@ -225,7 +214,7 @@ static int input_open_file(struct offline *x)
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
-		return input_fail("%s: cannot read: %s", path, strerror(errno));
+		return log_fail("%s: cannot read: %s", path, strerror(errno));
 	const char *why = NULL;
 	if (fstat(fd, &st) < 0)
 		why = strerror(errno);
@@ -235,11 +224,11 @@ static int input_open_file(struct offline *x)
 		why = "not a regular file (a FIFO, device or socket): chanstrip reads WAV files only";
 	if (why) {
 		close(fd);
-		return input_fail("%s: %s", path, why);
+		return log_fail("%s: %s", path, why);
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	if (!(x->in = sf_open_fd(fd, SFM_READ, &x->info, SF_TRUE)))
-		return input_fail("%s: not a readable audio file (%s)", path, sf_strerror(NULL));
+		return log_fail("%s: not a readable audio file (%s)", path, sf_strerror(NULL));
 	return 0;
 }
 
@@ -252,16 +241,16 @@ static int input_open(struct offline *x)
 		return -1;
 	long long promised = truncated_frames(x->in, in);
 	if (promised)
-		return input_fail("%s: truncated: the header promises %lld frames, the file holds "
+		return log_fail("%s: truncated: the header promises %lld frames, the file holds "
 				  "%lld",
 				  path, promised, (long long)in->frames);
 	if (in->frames <= 0)
-		return input_fail("%s: no audio in the file (0 frames)", path);
+		return log_fail("%s: no audio in the file (0 frames)", path);
 	if (in->channels < 1 || in->channels > ENGINE_MAX_STRIPS)
-		return input_fail("%s: %d channels; chanstrip runs 1 to %d strips", path,
+		return log_fail("%s: %d channels; chanstrip runs 1 to %d strips", path,
 				  in->channels, ENGINE_MAX_STRIPS);
 	if (in->samplerate < DSP_FS_MIN || in->samplerate > DSP_FS_MAX)
-		return input_fail("%s: sample rate %d Hz is not supported (%.0f to %.0f Hz)", path,
+		return log_fail("%s: sample rate %d Hz is not supported (%.0f to %.0f Hz)", path,
 				  in->samplerate, (double)DSP_FS_MIN, (double)DSP_FS_MAX);
 	return 0;
 }
