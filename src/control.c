@@ -28,10 +28,13 @@ struct ctl_feed {
 	atomic_int active;
 	void (*wake)(void *ctx);
 	void *ctx;
-	uint8_t *flag;  /* [nstrips * P_COUNT] */
-	float *val;     /* [nstrips * P_COUNT] */
-	int *origin;    /* [nstrips * P_COUNT] */
-	uint32_t *list; /* indices, in order of first change */
+	/* [nstrips * P_COUNT]: the latest value of each cell, who set it, whether it waits */
+	struct feed_cell {
+		float val;
+		int origin;
+		uint8_t pending;
+	} *cell;
+	uint32_t *list; /* indices of the pending cells, in order of first change */
 	uint32_t n;
 };
 
@@ -65,10 +68,10 @@ static void ctl_on_change(void *ctx, unsigned strip, enum param_id id, float v)
 		if (!f || !atomic_load(&f->active))
 			continue;
 		pthread_mutex_lock(&f->lock);
-		f->val[k] = v;
-		f->origin[k] = ctl_cur_origin;
-		if (!f->flag[k]) {
-			f->flag[k] = 1;
+		f->cell[k].val = v;
+		f->cell[k].origin = ctl_cur_origin;
+		if (!f->cell[k].pending) {
+			f->cell[k].pending = 1;
 			f->list[f->n++] = k;
 		}
 		pthread_mutex_unlock(&f->lock);
@@ -380,16 +383,14 @@ struct ctl_feed *ctl_feed_new(struct control *c, void (*wake)(void *ctx), void *
 	f->wake = wake;
 	f->ctx = ctx;
 	pthread_mutex_init(&f->lock, NULL);
-	f->flag = calloc(ncell, 1);
-	f->val = calloc(ncell, sizeof(*f->val));
-	f->origin = calloc(ncell, sizeof(*f->origin));
+	f->cell = calloc(ncell, sizeof(*f->cell));
 	f->list = calloc(ncell, sizeof(*f->list));
 	int slot = -1;
 	pthread_mutex_lock(&c->feeds_lock);
 	for (int i = 0; i < CTL_MAX_FEEDS && slot < 0; i++)
 		if (!c->feeds[i])
 			slot = i;
-	if (slot >= 0 && f->flag && f->val && f->origin && f->list)
+	if (slot >= 0 && f->cell && f->list)
 		c->feeds[slot] = f;
 	else
 		slot = -1;
@@ -414,9 +415,7 @@ void ctl_feed_free(struct ctl_feed *f)
 		pthread_mutex_unlock(&f->c->feeds_lock);
 	}
 	pthread_mutex_destroy(&f->lock);
-	free(f->flag);
-	free(f->val);
-	free(f->origin);
+	free(f->cell);
 	free(f->list);
 	free(f);
 }
@@ -437,9 +436,9 @@ size_t ctl_feed_take(struct ctl_feed *f, struct ctl_change *out, size_t max)
 	pthread_mutex_lock(&f->lock);
 	for (; n < f->n && n < max; n++) {
 		uint32_t k = f->list[n];
-		out[n] = (struct ctl_change){k / P_COUNT, (enum param_id)(k % P_COUNT), f->val[k],
-					     f->origin[k]};
-		f->flag[k] = 0;
+		out[n] = (struct ctl_change){k / P_COUNT, (enum param_id)(k % P_COUNT),
+					     f->cell[k].val, f->cell[k].origin};
+		f->cell[k].pending = 0;
 	}
 	memmove(f->list, f->list + n, (f->n - n) * sizeof(*f->list));
 	f->n -= (uint32_t)n;
