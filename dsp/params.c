@@ -86,6 +86,9 @@ const struct param_def param_table[P_COUNT] = {
 			"output gain"},
 	[P_METER_CAL] = {"meter.cal", "dBu", 0, 30, 18, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
 			 "dBu at 0 dBFS (EBU R68 = 18, SMPTE RP155 = 24)"},
+
+	[P_STRIP_BYPASS] = {"strip.bypass", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL,
+			    0, "1: the input, delayed by the strip's latency (crossfaded)"},
 };
 
 int param_find(const char *key)

@@ -48,6 +48,8 @@ enum param_id {
 	/* output and metering */
 	P_OUT_GAIN,
 	P_METER_CAL,
+	/* the whole strip */
+	P_STRIP_BYPASS,
 	P_COUNT
 };
 

@@ -50,6 +50,7 @@ int strip_init(struct strip *s, float fs, const struct dsp_arch *arch)
 	s->arch = arch;
 	s->st.pre.arch = s->st.gate.arch = s->st.comp.arch = s->st.deess.arch = arch;
 	s->meter.arch = arch;
+	smooth_init(&s->bypass, fs, SMOOTH_TAU_MS, 0.0f);
 	for (int i = 0; i < P_COUNT; i++)
 		strip_set_param(s, (enum param_id)i, param_table[i].def);
 	strip_reset(s);
@@ -61,12 +62,20 @@ void strip_reset(struct strip *s)
 	for (unsigned i = 0; i < CHAIN_LEN; i++)
 		strip_chain[i]->reset(stage_state(s, i));
 	meter_reset(&s->meter);
+	smooth_jump(&s->bypass);
+	memset(s->dry, 0, sizeof(s->dry));
+	s->dry_pos = 0;
 }
 
-/* Parameters that no stage owns (meter.cal) are used on the control side only. */
+/* Parameters that no stage owns are the strip's own (strip.bypass) or used on the control
+ * side only (meter.cal). */
 void strip_set_param(struct strip *s, enum param_id id, float v)
 {
 	s->values[id] = v;
+	if (id == P_STRIP_BYPASS) {
+		smooth_set(&s->bypass, v);
+		return;
+	}
 	for (unsigned i = 0; i < CHAIN_LEN; i++) {
 		const struct stage_desc *d = strip_chain[i];
 		if (id >= d->first && id <= d->last) {
@@ -131,6 +140,34 @@ static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float *
 		x[lane[j]] = res[j];
 }
 
+/* Keep the chunk's input (as the chain sees it) for the bypass. */
+static void strip_dry_push(struct strip *s, const float *x, uint32_t n)
+{
+	for (uint32_t i = 0; i < n; i++)
+		s->dry[(s->dry_pos + i) & (STRIP_DRY_LEN - 1u)] = x[i];
+	s->dry_pos += n;
+}
+
+/* The output gain, then the crossfade toward the input delayed by the chain's latency, then
+ * the output meter: what a bypass in or out of its glide sounds like. The delay is clamped
+ * to what dry[] holds (never reached: STRIP_DRY_LEN covers the longest chain). */
+static void strip_out_bypass(struct strip *s, const float *x, float *out, uint32_t n)
+{
+	struct smooth *g = &s->st.out.gain;
+	uint32_t lat = strip_latency_samples(s);
+	if (lat > STRIP_DRY_LEN - DSP_MAX_CHUNK)
+		lat = STRIP_DRY_LEN - DSP_MAX_CHUNK;
+	uint32_t r = s->dry_pos - n - lat;
+	for (uint32_t i = 0; i < n; i++) {
+		float wet = x[i] * smooth_next(g);
+		float b = smooth_next(&s->bypass);
+		float dry = s->dry[(r + i) & (STRIP_DRY_LEN - 1u)];
+		/* exactly dry at b = 1 and exactly wet at b = 0 (wet + b * (dry - wet) is not) */
+		out[i] = b * dry + (1.0f - b) * wet;
+	}
+	meter_output(&s->meter, out, n);
+}
+
 static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,
 			      float *const *out, uint32_t n)
 {
@@ -148,6 +185,7 @@ static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *
 				a[i] = meter_not_audio(in[l][i]) ? 0.0f : in[l][i];
 			x[l] = a;
 		}
+		strip_dry_push(s[l], x[l], n);
 	}
 	for (unsigned i = 0; i < CHAIN_LEN; i++)
 		if (strip_chain[i]->process_lanes)
@@ -157,7 +195,9 @@ static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *
 	for (unsigned l = 0; l < nl; l++) {
 		struct strip *st = s[l];
 		struct smooth *g = &st->st.out.gain;
-		if (smooth_settled(g)) {
+		if (!(smooth_settled(&st->bypass) && st->bypass.cur == 0.0f)) {
+			strip_out_bypass(st, x[l], out[l], n);
+		} else if (smooth_settled(g)) {
 			meter_output_gain(&st->meter, x[l], g->cur, out[l], n);
 		} else {
 			for (uint32_t i = 0; i < n; i++)

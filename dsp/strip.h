@@ -2,6 +2,7 @@
  *
  *   in -> preamp -> gate -> compressor -> de-esser -> output gain -> out
  *
+ * or, with strip.bypass, the input delayed by the same latency (a crossfade between the two),
  * (the stages of chain.h, in its order), with meters at the input, the gain reduction of each
  * dynamics stage, and the output. The strip knows its stages only through their descriptors
  * (stage.h): it applies the parameter table's defaults, dispatches each parameter to the stage
@@ -17,7 +18,12 @@
 #include "dsp.h"
 #include "meter.h"
 #include "params.h"
+#include "smooth.h"
 #include "stage.h"
+
+/* The dry input the bypass crossfades to, kept for the strip's whole latency: a power of two
+ * above the longest chain latency at DSP_FS_MAX plus a chunk. */
+#define STRIP_DRY_LEN 8192u
 
 /* One state per stage of the chain, named by its row: s->st.gate, s->st.comp, ... */
 struct strip_stages {
@@ -32,6 +38,11 @@ struct strip {
 	float values[P_COUNT]; /* current parameter values, as set */
 	struct strip_stages st;
 	struct meter meter;
+	/* strip.bypass: 0 = the chain, 1 = the input delayed by the chain's latency; the mix
+	 * glides like any gain, and the chain keeps running so coming back does not click */
+	struct smooth bypass;
+	uint32_t dry_pos; /* where the next input sample goes in dry[] */
+	float dry[STRIP_DRY_LEN];
 	float buf_a[DSP_MAX_CHUNK];
 	float buf_b[DSP_MAX_CHUNK];
 };

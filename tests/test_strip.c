@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "biquad.h"
 #include "strip.h"
 #include "testutil.h"
 
@@ -222,8 +223,10 @@ START_TEST(chain_matches_table_and_meters)
 	}
 	ck_assert_int_eq(gr, METER_GR_COUNT);
 	for (int p = 0; p < P_COUNT; p++)
-		ck_assert_msg(owner[p] >= 0 || strncmp(param_table[p].key, "meter.", 6) == 0,
-			      "%s belongs to no stage", param_table[p].key);
+		ck_assert_msg(owner[p] >= 0 || strncmp(param_table[p].key, "meter.", 6) == 0 ||
+				      strncmp(param_table[p].key, "strip.", 6) == 0,
+			      "%s belongs to no stage (nor to the strip or the meters)",
+			      param_table[p].key);
 }
 END_TEST
 
@@ -331,6 +334,82 @@ START_TEST(lanes_equal_single_strips)
 }
 END_TEST
 
+
+/* strip.bypass at 1 (settled): the output is the input delayed by the latency the strip
+ * reports, to the bit, whatever the chain does; the latency stays what it was. */
+START_TEST(bypass_is_the_input_delayed)
+{
+	static struct strip s;
+	enum { NB = 4096 };
+	static float in[NB], out[NB];
+	strip_all_on(&s);
+	strip_set_param(&s, P_PRE_OVERSAMPLE, 4.0f);
+	strip_reset(&s);
+	uint32_t lat = strip_latency_samples(&s);
+	ck_assert_uint_gt(lat, 0);
+	strip_set_param(&s, P_STRIP_BYPASS, 1.0f);
+	strip_reset(&s);
+	ck_assert_uint_eq(strip_latency_samples(&s), lat);
+	tu_noise(in, NB, 0.5, 7);
+	tu_run_blocks(strip_fn, &s, in, out, NB, 100);
+	for (uint32_t i = 0; i < NB; i++)
+		ck_assert_float_eq(out[i], (i < lat ? 0.0f : in[i - lat]));
+}
+END_TEST
+
+/* Largest energy above 8 kHz (two Butterworth high-passes, 24 dB/oct) in 10 ms windows,
+ * dBFS. */
+static double hf_peak_db(const float *x, size_t n)
+{
+	struct biquad_coef c;
+	struct biquad_state a = {0}, b = {0};
+	biquad_design(&c, BQ_HIGHPASS, FS, 8000.0, 0.7071067811865476, 0.0);
+	size_t w = (size_t)(FS / 100.0);
+	double worst = 0.0, acc = 0.0;
+	for (size_t i = 0; i < n; i++) {
+		float y = biquad_tick(&c, &b, biquad_tick(&c, &a, x[i]));
+		if (i >= w) /* past the filters' own start */
+			acc += (double)y * y;
+		if (i % w == w - 1) {
+			worst = acc / (double)w > worst ? acc / (double)w : worst;
+			acc = 0.0;
+		}
+	}
+	return 10.0 * log10(worst + 1e-30);
+}
+
+/* Bypass in and out while a -12 dBFS 1 kHz tone plays through a strip that changes it (gain,
+ * compression, oversampling): no click, the energy above 8 kHz stays within 10 dB of what
+ * the same strip gives without the switches. */
+START_TEST(bypass_switches_without_click)
+{
+	static struct strip s;
+
+	static float in[N], ref[N], out[N];
+	tu_sine(in, N, pow(10.0, -12.0 / 20.0), 1000.0, FS, 0.0);
+	for (int pass = 0; pass < 2; pass++) {
+		ck_assert_int_eq(strip_init(&s, FS, strip_simd_select(0)), 0);
+		strip_set_param(&s, P_PRE_GAIN, 6.0f);
+		strip_set_param(&s, P_PRE_OVERSAMPLE, 2.0f);
+		strip_set_param(&s, P_COMP_ENABLE, 1.0f);
+		strip_set_param(&s, P_COMP_THRESHOLD, -20.0f);
+		strip_reset(&s);
+		float *o = pass ? out : ref;
+		for (uint32_t i = 0; i < N; i += 256) {
+			if (pass && i == 12032)
+				strip_set_param(&s, P_STRIP_BYPASS, 1.0f);
+			if (pass && i == 30208)
+				strip_set_param(&s, P_STRIP_BYPASS, 0.0f);
+			strip_process(&s, in + i, o + i, 256);
+		}
+	}
+	double floor_db = hf_peak_db(ref, N), sw_db = hf_peak_db(out, N);
+	double limit_db = (floor_db > -85.0 ? floor_db : -85.0) + 10.0;
+	printf("bypass: HF floor %.1f dBFS, with switches %.1f dBFS\n", floor_db, sw_db);
+	ck_assert_double_le(sw_db, limit_db);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("strip");
@@ -347,6 +426,8 @@ int main(void)
 	tcase_add_test(tc, meter_take_reads_every_gr_stage);
 	tcase_add_test(tc, out_gain_is_smoothed_and_lands_exactly);
 	tcase_add_loop_test(tc, lanes_equal_single_strips, 0, 7);
+	tcase_add_test(tc, bypass_is_the_input_delayed);
+	tcase_add_test(tc, bypass_switches_without_click);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
