@@ -143,8 +143,10 @@ static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float *
 /* Keep the chunk's input (as the chain sees it) for the bypass. */
 static void strip_dry_push(struct strip *s, const float *x, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++)
-		s->dry[(s->dry_pos + i) & (STRIP_DRY_LEN - 1u)] = x[i];
+	uint32_t w = s->dry_pos & (STRIP_DRY_LEN - 1u);
+	uint32_t k = n < STRIP_DRY_LEN - w ? n : STRIP_DRY_LEN - w;
+	memcpy(s->dry + w, x, k * sizeof(*x));
+	memcpy(s->dry, x + k, (n - k) * sizeof(*x)); /* the wrap, if any */
 	s->dry_pos += n;
 }
 
