@@ -4,8 +4,9 @@
 #   "N passed, N failed, N skipped"
 #  1. build-test/: the release build with -Dwerror; every test (unit, offline regression,
 #     JACK and OSC integration, fuzz corpus replay).
-#  2. build-test-asan/: the same suite again, built with -Db_sanitize=address,undefined (gcc):
-#     any memory error, leak at exit or undefined behaviour fails the test it happens in.
+#  2. build-test-asan/: the same suite again (but the docs suite), built with
+#     -Db_sanitize=address,undefined (gcc): any memory error, leak at exit or undefined
+#     behaviour fails the test it happens in.
 #  3. build-test-fuzz/: when clang can link libFuzzer, each fuzz harness (tests/fuzz) runs for
 #     $FUZZ_SECONDS (default 30) under ASan+UBSan, one counted test each; without clang they
 #     count as skipped.
@@ -54,7 +55,9 @@ meson compile -C build-test-asan
 export ASAN_OPTIONS=detect_leaks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp:print_suppressions=0
-suite "ASan+UBSan build" build-test-asan "$@"
+# The docs suite (README/man page against the program, the add-a-stage proof that builds a
+# tree of its own) tests text, not memory: once, in the release run, is enough.
+suite "ASan+UBSan build" build-test-asan --no-suite docs "$@"
 
 fuzz_skipped=0
 if [ $# -gt 0 ]; then
