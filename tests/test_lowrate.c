@@ -80,8 +80,8 @@ START_TEST(low_cut_is_bilinear_butterworth)
 				double g = strip_sine_gain(s, f, 0.25);
 				double q = tan(M_PI * f / fs) / tan(M_PI * fc / fs);
 				double want = q * q / sqrt(1.0 + q * q * q * q);
-				printf("fs %5.0f low cut %3.0f Hz at %6.1f Hz: %+.4f dB (closed form "
-				       "%+.4f)\n",
+				printf("fs %5.0f low cut %3.0f Hz at %6.1f Hz: %+.4f dB "
+				       "(closed form %+.4f)\n",
 				       (double)fs, (double)fc, f, tu_db(g), tu_db(want));
 				ck_assert_double_eq_tol(tu_db(g), tu_db(want), 0.02);
 				free(s);
@@ -107,8 +107,8 @@ START_TEST(deess_band_below_nyquist)
 			/* a whole number of cycles in fs samples */
 			double f = round(want_hz);
 			double g = tu_db(strip_sine_gain(s, f, 0.1));
-			printf("fs %5.0f deess.freq %5.0f: band centre %6.0f Hz, listen gain %+.3f dB "
-			       "there\n",
+			printf("fs %5.0f deess.freq %5.0f: band centre %6.0f Hz, listen gain "
+			       "%+.3f dB there\n",
 			       (double)fs, (double)freqs[k], f, g);
 			ck_assert(want_hz < 0.5f * fs / 1.618f || fs > 40000.0f);
 			ck_assert_double_eq_tol(g, -3.0103, 0.05);
@@ -157,7 +157,8 @@ START_TEST(time_constants_in_ms)
 		for (int dir = 0; dir < 2; dir++) {
 			struct strip *s = strip_new(fs);
 			strip_setup(s, cid, cv, 6);
-			double t = dir ? step_tau_ms(s, hi, lo, &change) : step_tau_ms(s, lo, hi, &change);
+			double t = dir ? step_tau_ms(s, hi, lo, &change)
+				       : step_tau_ms(s, lo, hi, &change);
 			double want = dir ? 100.0 : 10.0;
 			printf("fs %5.0f comp %s: %.2f dB, tau %.3f ms (want %.0f)\n", (double)fs,
 			       dir ? "release" : "attack", change, t, want);
@@ -168,7 +169,8 @@ START_TEST(time_constants_in_ms)
 		struct strip *s = strip_new(fs);
 		strip_setup(s, gid, gv, 5);
 		double t = step_tau_ms(s, powf(10.0f, -2.5f), powf(10.0f, -1.0f), &change);
-		printf("fs %5.0f gate attack: %.2f dB, tau %.3f ms (want 5)\n", (double)fs, change, t);
+		printf("fs %5.0f gate attack: %.2f dB, tau %.3f ms (want 5)\n", (double)fs, change,
+		       t);
 		ck_assert_double_eq_tol(change, 40.0, 0.05);
 		ck_assert_double_eq_tol(t, 5.0, 0.05 + tol_ms);
 		free(s);
@@ -249,7 +251,8 @@ START_TEST(oversampled_saturation_without_aliases)
 		for (int a = 0; a < 3; a++)
 			worst = fmax(worst, tu_tone_amp(x + n - m, m, aliases[a], fs));
 		fflush(stdout);
-		printf("fs 16000 oversample %d: worst alias %.1f dB below the fundamental, latency %u\n",
+		printf("fs 16000 oversample %d: worst alias %.1f dB below the fundamental, "
+		       "latency %u\n",
 		       os, tu_db(fund / worst), strip_latency_samples(s));
 		if (os == 8)
 			ck_assert_msg(tu_db(fund / worst) > 60.0, "aliases at %.1f dB",
