@@ -867,6 +867,20 @@ START_TEST(presets)
 }
 END_TEST
 
+/* What the TouchOSC layout's choice buttons send: a float, the enum's index or the step. */
+START_TEST(choice_buttons_send_floats)
+{
+	SEND("/strip/1/pre/model", "f", 1.0f);
+	ck_assert_float_eq(get_value("/strip/1/pre/model"), 1.0f);
+	SEND("/strip/1/pre/oversample", "f", 4.0f);
+	ck_assert_float_eq(get_value("/strip/1/pre/oversample"), 4.0f);
+	SEND("/strip/1/pre/model", "f", 0.0f);
+	ck_assert_float_eq(get_value("/strip/1/pre/model"), 0.0f);
+	SEND("/strip/1/pre/oversample", "f", 1.0f);
+	ck_assert_float_eq(get_value("/strip/1/pre/oversample"), 1.0f);
+}
+END_TEST
+
 /* /preset/load/NAME: what a button that can only send a number (TouchOSC's preset page)
  * uses. 1 loads, 0 (a release) does nothing; the name is checked like any other. */
 START_TEST(preset_load_by_address)
@@ -1038,6 +1052,7 @@ static Suite *osc_suite(void)
 	tcase_add_test(tc, params_discovery);
 	tcase_add_test(tc, presets);
 	tcase_add_test(tc, preset_load_by_address);
+	tcase_add_test(tc, choice_buttons_send_floats);
 	tcase_add_test(tc, bundles);
 	tcase_add_test(tc, status_and_xruns);
 	tcase_add_test(tc, default_bind_is_loopback);
