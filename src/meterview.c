@@ -257,14 +257,18 @@ enum { MV_C_OK = 1, MV_C_HOT, MV_C_OVER, MV_C_GR };
 
 static int screen_start(struct meterview *v)
 {
-	int in_fd = isatty(STDIN_FILENO) ? dup(STDIN_FILENO) : open("/dev/tty", O_RDONLY);
-	int out_fd = dup(fileno(v->f));
+	int in_fd = isatty(STDIN_FILENO) ? fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3)
+					 : open("/dev/tty", O_RDONLY | O_CLOEXEC);
+	int out_fd = fcntl(fileno(v->f), F_DUPFD_CLOEXEC, 3);
 	const char *term = getenv("TERM");
 	if (!term || !*term || !strcmp(term, "dumb") || in_fd < 0 || out_fd < 0)
 		goto fail;
-	if (!(v->term_in = fdopen(in_fd, "r")) || !(v->term_out = fdopen(out_fd, "w")))
+	if ((v->term_in = fdopen(in_fd, "r")))
+		in_fd = -1; /* the stream owns it now */
+	if ((v->term_out = fdopen(out_fd, "w")))
+		out_fd = -1;
+	if (!v->term_in || !v->term_out)
 		goto fail;
-	in_fd = out_fd = -1;
 	if (!(v->scr = newterm(NULL, v->term_out, v->term_in)))
 		goto fail;
 	set_term(v->scr);
