@@ -232,7 +232,7 @@ static int64_t comp_k(double alpha)
  * >= 0 (slope and knee_k are) and <= 120 dB (COMP_OVER_MAX), i.e. < 128 * 2^COMP_Q_BITS = 2^31
  * (xmax is the chunk's largest x_L); y stays between its start and the x it followed; and
  * k = 2^31 would need alpha <= 2^-32, i.e. tau * fs <= 0.045 samples, while the shortest
- * attack at the lowest rate is 0.1 ms * 22050 Hz = 2.2 samples (k = 0.365 * 2^31). Outside
+ * attack at the lowest rate is 0.1 ms * 8000 Hz = 0.8 samples (k = 0.713 * 2^31). Outside
  * them (an attack of 0 ms through the API gives k = 2^31 exactly) the scalar detector runs. */
 static inline int comp_wide_ok(float xmax, int32_t y0, int64_t ka, int64_t kr)
 {

@@ -66,6 +66,8 @@ void deess_set_enable(struct deess *d, int on)
 void deess_set_freq_hz(struct deess *d, float hz)
 {
 	d->freq_hz = hz;
+	if (hz > DEESS_FREQ_MAX_FS * d->fs)
+		hz = DEESS_FREQ_MAX_FS * d->fs;
 	biquad_design(&d->bp, BQ_BANDPASS, d->fs, hz, DEESS_BAND_Q, 0.0);
 	biquad_design(&d->hp, BQ_HIGHPASS, d->fs, hz, 0.7071067811865476, 0.0);
 }

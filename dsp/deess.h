@@ -31,6 +31,11 @@ enum deess_mode { DEESS_SPLIT, DEESS_WIDE };
 #define DEESS_BAND_Q 1.0f              /* about 1.4 octaves between the -3 dB points */
 #define DEESS_ATTACK_DB_PER_MS 20.0f  /* 12 dB of reduction in 0.6 ms */
 #define DEESS_RELEASE_DB_PER_MS 0.2f  /* 12 dB recovered in 60 ms */
+/* Highest band centre, as a fraction of fs: the band's upper -3 dB point (1.618 freq at
+ * Q = 1) stays below Nyquist, so at low rates the band sits where the sibilance still is
+ * (2.4 kHz at 8 kHz, 4.8 kHz at 16 kHz) instead of squeezed against Nyquist. No effect at
+ * 40 kHz and above (deess.freq <= 12 kHz). */
+#define DEESS_FREQ_MAX_FS 0.3f
 
 struct dsp_arch;
 

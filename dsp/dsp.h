@@ -16,8 +16,10 @@
  * independent recursions to keep an out-of-order core busy. */
 #define DSP_LANES_MAX 8u
 
-/* Sample rates the DSP is designed and tested for (Hz). */
-#define DSP_FS_MIN 22050.0f
+/* Sample rates the DSP is designed and tested for (Hz): from telephone and VoIP recordings
+ * (8, 11.025, 16 kHz) up. Every frequency parameter is clamped below Nyquist where a low
+ * rate puts its range above it (biquad_design at 0.49 fs, the de-esser band lower still). */
+#define DSP_FS_MIN 8000.0f
 #define DSP_FS_MAX 384000.0f
 
 /* Level floor reported for silence: finite, never -inf. */

@@ -707,8 +707,8 @@ static void exit_watchdog_start(int rc)
 
 static void jc_cleanup(struct jc *c)
 {
+	meterview_stop(c->mv); /* the terminal back, and the log lines the view held */
 	jack_errors_flush(c);
-	meterview_clear(c->mv);
 	if (c->client) {
 		if (!atomic_load(&c->server_gone))
 			jack_deactivate(c->client);
@@ -891,6 +891,10 @@ static int control_loop(struct jc *c)
 			continue;
 		}
 		control_tick(c);
+		if (meterview_quit(c->mv)) {
+			jc_log(c, "q pressed in the meter view: stopping");
+			return 0;
+		}
 	}
 }
 

@@ -24,7 +24,7 @@ void options_usage(FILE *f)
 	      "      --no-connect        leave the inputs unconnected\n"
 	      "      --connect-out PATTERN  playback/DAW ports for the outputs, in order\n"
 	      "      --reconnect         when the JACK server goes away, wait and come back\n"
-	      "      --meter-view        refreshing meter line per strip on the terminal\n"
+	      "      --meter-view        full-screen meters on the terminal (q quits)\n"
 	      "  -p, --osc-port PORT     OSC UDP port (default 9010; 0 = no OSC)\n"
 	      "      --osc-bind ADDR     OSC listen address (default 127.0.0.1)\n"
 	      "  -P, --preset NAME|FILE  apply a preset (repeatable, in order with --set)\n"

@@ -1144,6 +1144,27 @@ static int preset_arg(struct osc_req *r, const char **name)
 	return 0;
 }
 
+/* /preset/load/NAME: the name in the address, for buttons that can only send a number
+ * (TouchOSC's push sends 1 on press). No argument or one non-zero number loads; a 0 (a
+ * button's release) does nothing. 0 to load, 1 to do nothing, -1 after an error reply. */
+static int preset_path_arg(struct osc_req *r, const char **name)
+{
+	char why[CTL_REASON_MAX];
+	double v = 1.0;
+	if (r->argc > 1 || (r->argc == 1 && arg_number(r->types[0], r->argv[0], &v) < 0)) {
+		reply_error(r, "expected no argument or one number (the name is in the address)");
+		return -1;
+	}
+	if (v == 0.0)
+		return 1;
+	*name = r->path + strlen("/preset/load/");
+	if (ctl_preset_name_check(*name, why) < 0) {
+		reply_error(r, "%s", why);
+		return -1;
+	}
+	return 0;
+}
+
 static void list_one(void *ctx, const char *name) { lo_message_add_string(ctx, name); }
 
 static void preset_done(struct osc_req *r, const char *reply, const char *name)
@@ -1169,8 +1190,9 @@ static void handle_preset(struct osc_req *r)
 		ctl_preset_list(list_one, m);
 		req_send(r, &r->to, "/preset/list", m);
 		lo_message_free(m);
-	} else if (!strcmp(r->path, "/preset/load")) {
-		if (preset_arg(r, &name) < 0)
+	} else if (!strcmp(r->path, "/preset/load") || !strncmp(r->path, "/preset/load/", 13)) {
+		int by_path = r->path[12] == '/';
+		if (by_path ? preset_path_arg(r, &name) != 0 : preset_arg(r, &name) < 0)
 			return;
 		if (ctl_preset_load(s->ctl, name, CTL_ORIGIN_NONE, path, sizeof(path), why) < 0) {
 			reply_error(r, "%s", why);
@@ -1188,8 +1210,8 @@ static void handle_preset(struct osc_req *r)
 		preset_done(r, "/preset/saved", name);
 		osc_log(s, "preset '%s' saved to %s", name, path);
 	} else {
-		reply_error(r, "unknown address (expected /preset/load, /preset/save or "
-			       "/preset/list)");
+		reply_error(r, "unknown address (expected /preset/load, /preset/load/NAME, "
+			       "/preset/save or /preset/list)");
 	}
 }
 

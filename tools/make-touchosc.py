@@ -7,9 +7,13 @@
         (the output of `chanstrip --list-params --format tsv` and the meter field names, for
         building without a binary)
 
-The layout's addresses, units and ranges come from the table, so the committed layout cannot
-drift from the program: tests/touchosc/ regenerates it and compares. After changing this
-script or the parameter table, run it again and commit touchosc/chanstrip.touchosc.
+One page per strip (--strips N) with a control for every parameter of every stage (a fader
+per float, a toggle per bool, a button per value of an enum or steps parameter), the meters
+(one per dynamics stage's gain reduction), and a SUBSCRIBE button; then a Presets page with a
+button per preset in --presets-dir. The layout's addresses, units and ranges come from the
+table, so the committed layout cannot drift from the program and a new stage appears by
+itself: tests/touchosc/ regenerates it and compares. After changing this script, the
+parameter table or the presets, run it again and commit touchosc/chanstrip.touchosc.
 
 Format: a zip holding index.xml, as written by the TouchOSC Mk1 editor (layout version 17):
 control names, label texts, tab labels and custom OSC addresses (osc_cs) are base64-encoded.
@@ -33,30 +37,58 @@ LAYOUT_MODE = "1"  # iPad
 ORIENTATION = "horizontal"  # landscape
 PAGE_W, PAGE_H = 1024, 768
 
-# (key, short name shown above the fader); module groups are drawn from the key prefixes.
-FADERS = [
-    ("pre.gain", "gain"),
-    ("pre.drive", "drive"),
-    ("pre.hpf", "low cut"),
-    ("gate.threshold", "thresh"),
-    ("comp.threshold", "thresh"),
-    ("comp.ratio", "ratio"),
-    ("comp.makeup", "makeup"),
-    ("deess.threshold", "thresh"),
-    ("out.gain", "gain"),
-]
+# Every parameter of every stage gets a control, in the table's order: floats a fader, bools
+# a toggle, enums and steps one button per value. A new stage or parameter appears with no
+# edit here. Only the names below are hand-picked; anything else is derived from its key.
+SKIP_MODULES = {"meter"}  # meter.cal: a calibration, set once, not a session control
+SHORT_NAMES = {"pre.hpf": "low cut", "threshold": "thresh", "hysteresis": "hyst",
+               "sc_hpf": "sc hpf"}
+TOGGLE_CAPTIONS = {"pre.phase": "PHASE \u00d8", "deess.enable": "DE-ESS ON",
+                   "deess.listen": "DS LISTEN", "comp.auto_makeup": "AUTO MKUP"}
 GROUP_NAMES = {"pre": "PREAMP", "gate": "GATE", "comp": "COMPRESSOR", "deess": "DE-ESSER",
                "out": "OUT"}
 GROUP_COLORS = {"pre": "orange", "gate": "green", "comp": "red", "deess": "purple",
                 "out": "blue"}
+SPARE_COLORS = ["yellow", "pink", "brown", "orange", "green", "red", "purple", "blue"]
 
-TOGGLES = [
-    ("pre.phase", "PHASE \u00d8"),
-    ("gate.enable", "GATE ON"),
-    ("comp.enable", "COMP ON"),
-    ("deess.enable", "DE-ESS ON"),
-    ("deess.listen", "DS LISTEN"),
-]
+
+def module_of(key):
+    return key.split(".")[0]
+
+
+def group_color(mod, mods):
+    """Its colour, or one of the spare ones by its place among the stages."""
+    if mod in GROUP_COLORS:
+        return GROUP_COLORS[mod]
+    return SPARE_COLORS[mods.index(mod) % len(SPARE_COLORS)] if mod in mods else "gray"
+
+
+def short_name(key):
+    param = key.split(".", 1)[1]
+    return SHORT_NAMES.get(key, SHORT_NAMES.get(param, param.replace("_", " ")))
+
+
+def toggle_caption(key):
+    if key in TOGGLE_CAPTIONS:
+        return TOGGLE_CAPTIONS[key]
+    mod, param = key.split(".", 1)
+    if param == "enable":
+        return "%s ON" % mod.upper()
+    return "%s %s" % (mod.upper(), param.upper().replace("_", " "))
+
+
+def stage_rows(table):
+    """The table's rows that belong to stages, in order."""
+    return [r for k, r in table.items() if module_of(k) not in SKIP_MODULES]
+
+
+def choices(row):
+    """(caption, value sent) per value of an enum (its index) or steps parameter."""
+    vals = row["values"].split("|")
+    if row["type"] == "enum":
+        return [(v, float(i)) for i, v in enumerate(vals)]
+    return [(short_num(v), float(v)) for v in vals]
+
 
 # Meters: (field of /strip/N/meter, two-line caption, low, high, grows down).
 # Fields are the OSC meter message's (design.md, "Levels and meters"); chanstrip also sends
@@ -230,90 +262,196 @@ class Page:
         return "\n".join(out)
 
 
+# Geometry (pixels): the meters take the right of the page, the buttons (toggles and
+# choices) its bottom in as many rows as they need, the faders the rest in rows of at most
+# FADERS_PER_ROW_MAX.
+MX0 = 700
+FADERS_PER_ROW_MAX = (MX0 - 20) // 40
+FADER_MIN_H = 60
+LABELS_H = 70  # group, name, unit and range, value readout above each fader
+BTN_W, BTN_H, BTN_PITCH, BTN_ROW_H = 72, 36, 78, 56
+
+
+def button_items(rows):
+    """Toggles and choice groups in the table's order: (key, kind, caption, values)."""
+    items = []
+    for r in rows:
+        if r["type"] == "bool":
+            items.append((r["key"], "toggle", toggle_caption(r["key"]), None))
+        elif r["type"] in ("enum", "steps"):
+            items.append((r["key"], "choice", short_name(r["key"]), choices(r)))
+    return items
+
+
+def flow_buttons(items):
+    """Rows of (item, first slot), an item never split between rows."""
+    per_row = (PAGE_W - 20) // BTN_PITCH
+    rows, cur, used = [], [], 0
+    for it in items:
+        n = 1 if it[1] == "toggle" else len(it[3])
+        if n > per_row:
+            raise SystemExit("make-touchosc: %s has more values than fit a row" % it[0])
+        if used + n > per_row:
+            rows.append(cur)
+            cur, used = [], 0
+        cur.append((it, used))
+        used += n
+    if cur:
+        rows.append(cur)
+    return rows
+
+
+def add_buttons(p, s, strip, brows, y0, mods):
+    for r, row in enumerate(brows):
+        y = y0 + r * BTN_ROW_H
+        for (key, kind, cap, vals), slot in row:
+            x = 10 + slot * BTN_PITCH
+            tag = key.replace(".", "_")
+            color = group_color(module_of(key), mods)
+            if kind == "toggle":
+                p.toggle(s + tag, x, y + 14, BTN_W, BTN_H, color, osc_path(strip, key))
+                p.label(s + tag + "_l", x, y + 14, BTN_W, BTN_H, cap, "gray", 11)
+                continue
+            p.label(s + tag + "_name", x, y, len(vals) * BTN_PITCH - 6, 14,
+                    "%s %s" % (module_of(key), cap), "gray", 10)
+            for i, (vcap, v) in enumerate(vals):
+                bx = x + i * BTN_PITCH
+                name = "%s%s_%d" % (s, tag, i)
+                p.push(name, bx, y + 14, BTN_W, BTN_H, color, osc_path(strip, key), v, v)
+                p.label(name + "_l", bx, y + 14, BTN_W, BTN_H, vcap, "gray", 11)
+
+
+def fader_rows(frows):
+    """The faders in rows of at most FADERS_PER_ROW_MAX, a stage's run kept in one row
+    where it fits."""
+    runs = []
+    for r in frows:
+        if runs and module_of(runs[-1][-1]["key"]) == module_of(r["key"]):
+            runs[-1].append(r)
+        else:
+            runs.append([r])
+    rows = [[]]
+    for run in runs:
+        while run:
+            if rows[-1] and len(rows[-1]) + len(run) > FADERS_PER_ROW_MAX:
+                rows.append([])
+            room = FADERS_PER_ROW_MAX - len(rows[-1])
+            rows[-1].extend(run[:room])
+            run = run[room:]
+    return rows
+
+
+def add_faders(p, s, strip, frows, y_top, y_bottom, mods):
+    rows = fader_rows(frows)
+    row_h = (y_bottom - y_top) // len(rows)
+    fader_h = row_h - LABELS_H - 6
+    if fader_h < FADER_MIN_H:
+        raise SystemExit("make-touchosc: %d faders do not fit a page" % len(frows))
+    pitch = min(76, (MX0 - 20) // max(len(r) for r in rows))
+    fw, small = max(26, pitch - 20), pitch < 60
+    for rr, row in enumerate(rows):
+        y = y_top + rr * row_h
+        for i, r in enumerate(row):
+            key, x = r["key"], 10 + i * pitch
+            tag, mod = key.replace(".", "_"), module_of(key)
+            color = group_color(mod, mods)
+            if i == 0 or module_of(row[i - 1]["key"]) != mod:
+                # the stage's caption over its run of faders in this row
+                n = 1
+                while i + n < len(row) and module_of(row[i + n]["key"]) == mod:
+                    n += 1
+                p.label(s + "group_%s_%d" % (mod, rr), x, y, n * pitch - 4, 18,
+                        GROUP_NAMES.get(mod, mod.upper()), color, 12, True)
+            p.label(s + tag + "_name", x, y + 20, pitch - 4, 16, short_name(key), "gray",
+                    10 if small else 12)
+            p.label(s + tag + "_unit", x, y + 36, pitch - 4, 14,
+                    "%s %s" % (r["unit"], range_caption(r)), "gray", 8 if small else 10)
+            # readout: chanstrip echoes every change at the plain address in the unit above
+            p.label(s + tag + "_value", x, y + 50, pitch - 4, 18, "-", color,
+                    10 if small else 12, True, osc=osc_path(strip, key))
+            p.fader(s + tag, x + (pitch - 4 - fw) // 2, y + LABELS_H, fw, fader_h, color,
+                    osc_path(strip, key, norm=True))
+
+
+def add_meters(p, s, strip, meters, y_top, y_bottom):
+    mpitch, mw = 52, 36
+    if len(meters) > 6:  # more than the six of the standard strip: narrower, to fit the page
+        mpitch = (PAGE_W - 10 - MX0 - mw) // (len(meters) - 1)
+    p.label(s + "meters", MX0 - 6, y_top, (len(meters) - 1) * mpitch + mw + 12, 18,
+            "METERS", "yellow", 12, True)
+    for i, (field, (l1, l2), lo, hi, down) in enumerate(meters):
+        x = MX0 + i * mpitch
+        lx, lw = x - 7, mpitch - 2
+        p.label(s + "m_" + field + "_name", lx, y_top + 20, lw, 16, l1, "gray", 11)
+        p.label(s + "m_" + field + "_unit", lx, y_top + 36, lw, 14, l2, "gray", 10)
+        p.label(s + "m_" + field + "_range", lx, y_top + 50, lw, 18,
+                "%s..%s" % (short_num(lo), short_num(hi)), "gray", 10)
+        color = "red" if down else ("yellow" if field.startswith("in_") else "blue")
+        p.fader(s + "m_" + field, x, y_top + LABELS_H, mw, y_bottom - y_top - LABELS_H - 6,
+                color, "/strip/%d/meter/%s" % (strip, field), lo, hi, inverted=down)
+
+
 def strip_page(strip, table, meters):
     p = Page("strip%d" % strip, "Strip %d" % strip)
     s = "s%d_" % strip
+    rows = stage_rows(table)
+    mods = []
+    for r in rows:
+        if module_of(r["key"]) not in mods:
+            mods.append(module_of(r["key"]))
 
-    # header
     p.label(s + "title", 10, 8, 420, 40, "chanstrip \u00b7 strip %d" % strip, "gray", 20)
     p.label(s + "subhint", 560, 8, 270, 40, "meters + feedback: press, renew < 1 min",
             "gray", 11)
     p.push(s + "subscribe", 840, 8, 174, 40, "green", "/subscribe/port", 0.0, float(TABLET_PORT))
     p.label(s + "subscribe_l", 840, 8, 174, 40, "SUBSCRIBE", "gray", 14)
 
-    # fader columns, grouped by module
-    col0, pitch, fw = 10, 76, 56
-    y_group, y_name, y_unit, y_val, y_fader, h_fader = 56, 80, 98, 116, 140, 430
-    groups = []
-    for i, (key, short) in enumerate(FADERS):
-        if key not in table:
-            raise SystemExit("make-touchosc: %s is not in the parameter table" % key)
-        row = table[key]
-        if row["type"] != "float":
-            raise SystemExit("make-touchosc: %s is not a float parameter" % key)
-        mod = key.split(".")[0]
-        if not groups or groups[-1][0] != mod:
-            groups.append([mod, i, i])
-        groups[-1][2] = i
-        x = col0 + i * pitch
-        lx, lw = x - 8, pitch - 4
-        tag = key.replace(".", "_")
-        color = GROUP_COLORS.get(mod, "gray")
-        p.label(s + tag + "_name", lx, y_name, lw, 18, short, "gray", 13)
-        p.label(s + tag + "_unit", lx, y_unit, lw, 18,
-                "%s %s" % (row["unit"], range_caption(row)), "gray", 10)
-        # readout: chanstrip echoes every change at the plain address in the unit above
-        p.label(s + tag + "_value", lx, y_val, lw, 20, "-", color, 12, True,
-                osc=osc_path(strip, key))
-        p.fader(s + tag, x, y_fader, fw, h_fader, color, osc_path(strip, key, norm=True))
-    for mod, a, b in groups:
-        x = col0 + a * pitch - 8
-        w = (b - a) * pitch + pitch - 4
-        p.label(s + "group_" + mod, x, y_group, w, 20, GROUP_NAMES.get(mod, mod.upper()),
-                GROUP_COLORS.get(mod, "gray"), 13, True)
-
-    # toggles, in signal order, under the faders
-    tx0, tpitch, tw, th, ty = 10, 134, 110, 56, 596
-    for i, (key, cap) in enumerate(TOGGLES):
-        if key not in table:
-            raise SystemExit("make-touchosc: %s is not in the parameter table" % key)
-        if table[key]["type"] != "bool":
-            raise SystemExit("make-touchosc: %s is not a bool parameter" % key)
-        tag = key.replace(".", "_")
-        x = tx0 + i * tpitch
-        color = GROUP_COLORS.get(key.split(".")[0], "gray")
-        p.toggle(s + tag, x, ty, tw, th, color, osc_path(strip, key))
-        p.label(s + tag + "_l", x - 6, ty + th + 4, tw + 12, 20, cap, "gray", 12)
-
-    # meters on the right
-    mx0, mpitch, mw = 700, 52, 36
-    if len(meters) > 6:  # more than the six of the standard strip: narrower, to fit the page
-        mpitch = (PAGE_W - 10 - mx0 - mw) // (len(meters) - 1)
-    p.label(s + "meters", mx0 - 6, y_group, (len(meters) - 1) * mpitch + mw + 12, 20,
-            "METERS", "yellow", 13, True)
-    for i, (field, (l1, l2), lo, hi, down) in enumerate(meters):
-        x = mx0 + i * mpitch
-        lx, lw = x - 7, mpitch - 2
-        p.label(s + "m_" + field + "_name", lx, y_name, lw, 18, l1, "gray", 11)
-        p.label(s + "m_" + field + "_unit", lx, y_unit, lw, 18, l2, "gray", 10)
-        p.label(s + "m_" + field + "_range", lx, y_val, lw, 20,
-                "%s..%s" % (short_num(lo), short_num(hi)), "gray", 10)
-        color = "red" if down else ("yellow" if field.startswith("in_") else "blue")
-        p.fader(s + "m_" + field, x, y_fader, mw, h_fader, color,
-                "/strip/%d/meter/%s" % (strip, field), lo, hi, inverted=down)
-
-    p.label(s + "footer", 10, 690, 1004, 40,
-            "faders send 0..1 to /strip/%d/<module>/<param>/norm (log taper for Hz and ms); "
-            "low cut at the bottom = off" % strip, "gray", 11)
+    brows = flow_buttons(button_items(rows))
+    y_buttons = PAGE_H - 8 - len(brows) * BTN_ROW_H
+    add_faders(p, s, strip, [r for r in rows if r["type"] == "float"], 56, y_buttons - 4, mods)
+    add_meters(p, s, strip, meters, 56, y_buttons - 4)
+    add_buttons(p, s, strip, brows, y_buttons, mods)
     return p
 
 
-def build_xml(table, strips, fields):
+def presets_page(presets):
+    """One button per preset: /preset/load/NAME (the name in the address: a Mk1 push can
+    only send a number). Loading applies to every strip; subscribers hear every value it
+    changes, so the strip pages follow."""
+    p = Page("presets", "Presets")
+    p.label("p_title", 10, 8, 600, 40, "chanstrip \u00b7 presets (every strip)", "gray", 20)
+    p.label("p_hint", 620, 8, 394, 40, "the strip pages' controls follow (SUBSCRIBE)",
+            "gray", 12)
+    cols, w, x_pitch = 4, 240, 251
+    avail = PAGE_H - 8 - 64
+    nrows = max(1, (len(presets) + cols - 1) // cols)
+    y_pitch = min(84, avail // nrows)
+    if y_pitch < 30:
+        raise SystemExit("make-touchosc: %d presets do not fit a page" % len(presets))
+    for i, name in enumerate(presets):
+        x, y = 10 + (i % cols) * x_pitch, 64 + (i // cols) * y_pitch
+        tag = "p_" + "".join(c if c.isalnum() else "_" for c in name) + "_%d" % i
+        p.push(tag, x, y, w, y_pitch - 12, "orange", "/preset/load/" + name, 0.0, 1.0)
+        p.label(tag + "_l", x, y, w, y_pitch - 12, name, "gray", 14)
+    return p
+
+
+def build_xml(table, strips, fields, presets):
     meters = meter_list(fields)
     pages = [strip_page(n, table, meters) for n in range(1, strips + 1)]
+    pages.append(presets_page(presets))
     return ('<?xml version="1.0" encoding="UTF-8"?>\n'
             '<layout version="%s" mode="%s" orientation="%s">\n%s\n</layout>\n' %
             (LAYOUT_VERSION, LAYOUT_MODE, ORIENTATION, "\n".join(p.xml() for p in pages)))
+
+
+def preset_names(folder):
+    """The shipped presets: NAME of every NAME.preset in the folder, sorted."""
+    try:
+        names = sorted(f[:-len(".preset")] for f in os.listdir(folder) if f.endswith(".preset"))
+    except OSError as e:
+        raise SystemExit("make-touchosc: cannot list presets in %s: %s" % (folder, e))
+    return names
 
 
 def zip_bytes(xml):
@@ -334,15 +472,20 @@ def main(argv=None):
     ap.add_argument("--meter-fields",
                     help="with --params-tsv: the meter field names, comma-separated (the "
                     "header of a --meters CSV after time_s,strip)")
-    ap.add_argument("--strips", type=int, default=2, help="pages, one per strip (default 2)")
+    ap.add_argument("--strips", type=int, default=2,
+                    help="strip pages, one per strip, 1..256 (default 2)")
+    ap.add_argument("--presets-dir", default=os.path.join(os.path.dirname(
+        os.path.abspath(__file__)), "..", "presets"),
+                    help="the presets the Presets page loads, by name (default: the "
+                    "repository's presets/)")
     ap.add_argument("--tablet-port", type=int, default=TABLET_PORT,
                     help="the tablet's incoming OSC port, sent by SUBSCRIBE (default 9000)")
     ap.add_argument("-o", "--output", default="touchosc/chanstrip.touchosc",
                     help="the .touchosc file to write (default touchosc/chanstrip.touchosc)")
     ap.add_argument("--xml", action="store_true", help="print index.xml instead of writing")
     a = ap.parse_args(argv)
-    if not 1 <= a.strips <= 64:
-        ap.error("--strips must be 1..64")
+    if not 1 <= a.strips <= 256:
+        ap.error("--strips must be 1..256 (chanstrip's most strips)")
     if not 1 <= a.tablet_port <= 65535:
         ap.error("--tablet-port must be 1..65535")
     globals()["TABLET_PORT"] = a.tablet_port
@@ -355,7 +498,7 @@ def main(argv=None):
         with open(a.params_tsv, encoding="utf-8") as f:
             table = read_table(f.read())
         fields = a.meter_fields.split(",")
-    xml = build_xml(table, a.strips, fields)
+    xml = build_xml(table, a.strips, fields, preset_names(a.presets_dir))
     if a.xml:
         sys.stdout.write(xml)
         return 0

@@ -31,7 +31,7 @@ expect_fail() {
 
 # 1. neutral settings are bit-exact for every input format, rate and channel count
 for spec in "44100 1 pcm16" "48000 2 pcm24" "88200 1 pcm32" "96000 3 float" "192000 2 float" \
-	"22050 1 pcm16"; do
+	"22050 1 pcm16" "16000 1 pcm16" "11025 2 pcm24" "8000 1 pcm16"; do
 	set -- $spec
 	"$wt" gen "$t/in.wav" "$1" "$2" "$3" 0.5 noise
 	if "$cs" --offline "$t/in.wav" "$t/out.wav" 2>"$t/stderr" &&
@@ -105,8 +105,8 @@ head -c 30000 "$t/ok.wav" >"$t/trunc.wav"
 expect_fail "truncated" "truncated" --offline "$t/trunc.wav" "$t/out.wav"
 "$wt" gen "$t/empty.wav" 48000 1 pcm16 0 noise
 expect_fail "zero frames" "no audio" --offline "$t/empty.wav" "$t/out.wav"
-"$wt" gen "$t/low.wav" 8000 1 pcm16 0.1 noise
-expect_fail "unsupported rate" "8000 Hz is not supported" --offline "$t/low.wav" "$t/out.wav"
+"$wt" gen "$t/low.wav" 4000 1 pcm16 0.1 noise
+expect_fail "unsupported rate" "4000 Hz is not supported" --offline "$t/low.wav" "$t/out.wav"
 expect_fail "unwritable output" "cannot create" --offline "$t/ok.wav" "$t/no/such/dir/out.wav"
 expect_fail "strip beyond channels" "strip 2 does not exist" --offline "$t/ok.wav" "$t/out.wav" \
 	--set 2:pre.gain=3

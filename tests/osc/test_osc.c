@@ -867,6 +867,49 @@ START_TEST(presets)
 }
 END_TEST
 
+/* What the TouchOSC layout's choice buttons send: a float, the enum's index or the step. */
+START_TEST(choice_buttons_send_floats)
+{
+	SEND("/strip/1/pre/model", "f", 1.0f);
+	ck_assert_float_eq(get_value("/strip/1/pre/model"), 1.0f);
+	SEND("/strip/1/pre/oversample", "f", 4.0f);
+	ck_assert_float_eq(get_value("/strip/1/pre/oversample"), 4.0f);
+	SEND("/strip/1/pre/model", "f", 0.0f);
+	ck_assert_float_eq(get_value("/strip/1/pre/model"), 0.0f);
+	SEND("/strip/1/pre/oversample", "f", 1.0f);
+	ck_assert_float_eq(get_value("/strip/1/pre/oversample"), 1.0f);
+}
+END_TEST
+
+/* /preset/load/NAME: what a button that can only send a number (TouchOSC's preset page)
+ * uses. 1 loads, 0 (a release) does nothing; the name is checked like any other. */
+START_TEST(preset_load_by_address)
+{
+	SEND("/strip/1/comp/ratio", "f", 7.0f);
+	SEND("/preset/save", "s", "osc_test-2");
+	ck_assert_ptr_nonnull(oc_wait(cli, "/preset/saved", 2000));
+	SEND("/strip/1/comp/ratio", "f", 2.0f);
+	ck_assert_float_eq(get_value("/strip/1/comp/ratio"), 2.0f);
+	SEND("/preset/load/osc_test-2", "f", 0.0f);
+	ck_assert_float_eq(get_value("/strip/1/comp/ratio"), 2.0f);
+	SEND("/preset/load/osc_test-2", "f", 1.0f);
+	const struct oc_msg *m = oc_wait(cli, "/preset/loaded", 2000);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->s[0], "osc_test-2");
+	ck_assert_float_eq(engine_get(&eng, 0, P_COMP_RATIO), 7.0f);
+	SEND("/strip/1/comp/ratio", "f", 2.0f);
+	SEND("/preset/load/osc_test-2", "");
+	ck_assert_ptr_nonnull(oc_wait(cli, "/preset/loaded", 2000));
+	ck_assert_float_eq(engine_get(&eng, 0, P_COMP_RATIO), 7.0f);
+	SEND("/preset/load/..", "f", 1.0f);
+	expect_error("/preset/load/..", "not a preset name");
+	SEND("/preset/load/osc_test-2", "s", "x");
+	expect_error("/preset/load/osc_test-2", "expected no argument or one number");
+	SEND("/preset/loadx", "s", "osc_test-2");
+	expect_error("/preset/loadx", "unknown address");
+}
+END_TEST
+
 START_TEST(bundles)
 {
 	lo_bundle b = lo_bundle_new(LO_TT_IMMEDIATE);
@@ -1008,6 +1051,8 @@ static Suite *osc_suite(void)
 	tcase_add_test(tc, meter_two_rates);
 	tcase_add_test(tc, params_discovery);
 	tcase_add_test(tc, presets);
+	tcase_add_test(tc, preset_load_by_address);
+	tcase_add_test(tc, choice_buttons_send_floats);
 	tcase_add_test(tc, bundles);
 	tcase_add_test(tc, status_and_xruns);
 	tcase_add_test(tc, default_bind_is_loopback);

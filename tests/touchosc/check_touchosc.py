@@ -12,12 +12,20 @@ every control, and checks:
     the meter field names (the header of CHANSTRIP --offline --meters on a tiny WAV):
       faders           /strip/N/<module>/<param>/norm   on a float parameter, range 0..1
       toggles          /strip/N/<module>/<param>        on a bool parameter, range 0..1
+      choices          /strip/N/<module>/<param>        pushes on an enum or steps parameter,
+                                                        each sending one valid value on press
       value readouts   /strip/N/<module>/<param>        labels, any parameter
       meters           /strip/N/meter/<field>           faders, field a meter field, low < high
       subscribe        /subscribe/port                  a push sending the tablet's UDP port
+      presets          /preset/load/NAME                pushes on the Presets page, NAME a
+                                                        shipped preset (presets/*.preset)
     with N the page's strip;
-  - that each page has the controls the layout promises (README);
-  - that tools/make-touchosc.py, run now on the same table, produces the committed layout.
+  - that each strip page has a control for every parameter of every stage (the table's rows
+    but meter.*: a fader per float, a toggle per bool, a button per value of an enum or
+    steps parameter), a meter per meter field the layout shows and one per dynamics stage,
+    and that the Presets page has a button for every shipped preset;
+  - that tools/make-touchosc.py, run now on the same table, produces the committed layout,
+    and that its layouts for 1 and 5 strips (--strips) pass the same checks.
 Python 3 standard library only. Exit 0 when all pass, 1 with one line per problem otherwise.
 """
 
@@ -40,10 +48,9 @@ TOUCH_TYPES = FADER_TYPES | {"toggle", "push", "rotaryv", "rotaryh", "multitoggl
                               "multifaderv", "multifaderh", "xy", "encoder", "multipush"}
 B64_ATTRS = ("name", "text", "osc_cs")
 
-# What the layout promises on every strip page (touchosc/README.md).
-REQUIRED_FADERS = ["pre.gain", "pre.drive", "pre.hpf", "gate.threshold", "comp.threshold",
-                   "comp.ratio", "comp.makeup", "deess.threshold", "out.gain"]
-REQUIRED_TOGGLES = ["gate.enable", "comp.enable", "deess.enable", "deess.listen", "pre.phase"]
+# What the layout promises on every strip page (touchosc/README.md): every parameter of
+# every stage (all but meter.*, a calibration), and these meters.
+NOT_SESSION_MODULES = ("meter",)
 REQUIRED_METERS = ["in_dbu", "in_true_peak_dbtp", "comp_gr_db", "gate_gr_db", "deess_gr_db",
                    "out_peak_dbfs"]
 OSC_BAD_CHARS = re.compile(r"[\s#*,?\[\]{}]")
@@ -169,9 +176,40 @@ def check_geometry(pname, controls):
             boxes.append((c.get("name"), x, y, w, h))
 
 
+def valid_values(row):
+    """What a value button may send: an enum's indices, a steps parameter's steps."""
+    vals = row["values"].split("|")
+    if row["type"] == "enum":
+        return [float(i) for i in range(len(vals))]
+    return [float(v) for v in vals]
+
+
+def check_presets_page(pname, controls, presets):
+    seen = set()
+    for c in controls:
+        t, osc = c.get("type"), c.get("osc_cs")
+        what = "page %s control %s (%s)" % (pname, c.get("name"), t)
+        if osc is None and t in LABEL_TYPES:
+            continue
+        if t != "push" or osc is None or not osc.startswith("/preset/load/"):
+            fail("%s: the Presets page holds /preset/load/NAME buttons only, not %r" %
+                 (what, osc))
+            continue
+        name = osc[len("/preset/load/"):]
+        if name not in presets:
+            fail("%s: %s is not a shipped preset (%s)" % (what, name, " ".join(presets)))
+        if c.get("sp") != "true" or c.get("sr") != "false" or num("scalet", c, what) != 1.0:
+            fail("%s: should send 1 on press only (sp=true sr=false, range ..1)" % what)
+        seen.add(name)
+    for n in presets:
+        if n not in seen:
+            fail("page %s: no button for the preset %s" % (pname, n))
+
+
 def check_page(pname, controls, strip, table, fields):
     prefix = "/strip/%d/" % strip
     seen_faders, seen_toggles, seen_meters, subscribe = set(), set(), set(), 0
+    seen_choices = set()
     for c in controls:
         t = c.get("type")
         what = "page %s control %s (%s)" % (pname, c.get("name"), t)
@@ -235,21 +273,57 @@ def check_page(pname, controls, strip, table, fields):
                 fail("%s: toggle range %r..%r, expected 0..1" % (what, lo, hi))
             else:
                 seen_toggles.add(key)
+        elif t == "push":
+            if norm or ptype not in ("enum", "steps"):
+                fail("%s: push on %s (%s); value buttons go on enum or steps parameters"
+                     % (what, osc, ptype))
+            elif c.get("sp") != "true" or c.get("sr") != "false":
+                fail("%s: should send on press only (sp=true sr=false)" % what)
+            elif hi not in valid_values(table[key]):
+                fail("%s: sends %r to %s, not one of its values" % (what, hi, key))
+            else:
+                seen_choices.add((key, hi))
         elif t in LABEL_TYPES:
             pass  # a readout of the value echoed at the address
         else:
             fail("%s: unexpected control type on %s" % (what, osc))
-    for k in REQUIRED_FADERS:
-        if k not in seen_faders:
+    for k, row in table.items():
+        if k.split(".")[0] in NOT_SESSION_MODULES:
+            continue
+        if row["type"] == "float" and k not in seen_faders:
             fail("page %s: no fader for %s" % (pname, k))
-    for k in REQUIRED_TOGGLES:
-        if k not in seen_toggles:
+        elif row["type"] == "bool" and k not in seen_toggles:
             fail("page %s: no toggle for %s" % (pname, k))
+        elif row["type"] in ("enum", "steps"):
+            for v in valid_values(row):
+                if (k, v) not in seen_choices:
+                    fail("page %s: no button sending %g to %s" % (pname, v, k))
     for k in REQUIRED_METERS:
         if k not in seen_meters:
             fail("page %s: no meter for %s" % (pname, k))
     if subscribe != 1:
         fail("page %s: %d subscribe buttons, expected 1" % (pname, subscribe))
+
+
+def check_layout(xml_bytes, label, table, fields, presets):
+    """Every check on one layout; (strip pages, controls checked)."""
+    pages = decode(xml_bytes)
+    strips = [(n, c) for n, c in pages if n.startswith("strip")]
+    if not strips:
+        fail("%s: the layout has no strip pages" % label)
+    for i, (pname, controls) in enumerate(strips):
+        if pname != "strip%d" % (i + 1):
+            fail("%s: page %d is %s, expected strip%d" % (label, i + 1, pname, i + 1))
+        check_geometry(pname, controls)
+        check_page(pname, controls, i + 1, table, fields)
+    rest = pages[len(strips):]
+    if [n for n, _ in rest] != ["presets"]:
+        fail("%s: after the strip pages %r, expected one page 'presets'" %
+             (label, [n for n, _ in rest]))
+    for pname, controls in rest:
+        check_geometry(pname, controls)
+        check_presets_page(pname, controls, presets)
+    return len(strips), sum(len(c) for _, c in pages)
 
 
 def main():
@@ -267,27 +341,30 @@ def main():
             fail("meter field %s promised by the layout is not among the program's: %s" %
                  (m, " ".join(fields)))
 
+    presets = sorted(f[:-len(".preset")] for f in os.listdir(os.path.join(root, "presets"))
+                     if f.endswith(".preset"))
     committed = load_layout(layout)
-    pages = decode(committed)
-    if len(pages) < 1:
-        fail("the layout has no pages")
-    for i, (pname, controls) in enumerate(pages):
-        check_geometry(pname, controls)
-        check_page(pname, controls, i + 1, table, fields)
-    n_checked = sum(len(c) for _, c in pages)
+    nstrips, n_checked = check_layout(committed, "committed", table, fields, presets)
 
-    # the committed file is the generator's output for this table
+    # the committed file is the generator's output for this table; other strip counts work
     gen = os.path.join(root, "tools", "make-touchosc.py")
     with tempfile.TemporaryDirectory() as d:
-        out = os.path.join(d, "now.touchosc")
-        r = subprocess.run([sys.executable, gen, "--chanstrip", exe, "--strips",
-                            str(len(pages)), "-o", out])
-        now = load_layout(out) if r.returncode == 0 else None
-    if now is None:
-        fail("tools/make-touchosc.py failed on the current parameter table (see above)")
-    elif now != committed:
-        fail("touchosc/chanstrip.touchosc is stale: run tools/make-touchosc.py --chanstrip "
-             "BUILD/src/chanstrip and commit the result")
+        for n in (nstrips, 1, 5):
+            out = os.path.join(d, "now%d.touchosc" % n)
+            r = subprocess.run([sys.executable, gen, "--chanstrip", exe, "--strips", str(n),
+                                "-o", out])
+            now = load_layout(out) if r.returncode == 0 else None
+            if now is None:
+                fail("tools/make-touchosc.py --strips %d failed on the current parameter "
+                     "table (see above)" % n)
+            elif n == nstrips and now != committed:
+                fail("touchosc/chanstrip.touchosc is stale: run tools/make-touchosc.py "
+                     "--chanstrip BUILD/src/chanstrip and commit the result")
+            elif n != nstrips:
+                got, _ = check_layout(now, "--strips %d" % n, table, fields, presets)
+                if got != n:
+                    fail("--strips %d made %d strip pages" % (n, got))
+    pages = nstrips + 1
 
     for p in problems:
         print("touchosc: " + p)
@@ -295,7 +372,8 @@ def main():
         print("touchosc: FAIL, %d problem(s)" % len(problems))
         return 1
     print("touchosc: ok, %d pages, %d controls checked against %d parameters and %d meter "
-          "fields; layout up to date" % (len(pages), n_checked, len(table), len(fields)))
+          "fields; layout up to date; --strips 1 and 5 checked too" %
+          (pages, n_checked, len(table), len(fields)))
     return 0
 
 
