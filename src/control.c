@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "preset.h"
+#include "suggest.h"
 
 #define CTL_PATTERN_CHARS "*?[]{}"
 #define CTL_MAX_FEEDS 8
@@ -179,6 +180,40 @@ static void match_params(struct control *c, const char *rest, struct ctl_sel *se
 	}
 }
 
+/* Why rest names no parameter, with help: a module's name alone lists its parameters, a
+ * near miss gets "did you mean". */
+static void unknown_param_reason(const struct control *c, const char *stripseg,
+				 const char *rest, char *why)
+{
+	size_t ml = strcspn(rest, "/"), o = 0;
+	int listed = 0;
+	if (rest[ml] == '\0' || !strcmp(rest + ml, "/")) {
+		o = (size_t)snprintf(why, CTL_REASON_MAX, "unknown address: /strip/%.20s/%.*s is a module; "
+							  "its parameters:", stripseg, (int)ml,
+				     rest);
+		for (int p = 0; p < P_COUNT && o < CTL_REASON_MAX; p++)
+			if (!strncmp(c->relpath[p], rest, ml) && c->relpath[p][ml] == '/') {
+				o += (size_t)snprintf(why + o, CTL_REASON_MAX - o, "%s %s",
+						      listed ? "," : "", c->relpath[p] + ml + 1);
+				listed = 1;
+			}
+		if (listed)
+			return;
+	}
+	const char *near = has_pattern(rest) ? NULL : paramio_suggest_key(rest);
+	if (near) {
+		char rel[48];
+		snprintf(rel, sizeof(rel), "%s", near);
+		for (char *ch = rel; *ch; ch++)
+			if (*ch == '.')
+				*ch = '/';
+		snprintf(why, CTL_REASON_MAX, "unknown address (did you mean /strip/%.20s/%s? see "
+					      "/params)", stripseg, rel);
+	} else {
+		snprintf(why, CTL_REASON_MAX, "unknown address (see /params)");
+	}
+}
+
 int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *why)
 {
 	const char *seg = path + 7; /* after "/strip/" */
@@ -205,7 +240,7 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 	sel->kind = CTL_PARAM;
 	match_params(c, rest, sel);
 	if (!sel->nparam) {
-		snprintf(why, CTL_REASON_MAX, "unknown address (see /params)");
+		unknown_param_reason(c, stripseg, rest, why);
 		return -1;
 	}
 	return match_strips(c, stripseg, sel, why);
@@ -251,7 +286,10 @@ int ctl_value(enum param_id id, int norm, const struct ctl_arg *a, float *out, c
 	if (a->kind == CTL_ARG_STRING) {
 		const char *r = "not an allowed value";
 		if (paramio_parse_value(id, a->str, out, &r) < 0) {
-			snprintf(why, CTL_REASON_MAX, "%s: '%.60s' (expected %s)", r, a->str, range);
+			const char *near = paramio_suggest_enum(id, a->str);
+			snprintf(why, CTL_REASON_MAX, "%s: '%.60s' (%s%s%sexpected %s)", r, a->str,
+				 near ? "did you mean " : "", near ? near : "", near ? "? " : "",
+				 range);
 			return -1;
 		}
 		return 0;
@@ -618,7 +656,7 @@ void ctl_status(struct control *c, struct ctl_status *out)
 
 int ctl_preset_name_check(const char *name, char *why)
 {
-	if (preset_name_valid(name))
+	if (preset_ref_valid(name))
 		return 0;
 	snprintf(why, CTL_REASON_MAX,
 		 "'%.80s' is not a preset name (letters, digits, - and _, at most %d)", name,
@@ -626,29 +664,44 @@ int ctl_preset_name_check(const char *name, char *why)
 	return -1;
 }
 
+/* Apply a loaded preset, fitted to this instance's strips. 0, 1 (applied, with the notice of
+ * skipped lines in why) or -1 with the reason. */
+static int ctl_preset_apply(struct control *c, const char *name, struct preset *p, int origin,
+			    char *why)
+{
+	size_t bad = 0;
+	int fit = preset_fit_strips(p->assign, p->src, &p->n, c->nstrips, &name, 1, why,
+				    CTL_REASON_MAX);
+	if (fit < 0)
+		return -1;
+	int rc = apply_with_origin(c, p->assign, p->n, &bad, origin);
+	if (rc == -EAGAIN)
+		snprintf(why, CTL_REASON_MAX, "busy (control queue full): retry");
+	else if (rc < 0)
+		snprintf(why, CTL_REASON_MAX, "preset '%s': %s", name, check_reason(rc));
+	return rc < 0 ? -1 : fit;
+}
+
 int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 		    size_t pathlen, char *why)
 {
 	struct preset p = {0};
-	size_t bad = 0;
 	if (ctl_preset_name_check(name, why) < 0)
 		return -1;
 	if (preset_find_name(name, path, pathlen) < 0) {
-		snprintf(why, CTL_REASON_MAX, "no preset '%s' (see /preset/list)", name);
+		char near[PRESET_NAME_MAX + 16];
+		if (preset_suggest_name(name, near, sizeof(near)))
+			snprintf(why, CTL_REASON_MAX, "no preset '%s' (did you mean %s? see "
+						      "/preset/list)", name, near);
+		else
+			snprintf(why, CTL_REASON_MAX, "no preset '%s' (see /preset/list)", name);
 		return -1;
 	}
 	if (preset_load_file(path, &p, why, CTL_REASON_MAX) < 0)
 		return -1;
-	int rc = apply_with_origin(c, p.assign, p.n, &bad, origin);
-	if (rc == -ENODEV)
-		snprintf(why, CTL_REASON_MAX, "preset '%s' sets strip %d, this instance has %u",
-			 name, p.assign[bad].strip + 1, c->nstrips);
-	else if (rc == -EAGAIN)
-		snprintf(why, CTL_REASON_MAX, "busy (control queue full): retry");
-	else if (rc < 0)
-		snprintf(why, CTL_REASON_MAX, "preset '%s': %s", name, check_reason(rc));
+	int rc = ctl_preset_apply(c, name, &p, origin, why);
 	preset_free(&p);
-	return rc < 0 ? -1 : 0;
+	return rc;
 }
 
 int ctl_preset_save(struct control *c, const char *name, char *path, size_t pathlen, char *why)
