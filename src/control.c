@@ -501,6 +501,11 @@ struct ctl_meters {
 	struct meter_snapshot **acc; /* [ntaps][nstrips] merged since the tap's last take */
 	uint8_t **acc_full;
 	uint8_t *enabled;
+	/* [ntaps] enabled since the last fold: the engine's reader holds what was metered since
+	 * that fold, possibly long before the subscription (a peak from a minute ago, gain
+	 * reduction of a compressor since switched off), so the next fold keeps none of it
+	 * for this tap and its first message describes one meter period only */
+	uint8_t *fresh;
 };
 
 struct ctl_meters *ctl_meters_new(struct control *c, unsigned ntaps)
@@ -520,8 +525,9 @@ struct ctl_meters *ctl_meters_new(struct control *c, unsigned ntaps)
 	m->acc = calloc(ntaps, sizeof(*m->acc));
 	m->acc_full = calloc(ntaps, sizeof(*m->acc_full));
 	m->enabled = calloc(ntaps, 1);
+	m->fresh = calloc(ntaps, 1);
 	int ok = m->fold_snap && m->fold_hold && m->fold_have && m->hold && m->acc &&
-		 m->acc_full && m->enabled;
+		 m->acc_full && m->enabled && m->fresh;
 	for (unsigned k = 0; ok && k < ntaps; k++) {
 		m->acc[k] = calloc(ns, sizeof(**m->acc));
 		m->acc_full[k] = calloc(ns, 1);
@@ -545,6 +551,7 @@ void ctl_meters_free(struct ctl_meters *m)
 	free(m->acc);
 	free(m->acc_full);
 	free(m->enabled);
+	free(m->fresh);
 	free(m->fold_snap);
 	free(m->fold_hold);
 	free(m->fold_have);
@@ -557,8 +564,10 @@ void ctl_meters_free(struct ctl_meters *m)
 void ctl_meters_tap_enable(struct ctl_meters *m, unsigned tap, int on)
 {
 	pthread_mutex_lock(&m->lock);
-	if (on && !m->enabled[tap])
+	if (on && !m->enabled[tap]) {
 		memset(m->acc_full[tap], 0, m->c->nstrips);
+		m->fresh[tap] = 1;
+	}
 	m->enabled[tap] = (uint8_t)(on != 0);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -577,7 +586,7 @@ void ctl_meters_fold(struct ctl_meters *m)
 		if (!m->fold_have[i])
 			continue;
 		for (unsigned k = 0; k < m->ntaps; k++) {
-			if (!m->enabled[k])
+			if (!m->enabled[k] || m->fresh[k])
 				continue;
 			if (m->acc_full[k][i])
 				meter_snapshot_merge(&m->acc[k][i], &m->fold_snap[i]);
@@ -586,6 +595,7 @@ void ctl_meters_fold(struct ctl_meters *m)
 			m->acc_full[k][i] = 1;
 		}
 	}
+	memset(m->fresh, 0, m->ntaps);
 	pthread_mutex_unlock(&m->lock);
 	pthread_mutex_unlock(&m->fold_lock);
 }
