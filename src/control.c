@@ -711,6 +711,12 @@ int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 		return -1;
 	int rc = ctl_preset_apply(c, name, &p, origin, why);
 	preset_free(&p);
+	char hides[CTL_REASON_MAX];
+	if (rc >= 0 && preset_hides_shipped(name, path, hides, sizeof(hides))) {
+		size_t o = rc ? strlen(why) : 0;
+		snprintf(why + o, CTL_REASON_MAX - o, "%s%s", o ? "; " : "", hides);
+		rc = 1;
+	}
 	return rc;
 }
 

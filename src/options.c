@@ -183,6 +183,9 @@ static int opt_preset(struct options *o, const char *arg, char *err, size_t errl
 		snprintf(err, errlen, "--preset: %s", why);
 		return rc;
 	}
+	char path[1024];
+	if (preset_name_valid(arg) && preset_find_name(arg, path, sizeof(path)) == 0)
+		preset_hides_shipped(arg, path, o->notice, sizeof(o->notice));
 	const char **names = realloc(o->preset_names, (o->npresets + 1) * sizeof(*names));
 	if (!names) {
 		preset_free(&p);
@@ -383,12 +386,15 @@ static int opt_check(struct options *o, int argc, char **argv, char *err, size_t
 		return -EINVAL;
 	} else if (o->mode == MODE_JACK) {
 		/* --channels is known now: a --set for a strip past it is a bad command line */
-		int rc = options_fit_strips(o, o->channels, o->notice, sizeof(o->notice));
+		char msg[256];
+		int rc = options_fit_strips(o, o->channels, msg, sizeof(msg));
 		if (rc < 0) {
-			snprintf(err, errlen, "%s", o->notice);
-			o->notice[0] = '\0';
+			snprintf(err, errlen, "%s", msg);
 			return rc;
 		}
+		size_t n = strlen(o->notice);
+		if (rc > 0)
+			snprintf(o->notice + n, sizeof(o->notice) - n, "%s%s", n ? "; " : "", msg);
 	}
 	if (o->no_connect && o->connect) {
 		snprintf(err, errlen, "--connect and --no-connect contradict each other");

@@ -20,7 +20,8 @@ struct options {
 	size_t nassign;
 	const char **preset_names;
 	unsigned npresets;
-	char notice[256]; /* one line for stderr (preset lines skipped), or empty */
+	char notice[512]; /* one line for stderr (preset lines skipped, a shipped preset
+			   * hidden by the user's), or empty */
 	/* the first option given that only one mode takes, its long name ("meter-view") */
 	const char *jack_only, *offline_only, *list_only;
 	int force_c; /* --simd c */

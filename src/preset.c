@@ -459,6 +459,20 @@ int preset_is_shipped(const char *name)
 	return preset_find_name(ref, path, sizeof(path)) == 0;
 }
 
+int preset_hides_shipped(const char *ref, const char *path, char *msg, size_t len)
+{
+	char user[512];
+	size_t ul;
+	if (!preset_name_valid(ref) || preset_user_dir(user, sizeof(user)) < 0)
+		return 0;
+	ul = strlen(user);
+	if (strncmp(path, user, ul) != 0 || path[ul] != '/' || !preset_is_shipped(ref))
+		return 0;
+	snprintf(msg, len, "preset '%s' is your own (%s), which hides the shipped one; "
+			   "%s%s loads that", ref, path, PRESET_SHIPPED_PREFIX, ref);
+	return 1;
+}
+
 /* Drop preset lines for strips a run does not have, counting kept and dropped lines per
  * preset; *hi gets the highest strip dropped. Returns how many were dropped. */
 static size_t fit_drop(struct param_assign *a, struct param_src *src, size_t *n,

@@ -54,6 +54,10 @@ int preset_ref_valid(const char *ref);
 /* 1 if name is one of the installed (shipped) presets. */
 int preset_is_shipped(const char *name);
 
+/* If ref is a plain name that found path in the user folder while a shipped preset of that
+ * name exists: 1 and a one-line notice in msg (shipped:NAME reaches the hidden one). */
+int preset_hides_shipped(const char *ref, const char *path, char *msg, size_t len);
+
 /* Find a reference in the search folders (shipped:NAME skips the user folder): 0 and the
  * path, -EINVAL (not a reference) or -ENOENT. */
 int preset_find_name(const char *name, char *path, size_t len);

@@ -157,8 +157,11 @@ START_TEST(shipped_names_are_kept)
 	write_user_preset("podcast", "comp.enable 1\n");
 	ck_assert_int_eq(preset_find_name("podcast", path, sizeof(path)), 0);
 	ck_assert(strncmp(path, home, strlen(home)) == 0);
+	ck_assert_int_eq(preset_hides_shipped("podcast", path, err, sizeof(err)), 1);
+	ck_assert_msg(strstr(err, "hides the shipped one; shipped:podcast loads that"), "%s", err);
 	ck_assert_int_eq(preset_find_name("shipped:podcast", path, sizeof(path)), 0);
 	ck_assert(strncmp(path, home, strlen(home)) != 0);
+	ck_assert_int_eq(preset_hides_shipped("podcast", path, err, sizeof(err)), 0);
 	ck_assert_int_eq(preset_find_name("shipped:../x", path, sizeof(path)), -EINVAL);
 	ck_assert(!preset_name_valid("shipped:podcast")); /* never a name to save under */
 }
