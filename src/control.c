@@ -188,9 +188,9 @@ static void unknown_param_reason(const struct control *c, const char *stripseg,
 	size_t ml = strcspn(rest, "/"), o = 0;
 	int listed = 0;
 	if (rest[ml] == '\0' || !strcmp(rest + ml, "/")) {
-		o = (size_t)snprintf(why, CTL_REASON_MAX, "unknown address: /strip/%.20s/%.*s is a module; "
-							  "its parameters:", stripseg, (int)ml,
-				     rest);
+		o = (size_t)snprintf(why, CTL_REASON_MAX,
+				     "unknown address: /strip/%.20s/%.*s is a module; its parameters:",
+				     stripseg, (int)ml, rest);
 		for (int p = 0; p < P_COUNT && o < CTL_REASON_MAX; p++)
 			if (!strncmp(c->relpath[p], rest, ml) && c->relpath[p][ml] == '/') {
 				o += (size_t)snprintf(why + o, CTL_REASON_MAX - o, "%s %s",

@@ -174,10 +174,11 @@ void ctl_status(struct control *c, struct ctl_status *out);
 
 /* ---- presets --------------------------------------------------------------------------- */
 
-/* Load a preset name (user folder, then installed; shipped:NAME only the installed one) and
- * apply it all or nothing, starting from the defaults; lines for strips this instance does
- * not have are skipped. path gets the file used. 0; 1 when lines were skipped or a user
- * preset hides a shipped one of the same name (the notice in why); -1 with the reason (with a "did you mean" for a mistyped name). */
+/* Load a preset name (user folder, then installed; shipped:NAME only the installed one) and apply
+ * it all or nothing, starting from the defaults; lines for strips this instance does not have are
+ * skipped. path gets the file used. 0; 1 when lines were skipped or a user preset hides a shipped
+ * one of the same name (the notice in why); -1 with the reason (with a "did you mean" for a
+ * mistyped name). */
 int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 		    size_t pathlen, char *why);
 int ctl_preset_save(struct control *c, const char *name, char *path, size_t pathlen,

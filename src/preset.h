@@ -1,11 +1,10 @@
-/* preset.h: preset files: plain text, one "[N:]key value" per line, '#' comments.
- *
- * A preset is a delta over the parameter table's defaults: loading one first puts every
- * parameter its lines do not set back to its default, so a load gives the same state
- * whatever was loaded before. A file with any bad line is rejected whole ("file:line:
- * reason") and nothing of it is applied; lines for strips a run does not have are skipped
- * with one notice (preset_fit_strips). Names from OSC are plain ([A-Za-z0-9_-]+, at most PRESET_NAME_MAX) and are looked
- * up in the user folder, then the installed one: they can never reach another path. */
+/* preset.h: preset files: plain text, one "[N:]key value" per line, '#' comments. A preset is a
+ * delta over the parameter table's defaults: loading one first puts every parameter its lines do
+ * not set back to its default, so a load gives the same state whatever was loaded before. A file
+ * with any bad line is rejected whole ("file:line: reason") and nothing of it is applied; lines
+ * for strips a run does not have are skipped with one notice (preset_fit_strips). Names from OSC
+ * are plain ([A-Za-z0-9_-]+, at most PRESET_NAME_MAX) and are looked up in the user folder, then
+ * the installed one: they can never reach another path. */
 #ifndef CHANSTRIP_PRESET_H
 #define CHANSTRIP_PRESET_H
 
@@ -69,18 +68,18 @@ int preset_suggest_name(const char *ref, char *buf, size_t len);
 /* --preset NAME|shipped:NAME|FILE: a reference is looked up; anything else is a file path. */
 int preset_load(const char *name_or_path, struct preset *out, char *err, size_t errlen);
 
-/* Fit assignments to a run of nstrips strips, in place. Preset lines (line > 0) for strips
+/* Fit assignments to a run of nstrips strips, in place. Preset lines (src[i].line > 0) for strips
  * it does not have are dropped; names[k-1] names preset k for the messages. Returns 0; 1 with
  * one notice in msg when lines were dropped; -ENODEV with the error in msg when a --set
  * (preset 0) names a missing strip or every line of a preset was dropped. */
 int preset_fit_strips(struct param_assign *a, struct param_src *src, size_t *n, unsigned nstrips,
 		      const char *const *names, unsigned nnames, char *msg, size_t len);
 
-/* Write values for nstrips strips as a preset named name in the user folder, atomically
- * (temporary file, fsync, rename). A shipped preset's name is refused (-EEXIST): a user
- * preset of that name would silently change what the name loads in every later run. Keys whose value is the same on every strip are written
- * once without a strip number. Returns 0 or -errno with a message in err; path gets the
- * file written. */
+/* Write values for nstrips strips as a preset named name in the user folder, atomically (temporary
+ * file, fsync, rename). A shipped preset's name is refused (-EEXIST): a user preset of that name
+ * would silently change what the name loads in every later run. Keys whose value is the same on
+ * every strip are written once without a strip number. Returns 0 or -errno with a message in err;
+ * path gets the file written. */
 int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
 		char *path, size_t pathlen, char *err, size_t errlen);
 

@@ -18,7 +18,8 @@ unsigned suggest_distance(const char *a, const char *b)
 	for (size_t i = 1; i <= la; i++) {
 		c[0] = (unsigned)i;
 		for (size_t j = 1; j <= lb; j++) {
-			int ca = tolower((unsigned char)a[i - 1]), cb = tolower((unsigned char)b[j - 1]);
+			int ca = tolower((unsigned char)a[i - 1]);
+			int cb = tolower((unsigned char)b[j - 1]);
 			unsigned cost = ca != cb;
 			unsigned v = p[j] + 1;
 			if (c[j - 1] + 1 < v)
