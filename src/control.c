@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "preset.h"
+#include "suggest.h"
 
 #define CTL_PATTERN_CHARS "*?[]{}"
 #define CTL_MAX_FEEDS 8
@@ -182,6 +183,40 @@ static void match_params(struct control *c, const char *rest, struct ctl_sel *se
 	}
 }
 
+/* Why rest names no parameter, with help: a module's name alone lists its parameters, a
+ * near miss gets "did you mean". */
+static void unknown_param_reason(const struct control *c, const char *stripseg,
+				 const char *rest, char *why)
+{
+	size_t ml = strcspn(rest, "/"), o = 0;
+	int listed = 0;
+	if (rest[ml] == '\0' || !strcmp(rest + ml, "/")) {
+		o = (size_t)snprintf(why, CTL_REASON_MAX,
+				     "unknown address: /strip/%.20s/%.*s is a module; its parameters:",
+				     stripseg, (int)ml, rest);
+		for (int p = 0; p < P_COUNT && o < CTL_REASON_MAX; p++)
+			if (!strncmp(c->relpath[p], rest, ml) && c->relpath[p][ml] == '/') {
+				o += (size_t)snprintf(why + o, CTL_REASON_MAX - o, "%s %s",
+						      listed ? "," : "", c->relpath[p] + ml + 1);
+				listed = 1;
+			}
+		if (listed)
+			return;
+	}
+	const char *near = has_pattern(rest) ? NULL : paramio_suggest_key(rest);
+	if (near) {
+		char rel[48];
+		snprintf(rel, sizeof(rel), "%s", near);
+		for (char *ch = rel; *ch; ch++)
+			if (*ch == '.')
+				*ch = '/';
+		snprintf(why, CTL_REASON_MAX, "unknown address (did you mean /strip/%.20s/%s? see "
+					      "/params)", stripseg, rel);
+	} else {
+		snprintf(why, CTL_REASON_MAX, "unknown address (see /params)");
+	}
+}
+
 int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *why)
 {
 	const char *seg = path + 7; /* after "/strip/" */
@@ -208,7 +243,7 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 	sel->kind = CTL_PARAM;
 	match_params(c, rest, sel);
 	if (!sel->nparam) {
-		snprintf(why, CTL_REASON_MAX, "unknown address (see /params)");
+		unknown_param_reason(c, stripseg, rest, why);
 		return -1;
 	}
 	return match_strips(c, stripseg, sel, why);
@@ -254,7 +289,10 @@ int ctl_value(enum param_id id, int norm, const struct ctl_arg *a, float *out, c
 	if (a->kind == CTL_ARG_STRING) {
 		const char *r = "not an allowed value";
 		if (paramio_parse_value(id, a->str, out, &r) < 0) {
-			snprintf(why, CTL_REASON_MAX, "%s: '%.60s' (expected %s)", r, a->str, range);
+			const char *near = paramio_suggest_enum(id, a->str);
+			snprintf(why, CTL_REASON_MAX, "%s: '%.60s' (%s%s%sexpected %s)", r, a->str,
+				 near ? "did you mean " : "", near ? near : "", near ? "? " : "",
+				 range);
 			return -1;
 		}
 		return 0;
@@ -462,6 +500,11 @@ struct ctl_meters {
 	struct meter_snapshot **acc; /* [ntaps][nstrips] merged since the tap's last take */
 	uint8_t **acc_full;
 	uint8_t *enabled;
+	/* [ntaps] enabled since the last fold: the engine's reader holds what was metered since
+	 * that fold, possibly long before the subscription (a peak from a minute ago, gain
+	 * reduction of a compressor since switched off), so the next fold keeps none of it
+	 * for this tap and its first message describes one meter period only */
+	uint8_t *fresh;
 };
 
 struct ctl_meters *ctl_meters_new(struct control *c, unsigned ntaps)
@@ -481,8 +524,9 @@ struct ctl_meters *ctl_meters_new(struct control *c, unsigned ntaps)
 	m->acc = calloc(ntaps, sizeof(*m->acc));
 	m->acc_full = calloc(ntaps, sizeof(*m->acc_full));
 	m->enabled = calloc(ntaps, 1);
+	m->fresh = calloc(ntaps, 1);
 	int ok = m->fold_snap && m->fold_hold && m->fold_have && m->hold && m->acc &&
-		 m->acc_full && m->enabled;
+		 m->acc_full && m->enabled && m->fresh;
 	for (unsigned k = 0; ok && k < ntaps; k++) {
 		m->acc[k] = calloc(ns, sizeof(**m->acc));
 		m->acc_full[k] = calloc(ns, 1);
@@ -506,6 +550,7 @@ void ctl_meters_free(struct ctl_meters *m)
 	free(m->acc);
 	free(m->acc_full);
 	free(m->enabled);
+	free(m->fresh);
 	free(m->fold_snap);
 	free(m->fold_hold);
 	free(m->fold_have);
@@ -518,8 +563,10 @@ void ctl_meters_free(struct ctl_meters *m)
 void ctl_meters_tap_enable(struct ctl_meters *m, unsigned tap, int on)
 {
 	pthread_mutex_lock(&m->lock);
-	if (on && !m->enabled[tap])
+	if (on && !m->enabled[tap]) {
 		memset(m->acc_full[tap], 0, m->c->nstrips);
+		m->fresh[tap] = 1;
+	}
 	m->enabled[tap] = (uint8_t)(on != 0);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -538,7 +585,7 @@ void ctl_meters_fold(struct ctl_meters *m)
 		if (!m->fold_have[i])
 			continue;
 		for (unsigned k = 0; k < m->ntaps; k++) {
-			if (!m->enabled[k])
+			if (!m->enabled[k] || m->fresh[k])
 				continue;
 			if (m->acc_full[k][i])
 				meter_snapshot_merge(&m->acc[k][i], &m->fold_snap[i]);
@@ -547,6 +594,7 @@ void ctl_meters_fold(struct ctl_meters *m)
 			m->acc_full[k][i] = 1;
 		}
 	}
+	memset(m->fresh, 0, m->ntaps);
 	pthread_mutex_unlock(&m->lock);
 	pthread_mutex_unlock(&m->fold_lock);
 }
@@ -617,7 +665,7 @@ void ctl_status(struct control *c, struct ctl_status *out)
 
 int ctl_preset_name_check(const char *name, char *why)
 {
-	if (preset_name_valid(name))
+	if (preset_ref_valid(name))
 		return 0;
 	snprintf(why, CTL_REASON_MAX,
 		 "'%.80s' is not a preset name (letters, digits, - and _, at most %d)", name,
@@ -625,29 +673,50 @@ int ctl_preset_name_check(const char *name, char *why)
 	return -1;
 }
 
+/* Apply a loaded preset, fitted to this instance's strips. 0, 1 (applied, with the notice of
+ * skipped lines in why) or -1 with the reason. */
+static int ctl_preset_apply(struct control *c, const char *name, struct preset *p, int origin,
+			    char *why)
+{
+	size_t bad = 0;
+	int fit = preset_fit_strips(p->assign, p->src, &p->n, c->nstrips, &name, 1, why,
+				    CTL_REASON_MAX);
+	if (fit < 0)
+		return -1;
+	int rc = apply_with_origin(c, p->assign, p->n, &bad, origin);
+	if (rc == -EAGAIN)
+		snprintf(why, CTL_REASON_MAX, "busy (control queue full): retry");
+	else if (rc < 0)
+		snprintf(why, CTL_REASON_MAX, "preset '%s': %s", name, check_reason(rc));
+	return rc < 0 ? -1 : fit;
+}
+
 int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 		    size_t pathlen, char *why)
 {
 	struct preset p = {0};
-	size_t bad = 0;
 	if (ctl_preset_name_check(name, why) < 0)
 		return -1;
 	if (preset_find_name(name, path, pathlen) < 0) {
-		snprintf(why, CTL_REASON_MAX, "no preset '%s' (see /preset/list)", name);
+		char near[PRESET_NAME_MAX + 16];
+		if (preset_suggest_name(name, near, sizeof(near)))
+			snprintf(why, CTL_REASON_MAX, "no preset '%s' (did you mean %s? see "
+						      "/preset/list)", name, near);
+		else
+			snprintf(why, CTL_REASON_MAX, "no preset '%s' (see /preset/list)", name);
 		return -1;
 	}
 	if (preset_load_file(path, &p, why, CTL_REASON_MAX) < 0)
 		return -1;
-	int rc = apply_with_origin(c, p.assign, p.n, &bad, origin);
-	if (rc == -ENODEV)
-		snprintf(why, CTL_REASON_MAX, "preset '%s' sets strip %d, this instance has %u",
-			 name, p.assign[bad].strip + 1, c->nstrips);
-	else if (rc == -EAGAIN)
-		snprintf(why, CTL_REASON_MAX, "busy (control queue full): retry");
-	else if (rc < 0)
-		snprintf(why, CTL_REASON_MAX, "preset '%s': %s", name, check_reason(rc));
+	int rc = ctl_preset_apply(c, name, &p, origin, why);
 	preset_free(&p);
-	return rc < 0 ? -1 : 0;
+	char hides[CTL_REASON_MAX];
+	if (rc >= 0 && preset_hides_shipped(name, path, hides, sizeof(hides))) {
+		size_t o = rc ? strlen(why) : 0;
+		snprintf(why + o, CTL_REASON_MAX - o, "%s%s", o ? "; " : "", hides);
+		rc = 1;
+	}
+	return rc;
 }
 
 int ctl_preset_save(struct control *c, const char *name, char *path, size_t pathlen, char *why)

@@ -174,13 +174,17 @@ void ctl_status(struct control *c, struct ctl_status *out);
 
 /* ---- presets --------------------------------------------------------------------------- */
 
-/* Load a plain preset name (user folder, then installed) and apply it all or nothing. path
- * gets the file used. 0 or -1 with the reason. */
+/* Load a preset name (user folder, then installed; shipped:NAME only the installed one) and apply
+ * it all or nothing, starting from the defaults; lines for strips this instance does not have are
+ * skipped. path gets the file used. 0; 1 when lines were skipped or a user preset hides a shipped
+ * one of the same name (the notice in why); -1 with the reason (with a "did you mean" for a
+ * mistyped name). */
 int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 		    size_t pathlen, char *why);
 int ctl_preset_save(struct control *c, const char *name, char *path, size_t pathlen,
 		    char *why);
-/* Check a name from the wire: 0 or -1 with the reason. */
+/* Check a name from the wire (NAME or shipped:NAME): 0 or -1 with the reason. A save refuses
+ * shipped:NAME and a shipped preset's name. */
 int ctl_preset_name_check(const char *name, char *why);
 int ctl_preset_list(void (*fn)(void *ctx, const char *name), void *ctx);
 

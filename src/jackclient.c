@@ -90,7 +90,7 @@ struct jc {
 	atomic_int server_gone;
 	char gone_reason[256];
 	atomic_int ports_changed;   /* our connections changed */
-	atomic_int ports_appeared;  /* some port was registered (pending reconnections) */
+	atomic_int ports_appeared;  /* some port was registered (pending and watched connections) */
 	atomic_uint period;         /* last buffer size JACK announced */
 	atomic_uint rate_failed;    /* sample rate the strips could not be rebuilt for */
 	atomic_uint rate_changed;   /* new sample rate to log */
@@ -105,6 +105,10 @@ struct jc {
 	size_t nconns;
 	struct conn *pending; /* connections still to restore after a reconnect */
 	size_t npending;
+	/* strips whose --connect / --connect-out port has not appeared yet ([0] inputs,
+	 * [1] outputs, 1 = still waiting); counts of those still waiting */
+	uint8_t *watch[2];
+	unsigned nwatch[2];
 };
 
 /* JACK's error callback has no context pointer: while this is set (opening, polling for a
@@ -386,47 +390,89 @@ static const char **ports_matching(struct jc *c, const char *pattern, unsigned l
 	return list;
 }
 
+/* Connect strip s (dir 0: in_N from port, 1: out_N to port), logging a failure. */
+static int connect_strip(struct jc *c, unsigned s, int dir, const char *port)
+{
+	struct conn k = {s, dir, (char *)port};
+	if (conn_make(c, &k) == 0)
+		return 0;
+	if (dir)
+		jc_log(c, "warning: cannot connect out_%u to %s", s + 1, port);
+	else
+		jc_log(c, "warning: cannot connect %s to in_%u", port, s + 1);
+	return -1;
+}
+
+/* Pair the ports matching a pattern with the strips in order (dir as connect_strip). At
+ * start (watch NULL) every strip without a port yet goes on the watch list; later only
+ * watched strips are connected, so a connection the user removed is not made again.
+ * Returns how many strips were connected. */
+static unsigned connect_pattern(struct jc *c, int dir, const char *pattern, unsigned long flags,
+				int later)
+{
+	unsigned ns = c->e.nstrips, n = 0;
+	size_t count;
+	const char **list = ports_matching(c, pattern, flags, &count);
+	for (unsigned s = 0; s < ns; s++) {
+		if (later && !(c->watch[dir] && c->watch[dir][s]))
+			continue;
+		int ok = s < count && connect_strip(c, s, dir, list[s]) == 0;
+		if (ok && later && dir)
+			jc_log(c, "%s appeared: out_%u connected to it", list[s], s + 1);
+		else if (ok && later)
+			jc_log(c, "%s appeared: connected to in_%u", list[s], s + 1);
+		n += ok;
+		if (c->watch[dir] && ok && c->watch[dir][s]) {
+			c->watch[dir][s] = 0;
+			c->nwatch[dir]--;
+		} else if (c->watch[dir] && !ok && !later && !c->watch[dir][s]) {
+			c->watch[dir][s] = 1;
+			c->nwatch[dir]++;
+		}
+	}
+	if (list)
+		jack_free(list);
+	return n;
+}
+
+/* A port was registered: connect the watched strips whose port is there now. */
+static void watch_retry(struct jc *c)
+{
+	const struct options *o = c->o;
+	if (c->nwatch[0] && o->connect)
+		connect_pattern(c, 0, o->connect, JackPortIsOutput, 1);
+	if (c->nwatch[1] && o->connect_out)
+		connect_pattern(c, 1, o->connect_out, JackPortIsInput, 1);
+}
+
 /* The start-up connections: --connect (or the physical capture ports) to in_1..in_N in order,
- * out_1..out_N to --connect-out. Writes "inputs a/N, outputs b/N" into summary. */
+ * out_1..out_N to --connect-out. A --connect or --connect-out pattern keeps watching for the
+ * ports of strips it could not connect yet (a DAW started later). Writes "inputs a/N,
+ * outputs b/N" into summary. */
 static void connect_initial(struct jc *c, char *summary, size_t len)
 {
 	const struct options *o = c->o;
 	unsigned ns = engine_nstrips(&c->e), nin = 0, nout = 0;
-	size_t count;
-	const char **list;
 
+	for (int dir = 0; dir < 2; dir++)
+		if (!c->watch[dir] && (dir ? o->connect_out : o->connect))
+			c->watch[dir] = calloc(ns, 1);
 	if (!o->no_connect) {
 		unsigned long flags = JackPortIsOutput | (o->connect ? 0 : JackPortIsPhysical);
-		list = ports_matching(c, o->connect, flags, &count);
-		if (count == 0)
-			jc_log(c, "warning: %s%s%s: no capture ports found, inputs left unconnected",
-			       o->connect ? "--connect '" : "no physical capture ports",
-			       o->connect ? o->connect : "", o->connect ? "' matches no output port" : "");
-		for (unsigned s = 0; s < ns && s < count; s++) {
-			struct conn k = {s, 0, (char *)list[s]};
-			if (conn_make(c, &k) == 0)
-				nin++;
-			else
-				jc_log(c, "warning: cannot connect %s to in_%u", list[s], s + 1);
-		}
-		if (list)
-			jack_free(list);
+		nin = connect_pattern(c, 0, o->connect, flags, 0);
+		if (!o->connect && nin == 0)
+			jc_log(c, "warning: no physical capture ports found, inputs left unconnected");
+		else if (o->connect && nin < ns)
+			jc_log(c, "--connect '%s' matches %u of %u strips' ports: the rest connect "
+				  "when matching output ports appear",
+			       o->connect, nin, ns);
 	}
 	if (o->connect_out) {
-		list = ports_matching(c, o->connect_out, JackPortIsInput, &count);
-		if (count == 0)
-			jc_log(c, "warning: --connect-out '%s' matches no input port, outputs left "
-				  "unconnected",
-			       o->connect_out);
-		for (unsigned s = 0; s < ns && s < count; s++) {
-			struct conn k = {s, 1, (char *)list[s]};
-			if (conn_make(c, &k) == 0)
-				nout++;
-			else
-				jc_log(c, "warning: cannot connect out_%u to %s", s + 1, list[s]);
-		}
-		if (list)
-			jack_free(list);
+		nout = connect_pattern(c, 1, o->connect_out, JackPortIsInput, 0);
+		if (nout < ns)
+			jc_log(c, "--connect-out '%s' matches %u of %u strips' ports: the rest connect "
+				  "when matching input ports appear",
+			       o->connect_out, nout, ns);
 	}
 	snprintf(summary, len, "inputs %u/%u connected, outputs %u/%u", nin, ns, nout, ns);
 }
@@ -585,8 +631,12 @@ static void control_tick(struct jc *c)
 		c->conn_change_ms = 0;
 		conns_snapshot(c);
 	}
-	if (atomic_exchange(&c->ports_appeared, 0) && c->npending)
-		pending_retry(c);
+	if (atomic_exchange(&c->ports_appeared, 0)) {
+		if (c->npending)
+			pending_retry(c);
+		if (c->nwatch[0] || c->nwatch[1])
+			watch_retry(c);
+	}
 
 	if (c->mv && t - c->view_ms >= meterview_interval_ms(c->mv)) {
 		char status[384];
@@ -723,6 +773,8 @@ static void jc_cleanup(struct jc *c)
 		engine_free(&c->e);
 	conns_free(c->conns, c->nconns);
 	conns_free(c->pending, c->npending);
+	free(c->watch[0]);
+	free(c->watch[1]);
 	free(c->in);
 	free(c->out);
 	free(c->inbuf);

@@ -18,6 +18,8 @@ int main(int argc, char **argv)
 		options_free(&o);
 		return 2;
 	}
+	if (o.notice[0])
+		fprintf(stderr, "chanstrip: %s\n", o.notice);
 	o.arch = strip_simd_select(o.force_c);
 	switch (o.mode) {
 	case MODE_HELP:

@@ -596,6 +596,7 @@ static void options_from_session(const struct nsm *n, struct options *out)
 	out->channels = n->nstrips;
 	out->channels_given = 1;
 	out->assign = n->state.assign;
+	out->src = n->state.src; /* kept parallel to assign */
 	out->nassign = n->state.n;
 	/* A restored session's connections are the session's (jackpatch restores them);
 	 * connecting the physical inputs again would feed a strip twice once the user has

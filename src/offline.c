@@ -263,7 +263,7 @@ static int input_open(struct offline *x)
 		return 1;                                                                          \
 	} while (0)
 
-int offline_run(const struct options *o)
+int offline_run(struct options *o)
 {
 	struct offline x;
 	size_t bad = 0;
@@ -281,6 +281,15 @@ int offline_run(const struct options *o)
 			      o->arch)) < 0)
 		FAIL("cannot set up %d strips: %s", x.info.channels, strerror(-rc));
 	x.engine_ok = 1;
+	char fit[512];
+	if ((rc = options_fit_strips(o, (unsigned)x.info.channels, fit,
+				     sizeof(fit))) < 0) {
+		fprintf(stderr, "chanstrip: %s (%s)\n", fit, o->in_path);
+		offline_cleanup(&x);
+		return 2; /* a bad command line for this file, as documented */
+	}
+	if (rc > 0)
+		fprintf(stderr, "chanstrip: %s (%s)\n", fit, o->in_path);
 	if ((rc = engine_apply(&x.e, o->assign, o->nassign, &bad)) < 0) {
 		if (rc == -ENODEV)
 			FAIL("--set/--preset: strip %d does not exist: %s has %d channel%s",

@@ -10,6 +10,6 @@
 /* Process o->in_path into o->out_path (and o->meters_path). Output is written to a temporary
  * file beside it and renamed only on success. Returns 0, or non-zero after printing one
  * line on stderr. */
-int offline_run(const struct options *o);
+int offline_run(struct options *o);
 
 #endif

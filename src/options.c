@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <arpa/inet.h>
 #include <getopt.h>
+#include <regex.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,13 +66,21 @@ static int bind_addr_ok(const char *a)
 	return 1;
 }
 
-static int push_assign(struct options *o, const struct param_assign *a, size_t n)
+/* Append n assignments; src NULL for --set (preset 0). */
+static int push_assign(struct options *o, const struct param_assign *a,
+		       const struct param_src *src, size_t n)
 {
 	struct param_assign *p = realloc(o->assign, (o->nassign + n) * sizeof(*p));
-	if (!p)
+	if (p)
+		o->assign = p;
+	struct param_src *q = p ? realloc(o->src, (o->nassign + n) * sizeof(*q)) : NULL;
+	if (!q)
 		return -ENOMEM;
+	o->src = q;
 	memcpy(p + o->nassign, a, n * sizeof(*a));
-	o->assign = p;
+	for (size_t i = 0; i < n; i++)
+		q[o->nassign + i] = src ? (struct param_src){o->npresets, src[i].line}
+					: (struct param_src){0, 0};
 	o->nassign += n;
 	return 0;
 }
@@ -174,7 +183,18 @@ static int opt_preset(struct options *o, const char *arg, char *err, size_t errl
 		snprintf(err, errlen, "--preset: %s", why);
 		return rc;
 	}
-	rc = push_assign(o, p.assign, p.n);
+	char path[1024];
+	if (preset_name_valid(arg) && preset_find_name(arg, path, sizeof(path)) == 0)
+		preset_hides_shipped(arg, path, o->notice, sizeof(o->notice));
+	const char **names = realloc(o->preset_names, (o->npresets + 1) * sizeof(*names));
+	if (!names) {
+		preset_free(&p);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	o->preset_names = names;
+	names[o->npresets++] = arg;
+	rc = push_assign(o, p.assign, p.src, p.n);
 	preset_free(&p);
 	if (rc < 0)
 		snprintf(err, errlen, "out of memory");
@@ -190,9 +210,28 @@ static int opt_set(struct options *o, const char *arg, char *err, size_t errlen)
 		snprintf(err, errlen, "--set %s: %s", arg, why);
 		return rc;
 	}
-	if ((rc = push_assign(o, &a, 1)) < 0)
+	if ((rc = push_assign(o, &a, NULL, 1)) < 0)
 		snprintf(err, errlen, "out of memory");
 	return rc;
+}
+
+/* JACK matches port names with extended regular expressions: a pattern that does not
+ * compile would otherwise be reported later as one that matches no port. */
+static int opt_pattern(const char **dst, const char *opt, const char *arg, char *err,
+		       size_t errlen)
+{
+	regex_t re;
+	int rc = regcomp(&re, arg, REG_EXTENDED | REG_NOSUB);
+	if (rc) {
+		char why[128];
+		regerror(rc, &re, why, sizeof(why));
+		snprintf(err, errlen, "%s: '%s' is not a valid pattern (extended regular expression: "
+				      "%s)", opt, arg, why);
+		return -EINVAL;
+	}
+	regfree(&re);
+	*dst = arg;
+	return 0;
 }
 
 static int opt_block(struct options *o, const char *arg, char *err, size_t errlen)
@@ -234,16 +273,41 @@ static int opt_format(struct options *o, const char *arg, char *err, size_t errl
 	return 0;
 }
 
+/* Remember the first option given that only one mode takes (its long name). */
+static void opt_note_mode(struct options *o, int c)
+{
+	const char **slot = NULL;
+	switch (c) {
+	case 'c': case 'n': case 'p': case OPT_SERVER: case OPT_CONNECT: case OPT_NO_CONNECT:
+	case OPT_CONNECT_OUT: case OPT_RECONNECT: case OPT_METER_VIEW: case OPT_OSC_BIND:
+		slot = &o->jack_only;
+		break;
+	case OPT_METERS: case OPT_BLOCK: case OPT_OUT_FORMAT:
+		slot = &o->offline_only;
+		break;
+	case OPT_FORMAT:
+		slot = &o->list_only;
+		break;
+	default:
+		return;
+	}
+	for (int i = 0; longopts[i].name && !*slot; i++)
+		if (longopts[i].val == c)
+			*slot = longopts[i].name;
+}
+
 /* One option c from getopt_long, its value in optarg. */
 static int opt_one(struct options *o, int c, char **argv, char *err, size_t errlen)
 {
+	opt_note_mode(o, c);
 	switch (c) {
 	case 'c': return opt_channels(o, optarg, err, errlen);
 	case 'n': return opt_name(o, optarg, err, errlen);
 	case OPT_SERVER: o->server = optarg; return 0;
-	case OPT_CONNECT: o->connect = optarg; return 0;
+	case OPT_CONNECT: return opt_pattern(&o->connect, "--connect", optarg, err, errlen);
 	case OPT_NO_CONNECT: o->no_connect = 1; return 0;
-	case OPT_CONNECT_OUT: o->connect_out = optarg; return 0;
+	case OPT_CONNECT_OUT:
+		return opt_pattern(&o->connect_out, "--connect-out", optarg, err, errlen);
 	case OPT_RECONNECT: o->reconnect = 1; return 0;
 	case OPT_METER_VIEW: o->meter_view = 1; return 0;
 	case 'p': return opt_osc_port(o, optarg, err, errlen);
@@ -268,11 +332,48 @@ static int opt_one(struct options *o, int c, char **argv, char *err, size_t errl
 	}
 }
 
+/* One rule: an option that does not apply to the mode is an error naming the mode and the
+ * mode it is for. */
+static int opt_check_mode(const struct options *o, char *err, size_t errlen)
+{
+	static const char *const mode_name[] = {
+		[MODE_JACK] = "JACK mode", [MODE_OFFLINE] = "--offline",
+		[MODE_LIST_PARAMS] = "--list-params"};
+	const char *bad = NULL, *for_ = NULL, *why = "";
+	if (o->mode != MODE_JACK && o->jack_only) {
+		bad = o->jack_only;
+		for_ = "JACK mode";
+		if (o->mode == MODE_OFFLINE && o->channels_given)
+			why = "; offline runs one strip per channel of IN.wav";
+	} else if (o->mode != MODE_OFFLINE && o->offline_only) {
+		bad = o->offline_only;
+		for_ = "--offline";
+		if (o->mode == MODE_JACK && o->meters_path)
+			why = "; JACK mode sends meters over OSC";
+	} else if (o->mode != MODE_LIST_PARAMS && o->list_only) {
+		bad = o->list_only;
+		for_ = "--list-params";
+	}
+	if (!bad)
+		return 0;
+	snprintf(err, errlen, "--%s does not apply to %s: it is for %s%s", bad, mode_name[o->mode],
+		 for_, why);
+	return -EINVAL;
+}
+
+int options_fit_strips(struct options *o, unsigned nstrips, char *msg, size_t len)
+{
+	return preset_fit_strips(o->assign, o->src, &o->nassign, nstrips, o->preset_names, o->npresets,
+				 msg, len);
+}
+
 /* What the options say together, and the operands (argv[optind..]). */
 static int opt_check(struct options *o, int argc, char **argv, char *err, size_t errlen)
 {
 	if (o->mode == MODE_HELP || o->mode == MODE_VERSION)
 		return 0;
+	if (opt_check_mode(o, err, errlen) < 0)
+		return -EINVAL;
 	if (o->mode == MODE_OFFLINE) {
 		if (argc - optind != 2) {
 			snprintf(err, errlen, "--offline needs IN.wav and OUT.wav");
@@ -280,17 +381,20 @@ static int opt_check(struct options *o, int argc, char **argv, char *err, size_t
 		}
 		o->in_path = argv[optind];
 		o->out_path = argv[optind + 1];
-		if (o->channels_given) {
-			snprintf(err, errlen, "--channels is for JACK mode; offline runs one strip per "
-					      "channel of IN.wav");
-			return -EINVAL;
-		}
 	} else if (optind < argc) {
 		snprintf(err, errlen, "unexpected argument '%s' (see --help)", argv[optind]);
 		return -EINVAL;
-	} else if (o->meters_path) {
-		snprintf(err, errlen, "--meters is for --offline (JACK mode sends meters over OSC)");
-		return -EINVAL;
+	} else if (o->mode == MODE_JACK) {
+		/* --channels is known now: a --set for a strip past it is a bad command line */
+		char msg[256];
+		int rc = options_fit_strips(o, o->channels, msg, sizeof(msg));
+		if (rc < 0) {
+			snprintf(err, errlen, "%s", msg);
+			return rc;
+		}
+		size_t n = strlen(o->notice);
+		if (rc > 0)
+			snprintf(o->notice + n, sizeof(o->notice) - n, "%s%s", n ? "; " : "", msg);
 	}
 	if (o->no_connect && o->connect) {
 		snprintf(err, errlen, "--connect and --no-connect contradict each other");
@@ -322,6 +426,11 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 void options_free(struct options *o)
 {
 	free(o->assign);
+	free(o->src);
+	free(o->preset_names);
 	o->assign = NULL;
+	o->src = NULL;
+	o->preset_names = NULL;
 	o->nassign = 0;
+	o->npresets = 0;
 }

@@ -13,9 +13,17 @@ enum run_mode { MODE_JACK, MODE_OFFLINE, MODE_LIST_PARAMS, MODE_HELP, MODE_VERSI
 
 struct options {
 	enum run_mode mode;
-	/* every --preset and --set, flattened in the order given */
+	/* every --preset and --set, flattened in the order given; src[i].preset numbers the
+	 * --preset it came from (1-based, into preset_names), 0 for --set */
 	struct param_assign *assign;
+	struct param_src *src;
 	size_t nassign;
+	const char **preset_names;
+	unsigned npresets;
+	char notice[512]; /* one line for stderr (preset lines skipped, a shipped preset
+			   * hidden by the user's), or empty */
+	/* the first option given that only one mode takes, its long name ("meter-view") */
+	const char *jack_only, *offline_only, *list_only;
 	int force_c; /* --simd c */
 	const struct dsp_arch *arch; /* the kernels, chosen once in main() from force_c */
 	/* offline */
@@ -41,9 +49,15 @@ struct options {
 };
 
 /* Parse argv. On error returns a negative errno with a one-line message in err (no
- * newline). Presets are loaded and every --set is checked here, before anything runs. */
+ * newline). Presets are loaded and every --set is checked here, before anything runs, and
+ * in JACK mode fitted to --channels (o->notice says what was skipped). An option that does
+ * not apply to the mode is an error naming the mode. */
 int options_parse(struct options *o, int argc, char **argv, char *err, size_t errlen);
 void options_free(struct options *o);
+
+/* Fit o->assign to nstrips strips (preset_fit_strips): 0, 1 with a notice in msg, or
+ * -ENODEV with the error in msg. */
+int options_fit_strips(struct options *o, unsigned nstrips, char *msg, size_t len);
 void options_usage(FILE *f);
 
 #endif

@@ -1194,12 +1194,15 @@ static void handle_preset(struct osc_req *r)
 		int by_path = r->path[12] == '/';
 		if (by_path ? preset_path_arg(r, &name) != 0 : preset_arg(r, &name) < 0)
 			return;
-		if (ctl_preset_load(s->ctl, name, CTL_ORIGIN_NONE, path, sizeof(path), why) < 0) {
+		int rc = ctl_preset_load(s->ctl, name, CTL_ORIGIN_NONE, path, sizeof(path), why);
+		if (rc < 0) {
 			reply_error(r, "%s", why);
 			return;
 		}
 		preset_done(r, "/preset/loaded", name);
 		osc_log(s, "preset '%s' loaded from %s", name, path);
+		if (rc > 0)
+			osc_log(s, "%s", why);
 	} else if (!strcmp(r->path, "/preset/save")) {
 		if (preset_arg(r, &name) < 0)
 			return;

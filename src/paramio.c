@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "suggest.h"
+
 static int parse_number(const char *text, float *out)
 {
 	char *end;
@@ -48,14 +50,15 @@ int paramio_parse_value(enum param_id id, const char *text, float *value, const 
 		}
 	}
 	if (d->type == PT_ENUM) {
-		int idx = param_enum_index(id, text);
-		if (idx >= 0) {
-			*value = (float)idx;
-			return 0;
-		}
+		/* names in any case: "Tube" is what a user reads in a menu */
+		for (int i = 0; d->enum_names[i]; i++)
+			if (!strcasecmp(d->enum_names[i], text)) {
+				*value = (float)i;
+				return 0;
+			}
 	}
 	if (parse_number(text, &v) < 0) {
-		*why = d->type == PT_ENUM   ? "unknown name"
+		*why = d->type == PT_ENUM   ? "an unknown name"
 		       : d->type == PT_BOOL ? "not a boolean (0/1, true/false, on/off)"
 					    : "not a number";
 		return -EINVAL;
@@ -105,17 +108,48 @@ int paramio_parse_assign(const char *text, char sep, struct param_assign *out, c
 		*--end = '\0';
 	int id = param_find(key);
 	if (id < 0) {
-		snprintf(err, errlen, "unknown parameter '%s' (see --list-params)", key);
+		const char *near = paramio_suggest_key(key);
+		if (near)
+			snprintf(err, errlen, "unknown parameter '%s' (did you mean %s? see "
+					      "--list-params)", key, near);
+		else
+			snprintf(err, errlen, "unknown parameter '%s' (see --list-params)", key);
 		return -ENOENT;
 	}
 	out->id = (enum param_id)id;
 	if ((rc = paramio_parse_value(out->id, val, &out->value, &why)) < 0) {
 		char range[96];
+		const char *near = paramio_suggest_enum(out->id, val);
 		paramio_format_range(out->id, range, sizeof(range));
-		snprintf(err, errlen, "%s: '%s' is %s (expected %s)", key, val, why, range);
+		if (near)
+			snprintf(err, errlen, "%s: '%s' is %s (did you mean %s? expected %s)", key,
+				 val, why, near, range);
+		else
+			snprintf(err, errlen, "%s: '%s' is %s (expected %s)", key, val, why, range);
 		return rc;
 	}
 	return 0;
+}
+
+const char *paramio_suggest_key(const char *key)
+{
+	char dotted[64];
+	struct suggest sg;
+	snprintf(dotted, sizeof(dotted), "%s", key);
+	for (char *c = dotted; *c; c++)
+		if (*c == '/')
+			*c = '.';
+	suggest_init(&sg, dotted);
+	for (int p = 0; p < P_COUNT; p++)
+		suggest_offer(&sg, param_table[p].key);
+	return suggest_best(&sg);
+}
+
+const char *paramio_suggest_enum(enum param_id id, const char *name)
+{
+	if (param_table[id].type != PT_ENUM)
+		return NULL;
+	return suggest_from_list(name, param_table[id].enum_names);
 }
 
 void paramio_format_value(enum param_id id, float v, char *buf, size_t len)

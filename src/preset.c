@@ -13,11 +13,14 @@
 
 #include "atomicfile.h"
 #include "config.h"
+#include "suggest.h"
 
 void preset_free(struct preset *p)
 {
 	free(p->assign);
+	free(p->src);
 	p->assign = NULL;
+	p->src = NULL;
 	p->n = 0;
 }
 
@@ -84,6 +87,59 @@ static FILE *preset_open_read(const char *path, char *err, size_t errlen, int *r
 	return f;
 }
 
+/* A preset is a delta over the table's defaults: every parameter its lines do not set for
+ * every strip goes back to its default first, so a load gives the same state whatever was
+ * loaded before. The defaults go first, the file's lines after them (same order as the
+ * file, so a later line still wins). */
+static int preset_start_from_defaults(struct preset *p)
+{
+	unsigned char set_all[P_COUNT] = {0};
+	size_t ndef = 0;
+	for (size_t i = 0; i < p->n; i++)
+		if (p->assign[i].strip < 0)
+			set_all[p->assign[i].id] = 1;
+	for (int k = 0; k < P_COUNT; k++)
+		ndef += !set_all[k];
+	struct param_assign *a = malloc((p->n + ndef) * sizeof(*a));
+	struct param_src *src = malloc((p->n + ndef) * sizeof(*src));
+	if (!a || !src) {
+		free(a);
+		free(src);
+		return -ENOMEM;
+	}
+	size_t o = 0;
+	for (int k = 0; k < P_COUNT; k++)
+		if (!set_all[k]) {
+			src[o] = (struct param_src){.preset = 1, .line = 0};
+			a[o++] = (struct param_assign){.strip = -1, .id = (enum param_id)k,
+						       .value = param_table[k].def};
+		}
+	for (size_t i = 0; i < p->n; i++, o++) {
+		a[o] = p->assign[i];
+		src[o] = p->src[i];
+	}
+	free(p->assign);
+	free(p->src);
+	p->assign = a;
+	p->src = src;
+	p->n = o;
+	return 0;
+}
+
+static int preset_grow(struct preset *p, size_t *cap)
+{
+	size_t c = *cap ? 2 * *cap : 64;
+	struct param_assign *a = realloc(p->assign, c * sizeof(*a));
+	if (a)
+		p->assign = a;
+	struct param_src *src = a ? realloc(p->src, c * sizeof(*src)) : NULL;
+	if (!src)
+		return -ENOMEM;
+	p->src = src;
+	*cap = c;
+	return 0;
+}
+
 int preset_load_file(const char *path, struct preset *out, char *err, size_t errlen)
 {
 	char why[256];
@@ -116,26 +172,22 @@ int preset_load_file(const char *path, struct preset *out, char *err, size_t err
 		char *s = preset_trim_line(line);
 		if (!*s)
 			continue;
-		if (p.n == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct param_assign *a = realloc(p.assign, cap * sizeof(*a));
-			if (!a) {
-				rc = -ENOMEM;
-				snprintf(err, errlen, "%s: out of memory", path);
-				break;
-			}
-			p.assign = a;
+		if (p.n == cap && (rc = preset_grow(&p, &cap)) < 0) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			break;
 		}
 		if ((rc = paramio_parse_assign(s, ' ', &p.assign[p.n], why, sizeof(why))) < 0) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
 			break;
 		}
-		p.n++;
+		p.src[p.n++] = (struct param_src){.preset = 1, .line = lineno};
 	}
 	if (!rc && ferror(f)) {
 		rc = -EIO;
 		snprintf(err, errlen, "%s: read error", path);
 	}
+	if (!rc && (rc = preset_start_from_defaults(&p)) < 0)
+		snprintf(err, errlen, "%s: out of memory", path);
 	free(line);
 	fclose(f);
 	if (rc < 0) {
@@ -181,13 +233,31 @@ int preset_search_dirs(char dirs[][512], int max)
 	return n;
 }
 
-int preset_find_name(const char *name, char *path, size_t len)
+const char *preset_ref_name(const char *ref, int *shipped_only)
 {
-	char dirs[3][512];
+	size_t pl = strlen(PRESET_SHIPPED_PREFIX);
+	*shipped_only = !strncmp(ref, PRESET_SHIPPED_PREFIX, pl);
+	return *shipped_only ? ref + pl : ref;
+}
+
+int preset_ref_valid(const char *ref)
+{
+	int shipped;
+	return preset_name_valid(preset_ref_name(ref, &shipped));
+}
+
+int preset_find_name(const char *ref, char *path, size_t len)
+{
+	char dirs[3][512], user[512];
+	int shipped;
+	const char *name = preset_ref_name(ref, &shipped);
 	if (!preset_name_valid(name))
 		return -EINVAL;
 	int n = preset_search_dirs(dirs, 3);
+	int have_user = preset_user_dir(user, sizeof(user)) == 0;
 	for (int i = 0; i < n; i++) {
+		if (shipped && have_user && !strcmp(dirs[i], user))
+			continue;
 		struct stat st;
 		int w = snprintf(path, len, "%s/%s%s", dirs[i], name, PRESET_SUFFIX);
 		if (w > 0 && (size_t)w < len && stat(path, &st) == 0 && S_ISREG(st.st_mode))
@@ -196,16 +266,53 @@ int preset_find_name(const char *name, char *path, size_t len)
 	return -ENOENT;
 }
 
+struct near_preset {
+	struct suggest sg;
+	char names[256][PRESET_NAME_MAX + 1];
+	int n;
+};
+
+static void near_one(void *ctx, const char *name, const char *dir)
+{
+	struct near_preset *np = ctx;
+	(void)dir;
+	if (np->n == 256)
+		return;
+	snprintf(np->names[np->n], sizeof(np->names[np->n]), "%s", name);
+	suggest_offer(&np->sg, np->names[np->n++]);
+}
+
+int preset_suggest_name(const char *ref, char *buf, size_t len)
+{
+	int shipped;
+	struct near_preset *np = malloc(sizeof(*np));
+	if (!np)
+		return 0;
+	suggest_init(&np->sg, preset_ref_name(ref, &shipped));
+	np->n = 0;
+	preset_list(near_one, np);
+	const char *best = suggest_best(&np->sg);
+	if (best)
+		snprintf(buf, len, "%s%s", shipped ? PRESET_SHIPPED_PREFIX : "", best);
+	free(np);
+	return best != NULL;
+}
+
 int preset_load(const char *name_or_path, struct preset *out, char *err, size_t errlen)
 {
-	char path[1024];
-	if (preset_name_valid(name_or_path)) {
+	char path[1024], near[PRESET_NAME_MAX + 16];
+	if (preset_ref_valid(name_or_path)) {
 		if (preset_find_name(name_or_path, path, sizeof(path)) == 0)
 			return preset_load_file(path, out, err, errlen);
 		/* a plain name that is also a file in the current folder */
 		if (access(name_or_path, R_OK) != 0) {
-			snprintf(err, errlen, "preset '%s' not found (see /preset/list or the FILES "
-					      "section of chanstrip(1))", name_or_path);
+			if (preset_suggest_name(name_or_path, near, sizeof(near)))
+				snprintf(err, errlen, "preset '%s' not found (did you mean %s? see "
+						      "/preset/list or the FILES section of "
+						      "chanstrip(1))", name_or_path, near);
+			else
+				snprintf(err, errlen, "preset '%s' not found (see /preset/list or the "
+						      "FILES section of chanstrip(1))", name_or_path);
 			return -ENOENT;
 		}
 	}
@@ -292,6 +399,12 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
 		snprintf(err, errlen, "no user preset folder (set HOME or XDG_CONFIG_HOME)");
 		return rc;
 	}
+	if (preset_is_shipped(name)) {
+		snprintf(err, errlen, "'%s' is a shipped preset: save under another name (a user "
+				      "preset of that name would change what '%s' loads everywhere)",
+			 name, name);
+		return -EEXIST;
+	}
 	if ((rc = preset_mkdir_p(dir)) < 0) {
 		snprintf(err, errlen, "%s: %s", dir, strerror(-rc));
 		return rc;
@@ -335,4 +448,99 @@ int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *
 		closedir(d);
 	}
 	return nseen;
+}
+
+int preset_is_shipped(const char *name)
+{
+	char ref[PRESET_NAME_MAX + 16], path[1024];
+	if (!preset_name_valid(name))
+		return 0;
+	snprintf(ref, sizeof(ref), "%s%s", PRESET_SHIPPED_PREFIX, name);
+	return preset_find_name(ref, path, sizeof(path)) == 0;
+}
+
+int preset_hides_shipped(const char *ref, const char *path, char *msg, size_t len)
+{
+	char user[512];
+	size_t ul;
+	if (!preset_name_valid(ref) || preset_user_dir(user, sizeof(user)) < 0)
+		return 0;
+	ul = strlen(user);
+	if (strncmp(path, user, ul) != 0 || path[ul] != '/' || !preset_is_shipped(ref))
+		return 0;
+	snprintf(msg, len, "preset '%s' is your own (%s), which hides the shipped one; "
+			   "%s%s loads that", ref, path, PRESET_SHIPPED_PREFIX, ref);
+	return 1;
+}
+
+/* Drop preset lines for strips a run does not have, counting kept and dropped lines per
+ * preset; *hi gets the highest strip dropped. Returns how many were dropped. */
+static size_t fit_drop(struct param_assign *a, struct param_src *src, size_t *n,
+		       unsigned nstrips, unsigned *kept, unsigned *dropped, unsigned nk,
+		       unsigned *hi)
+{
+	size_t o = 0, gone = 0;
+	for (size_t i = 0; i < *n; i++) {
+		unsigned k = src[i].preset < nk ? src[i].preset : 0;
+		if (src[i].line && a[i].strip >= (int)nstrips) {
+			dropped[k]++;
+			gone++;
+			if ((unsigned)a[i].strip + 1 > *hi)
+				*hi = (unsigned)a[i].strip + 1;
+			continue;
+		}
+		kept[k] += src[i].line != 0;
+		src[o] = src[i];
+		a[o++] = a[i];
+	}
+	*n = o;
+	return gone;
+}
+
+/* The message for what fit_drop did: an error if a preset lost every line, else a notice. */
+static int fit_report(const unsigned *kept, const unsigned *dropped, const char *const *names,
+		      unsigned nnames, unsigned hi, unsigned nstrips, char *msg, size_t len)
+{
+	const char *s_ = nstrips == 1 ? "" : "s";
+	for (unsigned k = 1; k <= nnames; k++)
+		if (dropped[k] && !kept[k]) {
+			snprintf(msg, len, "preset '%s': every line names a strip this run does not "
+					   "have (up to strip %u; this run has %u strip%s)",
+				 names[k - 1], hi, nstrips, s_);
+			return -ENODEV;
+		}
+	for (unsigned k = 1; k <= nnames; k++)
+		if (dropped[k]) {
+			snprintf(msg, len, "preset '%s': skipped %u line%s for strips this run does "
+					   "not have (up to strip %u; this run has %u strip%s)",
+				 names[k - 1], dropped[k], dropped[k] == 1 ? "" : "s", hi, nstrips,
+				 s_);
+			return 1;
+		}
+	return 0;
+}
+
+int preset_fit_strips(struct param_assign *a, struct param_src *src, size_t *n, unsigned nstrips,
+		      const char *const *names, unsigned nnames, char *msg, size_t len)
+{
+	msg[0] = '\0';
+	for (size_t i = 0; i < *n; i++)
+		if (!src[i].preset && a[i].strip >= (int)nstrips) {
+			snprintf(msg, len, "--set: strip %d does not exist (this run has %u strip%s)",
+				 a[i].strip + 1, nstrips, nstrips == 1 ? "" : "s");
+			return -ENODEV;
+		}
+	unsigned *kept = calloc(nnames + 1, sizeof(*kept));
+	unsigned *dropped = calloc(nnames + 1, sizeof(*dropped));
+	unsigned hi = 0;
+	int rc = 0;
+	if (!kept || !dropped) {
+		snprintf(msg, len, "out of memory");
+		rc = -ENOMEM;
+	} else if (fit_drop(a, src, n, nstrips, kept, dropped, nnames + 1, &hi)) {
+		rc = fit_report(kept, dropped, names, nnames, hi, nstrips, msg, len);
+	}
+	free(kept);
+	free(dropped);
+	return rc;
 }

@@ -182,9 +182,12 @@ START_TEST(preset_file_parses_and_rejects_whole)
 	char *path = write_tmp("# vocal\n\ncomp.enable 1\n2:comp.ratio 3   # per strip\r\n"
 			       "pre.model tube\n");
 	ck_assert_int_eq(preset_load_file(path, &p, err, sizeof(err)), 0);
-	ck_assert_uint_eq(p.n, 3);
-	ck_assert_int_eq(p.assign[1].strip, 1);
-	ck_assert_float_eq(p.assign[1].value, 3.0f);
+	/* the defaults of what it does not set on every strip come first, then its lines */
+	size_t nd = P_COUNT - 2;
+	ck_assert_uint_eq(p.n, nd + 3);
+	ck_assert_int_eq(p.assign[nd + 1].strip, 1);
+	ck_assert_float_eq(p.assign[nd + 1].value, 3.0f);
+	ck_assert_uint_eq(p.src[nd + 1].line, 4);
 	preset_free(&p);
 	unlink(path);
 

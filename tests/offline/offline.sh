@@ -123,6 +123,29 @@ expect_fail "unknown preset name" "preset 'nosuch' not found" \
 expect_fail "bad --set" "out of range (expected -20 .. 70)" \
 	--offline "$t/ok.wav" "$t/out.wav" --set pre.gain=99
 expect_fail "bad --block" "--block" --offline "$t/ok.wav" "$t/out.wav" --block 0
+# typos get the closest name; options for another mode and bad patterns say so
+expect_fail "key typo" "did you mean comp.threshold?" \
+	--offline "$t/ok.wav" "$t/out.wav" --set comp.treshold=-20
+expect_fail "enum typo" "did you mean tube?" --offline "$t/ok.wav" "$t/out.wav" --set pre.model=tueb
+expect_fail "preset typo" "did you mean podcast?" \
+	--offline "$t/ok.wav" "$t/out.wav" --preset podcats
+expect_fail "JACK option offline" "--meter-view does not apply to --offline: it is for JACK mode" \
+	--offline "$t/ok.wav" "$t/out.wav" --meter-view
+expect_fail "offline option in JACK mode" "--block does not apply to JACK mode" --block 64
+expect_fail "bad --connect pattern" "--connect: 'x[' is not a valid pattern" --connect 'x['
+"$cs" --offline "$t/ok.wav" "$t/out.wav" --set pre.model=Tube 2>"$t/stderr" &&
+	ok "enum names in any case" || bad "enum names in any case: $(cat "$t/stderr")"
+# a preset saved from two strips on a mono file: its strip-2 lines skipped with one notice
+printf 'comp.enable 1\n1:comp.ratio 3\n2:comp.ratio 5\n' >"$t/two.preset"
+if "$cs" --offline "$t/ok.wav" "$t/out.wav" --preset "$t/two.preset" 2>"$t/stderr" &&
+	[ "$(wc -l <"$t/stderr")" -eq 1 ] && grep -q "skipped 1 line for strips" "$t/stderr"; then
+	ok "preset lines for missing strips skipped: $(cat "$t/stderr")"
+else
+	bad "preset lines for missing strips: $(cat "$t/stderr")"
+fi
+printf '2:comp.ratio 5\n' >"$t/only2.preset"
+expect_fail "preset with only missing strips" "every line names a strip" \
+	--offline "$t/ok.wav" "$t/out.wav" --preset "$t/only2.preset"
 expect_fail "missing OUT" "needs IN.wav and OUT.wav" --offline "$t/ok.wav"
 
 # 5. a failed run leaves an existing output untouched

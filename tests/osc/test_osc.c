@@ -440,6 +440,11 @@ START_TEST(errors_change_nothing)
 		{"/preset/load", "", "one preset name", {0}},
 		{"/preset/load", "i", "one preset name", {.i = 1}},
 		{"/preset/nope", "", "unknown address", {0}},
+		{"/strip/1/comp", "", "/strip/1/comp is a module; its parameters: enable, ", {0}},
+		{"/strip/1/comp/treshold", "f", "did you mean /strip/1/comp/threshold?", {.f = 1}},
+		{"/strip/1/pre/model", "s", "did you mean tube?", {.s = "tueb"}},
+		{"/preset/load", "s", "did you mean podcast?", {.s = "podcats"}},
+		{"/preset/save", "s", "'podcast' is a shipped preset", {.s = "podcast"}},
 	};
 	float (*before)[P_COUNT] = snapshot();
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {

@@ -12,6 +12,7 @@ measured here with a single-bin DFT of the output.
 import csv
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -137,6 +138,55 @@ dc = abs(sum(x) / len(x))
 check("warm-tube has no DC", dc < 10 ** (-80 / 20), f"DC {20 * math.log10(dc + 1e-12):.1f} dBFS")
 lvl = 20 * math.log10(h1 / 0.1)
 check("warm-tube keeps the level", abs(lvl) < 3.0, f"fundamental {lvl:+.2f} dB")
+
+# Speech presets say the input level they expect (header and README's table), and the figures
+# hold: at both ends of the range the loud speech comes out within 5 dB of the same take
+# without the preset (the gate/expander opens); at -40 dBFS peaks it comes out the stated
+# number of dB quieter (+-2 dB), and the stated pre.gain fix brings it back within 5 dB.
+def power_db(rows, k):
+    return 10 * math.log10(sum(10 ** (float(r[k]) / 10) for r in rows) / len(rows))
+
+
+def speech_at(peak_dbfs):
+    _, rows = run("neutral", speech)
+    have = mx(span(rows, 0.3, 3.49), "in_peak_dbfs")
+    p = os.path.join(tmp, f"speech{peak_dbfs}.wav")
+    subprocess.run([cs, "--offline", speech, p, "--set", f"out.gain={peak_dbfs - have:.3f}"],
+                   check=True, env=env)
+    return p
+
+
+def vs_neutral(preset, inp, extra=()):
+    _, a = run(preset, inp, extra)
+    _, b = run("neutral", inp, extra)
+    return power_db(span(a, 0.3, 3.49), "out_rms_dbfs") - \
+        power_db(span(b, 0.3, 3.49), "out_rms_dbfs")
+
+
+readme = open(os.path.join(src, "README.md")).read()
+for preset in ("vocal-dynamic", "vocal-condenser", "podcast"):
+    text = open(os.path.join(src, "presets", preset + ".preset")).read()
+    rng = re.search(r"^# Input: speech peaking (-\d+) to (-\d+) dBFS", text, re.M)
+    quiet = re.search(r"peaking -40 dBFS comes out (\d+) dB quieter", text)
+    fix = re.search(r"--set pre\.gain=(\d+)", text)
+    check(f"{preset} header says its input level", rng and quiet and fix,
+          rng.group(0) if rng else "no '# Input: speech peaking LO to HI dBFS' line")
+    if not (rng and quiet and fix):
+        continue
+    lo, hi = int(rng.group(1)), int(rng.group(2))
+    row = re.search(rf"^\| `{preset}` \|.*\|$", readme, re.M)
+    check(f"README says {preset}'s input level", row and f"{lo} to {hi} dBFS" in row.group(0),
+          row.group(0) if row else "no row")
+    for lvl in (lo, hi):
+        g = vs_neutral(preset, speech_at(lvl))
+        check(f"{preset} at {lvl} dBFS peaks keeps the voice", abs(g) <= 5.0, f"{g:+.1f} dB")
+    g = vs_neutral(preset, speech_at(-40))
+    want = -int(quiet.group(1))
+    check(f"{preset} at -40 dBFS peaks: {want} dB as stated", abs(g - want) <= 2.0,
+          f"{g:+.1f} dB")
+    g = vs_neutral(preset, speech_at(-40), ("--set", f"pre.gain={fix.group(1)}"))
+    check(f"{preset} at -40 dBFS with pre.gain={fix.group(1)} keeps the voice", abs(g) <= 5.0,
+          f"{g:+.1f} dB")
 
 # Every preset in presets/ loads, and has a comment header.
 names = sorted(f[:-7] for f in os.listdir(os.path.join(src, "presets")) if f.endswith(".preset"))
