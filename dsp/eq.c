@@ -68,6 +68,16 @@ static void eq_match(const struct eq_proto *p, double w0, double b[3], double a[
 	double B2 = (pm[1] * rn - rm * pn[1]) / det;
 	double s0 = sqrt(B0), s1 = sqrt(B1 > 0.0 ? B1 : 0.0), w = 0.5 * (s0 + s1);
 	double disc = w * w + B2;
+	if (!(B1 > 1e-6 * B0) || !(disc > 0.0)) {
+		/* near Nyquist the fit at 0.8 pi can ask for a zero outside the unit circle:
+		 * match at Nyquist itself instead (Vicanek's choice) */
+		B1 = eq_proto_mag2(p, M_PI / w0) * A[1];
+		B2 = (eq_proto_mag2(p, wm / w0) * (A[0] * pm[0] + A[1] * pm[1] + A[2] * pm[2]) -
+		      B0 * pm[0] - B1 * pm[1]) / pm[2];
+		s1 = sqrt(B1);
+		w = 0.5 * (s0 + s1);
+		disc = w * w + B2;
+	}
 	b[0] = 0.5 * (w + sqrt(disc > 0.0 ? disc : 0.0));
 	b[1] = 0.5 * (s0 - s1);
 	b[2] = -0.25 * B2 / b[0];
@@ -100,6 +110,13 @@ void eq_design(struct biquad_coef *c, enum eq_shape shape, double fs, double f0_
 	c->b2 = (float)b[2];
 	c->a1 = (float)a[1];
 	c->a2 = (float)a[2];
+	if (!(fabsf(c->a2) < 1.0f && fabsf(c->a1) < 1.0f + c->a2) ||
+	    !(isfinite(c->b0) && isfinite(c->b1) && isfinite(c->b2))) {
+		/* never met on the parameters' ranges (tests/test_eq.c); a stable design anyway */
+		enum biquad_type t = shape == EQ_BELL ? BQ_PEAK
+				     : shape == EQ_LOW_SHELF ? BQ_LOWSHELF : BQ_HIGHSHELF;
+		biquad_design(c, t, fs, f0_hz, q, gain_db);
+	}
 }
 
 /* ---- one band with glides ------------------------------------------------------------------ */
