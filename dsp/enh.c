@@ -126,29 +126,37 @@ static void enh_grid(struct enh *e)
 	e->km_step = (km - e->km) * k;
 }
 
-/* One stretch inside one grid period. */
+/* One stretch inside one grid period. Coefficients and states are copied to locals, so that
+ * the stores to out cannot alias them and they stay in registers. */
 static void enh_segment(struct enh *e, const float *in, float *out, uint32_t n)
 {
 	const float da = 1.0f - e->det_a, la = 1.0f - e->lf_det_a, shc = e->sh_c, ir = e->inv_rms;
+	const struct biquad_coef c_det = e->hp_det, c_lp = e->lp_h, c_hp = e->hp_h,
+				 c_lpd = e->lp_det, c_bl = e->bp_lo, c_bm = e->bp_mid;
+	struct biquad_state s_det = e->s_det, s_lp1 = e->s_lp1, s_lp2 = e->s_lp2,
+			    s_hph = e->s_hph, s_lpd = e->s_lpd, s_bpl = e->s_bpl, s_bpm = e->s_bpm;
+	const float gs = e->gm_step, ks = e->kl_step, ms = e->km_step;
 	float p_hf = e->p_hf, p_all = e->p_all, p_v = e->p_v, p_lo = e->p_lo;
 	float x1 = e->sh_x1, y1 = e->sh_y1, gm = e->gm, kl = e->kl, km = e->km;
 	for (uint32_t i = 0; i < n; i++) {
 		float x = in[i];
-		float d = biquad_tick(&e->hp_det, &e->s_det, x);
+		float d = biquad_tick(&c_det, &s_det, x);
 		p_hf += da * (d * d - p_hf);
 		p_all += da * (x * x - p_all);
 		float s = shc * (y1 + x - x1);
 		x1 = x, y1 = s;
-		float v = biquad_tick(&e->lp_h, &e->s_lp2, biquad_tick(&e->lp_h, &e->s_lp1, d));
+		float v = biquad_tick(&c_lp, &s_lp2, biquad_tick(&c_lp, &s_lp1, d));
 		p_v += da * (v * v - p_v);
-		float h = biquad_tick(&e->hp_h, &e->s_hph, v * v * ir);
-		float lo = biquad_tick(&e->lp_det, &e->s_lpd, x);
+		float h = biquad_tick(&c_hp, &s_hph, v * v * ir);
+		float lo = biquad_tick(&c_lpd, &s_lpd, x);
 		p_lo += la * (lo * lo - p_lo);
-		float bl = biquad_tick(&e->bp_lo, &e->s_bpl, x);
-		float bm = biquad_tick(&e->bp_mid, &e->s_bpm, x);
-		gm += e->gm_step, kl += e->kl_step, km += e->km_step;
+		float bl = biquad_tick(&c_bl, &s_bpl, x);
+		float bm = biquad_tick(&c_bm, &s_bpm, x);
+		gm += gs, kl += ks, km += ms;
 		out[i] = x + gm * (s + ENH_HF_HARM * h) + (kl * bl + km * bm);
 	}
+	e->s_det = s_det, e->s_lp1 = s_lp1, e->s_lp2 = s_lp2, e->s_hph = s_hph;
+	e->s_lpd = s_lpd, e->s_bpl = s_bpl, e->s_bpm = s_bpm;
 	e->p_hf = p_hf, e->p_all = p_all, e->p_v = p_v, e->p_lo = p_lo;
 	e->sh_x1 = x1, e->sh_y1 = y1, e->gm = gm, e->kl = kl, e->km = km;
 	if (e->fade_pos < e->fade_len) {

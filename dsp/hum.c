@@ -57,29 +57,32 @@ void hum_set_harmonics(struct hum *h, int harmonics)
 
 static float hum_clean(float x) { return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x; }
 
-/* The notches in series over n samples, in -> out. */
+/* The notches in series over n samples, in -> out: sample by sample through all of them, so
+ * that each notch's recursion overlaps the others' in the CPU (one notch after the other over
+ * the block would wait on each recursion's latency in turn). */
 static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
 {
-	const float *x = in;
-	for (unsigned j = 0; j < h->count; j++) {
-		struct hum_notch *q = &h->n[j];
-		const float a1 = q->a1, a2 = q->a2, a3 = q->a3, k = q->k;
-		float ic1 = q->ic1, ic2 = q->ic2;
-		for (uint32_t i = 0; i < n; i++) {
-			float v0 = x[i];
-			float v3 = v0 - ic2;
-			float v1 = a1 * ic1 + a2 * v3;
-			float v2 = ic2 + a2 * ic1 + a3 * v3;
-			ic1 = 2.0f * v1 - ic1;
-			ic2 = 2.0f * v2 - ic2;
-			out[i] = v0 - k * v1;
-		}
-		q->ic1 = ic1;
-		q->ic2 = ic2;
-		x = out;
+	const unsigned m = h->count;
+	float a1[HUM_MAX_HARMONICS], a2[HUM_MAX_HARMONICS], a3[HUM_MAX_HARMONICS];
+	float k[HUM_MAX_HARMONICS], ic1[HUM_MAX_HARMONICS], ic2[HUM_MAX_HARMONICS];
+	for (unsigned j = 0; j < m; j++) {
+		a1[j] = h->n[j].a1, a2[j] = h->n[j].a2, a3[j] = h->n[j].a3, k[j] = h->n[j].k;
+		ic1[j] = h->n[j].ic1, ic2[j] = h->n[j].ic2;
 	}
-	if (x == in)
-		memcpy(out, in, n * sizeof(float));
+	for (uint32_t i = 0; i < n; i++) {
+		float v0 = in[i];
+		for (unsigned j = 0; j < m; j++) {
+			float v3 = v0 - ic2[j];
+			float v1 = a1[j] * ic1[j] + a2[j] * v3;
+			float v2 = ic2[j] + a2[j] * ic1[j] + a3[j] * v3;
+			ic1[j] = 2.0f * v1 - ic1[j];
+			ic2[j] = 2.0f * v2 - ic2[j];
+			v0 = v0 - k[j] * v1;
+		}
+		out[i] = v0;
+	}
+	for (unsigned j = 0; j < m; j++)
+		h->n[j].ic1 = ic1[j], h->n[j].ic2 = ic2[j];
 }
 
 /* The settings to reach: fade to dry when they differ from what runs, else to notched. */

@@ -144,7 +144,8 @@ def hp2(x, fs, f):
     """2nd-order Butterworth high-pass (bilinear), for band shares"""
     w0 = 2 * math.pi * f / fs
     al, c = math.sin(w0) / (2 * 0.7071067811865476), math.cos(w0)
-    b0, b1, a1, a2 = (1 + c) / 2 / (1 + al), -(1 + c) / (1 + al), -2 * c / (1 + al), (1 - al) / (1 + al)
+    b0, b1 = (1 + c) / 2 / (1 + al), -(1 + c) / (1 + al)
+    a1, a2 = -2 * c / (1 + al), (1 - al) / (1 + al)
     y, x1, x2, y1, y2 = [], 0.0, 0.0, 0.0, 0.0
     for v in x:
         o = b0 * v + b1 * x1 + b0 * x2 - a1 * y1 - a2 * y2
@@ -178,7 +179,8 @@ with wave.open(hummy, "wb") as w:
     frames = bytearray()
     for i, v in enumerate(xs):
         h = sum(0.0316 * math.sin(2 * math.pi * f * i / 48000 + f) for f in (50, 100, 150))
-        frames += int(max(-32768, min(32767, round((v + h) * 32768)))).to_bytes(2, "little", signed=True)
+        q = int(max(-32768, min(32767, round((v + h) * 32768))))
+        frames += q.to_bytes(2, "little", signed=True)
     w.writeframes(bytes(frames))
 yon = read_pcm24(run("podcast", hummy)[0])[0]
 yoff = read_pcm24(run("podcast", hummy, ("--set", "pre.hum=off"))[0])[0]
