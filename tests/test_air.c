@@ -129,6 +129,23 @@ START_TEST(block_size_independent)
 }
 END_TEST
 
+/* A NaN or Inf reaching the shelf is flushed from its state within one grid period. */
+START_TEST(nan_is_contained)
+{
+	static struct air a;
+	static float x[4800];
+	air_init(&a, 48000.0f);
+	air_set_db(&a, 6.0f);
+	air_reset(&a);
+	tu_sine(x, 4800, 0.5, 1000.0, 48000.0, 0.0);
+	x[1000] = NAN;
+	x[1001] = -INFINITY;
+	for (size_t i = 0; i < 4800; i += 48)
+		air_run(&a, x + i, 48);
+	ck_assert(!tu_bad_float(x + 1100, 3700));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("air");
@@ -138,6 +155,7 @@ int main(void)
 	tcase_add_test(tc, in_the_preamp);
 	tcase_add_test(tc, glides_and_returns_to_bit_exact);
 	tcase_add_test(tc, block_size_independent);
+	tcase_add_test(tc, nan_is_contained);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }

@@ -259,6 +259,26 @@ START_TEST(block_size_independent)
 }
 END_TEST
 
+/* A NaN or Inf reaching the notches is flushed from their state within one grid period. */
+START_TEST(nan_is_contained)
+{
+	static struct hum h;
+	static float in[4800], out[4800];
+	hum_init(&h, 48000.0f);
+	hum_set_mode(&h, 2);
+	hum_set_harmonics(&h, 10);
+	hum_reset(&h);
+	tu_sine(in, 4800, 0.5, 1000.0, 48000.0, 0.0);
+	in[1000] = NAN;
+	in[1001] = INFINITY;
+	for (size_t i = 0; i < 4800; i += 48) {
+		const float *r = hum_run(&h, in + i, out + i, 48);
+		ck_assert_ptr_eq(r, out + i);
+	}
+	ck_assert(!tu_bad_float(out + 1100, 3700));
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("hum");
@@ -269,6 +289,7 @@ int main(void)
 	tcase_add_test(tc, speech_loudness);
 	tcase_add_test(tc, switches_fade_in_the_preamp);
 	tcase_add_test(tc, block_size_independent);
+	tcase_add_test(tc, nan_is_contained);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
