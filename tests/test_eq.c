@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "eq.h"
+#include "strip.h"
 #include "testutil.h"
 #include "tone_util.h"
 
@@ -316,6 +317,46 @@ START_TEST(nan_is_contained)
 }
 END_TEST
 
+static void strip_fn(void *ctx, const float *in, float *out, uint32_t n)
+{
+	strip_process(ctx, in, out, n);
+}
+
+/* The tone stages in the strip (hum removal and air in the preamp, EQ, enhancer): no latency,
+ * the same bits whatever the host block, and once they are all switched off again (fades and
+ * glides done) the strip is an exact copy, as at its defaults. */
+START_TEST(tone_stages_in_the_strip)
+{
+	static struct strip s;
+	static float in[96000], ref[96000], out[96000];
+	static const struct {
+		enum param_id id;
+		float on, off;
+	} sets[] = {{P_PRE_HUM, 2, 0},      {P_PRE_HUM_HARMONICS, 8, 5}, {P_PRE_AIR, 5, 0},
+		    {P_EQ_ENABLE, 1, 0},    {P_EQ_LOW_GAIN, 4, 0},       {P_EQ_MID_GAIN, -6, 0},
+		    {P_EQ_HIGH_GAIN, 3, 0}, {P_ENH_ENABLE, 1, 0},        {P_ENH_HF, 60, 0},
+		    {P_ENH_LF, 40, 0}};
+	tu_burst_noise(in, 96000, 21, 0.05f);
+	for (int pass = 0; pass < 3; pass++) {
+		uint32_t seed = 31u + (uint32_t)pass;
+		float *dst = pass == 0 ? ref : out;
+		ck_assert_int_eq(strip_init(&s, 48000.0f, strip_simd_select(0)), 0);
+		for (unsigned i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+			strip_set_param(&s, sets[i].id, sets[i].on);
+		ck_assert_uint_eq(strip_latency_samples(&s), 0);
+		tu_run_random_blocks(strip_fn, &s, in, dst, 48000, pass == 0 ? 64 : 1000, &seed);
+		for (unsigned i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
+			strip_set_param(&s, sets[i].id, sets[i].off);
+		tu_run_random_blocks(strip_fn, &s, in + 48000, dst + 48000, 48000, pass == 2 ? 1 : 256,
+				     &seed);
+		if (pass > 0)
+			ck_assert_int_eq(memcmp(ref, out, sizeof(ref)), 0);
+	}
+	ck_assert_int_ne(memcmp(in, ref, 48000 * sizeof(float)), 0);
+	ck_assert_int_eq(memcmp(in + 72000, ref + 72000, 24000 * sizeof(float)), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("eq");
@@ -329,6 +370,7 @@ int main(void)
 	tcase_add_test(tc, enable_crossfades);
 	tcase_add_test(tc, block_size_independent);
 	tcase_add_test(tc, nan_is_contained);
+	tcase_add_test(tc, tone_stages_in_the_strip);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
