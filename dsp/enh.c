@@ -18,7 +18,9 @@ int enh_init(struct enh *e, float fs)
 	e->det_a = dsp_pole_from_ms(ENH_DET_MS, fs);
 	e->lf_det_a = dsp_pole_from_ms(ENH_LF_DET_MS, fs);
 	double lp = 0.2 * fs < 16000.0 ? 0.2 * fs : 16000.0;
+	/* 4th-order Butterworth: two sections */
 	biquad_design(&e->lp_h, BQ_LOWPASS, fs, lp, 0.5411961001461969, 0.0);
+	biquad_design(&e->lp_h2, BQ_LOWPASS, fs, lp, 1.3065629648763766, 0.0);
 	enh_set_hf(e, 0.0f, 4000.0f);
 	enh_set_lf(e, 0.0f, 80.0f);
 	return 0;
@@ -44,15 +46,14 @@ void enh_set_lf(struct enh *e, float percent, float hz)
 	e->lf_amt = percent * 0.01f;
 	e->lf_hz = hz;
 	double mid = 4.0 * hz < 250.0 ? 250.0 : (4.0 * hz > 400.0 ? 400.0 : 4.0 * hz);
-	biquad_design(&e->lp_det, BQ_LOWPASS, e->fs, enh_hz(e, 2.0 * hz), 0.7071067811865476, 0.0);
 	biquad_design(&e->bp_lo, BQ_BANDPASS, e->fs, enh_hz(e, hz), 1.4, 0.0);
 	biquad_design(&e->bp_mid, BQ_BANDPASS, e->fs, enh_hz(e, mid), 2.0, 0.0);
 }
 
 static void enh_clear(struct enh *e)
 {
-	struct biquad_state *s[] = {&e->s_det, &e->s_lp1, &e->s_lp2, &e->s_hph,
-				    &e->s_lpd, &e->s_bpl, &e->s_bpm};
+	struct biquad_state *s[] = {&e->s_det, &e->s_lp1, &e->s_lp2, &e->s_hph, &e->s_bpl,
+				    &e->s_bpm};
 	for (unsigned i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		s[i]->z1 = s[i]->z2 = 0.0f;
 	e->sh_x1 = e->sh_y1 = 0.0f;
@@ -87,8 +88,8 @@ static float enh_sane(float x) { return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.
 /* State hygiene and the gains for the next ENH_GRID samples. */
 static void enh_grid(struct enh *e)
 {
-	struct biquad_state *s[] = {&e->s_det, &e->s_lp1, &e->s_lp2, &e->s_hph,
-				    &e->s_lpd, &e->s_bpl, &e->s_bpm};
+	struct biquad_state *s[] = {&e->s_det, &e->s_lp1, &e->s_lp2, &e->s_hph, &e->s_bpl,
+				    &e->s_bpm};
 	for (unsigned i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
 		s[i]->z1 = enh_sane(s[i]->z1);
 		s[i]->z2 = enh_sane(s[i]->z2);
@@ -131,10 +132,10 @@ static void enh_grid(struct enh *e)
 static void enh_segment(struct enh *e, const float *in, float *out, uint32_t n)
 {
 	const float da = 1.0f - e->det_a, la = 1.0f - e->lf_det_a, shc = e->sh_c, ir = e->inv_rms;
-	const struct biquad_coef c_det = e->hp_det, c_lp = e->lp_h, c_hp = e->hp_h,
-				 c_lpd = e->lp_det, c_bl = e->bp_lo, c_bm = e->bp_mid;
+	const struct biquad_coef c_det = e->hp_det, c_lp = e->lp_h, c_lp2 = e->lp_h2,
+				 c_hp = e->hp_h, c_bl = e->bp_lo, c_bm = e->bp_mid;
 	struct biquad_state s_det = e->s_det, s_lp1 = e->s_lp1, s_lp2 = e->s_lp2,
-			    s_hph = e->s_hph, s_lpd = e->s_lpd, s_bpl = e->s_bpl, s_bpm = e->s_bpm;
+			    s_hph = e->s_hph, s_bpl = e->s_bpl, s_bpm = e->s_bpm;
 	const float gs = e->gm_step, ks = e->kl_step, ms = e->km_step;
 	float p_hf = e->p_hf, p_all = e->p_all, p_v = e->p_v, p_lo = e->p_lo;
 	float x1 = e->sh_x1, y1 = e->sh_y1, gm = e->gm, kl = e->kl, km = e->km;
@@ -145,18 +146,17 @@ static void enh_segment(struct enh *e, const float *in, float *out, uint32_t n)
 		p_all += da * (x * x - p_all);
 		float s = shc * (y1 + x - x1);
 		x1 = x, y1 = s;
-		float v = biquad_tick(&c_lp, &s_lp2, biquad_tick(&c_lp, &s_lp1, d));
+		float v = biquad_tick(&c_lp2, &s_lp2, biquad_tick(&c_lp, &s_lp1, d));
 		p_v += da * (v * v - p_v);
 		float h = biquad_tick(&c_hp, &s_hph, v * v * ir);
-		float lo = biquad_tick(&c_lpd, &s_lpd, x);
-		p_lo += la * (lo * lo - p_lo);
 		float bl = biquad_tick(&c_bl, &s_bpl, x);
+		p_lo += la * (bl * bl - p_lo);
 		float bm = biquad_tick(&c_bm, &s_bpm, x);
 		gm += gs, kl += ks, km += ms;
 		out[i] = x + gm * (s + ENH_HF_HARM * h) + (kl * bl + km * bm);
 	}
 	e->s_det = s_det, e->s_lp1 = s_lp1, e->s_lp2 = s_lp2, e->s_hph = s_hph;
-	e->s_lpd = s_lpd, e->s_bpl = s_bpl, e->s_bpm = s_bpm;
+	e->s_bpl = s_bpl, e->s_bpm = s_bpm;
 	e->p_hf = p_hf, e->p_all = p_all, e->p_v = p_v, e->p_lo = p_lo;
 	e->sh_x1 = x1, e->sh_y1 = y1, e->gm = gm, e->kl = kl, e->km = km;
 	if (e->fade_pos < e->fade_len) {

@@ -17,9 +17,9 @@
  * LF detail: x + kl bp(x, enh.lf_freq, Q 1.4) + km bp(x, clamp(4 enh.lf_freq, 250, 400),
  * Q 2), band-passes at 0 dB peak: a bell of ENH_LF_MAX_DB at enh.lf_freq and one of
  * -ENH_LF_CUT_RATIO times that in the low mids. The lift is level-dependent: the bass band
- * (low-pass at 2 enh.lf_freq) at peak level L dBFS (a sine's peak from its mean square)
- * allows ENH_LF_CEIL_DBFS - L dB at most, so a loud bass is hardly lifted and never driven
- * into clipping by it.
+ * (the lift's own band-pass) at peak level L dBFS (a sine's peak from its mean square) allows
+ * ENH_LF_CEIL_DBFS - L dB at most, so a loud bass is hardly lifted and never driven into
+ * clipping by it.
  *
  * Gains are computed every ENH_GRID samples of the sample clock and ramp linearly between;
  * enh.enable crossfades (ENH_FADE_MS). */
@@ -56,7 +56,7 @@ struct enh {
 	float det_a, lf_det_a;              /* one-pole pole per sample for the detectors */
 
 	/* HF */
-	struct biquad_coef hp_det, lp_h, hp_h;
+	struct biquad_coef hp_det, lp_h, lp_h2, hp_h;
 	struct biquad_state s_det, s_lp1, s_lp2, s_hph;
 	float sh_c, sh_x1, sh_y1; /* one-pole high-pass of the shelf */
 	float p_hf, p_all, p_v;   /* mean squares */
@@ -64,8 +64,8 @@ struct enh {
 	float gm, gm_step;        /* g - 1 of the HF lift */
 
 	/* LF */
-	struct biquad_coef lp_det, bp_lo, bp_mid;
-	struct biquad_state s_lpd, s_bpl, s_bpm;
+	struct biquad_coef bp_lo, bp_mid;
+	struct biquad_state s_bpl, s_bpm;
 	float p_lo;
 	float kl, kl_step, km, km_step;
 };
