@@ -1,7 +1,7 @@
 #!/bin/sh
 # bench-ratio.sh [BLOCK] [ROUNDS] [CHANNELS]: chanstrip's full strip against the cheapest chain
 # of peer plugins that does the same job (softclip saturation + gate + compressor + de-esser +
-# true-peak meter, from ../shared/tools/lv2bench/peers.tsv), interleaved round by round on
+# true-peak meter + exciter + bass enhancer + EQ, from ../shared/tools/lv2bench/peers.tsv), interleaved round by round on
 # the same signal so machine drift hits both alike. Prints the medians and the ratio.
 # CHANNELS (1, 2, 8, 32 or 64; default 1) runs that many chanstrip channels the way the JACK
 # client does (lane groups) and reports per channel; a peer plugin instance serves one
@@ -24,7 +24,10 @@ peers="http://calf.sourceforge.net/plugins/MonoInput|level_in=2 softclip=1
 http://lsp-plug.in/plugins/lv2/gate_mono|gt=0.0178 gr=0.0631 at=1 rt=100
 http://gareus.org/oss/lv2/darc#mono|threshold=-24 Ratio=0.75 attack=0.01 release=0.1
 http://lsp-plug.in/plugins/lv2/compressor_mono|shpm=2 shpf=5000 al=0.0316 cr=4 at=1 rt=50
-http://gareus.org/oss/lv2/meters#dBTPmono|"
+http://gareus.org/oss/lv2/meters#dBTPmono|
+http://calf.sourceforge.net/plugins/Exciter|amount=2 freq=4000
+http://calf.sourceforge.net/plugins/BassEnhancer|amount=2
+http://gareus.org/oss/lv2/fil4#mono|"
 for r in $(seq "$rounds"); do
 	sum=0
 	echo "$peers" | { while IFS='|' read -r uri settings; do

@@ -28,7 +28,7 @@
 
 struct config {
 	const char *name;
-	const char *sets[20]; /* "key=value" pairs, NULL-terminated */
+	const char *sets[40]; /* "key=value" pairs, NULL-terminated */
 };
 
 static const struct config configs[] = {
@@ -40,15 +40,22 @@ static const struct config configs[] = {
 	{"gate", {"gate.enable=1", "gate.threshold=-35", NULL}},
 	{"comp", {"comp.enable=1", "comp.threshold=-24", "comp.ratio=4", NULL}},
 	{"deess.split", {"deess.enable=1", "deess.freq=5000", "deess.threshold=-30", NULL}},
+	{"pre.hum", {"pre.hum=50", "pre.hum_harmonics=5", NULL}},
+	{"pre.air", {"pre.air=4", NULL}},
+	{"eq", {"eq.enable=1", "eq.low_gain=3", "eq.mid_gain=-3", "eq.high_gain=2", NULL}},
+	{"enh", {"enh.enable=1", "enh.hf=50", "enh.lf=50", NULL}},
 	{"vocal-dynamic", /* presets/vocal-dynamic.preset, as measure-load.sh runs under JACK */
 	 {"pre.hpf=80", "pre.model=transformer", "pre.drive=3", "gate.enable=1", "gate.mode=expander",
 	  "gate.ratio=2", "gate.threshold=-30", "comp.enable=1", "comp.threshold=-22", "comp.ratio=3",
 	  "comp.attack=5", "comp.release=80", "comp.makeup=3", "deess.enable=1", "deess.threshold=-32",
 	  "deess.range=8", NULL}},
-	{"full", /* the "every module on": saturation with ADAA, gate, comp, split de-esser */
+	{"full", /* every stage on: saturation with ADAA, gate, comp, split de-esser, tone stages */
 	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
 	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
-	  "deess.freq=5000", "deess.threshold=-30", NULL}},
+	  "deess.freq=5000", "deess.threshold=-30",
+	  /* the tone stages: hum removal and air in the preamp, EQ, enhancer */
+	  "pre.hum=50", "pre.air=4", "eq.enable=1", "eq.low_gain=3", "eq.mid_gain=-3",
+	  "eq.high_gain=2", "enh.enable=1", "enh.hf=50", "enh.lf=50", NULL}},
 };
 #define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
 

@@ -16,6 +16,8 @@
 
 #include "comp.h"
 #include "deess.h"
+#include "enh.h"
+#include "eq.h"
 #include "gate.h"
 #include "outgain.h"
 #include "preamp.h"
@@ -25,6 +27,8 @@
 	X(gate, GATE, gate, GR)            \
 	X(comp, COMP, comp, GR)            \
 	X(deess, DEESS, deess, GR)         \
+	X(eq, EQ, eq, NOGR)                \
+	X(enh, ENH, enh, NOGR)             \
 	X(out, OUT, outgain, NOGR)
 
 /* CHAIN_IF_GR(...) / CHAIN_IF_NOGR(...): the arguments for a GR row, nothing otherwise, as

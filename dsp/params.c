@@ -9,6 +9,8 @@ static const char *const gate_mode_names[] = {"gate", "expander", NULL};
 static const char *const detector_names[] = {"peak", "rms", NULL};
 static const char *const deess_mode_names[] = {"split", "wide", NULL};
 static const float oversample_steps[] = {1, 2, 4, 8};
+static const char *const hum_names[] = {"off", "50", "60", NULL};
+static const float hum_harmonic_steps[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
 
 const struct param_def param_table[P_COUNT] = {
 	[P_PRE_GAIN] = {"pre.gain", "dB", -20, 70, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
@@ -24,6 +26,13 @@ const struct param_def param_table[P_COUNT] = {
 	[P_PRE_OVERSAMPLE] = {"pre.oversample", "x", 1, 8, 1, PT_STEPS, TAPER_LINEAR, 0, NULL,
 			      oversample_steps, 4,
 			      "saturation oversampling: 1 = ADAA only, no latency; 2/4/8 add latency"},
+	[P_PRE_HUM] = {"pre.hum", "enum", 0, 2, 0, PT_ENUM, TAPER_LINEAR, 0, hum_names, NULL, 0,
+		       "notch the mains hum at 50 or 60 Hz and its harmonics (before the curve)"},
+	[P_PRE_HUM_HARMONICS] = {"pre.hum_harmonics", "count", 1, 10, 5, PT_STEPS, TAPER_LINEAR, 0,
+				 NULL, hum_harmonic_steps, 10,
+				 "how many harmonics are notched, the fundamental included"},
+	[P_PRE_AIR] = {"pre.air", "dB", 0, 8, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
+		       "air: a gentle transformer-style high lift (after the curve), 0 = off"},
 
 	[P_GATE_ENABLE] = {"gate.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
 			   "gate/expander on"},
@@ -82,6 +91,40 @@ const struct param_def param_table[P_COUNT] = {
 			  NULL, 0, "split: only the band is reduced; wide: the whole signal"},
 	[P_DEESS_LISTEN] = {"deess.listen", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
 			    "output the sidechain band"},
+
+	[P_EQ_ENABLE] = {"eq.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
+			 "EQ on"},
+	[P_EQ_LOW_ENABLE] = {"eq.low_enable", "bool", 0, 1, 1, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL,
+			     0, "low shelf in (off: flat, its settings kept for A/B)"},
+	[P_EQ_LOW_GAIN] = {"eq.low_gain", "dB", -15, 15, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
+			   "low shelf gain"},
+	[P_EQ_LOW_FREQ] = {"eq.low_freq", "Hz", 30, 500, 100, PT_FLOAT, TAPER_LOG, 0, NULL, NULL, 0,
+			   "low shelf corner (half its gain in dB)"},
+	[P_EQ_MID_ENABLE] = {"eq.mid_enable", "bool", 0, 1, 1, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL,
+			     0, "bell in (off: flat, its settings kept for A/B)"},
+	[P_EQ_MID_GAIN] = {"eq.mid_gain", "dB", -15, 15, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
+			   "bell gain"},
+	[P_EQ_MID_FREQ] = {"eq.mid_freq", "Hz", 200, 8000, 1000, PT_FLOAT, TAPER_LOG, 0, NULL, NULL,
+			   0, "bell centre"},
+	[P_EQ_MID_Q] = {"eq.mid_q", "Q", 0.3f, 8, 1, PT_FLOAT, TAPER_LOG, 0, NULL, NULL, 0,
+			"bell quality (higher: narrower)"},
+	[P_EQ_HIGH_ENABLE] = {"eq.high_enable", "bool", 0, 1, 1, PT_BOOL, TAPER_LINEAR, 0, NULL,
+			      NULL, 0, "high shelf in (off: flat, its settings kept for A/B)"},
+	[P_EQ_HIGH_GAIN] = {"eq.high_gain", "dB", -15, 15, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL,
+			    0, "high shelf gain"},
+	[P_EQ_HIGH_FREQ] = {"eq.high_freq", "Hz", 1000, 16000, 8000, PT_FLOAT, TAPER_LOG, 0, NULL,
+			    NULL, 0, "high shelf corner (half its gain in dB)"},
+
+	[P_ENH_ENABLE] = {"enh.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
+			  "enhancer on"},
+	[P_ENH_HF] = {"enh.hf", "%", 0, 100, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
+		      "HF detail: lifts and adds harmonics above enh.hf_freq as far as the source lacks them"},
+	[P_ENH_HF_FREQ] = {"enh.hf_freq", "Hz", 2000, 12000, 4000, PT_FLOAT, TAPER_LOG, 0, NULL, NULL,
+			   0, "HF detail corner"},
+	[P_ENH_LF] = {"enh.lf", "%", 0, 100, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
+		      "LF detail: bass lift with a low-mid cut, less at high level"},
+	[P_ENH_LF_FREQ] = {"enh.lf_freq", "Hz", 40, 200, 80, PT_FLOAT, TAPER_LOG, 0, NULL, NULL, 0,
+			   "LF detail bass centre"},
 
 	[P_OUT_GAIN] = {"out.gain", "dB", -60, 24, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
 			"output gain"},

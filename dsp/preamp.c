@@ -93,6 +93,8 @@ int preamp_init(struct preamp *p, float fs)
 	}
 	p->model_from = p->model_to = PREAMP_CLEAN;
 	os_init(&p->os);
+	hum_init(&p->hum, fs);
+	air_init(&p->air, fs);
 	return 0;
 }
 
@@ -128,6 +130,8 @@ void preamp_reset(struct preamp *p)
 	p->duck_pos = 2 * p->duck_len;
 	p->clock = 0;
 	preamp_clear_audio(p);
+	hum_reset(&p->hum);
+	air_reset(&p->air);
 }
 
 void preamp_set_gain_db(struct preamp *p, float db)
@@ -204,6 +208,9 @@ static void pre_stage_set(void *st, unsigned idx, float v)
 	case P_PRE_MODEL: preamp_set_model(p, (int)v); break;
 	case P_PRE_DRIVE: preamp_set_drive_db(p, v); break;
 	case P_PRE_OVERSAMPLE: preamp_set_oversample(p, (int)v); break;
+	case P_PRE_HUM: hum_set_mode(&p->hum, (int)v); break;
+	case P_PRE_HUM_HARMONICS: hum_set_harmonics(&p->hum, (int)v); break;
+	case P_PRE_AIR: air_set_db(&p->air, v); break;
 	default: break;
 	}
 }
@@ -218,8 +225,8 @@ static void pre_stage_lanes(void *const *st, unsigned nl, const float *const *in
 }
 
 const struct stage_desc pre_stage = {
-	.name = "pre", .label = "preamp (gain, polarity, low cut, saturation)",
-	.first = P_PRE_GAIN, .last = P_PRE_OVERSAMPLE, .init = pre_stage_init,
+	.name = "pre", .label = "preamp (gain, polarity, low cut, hum, saturation, air)",
+	.first = P_PRE_GAIN, .last = P_PRE_AIR, .init = pre_stage_init,
 	.reset = pre_stage_reset, .set = pre_stage_set, .process_lanes = pre_stage_lanes,
 	.latency = pre_stage_latency,
 };
@@ -741,7 +748,8 @@ PRE_INLINE int preamp_seg_hpf(const struct preamp *p)
  * Decided once at the start of a segment (a low-cut fade that ends in it changes hpf). */
 PRE_INLINE int preamp_seg_direct(const struct preamp *p, int hpf)
 {
-	return !hpf && p->os.factor == 1 && !model_sat(p->model_from) && !model_sat(p->model_to);
+	return !hpf && p->os.factor == 1 && !model_sat(p->model_from) && !model_sat(p->model_to) &&
+	       hum_idle(&p->hum);
 }
 
 /* A segment's first part: grid work and the gain stage. Returns the gain stage's output: out
@@ -778,10 +786,12 @@ preamp_seg_gain(struct preamp *p, const float *in, float *out, int direct, uint3
 PRE_INLINE void
 preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32_t n)
 {
+	u = hum_run(&p->hum, u, p->hb, n);
 	if (direct)
 		preamp_clean_state(p, u, n);
 	else
 		preamp_models(p, u, out, n);
+	air_run(&p->air, out, n);
 
 	uint32_t dl = p->duck_len;
 	if (p->duck_pos < 2 * dl) {
@@ -843,7 +853,8 @@ static int preamp_identity(const struct preamp *p)
 	       p->model_to == PREAMP_CLEAN && p->fade_pos == p->fade_len && !p->hpf_on &&
 	       p->hpf_pos == p->fade_len && p->os.factor == 1 && p->os_req == 1 &&
 	       p->duck_pos == 2 * p->duck_len && smooth_settled(&p->gain) &&
-	       p->gain.cur == 1.0f && smooth_settled(&p->drive);
+	       p->gain.cur == 1.0f && smooth_settled(&p->drive) && hum_idle(&p->hum) &&
+	       air_idle(&p->air);
 }
 
 const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t n)

@@ -1,7 +1,7 @@
 /* preamp.h: gain, polarity, low cut and saturation: the first stage of every strip.
  *
- *   in -> gain (polarity folded in) -> low cut -> drive -> curve (ADAA, optional 2/4/8x
- *      oversampling) -> DC removal -> 1/drive -> out
+ *   in -> gain (polarity folded in) -> low cut -> hum notches (hum.h) -> drive -> curve
+ *      (ADAA, optional 2/4/8x oversampling) -> DC removal -> 1/drive -> air (air.h) -> out
  *
  * Models: clean (exact copy of the gain stage), tube (asymmetric curve: even and odd
  * harmonics, its DC removed), transformer (symmetric curve: odd harmonics only). See
@@ -12,8 +12,10 @@
 
 #include <stdint.h>
 
+#include "air.h"
 #include "biquad.h"
 #include "dsp.h"
+#include "hum.h"
 #include "oversample.h"
 #include "sat.h"
 #include "smooth.h"
@@ -72,6 +74,10 @@ struct preamp {
 	float clean_hist[64 + DSP_MAX_CHUNK]; /* clean path delay when oversampling */
 
 	uint32_t clock; /* samples processed: control work happens on a fixed grid of it */
+
+	struct hum hum; /* mains notches before the curve (hum.h) */
+	struct air air; /* high lift after it (air.h) */
+	float hb[DSP_MAX_CHUNK];
 
 	/* scratch, sized for the largest chunk */
 	float u[DSP_MAX_CHUNK];

@@ -15,7 +15,9 @@ OSC_PORT=$((20000 + $$ % 20000))
 
 start_jackd 64
 start_chanstrip rt -c 8 --osc-port $OSC_PORT --connect 'system:capture_' --meter-view \
-	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1
+	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1 \
+	--set pre.hum=50 --set pre.air=4 --set eq.enable=1 --set eq.mid_gain=3 \
+	--set enh.enable=1 --set enh.hf=50 --set enh.lf=50
 "$JPLAYREC" -t chanstrip -p "$FIXTURES/speech.wav" -c 2 >"$TMP/play.log" 2>&1 &
 PIDS+=($!)
 if command -v oscsend >/dev/null; then

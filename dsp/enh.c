@@ -1,0 +1,226 @@
+/* enh.c: the enhancer (see enh.h for what it does and why). */
+#include "enh.h"
+
+#include <errno.h>
+#include <string.h>
+
+int enh_init(struct enh *e, float fs)
+{
+	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX))
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	e->fs = fs;
+	e->fade_len = (uint32_t)lrintf(fs * ENH_FADE_MS * 0.001f);
+	if (e->fade_len == 0)
+		e->fade_len = 1;
+	e->fade_inv = 1.0f / (float)e->fade_len;
+	e->fade_pos = e->fade_len;
+	e->det_a = dsp_pole_from_ms(ENH_DET_MS, fs);
+	e->lf_det_a = dsp_pole_from_ms(ENH_LF_DET_MS, fs);
+	double lp = 0.2 * fs < 16000.0 ? 0.2 * fs : 16000.0;
+	/* 4th-order Butterworth: two sections */
+	biquad_design(&e->lp_h, BQ_LOWPASS, fs, lp, 0.5411961001461969, 0.0);
+	biquad_design(&e->lp_h2, BQ_LOWPASS, fs, lp, 1.3065629648763766, 0.0);
+	enh_set_hf(e, 0.0f, 4000.0f);
+	enh_set_lf(e, 0.0f, 80.0f);
+	return 0;
+}
+
+/* Clamp a corner below Nyquist (the lowest rates). */
+static double enh_hz(const struct enh *e, double hz) { return hz < 0.4 * e->fs ? hz : 0.4 * e->fs; }
+
+void enh_set_hf(struct enh *e, float percent, float hz)
+{
+	e->hf_amt = percent * 0.01f;
+	e->hf_hz = hz;
+	double f = enh_hz(e, hz);
+	biquad_design(&e->hp_det, BQ_HIGHPASS, e->fs, f, 0.7071067811865476, 0.0);
+	biquad_design(&e->hp_h, BQ_HIGHPASS, e->fs, f, 0.7071067811865476, 0.0);
+	e->sh_c = (float)exp(-2.0 * M_PI * f / e->fs);
+	double share = log(20000.0 / f) / log(1000.0);
+	e->hf_target = (float)(share * pow(10.0, 0.1 * ENH_HF_BRIGHT_DB));
+}
+
+void enh_set_lf(struct enh *e, float percent, float hz)
+{
+	e->lf_amt = percent * 0.01f;
+	e->lf_hz = hz;
+	double mid = 4.0 * hz < 250.0 ? 250.0 : (4.0 * hz > 400.0 ? 400.0 : 4.0 * hz);
+	biquad_design(&e->bp_lo, BQ_BANDPASS, e->fs, enh_hz(e, hz), 1.4, 0.0);
+	biquad_design(&e->bp_mid, BQ_BANDPASS, e->fs, enh_hz(e, mid), 2.0, 0.0);
+}
+
+static void enh_clear(struct enh *e)
+{
+	struct biquad_state *s[] = {&e->s_det, &e->s_lp1, &e->s_lp2, &e->s_hph, &e->s_bpl,
+				    &e->s_bpm};
+	for (unsigned i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		s[i]->z1 = s[i]->z2 = 0.0f;
+	e->sh_x1 = e->sh_y1 = 0.0f;
+	e->p_hf = e->p_all = e->p_v = e->p_lo = 0.0f;
+	e->inv_rms = 0.0f;
+	e->gm = e->gm_step = e->kl = e->kl_step = e->km = e->km_step = 0.0f;
+	e->clock = 0;
+}
+
+void enh_reset(struct enh *e)
+{
+	e->fade_pos = e->fade_len;
+	enh_clear(e);
+}
+
+int enh_idle(const struct enh *e) { return !e->on && e->fade_pos == e->fade_len; }
+
+static void enh_set_enable(struct enh *e, int on)
+{
+	on = on != 0;
+	if (on == e->on)
+		return;
+	int fading = e->fade_pos < e->fade_len;
+	if (!fading && on)
+		enh_clear(e);
+	e->fade_pos = fading ? e->fade_len - e->fade_pos : 0;
+	e->on = on;
+}
+
+static float enh_sane(float x) { return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x; }
+
+/* State hygiene and the gains for the next ENH_GRID samples. */
+static void enh_grid(struct enh *e)
+{
+	struct biquad_state *s[] = {&e->s_det, &e->s_lp1, &e->s_lp2, &e->s_hph, &e->s_bpl,
+				    &e->s_bpm};
+	for (unsigned i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+		s[i]->z1 = enh_sane(s[i]->z1);
+		s[i]->z2 = enh_sane(s[i]->z2);
+	}
+	e->sh_x1 = enh_sane(e->sh_x1);
+	e->sh_y1 = enh_sane(e->sh_y1);
+	e->p_hf = enh_sane(e->p_hf), e->p_all = enh_sane(e->p_all);
+	e->p_v = enh_sane(e->p_v), e->p_lo = enh_sane(e->p_lo);
+	const float k = 1.0f / (float)ENH_GRID;
+
+	/* HF: how far the share above hf_hz falls short of the target */
+	float lift = 0.0f;
+	float all_db = dsp_power_to_db(e->p_all);
+	if (e->hf_amt > 0.0f && all_db > ENH_HF_FLOOR_DBFS - 10.0f) {
+		float share = e->p_hf / e->p_all;
+		float deficit = share > 0.0f ? 10.0f * log10f(e->hf_target / share) : ENH_HF_MAX_DB;
+		lift = ENH_HF_SLOPE * deficit;
+		lift = lift < 0.0f ? 0.0f : (lift > ENH_HF_MAX_DB ? ENH_HF_MAX_DB : lift);
+		float floor_w = (all_db - (ENH_HF_FLOOR_DBFS - 10.0f)) * 0.1f;
+		lift *= e->hf_amt * (floor_w < 1.0f ? floor_w : 1.0f);
+	}
+	e->gm_step = ((lift > 0.0f ? dsp_db_to_gain(lift) - 1.0f : 0.0f) - e->gm) * k;
+	e->inv_rms = e->p_v > 1e-12f ? 1.0f / sqrtf(e->p_v) : 0.0f;
+
+	/* LF: the lift its level allows */
+	float lf = 0.0f;
+	if (e->lf_amt > 0.0f) {
+		float room = ENH_LF_CEIL_DBFS - dsp_power_to_db(2.0f * e->p_lo);
+		lf = room < 0.0f ? 0.0f : (room > ENH_LF_MAX_DB ? ENH_LF_MAX_DB : room);
+		lf *= e->lf_amt;
+	}
+	float kl = lf > 0.0f ? dsp_db_to_gain(lf) - 1.0f : 0.0f;
+	float km = lf > 0.0f ? dsp_db_to_gain(-ENH_LF_CUT_RATIO * lf) - 1.0f : 0.0f;
+	e->kl_step = (kl - e->kl) * k;
+	e->km_step = (km - e->km) * k;
+}
+
+/* One stretch inside one grid period. Coefficients and states are copied to locals, so that
+ * the stores to out cannot alias them and they stay in registers. */
+static void enh_segment(struct enh *e, const float *in, float *out, uint32_t n)
+{
+	const float da = 1.0f - e->det_a, la = 1.0f - e->lf_det_a, shc = e->sh_c, ir = e->inv_rms;
+	const struct biquad_coef c_det = e->hp_det, c_lp = e->lp_h, c_lp2 = e->lp_h2,
+				 c_hp = e->hp_h, c_bl = e->bp_lo, c_bm = e->bp_mid;
+	struct biquad_state s_det = e->s_det, s_lp1 = e->s_lp1, s_lp2 = e->s_lp2,
+			    s_hph = e->s_hph, s_bpl = e->s_bpl, s_bpm = e->s_bpm;
+	const float gs = e->gm_step, ks = e->kl_step, ms = e->km_step;
+	float p_hf = e->p_hf, p_all = e->p_all, p_v = e->p_v, p_lo = e->p_lo;
+	float x1 = e->sh_x1, y1 = e->sh_y1, gm = e->gm, kl = e->kl, km = e->km;
+	for (uint32_t i = 0; i < n; i++) {
+		float x = in[i];
+		float d = biquad_tick(&c_det, &s_det, x);
+		p_hf += da * (d * d - p_hf);
+		p_all += da * (x * x - p_all);
+		float s = shc * (y1 + x - x1);
+		x1 = x, y1 = s;
+		float v = biquad_tick(&c_lp2, &s_lp2, biquad_tick(&c_lp, &s_lp1, d));
+		p_v += da * (v * v - p_v);
+		float h = biquad_tick(&c_hp, &s_hph, v * v * ir);
+		float bl = biquad_tick(&c_bl, &s_bpl, x);
+		p_lo += la * (bl * bl - p_lo);
+		float bm = biquad_tick(&c_bm, &s_bpm, x);
+		gm += gs, kl += ks, km += ms;
+		out[i] = x + gm * (s + ENH_HF_HARM * h) + (kl * bl + km * bm);
+	}
+	e->s_det = s_det, e->s_lp1 = s_lp1, e->s_lp2 = s_lp2, e->s_hph = s_hph;
+	e->s_bpl = s_bpl, e->s_bpm = s_bpm;
+	e->p_hf = p_hf, e->p_all = p_all, e->p_v = p_v, e->p_lo = p_lo;
+	e->sh_x1 = x1, e->sh_y1 = y1, e->gm = gm, e->kl = kl, e->km = km;
+	if (e->fade_pos < e->fade_len) {
+		for (uint32_t i = 0; i < n; i++) {
+			float t = (float)(e->fade_pos + i) * e->fade_inv;
+			float w = e->on ? t : 1.0f - t;
+			out[i] = in[i] + w * (out[i] - in[i]);
+		}
+		e->fade_pos += n;
+	}
+}
+
+void enh_process(struct enh *e, const float *in, float *out, uint32_t n)
+{
+	while (n > 0) {
+		if (enh_idle(e)) {
+			memcpy(out, in, n * sizeof(float));
+			return;
+		}
+		uint32_t pos = e->clock % ENH_GRID, k = ENH_GRID - pos;
+		if (pos == 0)
+			enh_grid(e);
+		if (k > n)
+			k = n;
+		if (e->fade_pos < e->fade_len && e->fade_len - e->fade_pos < k)
+			k = e->fade_len - e->fade_pos;
+		enh_segment(e, in, out, k);
+		e->clock += k;
+		in += k;
+		out += k;
+		n -= k;
+	}
+}
+
+/* ---- the stage descriptor (stage.h) ---- */
+
+static int enh_stage_init(void *st, float fs) { return enh_init(st, fs); }
+static void enh_stage_reset(void *st) { enh_reset(st); }
+static int enh_stage_idle(const void *st) { return enh_idle(st); }
+
+static void enh_stage_set(void *st, unsigned idx, float v)
+{
+	struct enh *e = st;
+	switch (P_ENH_ENABLE + (int)idx) {
+	case P_ENH_ENABLE: enh_set_enable(e, v != 0.0f); return;
+	case P_ENH_HF: enh_set_hf(e, v, e->hf_hz); return;
+	case P_ENH_HF_FREQ: enh_set_hf(e, e->hf_amt * 100.0f, v); return;
+	case P_ENH_LF: enh_set_lf(e, v, e->lf_hz); return;
+	case P_ENH_LF_FREQ: enh_set_lf(e, e->lf_amt * 100.0f, v); return;
+	default: return;
+	}
+}
+
+static void enh_stage_lanes(void *const *st, unsigned nl, const float *const *in,
+			    float *const *out, const float **res, uint32_t n)
+{
+	for (unsigned l = 0; l < nl; l++) {
+		enh_process(st[l], in[l], out[l], n);
+		res[l] = out[l];
+	}
+}
+
+const struct stage_desc enh_stage = {
+	.name = "enh", .label = "enhancer (HF and LF detail)", .first = P_ENH_ENABLE,
+	.last = P_ENH_LF_FREQ, .init = enh_stage_init, .reset = enh_stage_reset,
+	.set = enh_stage_set, .process_lanes = enh_stage_lanes, .idle = enh_stage_idle,
+};

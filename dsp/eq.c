@@ -1,0 +1,366 @@
+/* eq.c: matched second-order bands and the three-band EQ stage (see eq.h for the maths). */
+#include "eq.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* ---- design ------------------------------------------------------------------------------ */
+
+/* An analogue prototype n(s)/d(s), coefficients of s^2, s, 1, normalised to Omega = 1. */
+struct eq_proto {
+	double n2, n1, n0, d2, d1, d0;
+};
+
+static struct eq_proto eq_proto(enum eq_shape shape, double gain_db, double q)
+{
+	double a = pow(10.0, gain_db / 40.0), sa = sqrt(a);
+	switch (shape) {
+	case EQ_LOW_SHELF: return (struct eq_proto){a, a * sa / q, a * a, a, sa / q, 1.0};
+	case EQ_HIGH_SHELF: return (struct eq_proto){a * a, a * sa / q, a, 1.0, sa / q, a};
+	case EQ_BELL:
+	default: return (struct eq_proto){1.0, a / q, 1.0, 1.0, 1.0 / (a * q), 1.0};
+	}
+}
+
+/* |H(j w)|^2 of the prototype, w in units of its corner */
+static double eq_proto_mag2(const struct eq_proto *p, double w)
+{
+	double nr = p->n0 - p->n2 * w * w, ni = p->n1 * w;
+	double dr = p->d0 - p->d2 * w * w, di = p->d1 * w;
+	return (nr * nr + ni * ni) / (dr * dr + di * di);
+}
+
+/* |A(e^jw)|^2 = A0 phi0 + A1 phi1 + A2 phi2 with phi1 = sin^2(w/2), phi0 = 1 - phi1,
+ * phi2 = 4 phi0 phi1 (Vicanek's basis, also for the numerator) */
+static void eq_phi(double w, double phi[3])
+{
+	double s = sin(0.5 * w);
+	phi[1] = s * s;
+	phi[0] = 1.0 - phi[1];
+	phi[2] = 4.0 * phi[0] * phi[1];
+}
+
+/* The matched section of prototype p with corner w0 (radians per sample) into b[3], a[3]. */
+static void eq_match(const struct eq_proto *p, double w0, double b[3], double a[3])
+{
+	/* poles: s^2 + s wp/Q + wp^2 mapped by z = exp(s) */
+	double wp = w0 * sqrt(p->d0 / p->d2), zeta = 0.5 * p->d1 / sqrt(p->d0 * p->d2);
+	double r = exp(-zeta * wp);
+	a[0] = 1.0;
+	a[1] = zeta <= 1.0 ? -2.0 * r * cos(wp * sqrt(1.0 - zeta * zeta))
+			   : -2.0 * r * cosh(wp * sqrt(zeta * zeta - 1.0));
+	a[2] = r * r;
+	double A[3] = {(1.0 + a[1] + a[2]) * (1.0 + a[1] + a[2]),
+		       (1.0 - a[1] + a[2]) * (1.0 - a[1] + a[2]), -4.0 * a[2]};
+	/* numerator's |B|^2 = B0 phi0 + B1 phi1 + B2 phi2: B0 from DC, then B1 and B2 from the
+	 * magnitudes at wm and wn (two linear equations) */
+	double B0 = eq_proto_mag2(p, 0.0) * A[0];
+	double wm = w0 < 0.5 * M_PI ? w0 : 0.5 * M_PI, wn = 0.8 * M_PI;
+	double pm[3], pn[3];
+	eq_phi(wm, pm);
+	eq_phi(wn, pn);
+	double rm = eq_proto_mag2(p, wm / w0) * (A[0] * pm[0] + A[1] * pm[1] + A[2] * pm[2]) -
+		    B0 * pm[0];
+	double rn = eq_proto_mag2(p, wn / w0) * (A[0] * pn[0] + A[1] * pn[1] + A[2] * pn[2]) -
+		    B0 * pn[0];
+	double det = pm[1] * pn[2] - pm[2] * pn[1];
+	double B1 = (rm * pn[2] - pm[2] * rn) / det;
+	double B2 = (pm[1] * rn - rm * pn[1]) / det;
+	double s0 = sqrt(B0), s1 = sqrt(B1 > 0.0 ? B1 : 0.0), w = 0.5 * (s0 + s1);
+	double disc = w * w + B2;
+	if (!(B1 > 1e-6 * B0) || !(disc > 0.0)) {
+		/* near Nyquist the fit at 0.8 pi can ask for a zero outside the unit circle:
+		 * match at Nyquist itself instead (Vicanek's choice) */
+		B1 = eq_proto_mag2(p, M_PI / w0) * A[1];
+		B2 = (eq_proto_mag2(p, wm / w0) * (A[0] * pm[0] + A[1] * pm[1] + A[2] * pm[2]) -
+		      B0 * pm[0] - B1 * pm[1]) / pm[2];
+		s1 = sqrt(B1);
+		w = 0.5 * (s0 + s1);
+		disc = w * w + B2;
+	}
+	b[0] = 0.5 * (w + sqrt(disc > 0.0 ? disc : 0.0));
+	b[1] = 0.5 * (s0 - s1);
+	b[2] = -0.25 * B2 / b[0];
+}
+
+void eq_design(struct biquad_coef *c, enum eq_shape shape, double fs, double f0_hz, double q,
+	       double gain_db)
+{
+	if (gain_db == 0.0) {
+		biquad_identity(c);
+		return;
+	}
+	if (f0_hz > 0.45 * fs)
+		f0_hz = 0.45 * fs;
+	/* design the filter whose poles impulse invariance maps well (a shelf cut, a bell
+	 * boost), and invert it for the other sign */
+	int invert = shape == EQ_BELL ? gain_db < 0.0 : gain_db > 0.0;
+	struct eq_proto p = eq_proto(shape, invert ? -gain_db : gain_db, q);
+	double b[3], a[3];
+	eq_match(&p, 2.0 * M_PI * f0_hz / fs, b, a);
+	if (invert) {
+		double t[3] = {b[0], b[1], b[2]};
+		for (int i = 0; i < 3; i++)
+			b[i] = a[i] / t[0];
+		a[1] = t[1] / t[0];
+		a[2] = t[2] / t[0];
+	}
+	c->b0 = (float)b[0];
+	c->b1 = (float)b[1];
+	c->b2 = (float)b[2];
+	c->a1 = (float)a[1];
+	c->a2 = (float)a[2];
+	if (!(fabsf(c->a2) < 1.0f && fabsf(c->a1) < 1.0f + c->a2) ||
+	    !(isfinite(c->b0) && isfinite(c->b1) && isfinite(c->b2))) {
+		/* never met on the parameters' ranges (tests/test_eq.c); a stable design anyway */
+		enum biquad_type t = shape == EQ_BELL ? BQ_PEAK
+				     : shape == EQ_LOW_SHELF ? BQ_LOWSHELF : BQ_HIGHSHELF;
+		biquad_design(c, t, fs, f0_hz, q, gain_db);
+	}
+}
+
+/* ---- one band with glides ------------------------------------------------------------------ */
+
+void eq_band_init(struct eq_band *b, enum eq_shape shape, float fs)
+{
+	memset(b, 0, sizeof(*b));
+	b->shape = shape;
+	b->fs = fs;
+	b->glide_a = exp(-(double)EQ_GRID / (EQ_GLIDE_MS * 1e-3 * fs));
+	b->tgt[1] = b->s1[1] = b->s2[1] = log(1000.0);
+	b->tgt[2] = b->s1[2] = b->s2[2] = log(EQ_SHELF_Q);
+	biquad_identity(&b->c);
+}
+
+static void eq_band_design(struct eq_band *b, struct biquad_coef *c)
+{
+	eq_design(c, b->shape, b->fs, exp(b->s2[1]), exp(b->s2[2]), b->s2[0]);
+}
+
+void eq_band_set(struct eq_band *b, float gain_db, float hz, float q)
+{
+	b->tgt[0] = gain_db;
+	b->tgt[1] = log(hz);
+	b->tgt[2] = log(q);
+	for (int i = 0; i < 3; i++)
+		if (b->s1[i] != b->tgt[i] || b->s2[i] != b->tgt[i])
+			b->moving = 1;
+}
+
+void eq_band_jump(struct eq_band *b)
+{
+	for (int i = 0; i < 3; i++)
+		b->s1[i] = b->s2[i] = b->tgt[i];
+	b->moving = 0;
+	b->ramp = 0;
+	eq_band_design(b, &b->c);
+	b->z.z1 = b->z.z2 = 0.0f;
+}
+
+static float eq_clean(float x)
+{
+	return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x;
+}
+
+void eq_band_grid(struct eq_band *b)
+{
+	b->z.z1 = eq_clean(b->z.z1);
+	b->z.z2 = eq_clean(b->z.z2);
+	if (!b->moving) {
+		if (b->ramp) {
+			b->ramp = 0; /* the last ramp ended on b->c */
+			if (b->tgt[0] == 0.0)
+				b->z.z1 = b->z.z2 = 0.0f; /* identity from here: skipped */
+		}
+		return;
+	}
+	/* two one-poles per control, in its own domain; snap when both are within a hair */
+	static const double tol[3] = {1e-4, 1e-6, 1e-6};
+	int still = 0;
+	for (int i = 0; i < 3; i++) {
+		b->s1[i] = b->tgt[i] + b->glide_a * (b->s1[i] - b->tgt[i]);
+		b->s2[i] = b->s1[i] + b->glide_a * (b->s2[i] - b->s1[i]);
+		if (fabs(b->s1[i] - b->tgt[i]) < tol[i] && fabs(b->s2[i] - b->tgt[i]) < tol[i]) {
+			b->s1[i] = b->s2[i] = b->tgt[i];
+			still++;
+		}
+	}
+	b->moving = still < 3;
+	b->c0 = b->c;
+	eq_band_design(b, &b->c);
+	const float k = 1.0f / (float)EQ_GRID;
+	b->dc.b0 = (b->c.b0 - b->c0.b0) * k;
+	b->dc.b1 = (b->c.b1 - b->c0.b1) * k;
+	b->dc.b2 = (b->c.b2 - b->c0.b2) * k;
+	b->dc.a1 = (b->c.a1 - b->c0.a1) * k;
+	b->dc.a2 = (b->c.a2 - b->c0.a2) * k;
+	b->ramp = 1;
+}
+
+void eq_band_run(struct eq_band *b, const float *in, float *out, uint32_t n, uint32_t pos)
+{
+	struct biquad_state z = b->z;
+	if (!b->ramp) {
+		const struct biquad_coef c = b->c;
+		for (uint32_t i = 0; i < n; i++)
+			out[i] = biquad_tick(&c, &z, in[i]);
+	} else {
+		for (uint32_t i = 0; i < n; i++) {
+			float t = (float)(pos + i + 1);
+			struct biquad_coef c = {
+				b->c0.b0 + t * b->dc.b0, b->c0.b1 + t * b->dc.b1,
+				b->c0.b2 + t * b->dc.b2, b->c0.a1 + t * b->dc.a1,
+				b->c0.a2 + t * b->dc.a2,
+			};
+			if (pos + i + 1 == EQ_GRID)
+				c = b->c; /* land exactly */
+			out[i] = biquad_tick(&c, &z, in[i]);
+		}
+	}
+	b->z = z;
+}
+
+/* ---- the stage ------------------------------------------------------------------------------ */
+
+static const enum eq_shape eq_shapes[EQ_BANDS] = {EQ_LOW_SHELF, EQ_BELL, EQ_HIGH_SHELF};
+
+int eq_init(struct eq *e, float fs)
+{
+	if (!(fs >= DSP_FS_MIN && fs <= DSP_FS_MAX))
+		return -EINVAL;
+	memset(e, 0, sizeof(*e));
+	e->fs = fs;
+	e->fade_len = (uint32_t)lrintf(fs * EQ_FADE_MS * 0.001f);
+	if (e->fade_len == 0)
+		e->fade_len = 1;
+	e->fade_inv = 1.0f / (float)e->fade_len;
+	e->fade_pos = e->fade_len;
+	for (int k = 0; k < EQ_BANDS; k++) {
+		eq_band_init(&e->band[k], eq_shapes[k], fs);
+		e->hz[k] = 1000.0f;
+		e->q[k] = (float)EQ_SHELF_Q;
+		e->band_on[k] = 1;
+	}
+	return 0;
+}
+
+int eq_idle(const struct eq *e) { return !e->on && e->fade_pos == e->fade_len; }
+
+/* From fully off: every glide finished, no audio state, the clock from zero. */
+static void eq_rest(struct eq *e)
+{
+	for (int k = 0; k < EQ_BANDS; k++)
+		eq_band_jump(&e->band[k]);
+	e->clock = 0;
+}
+
+void eq_reset(struct eq *e)
+{
+	e->fade_pos = e->fade_len;
+	eq_rest(e);
+}
+
+static void eq_update_band(struct eq *e, int k)
+{
+	eq_band_set(&e->band[k], e->band_on[k] ? e->gain[k] : 0.0f, e->hz[k], e->q[k]);
+	if (eq_idle(e))
+		eq_band_jump(&e->band[k]); /* nothing plays: nothing to glide */
+}
+
+static void eq_set_enable(struct eq *e, int on)
+{
+	on = on != 0;
+	if (on == e->on)
+		return;
+	int fading = e->fade_pos < e->fade_len;
+	if (!fading && on)
+		eq_rest(e);
+	e->fade_pos = fading ? e->fade_len - e->fade_pos : 0;
+	e->on = on;
+}
+
+/* One stretch inside one grid period and one fade segment. */
+static void eq_segment(struct eq *e, const float *in, float *out, uint32_t n)
+{
+	uint32_t pos = e->clock % EQ_GRID;
+	const float *x = in;
+	for (int k = 0; k < EQ_BANDS; k++) {
+		if (!eq_band_active(&e->band[k]))
+			continue;
+		eq_band_run(&e->band[k], x, out, n, pos);
+		x = out;
+	}
+	if (x == in)
+		memcpy(out, in, n * sizeof(float));
+	if (e->fade_pos < e->fade_len) {
+		for (uint32_t i = 0; i < n; i++) {
+			float t = (float)(e->fade_pos + i) * e->fade_inv;
+			float w = e->on ? t : 1.0f - t;
+			out[i] = in[i] + w * (out[i] - in[i]);
+		}
+		e->fade_pos += n;
+	}
+	e->clock += n;
+}
+
+void eq_process(struct eq *e, const float *in, float *out, uint32_t n)
+{
+	while (n > 0) {
+		if (eq_idle(e)) { /* the fade to off ended: an exact copy from here */
+			memcpy(out, in, n * sizeof(float));
+			return;
+		}
+		uint32_t pos = e->clock % EQ_GRID, k = EQ_GRID - pos;
+		if (pos == 0)
+			for (int b = 0; b < EQ_BANDS; b++)
+				eq_band_grid(&e->band[b]);
+		if (k > n)
+			k = n;
+		if (e->fade_pos < e->fade_len && e->fade_len - e->fade_pos < k)
+			k = e->fade_len - e->fade_pos;
+		eq_segment(e, in, out, k);
+		in += k;
+		out += k;
+		n -= k;
+	}
+}
+
+/* ---- the stage descriptor (stage.h) ---- */
+
+static int eq_stage_init(void *st, float fs) { return eq_init(st, fs); }
+static void eq_stage_reset(void *st) { eq_reset(st); }
+static int eq_stage_idle(const void *st) { return eq_idle(st); }
+
+static void eq_stage_set(void *st, unsigned idx, float v)
+{
+	struct eq *e = st;
+	switch (P_EQ_ENABLE + (int)idx) {
+	case P_EQ_ENABLE: eq_set_enable(e, v != 0.0f); return;
+	case P_EQ_LOW_ENABLE: e->band_on[EQ_LOW] = v != 0.0f; eq_update_band(e, EQ_LOW); return;
+	case P_EQ_LOW_GAIN: e->gain[EQ_LOW] = v; eq_update_band(e, EQ_LOW); return;
+	case P_EQ_LOW_FREQ: e->hz[EQ_LOW] = v; eq_update_band(e, EQ_LOW); return;
+	case P_EQ_MID_ENABLE: e->band_on[EQ_MID] = v != 0.0f; eq_update_band(e, EQ_MID); return;
+	case P_EQ_MID_GAIN: e->gain[EQ_MID] = v; eq_update_band(e, EQ_MID); return;
+	case P_EQ_MID_FREQ: e->hz[EQ_MID] = v; eq_update_band(e, EQ_MID); return;
+	case P_EQ_MID_Q: e->q[EQ_MID] = v; eq_update_band(e, EQ_MID); return;
+	case P_EQ_HIGH_ENABLE: e->band_on[EQ_HIGH] = v != 0.0f; eq_update_band(e, EQ_HIGH); return;
+	case P_EQ_HIGH_GAIN: e->gain[EQ_HIGH] = v; eq_update_band(e, EQ_HIGH); return;
+	case P_EQ_HIGH_FREQ: e->hz[EQ_HIGH] = v; eq_update_band(e, EQ_HIGH); return;
+	default: return;
+	}
+}
+
+static void eq_stage_lanes(void *const *st, unsigned nl, const float *const *in,
+			   float *const *out, const float **res, uint32_t n)
+{
+	for (unsigned l = 0; l < nl; l++) {
+		eq_process(st[l], in[l], out[l], n);
+		res[l] = out[l];
+	}
+}
+
+const struct stage_desc eq_stage = {
+	.name = "eq", .label = "EQ (low shelf, bell, high shelf)", .first = P_EQ_ENABLE,
+	.last = P_EQ_HIGH_FREQ, .init = eq_stage_init, .reset = eq_stage_reset,
+	.set = eq_stage_set, .process_lanes = eq_stage_lanes, .idle = eq_stage_idle,
+};

@@ -1,0 +1,151 @@
+/* hum.c: mains hum notches (see hum.h). */
+#include "hum.h"
+
+#include <math.h>
+#include <string.h>
+
+#define HUM_GRID 64u /* state hygiene on this grid of the sample clock */
+
+void hum_init(struct hum *h, float fs)
+{
+	memset(h, 0, sizeof(*h));
+	h->fs = fs;
+	h->fade_len = (uint32_t)lrintf(fs * HUM_FADE_MS * 0.001f);
+	if (h->fade_len == 0)
+		h->fade_len = 1;
+	h->fade_inv = 1.0f / (float)h->fade_len;
+	h->harm = h->harm_req = 5;
+}
+
+/* Build the notches for mode/harm from rest. */
+static void hum_build(struct hum *h)
+{
+	double f0 = h->mode == 1 ? 50.0 : 60.0;
+	h->count = 0;
+	if (h->mode == 0)
+		return;
+	for (int k = 1; k <= h->harm; k++) {
+		double f = k * f0;
+		if (f >= 0.45 * h->fs)
+			break;
+		double g = tan(M_PI * f / h->fs), kk = HUM_BW_HZ / f; /* 1/Q = BW / f */
+		double a1 = 1.0 / (1.0 + g * (g + kk));
+		struct hum_notch *n = &h->n[h->count++];
+		n->a1 = (float)a1;
+		n->a2 = (float)(g * a1);
+		n->a3 = (float)(g * g * a1);
+		n->k = (float)kk;
+		n->ic1 = n->ic2 = 0.0f;
+	}
+}
+
+void hum_reset(struct hum *h)
+{
+	h->mode = h->mode_req;
+	h->harm = h->harm_req;
+	hum_build(h);
+	h->mix = h->mode ? h->fade_len : 0;
+	h->clock = 0;
+}
+
+void hum_set_mode(struct hum *h, int mode) { h->mode_req = mode >= 0 && mode <= 2 ? mode : 0; }
+
+void hum_set_harmonics(struct hum *h, int harmonics)
+{
+	h->harm_req = harmonics < 1 ? 1 : (harmonics > HUM_MAX_HARMONICS ? HUM_MAX_HARMONICS : harmonics);
+}
+
+static float hum_clean(float x) { return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x; }
+
+/* The notches in series over n samples, in -> out: sample by sample through all of them, so
+ * that each notch's recursion overlaps the others' in the CPU (one notch after the other over
+ * the block would wait on each recursion's latency in turn). */
+static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
+{
+	const unsigned m = h->count;
+	float a1[HUM_MAX_HARMONICS], a2[HUM_MAX_HARMONICS], a3[HUM_MAX_HARMONICS];
+	float k[HUM_MAX_HARMONICS], ic1[HUM_MAX_HARMONICS], ic2[HUM_MAX_HARMONICS];
+	for (unsigned j = 0; j < m; j++) {
+		a1[j] = h->n[j].a1, a2[j] = h->n[j].a2, a3[j] = h->n[j].a3, k[j] = h->n[j].k;
+		ic1[j] = h->n[j].ic1, ic2[j] = h->n[j].ic2;
+	}
+	for (uint32_t i = 0; i < n; i++) {
+		float v0 = in[i];
+		for (unsigned j = 0; j < m; j++) {
+			float v3 = v0 - ic2[j];
+			float v1 = a1[j] * ic1[j] + a2[j] * v3;
+			float v2 = ic2[j] + a2[j] * ic1[j] + a3[j] * v3;
+			ic1[j] = 2.0f * v1 - ic1[j];
+			ic2[j] = 2.0f * v2 - ic2[j];
+			v0 = v0 - k[j] * v1;
+		}
+		out[i] = v0;
+	}
+	for (unsigned j = 0; j < m; j++)
+		h->n[j].ic1 = ic1[j], h->n[j].ic2 = ic2[j];
+}
+
+/* The settings to reach: fade to dry when they differ from what runs, else to notched. */
+static int hum_want_on(const struct hum *h)
+{
+	return h->mode_req == h->mode && h->harm_req == h->harm && h->mode != 0;
+}
+
+/* At a segment start: switch the notches while the output is all dry. */
+static void hum_events(struct hum *h)
+{
+	if (h->mix == 0 && !hum_want_on(h) &&
+	    (h->mode != h->mode_req || h->harm != h->harm_req)) {
+		h->mode = h->mode_req;
+		h->harm = h->harm_req;
+		hum_build(h);
+	}
+	if (h->clock % HUM_GRID == 0)
+		for (unsigned j = 0; j < h->count; j++) {
+			h->n[j].ic1 = hum_clean(h->n[j].ic1);
+			h->n[j].ic2 = hum_clean(h->n[j].ic2);
+		}
+}
+
+static void hum_segment(struct hum *h, const float *in, float *out, uint32_t n)
+{
+	int up = hum_want_on(h);
+	hum_notches(h, in, out, n);
+	if (up && h->mix == h->fade_len)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t m = up ? h->mix + i : h->mix - i;
+		float w = (float)m * h->fade_inv;
+		out[i] = in[i] + w * (out[i] - in[i]);
+	}
+	h->mix = up ? h->mix + n : h->mix - n;
+}
+
+const float *hum_run(struct hum *h, const float *in, float *buf, uint32_t n)
+{
+	if (hum_idle(h))
+		return in;
+	const float *src = in;
+	float *dst = buf;
+	while (n > 0) {
+		hum_events(h);
+		if (hum_idle(h)) { /* faded out and switched off within this call */
+			if (dst != src)
+				memcpy(dst, src, n * sizeof(float));
+			break;
+		}
+		uint32_t k = HUM_GRID - h->clock % HUM_GRID;
+		int up = hum_want_on(h);
+		uint32_t left = up ? h->fade_len - h->mix : h->mix;
+		if (left > 0 && left < k)
+			k = left;
+		if (k > n)
+			k = n;
+		hum_segment(h, src, dst, k);
+		h->clock += k;
+		src += k;
+		dst += k;
+		n -= k;
+	}
+	return buf;
+}
