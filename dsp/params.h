@@ -15,6 +15,12 @@ enum param_id {
 	P_PRE_MODEL,
 	P_PRE_DRIVE,
 	P_PRE_OVERSAMPLE,
+	/* noise suppressor */
+	P_NR_ENABLE,
+	P_NR_AMOUNT,
+	P_NR_MODE,
+	P_NR_THRESHOLD,
+	P_NR_LISTEN,
 	/* gate / expander */
 	P_GATE_ENABLE,
 	P_GATE_THRESHOLD,
