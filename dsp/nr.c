@@ -14,9 +14,11 @@
  * at our 5.3 ms hop. */
 #define NR_TAU_SMOOTH_S 0.036f
 #define NR_TAU_NOISE_S 0.16f
-#define NR_TAU_DD_S 0.26f
+#define NR_TAU_DD_S 0.08f
 #define NR_MIN_WINDOW_S 0.8f  /* MCRA minimum search window */
 #define NR_PRESENCE_RATIO 5.0f /* smoothed power over its minimum above which speech is present */
+#define NR_GAIN_PRESENCE 4.0f  /* smoothed power over the noise estimate where the gain opens */
+#define NR_ONSET_PRESENCE 8.0f /* the same over two frames: opens at once on an onset */
 #define NR_PROB_POLE 0.2f     /* speech presence probability smoothing per frame */
 #define NR_XI_MIN 0.003f      /* a priori SNR floor (-25 dB) */
 #define NR_FADE_S 0.02f       /* on/off crossfade */
@@ -135,6 +137,7 @@ static void nr_stream_clear(struct nr *r)
 	memset(r->dry_ready, 0, sizeof(r->dry_ready));
 	memset(r->clean, 0, sizeof(r->clean));
 	memset(r->prob, 0, sizeof(r->prob));
+	memset(r->gprob, 0, sizeof(r->gprob));
 	r->pos = 0;
 	r->frames = 0;
 	r->min_count = 0;
@@ -291,6 +294,9 @@ static void nr_learn_frame(struct nr *r, const float *pw)
 		for (uint32_t k = 0; k < r->bins; k++)
 			r->learn_acc[k] *= inv;
 		nr_profile_from_bins(r, r->learn_acc);
+		/* in this session the profile keeps every bin (a steep low end, where the
+		 * points are sparse, matters most); the points are what a preset carries */
+		memcpy(r->profile, r->learn_acc, sizeof(float) * r->bins);
 	}
 }
 
@@ -308,10 +314,11 @@ static void nr_track_noise(struct nr *r, const float *pw)
 		float l = pw[k > 0 ? k - 1 : k + 1], h = pw[k + 1 < nb ? k + 1 : k - 1];
 		float sf = 0.25f * l + 0.5f * pw[k] + 0.25f * h;
 		if (first) {
-			r->smooth[k] = r->smin[k] = r->stmp[k] = sf;
+			r->smooth[k] = r->smin[k] = r->stmp[k] = r->fast[k] = sf;
 			r->noise[k] = sf;
 			continue;
 		}
+		r->fast[k] = 0.5f * r->fast[k] + 0.5f * sf;
 		float s = r->a_s * r->smooth[k] + (1.0f - r->a_s) * sf;
 		r->smooth[k] = s;
 		if (wrap) {
@@ -358,7 +365,11 @@ static void nr_gain(struct nr *r, const float *pw, const float *noise)
 		 * floor for whole stretches */
 		float gw = sqrtf(w);
 		gw = gw > g_min ? gw : g_min;
-		g[k] = g_min + r->prob[k] * (gw - g_min);
+		float pres = (r->smooth[k] > NR_GAIN_PRESENCE * lam ||
+			       r->fast[k] > NR_ONSET_PRESENCE * lam) ? 1.0f : 0.0f;
+		float pg = NR_PROB_POLE * r->gprob[k] + (1.0f - NR_PROB_POLE) * pres;
+		r->gprob[k] = pg;
+		g[k] = g_min + pg * (gw - g_min);
 		r->clean[k] = w * w * pw[k];
 	}
 	float prev = g[0];

@@ -82,8 +82,10 @@ struct nr {
 
 	float noise[NR_BINS_MAX];  /* noise power estimate per bin */
 	float smooth[NR_BINS_MAX]; /* smoothed periodogram (MCRA) */
+	float fast[NR_BINS_MAX];   /* the same over two frames (where the gain opens) */
 	float smin[NR_BINS_MAX], stmp[NR_BINS_MAX];
 	float prob[NR_BINS_MAX];   /* speech presence probability (MCRA) */
+	float gprob[NR_BINS_MAX];  /* the same against the noise estimate in use (gain) */
 	float clean[NR_BINS_MAX];  /* previous frame's G^2 |Y|^2 (decision-directed) */
 	float gain[NR_BINS_MAX];
 	float learn_acc[NR_BINS_MAX];
