@@ -262,6 +262,15 @@ void nr_profile_set(struct nr *r, const float db[NR_PROFILE_POINTS])
 	nr_profile_to_bins(r);
 }
 
+void nr_profile_stage(struct nr *r, unsigned i, float db)
+{
+	if (i >= NR_PROFILE_POINTS)
+		return;
+	r->profile_in[i] = db;
+	if (i == NR_PROFILE_POINTS - 1)
+		nr_profile_set(r, r->profile_in);
+}
+
 int nr_profile_get(const struct nr *r, float out_db[NR_PROFILE_POINTS])
 {
 	unsigned s0, s1;

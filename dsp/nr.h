@@ -70,6 +70,7 @@ struct nr {
 	int has_profile;
 	atomic_uint profile_seq; /* odd while the audio thread writes profile_db */
 	float profile_db[NR_PROFILE_POINTS];
+	float profile_in[NR_PROFILE_POINTS]; /* arriving (nr_profile_stage) */
 	float profile[NR_BINS_MAX]; /* the profile as expected |Y|^2 per bin */
 
 	float win[NR_FFT_MAX];
@@ -110,6 +111,9 @@ int nr_profile_get(const struct nr *r, float out_db[NR_PROFILE_POINTS]);
 /* Install a profile (from a preset). Real-time safe (no allocation); values are clamped to
  * -200 .. 0 dB. */
 void nr_profile_set(struct nr *r, const float db[NR_PROFILE_POINTS]);
+/* Point i (0 .. NR_PROFILE_POINTS - 1) of a profile arriving one value at a time (a control
+ * ring carries one number per message); the last point installs it. Real-time safe. */
+void nr_profile_stage(struct nr *r, unsigned i, float db);
 /* Frequency of profile point i (Hz). */
 float nr_profile_hz(unsigned i);
 /* Process n samples (any n); in and out may not overlap. */

@@ -175,6 +175,17 @@ static int opt_preset(struct options *o, const char *arg, char *err, size_t errl
 		return rc;
 	}
 	rc = push_assign(o, p.assign, p.n);
+	if (rc == 0 && p.nprofiles) {
+		struct preset_profile *q = realloc(o->profiles, (o->nprofiles + p.nprofiles) *
+								   sizeof(*q));
+		if (!q)
+			rc = -ENOMEM;
+		else {
+			memcpy(q + o->nprofiles, p.profiles, p.nprofiles * sizeof(*q));
+			o->profiles = q;
+			o->nprofiles += p.nprofiles;
+		}
+	}
 	preset_free(&p);
 	if (rc < 0)
 		snprintf(err, errlen, "out of memory");
@@ -322,6 +333,9 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 void options_free(struct options *o)
 {
 	free(o->assign);
+	free(o->profiles);
 	o->assign = NULL;
 	o->nassign = 0;
+	o->profiles = NULL;
+	o->nprofiles = 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "paramio.h"
+#include "preset.h"
 
 #define OSC_DEFAULT_PORT 9010
 
@@ -16,6 +17,9 @@ struct options {
 	/* every --preset and --set, flattened in the order given */
 	struct param_assign *assign;
 	size_t nassign;
+	/* nr.profile lines of every --preset, in order (applied after the values) */
+	struct preset_profile *profiles;
+	size_t nprofiles;
 	int force_c; /* --simd c */
 	const struct dsp_arch *arch; /* the kernels, chosen once in main() from force_c */
 	/* offline */
