@@ -10,8 +10,9 @@
  * engine do: strip_process_many(), channels in groups of up to 8 with their recursions
  * interleaved), "single" (strip_process() per channel, one after the other) or both, one table
  * each. A last table times the noise suppressor alone beside speexdsp's preprocessor denoiser
- * (the cost comparison the suppressor is held to). Meter snapshots are taken 200 times a second, as under JACK. "meters" is a strip with every stage off: the baseline every strip pays (input and
- * output meters incl. true peak). A benchmark, not a test: it never fails on speed. */
+ * (the cost comparison the suppressor is held to). Meter snapshots are taken 200 times a
+ * second, as under JACK. "meters" is a strip with every stage off: the baseline every strip
+ * pays (input and output meters incl. true peak). A benchmark, not a test: it never fails on speed. */
 #include <math.h>
 #include <sndfile.h>
 #include <stdio.h>

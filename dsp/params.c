@@ -31,7 +31,8 @@ const struct param_def param_table[P_COUNT] = {
 	[P_NR_AMOUNT] = {"nr.amount", "dB", 0, 30, 12, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
 			 "most reduction of the noise"},
 	[P_NR_MODE] = {"nr.mode", "enum", 0, 1, 0, PT_ENUM, TAPER_LINEAR, 0, nr_mode_names, NULL, 0,
-		       "adaptive: tracks the noise floor; learned: the profile from nr/learn"},
+		       "adaptive: tracks the noise floor; learned: the profile from nr/learn "
+		       "(until then adaptive)"},
 	[P_NR_THRESHOLD] = {"nr.threshold", "dB", -10, 10, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL,
 			    0, "noise estimate offset: higher removes more (and risks the voice)"},
 	[P_NR_LISTEN] = {"nr.listen", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,

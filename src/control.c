@@ -691,14 +691,14 @@ int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 	}
 	if (preset_load_file(path, &p, why, CTL_REASON_MAX) < 0)
 		return -1;
-	int rc = apply_with_origin(c, p.assign, p.n, &bad, origin);
-	for (size_t k = 0; rc == 0 && k < p.nprofiles; k++)
+	for (size_t k = 0; k < p.nprofiles; k++) /* checked first: all or nothing */
 		if (p.profiles[k].strip >= (int)c->nstrips) {
 			snprintf(why, CTL_REASON_MAX, "preset '%s' has a profile for strip %d, this "
 				 "instance has %u", name, p.profiles[k].strip + 1, c->nstrips);
 			preset_free(&p);
 			return -1;
 		}
+	int rc = apply_with_origin(c, p.assign, p.n, &bad, origin);
 	if (rc == 0)
 		rc = ctl_nr_profiles_apply(c->e, p.profiles, p.nprofiles);
 	if (rc == -ENODEV)

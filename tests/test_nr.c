@@ -16,7 +16,10 @@
 
 static struct nr R, R2; /* large: kept out of the stack */
 
-static void nr_fn(void *ctx, const float *in, float *out, uint32_t n) { nr_process(ctx, in, out, n); }
+static void nr_fn(void *ctx, const float *in, float *out, uint32_t n)
+{
+	nr_process(ctx, in, out, n);
+}
 
 static void nr_setup(struct nr *r, float fs, float amount_db, int mode)
 {
