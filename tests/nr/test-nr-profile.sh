@@ -2,7 +2,8 @@
 # test-nr-profile.sh CHANSTRIP WAVTOOL: the nr.profile preset line (learned noise profile)
 # is read and applied (offline, learned mode): a profile far above the input's noise takes it
 # down by nr.amount, one far below leaves it; a malformed line is refused with one line
-# naming the file, the line and what was expected, and nothing is written.
+# naming the file, the line and what was expected, and nothing is written. And the offline
+# engine compensates the suppressor's latency (no reduction: output = input, in time).
 set -eu
 cs=$1 wt=$2
 tmp=$(mktemp -d)
@@ -38,6 +39,15 @@ if /usr/bin/python3 -c "import sys; d,h,l=map(float,sys.argv[1:]); sys.exit(not 
 	echo "ok - profile applied: dry $dry dB, profile above the noise $high dB, below $low dB"
 else
 	echo "not ok - profile applied: dry $dry dB, profile above the noise $high dB, below $low dB"
+	fail=1
+fi
+
+# latency compensated offline: with no reduction the output is the input, in time
+"$cs" --offline "$tmp/in.wav" "$tmp/zero.wav" --set nr.enable=1 --set nr.amount=0
+if res=$("$wt" cmp "$tmp/in.wav" "$tmp/zero.wav" 2e-6); then
+	echo "ok - offline compensates the frame of latency: $res"
+else
+	echo "not ok - offline latency compensation: $res"
 	fail=1
 fi
 
