@@ -19,11 +19,13 @@
 #include "enh.h"
 #include "eq.h"
 #include "gate.h"
+#include "nr.h"
 #include "outgain.h"
 #include "preamp.h"
 
 #define CHAIN_STAGES(X)                    \
 	X(pre, PRE, preamp, NOGR)          \
+	X(nr, NR, nr, NOGR)                \
 	X(gate, GATE, gate, GR)            \
 	X(comp, COMP, comp, GR)            \
 	X(deess, DEESS, deess, GR)         \

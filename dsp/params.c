@@ -8,6 +8,7 @@ static const char *const model_names[] = {"clean", "tube", "transformer", NULL};
 static const char *const gate_mode_names[] = {"gate", "expander", NULL};
 static const char *const detector_names[] = {"peak", "rms", NULL};
 static const char *const deess_mode_names[] = {"split", "wide", NULL};
+static const char *const nr_mode_names[] = {"adaptive", "learned", NULL};
 static const float oversample_steps[] = {1, 2, 4, 8};
 static const char *const hum_names[] = {"off", "50", "60", NULL};
 static const float hum_harmonic_steps[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
@@ -33,6 +34,18 @@ const struct param_def param_table[P_COUNT] = {
 				 "how many harmonics are notched, the fundamental included"},
 	[P_PRE_AIR] = {"pre.air", "dB", 0, 8, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
 		       "air: a gentle transformer-style high lift (after the curve), 0 = off"},
+
+	[P_NR_ENABLE] = {"nr.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
+			 "noise suppressor on (adds one frame of latency, at most 12 ms)"},
+	[P_NR_AMOUNT] = {"nr.amount", "dB", 0, 30, 12, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
+			 "most reduction of the noise"},
+	[P_NR_MODE] = {"nr.mode", "enum", 0, 1, 0, PT_ENUM, TAPER_LINEAR, 0, nr_mode_names, NULL, 0,
+		       "adaptive: tracks the noise floor; learned: the profile from nr/learn "
+		       "(until then adaptive)"},
+	[P_NR_THRESHOLD] = {"nr.threshold", "dB", -10, 10, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL,
+			    0, "noise estimate offset: higher removes more (and risks the voice)"},
+	[P_NR_LISTEN] = {"nr.listen", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
+			 "output what is removed"},
 
 	[P_GATE_ENABLE] = {"gate.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
 			   "gate/expander on"},

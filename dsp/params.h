@@ -18,6 +18,12 @@ enum param_id {
 	P_PRE_HUM,
 	P_PRE_HUM_HARMONICS,
 	P_PRE_AIR,
+	/* noise suppressor */
+	P_NR_ENABLE,
+	P_NR_AMOUNT,
+	P_NR_MODE,
+	P_NR_THRESHOLD,
+	P_NR_LISTEN,
 	/* gate / expander */
 	P_GATE_ENABLE,
 	P_GATE_THRESHOLD,

@@ -240,6 +240,10 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 							   : CTL_METER_HOLD;
 		return match_strips(c, stripseg, sel, why);
 	}
+	if (!strcmp(rest, "nr/learn")) {
+		sel->kind = CTL_NR_LEARN;
+		return match_strips(c, stripseg, sel, why);
+	}
 	sel->kind = CTL_PARAM;
 	match_params(c, rest, sel);
 	if (!sel->nparam) {
@@ -247,6 +251,30 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 		return -1;
 	}
 	return match_strips(c, stripseg, sel, why);
+}
+
+int ctl_nr_learn(struct control *c, const struct ctl_sel *sel, const struct ctl_arg *arg,
+		 char *why)
+{
+	float secs = CTL_NR_LEARN_DEFAULT_S;
+	if (arg && arg->kind != CTL_ARG_NUMBER) {
+		snprintf(why, CTL_REASON_MAX, "wrong type: %s (expected seconds 0.1 .. 30)",
+			 arg->wire);
+		return -1;
+	}
+	if (arg && !(arg->num >= 0.1 && arg->num <= 30.0)) {
+		snprintf(why, CTL_REASON_MAX, "out of range: %g (expected seconds 0.1 .. 30)",
+			 arg->num);
+		return -1;
+	}
+	if (arg)
+		secs = (float)arg->num;
+	for (unsigned i = 0; i < c->nstrips; i++)
+		if (sel->strip[i] && engine_nr_learn(c->e, i, secs) < 0) {
+			snprintf(why, CTL_REASON_MAX, "busy (control queue full): try again");
+			return -1;
+		}
+	return 0;
 }
 
 /* ---- values ---------------------------------------------------------------------------- */
@@ -673,6 +701,30 @@ int ctl_preset_name_check(const char *name, char *why)
 	return -1;
 }
 
+size_t ctl_nr_profiles(struct engine *e, struct preset_profile *out)
+{
+	size_t n = 0;
+	for (unsigned i = 0; i < engine_nstrips(e); i++)
+		if (engine_nr_profile_get(e, i, out[n].db) == 1)
+			out[n++].strip = (int)i;
+	return n;
+}
+
+int ctl_nr_profiles_apply(struct engine *e, const struct preset_profile *prof, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (prof[k].strip >= (int)engine_nstrips(e))
+			continue; /* a strip this instance lacks: skipped, like its value lines */
+		for (unsigned i = 0; i < engine_nstrips(e); i++)
+			if (prof[k].strip < 0 || prof[k].strip == (int)i) {
+				int rc = engine_nr_profile_set(e, i, prof[k].db);
+				if (rc < 0)
+					return rc;
+			}
+	}
+	return 0;
+}
+
 /* Apply a loaded preset, fitted to this instance's strips. 0, 1 (applied, with the notice of
  * skipped lines in why) or -1 with the reason. */
 static int ctl_preset_apply(struct control *c, const char *name, struct preset *p, int origin,
@@ -684,6 +736,8 @@ static int ctl_preset_apply(struct control *c, const char *name, struct preset *
 	if (fit < 0)
 		return -1;
 	int rc = apply_with_origin(c, p->assign, p->n, &bad, origin);
+	if (rc == 0)
+		rc = ctl_nr_profiles_apply(c->e, p->profiles, p->nprofiles);
 	if (rc == -EAGAIN)
 		snprintf(why, CTL_REASON_MAX, "busy (control queue full): retry");
 	else if (rc < 0)
@@ -729,8 +783,16 @@ int ctl_preset_save(struct control *c, const char *name, char *path, size_t path
 		return -1;
 	}
 	engine_get_all(c->e, v);
-	int rc = preset_save(name, (const float(*)[P_COUNT])v, c->nstrips, path, pathlen, why,
-			     CTL_REASON_MAX);
+	struct preset_profile *prof = malloc(c->nstrips * sizeof(*prof));
+	if (!prof) {
+		free(v);
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	size_t np = ctl_nr_profiles(c->e, prof);
+	int rc = preset_save_profiles(name, (const float(*)[P_COUNT])v, c->nstrips, prof, np, path,
+				      pathlen, why, CTL_REASON_MAX);
+	free(prof);
 	free(v);
 	return rc < 0 ? -1 : 0;
 }

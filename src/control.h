@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "preset.h"
 
 #define CTL_REASON_MAX 300
 #define CTL_PATH_MAX 96
@@ -59,6 +60,7 @@ enum ctl_kind {
 	CTL_METER,       /* /strip/N/meter (meters are sent to subscribers only) */
 	CTL_METER_RESET, /* /strip/N/meter/reset */
 	CTL_METER_HOLD,  /* /strip/N/meter/hold */
+	CTL_NR_LEARN,    /* /strip/N/nr/learn [seconds] */
 };
 
 struct ctl_sel {
@@ -107,6 +109,12 @@ int ctl_get_everything(struct control *c, ctl_value_fn fn, void *ctx);
 float ctl_norm(enum param_id id, float v);
 /* The enum name of v (PT_ENUM parameters), else its number as text. */
 void ctl_value_text(enum param_id id, float v, char *buf, size_t n);
+
+/* Learn the noise suppressor's profile on every selected strip from the next seconds of
+ * input (arg NULL: 2 s; else a number 0.1 .. 30). 0, or -1 with the reason. */
+#define CTL_NR_LEARN_DEFAULT_S 2.0f
+int ctl_nr_learn(struct control *c, const struct ctl_sel *sel, const struct ctl_arg *arg,
+		 char *why);
 
 /* ---- change feedback ------------------------------------------------------------------- */
 
@@ -183,6 +191,10 @@ int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 		    size_t pathlen, char *why);
 int ctl_preset_save(struct control *c, const char *name, char *path, size_t pathlen,
 		    char *why);
+/* The noise profiles of the strips that have one (out: room for every strip), for a preset
+ * or session file; and a loaded file's profiles applied to an engine (0 or -errno). */
+size_t ctl_nr_profiles(struct engine *e, struct preset_profile *out);
+int ctl_nr_profiles_apply(struct engine *e, const struct preset_profile *prof, size_t n);
 /* Check a name from the wire (NAME or shipped:NAME): 0 or -1 with the reason. A save refuses
  * shipped:NAME and a shipped preset's name. */
 int ctl_preset_name_check(const char *name, char *why);

@@ -1,6 +1,7 @@
 #include "engine.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,8 +96,13 @@ static int set_fs_locked(struct engine *e, float fs)
 	if (atomic_load(&e->running))
 		return -EBUSY;
 	for (unsigned i = 0; i < e->nstrips; i++) {
+		/* a learned noise profile is rate-independent (nr.h): it survives the rebuild */
+		float prof[NR_PROFILE_POINTS];
+		int has = e->fs > 0 && nr_profile_get(&e->strips[i].st.nr, prof);
 		if ((err = strip_init(&e->strips[i], fs, e->arch)) < 0)
 			return err;
+		if (has)
+			nr_profile_set(&e->strips[i].st.nr, prof);
 		for (int p = 0; p < P_COUNT; p++)
 			strip_set_param(&e->strips[i], (enum param_id)p, e->values[i][p]);
 		strip_reset(&e->strips[i]); /* start at the values, no ramp from defaults */
@@ -139,6 +145,77 @@ static int set_locked(struct engine *e, unsigned strip, enum param_id id, float 
 	e->values[strip][id] = v;
 	atomic_store(&e->dirty, 1);
 	return 0;
+}
+
+/* ---- noise suppressor commands ---------------------------------------------------------
+ * Not parameters: a learn request and a profile travel on the same ring as values, with ids
+ * past the table (ENGINE_CMD_*), so they keep their order with the values around them. */
+enum { ENGINE_CMD_NR_LEARN = P_COUNT, ENGINE_CMD_NR_PROFILE };
+
+static void engine_command(struct engine *e, const struct engine_ctl_msg *m)
+{
+	struct nr *r = &e->strips[m->strip].st.nr;
+	if (m->id == ENGINE_CMD_NR_LEARN)
+		nr_learn_start(r, m->value);
+	else if (m->id - ENGINE_CMD_NR_PROFILE < NR_PROFILE_POINTS)
+		nr_profile_stage(r, m->id - ENGINE_CMD_NR_PROFILE, m->value);
+}
+
+static void engine_msg_apply(struct engine *e, const struct engine_ctl_msg *m)
+{
+	if (m->id >= P_COUNT)
+		engine_command(e, m);
+	else
+		strip_set_param(&e->strips[m->strip], (enum param_id)m->id, m->value);
+}
+
+/* Queue (or, while no audio thread runs, apply) n command messages, all or none. */
+static int engine_command_send(struct engine *e, const struct engine_ctl_msg *m, size_t n)
+{
+	pthread_mutex_lock(&e->lock);
+	if (atomic_load(&e->running)) {
+		if (jack_ringbuffer_write_space(e->ctl) < n * sizeof(*m)) {
+			pthread_mutex_unlock(&e->lock);
+			return -EAGAIN;
+		}
+		jack_ringbuffer_write(e->ctl, (const char *)m, n * sizeof(*m));
+	} else {
+		for (size_t i = 0; i < n; i++)
+			engine_command(e, &m[i]);
+	}
+	atomic_store(&e->dirty, 1);
+	pthread_mutex_unlock(&e->lock);
+	return 0;
+}
+
+int engine_nr_learn(struct engine *e, unsigned strip, float seconds)
+{
+	if (strip >= e->nstrips)
+		return -ENODEV;
+	if (!(seconds >= 0.1f && seconds <= 30.0f))
+		return -ERANGE;
+	struct engine_ctl_msg m = {strip, ENGINE_CMD_NR_LEARN, seconds};
+	return engine_command_send(e, &m, 1);
+}
+
+int engine_nr_profile_set(struct engine *e, unsigned strip, const float db[NR_PROFILE_POINTS])
+{
+	struct engine_ctl_msg m[NR_PROFILE_POINTS];
+	if (strip >= e->nstrips)
+		return -ENODEV;
+	for (unsigned i = 0; i < NR_PROFILE_POINTS; i++) {
+		if (!isfinite(db[i]))
+			return -EDOM;
+		m[i] = (struct engine_ctl_msg){strip, ENGINE_CMD_NR_PROFILE + i, db[i]};
+	}
+	return engine_command_send(e, m, NR_PROFILE_POINTS);
+}
+
+int engine_nr_profile_get(struct engine *e, unsigned strip, float db[NR_PROFILE_POINTS])
+{
+	if (strip >= e->nstrips)
+		return -ENODEV;
+	return nr_profile_get(&e->strips[strip].st.nr, db);
 }
 
 int engine_set(struct engine *e, int strip, enum param_id id, float v)
@@ -290,7 +367,7 @@ void engine_stop(struct engine *e)
 	atomic_store(&e->running, 0);
 	/* values queued after the last cycle are applied here, so nothing set is lost */
 	while (jack_ringbuffer_read(e->ctl, (char *)&m, sizeof(m)) == sizeof(m))
-		strip_set_param(&e->strips[m.strip], (enum param_id)m.id, m.value);
+		engine_msg_apply(e, &m);
 	engine_update_latency(e);
 	pthread_mutex_unlock(&e->lock);
 }
@@ -303,7 +380,7 @@ static void engine_apply_queued(struct engine *e)
 	int any = 0;
 	while (jack_ringbuffer_read_space(e->ctl) >= sizeof(m)) {
 		jack_ringbuffer_read(e->ctl, (char *)&m, sizeof(m));
-		strip_set_param(&e->strips[m.strip], (enum param_id)m.id, m.value);
+		engine_msg_apply(e, &m);
 		any = 1;
 	}
 	if (any)

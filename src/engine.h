@@ -98,6 +98,14 @@ float engine_fs(struct engine *e);
 unsigned engine_xruns(const struct engine *e);
 void engine_count_xrun(struct engine *e); /* any thread, lock-free (JACK's xrun callback) */
 
+/* Noise suppressor (nr.h), strip 0-based. Learn the noise profile from the next seconds
+ * (0.1 .. 30) of input: 0, -ENODEV, -ERANGE, -EAGAIN (ring full). Install a profile (from a
+ * preset or session): 0, -ENODEV, -EDOM, -EAGAIN. Get the profile in force: 1 (db filled),
+ * 0 (none learned or set) or -ENODEV; a profile survives a sample-rate change. */
+int engine_nr_learn(struct engine *e, unsigned strip, float seconds);
+int engine_nr_profile_set(struct engine *e, unsigned strip, const float db[NR_PROFILE_POINTS]);
+int engine_nr_profile_get(struct engine *e, unsigned strip, float db[NR_PROFILE_POINTS]);
+
 /* Sample rate change: only while not running (-EBUSY otherwise). Rebuilds the strips,
  * keeps the values; takes the engine lock. */
 int engine_set_fs(struct engine *e, float fs);

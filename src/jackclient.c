@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "engine.h"
 #include "jack_rtcheck.h"
 #include "log.h"
@@ -851,6 +852,10 @@ static int engine_setup(struct jc *c)
 			       o->assign[bad].strip + 1, o->channels);
 		else
 			jc_log(c, "--set/--preset: %s", strerror(-rc));
+		return -1;
+	}
+	if ((rc = ctl_nr_profiles_apply(&c->e, o->profiles, o->nprofiles)) < 0) {
+		jc_log(c, "--preset: nr.profile: %s", rc == -ENODEV ? "no such strip" : strerror(-rc));
 		return -1;
 	}
 	c->in = calloc(o->channels, sizeof(*c->in));

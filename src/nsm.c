@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "control.h"
 #include "monoclock.h"
 #include "preset.h"
 
@@ -358,6 +359,13 @@ static int session_open(struct nsm *n, const char *path, char *why, size_t len)
 			snprintf(why, len, "%s", err);
 			return NSM_ERR_BAD_PROJECT;
 		}
+		for (size_t i = 0; i < n->state.nprofiles; i++)
+			if (n->state.profiles[i].strip >= (int)ns) {
+				snprintf(why, len, "%s: nr.profile for strip %d, but the session has "
+					 "%u", n->state_path, n->state.profiles[i].strip + 1, ns);
+				preset_free(&n->state);
+				return NSM_ERR_BAD_PROJECT;
+			}
 		for (size_t i = 0; i < n->state.n; i++)
 			if (n->state.assign[i].strip >= (int)ns) {
 				snprintf(why, len, "%s: sets strip %d, but the session has %u strip%s",
@@ -412,8 +420,13 @@ static void session_save(struct nsm *n)
 	}
 	engine_get_all(e, v);
 	snprintf(title, sizeof(title), "%s strips=%u", NSM_STATE_TITLE, engine_nstrips(e));
-	int rc = preset_write_file(n->state_path, title, (const float(*)[P_COUNT])v, engine_nstrips(e),
-				   err, sizeof(err));
+	struct preset_profile *prof = malloc(engine_nstrips(e) * sizeof(*prof));
+	size_t np = prof ? ctl_nr_profiles(e, prof) : 0;
+	int rc = prof ? preset_write_file_profiles(n->state_path, title,
+						   (const float(*)[P_COUNT])v, engine_nstrips(e), prof,
+						   np, err, sizeof(err))
+		      : (snprintf(err, sizeof(err), "out of memory"), -ENOMEM);
+	free(prof);
 	free(v);
 	if (rc < 0) {
 		nsm_log("save failed: %s", err);
@@ -598,6 +611,8 @@ static void options_from_session(const struct nsm *n, struct options *out)
 	out->assign = n->state.assign;
 	out->src = n->state.src; /* kept parallel to assign */
 	out->nassign = n->state.n;
+	out->profiles = n->state.profiles;
+	out->nprofiles = n->state.nprofiles;
 	/* A restored session's connections are the session's (jackpatch restores them);
 	 * connecting the physical inputs again would feed a strip twice once the user has
 	 * routed it elsewhere. A new session connects as usual, once. */

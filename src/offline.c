@@ -12,6 +12,7 @@
 
 #include "atomicfile.h"
 #include "denormal.h"
+#include "control.h"
 #include "engine.h"
 #include "log.h"
 
@@ -296,6 +297,9 @@ int offline_run(struct options *o)
 			     o->assign[bad].strip + 1, o->in_path, x.info.channels,
 			     x.info.channels == 1 ? "" : "s");
 		FAIL("--set/--preset: %s", strerror(-rc));
+	}
+	if ((rc = ctl_nr_profiles_apply(&x.e, o->profiles, o->nprofiles)) < 0) {
+		FAIL("--preset: nr.profile: %s", rc == -ENODEV ? "no such strip" : strerror(-rc));
 	}
 	if (alloc_buffers(&x) < 0)
 		FAIL("out of memory");

@@ -195,6 +195,17 @@ static int opt_preset(struct options *o, const char *arg, char *err, size_t errl
 	o->preset_names = names;
 	names[o->npresets++] = arg;
 	rc = push_assign(o, p.assign, p.src, p.n);
+	if (rc == 0 && p.nprofiles) {
+		struct preset_profile *q = realloc(o->profiles, (o->nprofiles + p.nprofiles) *
+								   sizeof(*q));
+		if (!q)
+			rc = -ENOMEM;
+		else {
+			memcpy(q + o->nprofiles, p.profiles, p.nprofiles * sizeof(*q));
+			o->profiles = q;
+			o->nprofiles += p.nprofiles;
+		}
+	}
 	preset_free(&p);
 	if (rc < 0)
 		snprintf(err, errlen, "out of memory");
@@ -428,9 +439,12 @@ void options_free(struct options *o)
 	free(o->assign);
 	free(o->src);
 	free(o->preset_names);
+	free(o->profiles);
 	o->assign = NULL;
 	o->src = NULL;
 	o->preset_names = NULL;
 	o->nassign = 0;
 	o->npresets = 0;
+	o->profiles = NULL;
+	o->nprofiles = 0;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "paramio.h"
+#include "preset.h"
 
 #define OSC_DEFAULT_PORT 9010
 
@@ -24,6 +25,9 @@ struct options {
 			   * hidden by the user's), or empty */
 	/* the first option given that only one mode takes, its long name ("meter-view") */
 	const char *jack_only, *offline_only, *list_only;
+	/* nr.profile lines of every --preset, in order (applied after the values) */
+	struct preset_profile *profiles;
+	size_t nprofiles;
 	int force_c; /* --simd c */
 	const struct dsp_arch *arch; /* the kernels, chosen once in main() from force_c */
 	/* offline */

@@ -763,6 +763,22 @@ static void handle_meter_cmd(struct osc_req *r, const struct ctl_sel *sel)
 	}
 }
 
+/* /strip/N/nr/learn [seconds]: no reply when it starts (the profile is in force when the
+ * time is up; a preset save or session save then carries it). */
+static void handle_nr_learn(struct osc_req *r, const struct ctl_sel *sel)
+{
+	char why[CTL_REASON_MAX];
+	struct ctl_arg a;
+	if (r->argc > 1) {
+		reply_error(r, "expected seconds or nothing (got %d values)", r->argc);
+		return;
+	}
+	if (r->argc == 1)
+		a = to_ctl_arg(r, 0);
+	if (ctl_nr_learn(r->s->ctl, sel, r->argc == 1 ? &a : NULL, why) < 0)
+		reply_error(r, "%s", why);
+}
+
 static void handle_strip(struct osc_req *r)
 {
 	struct osc *s = r->s;
@@ -771,6 +787,10 @@ static void handle_strip(struct osc_req *r)
 
 	if (ctl_resolve(s->ctl, r->path, &sel, why) < 0) {
 		reply_error(r, "%s", why);
+		return;
+	}
+	if (sel.kind == CTL_NR_LEARN) {
+		handle_nr_learn(r, &sel);
 		return;
 	}
 	if (sel.kind != CTL_PARAM) {

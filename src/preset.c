@@ -19,9 +19,63 @@ void preset_free(struct preset *p)
 {
 	free(p->assign);
 	free(p->src);
+	free(p->profiles);
 	p->assign = NULL;
 	p->src = NULL;
 	p->n = 0;
+	p->profiles = NULL;
+	p->nprofiles = 0;
+}
+
+/* "[N:]nr.profile DB ..." -> a profile: 1 if the line is one (0 if not, -1 with the reason
+ * if it is one but malformed). */
+static int preset_parse_profile(const char *s, struct preset_profile *out, char *why,
+				size_t len)
+{
+	const char *key = s;
+	char *end;
+	out->strip = -1;
+	if (*s >= '0' && *s <= '9') {
+		long n = strtol(s, &end, 10);
+		if (*end != ':')
+			return 0;
+		if (n < 1 || n > 256) {
+			snprintf(why, len, "strip %ld out of range (1 .. 256)", n);
+			return -1;
+		}
+		out->strip = (int)n - 1;
+		key = end + 1;
+	}
+	if (strncmp(key, "nr.profile", 10) || (key[10] != ' ' && key[10] != '\t'))
+		return 0;
+	const char *v = key + 10;
+	for (unsigned i = 0; i < NR_PROFILE_POINTS; i++) {
+		double d = strtod(v, &end);
+		if (end == v || !(d >= -200.0 && d <= 0.0)) {
+			snprintf(why, len, "nr.profile: value %u %s (expected %u numbers -200 .. 0 dB)",
+				 i + 1, end == v ? "missing" : "out of range", NR_PROFILE_POINTS);
+			return -1;
+		}
+		out->db[i] = (float)d;
+		v = end;
+	}
+	while (*v == ' ' || *v == '\t')
+		v++;
+	if (*v) {
+		snprintf(why, len, "nr.profile: more than %u values", NR_PROFILE_POINTS);
+		return -1;
+	}
+	return 1;
+}
+
+static int preset_add_profile(struct preset *p, const struct preset_profile *pr)
+{
+	struct preset_profile *a = realloc(p->profiles, (p->nprofiles + 1) * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	p->profiles = a;
+	p->profiles[p->nprofiles++] = *pr;
+	return 0;
 }
 
 int preset_name_valid(const char *name)
@@ -176,6 +230,16 @@ int preset_load_file(const char *path, struct preset *out, char *err, size_t err
 			snprintf(err, errlen, "%s: out of memory", path);
 			break;
 		}
+		struct preset_profile pr;
+		int isprof = preset_parse_profile(s, &pr, why, sizeof(why));
+		if (isprof < 0 || (isprof > 0 && preset_add_profile(&p, &pr) < 0)) {
+			rc = isprof < 0 ? -EINVAL : -ENOMEM;
+			snprintf(err, errlen, "%s:%u: %s", path, lineno,
+				 isprof < 0 ? why : "out of memory");
+			break;
+		}
+		if (isprof)
+			continue;
 		if ((rc = paramio_parse_assign(s, ' ', &p.assign[p.n], why, sizeof(why))) < 0) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
 			break;
@@ -337,8 +401,20 @@ int preset_mkdir_p(const char *dir)
 	return 0;
 }
 
+static void write_profiles(FILE *f, const struct preset_profile *prof, size_t nprof)
+{
+	for (size_t i = 0; i < nprof; i++) {
+		if (prof[i].strip >= 0)
+			fprintf(f, "%d:", prof[i].strip + 1);
+		fputs("nr.profile", f);
+		for (unsigned k = 0; k < NR_PROFILE_POINTS; k++)
+			fprintf(f, " %.2f", prof[i].db[k]);
+		fputc('\n', f);
+	}
+}
+
 static void write_preset(FILE *f, const char *title, const float (*v)[P_COUNT],
-			 unsigned nstrips)
+			 unsigned nstrips, const struct preset_profile *prof, size_t nprof)
 {
 	char buf[64];
 	fprintf(f, "# chanstrip: %s (%u strip%s), saved by chanstrip %s\n", title, nstrips,
@@ -356,10 +432,19 @@ static void write_preset(FILE *f, const char *title, const float (*v)[P_COUNT],
 				fprintf(f, "%u:%s %s\n", s + 1, param_table[p].key, buf);
 		}
 	}
+	write_profiles(f, prof, nprof);
 }
 
 int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
 		      unsigned nstrips, char *err, size_t errlen)
+{
+	return preset_write_file_profiles(path, title, values, nstrips, NULL, 0, err, errlen);
+}
+
+int preset_write_file_profiles(const char *path, const char *title,
+			       const float (*values)[P_COUNT], unsigned nstrips,
+			       const struct preset_profile *prof, size_t nprof, char *err,
+			       size_t errlen)
 {
 	struct atomicfile a;
 	FILE *f;
@@ -378,7 +463,7 @@ int preset_write_file(const char *path, const char *title, const float (*values)
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	write_preset(f, title, values, nstrips);
+	write_preset(f, title, values, nstrips, prof, nprof);
 	if ((rc = atomicfile_commit(&a, NULL)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
@@ -388,6 +473,13 @@ int preset_write_file(const char *path, const char *title, const float (*values)
 
 int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
 		char *path, size_t pathlen, char *err, size_t errlen)
+{
+	return preset_save_profiles(name, values, nstrips, NULL, 0, path, pathlen, err, errlen);
+}
+
+int preset_save_profiles(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
+			 const struct preset_profile *prof, size_t nprof, char *path,
+			 size_t pathlen, char *err, size_t errlen)
 {
 	char dir[512];
 	int rc;
@@ -413,7 +505,7 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
 		snprintf(err, errlen, "%s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
-	return preset_write_file(path, name, values, nstrips, err, errlen);
+	return preset_write_file_profiles(path, name, values, nstrips, prof, nprof, err, errlen);
 }
 
 int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *ctx)

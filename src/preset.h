@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "nr.h"
 #include "params.h"
 #include "paramio.h"
 
@@ -21,10 +22,20 @@
  * file would stall the thread loading it (the OSC receive thread for /preset/load). */
 #define PRESET_FILE_MAX (1024 * 1024)
 
+/* A learned noise profile (nr.h): the line "[N:]nr.profile DB DB ..." with
+ * NR_PROFILE_POINTS numbers, noise density in dB re full scale per Hz at nr_profile_hz(0..),
+ * 20 Hz to 20 kHz log-spaced. strip -1: every strip. */
+struct preset_profile {
+	int strip;
+	float db[NR_PROFILE_POINTS];
+};
+
 struct preset {
 	struct param_assign *assign;
 	struct param_src *src; /* [n]: preset 1, the file's line (0 for a default) */
 	size_t n;
+	struct preset_profile *profiles; /* nr.profile lines, in file order */
+	size_t nprofiles;
 };
 
 void preset_free(struct preset *p);
@@ -87,6 +98,16 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
  * file beside it, fsync, rename. title goes in the header comment. 0 or -errno + err. */
 int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
 		      unsigned nstrips, char *err, size_t errlen);
+
+/* preset_save / preset_write_file with the strips' noise profiles as nr.profile lines
+ * (nprof of them; a profile's strip is 0-based, -1 for every strip). */
+int preset_save_profiles(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
+			 const struct preset_profile *prof, size_t nprof, char *path,
+			 size_t pathlen, char *err, size_t errlen);
+int preset_write_file_profiles(const char *path, const char *title,
+			       const float (*values)[P_COUNT], unsigned nstrips,
+			       const struct preset_profile *prof, size_t nprof, char *err,
+			       size_t errlen);
 
 /* mkdir -p dir (mode 0755). 0 or -errno. */
 int preset_mkdir_p(const char *dir);

@@ -915,6 +915,53 @@ START_TEST(preset_load_by_address)
 }
 END_TEST
 
+/* /strip/N/nr/learn: bad arguments are refused; learning on running audio leaves strip 1 a
+ * profile (strip 2, not asked, none); /preset/save writes it as a 1:nr.profile line and
+ * /preset/load puts it back. */
+START_TEST(nr_learn_and_preset)
+{
+	SEND("/strip/1/nr/learn", "f", 99.0f);
+	expect_error("/strip/1/nr/learn", "out of range");
+	SEND("/strip/1/nr/learn", "s", "x");
+	expect_error("/strip/1/nr/learn", "wrong type");
+	SEND("/strip/1/nr/learn", "ff", 1.0f, 2.0f);
+	expect_error("/strip/1/nr/learn", "expected seconds or nothing");
+
+	float db[NR_PROFILE_POINTS], back[NR_PROFILE_POINTS];
+	SEND("/strip/1/nr/enable", "i", 1);
+	fake_audio_start(0.01, 1000.0);
+	SEND("/strip/1/nr/learn", "f", 0.2f);
+	for (int k = 0; k < 100 && engine_nr_profile_get(&eng, 0, db) != 1; k++)
+		usleep(20000);
+	fake_audio_stop();
+	ck_assert_int_eq(engine_nr_profile_get(&eng, 0, db), 1);
+	ck_assert_int_eq(engine_nr_profile_get(&eng, 1, back), 0);
+
+	SEND("/preset/save", "s", "osc_nr");
+	ck_assert_ptr_nonnull(oc_wait(cli, "/preset/saved", 2000));
+	char path[512], line[2048];
+	int found = 0;
+	snprintf(path, sizeof(path), "%s/osc_nr.preset", preset_home);
+	FILE *f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f))
+		found += !strncmp(line, "1:nr.profile ", 13);
+	fclose(f);
+	ck_assert_int_eq(found, 1);
+
+	float flat[NR_PROFILE_POINTS];
+	for (unsigned i = 0; i < NR_PROFILE_POINTS; i++)
+		flat[i] = -150.0f;
+	ck_assert_int_eq(engine_nr_profile_set(&eng, 0, flat), 0);
+	SEND("/preset/load", "s", "osc_nr");
+	ck_assert_ptr_nonnull(oc_wait(cli, "/preset/loaded", 2000));
+	ck_assert_int_eq(engine_nr_profile_get(&eng, 0, back), 1);
+	for (unsigned i = 0; i < NR_PROFILE_POINTS; i++)
+		ck_assert_msg(fabsf(back[i] - db[i]) <= 0.005f, "point %u: %g, saved %g", i, back[i],
+			      db[i]);
+}
+END_TEST
+
 START_TEST(bundles)
 {
 	lo_bundle b = lo_bundle_new(LO_TT_IMMEDIATE);
@@ -1058,6 +1105,7 @@ static Suite *osc_suite(void)
 	tcase_add_test(tc, presets);
 	tcase_add_test(tc, preset_load_by_address);
 	tcase_add_test(tc, choice_buttons_send_floats);
+	tcase_add_test(tc, nr_learn_and_preset);
 	tcase_add_test(tc, bundles);
 	tcase_add_test(tc, status_and_xruns);
 	tcase_add_test(tc, default_bind_is_loopback);

@@ -1,9 +1,10 @@
 #!/bin/bash
 # Real-time safety: chanstrip-rtcheck (wrapped malloc/free/locks/sleeps/I/O/prints, counted
-# from inside the process callback) runs 8 strips under a dummy jackd for ~5 s while
+# from inside the process callback) runs 8 strips (noise suppressor on) under a dummy jackd for ~5 s while
 #   - its own control thread changes parameters on every strip and reads meters at 50 Hz,
 #   - the speech fixture plays into strip 1 and 2 (cs-jplayrec),
-#   - OSC sets and a meter subscription arrive (when oscsend is installed),
+#   - OSC sets, noise-profile learning and a meter subscription arrive (when oscsend is
+#     installed),
 #   - the JACK period changes 64 -> 128 -> 32 (jack_bufsize),
 #   - the meter view draws (not a terminal: plain blocks once a second),
 # and must then report 0 calls from the process callback and exit 0 on SIGTERM.
@@ -17,7 +18,7 @@ start_jackd 64
 start_chanstrip rt -c 8 --osc-port $OSC_PORT --connect 'system:capture_' --meter-view \
 	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1 \
 	--set pre.hum=50 --set pre.air=4 --set eq.enable=1 --set eq.mid_gain=3 \
-	--set enh.enable=1 --set enh.hf=50 --set enh.lf=50
+	--set enh.enable=1 --set enh.hf=50 --set enh.lf=50 --set nr.enable=1
 "$JPLAYREC" -t chanstrip -p "$FIXTURES/speech.wav" -c 2 >"$TMP/play.log" 2>&1 &
 PIDS+=($!)
 if command -v oscsend >/dev/null; then
@@ -26,6 +27,9 @@ if command -v oscsend >/dev/null; then
 		oscsend localhost $OSC_PORT /strip/*/comp/threshold f $v
 		oscsend localhost $OSC_PORT /strip/1/pre/oversample i 2
 		oscsend localhost $OSC_PORT /strip/2/pre/model s tube
+		oscsend localhost $OSC_PORT /strip/*/nr/learn f 0.5
+		oscsend localhost $OSC_PORT /strip/3/nr/enable i $((v == -20))
+		oscsend localhost $OSC_PORT /strip/4/nr/mode s learned
 		sleep 0.2
 	done
 fi
