@@ -23,7 +23,7 @@ const struct param_def param_table[P_COUNT] = {
 			 "how hard the signal hits the curve"},
 	[P_PRE_OVERSAMPLE] = {"pre.oversample", "x", 1, 8, 1, PT_STEPS, TAPER_LINEAR, 0, NULL,
 			      oversample_steps, 4,
-			      "saturation oversampling: 1 = ADAA only, no latency; 2/4/8 add latency"},
+			      "saturation oversampling: 1 = a curve at 2x on a short IIR (2 samples); 2/4/8 more"},
 
 	[P_GATE_ENABLE] = {"gate.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
 			   "gate/expander on"},

@@ -16,13 +16,22 @@
  * harmonics, and a DC component that a one-pole DC remover at PREAMP_DC_HZ takes out).
  * clean bypasses the curve: it is the gain stage, bit for bit.
  *
- * Anti-aliasing: first-order ADAA in the branch-free form derived in sat.h. It adds half a
- * sample of delay (reported as 0) and, being the mean of f over one sample, a gentle HF
- * roll-off of cos(pi f / fs) on the curve's output (-0.8 dB at 10 kHz, -3.5 dB at 16 kHz at
- * 48 kHz). pre.oversample 2/4/8 runs the curve (still with ADAA) at 2/4/8 fs between
- * linear-phase polyphase stages (oversample.h); latency 33/38/39 samples, the clean path is
- * delayed by the same amount so switching models never changes the latency, and the
- * curve's half sample at the top rate (1/16 .. 1/4 sample) is left unreported.
+ * Anti-aliasing: first-order ADAA in the branch-free form derived in sat.h, always at 2x or
+ * more. Being the mean of f over one sample, ADAA's small-signal response is the two-tap
+ * average cos(pi f / fc) at the curve's rate fc: at the base rate that is -2.0 dB at 10 kHz
+ * and -11.7 dB at 20 kHz at 48 kHz, with 17.7 dB signal to aliasing for 9973 Hz at -6 dBFS,
+ * drive 24. Higher-order ADAA droops more, and an inverse droop at the base rate would need
+ * +11.7 dB at 20 kHz (boosting the aliases with it). So a curve at pre.oversample 1 runs at
+ * 2 fs between low-latency IIR half-bands (oversample.h), and a high shelf after decimation
+ * undoes ADAA's droop at 2 fs (-2.0 dB at 20 kHz at 48 kHz, to within 0.03 dB): measured
+ * flat within 0.3 dB from 20 Hz (the DC remover) to 20 kHz at 44.1 to 96 kHz, 40.5 dB
+ * (tube) and 42.4 dB (transformer) signal to aliasing in that test, and 2 samples of
+ * latency (the group delay at low frequencies, 2.0, rounded). pre.oversample 2/4/8 runs the
+ * curve at 2/4/8 fs (an 8-section IIR first stage, FIR half-bands above it, shelves for
+ * their smaller droops); latency 3/8/9 samples. clean needs no oversampling at
+ * pre.oversample 1 (zero latency, bit-exact), so switching between clean and a curve there
+ * changes the latency and goes through the duck like a factor change; at 2/4/8 the clean
+ * path is delayed by the same amount, so switching models never changes the latency.
  *
  * Low cut: 2nd-order Butterworth high-pass (12 dB/octave, -3 dB at pre.hpf; designed and
  * stepped by biquad.h, direct form I in halves). Corner changes glide the coefficients per
@@ -56,7 +65,63 @@ static float preamp_gain_target(const struct preamp *p)
 
 static int model_sat(int m) { return m != PREAMP_CLEAN; }
 
+/* Index of the droop shelf for oversampling factor k > 1. */
+static inline int preamp_droop_idx(uint32_t k) { return k == 2 ? 0 : k == 4 ? 1 : 2; }
+
+/* The oversampler the settings ask for. A curve always runs oversampled: at pre.oversample 1
+ * on the low-latency 2x IIR half-band (oversample.h), because first-order ADAA alone at the
+ * base rate is a two-tap average (-11.7 dB at 20 kHz at 48 kHz) and leaves 17.7 dB signal to
+ * aliasing (9973 Hz, -6 dBFS, drive 24); at 2x with the inverse droop shelf it is flat to
+ * 20 kHz and gives about 42 dB, for 3 samples of latency. clean needs none: no latency. */
+static uint32_t preamp_os_want(const struct preamp *p)
+{
+	if (p->os_req > 1)
+		return p->os_req;
+	return model_sat(p->model_req) ? (2u | OS_LOWLAT) : 1u;
+}
+
+/* Switch the oversampler (real-time safe) and set the latency: the chain's group delay at
+ * DC (half-bands, ADAA's half sample at the curve's rate, the droop shelf) rounded. */
+static void preamp_os_set(struct preamp *p, uint32_t mode)
+{
+	os_set_factor(&p->os, mode);
+	uint32_t k = p->os.factor;
+	double d = 0.0;
+	if (k > 1)
+		d = os_delay(&p->os) + 0.5 / (double)k + p->droop_delay[preamp_droop_idx(k)];
+	p->lat = (uint32_t)lrint(d);
+	p->droop_s.z1 = p->droop_s.z2 = 0.0f;
+}
+
 #ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
+/* High shelves fitted (least squares over the largest error in dB, 0 .. 0.4535 fs) to
+ * 1 / cos(pi f / (k fs)), the inverse of first-order ADAA's droop at the curve's rate k fs:
+ * largest error 0.026 dB (2x), 0.008 dB (4x), 0.002 dB (8x). The target depends on f / fs
+ * alone, so one normalised fit serves every sample rate. */
+static const struct {
+	double f0_fs, q, db;
+} preamp_droop_fit[3] = {
+	{0.43768, 0.28, 4.45},
+	{0.43290, 0.28, 1.00875},
+	{0.44404, 0.25, 0.264375},
+};
+
+/* Group delay at DC of a biquad: sum k b_k / sum b_k - sum k a_k / sum a_k. */
+static double biquad_delay_dc(const struct biquad_coef *c)
+{
+	double b = (double)c->b0 + c->b1 + c->b2, a = 1.0 + c->a1 + c->a2;
+	return ((double)c->b1 + 2.0 * c->b2) / b - ((double)c->a1 + 2.0 * c->a2) / a;
+}
+
+static void preamp_droop_design(struct preamp *p)
+{
+	for (int i = 0; i < 3; i++) {
+		biquad_design(&p->droop_c[i], BQ_HIGHSHELF, p->fs, preamp_droop_fit[i].f0_fs * p->fs,
+			      preamp_droop_fit[i].q, preamp_droop_fit[i].db);
+		p->droop_delay[i] = biquad_delay_dc(&p->droop_c[i]);
+	}
+}
+
 static uint32_t ms_to_samples(float fs, float ms)
 {
 	uint32_t n = (uint32_t)lrintf(fs * ms * 0.001f);
@@ -93,6 +158,7 @@ int preamp_init(struct preamp *p, float fs)
 	}
 	p->model_from = p->model_to = PREAMP_CLEAN;
 	os_init(&p->os);
+	preamp_droop_design(p);
 	return 0;
 }
 
@@ -109,6 +175,7 @@ static void preamp_clear_audio(struct preamp *p)
 {
 	p->hs.z1 = p->hs.z2 = p->hx1 = p->hx2 = 0.0f;
 	p->x_prev = 0.0f;
+	p->droop_s.z1 = p->droop_s.z2 = 0.0f;
 	preamp_dc_clear(p);
 	os_reset(&p->os);
 	memset(p->clean_hist, 0, sizeof(p->clean_hist));
@@ -123,8 +190,8 @@ void preamp_reset(struct preamp *p)
 	p->hpf_pos = p->fade_len;
 	p->model_from = p->model_to = p->model_req;
 	p->fade_pos = p->fade_len;
-	if (p->os.factor != p->os_req)
-		os_set_factor(&p->os, p->os_req);
+	if (p->os.mode != preamp_os_want(p))
+		preamp_os_set(p, preamp_os_want(p));
 	p->duck_pos = 2 * p->duck_len;
 	p->clock = 0;
 	preamp_clear_audio(p);
@@ -186,7 +253,7 @@ void preamp_set_oversample(struct preamp *p, int factor)
 	p->os_req = (factor == 2 || factor == 4 || factor == 8) ? (uint32_t)factor : 1u;
 }
 
-uint32_t preamp_latency_samples(const struct preamp *p) { return os_latency(&p->os); }
+uint32_t preamp_latency_samples(const struct preamp *p) { return p->lat; }
 
 /* ---- the stage descriptor (stage.h) ---- */
 
@@ -249,21 +316,31 @@ PRE_INLINE void preamp_grid_work(struct preamp *p)
 		p->dc_q[i] = flush_tiny(p->dc_q[i]);
 	if (!isfinite(p->x_prev))
 		p->x_prev = 0.0f;
+	p->droop_s.z1 = flush_tiny(p->droop_s.z1);
+	p->droop_s.z2 = flush_tiny(p->droop_s.z2);
+	os_flush(&p->os);
 }
 
-/* Start pending fades and switches; called at the start of every segment. */
+/* Start pending fades and switches; called at the start of every segment. A change of the
+ * oversampler (factor, or clean <-> curve at pre.oversample 1) ducks the output and switches
+ * at its silent point, models included; other model changes crossfade. */
 static void preamp_events(struct preamp *p)
 {
 	uint32_t dl = p->duck_len;
-	if (p->duck_pos == 2 * dl && p->os_req != p->os.factor)
+	uint32_t want = preamp_os_want(p);
+	if (p->duck_pos == 2 * dl && want != p->os.mode)
 		p->duck_pos = 0;
-	if (p->duck_pos == dl && p->os_req != p->os.factor) {
-		/* silent point of the duck: switch the oversampling factor */
-		os_set_factor(&p->os, p->os_req);
+	if (p->duck_pos == dl && want != p->os.mode) {
+		/* silent point of the duck: switch the oversampler, the model jumps */
+		preamp_os_set(p, want);
 		p->x_prev = 0.0f;
 		preamp_dc_clear(p);
 		memset(p->clean_hist, 0, sizeof(p->clean_hist));
+		p->model_from = p->model_to = p->model_req;
+		p->fade_pos = p->fade_len;
 	}
+	if (want != p->os.mode)
+		return; /* a model change waits for the duck */
 	if (p->fade_pos == p->fade_len) {
 		if (p->model_from != p->model_to) {
 			/* a fade just ended */
@@ -278,6 +355,7 @@ static void preamp_events(struct preamp *p)
 				if (p->os.factor > 1) {
 					os_reset(&p->os);
 					p->x_prev = 0.0f;
+					p->droop_s.z1 = p->droop_s.z2 = 0.0f;
 				}
 			}
 			p->model_to = p->model_req;
@@ -568,7 +646,7 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 /* The clean path when oversampling: u delayed by the chain's latency. */
 PRE_INLINE const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_t n)
 {
-	uint32_t l = p->os.latency;
+	uint32_t l = p->lat;
 	if (l == 0)
 		return u;
 	float *h = p->clean_hist;
@@ -714,6 +792,9 @@ PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint
 	const float *q = st;
 	if (k > 1) {
 		os_down(&p->os, st, p->q, n);
+		const struct biquad_coef *c = &p->droop_c[preamp_droop_idx(k)];
+		for (uint32_t i = 0; i < n; i++)
+			p->q[i] = biquad_tick(c, &p->droop_s, p->q[i]);
 		q = p->q;
 	}
 

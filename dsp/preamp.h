@@ -1,7 +1,7 @@
 /* preamp.h: gain, polarity, low cut and saturation: the first stage of every strip.
  *
- *   in -> gain (polarity folded in) -> low cut -> drive -> curve (ADAA, optional 2/4/8x
- *      oversampling) -> DC removal -> 1/drive -> out
+ *   in -> gain (polarity folded in) -> low cut -> drive -> curve (ADAA at 2x, or 2/4/8x
+ *      as set) -> inverse ADAA droop -> DC removal -> 1/drive -> out
  *
  * Models: clean (exact copy of the gain stage), tube (asymmetric curve: even and odd
  * harmonics, its DC removed), transformer (symmetric curve: odd harmonics only). See
@@ -66,6 +66,11 @@ struct preamp {
 
 	/* oversampling: a change ducks the output, switches at the silent point, comes back */
 	struct oversampler os;
+	uint32_t lat; /* whole-sample latency of the current oversampling (preamp.c) */
+	/* inverse of the ADAA droop at the curve's rate, after decimation ([0]: 2x, [1] 4x, [2] 8x) */
+	struct biquad_coef droop_c[3];
+	double droop_delay[3]; /* their group delays at DC, samples */
+	struct biquad_state droop_s;
 	uint32_t duck_pos; /* 0 .. 2 * duck_len; == 2 * duck_len when no duck runs */
 	uint32_t duck_len;
 	float duck_inv;
