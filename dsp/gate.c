@@ -59,9 +59,11 @@ static void gate_clear_state(struct gate *g)
 {
 	g->hpf_s.z1 = g->hpf_s.z2 = 0.0f;
 	g->env = GATE_ENV_FLOOR;
-	g->g_db = GATE_OPEN_DB;
-	g->open = 1;
-	g->hold_left = g->hold_n;
+	/* closed, at rest: the detector holds nothing yet, so noise below the threshold at the
+	 * start is attenuated from the first sample (open, it passed for the hold and release) */
+	g->g_db = g->t_closed;
+	g->open = 0;
+	g->hold_left = 0;
 }
 
 int gate_init(struct gate *g, float fs)

@@ -70,7 +70,7 @@ extern const struct stage_desc gate_stage;
 /* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL. Parameters are left unset: apply the
  * table's defaults (stage_init_defaults) before processing. */
 int gate_init(struct gate *g, float fs);
-void gate_reset(struct gate *g);         /* clears state (open, unity gain), snaps crossfade */
+void gate_reset(struct gate *g);         /* clears state (closed, at -range), snaps crossfade */
 void gate_set_enable(struct gate *g, int on);            /* crossfades over SMOOTH_TAU_MS */
 void gate_set_threshold_db(struct gate *g, float dbfs);  /* -90..0 dBFS, opens above */
 void gate_set_hysteresis_db(struct gate *g, float db);   /* 0..20 dB, closes at thr - hyst */

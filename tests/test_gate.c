@@ -54,7 +54,9 @@ START_TEST(open_is_unity_closed_is_range)
 		gate_set_mode(&g, mode);
 		gate_set_ratio(&g, 3.0f);
 		square(in, 0, NS, -43.1f);
-		tu_run_blocks(gate_fn, &g, in, out, NS, 64);
+		tu_run_blocks(gate_fn, &g, in, out, NS / 2, 64);
+		g.min_gain = 1.0f; /* the meter's reset: it starts closed, at -range */
+		tu_run_blocks(gate_fn, &g, in + NS / 2, out + NS / 2, NS / 2, 64);
 		double got = tu_db(out[NS - 1] / in[NS - 1]);
 		double want = mode == GATE_MODE_GATE ? -40.0 : (-43.1 + 40.0) * 2.0;
 		printf("gate %s: -43.1 dBFS square -> gain %.5f dB (want %.5f)\n",
@@ -70,12 +72,13 @@ START_TEST(hysteresis_band_keeps_state)
 {
 	static struct gate g;
 	static float in[NS], out[NS];
-	/* open at -30, then -42 (band is -43..-40): stays open at unity */
+	/* open at -30 (it starts closed, so after its attack), then -42 (band is -43..-40):
+	 * stays open at unity */
 	gate_setup(&g, -40.0f, 3.0f, 40.0f);
 	square(in, 0, NS / 4, -30.0f);
 	square(in, NS / 4, NS, -42.0f);
 	tu_run_blocks(gate_fn, &g, in, out, NS, 64);
-	ck_assert_int_eq(memcmp(in, out, sizeof(in)), 0);
+	ck_assert_int_eq(memcmp(in + NS / 8, out + NS / 8, sizeof(in) - NS / 8 * sizeof(float)), 0);
 	/* closed by -50, then -40.5: stays closed at -range */
 	gate_setup(&g, -40.0f, 3.0f, 40.0f);
 	square(in, 0, NS / 2, -50.0f);
@@ -333,6 +336,29 @@ START_TEST(lanes_equal_single)
 }
 END_TEST
 
+/* It starts closed: sub-threshold noise is attenuated from the first sample (it used to
+ * pass at 0 dB for the first 50 ms and be 30 dB down only after 180 ms), in both modes. */
+START_TEST(starts_closed)
+{
+	static struct gate g;
+	static float in[NS], out[NS];
+	const size_t n50 = (size_t)(0.050 * FS);
+	for (int mode = 0; mode < 2; mode++) {
+		ck_assert_int_eq(stage_init_defaults(&gate_stage, &g, FS), 0);
+		gate_set_enable(&g, 1);
+		gate_set_mode(&g, mode);
+		gate_reset(&g);
+		tu_noise(in, n50, lvl(-60.0f), 7); /* default threshold -50 dBFS */
+		tu_run_blocks(gate_fn, &g, in, out, n50, 64);
+		double drop = tu_db(tu_rms(in, n50)) - tu_db(tu_rms(out, n50));
+		printf("gate %s: first 50 ms of -60 dBFS noise %.1f dB down\n",
+		       mode ? "expander" : "gate", drop);
+		/* gate: range 40 dB; expander: its static gain, ratio 2 at 10 dB below: -10 dB */
+		ck_assert(drop >= (mode ? 9.5 : 30.0));
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("gate");
@@ -346,6 +372,7 @@ int main(void)
 	tcase_add_test(tc, block_split_invariant);
 	tcase_add_test(tc, no_subnormal_state_after_silence);
 	tcase_add_test(tc, lanes_equal_single);
+	tcase_add_test(tc, starts_closed);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
