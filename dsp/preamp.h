@@ -23,6 +23,11 @@ enum preamp_model { PREAMP_CLEAN, PREAMP_TUBE, PREAMP_TRANSFORMER, PREAMP_MODEL_
 
 /* Bias of the tube curve (see sat.h): sets how asymmetric it is. */
 #define PREAMP_TUBE_BIAS 0.3f
+/* Loudness follower of the curves (preamp.c): time constant of each of its two one-pole
+ * power followers, and its weighting shelf (gain, corner). */
+#define PREAMP_LOUD_TAU_MS 50.0f
+#define PREAMP_LOUD_SHELF_DB 2.0
+#define PREAMP_LOUD_SHELF_HZ 1681.97
 /* Corner of the DC remover after the curves (Hz, one pole). */
 #define PREAMP_DC_HZ 5.0f
 /* Model and low-cut on/off crossfades, and the duck around an oversampling change (ms). */
@@ -71,6 +76,12 @@ struct preamp {
 	struct biquad_coef droop_c[3];
 	double droop_delay[3]; /* their group delays at DC, samples */
 	struct biquad_state droop_s;
+	/* loudness follower (preamp.c): weighting shelf, its states for the input and the
+	 * curve's output, two cascaded one-pole power followers each */
+	struct biquad_coef lw_c;
+	struct biquad_state lw_su, lw_sy;
+	float lw_a;        /* one-pole coefficient */
+	float lw_pu[2], lw_py[2];
 	uint32_t duck_pos; /* 0 .. 2 * duck_len; == 2 * duck_len when no duck runs */
 	uint32_t duck_len;
 	float duck_inv;

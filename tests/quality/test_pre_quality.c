@@ -2,7 +2,9 @@
  * response, signal to aliasing, latency against the impulse, measured by single-bin DFTs
  * over whole cycles (closed forms: a linear system's gain and phase at a frequency). */
 #include <check.h>
+#include <ebur128.h>
 #include <math.h>
+#include <sndfile.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +156,71 @@ START_TEST(latency_is_small_and_true)
 }
 END_TEST
 
+/* BS.1770 gated loudness (libebur128, the independent oracle) of n samples at fs. */
+static double lufs(const float *x, size_t n, float fs)
+{
+	ebur128_state *st = ebur128_init(1, (unsigned long)fs, EBUR128_MODE_I);
+	double l = 0.0;
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(ebur128_add_frames_float(st, x, n), EBUR128_SUCCESS);
+	ck_assert_int_eq(ebur128_loudness_global(st, &l), EBUR128_SUCCESS);
+	ebur128_destroy(&st);
+	return l;
+}
+
+/* Drive changes colour, not loudness: speech (the fixture: peaks near -3 dBFS, then 18 dB
+ * quieter, over noise) keeps its gated loudness within 1 LU from drive 0 to 36, for both
+ * curves (it fell by 15.4 LU at drive 36 when the output was only divided by the drive). */
+START_TEST(drive_keeps_loudness)
+{
+	static struct preamp p;
+	static float sp[NMAX * 4], y[NMAX * 4];
+	SF_INFO info = {0};
+	SNDFILE *f = sf_open(FIXTURE_DIR "/speech.wav", SFM_READ, &info);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(info.channels, 1);
+	size_t n = (size_t)sf_readf_float(f, sp, NMAX * 4);
+	sf_close(f);
+	const float fs = (float)info.samplerate;
+	double ref = lufs(sp, n, fs);
+	for (int m = 1; m < PREAMP_MODEL_COUNT; m++) {
+		for (float d = 0.0f; d <= 36.0f; d += 6.0f) {
+			setup(&p, fs, m, d, 1);
+			tu_run_blocks(pre_fn, &p, sp, y, n, 128);
+			double dl = lufs(y, n, fs) - ref;
+			printf("%-11s drive %2.0f dB: speech loudness %+.2f LU\n", model_names[m], d, dl);
+			ck_assert(fabs(dl) <= 1.0);
+		}
+	}
+}
+END_TEST
+
+/* The tube's harmonic profile at -12 dBFS, 1 kHz: H2 and H3 in dBc at each drive (printed
+ * for the man page; the H2 >= H3 - 12 dB goal is not met at high drive yet, see the man
+ * page). */
+START_TEST(harmonic_profiles)
+{
+	static struct preamp p;
+	const float fs = 48000.0f;
+	const size_t n = (size_t)fs;
+	for (int m = 1; m < PREAMP_MODEL_COUNT; m++) {
+		for (float d = 0.0f; d <= 36.0f; d += 6.0f) {
+			setup(&p, fs, m, d, 1);
+			tu_sine(in_buf, 2 * n, 0.25, 1000.0, fs, 0.0);
+			tu_run_blocks(pre_fn, &p, in_buf, out_buf, n, 64);
+			tu_run_blocks(pre_fn, &p, in_buf + n, out_buf, n, 64);
+			double h1 = tu_tone_amp(out_buf, n, 1000.0, fs);
+			double h2 = tu_tone_amp(out_buf, n, 2000.0, fs);
+			double h3 = tu_tone_amp(out_buf, n, 3000.0, fs);
+			printf("%-11s drive %2.0f dB: H2 %6.1f dBc, H3 %6.1f dBc\n", model_names[m], d,
+			       tu_db(h2 / h1), tu_db(h3 / h1));
+			if (m == PREAMP_TRANSFORMER)
+				ck_assert(tu_db(h2 / h1) < -100.0); /* symmetric: odd only */
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("quality-pre");
@@ -163,6 +230,8 @@ int main(void)
 	tcase_add_test(tc, oversampled_curve_is_flat);
 	tcase_add_test(tc, default_curve_aliasing);
 	tcase_add_test(tc, latency_is_small_and_true);
+	tcase_add_test(tc, drive_keeps_loudness);
+	tcase_add_test(tc, harmonic_profiles);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
