@@ -36,7 +36,7 @@ const struct param_def param_table[P_COUNT] = {
 	[P_GATE_ATTACK] = {"gate.attack", "ms", 0.01f, 100, 0.5f, PT_FLOAT, TAPER_LOG, 0, NULL, NULL,
 			   0, "opening time"},
 	[P_GATE_HOLD] = {"gate.hold", "ms", 0, 2000, 50, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
-			 "stays open this long after the level drops"},
+			 "stays open this long after the level drops (15 ms at least)"},
 	[P_GATE_RELEASE] = {"gate.release", "ms", 1, 4000, 100, PT_FLOAT, TAPER_LOG, 0, NULL, NULL, 0,
 			    "closing time"},
 	[P_GATE_MODE] = {"gate.mode", "enum", 0, 1, 0, PT_ENUM, TAPER_LINEAR, 0, gate_mode_names,
