@@ -221,6 +221,67 @@ START_TEST(harmonic_profiles)
 }
 END_TEST
 
+/* Energy above 8 kHz (dBFS RMS, the loudest window of win samples, half overlapping) in
+ * y[a..b), through an 8th-order high-pass at 8 kHz run from
+ * y[0] (four Butterworth sections: a 1 kHz tone is 140 dB down). */
+static double hf_db(const float *y, size_t a, size_t b, float fs, size_t win)
+{
+	static const double q[4] = {0.5098, 0.6013, 0.9000, 2.5629};
+	struct biquad_coef c[4];
+	struct biquad_state st[4] = {{0}};
+	static double e[NMAX];
+	double worst = 0.0;
+	for (int k = 0; k < 4; k++)
+		biquad_design(&c[k], BQ_HIGHPASS, fs, 8000.0, q[k], 0.0);
+	for (size_t i = 0; i < b; i++) {
+		float v = y[i];
+		for (int k = 0; k < 4; k++)
+			v = biquad_tick(&c[k], &st[k], v);
+		e[i] = (double)v * v;
+	}
+	for (size_t w = a; w + win <= b; w += win / 2) {
+		double sum = 0.0;
+		for (size_t i = w; i < w + win; i++)
+			sum += e[i];
+		worst = fmax(worst, sum / (double)win);
+	}
+	return 10.0 * log10(worst + 1e-30);
+}
+
+/* Switching the oversampling (and clean <-> curve at oversample 1, which changes the latency
+ * too) while a -12 dBFS 1 kHz tone plays: the 20 ms after each switch keep their energy above
+ * 8 kHz (in 2 ms windows) within 10 dB of the tone's own (its harmonics, or -85 dBFS, a
+ * 24-bit tone's floor). The base's FIR oversampler (38 samples of silence, then the signal
+ * 16 % into the duck's ramp) reached -73.9 dBFS switching to 4x. */
+START_TEST(switches_do_not_click)
+{
+	static struct preamp p;
+	const float fs = 48000.0f;
+	const size_t seg = 24000, n = 7 * seg;
+	static const struct {
+		int model, os;
+	} steps[] = {{PREAMP_CLEAN, 1}, {PREAMP_CLEAN, 4}, {PREAMP_CLEAN, 1}, {PREAMP_TUBE, 1},
+		     {PREAMP_TUBE, 8}, {PREAMP_TUBE, 2}, {PREAMP_CLEAN, 1}};
+	setup(&p, fs, PREAMP_CLEAN, 0.0f, 1);
+	tu_sine(in_buf, n, 0.25, 1000.0, fs, 0.0);
+	for (size_t k = 0; k < 7; k++) {
+		preamp_set_model(&p, steps[k].model);
+		preamp_set_oversample(&p, steps[k].os);
+		tu_run_blocks(pre_fn, &p, in_buf + k * seg, out_buf + k * seg, seg, 64);
+	}
+	for (size_t k = 1; k < 7; k++) {
+		double before = hf_db(out_buf, k * seg - 4800, k * seg - 960, fs, 96);
+		double after = hf_db(out_buf, (k + 1) * seg - 4800, (k + 1) * seg - 960, fs, 96);
+		double at = hf_db(out_buf, k * seg, k * seg + 960, fs, 96);
+		double floor = before > after ? before : after;
+		floor = floor > -85.0 ? floor : -85.0; /* a 24-bit tone's own floor */
+		printf("switch to model %d oversample %d: above 8 kHz %.1f dBFS (steady %.1f / "
+		       "%.1f)\n", steps[k].model, steps[k].os, at, before, after);
+		ck_assert(at <= floor + 10.0);
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("quality-pre");
@@ -232,6 +293,7 @@ int main(void)
 	tcase_add_test(tc, latency_is_small_and_true);
 	tcase_add_test(tc, drive_keeps_loudness);
 	tcase_add_test(tc, harmonic_profiles);
+	tcase_add_test(tc, switches_do_not_click);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
