@@ -50,6 +50,7 @@
 #include "vec.h"
 
 #define PRE_GRID 64u /* control grid, samples: one segment per chunk when nothing changes */
+#define PRE_DRAIN 64u /* silence in a duck beyond twice the latency: the IIR's ringing */
 
 /* The per-chunk path is built twice, for the baseline ISA and for AVX2 (see cpu.h and the end
  * of this file): everything it calls is always inlined, so it is compiled into both builds. */
@@ -145,7 +146,7 @@ int preamp_init(struct preamp *p, float fs)
 	p->hpf_pos = p->fade_len;
 	p->duck_len = ms_to_samples(fs, PREAMP_DUCK_MS);
 	p->duck_inv = 1.0f / (float)p->duck_len;
-	p->duck_pos = 2 * p->duck_len;
+	p->duck_end = p->duck_pos = 2 * p->duck_len;
 	{
 		/* dc[n] = a dc[n-1] + k q[n], k = 1 - a, unrolled four times (preamp_dc) */
 		float k = (float)(1.0 - dsp_pole_from_hz_d(PREAMP_DC_HZ, fs));
@@ -200,7 +201,7 @@ void preamp_reset(struct preamp *p)
 	p->fade_pos = p->fade_len;
 	if (p->os.mode != preamp_os_want(p))
 		preamp_os_set(p, preamp_os_want(p));
-	p->duck_pos = 2 * p->duck_len;
+	p->duck_end = p->duck_pos = 2 * p->duck_len;
 	p->clock = 0;
 	preamp_clear_audio(p);
 }
@@ -344,14 +345,21 @@ static void preamp_events(struct preamp *p)
 {
 	uint32_t dl = p->duck_len;
 	uint32_t want = preamp_os_want(p);
-	if (p->duck_pos == 2 * dl && want != p->os.mode)
+	if (p->duck_pos == p->duck_end && want != p->os.mode) {
+		/* the duck fades the input of the curves (and the clean path) out, holds it at
+		 * zero while the old path drains (twice its latency), switches, and fades the
+		 * input in: the new path starts from rest on a smooth onset, so its filters do
+		 * not ring, and the old one's tail is not cut (switching the output instead left
+		 * a run of zeros and then a step: -62 dBFS above 8 kHz under JACK) */
 		p->duck_pos = 0;
-	if (p->duck_pos == dl && want != p->os.mode) {
-		/* silent point of the duck: switch the oversampler, the model jumps */
+		p->duck_end = 2 * dl + 2 * p->lat + PRE_DRAIN;
+	}
+	if (p->duck_pos == p->duck_end - dl && want != p->os.mode) {
+		/* silent point of the duck: switch the oversampler, the model jumps. The DC
+		 * remover and the loudness follower run on at the base rate (clearing them would
+		 * step the output: the input is silent, not the output) */
 		preamp_os_set(p, want);
 		p->x_prev = 0.0f;
-		preamp_dc_clear(p);
-		preamp_loud_clear(p);
 		memset(p->clean_hist, 0, sizeof(p->clean_hist));
 		p->model_from = p->model_to = p->model_req;
 		p->fade_pos = p->fade_len;
@@ -392,10 +400,11 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 	if (p->hpf_pos < p->fade_len && p->fade_len - p->hpf_pos < n)
 		n = p->fade_len - p->hpf_pos;
 	uint32_t dl = p->duck_len;
-	if (p->duck_pos < dl && dl - p->duck_pos < n)
-		n = dl - p->duck_pos;
-	else if (p->duck_pos >= dl && p->duck_pos < 2 * dl && 2 * dl - p->duck_pos < n)
-		n = 2 * dl - p->duck_pos;
+	uint32_t sw = p->duck_end - dl; /* the switch */
+	if (p->duck_pos < sw && sw - p->duck_pos < n)
+		n = sw - p->duck_pos;
+	else if (p->duck_pos >= sw && p->duck_pos < p->duck_end && p->duck_end - p->duck_pos < n)
+		n = p->duck_end - p->duck_pos;
 	return n;
 }
 
@@ -904,21 +913,31 @@ preamp_seg_gain(struct preamp *p, const float *in, float *out, int direct, uint3
 PRE_INLINE void
 preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32_t n)
 {
+	const int ducking = p->duck_pos < p->duck_end;
+	if (ducking) {
+		/* the duck scales the input of the curves (direct: u is out itself) and their
+		 * output: the input so that the new path starts on a smooth onset, the output so
+		 * that the old path's tail and the DC remover's offset never step */
+		const uint32_t dl = p->duck_len, sw = p->duck_end - dl;
+		float *ud = direct ? out : p->garr;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t pos = p->duck_pos + i;
+			float g = pos < dl   ? 1.0f - (float)pos * p->duck_inv
+				  : pos < sw ? 0.0f
+					     : (float)(pos - sw) * p->duck_inv;
+			p->duck_g[i] = g;
+			ud[i] = u[i] * g;
+		}
+		u = ud;
+		p->duck_pos += n;
+	}
 	if (direct)
 		preamp_clean_state(p, u, n);
 	else
 		preamp_models(p, u, out, n);
-
-	uint32_t dl = p->duck_len;
-	if (p->duck_pos < 2 * dl) {
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t pos = p->duck_pos + i;
-			float g = pos < dl ? 1.0f - (float)pos * p->duck_inv
-					   : (float)(pos - dl) * p->duck_inv;
-			out[i] *= g;
-		}
-		p->duck_pos += n;
-	}
+	if (ducking)
+		for (uint32_t i = 0; i < n; i++)
+			out[i] *= p->duck_g[i];
 	p->clock += n;
 }
 
@@ -968,7 +987,7 @@ static int preamp_identity(const struct preamp *p)
 	return p->model_req == PREAMP_CLEAN && p->model_from == PREAMP_CLEAN &&
 	       p->model_to == PREAMP_CLEAN && p->fade_pos == p->fade_len && !p->hpf_on &&
 	       p->hpf_pos == p->fade_len && p->os.factor == 1 && p->os_req == 1 &&
-	       p->duck_pos == 2 * p->duck_len && smooth_settled(&p->gain) &&
+	       p->duck_pos == p->duck_end && smooth_settled(&p->gain) &&
 	       p->gain.cur == 1.0f && smooth_settled(&p->drive);
 }
 
@@ -991,7 +1010,7 @@ const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t 
 
 static int preamp_steady(const struct preamp *p)
 {
-	return p->os.factor == 1 && p->os_req == 1 && p->duck_pos == 2 * p->duck_len &&
+	return p->os.factor == 1 && p->os_req == 1 && p->duck_pos == p->duck_end &&
 	       p->fade_pos == p->fade_len && p->model_from == p->model_to &&
 	       p->model_req == p->model_to && p->hpf_pos == p->fade_len;
 }

@@ -82,8 +82,9 @@ struct preamp {
 	struct biquad_state lw_su, lw_sy;
 	float lw_a;        /* one-pole coefficient */
 	float lw_pu[2], lw_py[2];
-	uint32_t duck_pos; /* 0 .. 2 * duck_len; == 2 * duck_len when no duck runs */
+	uint32_t duck_pos; /* 0 .. duck_end; == duck_end when no duck runs */
 	uint32_t duck_len;
+	uint32_t duck_end; /* 2 * duck_len + the silence held after the switch (preamp.c) */
 	float duck_inv;
 	float clean_hist[64 + DSP_MAX_CHUNK]; /* clean path delay when oversampling */
 
@@ -93,6 +94,7 @@ struct preamp {
 	float u[DSP_MAX_CHUNK];
 	float xb[DSP_MAX_CHUNK];
 	float garr[DSP_MAX_CHUNK];
+	float duck_g[DSP_MAX_CHUNK];
 	float darr[DSP_MAX_CHUNK];
 	float idarr[DSP_MAX_CHUNK];
 	float q[DSP_MAX_CHUNK];
