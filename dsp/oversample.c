@@ -179,47 +179,54 @@ double os_delay(const struct oversampler *o) { return o->delay; }
 /* One allpass section (c + z^-1)/(1 + c z^-1): y = c (x - y1) + x1. */
 #define OS_AP(c, x, x1, y1) ((c) * ((x) - (y1)) + (x1))
 
-/* The IIR half-band's chains, n sections: a[k] = chain 0 of x0, b[k] = chain 1 of x1. */
-static inline void os_iir_pair(const struct os_iir_coef *h, struct os_iir_state *s, float *a,
-			       float *b)
+/* The IIR half-band's two chains over a block, N sections (a constant after inlining, so the
+ * state lives in registers for the whole block instead of going through memory every
+ * sample): chain 0 (coefficients 0, 2, ...) on x0[i * s0], chain 1 on x1[i * s1]. up:
+ * y[2i] = chain 0, y[2i + 1] = chain 1; down: y[i] = (chain 0 + chain 1) / 2. */
+static inline __attribute__((always_inline)) void
+os_iir_block(const struct os_iir_coef *h, struct os_iir_state *st, const float *in, float *out,
+	     uint32_t n, const uint32_t N, const int down)
 {
-	float u = *a, v = *b;
-	for (uint32_t k = 0; k + 1 < h->n; k += 2) {
-		float yu = OS_AP(h->c[k], u, s->x1[k], s->y1[k]);
-		float yv = OS_AP(h->c[k + 1], v, s->x1[k + 1], s->y1[k + 1]);
-		s->x1[k] = u, s->y1[k] = yu, u = yu;
-		s->x1[k + 1] = v, s->y1[k + 1] = yv, v = yv;
+	float c[OS_IIR_MAX], x1[OS_IIR_MAX], y1[OS_IIR_MAX];
+	for (uint32_t k = 0; k < N; k++)
+		c[k] = h->c[k], x1[k] = st->x1[k], y1[k] = st->y1[k];
+	for (uint32_t i = 0; i < n; i++) {
+		float u = down ? in[2 * i + 1] : in[i], v = down ? in[2 * i] : in[i];
+		for (uint32_t k = 0; k < N; k++) {
+			float *w = k % 2 ? &v : &u;
+			float y = OS_AP(c[k], *w, x1[k], y1[k]);
+			x1[k] = *w, y1[k] = y, *w = y;
+		}
+		if (down) {
+			out[i] = 0.5f * (u + v);
+		} else {
+			out[2 * i] = u;
+			out[2 * i + 1] = v;
+		}
 	}
-	if (h->n % 2) {
-		uint32_t k = h->n - 1;
-		float yu = OS_AP(h->c[k], u, s->x1[k], s->y1[k]);
-		s->x1[k] = u, s->y1[k] = yu, u = yu;
-	}
-	*a = u, *b = v;
+	for (uint32_t k = 0; k < N; k++)
+		st->x1[k] = x1[k], st->y1[k] = y1[k];
 }
 
-/* 2x interpolation: both chains see every input; chain 0 gives the even outputs, chain 1
- * the odd ones (H(z) = A(z^2) + z^-1 B(z^2), gain 2 on the zero-stuffed signal). */
+/* 2x interpolation: both chains see every input (H(z) = A(z^2) + z^-1 B(z^2), gain 2 on the
+ * zero-stuffed signal). */
 static void os_iir_up(const struct os_iir_coef *h, struct os_iir_state *s, const float *in,
 		      float *out, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		float a = in[i], b = in[i];
-		os_iir_pair(h, s, &a, &b);
-		out[2 * i] = a;
-		out[2 * i + 1] = b;
-	}
+	if (h->n == 5)
+		os_iir_block(h, s, in, out, n, 5, 0);
+	else
+		os_iir_block(h, s, in, out, n, 8, 0);
 }
 
 /* 2x decimation: y[i] = (A(x[2i + 1]) + B(x[2i])) / 2, the same H(z) / 2. */
 static void os_iir_down(const struct os_iir_coef *h, struct os_iir_state *s, const float *in,
 			float *out, uint32_t n)
 {
-	for (uint32_t i = 0; i < n; i++) {
-		float a = in[2 * i + 1], b = in[2 * i];
-		os_iir_pair(h, s, &a, &b);
-		out[i] = 0.5f * (a + b);
-	}
+	if (h->n == 5)
+		os_iir_block(h, s, in, out, n, 5, 1);
+	else
+		os_iir_block(h, s, in, out, n, 8, 1);
 }
 
 /* One 2x FIR interpolation stage: n in, 2n out. Even outputs come from the FIR branch, odd

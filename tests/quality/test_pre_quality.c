@@ -31,14 +31,16 @@ static void setup(struct preamp *p, float fs, int model, float drive_db, int os)
 	preamp_reset(p);
 }
 
-/* Gain in dB at f (integer Hz) of a -40 dBFS sine through the preamp, over the second of
- * two half-second halves (whole cycles: fs / 2 samples hold f / 2 cycles, f even). */
+/* Gain in dB at f (integer Hz) of a -100 dBFS sine through the preamp, over the second of
+ * two half-second halves (whole cycles: fs / 2 samples hold f / 2 cycles, f even). So quiet
+ * that the loudness follower's floor holds its gain at 1 (within 0.01 dB): it would
+ * otherwise level a steady tone and hide the response. */
 static double response_db(struct preamp *p, float fs, double f)
 {
 	size_t n = (size_t)fs;
-	tu_sine(in_buf, n, 0.01, f, fs, 0.0);
+	tu_sine(in_buf, n, 1e-5, f, fs, 0.0);
 	tu_run_blocks(pre_fn, p, in_buf, out_buf, n, 64);
-	return tu_db(tu_tone_amp(out_buf + n / 2, n / 2, f, fs) / 0.01);
+	return tu_db(tu_tone_amp(out_buf + n / 2, n / 2, f, fs) / 1e-5);
 }
 
 static const double resp_f[] = {20, 100, 1000, 5000, 10000, 14000, 16000, 18000, 20000};
