@@ -129,14 +129,6 @@ static double os_mode_delay(const struct oversampler *o, uint32_t mode)
 	return h->delay + (double)os_fir_delay_top(f) / (double)f;
 }
 
-double os_delay_for(uint32_t mode)
-{
-	static struct oversampler o; /* tests only: not real-time, not thread-safe */
-	if (o.iir[0].n == 0)
-		os_init(&o);
-	return os_mode_delay(&o, mode);
-}
-
 void os_reset(struct oversampler *o)
 {
 	for (uint32_t i = 1; i < OS_MAX_STAGES; i++) {

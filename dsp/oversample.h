@@ -74,13 +74,11 @@ void os_reset(struct oversampler *o);
 void os_flush(struct oversampler *o);
 /* Group delay at DC of os_down(os_up(x)) at the current setting, base-rate samples. */
 double os_delay(const struct oversampler *o);
-/* The same for a mode, without setting it. */
-double os_delay_for(uint32_t mode);
 /* in: n base-rate samples (n <= DSP_MAX_CHUNK); returns a pointer to n * factor samples
  * (inside the struct, valid until the next call; `in` itself when factor is 1). */
 const float *os_up(struct oversampler *o, const float *in, uint32_t n);
-/* in: n * factor top-rate samples; out: n base-rate samples. in may be the buffer os_up
- * returned. */
+/* in: n * factor top-rate samples (not the buffer os_up returned); out: n base-rate
+ * samples. */
 void os_down(struct oversampler *o, const float *in, float *out, uint32_t n);
 
 #endif
