@@ -767,11 +767,15 @@ PRE_INLINE void preamp_loudness(struct preamp *p, const float *u, float *out, ui
 {
 	const float a = p->lw_a, b = 1.0f - a;
 	float pu0 = p->lw_pu[0], pu1 = p->lw_pu[1], py0 = p->lw_py[0], py1 = p->lw_py[1];
+	/* locals: out may alias the struct as far as the compiler knows, which would send the
+	 * states through memory every sample */
+	const struct biquad_coef c = p->lw_c;
+	struct biquad_state su = p->lw_su, sy = p->lw_sy;
 	for (uint32_t i = 0; i < n; i++) {
 		/* NaN and Inf stay out of the followers (the curve path contains them itself) */
 		float uu = fabsf(u[i]) < 1e18f ? u[i] : 0.0f, yy = fabsf(out[i]) < 1e18f ? out[i] : 0.0f;
-		float wu = biquad_tick(&p->lw_c, &p->lw_su, uu);
-		float wy = biquad_tick(&p->lw_c, &p->lw_sy, yy);
+		float wu = biquad_tick(&c, &su, uu);
+		float wy = biquad_tick(&c, &sy, yy);
 		pu0 = a * pu0 + b * (wu * wu);
 		py0 = a * py0 + b * (wy * wy);
 		pu1 = a * pu1 + b * pu0;
@@ -779,6 +783,7 @@ PRE_INLINE void preamp_loudness(struct preamp *p, const float *u, float *out, ui
 		out[i] *= sqrtf((pu1 + 1e-8f) / (py1 + 1e-8f));
 	}
 	p->lw_pu[0] = pu0, p->lw_pu[1] = pu1, p->lw_py[0] = py0, p->lw_py[1] = py1;
+	p->lw_su = su, p->lw_sy = sy;
 }
 
 /* Curves, fades, DC removal and drive compensation: u (after gain and low cut) -> out. */
@@ -846,9 +851,11 @@ PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint
 	const float *q = st;
 	if (k > 1) {
 		os_down(&p->os, st, p->q, n);
-		const struct biquad_coef *c = &p->droop_c[preamp_droop_idx(k)];
+		const struct biquad_coef c = p->droop_c[preamp_droop_idx(k)];
+		struct biquad_state ds = p->droop_s;
 		for (uint32_t i = 0; i < n; i++)
-			p->q[i] = biquad_tick(c, &p->droop_s, p->q[i]);
+			p->q[i] = biquad_tick(&c, &ds, p->q[i]);
+		p->droop_s = ds;
 		q = p->q;
 	}
 
