@@ -59,9 +59,11 @@ static void gate_clear_state(struct gate *g)
 {
 	g->hpf_s.z1 = g->hpf_s.z2 = 0.0f;
 	g->env = GATE_ENV_FLOOR;
-	g->g_db = GATE_OPEN_DB;
-	g->open = 1;
-	g->hold_left = g->hold_n;
+	/* closed, at rest: the detector holds nothing yet, so noise below the threshold at the
+	 * start is attenuated from the first sample (open, it passed for the hold and release) */
+	g->g_db = g->t_closed;
+	g->open = 0;
+	g->hold_left = 0;
 }
 
 int gate_init(struct gate *g, float fs)
@@ -123,7 +125,11 @@ void gate_set_attack_ms(struct gate *g, float ms)
 void gate_set_hold_ms(struct gate *g, float ms)
 {
 	g->hold_ms = ms < 0.0f ? 0.0f : ms;
-	g->hold_n = (int32_t)lrint((double)g->hold_ms * 1e-3 * (double)g->fs);
+	/* at least GATE_HOLD_MIN_MS: the detector droops by more than a usual hysteresis between
+	 * the half-wave peaks of a bass note (7.8 dB at 55 Hz), so with no hold a note fading
+	 * through the threshold re-opened 45 times; the floor bridges half periods down to 33 Hz */
+	float hold = g->hold_ms > GATE_HOLD_MIN_MS ? g->hold_ms : GATE_HOLD_MIN_MS;
+	g->hold_n = (int32_t)lrint((double)hold * 1e-3 * (double)g->fs);
 	if (g->hold_left > g->hold_n)
 		g->hold_left = g->hold_n;
 }

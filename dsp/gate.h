@@ -4,7 +4,7 @@
  *              (a square wave of amplitude A reads exactly A, i.e. 20*log10(A) dBFS)
  *   state      opens when env > threshold; while open, every sample with
  *              env >= threshold - hysteresis reloads the hold counter; once env has been
- *              below that for hold*fs samples in a row it closes. Inside the band the state
+ *              below that for max(hold, GATE_HOLD_MIN_MS)*fs samples in a row it closes. Inside the band the state
  *              never changes.
  *   gain (dB)  open: 0; closed: -range (gate) or max(-range, (L - T)(ratio - 1)) (expander),
  *              reached through a one-pole in dB with alpha = exp(-1/(tau*fs)), attack tau when
@@ -23,6 +23,9 @@
 
 enum gate_mode { GATE_MODE_GATE, GATE_MODE_EXPANDER };
 
+/* Shortest hold, whatever gate.hold says: half a period of 33 Hz, so that a bass note does
+ * not close and re-open the gate between its peaks (gate.c). */
+#define GATE_HOLD_MIN_MS 15.0f
 /* Release of the level detector: long enough to bridge the gaps between the peaks of a 50 Hz
  * wave, short enough that the hold starts within ~50 ms of the level dropping 40 dB. */
 #define GATE_DET_RELEASE_MS 10.0f
@@ -70,7 +73,7 @@ extern const struct stage_desc gate_stage;
 /* fs in Hz, DSP_FS_MIN..DSP_FS_MAX; 0 or -EINVAL. Parameters are left unset: apply the
  * table's defaults (stage_init_defaults) before processing. */
 int gate_init(struct gate *g, float fs);
-void gate_reset(struct gate *g);         /* clears state (open, unity gain), snaps crossfade */
+void gate_reset(struct gate *g);         /* clears state (closed, at -range), snaps crossfade */
 void gate_set_enable(struct gate *g, int on);            /* crossfades over SMOOTH_TAU_MS */
 void gate_set_threshold_db(struct gate *g, float dbfs);  /* -90..0 dBFS, opens above */
 void gate_set_hysteresis_db(struct gate *g, float db);   /* 0..20 dB, closes at thr - hyst */

@@ -3,11 +3,15 @@
 #include <math.h>
 #include <string.h>
 
-/* Half-band orders per stage (4m - 1 taps) and Kaiser betas. Stage 1 interpolation keeps
- * 0..0.4 fs within +-0.05 dB and rejects images above 0.6 fs; stage 2 only has to reject
- * 2fs-0.6fs.. and stage 3 even less, hence the short filters. */
-static const uint32_t os_stage_m[OS_MAX_STAGES] = {12, 5, 3};
-static const double os_stage_beta[OS_MAX_STAGES] = {7.8, 7.8, 7.8};
+/* Half-band orders (4m - 1 taps) and Kaiser betas of the FIR stages 2 and 3: they pass
+ * 0..0.4550 fs flat and reject the images of stage 1's output around 2 fs and 4 fs. */
+static const uint32_t os_stage_m[OS_MAX_STAGES] = {0, 5, 3};
+static const double os_stage_beta[OS_MAX_STAGES] = {0.0, 7.8, 7.8};
+
+/* IIR half-bands: sections and transition width (of 2 fs) of the low-latency and the
+ * 2/4/8x designs (see oversample.h). */
+#define OS_IIR_TBW 0.045
+static const uint32_t os_iir_n[2] = {5, 8};
 
 /* Zeroth-order modified Bessel function, power series (converges fast for beta < 20). */
 static double bessel_i0(double x)
@@ -42,85 +46,183 @@ static void os_design(struct os_stage *s, uint32_t m, double beta)
 	}
 }
 
-/* The final decimator: Kaiser low-pass at 2 fs, -6 dB at 0.225 (of 2 fs), beta 6.76 for
- * 70 dB, transition 0.2 .. 0.25 (0.4 fs .. fs/2). */
-static void os_design_dn1(struct os_stage *s)
+/* Theta-function sums of the elliptic half-band design (hiir's PolyphaseIir2Designer). */
+static double iir_sum_num(double q, int order, int c)
 {
-	const double fc = 0.225, beta = 6.76, mid = (OS_DN1_TAPS - 1) / 2.0;
-	double h[OS_DN1_TAPS], sum = 0.0;
-	for (uint32_t i = 0; i < OS_DN1_TAPS; i++) {
-		double t = (double)i - mid, r = t / (mid + 1.0);
-		double sinc = t == 0.0 ? 2.0 * fc : sin(2.0 * M_PI * fc * t) / (M_PI * t);
-		h[i] = sinc * bessel_i0(beta * sqrt(1.0 - r * r)) / bessel_i0(beta);
-		sum += h[i];
+	double acc = 0.0, t;
+	int i = 0, sgn = 1;
+	do {
+		t = pow(q, (double)(i * (i + 1))) * sin((2 * i + 1) * c * M_PI / order) * sgn;
+		acc += t;
+		sgn = -sgn;
+		i++;
+	} while (fabs(t) > 1e-100 && i < 100);
+	return acc;
+}
+
+static double iir_sum_den(double q, int order, int c)
+{
+	double acc = 0.0, t;
+	int i = 1, sgn = -1;
+	do {
+		t = pow(q, (double)(i * i)) * cos(2 * i * c * M_PI / order) * sgn;
+		acc += t;
+		sgn = -sgn;
+		i++;
+	} while (fabs(t) > 1e-100 && i < 100);
+	return acc;
+}
+
+/* n allpass coefficients for a transition band tbw (of the top rate) wide around a quarter
+ * of the top rate, and the group delay at DC: a section (c + z^-1)/(1 + c z^-1) at the
+ * base rate delays DC by (1 - c)/(1 + c) samples; chain 1 one top-rate sample more; the pair
+ * averages its two chains; up and down add. */
+static void os_design_iir(struct os_iir_coef *h, uint32_t n, double tbw)
+{
+	double k = tan((1.0 - 2.0 * tbw) * M_PI / 4.0);
+	k *= k;
+	double kk = pow(1.0 - k * k, 0.25);
+	double e = 0.5 * (1.0 - kk) / (1.0 + kk), e4 = e * e * e * e;
+	double q = e * (1.0 + e4 * (2.0 + e4 * (15.0 + 150.0 * e4)));
+	int order = (int)(2 * n + 1);
+	double d[2] = {0.0, 0.5}; /* chains' delays, base-rate samples */
+	h->n = n;
+	for (uint32_t i = 0; i < n; i++) {
+		double ww = iir_sum_num(q, order, (int)i + 1) * pow(q, 0.25) /
+			    (iir_sum_den(q, order, (int)i + 1) + 0.5);
+		double w2 = ww * ww;
+		double x = sqrt((1.0 - w2 * k) * (1.0 - w2 / k)) / (1.0 + w2);
+		double c = (1.0 - x) / (1.0 + x);
+		h->c[i] = (float)c;
+		d[i % 2] += (1.0 - c) / (1.0 + c);
 	}
-	for (uint32_t i = 0; i < OS_DN1_TAPS; i++) {
-		if (i % 2 == 0)
-			s->dn_he[i / 2] = (float)(h[i] / sum);
-		else
-			s->dn_ho[i / 2] = (float)(h[i] / sum);
-	}
-	s->sharp = 1;
+	/* (d0 + d1) / 2 each way, less one top-rate sample: the decimator's output i is the
+	 * filter's output at top-rate time 2i + 1 */
+	h->delay = d[0] + d[1] - 0.5;
 }
 
 void os_init(struct oversampler *o)
 {
 	memset(o, 0, sizeof(*o));
-	for (uint32_t i = 0; i < OS_MAX_STAGES; i++)
+	for (uint32_t i = 1; i < OS_MAX_STAGES; i++)
 		os_design(&o->st[i], os_stage_m[i], os_stage_beta[i]);
-	os_design_dn1(&o->st[0]);
+	for (uint32_t i = 0; i < 2; i++)
+		os_design_iir(&o->iir[i], os_iir_n[i], OS_IIR_TBW);
 	os_set_factor(o, 1);
 }
 
-/* Delay of up+down in top-rate samples for a factor, before padding. */
-static uint32_t os_chain_delay_top(uint32_t factor)
+/* Delay of up+down of the FIR stages in top-rate samples. */
+static uint32_t os_fir_delay_top(uint32_t factor)
 {
 	uint32_t d = 0;
-	for (uint32_t s = 1, r = 2; r <= factor; s++, r *= 2) {
-		uint32_t up = 2u * os_stage_m[s - 1] - 1u;
-		uint32_t dn = s == 1 ? (OS_DN1_TAPS - 1) / 2 : up;
-		d += (up + dn) * (factor / r);
-	}
+	for (uint32_t s = 2, r = 4; r <= factor; s++, r *= 2)
+		d += 2u * (2u * os_stage_m[s - 1] - 1u) * (factor / r);
 	return d;
 }
 
-double os_latency_for(uint32_t factor)
+static double os_mode_delay(const struct oversampler *o, uint32_t mode)
 {
-	return factor > 1 ? (double)os_chain_delay_top(factor) / (double)factor : 0.0;
+	uint32_t f = mode & 0xffu;
+	if (f != 2 && f != 4 && f != 8)
+		return 0.0;
+	const struct os_iir_coef *h = &o->iir[(mode & OS_LOWLAT) && f == 2 ? 0 : 1];
+	return h->delay + (double)os_fir_delay_top(f) / (double)f;
 }
 
 void os_reset(struct oversampler *o)
 {
-	for (uint32_t i = 0; i < OS_MAX_STAGES; i++) {
+	for (uint32_t i = 1; i < OS_MAX_STAGES; i++) {
 		struct os_stage *s = &o->st[i];
 		memset(s->up_hist, 0, sizeof(s->up_hist));
 		memset(s->dn_even, 0, sizeof(s->dn_even));
 		memset(s->dn_odd, 0, sizeof(s->dn_odd));
 	}
-	memset(o->pad_hist, 0, sizeof(o->pad_hist));
+	memset(&o->up, 0, sizeof(o->up));
+	memset(&o->dn, 0, sizeof(o->dn));
 }
 
-void os_set_factor(struct oversampler *o, uint32_t factor)
+static float os_flush_tiny(float x) { return fabsf(x) >= 1e-20f && fabsf(x) <= 3e38f ? x : 0.0f; }
+
+void os_flush(struct oversampler *o)
 {
+	for (uint32_t i = 0; i < OS_IIR_MAX; i++) {
+		o->up.x1[i] = os_flush_tiny(o->up.x1[i]);
+		o->up.y1[i] = os_flush_tiny(o->up.y1[i]);
+		o->dn.x1[i] = os_flush_tiny(o->dn.x1[i]);
+		o->dn.y1[i] = os_flush_tiny(o->dn.y1[i]);
+	}
+}
+
+void os_set_factor(struct oversampler *o, uint32_t mode)
+{
+	uint32_t factor = mode & 0xffu;
 	if (factor != 2 && factor != 4 && factor != 8)
 		factor = 1;
 	o->factor = factor;
+	o->mode = factor == 2 ? (mode & (OS_LOWLAT | 0xffu)) : factor;
 	o->nstages = factor == 8 ? 3 : factor == 4 ? 2 : factor == 2 ? 1 : 0;
-	if (factor > 1) {
-		uint32_t d = os_chain_delay_top(factor);
-		o->pad = (factor - d % factor) % factor;
-		o->latency = (d + o->pad) / factor;
-	} else {
-		o->pad = 0;
-		o->latency = 0;
-	}
+	o->hb = (o->mode & OS_LOWLAT) ? 0 : 1;
+	o->delay = os_mode_delay(o, o->mode);
 	os_reset(o);
 }
 
-uint32_t os_latency(const struct oversampler *o) { return o->latency; }
+double os_delay(const struct oversampler *o) { return o->delay; }
 
-/* One 2x interpolation stage: n in, 2n out. Even outputs come from the FIR branch, odd ones
- * are the input delayed to the centre tap (the half-band's only non-zero even tap). */
+/* One allpass section (c + z^-1)/(1 + c z^-1): y = c (x - y1) + x1. */
+#define OS_AP(c, x, x1, y1) ((c) * ((x) - (y1)) + (x1))
+
+/* The IIR half-band's two chains over a block, N sections (a constant after inlining, so the
+ * state lives in registers for the whole block instead of going through memory every
+ * sample): chain 0 (coefficients 0, 2, ...) on x0[i * s0], chain 1 on x1[i * s1]. up:
+ * y[2i] = chain 0, y[2i + 1] = chain 1; down: y[i] = (chain 0 + chain 1) / 2. */
+static inline __attribute__((always_inline)) void
+os_iir_block(const struct os_iir_coef *h, struct os_iir_state *st, const float *in, float *out,
+	     uint32_t n, const uint32_t N, const int down)
+{
+	float c[OS_IIR_MAX], x1[OS_IIR_MAX], y1[OS_IIR_MAX];
+	for (uint32_t k = 0; k < N; k++)
+		c[k] = h->c[k], x1[k] = st->x1[k], y1[k] = st->y1[k];
+	for (uint32_t i = 0; i < n; i++) {
+		float u = down ? in[2 * i + 1] : in[i], v = down ? in[2 * i] : in[i];
+		for (uint32_t k = 0; k < N; k++) {
+			float *w = k % 2 ? &v : &u;
+			float y = OS_AP(c[k], *w, x1[k], y1[k]);
+			x1[k] = *w, y1[k] = y, *w = y;
+		}
+		if (down) {
+			out[i] = 0.5f * (u + v);
+		} else {
+			out[2 * i] = u;
+			out[2 * i + 1] = v;
+		}
+	}
+	for (uint32_t k = 0; k < N; k++)
+		st->x1[k] = x1[k], st->y1[k] = y1[k];
+}
+
+/* 2x interpolation: both chains see every input (H(z) = A(z^2) + z^-1 B(z^2), gain 2 on the
+ * zero-stuffed signal). */
+static void os_iir_up(const struct os_iir_coef *h, struct os_iir_state *s, const float *in,
+		      float *out, uint32_t n)
+{
+	if (h->n == 5)
+		os_iir_block(h, s, in, out, n, 5, 0);
+	else
+		os_iir_block(h, s, in, out, n, 8, 0);
+}
+
+/* 2x decimation: y[i] = (A(x[2i + 1]) + B(x[2i])) / 2, the same H(z) / 2. */
+static void os_iir_down(const struct os_iir_coef *h, struct os_iir_state *s, const float *in,
+			float *out, uint32_t n)
+{
+	if (h->n == 5)
+		os_iir_block(h, s, in, out, n, 5, 1);
+	else
+		os_iir_block(h, s, in, out, n, 8, 1);
+}
+
+/* One 2x FIR interpolation stage: n in, 2n out. Even outputs come from the FIR branch, odd
+ * ones are the input delayed to the centre tap (the half-band's only non-zero even tap). */
 static void os_stage_up(struct os_stage *s, const float *in, float *out, uint32_t n)
 {
 	const uint32_t t = 2 * s->m, m = s->m;
@@ -137,36 +239,9 @@ static void os_stage_up(struct os_stage *s, const float *in, float *out, uint32_
 	memmove(h, h + n, (t - 1) * sizeof(float));
 }
 
-/* The final 2x decimation: a full FIR h split into even taps (on w[2k]) and odd taps (on
- * w[2k - 1]): y[n] = sum_p he[p] w[2(n-p)] + sum_p ho[p] w[2(n-p-1) + 1]. */
-static void os_stage_down_sharp(struct os_stage *s, const float *in, float *out, uint32_t n)
-{
-	const uint32_t ne = (OS_DN1_TAPS + 1) / 2, no = OS_DN1_TAPS / 2;
-	float *e = s->dn_even, *od = s->dn_odd;
-	for (uint32_t i = 0; i < n; i++) {
-		e[ne - 1 + i] = in[2 * i];
-		od[no + i] = in[2 * i + 1];
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		const float *xe = e + i + ne - 1, *xo = od + i + no - 1;
-		float acc = 0.0f, acc2 = 0.0f;
-		for (uint32_t p = 0; p < ne; p++)
-			acc += s->dn_he[p] * xe[-(int32_t)p];
-		for (uint32_t p = 0; p < no; p++)
-			acc2 += s->dn_ho[p] * xo[-(int32_t)p];
-		out[i] = acc + acc2;
-	}
-	memmove(e, e + n, (ne - 1) * sizeof(float));
-	memmove(od, od + n, no * sizeof(float));
-}
-
-/* One 2x half-band decimation stage: 2n in, n out. */
+/* One 2x FIR half-band decimation stage: 2n in, n out. */
 static void os_stage_down(struct os_stage *s, const float *in, float *out, uint32_t n)
 {
-	if (s->sharp) {
-		os_stage_down_sharp(s, in, out, n);
-		return;
-	}
 	const uint32_t t = 2 * s->m, m = s->m;
 	float *e = s->dn_even, *od = s->dn_odd;
 	for (uint32_t i = 0; i < n; i++) {
@@ -188,23 +263,15 @@ const float *os_up(struct oversampler *o, const float *in, uint32_t n)
 {
 	if (o->factor == 1)
 		return in;
-	const float *src = in;
-	uint32_t len = n;
-	int b = 0;
-	for (uint32_t s = 0; s < o->nstages; s++) {
+	os_iir_up(&o->iir[o->hb], &o->up, in, o->tmp[0], n);
+	const float *src = o->tmp[0];
+	uint32_t len = 2 * n;
+	int b = 1;
+	for (uint32_t s = 1; s < o->nstages; s++) {
 		os_stage_up(&o->st[s], src, o->tmp[b], len);
 		src = o->tmp[b];
 		b ^= 1;
 		len *= 2;
-	}
-	if (o->pad) {
-		/* pad_hist holds the last `pad` top-rate samples: shift them in front */
-		float *dst = o->tmp[b];
-		uint32_t pad = o->pad;
-		memcpy(dst, o->pad_hist, pad * sizeof(float));
-		memcpy(dst + pad, src, (len - pad) * sizeof(float));
-		memcpy(o->pad_hist, src + len - pad, pad * sizeof(float));
-		src = dst;
 	}
 	return src;
 }
@@ -219,11 +286,11 @@ void os_down(struct oversampler *o, const float *in, float *out, uint32_t n)
 	const float *src = in;
 	uint32_t len = n * o->factor / 2; /* outputs of the top stage */
 	int b = 0;
-	for (uint32_t s = o->nstages; s-- > 0;) {
-		float *dst = s == 0 ? out : o->tmp[b];
-		os_stage_down(&o->st[s], src, dst, len);
-		src = dst;
+	for (uint32_t s = o->nstages; s-- > 1;) {
+		os_stage_down(&o->st[s], src, o->tmp[b], len);
+		src = o->tmp[b];
 		b ^= 1;
 		len /= 2;
 	}
+	os_iir_down(&o->iir[o->hb], &o->dn, src, out, n);
 }

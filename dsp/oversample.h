@@ -1,16 +1,20 @@
-/* oversample.h: 2x/4x/8x polyphase oversampling with cascaded linear-phase half-band FIRs.
+/* oversample.h: 2x/4x/8x oversampling for the preamp's curves.
  *
- * Each 2x stage runs in polyphase form. Interpolation uses Kaiser-windowed half-band filters
- * (one branch is a pure delay, the other a short symmetric FIR at the lower rate). The last
- * decimation (2fs -> fs) cannot be a half-band: a half-band is only -6 dB at fs/2, so a
- * harmonic just above fs/2 (the 5th of 4987 Hz at 48 kHz lies at 24935 Hz) would fold back
- * almost unattenuated. It is a full Kaiser low-pass instead, 87 taps, flat (+-0.05 dB) to
- * 0.4 fs and >= 70 dB down from fs/2. Stages 2 and 3 only have to keep the already
- * band-limited signal, so their half-bands are short.
+ * The first 2x stage (fs <-> 2 fs), the one that decides the audio band, is a polyphase IIR
+ * half-band: two parallel chains of first-order allpass sections in z^2 (Valenzuela and
+ * Constantinides' elliptic design, in the closed form of de Soras' hiir). A linear-phase FIR
+ * that keeps 20 kHz at 44.1 kHz within 0.5 dB needs about 100 taps and 50 samples of delay;
+ * the allpass pair is flat in its passband by construction (power complementary), has its
+ * -3 dB point exactly at fs/2 and costs a few samples of (frequency-dependent) delay. Two
+ * designs, both with a transition band 0.045 of 2 fs wide (flat to 0.4550 fs: 20.07 kHz at
+ * 44.1 kHz):
+ *   low latency (OS_LOWLAT, the preamp's curves at pre.oversample 1): 5 sections, 64 dB
+ *     image and alias rejection, 2.37 samples of delay at low frequencies;
+ *   2/4/8x: 8 sections, 100 dB, 3.6 samples.
+ * Stages 2 and 3 (4x, 8x) only have to keep an already band-limited signal: short
+ * linear-phase Kaiser half-band FIRs.
  *
- * The up+down chain is linear phase. A short pure delay at the top rate pads its group delay
- * to a whole number of base-rate samples, so os_latency() is exact for everything that is
- * linear between up and down. Real-time safe: no allocation, all history in the struct. */
+ * Real-time safe: no allocation, all history in the struct. */
 #ifndef CHANSTRIP_OVERSAMPLE_H
 #define CHANSTRIP_OVERSAMPLE_H
 
@@ -20,46 +24,61 @@
 
 #define OS_MAX_FACTOR 8u
 #define OS_MAX_STAGES 3u
-#define OS_MAX_TAPS 48u /* taps of the longest polyphase branch */
-#define OS_DN1_TAPS 87u /* the final decimator (odd: whole-sample delay at 2 fs) */
+#define OS_MAX_TAPS 48u /* taps of the longest polyphase FIR branch */
+#define OS_IIR_MAX 8u   /* allpass sections of the IIR half-band */
+/* os_set_factor()'s flag: factor 2 with the short IIR half-band */
+#define OS_LOWLAT 0x100u
 
 struct os_stage {
-	uint32_t m;                /* half-band order: 4m - 1 taps, 2m in the FIR branch */
-	float up_c[OS_MAX_TAPS];   /* FIR branch taps for interpolation (gain 2 folded in) */
-	float dn_c[OS_MAX_TAPS];   /* FIR branch taps for decimation (half-band stages) */
-	/* stage 1 decimation only: a full low-pass split into even and odd taps */
-	float dn_he[OS_MAX_TAPS], dn_ho[OS_MAX_TAPS];
+	uint32_t m;              /* half-band order: 4m - 1 taps, 2m in the FIR branch */
+	float up_c[OS_MAX_TAPS]; /* FIR branch taps for interpolation (gain 2 folded in) */
+	float dn_c[OS_MAX_TAPS]; /* FIR branch taps for decimation */
 	/* histories: previous taps-1 samples, then the current block */
 	float up_hist[OS_MAX_TAPS + DSP_MAX_CHUNK * OS_MAX_FACTOR / 2];
 	float dn_even[OS_MAX_TAPS + DSP_MAX_CHUNK * OS_MAX_FACTOR / 2];
 	float dn_odd[OS_MAX_TAPS + DSP_MAX_CHUNK * OS_MAX_FACTOR / 2];
-	int sharp; /* stage 1: decimate with dn_he/dn_ho */
+};
+
+/* One IIR half-band design: coefficient k goes to chain k % 2 (chain 1 runs one sample of
+ * the top rate later). */
+struct os_iir_coef {
+	uint32_t n;
+	float c[OS_IIR_MAX];
+	double delay; /* group delay at DC of up + down, base-rate samples */
+};
+
+/* Allpass state of one direction: x[n-1] and y[n-1] per section. */
+struct os_iir_state {
+	float x1[OS_IIR_MAX], y1[OS_IIR_MAX];
 };
 
 struct oversampler {
 	uint32_t factor;  /* 1, 2, 4 or 8 */
+	uint32_t mode;    /* as set: factor, | OS_LOWLAT for the short design */
 	uint32_t nstages; /* log2(factor) */
-	uint32_t pad;     /* top-rate delay that makes the latency whole */
-	uint32_t latency; /* base-rate samples, up + pad + down */
-	struct os_stage st[OS_MAX_STAGES];
-	float pad_hist[OS_MAX_FACTOR + DSP_MAX_CHUNK * OS_MAX_FACTOR];
+	double delay;     /* group delay at DC of up + down, base-rate samples */
+	struct os_iir_coef iir[2]; /* [0] low latency, [1] 2/4/8x */
+	uint32_t hb; /* the one in use (an index: the struct may be copied) */
+	struct os_iir_state up, dn;
+	struct os_stage st[OS_MAX_STAGES]; /* [1], [2]: stages 2 and 3 ([0] unused) */
 	float tmp[2][DSP_MAX_CHUNK * OS_MAX_FACTOR];
 };
 
 /* Design every stage (not real-time: uses exp/Bessel series) and select factor 1. */
 void os_init(struct oversampler *o);
-/* factor 1, 2, 4 or 8 (anything else is treated as 1). Clears the history. Real-time safe. */
-void os_set_factor(struct oversampler *o, uint32_t factor);
+/* factor 1, 2, 4 or 8 (anything else is treated as 1), 2 | OS_LOWLAT for the short IIR.
+ * Clears the history. Real-time safe. */
+void os_set_factor(struct oversampler *o, uint32_t mode);
 void os_reset(struct oversampler *o);
-/* Whole base-rate samples of delay of os_down(os_up(x)) at the current factor. */
-uint32_t os_latency(const struct oversampler *o);
-/* Group delay of the chain at the top rate before padding, in base samples (for tests). */
-double os_latency_for(uint32_t factor);
+/* Zero the IIR states that have decayed below 1e-20 (and NaN/Inf): call now and then. */
+void os_flush(struct oversampler *o);
+/* Group delay at DC of os_down(os_up(x)) at the current setting, base-rate samples. */
+double os_delay(const struct oversampler *o);
 /* in: n base-rate samples (n <= DSP_MAX_CHUNK); returns a pointer to n * factor samples
  * (inside the struct, valid until the next call; `in` itself when factor is 1). */
 const float *os_up(struct oversampler *o, const float *in, uint32_t n);
-/* in: n * factor top-rate samples; out: n base-rate samples. in may be the buffer os_up
- * returned. */
+/* in: n * factor top-rate samples (not the buffer os_up returned); out: n base-rate
+ * samples. */
 void os_down(struct oversampler *o, const float *in, float *out, uint32_t n);
 
 #endif

@@ -26,7 +26,7 @@ const struct param_def param_table[P_COUNT] = {
 			 "how hard the signal hits the curve"},
 	[P_PRE_OVERSAMPLE] = {"pre.oversample", "x", 1, 8, 1, PT_STEPS, TAPER_LINEAR, 0, NULL,
 			      oversample_steps, 4,
-			      "saturation oversampling: 1 = ADAA only, no latency; 2/4/8 add latency"},
+			      "saturation oversampling: 1 = a curve at 2x on a short IIR (2 samples); 2/4/8 more"},
 	[P_PRE_HUM] = {"pre.hum", "enum", 0, 2, 0, PT_ENUM, TAPER_LINEAR, 0, hum_names, NULL, 0,
 		       "notch the mains hum at 50 or 60 Hz and its harmonics (before the curve)"},
 	[P_PRE_HUM_HARMONICS] = {"pre.hum_harmonics", "count", 1, 10, 5, PT_STEPS, TAPER_LINEAR, 0,
@@ -58,7 +58,7 @@ const struct param_def param_table[P_COUNT] = {
 	[P_GATE_ATTACK] = {"gate.attack", "ms", 0.01f, 100, 0.5f, PT_FLOAT, TAPER_LOG, 0, NULL, NULL,
 			   0, "attack time constant (one pole in dB: 63 % of the way open in this time)"},
 	[P_GATE_HOLD] = {"gate.hold", "ms", 0, 2000, 50, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
-			 "stays open this long after the level drops"},
+			 "stays open this long after the level drops (15 ms at least)"},
 	[P_GATE_RELEASE] = {"gate.release", "ms", 1, 4000, 100, PT_FLOAT, TAPER_LOG, 0, NULL, NULL, 0,
 			    "release time constant (one pole in dB: 63 % of the way closed in this "
 			    "time, 99 % in 4.6 times it)"},

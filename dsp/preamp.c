@@ -2,27 +2,34 @@
  *
  * Drive and level. The curves f (sat.h) have unity slope and zero output at the origin. Drive
  * d multiplies the signal into the curve and the curve's output is divided by d again:
- * y = f(d x) / d. Small signals therefore come out at the level they went in (f(dx)/d ~ x,
- * for tube plus a 2nd-harmonic term that grows with d), while loud ones are pushed further
- * into the curve's bend and compress: with drive, the level where the curve starts to bend
- * moves down by the drive in dB, and the output never exceeds about 1/d of the curve's
- * limits.
- * Man page: "pre.drive pushes the signal harder into the saturation curve and divides the
- * curve's output by the same amount, so quiet passages keep their level while peaks bend
- * earlier: at +20 dB drive the curve starts to bend 20 dB lower."
+ * y = f(d x) / d, so small signals come out at the level they went in while loud ones are
+ * pushed further into the curve's bend (with drive, the level where the curve starts to
+ * bend moves down by the drive in dB). Alone that makes drive a compressor: speech lost
+ * 15.4 LU at drive 36. A slow loudness follower (preamp_loudness) then scales the curve's
+ * output back to its input's loudness, so drive changes the colour and the short-term
+ * dynamics, not the level.
  *
  * Curves: x / sqrt(1 + x^2) (algebraic sigmoid: smooth, odd; "transformer") and the same
  * shifted by a bias of PREAMP_TUBE_BIAS and renormalised ("tube": asymmetric, so even
  * harmonics, and a DC component that a one-pole DC remover at PREAMP_DC_HZ takes out).
  * clean bypasses the curve: it is the gain stage, bit for bit.
  *
- * Anti-aliasing: first-order ADAA in the branch-free form derived in sat.h. It adds half a
- * sample of delay (reported as 0) and, being the mean of f over one sample, a gentle HF
- * roll-off of cos(pi f / fs) on the curve's output (-0.8 dB at 10 kHz, -3.5 dB at 16 kHz at
- * 48 kHz). pre.oversample 2/4/8 runs the curve (still with ADAA) at 2/4/8 fs between
- * linear-phase polyphase stages (oversample.h); latency 33/38/39 samples, the clean path is
- * delayed by the same amount so switching models never changes the latency, and the
- * curve's half sample at the top rate (1/16 .. 1/4 sample) is left unreported.
+ * Anti-aliasing: first-order ADAA in the branch-free form derived in sat.h, always at 2x or
+ * more. Being the mean of f over one sample, ADAA's small-signal response is the two-tap
+ * average cos(pi f / fc) at the curve's rate fc: at the base rate that is -2.0 dB at 10 kHz
+ * and -11.7 dB at 20 kHz at 48 kHz, with 17.7 dB signal to aliasing for 9973 Hz at -6 dBFS,
+ * drive 24. Higher-order ADAA droops more, and an inverse droop at the base rate would need
+ * +11.7 dB at 20 kHz (boosting the aliases with it). So a curve at pre.oversample 1 runs at
+ * 2 fs between low-latency IIR half-bands (oversample.h), and a high shelf after decimation
+ * undoes ADAA's droop at 2 fs (-2.0 dB at 20 kHz at 48 kHz, to within 0.03 dB): measured
+ * flat within 0.3 dB from 20 Hz (the DC remover) to 20 kHz at 44.1 to 96 kHz, 40.5 dB
+ * (tube) and 42.4 dB (transformer) signal to aliasing in that test, and 2 samples of
+ * latency (the group delay at low frequencies, 2.0, rounded). pre.oversample 2/4/8 runs the
+ * curve at 2/4/8 fs (an 8-section IIR first stage, FIR half-bands above it, shelves for
+ * their smaller droops); latency 3/8/9 samples. clean needs no oversampling at
+ * pre.oversample 1 (zero latency, bit-exact), so switching between clean and a curve there
+ * changes the latency and goes through the duck like a factor change; at 2/4/8 the clean
+ * path is delayed by the same amount, so switching models never changes the latency.
  *
  * Low cut: 2nd-order Butterworth high-pass (12 dB/octave, -3 dB at pre.hpf; designed and
  * stepped by biquad.h, direct form I in halves). Corner changes glide the coefficients per
@@ -43,6 +50,7 @@
 #include "vec.h"
 
 #define PRE_GRID 64u /* control grid, samples: one segment per chunk when nothing changes */
+#define PRE_DRAIN 64u /* silence in a duck beyond twice the latency: the IIR's ringing */
 
 /* The per-chunk path is built twice, for the baseline ISA and for AVX2 (see cpu.h and the end
  * of this file): everything it calls is always inlined, so it is compiled into both builds. */
@@ -56,7 +64,63 @@ static float preamp_gain_target(const struct preamp *p)
 
 static int model_sat(int m) { return m != PREAMP_CLEAN; }
 
+/* Index of the droop shelf for oversampling factor k > 1. */
+static inline int preamp_droop_idx(uint32_t k) { return k == 2 ? 0 : k == 4 ? 1 : 2; }
+
+/* The oversampler the settings ask for. A curve always runs oversampled: at pre.oversample 1
+ * on the low-latency 2x IIR half-band (oversample.h), because first-order ADAA alone at the
+ * base rate is a two-tap average (-11.7 dB at 20 kHz at 48 kHz) and leaves 17.7 dB signal to
+ * aliasing (9973 Hz, -6 dBFS, drive 24); at 2x with the inverse droop shelf it is flat to
+ * 20 kHz and gives about 42 dB, for 3 samples of latency. clean needs none: no latency. */
+static uint32_t preamp_os_want(const struct preamp *p)
+{
+	if (p->os_req > 1)
+		return p->os_req;
+	return model_sat(p->model_req) ? (2u | OS_LOWLAT) : 1u;
+}
+
+/* Switch the oversampler (real-time safe) and set the latency: the chain's group delay at
+ * DC (half-bands, ADAA's half sample at the curve's rate, the droop shelf) rounded. */
+static void preamp_os_set(struct preamp *p, uint32_t mode)
+{
+	os_set_factor(&p->os, mode);
+	uint32_t k = p->os.factor;
+	double d = 0.0;
+	if (k > 1)
+		d = os_delay(&p->os) + 0.5 / (double)k + p->droop_delay[preamp_droop_idx(k)];
+	p->lat = (uint32_t)lrint(d);
+	p->droop_s.z1 = p->droop_s.z2 = 0.0f;
+}
+
 #ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
+/* High shelves fitted (least squares over the largest error in dB, 0 .. 0.4535 fs) to
+ * 1 / cos(pi f / (k fs)), the inverse of first-order ADAA's droop at the curve's rate k fs:
+ * largest error 0.026 dB (2x), 0.008 dB (4x), 0.002 dB (8x). The target depends on f / fs
+ * alone, so one normalised fit serves every sample rate. */
+static const struct {
+	double f0_fs, q, db;
+} preamp_droop_fit[3] = {
+	{0.43768, 0.28, 4.45},
+	{0.43290, 0.28, 1.00875},
+	{0.44404, 0.25, 0.264375},
+};
+
+/* Group delay at DC of a biquad: sum k b_k / sum b_k - sum k a_k / sum a_k. */
+static double biquad_delay_dc(const struct biquad_coef *c)
+{
+	double b = (double)c->b0 + c->b1 + c->b2, a = 1.0 + c->a1 + c->a2;
+	return ((double)c->b1 + 2.0 * c->b2) / b - ((double)c->a1 + 2.0 * c->a2) / a;
+}
+
+static void preamp_droop_design(struct preamp *p)
+{
+	for (int i = 0; i < 3; i++) {
+		biquad_design(&p->droop_c[i], BQ_HIGHSHELF, p->fs, preamp_droop_fit[i].f0_fs * p->fs,
+			      preamp_droop_fit[i].q, preamp_droop_fit[i].db);
+		p->droop_delay[i] = biquad_delay_dc(&p->droop_c[i]);
+	}
+}
+
 static uint32_t ms_to_samples(float fs, float ms)
 {
 	uint32_t n = (uint32_t)lrintf(fs * ms * 0.001f);
@@ -82,7 +146,7 @@ int preamp_init(struct preamp *p, float fs)
 	p->hpf_pos = p->fade_len;
 	p->duck_len = ms_to_samples(fs, PREAMP_DUCK_MS);
 	p->duck_inv = 1.0f / (float)p->duck_len;
-	p->duck_pos = 2 * p->duck_len;
+	p->duck_end = p->duck_pos = 2 * p->duck_len;
 	{
 		/* dc[n] = a dc[n-1] + k q[n], k = 1 - a, unrolled four times (preamp_dc) */
 		float k = (float)(1.0 - dsp_pole_from_hz_d(PREAMP_DC_HZ, fs));
@@ -95,10 +159,20 @@ int preamp_init(struct preamp *p, float fs)
 	os_init(&p->os);
 	hum_init(&p->hum, fs);
 	air_init(&p->air, fs);
+	preamp_droop_design(p);
+	biquad_design(&p->lw_c, BQ_HIGHSHELF, fs, PREAMP_LOUD_SHELF_HZ, 0.7072,
+		      PREAMP_LOUD_SHELF_DB);
+	p->lw_a = (float)dsp_pole_from_ms_d(PREAMP_LOUD_TAU_MS, fs);
 	return 0;
 }
 
 #endif /* DSP_KERNELS_ONLY */
+
+static void preamp_loud_clear(struct preamp *p)
+{
+	p->lw_su.z1 = p->lw_su.z2 = p->lw_sy.z1 = p->lw_sy.z2 = 0.0f;
+	p->lw_pu[0] = p->lw_pu[1] = p->lw_py[0] = p->lw_py[1] = 0.0f;
+}
 
 static void preamp_dc_clear(struct preamp *p)
 {
@@ -111,6 +185,8 @@ static void preamp_clear_audio(struct preamp *p)
 {
 	p->hs.z1 = p->hs.z2 = p->hx1 = p->hx2 = 0.0f;
 	p->x_prev = 0.0f;
+	p->droop_s.z1 = p->droop_s.z2 = 0.0f;
+	preamp_loud_clear(p);
 	preamp_dc_clear(p);
 	os_reset(&p->os);
 	memset(p->clean_hist, 0, sizeof(p->clean_hist));
@@ -125,9 +201,9 @@ void preamp_reset(struct preamp *p)
 	p->hpf_pos = p->fade_len;
 	p->model_from = p->model_to = p->model_req;
 	p->fade_pos = p->fade_len;
-	if (p->os.factor != p->os_req)
-		os_set_factor(&p->os, p->os_req);
-	p->duck_pos = 2 * p->duck_len;
+	if (p->os.mode != preamp_os_want(p))
+		preamp_os_set(p, preamp_os_want(p));
+	p->duck_end = p->duck_pos = 2 * p->duck_len;
 	p->clock = 0;
 	preamp_clear_audio(p);
 	hum_reset(&p->hum);
@@ -190,7 +266,7 @@ void preamp_set_oversample(struct preamp *p, int factor)
 	p->os_req = (factor == 2 || factor == 4 || factor == 8) ? (uint32_t)factor : 1u;
 }
 
-uint32_t preamp_latency_samples(const struct preamp *p) { return os_latency(&p->os); }
+uint32_t preamp_latency_samples(const struct preamp *p) { return p->lat; }
 
 /* ---- the stage descriptor (stage.h) ---- */
 
@@ -256,21 +332,47 @@ PRE_INLINE void preamp_grid_work(struct preamp *p)
 		p->dc_q[i] = flush_tiny(p->dc_q[i]);
 	if (!isfinite(p->x_prev))
 		p->x_prev = 0.0f;
+	p->droop_s.z1 = flush_tiny(p->droop_s.z1);
+	p->droop_s.z2 = flush_tiny(p->droop_s.z2);
+	p->lw_su.z1 = flush_tiny(p->lw_su.z1);
+	p->lw_su.z2 = flush_tiny(p->lw_su.z2);
+	p->lw_sy.z1 = flush_tiny(p->lw_sy.z1);
+	p->lw_sy.z2 = flush_tiny(p->lw_sy.z2);
+	for (int i = 0; i < 2; i++) {
+		p->lw_pu[i] = flush_tiny(p->lw_pu[i]);
+		p->lw_py[i] = flush_tiny(p->lw_py[i]);
+	}
+	os_flush(&p->os);
 }
 
-/* Start pending fades and switches; called at the start of every segment. */
+/* Start pending fades and switches; called at the start of every segment. A change of the
+ * oversampler (factor, or clean <-> curve at pre.oversample 1) ducks the output and switches
+ * at its silent point, models included; other model changes crossfade. */
 static void preamp_events(struct preamp *p)
 {
 	uint32_t dl = p->duck_len;
-	if (p->duck_pos == 2 * dl && p->os_req != p->os.factor)
+	uint32_t want = preamp_os_want(p);
+	if (p->duck_pos == p->duck_end && want != p->os.mode) {
+		/* the duck fades the input of the curves (and the clean path) out, holds it at
+		 * zero while the old path drains (twice its latency), switches, and fades the
+		 * input in: the new path starts from rest on a smooth onset, so its filters do
+		 * not ring, and the old one's tail is not cut (switching the output instead left
+		 * a run of zeros and then a step: -62 dBFS above 8 kHz under JACK) */
 		p->duck_pos = 0;
-	if (p->duck_pos == dl && p->os_req != p->os.factor) {
-		/* silent point of the duck: switch the oversampling factor */
-		os_set_factor(&p->os, p->os_req);
-		p->x_prev = 0.0f;
-		preamp_dc_clear(p);
-		memset(p->clean_hist, 0, sizeof(p->clean_hist));
+		p->duck_end = 2 * dl + 2 * p->lat + PRE_DRAIN;
 	}
+	if (p->duck_pos == p->duck_end - dl && want != p->os.mode) {
+		/* silent point of the duck: switch the oversampler, the model jumps. The DC
+		 * remover and the loudness follower run on at the base rate (clearing them would
+		 * step the output: the input is silent, not the output) */
+		preamp_os_set(p, want);
+		p->x_prev = 0.0f;
+		memset(p->clean_hist, 0, sizeof(p->clean_hist));
+		p->model_from = p->model_to = p->model_req;
+		p->fade_pos = p->fade_len;
+	}
+	if (want != p->os.mode)
+		return; /* a model change waits for the duck */
 	if (p->fade_pos == p->fade_len) {
 		if (p->model_from != p->model_to) {
 			/* a fade just ended */
@@ -282,9 +384,11 @@ static void preamp_events(struct preamp *p)
 			if (!model_sat(p->model_from)) {
 				/* the curve path starts from rest */
 				preamp_dc_clear(p);
+				preamp_loud_clear(p);
 				if (p->os.factor > 1) {
 					os_reset(&p->os);
 					p->x_prev = 0.0f;
+					p->droop_s.z1 = p->droop_s.z2 = 0.0f;
 				}
 			}
 			p->model_to = p->model_req;
@@ -303,10 +407,11 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 	if (p->hpf_pos < p->fade_len && p->fade_len - p->hpf_pos < n)
 		n = p->fade_len - p->hpf_pos;
 	uint32_t dl = p->duck_len;
-	if (p->duck_pos < dl && dl - p->duck_pos < n)
-		n = dl - p->duck_pos;
-	else if (p->duck_pos >= dl && p->duck_pos < 2 * dl && 2 * dl - p->duck_pos < n)
-		n = 2 * dl - p->duck_pos;
+	uint32_t sw = p->duck_end - dl; /* the switch */
+	if (p->duck_pos < sw && sw - p->duck_pos < n)
+		n = sw - p->duck_pos;
+	else if (p->duck_pos >= sw && p->duck_pos < p->duck_end && p->duck_end - p->duck_pos < n)
+		n = p->duck_end - p->duck_pos;
 	return n;
 }
 
@@ -575,7 +680,7 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 /* The clean path when oversampling: u delayed by the chain's latency. */
 PRE_INLINE const float *preamp_clean_delay(struct preamp *p, const float *u, uint32_t n)
 {
-	uint32_t l = p->os.latency;
+	uint32_t l = p->lat;
 	if (l == 0)
 		return u;
 	float *h = p->clean_hist;
@@ -656,6 +761,38 @@ PRE_INLINE void preamp_dc(struct preamp *p, const float *q, float *out, const fl
 	p->dc_q[0] = q1, p->dc_q[1] = q2, p->dc_q[2] = q3;
 }
 
+/* Loudness follower: the curves compress, so their output y is scaled by
+ * sqrt(P_u / P_y), the ratio of the slowly followed powers of the curve's input u and of y,
+ * both through a gentle high shelf (+2 dB above 1.7 kHz: half of BS.1770's K-weighting
+ * shelf, since added harmonics sound louder than their power says) and two cascaded
+ * 50 ms one-poles (ripple at twice a 50 Hz bass note -66 dB, so no audible modulation).
+ * Drive then changes colour, not loudness: on the speech fixture, BS.1770 gated loudness
+ * stays within 1 LU from drive 0 to 36 for both curves (tests/quality), where it fell by
+ * 15.4 LU. Small signals (ratio 1) are untouched; below -80 dBFS the 1e-8 floor holds the gain
+ * at 1 (nothing is compressed there), which also keeps the followers' start from acting. */
+PRE_INLINE void preamp_loudness(struct preamp *p, const float *u, float *out, uint32_t n)
+{
+	const float a = p->lw_a, b = 1.0f - a;
+	float pu0 = p->lw_pu[0], pu1 = p->lw_pu[1], py0 = p->lw_py[0], py1 = p->lw_py[1];
+	/* locals: out may alias the struct as far as the compiler knows, which would send the
+	 * states through memory every sample */
+	const struct biquad_coef c = p->lw_c;
+	struct biquad_state su = p->lw_su, sy = p->lw_sy;
+	for (uint32_t i = 0; i < n; i++) {
+		/* NaN and Inf stay out of the followers (the curve path contains them itself) */
+		float uu = fabsf(u[i]) < 1e18f ? u[i] : 0.0f, yy = fabsf(out[i]) < 1e18f ? out[i] : 0.0f;
+		float wu = biquad_tick(&c, &su, uu);
+		float wy = biquad_tick(&c, &sy, yy);
+		pu0 = a * pu0 + b * (wu * wu);
+		py0 = a * py0 + b * (wy * wy);
+		pu1 = a * pu1 + b * pu0;
+		py1 = a * py1 + b * py0;
+		out[i] *= sqrtf((pu1 + 1e-8f) / (py1 + 1e-8f));
+	}
+	p->lw_pu[0] = pu0, p->lw_pu[1] = pu1, p->lw_py[0] = py0, p->lw_py[1] = py1;
+	p->lw_su = su, p->lw_sy = sy;
+}
+
 /* Curves, fades, DC removal and drive compensation: u (after gain and low cut) -> out. */
 PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint32_t n)
 {
@@ -721,19 +858,24 @@ PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint
 	const float *q = st;
 	if (k > 1) {
 		os_down(&p->os, st, p->q, n);
+		const struct biquad_coef c = p->droop_c[preamp_droop_idx(k)];
+		struct biquad_state ds = p->droop_s;
+		for (uint32_t i = 0; i < n; i++)
+			p->q[i] = biquad_tick(&c, &ds, p->q[i]);
+		p->droop_s = ds;
 		q = p->q;
 	}
 
 	/* DC removal and 1/drive; while a curve fades against clean, the curve path's weight is
 	 * w and the clean one's 1 - w */
-	if (!fading || (model_sat(from) && model_sat(to))) {
+	/* the clean path, u delayed by the latency (the delay line advances once per call):
+	 * the fade's other side, and the loudness follower's reference, aligned with out */
+	const float *c = k > 1 ? preamp_clean_delay(p, u, n) : u;
+	if (!fading || (model_sat(from) && model_sat(to)))
 		preamp_dc(p, q, out, dmove ? p->idarr : NULL, idconst, NULL, 0, n);
-	} else {
-		const float *c = k > 1 ? preamp_clean_delay(p, u, n) : u;
+	else
 		preamp_dc(p, q, out, dmove ? p->idarr : NULL, idconst, c, model_sat(to), n);
-	}
-	if (k > 1 && !(fading && model_sat(from) != model_sat(to)))
-		(void)preamp_clean_delay(p, u, n); /* keep the clean delay line current */
+	preamp_loudness(p, c, out, n);
 	if (fading)
 		p->fade_pos += n;
 }
@@ -787,22 +929,32 @@ PRE_INLINE void
 preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32_t n)
 {
 	u = hum_run(&p->hum, u, p->hb, n);
+	const int ducking = p->duck_pos < p->duck_end;
+	if (ducking) {
+		/* the duck scales the input of the curves (direct: u is out itself) and their
+		 * output: the input so that the new path starts on a smooth onset, the output so
+		 * that the old path's tail and the DC remover's offset never step */
+		const uint32_t dl = p->duck_len, sw = p->duck_end - dl;
+		float *ud = direct ? out : p->garr;
+		for (uint32_t i = 0; i < n; i++) {
+			uint32_t pos = p->duck_pos + i;
+			float g = pos < dl   ? 1.0f - (float)pos * p->duck_inv
+				  : pos < sw ? 0.0f
+					     : (float)(pos - sw) * p->duck_inv;
+			p->duck_g[i] = g;
+			ud[i] = u[i] * g;
+		}
+		u = ud;
+		p->duck_pos += n;
+	}
 	if (direct)
 		preamp_clean_state(p, u, n);
 	else
 		preamp_models(p, u, out, n);
+	if (ducking)
+		for (uint32_t i = 0; i < n; i++)
+			out[i] *= p->duck_g[i];
 	air_run(&p->air, out, n);
-
-	uint32_t dl = p->duck_len;
-	if (p->duck_pos < 2 * dl) {
-		for (uint32_t i = 0; i < n; i++) {
-			uint32_t pos = p->duck_pos + i;
-			float g = pos < dl ? 1.0f - (float)pos * p->duck_inv
-					   : (float)(pos - dl) * p->duck_inv;
-			out[i] *= g;
-		}
-		p->duck_pos += n;
-	}
 	p->clock += n;
 }
 
@@ -852,7 +1004,7 @@ static int preamp_identity(const struct preamp *p)
 	return p->model_req == PREAMP_CLEAN && p->model_from == PREAMP_CLEAN &&
 	       p->model_to == PREAMP_CLEAN && p->fade_pos == p->fade_len && !p->hpf_on &&
 	       p->hpf_pos == p->fade_len && p->os.factor == 1 && p->os_req == 1 &&
-	       p->duck_pos == 2 * p->duck_len && smooth_settled(&p->gain) &&
+	       p->duck_pos == p->duck_end && smooth_settled(&p->gain) &&
 	       p->gain.cur == 1.0f && smooth_settled(&p->drive) && hum_idle(&p->hum) &&
 	       air_idle(&p->air);
 }
@@ -876,7 +1028,7 @@ const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t 
 
 static int preamp_steady(const struct preamp *p)
 {
-	return p->os.factor == 1 && p->os_req == 1 && p->duck_pos == 2 * p->duck_len &&
+	return p->os.factor == 1 && p->os_req == 1 && p->duck_pos == p->duck_end &&
 	       p->fade_pos == p->fade_len && p->model_from == p->model_to &&
 	       p->model_req == p->model_to && p->hpf_pos == p->fade_len;
 }

@@ -1,7 +1,8 @@
 /* preamp.h: gain, polarity, low cut and saturation: the first stage of every strip.
  *
  *   in -> gain (polarity folded in) -> low cut -> hum notches (hum.h) -> drive -> curve
- *      (ADAA, optional 2/4/8x oversampling) -> DC removal -> 1/drive -> air (air.h) -> out
+ *      (ADAA at 2x, or 2/4/8x as set) -> inverse ADAA droop -> DC removal -> 1/drive
+ *      -> air (air.h) -> out
  *
  * Models: clean (exact copy of the gain stage), tube (asymmetric curve: even and odd
  * harmonics, its DC removed), transformer (symmetric curve: odd harmonics only). See
@@ -25,6 +26,11 @@ enum preamp_model { PREAMP_CLEAN, PREAMP_TUBE, PREAMP_TRANSFORMER, PREAMP_MODEL_
 
 /* Bias of the tube curve (see sat.h): sets how asymmetric it is. */
 #define PREAMP_TUBE_BIAS 0.3f
+/* Loudness follower of the curves (preamp.c): time constant of each of its two one-pole
+ * power followers, and its weighting shelf (gain, corner). */
+#define PREAMP_LOUD_TAU_MS 50.0f
+#define PREAMP_LOUD_SHELF_DB 2.0
+#define PREAMP_LOUD_SHELF_HZ 1681.97
 /* Corner of the DC remover after the curves (Hz, one pole). */
 #define PREAMP_DC_HZ 5.0f
 /* Model and low-cut on/off crossfades, and the duck around an oversampling change (ms). */
@@ -68,8 +74,20 @@ struct preamp {
 
 	/* oversampling: a change ducks the output, switches at the silent point, comes back */
 	struct oversampler os;
-	uint32_t duck_pos; /* 0 .. 2 * duck_len; == 2 * duck_len when no duck runs */
+	uint32_t lat; /* whole-sample latency of the current oversampling (preamp.c) */
+	/* inverse of the ADAA droop at the curve's rate, after decimation ([0]: 2x, [1] 4x, [2] 8x) */
+	struct biquad_coef droop_c[3];
+	double droop_delay[3]; /* their group delays at DC, samples */
+	struct biquad_state droop_s;
+	/* loudness follower (preamp.c): weighting shelf, its states for the input and the
+	 * curve's output, two cascaded one-pole power followers each */
+	struct biquad_coef lw_c;
+	struct biquad_state lw_su, lw_sy;
+	float lw_a;        /* one-pole coefficient */
+	float lw_pu[2], lw_py[2];
+	uint32_t duck_pos; /* 0 .. duck_end; == duck_end when no duck runs */
 	uint32_t duck_len;
+	uint32_t duck_end; /* 2 * duck_len + the silence held after the switch (preamp.c) */
 	float duck_inv;
 	float clean_hist[64 + DSP_MAX_CHUNK]; /* clean path delay when oversampling */
 
@@ -83,6 +101,7 @@ struct preamp {
 	float u[DSP_MAX_CHUNK];
 	float xb[DSP_MAX_CHUNK];
 	float garr[DSP_MAX_CHUNK];
+	float duck_g[DSP_MAX_CHUNK];
 	float darr[DSP_MAX_CHUNK];
 	float idarr[DSP_MAX_CHUNK];
 	float q[DSP_MAX_CHUNK];

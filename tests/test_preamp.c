@@ -258,29 +258,36 @@ START_TEST(latency_matches_impulse)
 		run(&p, in_buf, out_buf, n);
 		for (size_t i = 0; i < n; i++)
 			ck_assert_float_eq(out_buf[i], i == lat ? 1.0f : 0.0f);
-		/* a curve, in its linear range: peak at the latency, phase delay = latency plus
-		 * ADAA's half sample at the curve's rate */
+		/* a curve, in its linear range: the IIR half-band (oversample.h) is not linear
+		 * phase, so its delay at low frequencies (phase delay at 1 kHz) is what the
+		 * reported latency rounds; the impulse peaks within a sample of it. At 2/4/8x a
+		 * curve has the clean path's latency (model changes keep it). */
 		for (int m = 1; m < PREAMP_MODEL_COUNT; m++) {
 			setup(&p, 0.0f, m, 0.0f, os);
+			uint32_t clat = preamp_latency_samples(&p);
 			in_buf[0] = 1e-4f;
 			run(&p, in_buf, out_buf, n);
 			size_t peak = 0;
 			for (size_t i = 0; i < n; i++)
 				if (fabsf(out_buf[i]) > fabsf(out_buf[peak]))
 					peak = i;
-			double pd = phase_delay(out_buf, n, 4000.0, (double)peak);
+			double pd = phase_delay(out_buf, n, 1000.0, (double)peak);
 			printf("oversample %d model %d: latency %u, impulse peak %zu, phase delay %.4f\n",
-			       os, m, lat, peak, pd);
-			ck_assert_uint_eq(peak, lat);
-			ck_assert_double_eq_tol(pd, lat + 0.5 / os, 0.01);
+			       os, m, clat, peak, pd);
+			ck_assert(peak + 1 >= clat && peak <= clat + 1);
+			ck_assert(fabs(pd - clat) <= 0.5);
+			if (os > 1)
+				ck_assert_uint_eq(clat, lat);
 		}
 	}
-	/* the documented figures */
-	static const uint32_t want[] = {0, 33, 38, 39};
+	/* the documented figures (a curve at oversample 1 runs at 2x on the short IIR) */
+	static const uint32_t want[] = {2, 3, 8, 9};
 	for (int i = 0, os = 1; os <= 8; i++, os *= 2) {
 		setup(&p, 0.0f, PREAMP_TUBE, 0.0f, os);
 		ck_assert_uint_eq(preamp_latency_samples(&p), want[i]);
 	}
+	setup(&p, 0.0f, PREAMP_CLEAN, 0.0f, 1);
+	ck_assert_uint_eq(preamp_latency_samples(&p), 0);
 }
 END_TEST
 
