@@ -944,3 +944,86 @@ int ctl_peers_confirm(struct ctl_peers *t, const void *key, size_t keylen, const
 	pthread_mutex_unlock(&t->lock);
 	return rc;
 }
+
+/* ---- OSC encoding shared by the OSC and WebSocket transports ----------------------------- */
+
+int ctl_lo_number(char t, const lo_arg *a, double *out)
+{
+	float f;
+	double d;
+	int32_t i;
+	int64_t h;
+	/* through memcpy: liblo packs arguments at 4-byte offsets, so a double or an int64 is
+	 * often misaligned */
+	switch (t) {
+	case LO_FLOAT: memcpy(&f, a, sizeof(f)); *out = f; return 0;
+	case LO_DOUBLE: memcpy(&d, a, sizeof(d)); *out = d; return 0;
+	case LO_INT32: memcpy(&i, a, sizeof(i)); *out = i; return 0;
+	case LO_INT64: memcpy(&h, a, sizeof(h)); *out = (double)h; return 0;
+	case LO_TRUE: *out = 1; return 0;
+	case LO_FALSE: *out = 0; return 0;
+	case LO_INFINITUM: *out = INFINITY; return 0;
+	default: return -1;
+	}
+}
+
+const char *ctl_lo_type_name(char t)
+{
+	switch (t) {
+	case LO_STRING: return "string";
+	case LO_SYMBOL: return "symbol";
+	case LO_BLOB: return "blob";
+	case LO_NIL: return "nil";
+	case LO_CHAR: return "char";
+	case LO_MIDI: return "MIDI";
+	case LO_TIMETAG: return "timetag";
+	default: return "unsupported";
+	}
+}
+
+struct ctl_arg ctl_lo_arg(char t, const lo_arg *a)
+{
+	struct ctl_arg r = {.kind = CTL_ARG_OTHER, .wire = ctl_lo_type_name(t)};
+	if (t == LO_STRING || t == LO_SYMBOL) {
+		/* liblo's argument vector points into the packet, where a string needs no
+		 * alignment */
+		r.kind = CTL_ARG_STRING;
+		r.str = (const char *)a;
+	} else if (ctl_lo_number(t, a, &r.num) == 0) {
+		r.kind = t == LO_TRUE || t == LO_FALSE ? CTL_ARG_BOOL : CTL_ARG_NUMBER;
+	}
+	return r;
+}
+
+lo_message ctl_lo_value(const struct control *c, unsigned strip, enum param_id id, int norm,
+			float v, char *path, size_t pathlen)
+{
+	lo_message m = lo_message_new();
+	if (!m)
+		return NULL;
+	lo_message_add_float(m, v);
+	if (!norm && param_table[id].type == PT_ENUM) {
+		char name[32];
+		ctl_value_text(id, v, name, sizeof(name));
+		lo_message_add_string(m, name);
+	}
+	ctl_param_path(c, strip, id, norm, path, pathlen);
+	return m;
+}
+
+lo_message ctl_lo_meter(unsigned strip, const float *fields, int field, char *path,
+			size_t pathlen)
+{
+	lo_message m = lo_message_new();
+	if (!m)
+		return NULL;
+	if (field < 0) {
+		for (int j = 0; j < MF_COUNT; j++)
+			lo_message_add_float(m, fields[j]);
+		snprintf(path, pathlen, "/strip/%u/meter", strip + 1);
+	} else {
+		lo_message_add_float(m, fields[field]);
+		snprintf(path, pathlen, "/strip/%u/meter/%s", strip + 1, meter_field_names[field]);
+	}
+	return m;
+}

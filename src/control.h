@@ -37,6 +37,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <lo/lo.h>
+
 #include "engine.h"
 
 #define CTL_REASON_MAX 300
@@ -273,5 +275,23 @@ int ctl_peers_challenge(struct ctl_peers *t, const void *key, size_t keylen, dou
  * and the rate and flags tell whether a subscription waits), -1 otherwise. */
 int ctl_peers_confirm(struct ctl_peers *t, const void *key, size_t keylen, const char *nonce,
 		      double now_s, int *pending, float *rate_hz, unsigned *flags);
+
+/* ---- OSC encoding (liblo), shared by the OSC and WebSocket transports -------------------- */
+
+/* An OSC argument of type t as a number: f, d, i, h; T/F and I (infinity) too. 0, or -1 for
+ * any other type. */
+int ctl_lo_number(char t, const lo_arg *a, double *out);
+/* The name of a non-numeric OSC type for "wrong type: ..." ("string", "blob", ...). */
+const char *ctl_lo_type_name(char t);
+/* An OSC argument as the neutral value ctl_set() takes. */
+struct ctl_arg ctl_lo_arg(char t, const lo_arg *a);
+/* "/strip/N/mod/param f [s: enum name]" or ".../norm f" into path; the caller frees the
+ * message (lo_message_free). NULL when out of memory. */
+lo_message ctl_lo_value(const struct control *c, unsigned strip, enum param_id id, int norm,
+			float v, char *path, size_t pathlen);
+/* "/strip/N/meter" with the MF_COUNT fields (field < 0), or "/strip/N/meter/<name>" with
+ * one field. strip 0-based. NULL when out of memory. */
+lo_message ctl_lo_meter(unsigned strip, const float *fields, int field, char *path,
+			size_t pathlen);
 
 #endif

@@ -345,16 +345,9 @@ static void send_value(struct osc *s, const struct osc_peer *to, unsigned strip,
 		       enum param_id id, int norm, float v)
 {
 	char path[CTL_PATH_MAX];
-	lo_message m = lo_message_new();
+	lo_message m = ctl_lo_value(s->ctl, strip, id, norm, v, path, sizeof(path));
 	if (!m)
 		return;
-	lo_message_add_float(m, v);
-	if (!norm && param_table[id].type == PT_ENUM) {
-		char name[32];
-		ctl_value_text(id, v, name, sizeof(name));
-		lo_message_add_string(m, name);
-	}
-	ctl_param_path(s->ctl, strip, id, norm, path, sizeof(path));
 	send_msg(s, to, path, m);
 	lo_message_free(m);
 }
@@ -491,20 +484,10 @@ static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_pe
 		char path[48];
 		if (!x->have[i]) /* no audio ran since the last message: nothing to say */
 			continue;
-		lo_message m = lo_message_new();
-		if (!m)
-			continue;
-		for (int j = 0; j < MF_COUNT; j++)
-			lo_message_add_float(m, x->fields[i][j]);
-		snprintf(path, sizeof(path), "/strip/%u/meter", i + 1);
-		send_msg(s, to, path, m);
-		lo_message_free(m);
-		for (int j = 0; fields && j < MF_COUNT; j++) {
-			if (!(m = lo_message_new()))
+		for (int j = -1; j < (fields ? MF_COUNT : 0); j++) {
+			lo_message m = ctl_lo_meter(i, x->fields[i], j, path, sizeof(path));
+			if (!m)
 				break;
-			lo_message_add_float(m, x->fields[i][j]);
-			snprintf(path, sizeof(path), "/strip/%u/meter/%s", i + 1,
-				 meter_field_names[j]);
 			send_msg(s, to, path, m);
 			lo_message_free(m);
 		}
@@ -617,53 +600,9 @@ static int is_string(char t) { return t == LO_STRING || t == LO_SYMBOL; }
  * needs no alignment. */
 static const char *arg_str(const struct osc_req *r, int k) { return (const char *)r->argv[k]; }
 
-/* The argument as a number: f, d, i, h; T/F and I (infinity) too. -1 for anything else.
- * Read through memcpy: liblo packs arguments at 4-byte offsets, so a double or an int64
- * is often misaligned. */
-static int arg_number(char t, const lo_arg *a, double *out)
-{
-	float f;
-	double d;
-	int32_t i;
-	int64_t h;
-	switch (t) {
-	case LO_FLOAT: memcpy(&f, a, sizeof(f)); *out = f; return 0;
-	case LO_DOUBLE: memcpy(&d, a, sizeof(d)); *out = d; return 0;
-	case LO_INT32: memcpy(&i, a, sizeof(i)); *out = i; return 0;
-	case LO_INT64: memcpy(&h, a, sizeof(h)); *out = (double)h; return 0;
-	case LO_TRUE: *out = 1; return 0;
-	case LO_FALSE: *out = 0; return 0;
-	case LO_INFINITUM: *out = INFINITY; return 0;
-	default: return -1;
-	}
-}
-
-static const char *type_desc(char t)
-{
-	switch (t) {
-	case LO_STRING: return "string";
-	case LO_SYMBOL: return "symbol";
-	case LO_BLOB: return "blob";
-	case LO_NIL: return "nil";
-	case LO_CHAR: return "char";
-	case LO_MIDI: return "MIDI";
-	case LO_TIMETAG: return "timetag";
-	default: return "unsupported";
-	}
-}
-
-/* An OSC argument as the control layer's neutral value. */
 static struct ctl_arg to_ctl_arg(const struct osc_req *r, int k)
 {
-	char t = r->types[k];
-	struct ctl_arg a = {.kind = CTL_ARG_OTHER, .wire = type_desc(t)};
-	if (is_string(t)) {
-		a.kind = CTL_ARG_STRING;
-		a.str = arg_str(r, k);
-	} else if (arg_number(t, r->argv[k], &a.num) == 0) {
-		a.kind = t == LO_TRUE || t == LO_FALSE ? CTL_ARG_BOOL : CTL_ARG_NUMBER;
-	}
-	return a;
+	return ctl_lo_arg(r->types[k], r->argv[k]);
 }
 
 /* Whether replies or a subscription may go to `to` for this request: the sender's own host
@@ -894,7 +833,7 @@ struct sub_args {
 static int bad_number(const struct osc_req *r, int k, double *out)
 {
 	char t = r->types[k];
-	return arg_number(t, r->argv[k], out) < 0 || t == LO_TRUE || t == LO_FALSE;
+	return ctl_lo_number(t, r->argv[k], out) < 0 || t == LO_TRUE || t == LO_FALSE;
 }
 
 /* /subscribe [url] [rate], /unsubscribe [url], /subscribe/port PORT [rate]. 0, or -1 after
@@ -933,7 +872,7 @@ static int subscribe_args(struct osc_req *r, enum sub_op op, struct sub_args *a)
 	if (op != SUB_OFF && i < r->argc) {
 		if (bad_number(r, i, &a->rate)) {
 			reply_error(r, "wrong type: %s (expected [url] [meter_rate_hz])",
-				    type_desc(r->types[i]));
+				    ctl_lo_type_name(r->types[i]));
 			return -1;
 		}
 		if (!isfinite(a->rate) || a->rate < 0) {
