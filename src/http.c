@@ -180,9 +180,12 @@ static void jb_printf(struct jbuf *b, const char *fmt, ...)
 		jb_put(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
+/* a string literal, its length counted by the compiler */
+#define JB_LIT(b, lit) jb_put((b), (lit), sizeof(lit) - 1)
+
 static void jb_str(struct jbuf *b, const char *s)
 {
-	jb_put(b, "\"", 1);
+	JB_LIT(b, "\"");
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
 		if (c == '"' || c == '\\') {
@@ -194,7 +197,7 @@ static void jb_str(struct jbuf *b, const char *s)
 			jb_put(b, (const char *)&c, 1);
 		}
 	}
-	jb_put(b, "\"", 1);
+	JB_LIT(b, "\"");
 }
 
 /* JSON has no Inf or NaN: meters at silence say -Infinity, written as null. */
@@ -203,7 +206,7 @@ static void jb_num(struct jbuf *b, double v)
 	if (isfinite(v))
 		jb_printf(b, "%.9g", v);
 	else
-		jb_put(b, "null", 4);
+		JB_LIT(b, "null");
 }
 
 /* ---- the namespace ------------------------------------------------------------------ */
@@ -234,25 +237,25 @@ static int attr_begin(struct render *r, enum attr a, int *first)
 		return 0;
 	r->present = 1;
 	if (!*first)
-		jb_put(r->b, ",", 1);
+		JB_LIT(r->b, ",");
 	*first = 0;
 	jb_str(r->b, attr_names[a]);
-	jb_put(r->b, ":", 1);
+	JB_LIT(r->b, ":");
 	return 1;
 }
 
 static void param_range(struct render *r, const struct ctl_param_info *pi)
 {
-	jb_put(r->b, "[{", 2);
+	JB_LIT(r->b, "[{");
 	if (pi->steps || pi->enum_names || !strcmp(pi->type, "bool")) {
-		jb_put(r->b, "\"VALS\":[", 8);
+		JB_LIT(r->b, "\"VALS\":[");
 		unsigned n = pi->steps ? pi->nsteps : (unsigned)(pi->max - pi->min) + 1;
 		for (unsigned k = 0; k < n; k++) {
 			if (k)
-				jb_put(r->b, ",", 1);
+				JB_LIT(r->b, ",");
 			jb_num(r->b, pi->steps ? pi->steps[k] : pi->min + (float)k);
 		}
-		jb_put(r->b, "],", 2);
+		JB_LIT(r->b, "],");
 	}
 	jb_printf(r->b, "\"MIN\":%.9g,\"MAX\":%.9g}]", (double)pi->min, (double)pi->max);
 }
@@ -263,16 +266,16 @@ static void param_extra(struct render *r, const struct ctl_param_info *pi)
 {
 	jb_printf(r->b, ",\"X_DEFAULT\":%.9g,\"X_TAPER\":", (double)pi->def);
 	jb_str(r->b, pi->taper);
-	jb_put(r->b, ",\"X_KIND\":", 10);
+	JB_LIT(r->b, ",\"X_KIND\":");
 	jb_str(r->b, pi->type);
 	if (pi->enum_names) {
-		jb_put(r->b, ",\"X_ENUM\":[", 11);
+		JB_LIT(r->b, ",\"X_ENUM\":[");
 		for (unsigned k = 0; pi->enum_names[k]; k++) {
 			if (k)
-				jb_put(r->b, ",", 1);
+				JB_LIT(r->b, ",");
 			jb_str(r->b, pi->enum_names[k]);
 		}
-		jb_put(r->b, "]", 1);
+		JB_LIT(r->b, "]");
 	}
 }
 
@@ -284,32 +287,32 @@ static void render_param(struct render *r, unsigned strip, enum param_id id)
 	ctl_param_info(r->h->ctl, id, &pi);
 	ctl_param_path(r->h->ctl, strip, id, 0, path, sizeof(path));
 	if (r->attr < 0)
-		jb_put(r->b, "{", 1);
+		JB_LIT(r->b, "{");
 	if (attr_begin(r, A_FULL_PATH, &first))
 		jb_str(r->b, path);
 	if (attr_begin(r, A_TYPE, &first))
 		jb_str(r->b, "f");
 	if (attr_begin(r, A_VALUE, &first)) {
-		jb_put(r->b, "[", 1);
+		JB_LIT(r->b, "[");
 		jb_num(r->b, r->v[strip][id]);
-		jb_put(r->b, "]", 1);
+		JB_LIT(r->b, "]");
 	}
 	if (attr_begin(r, A_RANGE, &first))
 		param_range(r, &pi);
 	if (attr_begin(r, A_ACCESS, &first))
-		jb_put(r->b, "3", 1);
+		JB_LIT(r->b, "3");
 	if (attr_begin(r, A_UNIT, &first)) {
-		jb_put(r->b, "[", 1);
+		JB_LIT(r->b, "[");
 		jb_str(r->b, pi.unit);
-		jb_put(r->b, "]", 1);
+		JB_LIT(r->b, "]");
 	}
 	if (attr_begin(r, A_DESCRIPTION, &first))
 		jb_str(r->b, pi.help);
 	if (attr_begin(r, A_CLIPMODE, &first))
-		jb_put(r->b, "[\"both\"]", 8);
+		JB_LIT(r->b, "[\"both\"]");
 	if (r->attr < 0) {
 		param_extra(r, &pi);
-		jb_put(r->b, "}", 1);
+		JB_LIT(r->b, "}");
 	}
 }
 
@@ -335,27 +338,27 @@ static void render_field(struct render *r, unsigned strip, int j)
 {
 	int first = 1;
 	if (r->attr < 0)
-		jb_put(r->b, "{", 1);
+		JB_LIT(r->b, "{");
 	if (attr_begin(r, A_FULL_PATH, &first))
 		jb_printf(r->b, "\"/strip/%u/meter/%s\"", strip + 1, meter_field_names[j]);
 	if (attr_begin(r, A_TYPE, &first))
 		jb_str(r->b, "f");
 	if (r->have[strip] && attr_begin(r, A_VALUE, &first)) {
-		jb_put(r->b, "[", 1);
+		JB_LIT(r->b, "[");
 		jb_num(r->b, r->mf[strip][j]);
-		jb_put(r->b, "]", 1);
+		JB_LIT(r->b, "]");
 	}
 	if (attr_begin(r, A_ACCESS, &first))
-		jb_put(r->b, "1", 1);
+		JB_LIT(r->b, "1");
 	if (attr_begin(r, A_UNIT, &first)) {
-		jb_put(r->b, "[", 1);
+		JB_LIT(r->b, "[");
 		jb_str(r->b, field_unit(j));
-		jb_put(r->b, "]", 1);
+		JB_LIT(r->b, "]");
 	}
 	if (attr_begin(r, A_DESCRIPTION, &first))
 		jb_printf(r->b, "\"meter %s (read only)\"", meter_field_names[j]);
 	if (r->attr < 0)
-		jb_put(r->b, "}", 1);
+		JB_LIT(r->b, "}");
 }
 
 /* A container: its FULL_PATH and CONTENTS, or one of them. children() renders the members
@@ -366,7 +369,7 @@ static void render_container(struct render *r, const char *path, int meter_msg,
 {
 	int first = 1;
 	if (r->attr < 0)
-		jb_put(r->b, "{", 1);
+		JB_LIT(r->b, "{");
 	if (attr_begin(r, A_FULL_PATH, &first))
 		jb_str(r->b, path);
 	if (meter_msg && attr_begin(r, A_TYPE, &first)) {
@@ -376,17 +379,17 @@ static void render_container(struct render *r, const char *path, int meter_msg,
 		jb_str(r->b, t);
 	}
 	if (meter_msg && attr_begin(r, A_ACCESS, &first))
-		jb_put(r->b, "1", 1);
+		JB_LIT(r->b, "1");
 	if (attr_begin(r, A_CONTENTS, &first)) {
-		jb_put(r->b, "{", 1);
+		JB_LIT(r->b, "{");
 		int saved = r->attr;
 		r->attr = -1;
 		children(r, ctx);
 		r->attr = saved;
-		jb_put(r->b, "}", 1);
+		JB_LIT(r->b, "}");
 	}
 	if (r->attr < 0)
-		jb_put(r->b, "}", 1);
+		JB_LIT(r->b, "}");
 }
 
 struct modref {
@@ -412,14 +415,14 @@ static void module_children(struct render *r, const void *ctx)
 		jb_put(r->b, first ? "" : ",", first ? 0 : 1);
 		first = 0;
 		jb_str(r->b, rel + ml + 1);
-		jb_put(r->b, ":", 1);
+		JB_LIT(r->b, ":");
 		render_param(r, m->strip, (enum param_id)p);
 	}
 	for (int j = 0; !strcmp(m->mod, "meter") && j < MF_COUNT; j++) {
 		jb_put(r->b, first ? "" : ",", first ? 0 : 1);
 		first = 0;
 		jb_str(r->b, meter_field_names[j]);
-		jb_put(r->b, ":", 1);
+		JB_LIT(r->b, ":");
 		render_field(r, m->strip, j);
 	}
 }
@@ -460,9 +463,9 @@ static void strip_children(struct render *r, const void *ctx)
 	unsigned n = module_list(r->h, mods, P_COUNT + 1);
 	for (unsigned k = 0; k < n; k++) {
 		if (k)
-			jb_put(r->b, ",", 1);
+			JB_LIT(r->b, ",");
 		jb_str(r->b, mods[k]);
-		jb_put(r->b, ":", 1);
+		JB_LIT(r->b, ":");
 		render_module(r, strip, mods[k]);
 	}
 }
@@ -486,7 +489,7 @@ static void strips_children(struct render *r, const void *ctx)
 static void root_children(struct render *r, const void *ctx)
 {
 	(void)ctx;
-	jb_put(r->b, "\"strip\":", 8);
+	JB_LIT(r->b, "\"strip\":");
 	render_container(r, "/strip", 0, strips_children, NULL);
 }
 
@@ -583,7 +586,7 @@ static int reply_text(struct mg_connection *conn, int status, const char *msg)
 
 static void host_info(struct http *h, struct jbuf *b, const char *host)
 {
-	jb_put(b, "{\"NAME\":", 8);
+	JB_LIT(b, "{\"NAME\":");
 	jb_str(b, h->name);
 	if (h->osc_port) {
 		/* a wildcard OSC address is reached at the address the client used for us */
@@ -593,7 +596,7 @@ static void host_info(struct http *h, struct jbuf *b, const char *host)
 			snprintf(ip, sizeof(ip), "%s", host ? host : "127.0.0.1");
 			ip[strcspn(ip, ":")] = '\0';
 		}
-		jb_put(b, ",\"OSC_IP\":", 10);
+		JB_LIT(b, ",\"OSC_IP\":");
 		jb_str(b, ip);
 		jb_printf(b, ",\"OSC_PORT\":%d,\"OSC_TRANSPORT\":\"UDP\"", h->osc_port);
 	}
@@ -652,10 +655,10 @@ static int handle_oscquery(struct http *h, struct mg_connection *conn, const cha
 		if (r.v && r.mf && r.have) {
 			render_values(&r);
 			if (r.attr >= 0)
-				jb_put(&b, "{", 1);
+				JB_LIT(&b, "{");
 			status = render_path(&r, path) < 0 ? 404 : 200;
 			if (r.attr >= 0)
-				jb_put(&b, "}", 1);
+				JB_LIT(&b, "}");
 		} else {
 			b.oom = 1;
 		}
@@ -970,9 +973,10 @@ static void ws_queue(struct ws_client *c, int opcode, const void *data, size_t n
 {
 	uint8_t hdr[5] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n,
 			  (uint8_t)opcode};
+	int dropped = 0;
 	pthread_mutex_lock(&c->qlock);
 	if (!c->dead && c->qlen + sizeof(hdr) + n > HTTP_WS_QUEUE_BYTES) {
-		c->dead = 1;
+		c->dead = dropped = 1;
 		c->dead_why = "too slow: send queue full";
 	}
 	if (!c->dead) {
@@ -981,6 +985,9 @@ static void ws_queue(struct ws_client *c, int opcode, const void *data, size_t n
 	}
 	pthread_cond_signal(&c->qcond);
 	pthread_mutex_unlock(&c->qlock);
+	if (dropped)
+		http_log(c->h, "%s: too slow (%d kB queued): closing", c->name,
+			 HTTP_WS_QUEUE_BYTES >> 10);
 }
 
 static void ws_queue_osc(struct ws_client *c, const char *path, lo_message m)
@@ -1001,11 +1008,11 @@ static void ws_queue_json(struct ws_client *c, struct jbuf *b)
 static void ws_error(struct ws_client *c, const char *path, const char *why)
 {
 	struct jbuf b = {0};
-	jb_put(&b, "{\"COMMAND\":\"ERROR\",\"DATA\":{\"PATH\":", 33);
+	JB_LIT(&b, "{\"COMMAND\":\"ERROR\",\"DATA\":{\"PATH\":");
 	jb_str(&b, path);
-	jb_put(&b, ",\"MESSAGE\":", 11);
+	JB_LIT(&b, ",\"MESSAGE\":");
 	jb_str(&b, why);
-	jb_put(&b, "}}", 2);
+	JB_LIT(&b, "}}");
 	ws_queue_json(c, &b);
 	http_log(c->h, "%s: %.100s: %s", c->name, path, why);
 }
@@ -1275,11 +1282,11 @@ static void cmd_listen(struct ws_client *c, const struct http_cmd *cmd, int on)
 static void reply_json(struct ws_client *c, const char *command, const char *data)
 {
 	struct jbuf b = {0};
-	jb_put(&b, "{\"COMMAND\":", 11);
+	JB_LIT(&b, "{\"COMMAND\":");
 	jb_str(&b, command);
-	jb_put(&b, ",\"DATA\":", 8);
+	JB_LIT(&b, ",\"DATA\":");
 	jb_put(&b, data, strlen(data));
-	jb_put(&b, "}", 1);
+	JB_LIT(&b, "}");
 	ws_queue_json(c, &b);
 }
 
@@ -1287,7 +1294,7 @@ static void list_one(void *ctx, const char *name)
 {
 	struct jbuf *b = ctx;
 	if (b->n > 1)
-		jb_put(b, ",", 1);
+		JB_LIT(b, ",");
 	if (b->n < HTTP_WS_FRAME_MAX - 200) /* a longer list is cut, never a frame too big */
 		jb_str(b, name);
 }
@@ -1298,9 +1305,9 @@ static void cmd_preset(struct ws_client *c, const struct http_cmd *cmd)
 	char path[1024], why[CTL_REASON_MAX];
 	if (!strcmp(cmd->command, "PRESET_LIST")) {
 		struct jbuf b = {0};
-		jb_put(&b, "[", 1);
+		JB_LIT(&b, "[");
 		ctl_preset_list(list_one, &b);
-		jb_put(&b, "]", 1);
+		JB_LIT(&b, "]");
 		if (!b.oom)
 			reply_json(c, "PRESET_LIST", b.p);
 		free(b.p);
