@@ -54,8 +54,9 @@ const dbText = (v) => (v === null || !isFinite(v) || v <= -150) ? '-inf' : v.toF
 function formatValue(node, v) {
   if (node.X_ENUM) return node.X_ENUM[Math.round(v)] || String(v);
   if (node.X_KIND === 'bool') return v ? 'on' : 'off';
+  if (v === 0 && node.RANGE[0].MIN > 0) return 'off'; // "0 = off" below the range
   const unit = (node.UNIT && node.UNIT[0]) || '';
-  const digits = Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
+  const digits = Number.isInteger(v) || Math.abs(v) >= 100 ? 0 : Math.abs(v) >= 10 ? 1 : 2;
   return v.toFixed(digits) + (unit && unit !== 'bool' && unit !== 'enum' ? ' ' + unit : '');
 }
 
@@ -278,9 +279,12 @@ function onMeter(strip, args) {
   const now = performance.now();
   if (now - (s.readoutT || 0) < 100) return; // text at 10 Hz is plenty to read
   s.readoutT = now;
+  // silence: the dBu and headroom figures say nothing useful, as -inf does not either
+  const silent = !(args[state.layout.inPeak] > -150);
   for (const [f, el] of Object.entries(s.readouts)) {
     const k = state.meterFields.indexOf(f);
-    el.textContent = f === 'clips' ? String(args[k]) : dbText(args[k]);
+    if (silent && (f === 'in_dbu' || f === 'headroom_db')) el.textContent = '-';
+    else el.textContent = f === 'clips' ? String(args[k]) : dbText(args[k]);
   }
 }
 
