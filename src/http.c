@@ -38,6 +38,8 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -95,7 +97,7 @@ struct http {
 	struct ctl_feed *feed;
 	pthread_t tx;
 	int tx_started;
-	atomic_int stop;
+	atomic_int stop, mg_stopped;
 	pthread_mutex_t lock; /* clients, subs */
 	pthread_cond_t cond;
 	struct ctl_subs subs; /* meter scheduling and taps; slot get_slot serves GET */
@@ -1688,6 +1690,8 @@ struct http *http_new_unbound(struct engine *e, char *err, size_t errlen)
 	return h;
 }
 
+/* A WebSocket's reader polls at most websocket_timeout_ms at a time and then pings (a
+ * client silent for 5 unanswered pings is closed): short, so that a stop is quick. */
 static int civetweb_start(struct http *h, char *err, size_t errlen)
 {
 	char ports[96], threads[16], timeout[16];
@@ -1695,7 +1699,7 @@ static int civetweb_start(struct http *h, char *err, size_t errlen)
 	snprintf(threads, sizeof(threads), "%d", HTTP_WS_MAX_CLIENTS + 4);
 	snprintf(timeout, sizeof(timeout), "%d", HTTP_WS_IO_TIMEOUT_MS);
 	const char *opts[] = {"listening_ports", ports, "num_threads", threads,
-			      "request_timeout_ms", timeout, "websocket_timeout_ms", "5000",
+			      "request_timeout_ms", timeout, "websocket_timeout_ms", "500",
 			      "enable_websocket_ping_pong", "yes", "enable_keep_alive", "no",
 			      NULL};
 	struct mg_callbacks cb = {0};
@@ -1760,12 +1764,60 @@ int http_feed_frame(struct http *h, int opcode, const char *data, size_t n)
 	return keep;
 }
 
+static void *stopper_main(void *arg)
+{
+	struct http *h = arg;
+	mg_stop(h->mg); /* closes every connection: ws_close ends each client */
+	atomic_store(&h->mg_stopped, 1);
+	return NULL;
+}
+
+/* civetweb's accept loop looks at its stop flag only between polls of up to 2 s, so a
+ * plain mg_stop() can take that long (past the exit watchdog). A connection to our own port
+ * wakes the poll; repeated until the stop is done, since one that arrives before the flag
+ * is set is just accepted. Open WebSockets are asked to close for the same reason. */
+static void civetweb_stop(struct http *h)
+{
+	struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)h->port)};
+	pthread_t t;
+	if (inet_pton(AF_INET, h->bind, &to.sin_addr) != 1 || to.sin_addr.s_addr == INADDR_ANY)
+		inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+	pthread_mutex_lock(&h->lock);
+	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++) {
+		struct ws_client *c = &h->client[k];
+		if (!c->used)
+			continue;
+		pthread_mutex_lock(&c->qlock); /* its writer sends the close */
+		if (!c->dead) {
+			c->dead = 1;
+			c->dead_why = "server stopping";
+		}
+		pthread_cond_signal(&c->qcond);
+		pthread_mutex_unlock(&c->qlock);
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (pthread_create(&t, NULL, stopper_main, h) != 0) {
+		mg_stop(h->mg);
+		return;
+	}
+	while (!atomic_load(&h->mg_stopped)) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd >= 0) {
+			(void)!connect(fd, (const struct sockaddr *)&to, sizeof(to));
+			close(fd);
+		}
+		struct timespec ts = {0, 10 * 1000000L};
+		nanosleep(&ts, NULL);
+	}
+	pthread_join(t, NULL);
+}
+
 void http_stop(struct http *h)
 {
 	if (!h)
 		return;
 	if (h->mg)
-		mg_stop(h->mg); /* closes every connection: ws_close ends each client */
+		civetweb_stop(h);
 	atomic_store(&h->stop, 1);
 	if (h->tx_started) {
 		pthread_mutex_lock(&h->lock);
