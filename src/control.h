@@ -294,4 +294,43 @@ lo_message ctl_lo_value(const struct control *c, unsigned strip, enum param_id i
 lo_message ctl_lo_meter(unsigned strip, const float *fields, int field, char *path,
 			size_t pathlen);
 
+/* ---- what every transport's threads need ------------------------------------------------ */
+
+/* A send thread's scratch: every change of a feed at once (nchg), one tap's meter fields. */
+struct ctl_scratch {
+	struct ctl_change *chg;
+	size_t nchg;
+	float (*fields)[MF_COUNT]; /* [nstrips] */
+	uint8_t *have;             /* [nstrips] */
+};
+/* 0 or -ENOMEM (everything freed). */
+int ctl_scratch_init(struct ctl_scratch *x, const struct control *c);
+void ctl_scratch_fini(struct ctl_scratch *x);
+
+/* Caller holds lock (the one guarding subs). If any subscriber's meters are due at t, drain
+ * the engine into the taps (lock released meanwhile: a fold takes the engine's meter
+ * locks) and return 1; else 0. Then ctl_subs_meter_due() tells whose. */
+int ctl_subs_fold_due(struct ctl_subs *subs, pthread_mutex_t *lock, double t);
+
+/* A condition variable on the monotonic clock (for ctl_wait_due). */
+void ctl_cond_init(pthread_cond_t *cond);
+/* A send thread's wait, lock held: returns 0 at once when feed has changes or a subscriber's
+ * meters or expiry are due, else waits on cond until the next such time (or a signal) and
+ * returns 1 (look again). */
+int ctl_wait_due(pthread_cond_t *cond, pthread_mutex_t *lock, struct ctl_feed *feed,
+		 const struct ctl_subs *subs);
+
+/* A log for text from the network: one line of ASCII on stderr, "chanstrip: <who>: ...",
+ * at most burst lines in a row and per_s after that (a flood of bad input cannot fill a
+ * disk); how many were dropped is said on the next line that gets through. */
+struct ctl_log {
+	pthread_mutex_t lock;
+	const char *who;
+	double burst, per_s, tokens, last_s;
+	unsigned long suppressed;
+};
+void ctl_log_init(struct ctl_log *l, const char *who, double burst, double per_s);
+void ctl_log_fini(struct ctl_log *l);
+void ctl_log(struct ctl_log *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 #endif

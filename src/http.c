@@ -104,42 +104,12 @@ struct http {
 	int get_slot;
 	struct ws_client client[HTTP_WS_MAX_CLIENTS];
 
-	pthread_mutex_t log_lock;
-	double log_tokens, log_last_s;
-	unsigned long log_suppressed;
+	struct ctl_log log;
 };
 
-/* ---- log ---------------------------------------------------------------------------- */
+/* One line on stderr, rate-limited (HTTP_LOG_BURST, then HTTP_LOG_PER_S). */
+#define http_log(h, ...) ctl_log(&(h)->log, __VA_ARGS__)
 
-static void http_log(struct http *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void http_log(struct http *h, const char *fmt, ...)
-{
-	char line[400];
-	va_list ap;
-	double t = monoclock_s();
-	pthread_mutex_lock(&h->log_lock);
-	h->log_tokens = fmin(HTTP_LOG_BURST, h->log_tokens + (t - h->log_last_s) * HTTP_LOG_PER_S);
-	h->log_last_s = t;
-	if (h->log_tokens < 1.0) {
-		h->log_suppressed++;
-		pthread_mutex_unlock(&h->log_lock);
-		return;
-	}
-	h->log_tokens -= 1.0;
-	unsigned long dropped = h->log_suppressed;
-	h->log_suppressed = 0;
-	pthread_mutex_unlock(&h->log_lock);
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	for (char *c = line; *c; c++) /* text from the network: one line of ASCII */
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-			*c = '?';
-	if (dropped)
-		fprintf(stderr, "chanstrip: http: %s (%lu earlier lines suppressed)\n", line, dropped);
-	else
-		fprintf(stderr, "chanstrip: http: %s\n", line);
-}
 
 /* ---- JSON output -------------------------------------------------------------------- */
 
@@ -1484,12 +1454,6 @@ static void ws_close(const struct mg_connection *conn, void *ud)
 
 /* ---- the send thread ----------------------------------------------------------------------- */
 
-struct tx_state {
-	struct ctl_change *chg;    /* [nstrips * P_COUNT] */
-	float (*fields)[MF_COUNT]; /* [nstrips] */
-	uint8_t *have;
-};
-
 /* Runs under the engine lock (control.h): only signal. */
 static void http_feed_wake(void *ctx)
 {
@@ -1499,30 +1463,11 @@ static void http_feed_wake(void *ctx)
 	pthread_mutex_unlock(&h->lock);
 }
 
-/* Caller holds h->lock. Waits until something is to be done; 1 if it waited. */
-static int tx_wait(struct http *h)
-{
-	double t = monoclock_s(), next = ctl_subs_next_event(&h->subs, t);
-	if (ctl_feed_pending(h->feed) || next <= t)
-		return 0;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double wait = next - t;
-	ts.tv_sec += (time_t)wait;
-	ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&h->cond, &h->lock, &ts);
-	return 1;
-}
-
 /* Every pending change to every client listening to it, but not back to the client that
  * made it. Caller holds h->lock. */
-static void tx_feedback(struct http *h, struct tx_state *x)
+static void tx_feedback(struct http *h, struct ctl_scratch *x)
 {
-	size_t n = ctl_feed_take(h->feed, x->chg, (size_t)h->nstrips * P_COUNT);
+	size_t n = ctl_feed_take(h->feed, x->chg, x->nchg);
 	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++) {
 		struct ws_client *c = &h->client[k];
 		if (!c->used || !c->nlisten)
@@ -1537,7 +1482,7 @@ static void tx_feedback(struct http *h, struct tx_state *x)
 	}
 }
 
-static void tx_meter_send(struct http *h, struct ws_client *c, struct tx_state *x)
+static void tx_meter_send(struct http *h, struct ws_client *c, struct ctl_scratch *x)
 {
 	char path[64];
 	for (unsigned i = 0; i < h->nstrips; i++) {
@@ -1555,18 +1500,10 @@ static void tx_meter_send(struct http *h, struct ws_client *c, struct tx_state *
 }
 
 /* Meters for every client that is due. Caller holds h->lock. */
-static void tx_meters(struct http *h, struct tx_state *x, double t)
+static void tx_meters(struct http *h, struct ctl_scratch *x, double t)
 {
-	int due = 0;
-	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++) {
-		const struct ws_client *c = &h->client[k];
-		due |= c->used && c->sub_slot >= 0 && h->subs.sub[c->sub_slot].next_meter_s <= t;
-	}
-	if (!due)
+	if (!ctl_subs_fold_due(&h->subs, &h->lock, t))
 		return;
-	pthread_mutex_unlock(&h->lock);
-	ctl_meters_fold(h->subs.meters);
-	pthread_mutex_lock(&h->lock);
 	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++) {
 		struct ws_client *c = &h->client[k];
 		if (!c->used || c->sub_slot < 0 || !ctl_subs_meter_due(&h->subs, (unsigned)c->sub_slot, t))
@@ -1584,26 +1521,20 @@ static void tx_meters(struct http *h, struct tx_state *x, double t)
 static void *tx_main(void *arg)
 {
 	struct http *h = arg;
-	struct tx_state x = {0};
-	x.chg = malloc((size_t)h->nstrips * P_COUNT * sizeof(*x.chg));
-	x.fields = malloc(h->nstrips * sizeof(*x.fields));
-	x.have = malloc(h->nstrips);
-	if (!x.chg || !x.fields || !x.have) {
+	struct ctl_scratch x;
+	if (ctl_scratch_init(&x, h->ctl) < 0) {
 		http_log(h, "out of memory: LISTEN streams are off");
-		goto out;
+		return NULL;
 	}
 	pthread_mutex_lock(&h->lock);
 	while (!atomic_load(&h->stop)) {
-		if (tx_wait(h))
+		if (ctl_wait_due(&h->cond, &h->lock, h->feed, &h->subs))
 			continue;
 		tx_feedback(h, &x);
 		tx_meters(h, &x, monoclock_s());
 	}
 	pthread_mutex_unlock(&h->lock);
-out:
-	free(x.chg);
-	free(x.fields);
-	free(x.have);
+	ctl_scratch_fini(&x);
 	return NULL;
 }
 
@@ -1644,18 +1575,12 @@ static void load_files(struct http *h, const char *dir)
 
 static int http_init_state(struct http *h, struct engine *e, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
 	h->e = e;
 	h->nstrips = engine_nstrips(e);
 	h->get_slot = -1;
-	h->log_tokens = HTTP_LOG_BURST;
-	h->log_last_s = monoclock_s();
+	ctl_log_init(&h->log, "http", HTTP_LOG_BURST, HTTP_LOG_PER_S);
 	pthread_mutex_init(&h->lock, NULL);
-	pthread_mutex_init(&h->log_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&h->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	ctl_cond_init(&h->cond);
 	if (!(h->ctl = ctl_new(e, err, errlen)))
 		return -1;
 	/* one more slot than clients: the last serves GET's meter values */
@@ -1832,6 +1757,6 @@ void http_stop(struct http *h)
 		free(h->file[k]);
 	pthread_cond_destroy(&h->cond);
 	pthread_mutex_destroy(&h->lock);
-	pthread_mutex_destroy(&h->log_lock);
+	ctl_log_fini(&h->log);
 	free(h);
 }
