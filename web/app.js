@@ -238,7 +238,7 @@ function drawStrip(s) {
     g.fillRect(x, top, bwi, bottom - top);
     if (v) {
       if (isGr) {
-        const gr = Math.min(GR_RANGE_DB, Math.max(0, -v[k]));
+        const gr = Math.min(GR_RANGE_DB, Math.max(0, v[k]));
         g.fillStyle = getComputedStyle(document.body).getPropertyValue('--gr') || '#f93';
         g.fillRect(x, top, bwi, (bottom - top) * gr / GR_RANGE_DB);
       } else {
@@ -259,12 +259,13 @@ function animate(tPrev) {
     const dt = Math.min(0.1, (t - tPrev) / 1000 || 0);
     for (const s of state.strips) {
       if (!s.target) continue;
-      if (!s.shown) s.shown = s.target.slice();
+      if (!s.shown) s.shown = s.target.map(() => -150);
       for (let k = 0; k < s.target.length; k++) {
-        const tv = s.target[k] === null ? -150 : s.target[k];
+        // gain reduction as a positive amount: it rises at once and releases like a level
         const isGr = state.meterFields[k].endsWith('_gr_db');
-        if (isGr) s.shown[k] = tv < s.shown[k] ? tv : Math.min(tv, s.shown[k] + 40 * dt);
-        else s.shown[k] = tv > s.shown[k] ? tv : Math.max(tv, s.shown[k] - 20 * dt);
+        const raw = s.target[k] === null ? -150 : s.target[k];
+        const tv = isGr ? Math.abs(raw) : raw;
+        s.shown[k] = tv > s.shown[k] ? tv : Math.max(tv, s.shown[k] - (isGr ? 40 : 20) * dt);
       }
       drawStrip(s);
     }

@@ -92,7 +92,34 @@ def num(s):
         return None
 
 
+def shots(outdir):
+    """The README's screenshots: a tablet and a phone, with a signal on strips 1 and 3."""
+    probe = Probe("webshot")
+    probe.client.connect(probe.out, "chanstrip:in_3")
+    try:
+        for name, (w, h) in (("web-ui.png", (1280, 800)), ("web-ui-phone.png", (390, 844))):
+            d = start_browser(w, h)
+            try:
+                d.get(BASE + "/ui/")
+                wait(lambda: text(d, "#status") == "connected", 10)
+                d.execute_script("""
+                    const set = (p, v) => { const r = document.querySelector(`[data-path='${p}'] input`);
+                      if (r.type === 'checkbox') { r.checked = v; r.dispatchEvent(new Event('change')); }
+                      else { r.value = v; r.dispatchEvent(new Event('input')); } };
+                    set('/strip/1/comp/enable', true); set('/strip/1/comp/threshold', 300);
+                    set('/strip/3/gate/enable', true);""")
+                time.sleep(1.5)
+                d.save_screenshot(os.path.join(outdir, name))
+            finally:
+                d.quit()
+    finally:
+        probe.close()
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--shots":
+        shots(sys.argv[2])
+        return
     nparams = sum(len([p for p in m["CONTENTS"].values() if p.get("ACCESS") == 3])
                   for m in get_json("/")["CONTENTS"]["strip"]["CONTENTS"]["1"]["CONTENTS"].values())
     probe = Probe("webbrowser")
