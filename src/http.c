@@ -98,6 +98,7 @@ struct http {
 	pthread_t tx;
 	int tx_started;
 	atomic_int stop, mg_stopped;
+	int mg_lib; /* mg_init_library() done: mg_exit_library() at the end */
 	pthread_mutex_t lock; /* clients, subs */
 	pthread_cond_t cond;
 	struct ctl_subs subs; /* meter scheduling and taps; slot get_slot serves GET */
@@ -1629,8 +1630,8 @@ static int civetweb_start(struct http *h, char *err, size_t errlen)
 			      NULL};
 	struct mg_callbacks cb = {0};
 	cb.begin_request = begin_request;
-	cb.log_message = NULL;
 	mg_init_library(0);
+	h->mg_lib = 1;
 	if (!(h->mg = mg_start(&cb, h, opts))) {
 		snprintf(err, errlen, "HTTP: cannot listen on %s port %d (in use, or not an address "
 				      "of this machine: choose --http-port or --http-bind)",
@@ -1743,6 +1744,8 @@ void http_stop(struct http *h)
 		return;
 	if (h->mg)
 		civetweb_stop(h);
+	if (h->mg_lib)
+		mg_exit_library();
 	atomic_store(&h->stop, 1);
 	if (h->tx_started) {
 		pthread_mutex_lock(&h->lock);

@@ -217,6 +217,23 @@ def rss_kb(pid):
     return 0
 
 
+def under_asan(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
+
+
+def dropped(s, timeout_s):
+    """1 once the server has closed s: a frame sent after the drop meets a closed socket."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            s.send(json.dumps({"COMMAND": "IGNORE", "DATA": "/strip/1/comp/ratio"}))
+        except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+            return True
+        time.sleep(0.1)
+    return False
+
+
 def check_slow_client():
     pid = int(os.environ["CS_PID"])
     rss0 = rss_kb(pid)
@@ -224,11 +241,13 @@ def check_slow_client():
                                     sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
     s.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip/*/meter", "RATE": 50}))
     try:
-        for _ in range(400):  # each LISTEN of a container queues every value again
+        # each LISTEN of a container queues every value again (~2.8 kB): 5.6 MB in all, more
+        # than the send queue and the kernel's socket buffers hold; this client never reads
+        for _ in range(2000):
             s.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip"}))
     except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
         pass  # dropped already: what this is about
-    time.sleep(1.0)
+    time.sleep(0.5)
     fast = ws()
     fast.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip/1/comp/knee"}))
     recv_until(fast, lambda m: m[0] == "/strip/1/comp/knee", 2)
@@ -237,10 +256,12 @@ def check_slow_client():
     m = recv_until(fast, lambda m: m[0] == "/strip/1/comp/knee" and m[1][0] == 3.0, 1)
     dt = (time.monotonic() - t0) * 1000
     check(m is not None and dt < 50, f"a slow reader does not delay others ({dt:.1f} ms)")
+    check(dropped(s, 15), "the slow reader is dropped")
     grow = rss_kb(pid) - rss0
-    check(grow < 8192, f"memory stays bounded with a slow reader (+{grow} kB)")
-    with open(os.environ["CS_LOG"]) as f:
-        check("too slow" in f.read(), "the slow reader is dropped (log says why)")
+    if under_asan(pid):  # ASan's quarantine keeps freed memory: RSS says nothing there
+        print(f"info memory with a slow reader: +{grow} kB (ASan build: not checked)")
+    else:
+        check(grow < 8192, f"memory stays bounded with a slow reader (+{grow} kB)")
     osc_udp("/strip/1/comp/knee", 6.0)
     try:
         s.close()
