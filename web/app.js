@@ -194,28 +194,35 @@ function makeStrip(n, stripNode) {
     lg.textContent = mod;
     fs.appendChild(lg);
     for (const [name, p] of params) fs.appendChild(makeControl(p, name));
-    if (mod === 'autogain') addAutogain(fs, params);
     col.appendChild(fs);
   }
+  addAutogain(strip, stripNode);
   return strip;
 }
 
-// The auto-gain button: the first on/off parameter of an "autogain" stage, with its state.
-function addAutogain(fs, params) {
-  const bool = params.find(([, p]) => p.X_KIND === 'bool');
-  if (!bool) return;
-  const node = bool[1], b = document.createElement('button');
+// The auto-gain button: shown only when the namespace has an on/off parameter whose address
+// names autogain (a stage /strip/N/autogain/... or a parameter .../autogain); it sends that
+// parameter and shows its state, whoever changes it.
+function addAutogain(strip, stripNode) {
+  let node = null;
+  for (const m of Object.values(stripNode.CONTENTS))
+    for (const p of Object.values(m.CONTENTS || {}))
+      if (!node && p.ACCESS === 3 && p.X_KIND === 'bool' && /autogain/.test(p.FULL_PATH)) node = p;
+  if (!node) return;
+  const b = document.createElement('button');
   b.type = 'button';
   b.className = 'autogain';
   b.textContent = 'Auto gain';
+  const c = state.nodes.get(node.FULL_PATH);
   b.addEventListener('click', () => {
-    const c = state.nodes.get(node.FULL_PATH);
-    const on = !(c && c.input.checked);
+    const on = !c.input.checked;
     send(node.FULL_PATH, on ? 1 : 0);
-    if (c) c.set(on ? 1 : 0);
-    b.classList.toggle('on', on);
+    c.set(on ? 1 : 0);
   });
-  fs.insertBefore(b, fs.children[1]);
+  const set = c.set;
+  c.set = (v) => { set(v); b.classList.toggle('on', v !== 0); };
+  c.set(c.input.checked ? 1 : 0);
+  strip.col.querySelector('h2').appendChild(b);
 }
 
 function drawStrip(s) {

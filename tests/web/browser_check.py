@@ -136,6 +136,10 @@ def main():
         stages = [e.get_attribute("data-stage") for e in
                   d.find_elements(By.CSS_SELECTOR, "section.strip[data-strip='1'] fieldset")]
         check(stages[:5] == ["pre", "gate", "comp", "deess", "out"], f"grouped by stage {stages}")
+        has_ag = any("autogain" in k for k in
+                     get_json("/strip/1")["CONTENTS"].keys())
+        n_ag = len(d.find_elements(By.CSS_SELECTOR, "button.autogain"))
+        check(n_ag == (2 if has_ag else 0), f"auto-gain button only with an autogain stage ({n_ag})")
         pk = "section.strip[data-strip='1'] b[data-field='in_peak_dbfs']"
         level = wait(lambda: (v := num(text(d, pk))) is not None and v > -25 and v, 5)
         check(level and abs(level + 20) < 1.5, f"the input meter moves with the signal ({level} dBFS, expect -20)")
@@ -166,6 +170,8 @@ def main():
             r.dispatchEvent(new MouseEvent('dblclick', {bubbles: true}));""")
         back = probe.db(0.5)
         check(abs(back - before) < 1.0, f"double-click resets to the default ({back:.1f} dB)")
+        errors = [e["message"] for e in d.get_log("browser") if e["level"] == "SEVERE"]
+        check(not errors, f"no errors in the page's console {errors}")
         check(time.monotonic() - t0 < 30, f"browser test time {time.monotonic() - t0:.1f} s")
     finally:
         d.quit()
