@@ -1,6 +1,6 @@
 /* control.h: the transport-neutral control layer. Everything a remote control does that does
- * not depend on how the bytes travel lives here; a transport (OSC today; OSCQuery/WebSocket
- * and JACK MIDI next) only parses its wire format, calls these functions and renders what they
+ * not depend on how the bytes travel lives here; a transport (OSC, OSCQuery/WebSocket; JACK
+ * MIDI next) only parses its wire format, calls these functions and renders what they
  * return. Error reasons are produced here, so every transport reports the same words.
  *
  * Adding a transport (files: its own src/<name>.c/.h, src/meson.build, main.c's wiring, its
