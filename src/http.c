@@ -530,8 +530,7 @@ static int render_path(struct render *r, const char *path)
 			return 0;
 		}
 	for (int p = 0; p < P_COUNT; p++)
-		if (!strncmp(ctl_relpath(h->ctl, (enum param_id)p), rest, ml) &&
-		    !strcmp(ctl_relpath(h->ctl, (enum param_id)p), rest)) {
+		if (!strcmp(ctl_relpath(h->ctl, (enum param_id)p), rest)) {
 			render_param(r, strip, (enum param_id)p);
 			return 0;
 		}
