@@ -6,7 +6,7 @@
 const METER_RATE_HZ = 50;   // the server caps it like OSC's
 const FLOOR_DB = -60;       // bottom of the level bars
 const GR_RANGE_DB = 24;     // full scale of the gain-reduction bars
-const state = { ws: null, strips: [], nodes: new Map(), meterFields: [], autogain: null };
+const state = { ws: null, strips: [], nodes: new Map(), meterFields: [], frames: 0 };
 const $ = (id) => document.getElementById(id);
 
 // ---- OSC (binary) ---------------------------------------------------------------------
@@ -263,6 +263,7 @@ function drawStrip(s) {
 // meters fall back smoothly between messages (about 20 dB/s), peaks jump up at once
 function animate(tPrev) {
   requestAnimationFrame((t) => {
+    state.frames++; // read by the browser test: the meters are drawn at the screen's rate
     const dt = Math.min(0.1, (t - tPrev) / 1000 || 0);
     for (const s of state.strips) {
       if (!s.target) continue;
@@ -368,4 +369,5 @@ async function start() {
   animate(performance.now());
 }
 
+window.chanstrip = state;
 start().catch((e) => showStatus('cannot read the namespace: ' + e, 'bad'));

@@ -145,6 +145,10 @@ def main():
         check(level and abs(level + 20) < 1.5, f"the input meter moves with the signal ({level} dBFS, expect -20)")
         dbu = num(text(d, "section.strip[data-strip='1'] b[data-field='in_dbu']"))
         check(dbu is not None and abs(dbu - (-20 + 18)) < 1.5, f"input in dBu: -20 dBFS at meter.cal 18 ({dbu})")
+        f0 = d.execute_script("return window.chanstrip.frames")
+        time.sleep(1.0)
+        fps = d.execute_script("return window.chanstrip.frames") - f0
+        check(fps >= 30, f"meters drawn at {fps} frames/s (30-60 wanted)")
         quiet = text(d, "section.strip[data-strip='2'] b[data-field='in_peak_dbfs']")
         check(quiet == "-inf", f"the silent strip reads -inf ({quiet})")
         before = probe.db(0.2)
