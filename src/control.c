@@ -9,6 +9,7 @@
 #include <lo/lo.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "monoclock.h"
 #include "preset.h"
 #include "suggest.h"
 
@@ -1073,4 +1075,194 @@ int ctl_peers_confirm(struct ctl_peers *t, const void *key, size_t keylen, const
 	}
 	pthread_mutex_unlock(&t->lock);
 	return rc;
+}
+
+/* ---- OSC encoding shared by the OSC and WebSocket transports ----------------------------- */
+
+int ctl_lo_number(char t, const lo_arg *a, double *out)
+{
+	float f;
+	double d;
+	int32_t i;
+	int64_t h;
+	/* through memcpy: liblo packs arguments at 4-byte offsets, so a double or an int64 is
+	 * often misaligned */
+	switch (t) {
+	case LO_FLOAT: memcpy(&f, a, sizeof(f)); *out = f; return 0;
+	case LO_DOUBLE: memcpy(&d, a, sizeof(d)); *out = d; return 0;
+	case LO_INT32: memcpy(&i, a, sizeof(i)); *out = i; return 0;
+	case LO_INT64: memcpy(&h, a, sizeof(h)); *out = (double)h; return 0;
+	case LO_TRUE: *out = 1; return 0;
+	case LO_FALSE: *out = 0; return 0;
+	case LO_INFINITUM: *out = INFINITY; return 0;
+	default: return -1;
+	}
+}
+
+const char *ctl_lo_type_name(char t)
+{
+	switch (t) {
+	case LO_STRING: return "string";
+	case LO_SYMBOL: return "symbol";
+	case LO_BLOB: return "blob";
+	case LO_NIL: return "nil";
+	case LO_CHAR: return "char";
+	case LO_MIDI: return "MIDI";
+	case LO_TIMETAG: return "timetag";
+	default: return "unsupported";
+	}
+}
+
+struct ctl_arg ctl_lo_arg(char t, const lo_arg *a)
+{
+	struct ctl_arg r = {.kind = CTL_ARG_OTHER, .wire = ctl_lo_type_name(t)};
+	if (t == LO_STRING || t == LO_SYMBOL) {
+		/* liblo's argument vector points into the packet, where a string needs no
+		 * alignment */
+		r.kind = CTL_ARG_STRING;
+		r.str = (const char *)a;
+	} else if (ctl_lo_number(t, a, &r.num) == 0) {
+		r.kind = t == LO_TRUE || t == LO_FALSE ? CTL_ARG_BOOL : CTL_ARG_NUMBER;
+	}
+	return r;
+}
+
+lo_message ctl_lo_value(const struct control *c, unsigned strip, enum param_id id, int norm,
+			float v, char *path, size_t pathlen)
+{
+	lo_message m = lo_message_new();
+	if (!m)
+		return NULL;
+	lo_message_add_float(m, v);
+	if (!norm && param_table[id].type == PT_ENUM) {
+		char name[32];
+		ctl_value_text(id, v, name, sizeof(name));
+		lo_message_add_string(m, name);
+	}
+	ctl_param_path(c, strip, id, norm, path, pathlen);
+	return m;
+}
+
+lo_message ctl_lo_meter(unsigned strip, const float *fields, int field, char *path,
+			size_t pathlen)
+{
+	lo_message m = lo_message_new();
+	if (!m)
+		return NULL;
+	if (field < 0) {
+		for (int j = 0; j < MF_COUNT; j++)
+			lo_message_add_float(m, fields[j]);
+		snprintf(path, pathlen, "/strip/%u/meter", strip + 1);
+	} else {
+		lo_message_add_float(m, fields[field]);
+		snprintf(path, pathlen, "/strip/%u/meter/%s", strip + 1, meter_field_names[field]);
+	}
+	return m;
+}
+
+/* ---- what every transport's threads need ------------------------------------------------ */
+
+int ctl_scratch_init(struct ctl_scratch *x, const struct control *c)
+{
+	x->nchg = (size_t)c->nstrips * P_COUNT;
+	x->chg = malloc(x->nchg * sizeof(*x->chg));
+	x->fields = malloc(c->nstrips * sizeof(*x->fields));
+	x->have = malloc(c->nstrips);
+	if (x->chg && x->fields && x->have)
+		return 0;
+	ctl_scratch_fini(x);
+	return -ENOMEM;
+}
+
+void ctl_scratch_fini(struct ctl_scratch *x)
+{
+	free(x->chg);
+	free(x->fields);
+	free(x->have);
+	memset(x, 0, sizeof(*x));
+}
+
+int ctl_subs_fold_due(struct ctl_subs *subs, pthread_mutex_t *lock, double t)
+{
+	int due = 0;
+	for (unsigned k = 0; k < subs->max; k++)
+		due |= subs->sub[k].used && subs->sub[k].rate_hz > 0 &&
+		       subs->sub[k].next_meter_s <= t;
+	if (!due)
+		return 0;
+	pthread_mutex_unlock(lock);
+	ctl_meters_fold(subs->meters);
+	pthread_mutex_lock(lock);
+	return 1;
+}
+
+void ctl_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &ca);
+	pthread_condattr_destroy(&ca);
+}
+
+int ctl_wait_due(pthread_cond_t *cond, pthread_mutex_t *lock, struct ctl_feed *feed,
+		 const struct ctl_subs *subs)
+{
+	double t = monoclock_s(), next = ctl_subs_next_event(subs, t);
+	if (ctl_feed_pending(feed) || next <= t)
+		return 0;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double wait = next - t;
+	ts.tv_sec += (time_t)wait;
+	ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	pthread_cond_timedwait(cond, lock, &ts);
+	return 1; /* woken by a change, a new subscriber or stop */
+}
+
+void ctl_log_init(struct ctl_log *l, const char *who, double burst, double per_s)
+{
+	memset(l, 0, sizeof(*l));
+	pthread_mutex_init(&l->lock, NULL);
+	l->who = who;
+	l->burst = l->tokens = burst;
+	l->per_s = per_s;
+	l->last_s = monoclock_s();
+}
+
+void ctl_log_fini(struct ctl_log *l) { pthread_mutex_destroy(&l->lock); }
+
+void ctl_log(struct ctl_log *l, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	double t = monoclock_s();
+	pthread_mutex_lock(&l->lock);
+	l->tokens = fmin(l->burst, l->tokens + (t - l->last_s) * l->per_s);
+	l->last_s = t;
+	if (l->tokens < 1.0) {
+		l->suppressed++;
+		pthread_mutex_unlock(&l->lock);
+		return;
+	}
+	l->tokens -= 1.0;
+	unsigned long dropped = l->suppressed;
+	l->suppressed = 0;
+	pthread_mutex_unlock(&l->lock);
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	/* text from the network may hold any bytes: keep the log one line of ASCII */
+	for (char *c = line; *c; c++)
+		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+			*c = '?';
+	if (dropped)
+		fprintf(stderr, "chanstrip: %s: %s (%lu earlier lines suppressed)\n", l->who, line,
+			dropped);
+	else
+		fprintf(stderr, "chanstrip: %s: %s\n", l->who, line);
 }

@@ -1,6 +1,6 @@
 /* control.h: the transport-neutral control layer. Everything a remote control does that does
- * not depend on how the bytes travel lives here; a transport (OSC today; OSCQuery/WebSocket
- * and JACK MIDI next) only parses its wire format, calls these functions and renders what they
+ * not depend on how the bytes travel lives here; a transport (OSC, OSCQuery/WebSocket; JACK
+ * MIDI next) only parses its wire format, calls these functions and renders what they
  * return. Error reasons are produced here, so every transport reports the same words.
  *
  * Adding a transport (files: its own src/<name>.c/.h, src/meson.build, main.c's wiring, its
@@ -36,6 +36,8 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <lo/lo.h>
 
 #include "engine.h"
 #include "preset.h"
@@ -289,5 +291,62 @@ int ctl_peers_challenge(struct ctl_peers *t, const void *key, size_t keylen, dou
  * and the rate and flags tell whether a subscription waits), -1 otherwise. */
 int ctl_peers_confirm(struct ctl_peers *t, const void *key, size_t keylen, const char *nonce,
 		      double now_s, int *pending, float *rate_hz, unsigned *flags);
+
+/* ---- OSC encoding (liblo), shared by the OSC and WebSocket transports -------------------- */
+
+/* An OSC argument of type t as a number: f, d, i, h; T/F and I (infinity) too. 0, or -1 for
+ * any other type. */
+int ctl_lo_number(char t, const lo_arg *a, double *out);
+/* The name of a non-numeric OSC type for "wrong type: ..." ("string", "blob", ...). */
+const char *ctl_lo_type_name(char t);
+/* An OSC argument as the neutral value ctl_set() takes. */
+struct ctl_arg ctl_lo_arg(char t, const lo_arg *a);
+/* "/strip/N/mod/param f [s: enum name]" or ".../norm f" into path; the caller frees the
+ * message (lo_message_free). NULL when out of memory. */
+lo_message ctl_lo_value(const struct control *c, unsigned strip, enum param_id id, int norm,
+			float v, char *path, size_t pathlen);
+/* "/strip/N/meter" with the MF_COUNT fields (field < 0), or "/strip/N/meter/<name>" with
+ * one field. strip 0-based. NULL when out of memory. */
+lo_message ctl_lo_meter(unsigned strip, const float *fields, int field, char *path,
+			size_t pathlen);
+
+/* ---- what every transport's threads need ------------------------------------------------ */
+
+/* A send thread's scratch: every change of a feed at once (nchg), one tap's meter fields. */
+struct ctl_scratch {
+	struct ctl_change *chg;
+	size_t nchg;
+	float (*fields)[MF_COUNT]; /* [nstrips] */
+	uint8_t *have;             /* [nstrips] */
+};
+/* 0 or -ENOMEM (everything freed). */
+int ctl_scratch_init(struct ctl_scratch *x, const struct control *c);
+void ctl_scratch_fini(struct ctl_scratch *x);
+
+/* Caller holds lock (the one guarding subs). If any subscriber's meters are due at t, drain
+ * the engine into the taps (lock released meanwhile: a fold takes the engine's meter
+ * locks) and return 1; else 0. Then ctl_subs_meter_due() tells whose. */
+int ctl_subs_fold_due(struct ctl_subs *subs, pthread_mutex_t *lock, double t);
+
+/* A condition variable on the monotonic clock (for ctl_wait_due). */
+void ctl_cond_init(pthread_cond_t *cond);
+/* A send thread's wait, lock held: returns 0 at once when feed has changes or a subscriber's
+ * meters or expiry are due, else waits on cond until the next such time (or a signal) and
+ * returns 1 (look again). */
+int ctl_wait_due(pthread_cond_t *cond, pthread_mutex_t *lock, struct ctl_feed *feed,
+		 const struct ctl_subs *subs);
+
+/* A log for text from the network: one line of ASCII on stderr, "chanstrip: <who>: ...",
+ * at most burst lines in a row and per_s after that (a flood of bad input cannot fill a
+ * disk); how many were dropped is said on the next line that gets through. */
+struct ctl_log {
+	pthread_mutex_t lock;
+	const char *who;
+	double burst, per_s, tokens, last_s;
+	unsigned long suppressed;
+};
+void ctl_log_init(struct ctl_log *l, const char *who, double burst, double per_s);
+void ctl_log_fini(struct ctl_log *l);
+void ctl_log(struct ctl_log *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

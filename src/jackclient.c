@@ -42,6 +42,7 @@
 #include "meterview.h"
 #include "monoclock.h"
 #include "nsm.h"
+#include "http.h"
 #include "osc.h"
 
 #define EXIT_START_FAILED 1
@@ -80,6 +81,7 @@ struct jc {
 	float **outbuf;
 	int sigfd;
 	struct osc *osc;
+	struct http *http;
 	struct meterview *mv;
 	struct nsm *nsm;           /* session manager (NSM_URL), else NULL */
 	struct options nsm_o;      /* the options as the session amends them */
@@ -768,6 +770,7 @@ static void jc_cleanup(struct jc *c)
 	}
 	if (c->osc)
 		osc_stop(c->osc);
+	http_stop(c->http);
 	nsm_end(c->nsm);
 	meterview_free(c->mv);
 	if (c->engine_ok)
@@ -869,7 +872,27 @@ static int engine_setup(struct jc *c)
 	return 0;
 }
 
-/* The meter view and the OSC server. 0 or -1 with the reason logged. */
+/* The HTTP server (OSCQuery, WebSocket, page), failing like OSC: fatal for a port asked
+ * for, a warning for the default. 0 or -1 with the reason logged. */
+static int http_frontend_start(struct jc *c)
+{
+	const struct options *o = c->o;
+	char err[512];
+	struct http_config cfg = {.bind = o->http_bind, .port = o->http_port, .name = c->name,
+				  .osc_bind = o->osc_bind, .osc_port = o->osc_port};
+	if (!o->http_port)
+		return 0;
+	c->http = http_start(&c->e, &cfg, err, sizeof(err));
+	if (!c->http && o->http_port_given) {
+		jc_log(c, "%s", err);
+		return -1;
+	}
+	if (!c->http)
+		jc_log(c, "warning: HTTP is off (%s)", err);
+	return 0;
+}
+
+/* The meter view, the HTTP and the OSC server. 0 or -1 with the reason logged. */
 static int frontends_start(struct jc *c)
 {
 	const struct options *o = c->o;
@@ -878,6 +901,8 @@ static int frontends_start(struct jc *c)
 		jc_log(c, "--meter-view: %s", strerror(errno));
 		return -1;
 	}
+	if (http_frontend_start(c) < 0)
+		return -1;
 	if (!o->osc_port)
 		return 0;
 	c->osc = osc_start(&c->e, o->osc_bind, o->osc_port, err, sizeof(err));
@@ -907,10 +932,11 @@ static int client_start(struct jc *c)
 	connect_initial(c, summary, sizeof(summary));
 	conns_snapshot(c);
 	jc_log(c, "'%s' on JACK server '%s': %u Hz, period %u, %u channel%s, latency %u, simd %s, "
-		  "osc %s; %s",
+		  "osc %s, http %s; %s",
 	       c->name, c->server, jack_get_sample_rate(c->client), atomic_load(&c->period),
 	       o->channels, o->channels == 1 ? "" : "s", engine_latency(&c->e),
-	       strip_simd_name(o->arch), c->osc ? osc_url(c->osc) : "off", summary);
+	       strip_simd_name(o->arch), c->osc ? osc_url(c->osc) : "off",
+	       c->http ? http_url(c->http) : "off", summary);
 	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);
 	return 0;

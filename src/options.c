@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
 #include "preset.h"
 
 void options_usage(FILE *f)
@@ -28,6 +29,8 @@ void options_usage(FILE *f)
 	      "      --meter-view        full-screen meters on the terminal (q quits)\n"
 	      "  -p, --osc-port PORT     OSC UDP port (default 9010; 0 = no OSC)\n"
 	      "      --osc-bind ADDR     OSC listen address (default 127.0.0.1)\n"
+	      "      --http-port PORT    OSCQuery/WebSocket/page port (default 9011; 0 = off)\n"
+	      "      --http-bind ADDR    HTTP listen address (default 127.0.0.1)\n"
 	      "  -P, --preset NAME|FILE  apply a preset (repeatable, in order with --set)\n"
 	      "  -s, --set [N:]KEY=VALUE set a parameter on strip N or all strips (repeatable)\n"
 	      "      --offline IN OUT    process a WAV file instead of running under JACK\n"
@@ -100,6 +103,8 @@ enum {
 	OPT_METER_VIEW,
 	OPT_OUT_FORMAT,
 	OPT_SERVER,
+	OPT_HTTP_PORT,
+	OPT_HTTP_BIND,
 };
 
 static const struct option longopts[] = {
@@ -113,6 +118,8 @@ static const struct option longopts[] = {
 	{"meter-view", no_argument, 0, OPT_METER_VIEW},
 	{"osc-port", required_argument, 0, 'p'},
 	{"osc-bind", required_argument, 0, OPT_OSC_BIND},
+	{"http-port", required_argument, 0, OPT_HTTP_PORT},
+	{"http-bind", required_argument, 0, OPT_HTTP_BIND},
 	{"preset", required_argument, 0, 'P'},
 	{"set", required_argument, 0, 's'},
 	{"offline", no_argument, 0, OPT_OFFLINE},
@@ -171,6 +178,28 @@ static int opt_osc_bind(struct options *o, const char *arg, char *err, size_t er
 		return -EINVAL;
 	}
 	o->osc_bind = arg;
+	return 0;
+}
+
+static int opt_http(struct options *o, int c, const char *arg, char *err, size_t errlen)
+{
+	unsigned port;
+	if (c == OPT_HTTP_BIND) {
+		/* Debian's civetweb is built without IPv6 */
+		if (strchr(arg, ':') || !bind_addr_ok(arg)) {
+			snprintf(err, errlen, "--http-bind: '%s' is not an IPv4 address or host name "
+					      "(e.g. 127.0.0.1, 0.0.0.0)", arg);
+			return -EINVAL;
+		}
+		o->http_bind = arg;
+		return 0;
+	}
+	if (parse_uint(arg, 0, 65535, &port) < 0) {
+		snprintf(err, errlen, "--http-port: '%s' is not a port (0 to 65535)", arg);
+		return -EINVAL;
+	}
+	o->http_port = (int)port;
+	o->http_port_given = 1;
 	return 0;
 }
 
@@ -323,6 +352,8 @@ static int opt_one(struct options *o, int c, char **argv, char *err, size_t errl
 	case OPT_METER_VIEW: o->meter_view = 1; return 0;
 	case 'p': return opt_osc_port(o, optarg, err, errlen);
 	case OPT_OSC_BIND: return opt_osc_bind(o, optarg, err, errlen);
+	case OPT_HTTP_PORT:
+	case OPT_HTTP_BIND: return opt_http(o, c, optarg, err, errlen);
 	case 'P': return opt_preset(o, optarg, err, errlen);
 	case 's': return opt_set(o, optarg, err, errlen);
 	case OPT_OFFLINE: o->mode = MODE_OFFLINE; return 0;
@@ -426,6 +457,8 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 	o->out_format = "float";
 	o->osc_port = OSC_DEFAULT_PORT;
 	o->osc_bind = "127.0.0.1";
+	o->http_port = HTTP_DEFAULT_PORT;
+	o->http_bind = "127.0.0.1";
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":c:n:p:P:s:hV", longopts, NULL)) != -1)

@@ -50,6 +50,10 @@ struct options {
 	int osc_port; /* 0 = off */
 	int osc_port_given; /* --osc-port was on the command line: failing to bind it is fatal */
 	const char *osc_bind;
+	/* HTTP: OSCQuery, WebSocket and the page at /ui */
+	int http_port; /* 0 = off */
+	int http_port_given;
+	const char *http_bind;
 };
 
 /* Parse argv. On error returns a negative errno with a one-line message in err (no

@@ -75,53 +75,15 @@ struct osc {
 	struct ctl_subs subs;
 	struct osc_peer peer[OSC_MAX_SUBSCRIBERS]; /* where slot k's messages go */
 
-	/* log rate limit: token bucket */
-	pthread_mutex_t log_lock;
-	double log_tokens, log_last_s;
-	unsigned long log_suppressed;
+	struct ctl_log log;
 
 	uint8_t rxbuf[OSC_MAX_PACKET];
 };
 
 /* ---- helpers ------------------------------------------------------------------------ */
 
-/* One line on stderr, at most OSC_LOG_BURST in a row and OSC_LOG_PER_S after that, so a
- * flood of bad messages cannot fill a disk; the count of dropped lines is reported later. */
-static void osc_log(struct osc *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void osc_log(struct osc *s, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	double t = monoclock_s();
-	unsigned long dropped = 0;
-
-	pthread_mutex_lock(&s->log_lock);
-	s->log_tokens += (t - s->log_last_s) * OSC_LOG_PER_S;
-	if (s->log_tokens > OSC_LOG_BURST)
-		s->log_tokens = OSC_LOG_BURST;
-	s->log_last_s = t;
-	if (s->log_tokens < 1.0) {
-		s->log_suppressed++;
-		pthread_mutex_unlock(&s->log_lock);
-		return;
-	}
-	s->log_tokens -= 1.0;
-	dropped = s->log_suppressed;
-	s->log_suppressed = 0;
-	pthread_mutex_unlock(&s->log_lock);
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	/* a path from the network may hold any bytes: keep the log one line of ASCII */
-	for (char *c = line; *c; c++)
-		if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
-			*c = '?';
-	if (dropped)
-		fprintf(stderr, "chanstrip: osc: %s (%lu earlier lines suppressed)\n", line, dropped);
-	else
-		fprintf(stderr, "chanstrip: osc: %s\n", line);
-}
+/* One line on stderr, rate-limited (OSC_LOG_BURST, then OSC_LOG_PER_S). */
+#define osc_log(s, ...) ctl_log(&(s)->log, __VA_ARGS__)
 
 /* host:port (IPv6 in brackets) between pre and post; "?" when it cannot be printed */
 static void addr_fmt(const struct sockaddr_storage *a, socklen_t len, const char *pre,
@@ -345,16 +307,9 @@ static void send_value(struct osc *s, const struct osc_peer *to, unsigned strip,
 		       enum param_id id, int norm, float v)
 {
 	char path[CTL_PATH_MAX];
-	lo_message m = lo_message_new();
+	lo_message m = ctl_lo_value(s->ctl, strip, id, norm, v, path, sizeof(path));
 	if (!m)
 		return;
-	lo_message_add_float(m, v);
-	if (!norm && param_table[id].type == PT_ENUM) {
-		char name[32];
-		ctl_value_text(id, v, name, sizeof(name));
-		lo_message_add_string(m, name);
-	}
-	ctl_param_path(s->ctl, strip, id, norm, path, sizeof(path));
 	send_msg(s, to, path, m);
 	lo_message_free(m);
 }
@@ -412,38 +367,17 @@ static void osc_feed_wake(void *ctx)
 /* ---- send thread ------------------------------------------------------------------- */
 
 struct tx_state {
-	struct ctl_change *chg;              /* [nstrips * P_COUNT] */
-	float (*fields)[MF_COUNT];           /* [nstrips] */
-	uint8_t *have;                       /* [nstrips] */
+	struct ctl_scratch b;
 	struct osc_peer to[OSC_MAX_SUBSCRIBERS];
 	struct ctl_sub gone[OSC_MAX_SUBSCRIBERS];
 	struct osc_peer gone_to[OSC_MAX_SUBSCRIBERS];
 };
 
-/* Caller holds s->lock. Waits until something is to be done; 1 if it waited (recompute). */
-static int tx_wait(struct osc *s)
-{
-	double t = monoclock_s(), next = ctl_subs_next_event(&s->subs, t);
-	if (ctl_feed_pending(s->feed) || next <= t)
-		return 0;
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	double wait = next - t;
-	ts.tv_sec += (time_t)wait;
-	ts.tv_nsec += (long)((wait - (double)(time_t)wait) * 1e9);
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
-	pthread_cond_timedwait(&s->cond, &s->lock, &ts);
-	return 1; /* woken by a change, a new subscriber or stop */
-}
-
 /* Every pending change to every subscriber, both addresses. Caller holds s->lock; it is
  * released while sending. */
 static void tx_feedback(struct osc *s, struct tx_state *x)
 {
-	size_t n = ctl_feed_take(s->feed, x->chg, (size_t)s->nstrips * P_COUNT);
+	size_t n = ctl_feed_take(s->feed, x->b.chg, x->b.nchg);
 	unsigned nto = 0;
 	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++)
 		if (s->subs.sub[k].used)
@@ -451,7 +385,7 @@ static void tx_feedback(struct osc *s, struct tx_state *x)
 	pthread_mutex_unlock(&s->lock);
 	for (unsigned k = 0; k < nto; k++)
 		for (size_t i = 0; i < n; i++)
-			send_both(s, &x->to[k], x->chg[i].strip, x->chg[i].id, x->chg[i].value);
+			send_both(s, &x->to[k], x->b.chg[i].strip, x->b.chg[i].id, x->b.chg[i].value);
 	pthread_mutex_lock(&s->lock);
 }
 
@@ -489,22 +423,12 @@ static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_pe
 {
 	for (unsigned i = 0; i < s->nstrips; i++) {
 		char path[48];
-		if (!x->have[i]) /* no audio ran since the last message: nothing to say */
+		if (!x->b.have[i]) /* no audio ran since the last message: nothing to say */
 			continue;
-		lo_message m = lo_message_new();
-		if (!m)
-			continue;
-		for (int j = 0; j < MF_COUNT; j++)
-			lo_message_add_float(m, x->fields[i][j]);
-		snprintf(path, sizeof(path), "/strip/%u/meter", i + 1);
-		send_msg(s, to, path, m);
-		lo_message_free(m);
-		for (int j = 0; fields && j < MF_COUNT; j++) {
-			if (!(m = lo_message_new()))
+		for (int j = -1; j < (fields ? MF_COUNT : 0); j++) {
+			lo_message m = ctl_lo_meter(i, x->b.fields[i], j, path, sizeof(path));
+			if (!m)
 				break;
-			lo_message_add_float(m, x->fields[i][j]);
-			snprintf(path, sizeof(path), "/strip/%u/meter/%s", i + 1,
-				 meter_field_names[j]);
 			send_msg(s, to, path, m);
 			lo_message_free(m);
 		}
@@ -514,15 +438,8 @@ static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_pe
 /* Meters for every subscriber that is due. Caller holds s->lock. */
 static void tx_meters(struct osc *s, struct tx_state *x, double t)
 {
-	int due = 0;
-	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++)
-		due |= s->subs.sub[k].used && s->subs.sub[k].rate_hz > 0 &&
-		       s->subs.sub[k].next_meter_s <= t;
-	if (!due)
+	if (!ctl_subs_fold_due(&s->subs, &s->lock, t))
 		return;
-	pthread_mutex_unlock(&s->lock);
-	ctl_meters_fold(s->subs.meters);
-	pthread_mutex_lock(&s->lock);
 	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++) {
 		if (!ctl_subs_meter_due(&s->subs, k, t))
 			continue;
@@ -532,7 +449,7 @@ static void tx_meters(struct osc *s, struct tx_state *x, double t)
 		/* not under s->lock: the fields read the calibration under the engine lock, and a
 		 * change notifies us under the engine lock (osc_feed_wake takes s->lock) */
 		pthread_mutex_unlock(&s->lock);
-		ctl_meters_take(meters, k, x->fields, x->have);
+		ctl_meters_take(meters, k, x->b.fields, x->b.have);
 		tx_meter_send(s, x, &to, fields);
 		pthread_mutex_lock(&s->lock);
 	}
@@ -542,18 +459,13 @@ static void *tx_main(void *arg)
 {
 	struct osc *s = arg;
 	struct tx_state *x = calloc(1, sizeof(*x));
-	if (x) {
-		x->chg = malloc((size_t)s->nstrips * P_COUNT * sizeof(*x->chg));
-		x->fields = malloc(s->nstrips * sizeof(*x->fields));
-		x->have = malloc(s->nstrips);
-	}
-	if (!x || !x->chg || !x->fields || !x->have) {
+	if (!x || ctl_scratch_init(&x->b, s->ctl) < 0) {
 		osc_log(s, "out of memory: feedback and meters are off");
 		goto out;
 	}
 	pthread_mutex_lock(&s->lock);
 	while (!atomic_load(&s->stop)) {
-		if (tx_wait(s))
+		if (ctl_wait_due(&s->cond, &s->lock, s->feed, &s->subs))
 			continue;
 		tx_feedback(s, x);
 		double t = monoclock_s();
@@ -562,11 +474,8 @@ static void *tx_main(void *arg)
 	}
 	pthread_mutex_unlock(&s->lock);
 out:
-	if (x) {
-		free(x->chg);
-		free(x->fields);
-		free(x->have);
-	}
+	if (x)
+		ctl_scratch_fini(&x->b);
 	free(x);
 	return NULL;
 }
@@ -617,53 +526,9 @@ static int is_string(char t) { return t == LO_STRING || t == LO_SYMBOL; }
  * needs no alignment. */
 static const char *arg_str(const struct osc_req *r, int k) { return (const char *)r->argv[k]; }
 
-/* The argument as a number: f, d, i, h; T/F and I (infinity) too. -1 for anything else.
- * Read through memcpy: liblo packs arguments at 4-byte offsets, so a double or an int64
- * is often misaligned. */
-static int arg_number(char t, const lo_arg *a, double *out)
-{
-	float f;
-	double d;
-	int32_t i;
-	int64_t h;
-	switch (t) {
-	case LO_FLOAT: memcpy(&f, a, sizeof(f)); *out = f; return 0;
-	case LO_DOUBLE: memcpy(&d, a, sizeof(d)); *out = d; return 0;
-	case LO_INT32: memcpy(&i, a, sizeof(i)); *out = i; return 0;
-	case LO_INT64: memcpy(&h, a, sizeof(h)); *out = (double)h; return 0;
-	case LO_TRUE: *out = 1; return 0;
-	case LO_FALSE: *out = 0; return 0;
-	case LO_INFINITUM: *out = INFINITY; return 0;
-	default: return -1;
-	}
-}
-
-static const char *type_desc(char t)
-{
-	switch (t) {
-	case LO_STRING: return "string";
-	case LO_SYMBOL: return "symbol";
-	case LO_BLOB: return "blob";
-	case LO_NIL: return "nil";
-	case LO_CHAR: return "char";
-	case LO_MIDI: return "MIDI";
-	case LO_TIMETAG: return "timetag";
-	default: return "unsupported";
-	}
-}
-
-/* An OSC argument as the control layer's neutral value. */
 static struct ctl_arg to_ctl_arg(const struct osc_req *r, int k)
 {
-	char t = r->types[k];
-	struct ctl_arg a = {.kind = CTL_ARG_OTHER, .wire = type_desc(t)};
-	if (is_string(t)) {
-		a.kind = CTL_ARG_STRING;
-		a.str = arg_str(r, k);
-	} else if (arg_number(t, r->argv[k], &a.num) == 0) {
-		a.kind = t == LO_TRUE || t == LO_FALSE ? CTL_ARG_BOOL : CTL_ARG_NUMBER;
-	}
-	return a;
+	return ctl_lo_arg(r->types[k], r->argv[k]);
 }
 
 /* Whether replies or a subscription may go to `to` for this request: the sender's own host
@@ -914,7 +779,7 @@ struct sub_args {
 static int bad_number(const struct osc_req *r, int k, double *out)
 {
 	char t = r->types[k];
-	return arg_number(t, r->argv[k], out) < 0 || t == LO_TRUE || t == LO_FALSE;
+	return ctl_lo_number(t, r->argv[k], out) < 0 || t == LO_TRUE || t == LO_FALSE;
 }
 
 /* /subscribe [url] [rate], /unsubscribe [url], /subscribe/port PORT [rate]. 0, or -1 after
@@ -953,7 +818,7 @@ static int subscribe_args(struct osc_req *r, enum sub_op op, struct sub_args *a)
 	if (op != SUB_OFF && i < r->argc) {
 		if (bad_number(r, i, &a->rate)) {
 			reply_error(r, "wrong type: %s (expected [url] [meter_rate_hz])",
-				    type_desc(r->types[i]));
+				    ctl_lo_type_name(r->types[i]));
 			return -1;
 		}
 		if (!isfinite(a->rate) || a->rate < 0) {
@@ -1171,7 +1036,7 @@ static int preset_path_arg(struct osc_req *r, const char **name)
 {
 	char why[CTL_REASON_MAX];
 	double v = 1.0;
-	if (r->argc > 1 || (r->argc == 1 && arg_number(r->types[0], r->argv[0], &v) < 0)) {
+	if (r->argc > 1 || (r->argc == 1 && ctl_lo_number(r->types[0], r->argv[0], &v) < 0)) {
 		reply_error(r, "expected no argument or one number (the name is in the address)");
 		return -1;
 	}
@@ -1487,19 +1352,13 @@ static int open_socket(struct osc *s, const char *bind_addr, int port, char *err
 /* Everything but the socket and the threads. 0 or -1 with a message. */
 static int osc_init_state(struct osc *s, struct engine *e, char *err, size_t errlen)
 {
-	pthread_condattr_t ca;
 	s->e = e;
 	s->nstrips = engine_nstrips(e);
 	s->fd = -1;
 	s->wake[0] = s->wake[1] = -1;
-	s->log_tokens = OSC_LOG_BURST;
-	s->log_last_s = monoclock_s();
+	ctl_log_init(&s->log, "osc", OSC_LOG_BURST, OSC_LOG_PER_S);
 	pthread_mutex_init(&s->lock, NULL);
-	pthread_mutex_init(&s->log_lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&s->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	ctl_cond_init(&s->cond);
 	ctl_peers_init(&s->peers);
 	if (!(s->ctl = ctl_new(e, err, errlen)))
 		return -1;
@@ -1596,6 +1455,6 @@ void osc_stop(struct osc *s)
 			close(s->wake[i]);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
-	pthread_mutex_destroy(&s->log_lock);
+	ctl_log_fini(&s->log);
 	free(s);
 }

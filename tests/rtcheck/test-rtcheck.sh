@@ -5,6 +5,7 @@
 #   - the speech fixture plays into strip 1 and 2 (cs-jplayrec),
 #   - OSC sets, noise-profile learning and a meter subscription arrive (when oscsend is
 #     installed),
+#   - a WebSocket client listens to values and meters and sets values (python3-websocket),
 #   - the JACK period changes 64 -> 128 -> 32 (jack_bufsize),
 #   - the meter view draws (not a terminal: plain blocks once a second),
 # and must then report 0 calls from the process callback and exit 0 on SIGTERM.
@@ -15,7 +16,9 @@ CHANSTRIP=$RTCHECK
 OSC_PORT=$((20000 + $$ % 20000))
 
 start_jackd 64
-start_chanstrip rt -c 8 --osc-port $OSC_PORT --connect 'system:capture_' --meter-view \
+HTTP_PORT=$((OSC_PORT + 2))
+start_chanstrip rt -c 8 --osc-port $OSC_PORT --http-port $HTTP_PORT --connect 'system:capture_' \
+	--meter-view \
 	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1 \
 	--set pre.hum=50 --set pre.air=4 --set eq.enable=1 --set eq.mid_gain=3 \
 	--set enh.enable=1 --set enh.hf=50 --set enh.lf=50 --set nr.enable=1
@@ -32,6 +35,19 @@ if command -v oscsend >/dev/null; then
 		oscsend localhost $OSC_PORT /strip/4/nr/mode s learned
 		sleep 0.2
 	done
+fi
+if /usr/bin/python3 -c 'import websocket' 2>/dev/null; then
+	/usr/bin/python3 - "$HTTP_PORT" <<'PY' || fail "WebSocket client"
+import struct, sys, time, websocket
+p = sys.argv[1]
+w = websocket.create_connection(f"ws://127.0.0.1:{p}/", timeout=3)
+w.send('{"COMMAND":"LISTEN","DATA":"/strip"}')
+w.send('{"COMMAND":"LISTEN","DATA":"/strip/*/meter","RATE":50}')
+for v in (-10.0, -20.0, -30.0):
+    w.send_binary(b"/strip/3/comp/threshold\0,f\0\0" + struct.pack(">f", v))
+    time.sleep(0.2)
+w.close()
+PY
 fi
 sleep 1
 if command -v jack_bufsize >/dev/null; then

@@ -1,0 +1,328 @@
+#!/usr/bin/python3
+"""The HTTP/WebSocket server of a running chanstrip (started by test-web.sh)."""
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import websocket
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from webtest import (BASE, FAILS, HTTP_PORT, OSC_PORT, WS_URL, Probe, check, get_json,  # noqa: E402
+                     http_get, osc_msg, osc_parse, osc_udp)
+
+CS = os.environ.get("CHANSTRIP_BIN")
+ORIGIN = f"http://127.0.0.1:{HTTP_PORT}"
+
+
+def ws(**kw):
+    w = websocket.create_connection(WS_URL, timeout=3, origin=ORIGIN, **kw)
+    return w
+
+
+def recv_until(w, pred, timeout_s):
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        w.settimeout(max(0.001, end - time.monotonic()))
+        try:
+            op, data = w.recv_data()
+        except websocket.WebSocketTimeoutException:
+            return None
+        if op == websocket.ABNF.OPCODE_BINARY:
+            m = osc_parse(data)
+            if pred(m):
+                return m
+        elif op == websocket.ABNF.OPCODE_TEXT:
+            m = json.loads(data)
+            if pred(m):
+                return m
+    return None
+
+
+def node(ns, path):
+    n = ns
+    for seg in path.strip("/").split("/"):
+        n = n["CONTENTS"][seg]
+    return n
+
+
+def check_namespace():
+    ns = get_json("/")
+    rows = subprocess.run([os.environ["CHANSTRIP"], "--list-params", "--format", "tsv"],
+                          capture_output=True, text=True, check=True).stdout.splitlines()[1:]
+    bad = []
+    for row in rows:
+        key, unit, lo, hi, default = row.split("\t")[:5]
+        for s in (1, 2):
+            n = node(ns, f"/strip/{s}/" + key.replace(".", "/"))
+            r = n["RANGE"][0]
+            if (n["UNIT"] != [unit] or abs(r["MIN"] - float(lo)) > 1e-6 or
+                    abs(r["MAX"] - float(hi)) > 1e-6 or n["ACCESS"] != 3 or
+                    n["FULL_PATH"] != f"/strip/{s}/" + key.replace(".", "/")):
+                bad.append(key)
+            if "X_ENUM" in n:
+                if n["X_ENUM"][int(n["X_DEFAULT"])] != default:
+                    bad.append(key + " default")
+            elif abs(n["X_DEFAULT"] - float(default)) > 1e-6:
+                bad.append(key + " default")
+    check(not bad and len(rows) > 20, f"namespace matches --list-params ({len(rows)} rows) {bad}")
+    count = sum(len(m["CONTENTS"]) for m in node(ns, "/strip/1")["CONTENTS"].values())
+    check(count == len(rows) + sum(1 for f in node(ns, "/strip/1/meter")["CONTENTS"].values()
+                                   if f["ACCESS"] == 1), "no node beyond the table and the meters")
+    meters = [f for f in node(ns, "/strip/1/meter")["CONTENTS"].values() if f["ACCESS"] == 1]
+    check(len(meters) >= 12 and "in_peak_dbfs" in node(ns, "/strip/1/meter")["CONTENTS"],
+          f"meters are read-only nodes ({len(meters)})")
+    check("3" not in node(ns, "/strip")["CONTENTS"], "two strips, no third")
+    check(get_json("/strip/1/comp/threshold?VALUE") == {"VALUE": [-18.0]}, "?VALUE")
+    check(get_json("/strip/2/comp/ratio?RANGE") == {"RANGE": [{"MIN": 1, "MAX": 20}]}, "?RANGE")
+    check(http_get("/strip/1/comp/nothing")[0] == 404, "404 for an unknown path")
+    check(http_get("/strip/9/comp/ratio")[0] == 404, "404 for a strip that is not there")
+    check(http_get("/strip/1/comp/ratio?NOPE")[0] == 400, "400 for an unknown attribute")
+    check(http_get("/strip/1/comp/ratio", method="POST")[0] == 405, "405 for POST")
+    check(http_get("/strip/1/comp?VALUE")[0] == 204, "204: a container has no VALUE")
+
+
+def check_host_info():
+    hi = get_json("/?HOST_INFO")
+    ok = (hi["NAME"] == "chanstrip" and hi["OSC_PORT"] == OSC_PORT and hi["OSC_IP"] == "127.0.0.1"
+          and hi["OSC_TRANSPORT"] == "UDP" and hi["WS_PORT"] == HTTP_PORT
+          and hi["EXTENSIONS"]["LISTEN"] and hi["EXTENSIONS"]["VALUE"])
+    check(ok, f"HOST_INFO {hi}")
+
+
+def check_listen():
+    w = ws()
+    w.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip/1/comp/threshold"}))
+    first = recv_until(w, lambda m: m[0] == "/strip/1/comp/threshold", 2)
+    check(first is not None, "LISTEN starts with the value in force")
+    worst = 0
+    for v in (-30.0, -25.0, -20.0, -35.0, -18.0):
+        t0 = time.monotonic()
+        osc_udp("/strip/1/comp/threshold", v)
+        m = recv_until(w, lambda m, v=v: m[0] == "/strip/1/comp/threshold" and abs(m[1][0] - v) < 1e-4, 1)
+        dt = (time.monotonic() - t0) * 1000
+        worst = max(worst, dt if m else 1e9)
+    check(worst < 50, f"an OSC-side change reaches the LISTEN stream within 50 ms (worst {worst:.1f} ms)")
+    w.send(json.dumps({"COMMAND": "IGNORE", "DATA": "/strip/1/comp/threshold"}))
+    time.sleep(0.1)
+    osc_udp("/strip/1/comp/threshold", -40.0)
+    m = recv_until(w, lambda m: isinstance(m, tuple) and m[0] == "/strip/1/comp/threshold", 0.4)
+    check(m is None, "IGNORE: nothing more for that path")
+    osc_udp("/strip/1/comp/threshold", -18.0)
+    # a set from this client is not echoed back to it, but reaches another listener
+    w2 = ws()
+    w2.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip/2"}))
+    recv_until(w2, lambda m: m[0] == "/strip/2/out/gain", 2)
+    w.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip/2/out/gain"}))
+    recv_until(w, lambda m: m[0] == "/strip/2/out/gain", 2)
+    w.send_binary(osc_msg("/strip/2/out/gain", -3.0))
+    m2 = recv_until(w2, lambda m: m[0] == "/strip/2/out/gain" and abs(m[1][0] + 3) < 1e-4, 1)
+    echo = recv_until(w, lambda m: m[0] == "/strip/2/out/gain", 0.3)
+    check(m2 is not None and echo is None, "a set reaches other listeners, no echo to its sender")
+    w.send_binary(osc_msg("/strip/2/out/gain", 0.0))
+    w.close()
+    w2.close()
+
+
+def check_meters():
+    w = ws()
+    w.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip/1/meter", "RATE": 500}))
+    n, end = 0, time.monotonic() + 1.0
+    while time.monotonic() < end:
+        m = recv_until(w, lambda m: m[0] == "/strip/1/meter", end - time.monotonic())
+        if m:
+            n += 1
+            nf = len(m[1])
+    check(35 <= n <= 60, f"meters capped at 50 Hz like OSC's (RATE 500 -> {n} in 1 s)")
+    check(n and nf >= 12, "a meter message holds every field")
+    w.close()
+
+
+def check_audio():
+    p = Probe()
+    try:
+        before = p.db(0.5)
+        w = ws()
+        w.send_binary(osc_msg("/strip/1/out/gain", -12.0))
+        after = p.db(0.5)
+        check(abs((after - before) + 12) < 1.0,
+              f"a WebSocket set reaches the audio: {before:.1f} -> {after:.1f} dB (expect -12)")
+        w.send_binary(osc_msg("/strip/1/out/gain", "loud"))
+        m = recv_until(w, lambda m: isinstance(m, dict), 1)
+        check(m and m["COMMAND"] == "ERROR" and "expected" in m["DATA"]["MESSAGE"],
+              f"a bad value is an ERROR with the reason ({m})")
+        w.send_binary(osc_msg("/strip/1/out/gain", 0.0))
+        w.close()
+    finally:
+        p.close()
+
+
+def closed(w, timeout_s=3):
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            w.settimeout(end - time.monotonic())
+            op, _ = w.recv_data(control_frame=True)
+            if op == websocket.ABNF.OPCODE_CLOSE:
+                return True
+        except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+            return True
+        except websocket.WebSocketTimeoutException:
+            return False
+    return False
+
+
+def alive():
+    return http_get("/strip/1/comp/ratio?VALUE")[0] == 200
+
+
+def check_bad_input():
+    w = ws()
+    for bad in ["{", "[]", '{"COMMAND":}', '{"COMMAND":"LISTEN","DATA":{"a":1}}', "\x00",
+                '{"COMMAND":"NOPE"}', '{"COMMAND":"LISTEN","DATA":"/nowhere"}']:
+        w.send(bad)
+        m = recv_until(w, lambda m: isinstance(m, dict), 1)
+        check(m and m["COMMAND"] == "ERROR", f"bad JSON {bad!r} -> ERROR ({m and m['DATA']['MESSAGE']})")
+    w.send_binary(b"\x01\x02garbage")
+    m = recv_until(w, lambda m: isinstance(m, dict), 1)
+    check(m and m["COMMAND"] == "ERROR", "a binary frame that is not OSC -> ERROR")
+    w.send_binary(osc_msg("/strip/1/meter", 1.0))
+    m = recv_until(w, lambda m: isinstance(m, dict), 1)
+    check(m and "read only" in m["DATA"]["MESSAGE"], "meters are read only")
+    w.close()
+
+    w = ws()
+    w.send_binary(b"/x\0\0" + b"\0" * 70000)
+    check(closed(w) and alive(), "an oversized frame closes the connection, the server stays")
+    w = ws()
+    w.send_frame(websocket.ABNF.create_frame('{"COMMAND"', websocket.ABNF.OPCODE_TEXT, fin=0))
+    check(closed(w) and alive(), "a fragmented message closes the connection")
+    w = ws()
+    t0 = time.monotonic()
+    try:
+        for _ in range(30000):
+            w.send('{"COMMAND":"IGNORE","DATA":"/strip/1/comp/ratio"}')
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+        pass
+    check(closed(w, 5) and alive(), f"a flood is closed ({time.monotonic() - t0:.1f} s)")
+
+
+def rss_kb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def under_asan(pid):
+    with open(f"/proc/{pid}/maps") as f:
+        return "libasan" in f.read()
+
+
+def dropped(s, timeout_s):
+    """1 once the server has closed s: a frame sent after the drop meets a closed socket."""
+    end = time.monotonic() + timeout_s
+    while time.monotonic() < end:
+        try:
+            s.send(json.dumps({"COMMAND": "IGNORE", "DATA": "/strip/1/comp/ratio"}))
+        except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def check_slow_client():
+    pid = int(os.environ["CS_PID"])
+    rss0 = rss_kb(pid)
+    s = websocket.create_connection(WS_URL, timeout=3, origin=ORIGIN,
+                                    sockopt=((socket.SOL_SOCKET, socket.SO_RCVBUF, 4096),))
+    s.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip/*/meter", "RATE": 50}))
+    try:
+        # each LISTEN of a container queues every value again (~2.8 kB): 5.6 MB in all, more
+        # than the send queue and the kernel's socket buffers hold; this client never reads
+        for _ in range(2000):
+            s.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip"}))
+    except (websocket.WebSocketConnectionClosedException, ConnectionError, OSError):
+        pass  # dropped already: what this is about
+    time.sleep(0.5)
+    fast = ws()
+    fast.send(json.dumps({"COMMAND": "LISTEN", "DATA": "/strip/1/comp/knee"}))
+    recv_until(fast, lambda m: m[0] == "/strip/1/comp/knee", 2)
+    t0 = time.monotonic()
+    osc_udp("/strip/1/comp/knee", 3.0)
+    m = recv_until(fast, lambda m: m[0] == "/strip/1/comp/knee" and m[1][0] == 3.0, 1)
+    dt = (time.monotonic() - t0) * 1000
+    check(m is not None and dt < 50, f"a slow reader does not delay others ({dt:.1f} ms)")
+    check(dropped(s, 15), "the slow reader is dropped")
+    grow = rss_kb(pid) - rss0
+    if under_asan(pid):  # ASan's quarantine keeps freed memory: RSS says nothing there
+        print(f"info memory with a slow reader: +{grow} kB (ASan build: not checked)")
+    else:
+        check(grow < 8192, f"memory stays bounded with a slow reader (+{grow} kB)")
+    osc_udp("/strip/1/comp/knee", 6.0)
+    try:
+        s.close()
+    except (ConnectionError, OSError):
+        pass
+    fast.close()
+
+
+def check_origin_host():
+    try:
+        websocket.create_connection(WS_URL, timeout=3, origin="http://evil.example")
+        refused = False
+    except websocket.WebSocketBadStatusException as e:
+        refused = e.status_code == 403
+    check(refused, "a WebSocket from another origin is refused (403)")
+    check(http_get("/", {"Origin": "http://evil.example"})[0] == 403, "cross-origin GET refused")
+    check(http_get("/", {"Host": f"evil.example:{HTTP_PORT}"})[0] == 403,
+          "a foreign Host (DNS rebinding) is refused")
+    check(http_get("/", {"Host": f"localhost:{HTTP_PORT}"})[0] == 200, "Host localhost is fine")
+    check(http_get("/", {"Host": "127.0.0.1:1"})[0] == 403, "Host with another port is refused")
+    conns = [ws() for _ in range(8)]
+    try:
+        websocket.create_connection(WS_URL, timeout=3, origin=ORIGIN)
+        refused = False
+    except (websocket.WebSocketBadStatusException, websocket.WebSocketConnectionClosedException,
+            ConnectionError):
+        refused = True
+    check(refused, "a ninth WebSocket client is refused")
+    for c in conns:
+        c.close()
+    time.sleep(0.3)
+
+
+def check_presets():
+    w = ws()
+    w.send(json.dumps({"COMMAND": "PRESET_SAVE", "DATA": "webtest"}))
+    m = recv_until(w, lambda m: isinstance(m, dict), 2)
+    check(m and m["COMMAND"] == "PRESET_SAVED", f"PRESET_SAVE ({m})")
+    w.send(json.dumps({"COMMAND": "PRESET_LIST", "DATA": ""}))
+    m = recv_until(w, lambda m: isinstance(m, dict), 2)
+    check(m and "webtest" in m["DATA"], "PRESET_LIST lists it")
+    w.send(json.dumps({"COMMAND": "PRESET_LOAD", "DATA": "../etc"}))
+    m = recv_until(w, lambda m: isinstance(m, dict), 2)
+    check(m and m["COMMAND"] == "ERROR", "a bad preset name is an ERROR")
+    w.close()
+
+
+def main():
+    check_namespace()
+    check_host_info()
+    check_listen()
+    check_meters()
+    check_audio()
+    check_presets()
+    check_origin_host()
+    check_bad_input()
+    check_slow_client()
+    check(alive(), "the server answers after all of it")
+    if FAILS:
+        print(f"{len(FAILS)} failed", file=sys.stderr)
+        sys.exit(1)
+
+
+main()
