@@ -42,6 +42,15 @@ struct control {
 	pthread_mutex_t feeds_lock; /* taken inside the engine lock (the listener) */
 	struct ctl_feed *feeds[CTL_MAX_FEEDS];
 	int listening;
+	struct preset_ext ext; /* maps kept in presets (check NULL: none) */
+	pthread_mutex_t ab_lock;
+	struct ctl_ab *ab; /* [nstrips] */
+};
+
+struct ctl_ab {
+	float v[2][P_COUNT];
+	uint8_t have[2];
+	uint8_t cur; /* the slot in use */
 };
 
 /* The origin of the change being made on this thread: the engine calls listeners on the
@@ -89,6 +98,12 @@ struct control *ctl_new(struct engine *e, char *err, size_t errlen)
 	c->e = e;
 	c->nstrips = engine_nstrips(e);
 	pthread_mutex_init(&c->feeds_lock, NULL);
+	pthread_mutex_init(&c->ab_lock, NULL);
+	if (!(c->ab = calloc(c->nstrips, sizeof(*c->ab)))) {
+		snprintf(err, errlen, "out of memory");
+		ctl_free(c);
+		return NULL;
+	}
 	for (int p = 0; p < P_COUNT; p++) {
 		snprintf(c->relpath[p], sizeof(c->relpath[p]), "%s", param_table[p].key);
 		for (char *ch = c->relpath[p]; *ch; ch++)
@@ -111,6 +126,8 @@ void ctl_free(struct control *c)
 	if (c->listening)
 		engine_remove_listener(c->e, ctl_on_change, c);
 	pthread_mutex_destroy(&c->feeds_lock);
+	pthread_mutex_destroy(&c->ab_lock);
+	free(c->ab);
 	free(c);
 }
 
@@ -196,6 +213,16 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 
 	sel->nparam = 0;
 	memset(sel->param, 0, sizeof(sel->param));
+	static const struct {
+		const char *rest;
+		enum ctl_kind kind;
+	} cmds[] = {{"ab/store", CTL_AB_STORE}, {"ab/recall", CTL_AB_RECALL},
+		    {"ab/swap", CTL_AB_SWAP}, {"reset", CTL_RESET}};
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (!strcmp(rest, cmds[k].rest)) {
+			sel->kind = cmds[k].kind;
+			return match_strips(c, stripseg, sel, why);
+		}
 	if (!strcmp(rest, "meter") || !strcmp(rest, "meter/reset") || !strcmp(rest, "meter/hold")) {
 		sel->kind = !strcmp(rest, "meter")         ? CTL_METER
 			    : !strcmp(rest, "meter/reset") ? CTL_METER_RESET
@@ -639,7 +666,14 @@ int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 	}
 	if (preset_load_file(path, &p, why, CTL_REASON_MAX) < 0)
 		return -1;
+	if (p.nmidi && c->ext.check && c->ext.check(c->ext.ctx, p.midi, p.nmidi, why,
+						      CTL_REASON_MAX) < 0) {
+		preset_free(&p);
+		return -1;
+	}
 	int rc = apply_with_origin(c, p.assign, p.n, &bad, origin);
+	if (rc == 0 && p.nmidi && c->ext.apply)
+		c->ext.apply(c->ext.ctx, p.midi, p.nmidi);
 	if (rc == -ENODEV)
 		snprintf(why, CTL_REASON_MAX, "preset '%s' sets strip %d, this instance has %u",
 			 name, p.assign[bad].strip + 1, c->nstrips);
@@ -661,10 +695,140 @@ int ctl_preset_save(struct control *c, const char *name, char *path, size_t path
 		return -1;
 	}
 	engine_get_all(c->e, v);
-	int rc = preset_save(name, (const float(*)[P_COUNT])v, c->nstrips, path, pathlen, why,
-			     CTL_REASON_MAX);
+	char *extra = c->ext.text ? malloc(PRESET_EXT_TEXT_MAX) : NULL;
+	if (extra)
+		c->ext.text(c->ext.ctx, extra, PRESET_EXT_TEXT_MAX);
+	int rc = preset_save_ext(name, (const float(*)[P_COUNT])v, c->nstrips, extra, path,
+				 pathlen, why, CTL_REASON_MAX);
+	free(extra);
 	free(v);
 	return rc < 0 ? -1 : 0;
+}
+
+void ctl_set_preset_ext(struct control *c, const struct preset_ext *x)
+{
+	if (x)
+		c->ext = *x;
+	else
+		memset(&c->ext, 0, sizeof(c->ext));
+}
+
+/* ---- compare and reset ------------------------------------------------------------------ */
+
+int ctl_ab_slot(const char *text, char *why)
+{
+	if (!strcmp(text, "A") || !strcmp(text, "a"))
+		return 0;
+	if (!strcmp(text, "B") || !strcmp(text, "b"))
+		return 1;
+	snprintf(why, CTL_REASON_MAX, "'%.20s' is not a slot (expected A or B)", text);
+	return -1;
+}
+
+/* A/B holds sound, not metering: meter.* rows are left alone. */
+static int ab_param(int p) { return strncmp(param_table[p].key, "meter.", 6) != 0; }
+
+int ctl_ab_store(struct control *c, const struct ctl_sel *sel, int slot, char *why)
+{
+	float (*v)[P_COUNT] = malloc(c->nstrips * sizeof(*v));
+	if (!v) {
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	engine_get_all(c->e, v);
+	pthread_mutex_lock(&c->ab_lock);
+	for (unsigned i = 0; i < c->nstrips; i++)
+		if (sel->strip[i]) {
+			memcpy(c->ab[i].v[slot], v[i], sizeof(v[i]));
+			c->ab[i].have[slot] = 1;
+			c->ab[i].cur = (uint8_t)slot;
+		}
+	pthread_mutex_unlock(&c->ab_lock);
+	free(v);
+	return 0;
+}
+
+/* Set strip i's parameters to vals (ab_param rows, or all when every) in one apply. */
+static int set_strip_values(struct control *c, const struct ctl_sel *sel,
+			    const float (*vals)[P_COUNT], int every, int origin, char *why)
+{
+	size_t n = 0, bad = 0;
+	struct param_assign *a = malloc((size_t)c->nstrips * P_COUNT * sizeof(*a));
+	if (!a) {
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < c->nstrips; i++)
+		for (int p = 0; sel->strip[i] && p < P_COUNT; p++)
+			if (every || ab_param(p))
+				a[n++] = (struct param_assign){(int)i, (enum param_id)p, vals[i][p]};
+	int err = apply_with_origin(c, a, n, &bad, origin);
+	free(a);
+	return apply_reason(err, why);
+}
+
+/* recall slot (swap: the other one, after storing the current values in the one in use) */
+static int ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int swap,
+		     int origin, char *why)
+{
+	float (*v)[P_COUNT] = malloc(c->nstrips * sizeof(*v));
+	if (!v) {
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	engine_get_all(c->e, v);
+	pthread_mutex_lock(&c->ab_lock);
+	for (unsigned i = 0; i < c->nstrips; i++) {
+		struct ctl_ab *ab = &c->ab[i];
+		if (!sel->strip[i])
+			continue;
+		int want = swap ? !ab->cur : slot;
+		if (swap) {
+			memcpy(ab->v[ab->cur], v[i], sizeof(v[i]));
+			ab->have[ab->cur] = 1;
+			if (!ab->have[want])
+				memcpy(ab->v[want], v[i], sizeof(v[i]));
+			ab->have[want] = 1;
+		} else if (!ab->have[want]) {
+			pthread_mutex_unlock(&c->ab_lock);
+			snprintf(why, CTL_REASON_MAX, "strip %u: slot %c is empty (store it first)",
+				 i + 1, 'A' + want);
+			free(v);
+			return -1;
+		}
+		memcpy(v[i], ab->v[want], sizeof(v[i]));
+		ab->cur = (uint8_t)want;
+	}
+	pthread_mutex_unlock(&c->ab_lock);
+	int rc = set_strip_values(c, sel, (const float(*)[P_COUNT])v, 0, origin, why);
+	free(v);
+	return rc;
+}
+
+int ctl_ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int origin,
+		  char *why)
+{
+	return ab_recall(c, sel, slot, 0, origin, why);
+}
+
+int ctl_ab_swap(struct control *c, const struct ctl_sel *sel, int origin, char *why)
+{
+	return ab_recall(c, sel, 0, 1, origin, why);
+}
+
+int ctl_reset(struct control *c, const struct ctl_sel *sel, int origin, char *why)
+{
+	float (*v)[P_COUNT] = malloc(c->nstrips * sizeof(*v));
+	if (!v) {
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < c->nstrips; i++)
+		for (int p = 0; p < P_COUNT; p++)
+			v[i][p] = param_table[p].def;
+	int rc = set_strip_values(c, sel, (const float(*)[P_COUNT])v, 1, origin, why);
+	free(v);
+	return rc;
 }
 
 struct list_adapter {

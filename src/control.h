@@ -38,6 +38,7 @@
 #include <stdint.h>
 
 #include "engine.h"
+#include "preset.h"
 
 #define CTL_REASON_MAX 300
 #define CTL_PATH_MAX 96
@@ -59,6 +60,10 @@ enum ctl_kind {
 	CTL_METER,       /* /strip/N/meter (meters are sent to subscribers only) */
 	CTL_METER_RESET, /* /strip/N/meter/reset */
 	CTL_METER_HOLD,  /* /strip/N/meter/hold */
+	CTL_AB_STORE,    /* /strip/N/ab/store A|B */
+	CTL_AB_RECALL,   /* /strip/N/ab/recall A|B */
+	CTL_AB_SWAP,     /* /strip/N/ab/swap */
+	CTL_RESET,       /* /strip/N/reset */
 };
 
 struct ctl_sel {
@@ -182,6 +187,23 @@ int ctl_preset_save(struct control *c, const char *name, char *path, size_t path
 		    char *why);
 /* Check a name from the wire: 0 or -1 with the reason. */
 int ctl_preset_name_check(const char *name, char *why);
+/* The transport whose maps presets carry (MIDI): loads check and apply them, saves write
+ * them. NULL: none. Set before other threads use the handle. */
+void ctl_set_preset_ext(struct control *c, const struct preset_ext *x);
+
+/* ---- compare and reset -----------------------------------------------------------------
+ * Two slots (A, B) per strip hold every parameter except meter.* (calibration, not
+ * sound). Store copies the values in force; recall sets them like any change (the stages
+ * glide to them); swap stores into the slot in use (the last stored or recalled, A at
+ * first) and recalls the other one (an empty slot takes the current values first, so the
+ * first swap changes nothing audible). Reset sets every parameter to its default. */
+int ctl_ab_store(struct control *c, const struct ctl_sel *sel, int slot, char *why);
+int ctl_ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int origin,
+		  char *why);
+int ctl_ab_swap(struct control *c, const struct ctl_sel *sel, int origin, char *why);
+int ctl_reset(struct control *c, const struct ctl_sel *sel, int origin, char *why);
+/* "A"/"a" 0, "B"/"b" 1, else -1 with the reason. */
+int ctl_ab_slot(const char *text, char *why);
 int ctl_preset_list(void (*fn)(void *ctx, const char *name), void *ctx);
 
 /* ---- subscriptions --------------------------------------------------------------------- */

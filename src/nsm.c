@@ -68,6 +68,7 @@ struct nsm {
 	int has_state; /* the state file existed and was loaded */
 	unsigned nstrips;
 	struct preset state;
+	struct preset_ext ext; /* the MIDI maps saved with the values */
 
 	/* after nsm_opened */
 	struct engine *e;
@@ -420,8 +421,12 @@ static void session_save(struct nsm *n)
 	}
 	engine_get_all(e, v);
 	snprintf(title, sizeof(title), "%s strips=%u", NSM_STATE_TITLE, e->nstrips);
-	int rc = preset_write_file(n->state_path, title, (const float(*)[P_COUNT])v, e->nstrips,
-				   err, sizeof(err));
+	char *extra = n->ext.text ? malloc(PRESET_EXT_TEXT_MAX) : NULL;
+	if (extra)
+		n->ext.text(n->ext.ctx, extra, PRESET_EXT_TEXT_MAX);
+	int rc = preset_write_file_ext(n->state_path, title, (const float(*)[P_COUNT])v,
+				       e->nstrips, extra, err, sizeof(err));
+	free(extra);
 	free(v);
 	if (rc < 0) {
 		nsm_log("save failed: %s", err);
@@ -595,6 +600,12 @@ static void nsm_free(struct nsm *n)
 	free(n);
 }
 
+void nsm_set_preset_ext(struct nsm *n, const struct preset_ext *x)
+{
+	if (n && x)
+		n->ext = *x;
+}
+
 /* The session's values in place of the command line's, when it has a state file. */
 static void options_from_session(const struct nsm *n, struct options *out)
 {
@@ -605,6 +616,8 @@ static void options_from_session(const struct nsm *n, struct options *out)
 	out->channels_given = 1;
 	out->assign = n->state.assign;
 	out->nassign = n->state.n;
+	out->midi_maps = n->state.midi; /* the session's maps replace --midi-map */
+	out->nmidi_maps = n->state.nmidi;
 	/* A restored session's connections are the session's (jackpatch restores them);
 	 * connecting the physical inputs again would feed a strip twice once the user has
 	 * routed it elsewhere. A new session connects as usual, once. */

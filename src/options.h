@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "midi.h"
 #include "paramio.h"
 
 #define OSC_DEFAULT_PORT 9010
@@ -38,6 +39,10 @@ struct options {
 	int osc_port; /* 0 = off */
 	int osc_port_given; /* --osc-port was on the command line: failing to bind it is fatal */
 	const char *osc_bind;
+	/* MIDI */
+	int midi; /* JACK MIDI ports and maps (default on; --no-midi) */
+	struct midi_spec *midi_maps; /* --midi-map and the maps of --preset files, in order */
+	size_t nmidi_maps;
 };
 
 /* Parse argv. On error returns a negative errno with a one-line message in err (no

@@ -17,8 +17,77 @@
 void preset_free(struct preset *p)
 {
 	free(p->assign);
+	free(p->midi);
 	p->assign = NULL;
 	p->n = 0;
+	p->midi = NULL;
+	p->nmidi = 0;
+}
+
+/* ---- the lines that are not "[N:]key value": reset and midi.map ---- */
+
+static int preset_grow(struct preset *p, size_t *cap, size_t more)
+{
+	if (p->n + more <= *cap)
+		return 0;
+	size_t want = *cap ? *cap : 64;
+	while (want < p->n + more)
+		want *= 2;
+	struct param_assign *a = realloc(p->assign, want * sizeof(*a));
+	if (!a)
+		return -ENOMEM;
+	p->assign = a;
+	*cap = want;
+	return 0;
+}
+
+/* "reset" or "N:reset": every parameter's default. 1 if s is such a line (0: not one,
+ * -errno with the reason in why). */
+static int preset_reset_line(const char *s, struct preset *p, size_t *cap, char *why,
+			     size_t whylen)
+{
+	int strip = -1;
+	const char *colon = strchr(s, ':');
+	if (strcmp(colon ? colon + 1 : s, "reset"))
+		return 0;
+	if (colon) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (end != colon || v < 1 || v > 256) {
+			snprintf(why, whylen, "'%.20s': strip number 1..256 expected before ':reset'", s);
+			return -EINVAL;
+		}
+		strip = (int)v - 1;
+	}
+	if (preset_grow(p, cap, P_COUNT) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	for (int k = 0; k < P_COUNT; k++)
+		p->assign[p->n++] = (struct param_assign){strip, (enum param_id)k, param_table[k].def};
+	return 1;
+}
+
+/* "midi.map PATH ch ctl [mode] [min max]". 1 if s is one, 0 if not, -errno + why. */
+static int preset_midi_line(const char *s, struct preset *p, char *why, size_t whylen)
+{
+	struct midi_spec spec;
+	if (strncmp(s, "midi.map", 8) || (s[8] != ' ' && s[8] != '\t'))
+		return 0;
+	if (midi_spec_parse(s + 9, &spec, why, whylen) < 0)
+		return -EINVAL;
+	if (p->nmidi >= 1024) {
+		snprintf(why, whylen, "too many midi.map lines");
+		return -EINVAL;
+	}
+	struct midi_spec *v = realloc(p->midi, (p->nmidi + 1) * sizeof(*v));
+	if (!v) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	p->midi = v;
+	p->midi[p->nmidi++] = spec;
+	return 1;
 }
 
 int preset_name_valid(const char *name)
@@ -116,15 +185,20 @@ int preset_load_file(const char *path, struct preset *out, char *err, size_t err
 		char *s = preset_trim_line(line);
 		if (!*s)
 			continue;
-		if (p.n == cap) {
-			cap = cap ? 2 * cap : 64;
-			struct param_assign *a = realloc(p.assign, cap * sizeof(*a));
-			if (!a) {
-				rc = -ENOMEM;
-				snprintf(err, errlen, "%s: out of memory", path);
-				break;
-			}
-			p.assign = a;
+		if ((rc = preset_reset_line(s, &p, &cap, why, sizeof(why))) == 0)
+			rc = preset_midi_line(s, &p, why, sizeof(why));
+		if (rc < 0) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+			break;
+		}
+		if (rc > 0) {
+			rc = 0;
+			continue;
+		}
+		if (preset_grow(&p, &cap, 1) < 0) {
+			rc = -ENOMEM;
+			snprintf(err, errlen, "%s: out of memory", path);
+			break;
 		}
 		if ((rc = paramio_parse_assign(s, ' ', &p.assign[p.n], why, sizeof(why))) < 0) {
 			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
@@ -231,7 +305,7 @@ int preset_mkdir_p(const char *dir)
 }
 
 static void write_preset(FILE *f, const char *title, const float (*v)[P_COUNT],
-			 unsigned nstrips)
+			 unsigned nstrips, const char *extra)
 {
 	char buf[64];
 	fprintf(f, "# chanstrip: %s (%u strip%s), saved by chanstrip %s\n", title, nstrips,
@@ -249,10 +323,18 @@ static void write_preset(FILE *f, const char *title, const float (*v)[P_COUNT],
 				fprintf(f, "%u:%s %s\n", s + 1, param_table[p].key, buf);
 		}
 	}
+	if (extra)
+		fputs(extra, f);
 }
 
 int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
 		      unsigned nstrips, char *err, size_t errlen)
+{
+	return preset_write_file_ext(path, title, values, nstrips, NULL, err, errlen);
+}
+
+int preset_write_file_ext(const char *path, const char *title, const float (*values)[P_COUNT],
+			  unsigned nstrips, const char *extra, char *err, size_t errlen)
 {
 	struct atomicfile a;
 	FILE *f;
@@ -271,7 +353,7 @@ int preset_write_file(const char *path, const char *title, const float (*values)
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	write_preset(f, title, values, nstrips);
+	write_preset(f, title, values, nstrips, extra);
 	if ((rc = atomicfile_commit(&a, NULL)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
@@ -281,6 +363,12 @@ int preset_write_file(const char *path, const char *title, const float (*values)
 
 int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
 		char *path, size_t pathlen, char *err, size_t errlen)
+{
+	return preset_save_ext(name, values, nstrips, NULL, path, pathlen, err, errlen);
+}
+
+int preset_save_ext(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
+		    const char *extra, char *path, size_t pathlen, char *err, size_t errlen)
 {
 	char dir[512];
 	int rc;
@@ -300,7 +388,7 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
 		snprintf(err, errlen, "%s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
-	return preset_write_file(path, name, values, nstrips, err, errlen);
+	return preset_write_file_ext(path, name, values, nstrips, extra, err, errlen);
 }
 
 int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *ctx)

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "midi.h"
 #include "params.h"
 #include "paramio.h"
 
@@ -20,7 +21,25 @@
 struct preset {
 	struct param_assign *assign;
 	size_t n;
+	/* "midi.map PATH ch ctl [mode] [min max]" lines (checked for form only; a transport
+	 * resolves the paths). "reset" and "N:reset" lines become assignments of every
+	 * parameter's default (all strips, or strip N), so later lines start from defaults. */
+	struct midi_spec *midi;
+	size_t nmidi;
 };
+
+/* What a transport keeps in presets beside the values (the MIDI maps): check resolves
+ * every map before anything is applied; apply replaces the maps (only called when the
+ * preset has maps: a preset without any keeps the current ones); text gives the lines to
+ * save ("midi.map ...\n" each). */
+struct preset_ext {
+	int (*check)(void *ctx, const struct midi_spec *s, size_t n, char *why, size_t whylen);
+	void (*apply)(void *ctx, const struct midi_spec *s, size_t n);
+	size_t (*text)(void *ctx, char *buf, size_t len);
+	void *ctx;
+};
+/* Room for the maps' lines in a preset. */
+#define PRESET_EXT_TEXT_MAX 32768
 
 void preset_free(struct preset *p);
 
@@ -56,6 +75,11 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
  * file beside it, fsync, rename. title goes in the header comment. 0 or -errno + err. */
 int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
 		      unsigned nstrips, char *err, size_t errlen);
+/* The same with extra lines (the MIDI maps; NULL: none) after the values. */
+int preset_write_file_ext(const char *path, const char *title, const float (*values)[P_COUNT],
+			  unsigned nstrips, const char *extra, char *err, size_t errlen);
+int preset_save_ext(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
+		    const char *extra, char *path, size_t pathlen, char *err, size_t errlen);
 
 /* mkdir -p dir (mode 0755). 0 or -errno. */
 int preset_mkdir_p(const char *dir);
