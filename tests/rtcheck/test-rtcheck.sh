@@ -4,6 +4,9 @@
 #   - its own control thread changes parameters on every strip and reads meters at 50 Hz,
 #   - the speech fixture plays into strip 1 and 2 (cs-jplayrec),
 #   - OSC sets and a meter subscription arrive (when oscsend is installed),
+#   - a JACK MIDI client floods midi_in with every kind of MIDI (CC, 14-bit, NRPN,
+#     pitchbend, SysEx, clock, truncated messages) for 3 s, mapped to every strip's
+#     threshold, and reads the feedback on midi_out (when python3-jack-client is installed),
 #   - the JACK period changes 64 -> 128 -> 32 (jack_bufsize),
 #   - the meter view draws (not a terminal: plain blocks once a second),
 # and must then report 0 calls from the process callback and exit 0 on SIGTERM.
@@ -15,7 +18,13 @@ OSC_PORT=$((20000 + $$ % 20000))
 
 start_jackd 64
 start_chanstrip rt -c 8 --osc-port $OSC_PORT --connect 'system:capture_' --meter-view \
-	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1
+	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1 \
+	--midi-map '/strip/*/comp/threshold 1 7' --midi-map '/strip/1/comp/ratio 1 nrpn:300 pickup'
+MIDISEND="$(dirname "$0")/../midi/midisend.py"
+if /usr/bin/python3 -c 'import jack' 2>/dev/null; then
+	/usr/bin/python3 "$MIDISEND" chanstrip 3 >"$TMP/midisend.log" 2>&1 &
+	PIDS+=($!)
+fi
 "$JPLAYREC" -t chanstrip -p "$FIXTURES/speech.wav" -c 2 >"$TMP/play.log" 2>&1 &
 PIDS+=($!)
 if command -v oscsend >/dev/null; then
@@ -38,6 +47,7 @@ sleep 1
 kill -TERM "$CS_PID"
 wait_exit "$CS_PID" 3
 cat "$TMP/rt.log" | grep -E "^rtcheck:|period is now" >&2
+[ -s "$TMP/midisend.log" ] && cat "$TMP/midisend.log" >&2
 grep -q "rtcheck: OK" "$TMP/rt.log" || fail "calls from the process callback (see rt.log)"
 if command -v jack_bufsize >/dev/null; then
 	grep -q "JACK period is now 32 frames" "$TMP/rt.log" || fail "the period change was not seen"
