@@ -643,6 +643,8 @@ void ctl_status(struct control *c, struct ctl_status *out)
 
 /* ---- presets --------------------------------------------------------------------------- */
 
+static struct preset_ext ext_get(struct control *c);
+
 int ctl_preset_name_check(const char *name, char *why)
 {
 	if (preset_name_valid(name))
@@ -666,14 +668,14 @@ int ctl_preset_load(struct control *c, const char *name, int origin, char *path,
 	}
 	if (preset_load_file(path, &p, why, CTL_REASON_MAX) < 0)
 		return -1;
-	if (p.nmidi && c->ext.check && c->ext.check(c->ext.ctx, p.midi, p.nmidi, why,
-						      CTL_REASON_MAX) < 0) {
+	struct preset_ext x = ext_get(c);
+	if (p.nmidi && x.check && x.check(x.ctx, p.midi, p.nmidi, why, CTL_REASON_MAX) < 0) {
 		preset_free(&p);
 		return -1;
 	}
 	int rc = apply_with_origin(c, p.assign, p.n, &bad, origin);
-	if (rc == 0 && p.nmidi && c->ext.apply)
-		c->ext.apply(c->ext.ctx, p.midi, p.nmidi);
+	if (rc == 0 && p.nmidi && x.apply)
+		x.apply(x.ctx, p.midi, p.nmidi);
 	if (rc == -ENODEV)
 		snprintf(why, CTL_REASON_MAX, "preset '%s' sets strip %d, this instance has %u",
 			 name, p.assign[bad].strip + 1, c->nstrips);
@@ -695,9 +697,10 @@ int ctl_preset_save(struct control *c, const char *name, char *path, size_t path
 		return -1;
 	}
 	engine_get_all(c->e, v);
-	char *extra = c->ext.text ? malloc(PRESET_EXT_TEXT_MAX) : NULL;
+	struct preset_ext x = ext_get(c);
+	char *extra = x.text ? malloc(PRESET_EXT_TEXT_MAX) : NULL;
 	if (extra)
-		c->ext.text(c->ext.ctx, extra, PRESET_EXT_TEXT_MAX);
+		x.text(x.ctx, extra, PRESET_EXT_TEXT_MAX);
 	int rc = preset_save_ext(name, (const float(*)[P_COUNT])v, c->nstrips, extra, path,
 				 pathlen, why, CTL_REASON_MAX);
 	free(extra);
@@ -705,12 +708,23 @@ int ctl_preset_save(struct control *c, const char *name, char *path, size_t path
 	return rc < 0 ? -1 : 0;
 }
 
+/* The ext is set once, while the transport's threads may already run: copied under a lock. */
 void ctl_set_preset_ext(struct control *c, const struct preset_ext *x)
 {
+	pthread_mutex_lock(&c->ab_lock);
 	if (x)
 		c->ext = *x;
 	else
 		memset(&c->ext, 0, sizeof(c->ext));
+	pthread_mutex_unlock(&c->ab_lock);
+}
+
+static struct preset_ext ext_get(struct control *c)
+{
+	pthread_mutex_lock(&c->ab_lock);
+	struct preset_ext x = c->ext;
+	pthread_mutex_unlock(&c->ab_lock);
+	return x;
 }
 
 /* ---- compare and reset ------------------------------------------------------------------ */

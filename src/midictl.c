@@ -257,29 +257,29 @@ static void learn_take(struct midictl *m, const struct midi_ev *ev, uint8_t kind
 			ctl);
 }
 
-/* Learn: 1 when ev was taken by it. A CC 0-31 waits for its LSB (a 14-bit pair); an LSB
- * that completes it makes a 14-bit map. */
+/* Learn: 1 when ev was taken by it. A CC 0-31 waits for its LSB (a 14-bit pair), an NRPN
+ * data MSB for its data LSB; without one (another event, or MIDICTL_LEARN_PAIR_MS) the
+ * 7-bit CC, or the NRPN, is taken as it is. */
 static int learn_event(struct midictl *m, const struct midi_ev *ev)
 {
-	if (m->pend && ev->kind == MIDI_CC14 && ev->lsb && ev->ch == m->pend_ev.ch &&
-	    ev->num == m->pend_ev.num) {
-		learn_take(m, ev, MIDI_CC14);
+	if (m->pend && ev->lsb && ev->ch == m->pend_ev.ch && ev->num == m->pend_ev.num &&
+	    ((ev->kind == MIDI_CC14 && m->pend_ev.kind == MIDI_CC7) ||
+	     (ev->kind == MIDI_NRPN && m->pend_ev.kind == MIDI_NRPN))) {
+		learn_take(m, ev, ev->kind);
 		return 1;
 	}
 	if (ev->kind == MIDI_CC14) /* the CC7 twin of this message decides */
 		return 1;
-	if (m->pend)
-		learn_take(m, &m->pend_ev, MIDI_CC7); /* something else came: a plain CC */
+	if (m->pend) /* something else came: the pending CC or NRPN has no LSB */
+		learn_take(m, &m->pend_ev, m->pend_ev.kind);
 	if (!m->learning)
 		return 0;
-	if (ev->kind == MIDI_CC7 && ev->num < 32) {
-		m->pend = 1;
+	if ((ev->kind == MIDI_CC7 && ev->num < 32) || (ev->kind == MIDI_NRPN && !ev->lsb)) {
+		m->pend = 1; /* wait for the LSB (CC +32, or data entry 38) */
 		m->pend_ev = *ev;
 		m->pend_ms = monoclock_ms();
 		return 1;
 	}
-	if (ev->kind == MIDI_NRPN && !ev->lsb)
-		return 1; /* wait for the LSB (38) that completes it */
 	learn_take(m, ev, ev->kind);
 	return 1;
 }
@@ -304,7 +304,7 @@ static void drain_input(struct midictl *m)
 		handle_event(m, &ev);
 	}
 	if (m->pend && monoclock_ms() - m->pend_ms >= MIDICTL_LEARN_PAIR_MS)
-		learn_take(m, &m->pend_ev, MIDI_CC7);
+		learn_take(m, &m->pend_ev, m->pend_ev.kind);
 	unsigned d = atomic_load_explicit(&m->dropped, memory_order_relaxed);
 	if (d != m->dropped_logged) {
 		fprintf(stderr, "chanstrip: midi: %u controller events dropped (input flood)\n",

@@ -156,7 +156,9 @@ def learn(t):
              ("/strip/1/gate/range", [cc(9, 99, 1), cc(9, 98, 2), cc(9, 6, 3), cc(9, 38, 4)],
               (9, "nrpn:130")),
              ("/strip/1/gate/hold", [bytes([0xEA, 1, 2])], (11, "pb")),
-             ("/strip/1/deess/range", [cc(12, 3, 9)], (12, "3"))]  # no LSB: 7-bit after a wait
+             ("/strip/1/deess/range", [cc(12, 3, 9)], (12, "3")),  # no LSB: 7-bit after a wait
+             ("/strip/2/comp/attack", [cc(10, 99, 0), cc(10, 98, 7), cc(10, 6, 50)],
+              (10, "nrpn:7"))]  # an NRPN without data LSB: taken after the wait
     for path, events, (ch, ctl) in cases:
         osc.call("/midi/learn", path)
         m.send(*events)
