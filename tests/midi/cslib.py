@@ -130,11 +130,14 @@ class Osc:
         fail("no reply to %s" % path)
 
     def call(self, path, *args, until=None, expect_error=False):
-        """Send; return the replies (until `until`, else 0.3 s). Fails on an unexpected
+        """Send; return the replies (until `until`, else until a /ping sent after it is
+        answered). Fails on an unexpected
         /error, or when expect_error and none came."""
         self.drain()
         self.send(path, *args)
-        msgs = self.recv_all(until, 2.0 if until else 0.3)
+        if not until:  # requests are answered in order: /pong means it was handled
+            self.send("/ping")
+        msgs = self.recv_all(until or "/pong", 2.0)
         errs = [a for p, a in msgs if p == "/error"]
         if errs and not expect_error:
             fail("%s %s: %s" % (path, args, errs))
