@@ -325,9 +325,12 @@ static void drain_feed(struct midictl *m)
 				struct map *p = &m->maps[k];
 				if (p->ref_strip != ch[i].strip || p->ref_id != ch[i].id)
 					continue;
-				p->cur_x = map_pos(p, ch[i].value);
+				/* its own move: no echo, and its position stays where the controller
+				 * put it (a relative map on an enum or steps parameter accumulates
+				 * steps between the values it snaps to) */
 				if (ch[i].origin == p->origin)
-					continue; /* its own move: no echo */
+					continue;
+				p->cur_x = map_pos(p, ch[i].value);
 				p->picked = 0;
 				queue_feedback(m, p);
 			}
