@@ -43,8 +43,8 @@ struct control {
 	struct ctl_feed *feeds[CTL_MAX_FEEDS];
 	int listening;
 	struct preset_ext ext; /* maps kept in presets (check NULL: none) */
-	pthread_mutex_t ab_lock;
-	struct ctl_ab *ab; /* [nstrips] */
+	pthread_mutex_t ab_lock; /* ext */
+	struct ctl_ab_shared *abs; /* the engine's A/B slots, shared by its control handles */
 };
 
 struct ctl_ab {
@@ -52,6 +52,50 @@ struct ctl_ab {
 	uint8_t have[2];
 	uint8_t cur; /* the slot in use */
 };
+
+/* A/B slots belong to the engine, not to one transport: every control handle of an engine
+ * (OSC, MIDI, a web page) sees the same A and B. */
+struct ctl_ab_shared {
+	struct engine *e;
+	unsigned refs;
+	pthread_mutex_t lock;
+	struct ctl_ab *ab; /* [nstrips] */
+};
+
+static pthread_mutex_t ab_reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ctl_ab_shared ab_reg[ENGINE_MAX_LISTENERS];
+
+static struct ctl_ab_shared *ab_attach(struct engine *e, unsigned nstrips)
+{
+	struct ctl_ab_shared *r = NULL;
+	pthread_mutex_lock(&ab_reg_lock);
+	for (unsigned k = 0; k < ENGINE_MAX_LISTENERS && !r; k++)
+		if (ab_reg[k].refs && ab_reg[k].e == e)
+			r = &ab_reg[k];
+	for (unsigned k = 0; k < ENGINE_MAX_LISTENERS && !r; k++)
+		if (!ab_reg[k].refs && (ab_reg[k].ab = calloc(nstrips, sizeof(struct ctl_ab)))) {
+			r = &ab_reg[k];
+			r->e = e;
+			pthread_mutex_init(&r->lock, NULL);
+		}
+	if (r)
+		r->refs++;
+	pthread_mutex_unlock(&ab_reg_lock);
+	return r;
+}
+
+static void ab_detach(struct ctl_ab_shared *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&ab_reg_lock);
+	if (--r->refs == 0) {
+		free(r->ab);
+		pthread_mutex_destroy(&r->lock);
+		memset(r, 0, sizeof(*r));
+	}
+	pthread_mutex_unlock(&ab_reg_lock);
+}
 
 /* The origin of the change being made on this thread: the engine calls listeners on the
  * thread that called engine_apply, so this tags every change ctl_set causes without a
@@ -99,7 +143,7 @@ struct control *ctl_new(struct engine *e, char *err, size_t errlen)
 	c->nstrips = engine_nstrips(e);
 	pthread_mutex_init(&c->feeds_lock, NULL);
 	pthread_mutex_init(&c->ab_lock, NULL);
-	if (!(c->ab = calloc(c->nstrips, sizeof(*c->ab)))) {
+	if (!(c->abs = ab_attach(e, c->nstrips))) {
 		snprintf(err, errlen, "out of memory");
 		ctl_free(c);
 		return NULL;
@@ -127,7 +171,7 @@ void ctl_free(struct control *c)
 		engine_remove_listener(c->e, ctl_on_change, c);
 	pthread_mutex_destroy(&c->feeds_lock);
 	pthread_mutex_destroy(&c->ab_lock);
-	free(c->ab);
+	ab_detach(c->abs);
 	free(c);
 }
 
@@ -750,14 +794,14 @@ int ctl_ab_store(struct control *c, const struct ctl_sel *sel, int slot, char *w
 		return -1;
 	}
 	engine_get_all(c->e, v);
-	pthread_mutex_lock(&c->ab_lock);
+	pthread_mutex_lock(&c->abs->lock);
 	for (unsigned i = 0; i < c->nstrips; i++)
 		if (sel->strip[i]) {
-			memcpy(c->ab[i].v[slot], v[i], sizeof(v[i]));
-			c->ab[i].have[slot] = 1;
-			c->ab[i].cur = (uint8_t)slot;
+			memcpy(c->abs->ab[i].v[slot], v[i], sizeof(v[i]));
+			c->abs->ab[i].have[slot] = 1;
+			c->abs->ab[i].cur = (uint8_t)slot;
 		}
-	pthread_mutex_unlock(&c->ab_lock);
+	pthread_mutex_unlock(&c->abs->lock);
 	free(v);
 	return 0;
 }
@@ -791,9 +835,9 @@ static int ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int
 		return -1;
 	}
 	engine_get_all(c->e, v);
-	pthread_mutex_lock(&c->ab_lock);
+	pthread_mutex_lock(&c->abs->lock);
 	for (unsigned i = 0; i < c->nstrips; i++) {
-		struct ctl_ab *ab = &c->ab[i];
+		struct ctl_ab *ab = &c->abs->ab[i];
 		if (!sel->strip[i])
 			continue;
 		int want = swap ? !ab->cur : slot;
@@ -804,7 +848,7 @@ static int ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int
 				memcpy(ab->v[want], v[i], sizeof(v[i]));
 			ab->have[want] = 1;
 		} else if (!ab->have[want]) {
-			pthread_mutex_unlock(&c->ab_lock);
+			pthread_mutex_unlock(&c->abs->lock);
 			snprintf(why, CTL_REASON_MAX, "strip %u: slot %c is empty (store it first)",
 				 i + 1, 'A' + want);
 			free(v);
@@ -813,7 +857,7 @@ static int ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int
 		memcpy(v[i], ab->v[want], sizeof(v[i]));
 		ab->cur = (uint8_t)want;
 	}
-	pthread_mutex_unlock(&c->ab_lock);
+	pthread_mutex_unlock(&c->abs->lock);
 	int rc = set_strip_values(c, sel, (const float(*)[P_COUNT])v, 0, origin, why);
 	free(v);
 	return rc;

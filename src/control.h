@@ -192,7 +192,8 @@ int ctl_preset_name_check(const char *name, char *why);
 void ctl_set_preset_ext(struct control *c, const struct preset_ext *x);
 
 /* ---- compare and reset -----------------------------------------------------------------
- * Two slots (A, B) per strip hold every parameter except meter.* (calibration, not
+ * Two slots (A, B) per strip, one set per engine (every control handle of it, OSC, MIDI or
+ * a web page, sees the same), hold every parameter except meter.* (calibration, not
  * sound). Store copies the values in force; recall sets them like any change (the stages
  * glide to them); swap stores into the slot in use (the last stored or recalled, A at
  * first) and recalls the other one (an empty slot takes the current values first, so the

@@ -92,8 +92,10 @@ int main(int argc, char **argv)
 	direct = !strcmp(argv[2], "direct");
 	use_comp = !strcmp(argv[3], "comp");
 	struct control *c = ctl_new(&e, err, sizeof(err));
+	/* a second handle (another transport) recalls what the first stored: one set of slots */
+	struct control *c2 = ctl_new(&e, err, sizeof(err));
 	FILE *f = fopen(argv[1], "wb");
-	if (!c || !f)
+	if (!c || !c2 || !f)
 		return 2;
 	set(c, "/strip/1/comp/enable", 1);
 	ab(c, "/strip/1/ab/store", 0);
@@ -108,11 +110,11 @@ int main(int argc, char **argv)
 	for (long t0 = 0; t0 < (long)FS * SECONDS; t0 += BLOCK) {
 		if (step < 3 && t0 >= (long)FS / 2 * (step + 1)) { /* 0.5, 1.0, 1.5 s */
 			if (step == 0)
-				ab(c, "/strip/1/ab/recall", 1);
+				ab(c2, "/strip/1/ab/recall", 1);
 			else if (step == 1)
-				ab(c, "/strip/1/ab/recall", 0);
+				ab(c2, "/strip/1/ab/recall", 0);
 			else
-				ab(c, "/strip/1/ab/swap", 1);
+				ab(c2, "/strip/1/ab/swap", 1);
 			printf("%ld\n", t0);
 			step++;
 		}
@@ -124,6 +126,7 @@ int main(int argc, char **argv)
 	}
 	fclose(f);
 	engine_stop(&e);
+	ctl_free(c2);
 	ctl_free(c);
 	engine_free(&e);
 	return 0;
