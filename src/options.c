@@ -197,6 +197,7 @@ static int opt_midi_map(struct options *o, const char *arg, char *err, size_t er
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	o->midi_map_given = 1;
 	return 0;
 }
 
@@ -322,6 +323,10 @@ static int opt_check(struct options *o, int argc, char **argv, char *err, size_t
 		}
 		o->in_path = argv[optind];
 		o->out_path = argv[optind + 1];
+		if (o->midi_map_given) {
+			snprintf(err, errlen, "--midi-map is for JACK mode (offline has no MIDI input)");
+			return -EINVAL;
+		}
 		if (o->channels_given) {
 			snprintf(err, errlen, "--channels is for JACK mode; offline runs one strip per "
 					      "channel of IN.wav");

@@ -43,6 +43,7 @@ struct options {
 	int midi; /* JACK MIDI ports and maps (default on; --no-midi) */
 	struct midi_spec *midi_maps; /* --midi-map and the maps of --preset files, in order */
 	size_t nmidi_maps;
+	int midi_map_given; /* --midi-map was on the command line (an error offline) */
 };
 
 /* Parse argv. On error returns a negative errno with a one-line message in err (no

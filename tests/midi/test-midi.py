@@ -220,6 +220,10 @@ def command_line(env):
         r = subprocess.run([env.chanstrip, "--midi-map", arg], capture_output=True, text=True)
         if r.returncode != 2 or words not in r.stderr or r.stderr.count("\n") != 1:
             fail("--midi-map '%s': rc %d, %r" % (arg, r.returncode, r.stderr))
+    r = subprocess.run([env.chanstrip, "--offline", "a.wav", "b.wav", "--midi-map",
+                        "/strip/1/comp/ratio 1 7"], capture_output=True, text=True)
+    if r.returncode != 2 or "JACK mode" not in r.stderr:
+        fail("--midi-map offline: rc %d, %r" % (r.returncode, r.stderr))
 
 
 def main():
