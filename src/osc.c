@@ -765,21 +765,45 @@ static void handle_meter_cmd(struct osc_req *r, const struct ctl_sel *sel)
 	}
 }
 
-/* /strip/N/ab/store A|B, /strip/N/ab/recall A|B, /strip/N/ab/swap, /strip/N/reset */
+/* The slot of /strip/N/ab/store and recall: "A" or "B", or 0 (A) or 1 (B) from a control
+ * surface that sends numbers only (a TouchOSC toggle). 0 or 1, or -1 with the reason. */
+static int ab_slot_arg(const struct osc_req *r, char *why)
+{
+	double v;
+	if (is_string(r->types[0]))
+		return ctl_ab_slot(arg_str(r, 0), why);
+	if (arg_number(r->types[0], r->argv[0], &v) == 0 && (v == 0 || v == 1))
+		return (int)v;
+	snprintf(why, CTL_REASON_MAX, "expected the slot: A or B (or 0 or 1)");
+	return -1;
+}
+
+/* /strip/N/ab/store A|B, /strip/N/ab/recall A|B, /strip/N/ab/swap, /strip/N/reset. Swap and
+ * reset take no argument, or a button's value: non-zero acts, 0 (the release) does nothing. */
 static void handle_ab_reset(struct osc_req *r, const struct ctl_sel *sel)
 {
 	struct osc *s = r->s;
 	char why[CTL_REASON_MAX];
 	int slot = 0, rc;
+	double v = 1;
 	int want = sel->kind == CTL_AB_STORE || sel->kind == CTL_AB_RECALL;
-	if (r->argc != want) {
-		reply_error(r, want ? "expected the slot: A or B" : "takes no arguments");
+	if (want ? r->argc != 1 : r->argc > 1) {
+		reply_error(r, want ? "expected the slot: A or B (or 0 or 1)"
+				    : "takes no argument, or a button's value");
 		return;
 	}
-	if (want && (!is_string(r->types[0]) || (slot = ctl_ab_slot(arg_str(r, 0), why)) < 0)) {
-		reply_error(r, "%s", is_string(r->types[0]) ? why : "expected the slot: A or B");
+	if (want && (slot = ab_slot_arg(r, why)) < 0) {
+		reply_error(r, "%s", why);
 		return;
 	}
+	if (!want && r->argc == 1 &&
+	    (arg_number(r->types[0], r->argv[0], &v) < 0 || !isfinite(v))) {
+		reply_error(r, "wrong type: %s (expected no argument, or a button's value)",
+			    type_desc(r->types[0]));
+		return;
+	}
+	if (v == 0)
+		return;
 	switch (sel->kind) {
 	case CTL_AB_STORE: rc = ctl_ab_store(s->ctl, sel, slot, why); break;
 	case CTL_AB_RECALL: rc = ctl_ab_recall(s->ctl, sel, slot, CTL_ORIGIN_NONE, why); break;

@@ -84,8 +84,9 @@ def ab_and_reset(env):
     osc = Osc(port)
     g = lambda k, s=1: osc.get("/strip/%d/%s" % (s, k))  # noqa: E731
     osc.call("/strip/1/ab/recall", "B", expect_error=True)  # empty
-    for bad in [("/strip/1/ab/store",), ("/strip/1/ab/store", "C"), ("/strip/1/ab/store", 1),
-                ("/strip/1/ab/swap", "A"), ("/strip/1/reset", 1), ("/strip/3/reset",)]:
+    for bad in [("/strip/1/ab/store",), ("/strip/1/ab/store", "C"), ("/strip/1/ab/store", 2),
+                ("/strip/1/ab/store", 0.5), ("/strip/1/ab/swap", "A"), ("/strip/1/reset", "x"),
+                ("/strip/1/reset", 1, 1), ("/strip/3/reset",)]:
         osc.call(*bad, expect_error=True)
     osc.call("/strip/1/comp/threshold", -30.0)
     osc.call("/strip/*/ab/store", "A")
@@ -102,6 +103,18 @@ def ab_and_reset(env):
     osc.call("/strip/1/ab/swap")
     if (g("comp/threshold"), g("comp/ratio")) != (-30.0, 3.0):
         fail("swap back to A (with its edit): %s %s" % (g("comp/threshold"), g("comp/ratio")))
+    # numbers, as a TouchOSC toggle or button sends them: recall 1.0 = B, 0.0 = A; a swap
+    # or reset with 0.0 (the button's release) does nothing
+    osc.call("/strip/1/ab/recall", 1.0)
+    if g("comp/threshold") != -10.0:
+        fail("recall 1.0 is not B")
+    osc.call("/strip/1/ab/swap", 0.0)
+    osc.call("/strip/1/reset", 0.0)
+    if g("comp/threshold") != -10.0:
+        fail("swap or reset 0.0 acted")
+    osc.call("/strip/1/ab/recall", 0)
+    if g("comp/threshold") != -30.0:
+        fail("recall 0 is not A")
     # reset: strip 1 only, every parameter
     osc.call("/strip/*/meter/cal", 12.0)
     osc.call("/strip/2/comp/ratio", 6.0)
