@@ -127,6 +127,17 @@ def pickup_and_relative(t):
     t.expect("gate.threshold", 0.5 + 2 / 127, "offset +2")
     m.send(cc(1, 22, 63))
     t.expect("gate.threshold", 0.5 + 1 / 127, "offset -1")
+    # relative on an enum: the steps add up between the values it snaps to (strip 2's /norm
+    # at the same position is the oracle)
+    osc.call("/midi/map", "/strip/1/pre/model", 1, 23, "relative")
+    for _ in range(12):  # in separate periods, so the feed reports each snapped value
+        m.send(*[cc(1, 23, 1)] * 5)
+        time.sleep(0.02)
+    t.settle()
+    osc.call("/strip/2/pre/model/norm", 60 / 127)
+    want = osc.get("/strip/2/pre/model")
+    if want == 0 or osc.get("/strip/1/pre/model") != want:
+        fail("relative on an enum: %s, expected %s" % (osc.get("/strip/1/pre/model"), want))
 
 
 def feedback(t):
