@@ -158,6 +158,16 @@ def feedback(t):
     got = m.received(0.3)
     if bytes([0xB1, 1, 127]) not in got or bytes([0xB1, 33, 127]) not in got:
         fail("14-bit feedback: %s" % got)
+    # NRPN feedback: 99, 98, 6, 38; pitchbend: LSB, MSB (range -30..6 dB: -12 is 0.5)
+    osc.call("/strip/1/deess/freq/norm", 0.0)
+    got = m.received(0.3)
+    want = [bytes([0xB2, 99, 2]), bytes([0xB2, 98, 44]), bytes([0xB2, 6, 0]), bytes([0xB2, 38, 0])]
+    if [e for e in got if e[0] == 0xB2] != want:
+        fail("NRPN feedback: %s" % got)
+    osc.call("/strip/1/out/gain", -12.0)
+    got = m.received(0.3)
+    if bytes([0xE3, 0x00, 0x40]) not in got:  # round(0.5 * 16383) = 8192
+        fail("pitchbend feedback: %s" % got)
 
 
 def learn(t):
