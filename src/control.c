@@ -48,7 +48,60 @@ struct control {
 	pthread_mutex_t feeds_lock; /* taken inside the engine lock (the listener) */
 	struct ctl_feed *feeds[CTL_MAX_FEEDS];
 	int listening;
+	struct preset_ext ext; /* maps kept in presets (check NULL: none) */
+	pthread_mutex_t ab_lock; /* ext */
+	struct ctl_ab_shared *abs; /* the engine's A/B slots, shared by its control handles */
 };
+
+struct ctl_ab {
+	float v[2][P_COUNT];
+	uint8_t have[2];
+	uint8_t cur; /* the slot in use */
+};
+
+/* A/B slots belong to the engine, not to one transport: every control handle of an engine
+ * (OSC, MIDI, a web page) sees the same A and B. */
+struct ctl_ab_shared {
+	struct engine *e;
+	unsigned refs;
+	pthread_mutex_t lock;
+	struct ctl_ab *ab; /* [nstrips] */
+};
+
+static pthread_mutex_t ab_reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ctl_ab_shared ab_reg[ENGINE_MAX_LISTENERS];
+
+static struct ctl_ab_shared *ab_attach(struct engine *e, unsigned nstrips)
+{
+	struct ctl_ab_shared *r = NULL;
+	pthread_mutex_lock(&ab_reg_lock);
+	for (unsigned k = 0; k < ENGINE_MAX_LISTENERS && !r; k++)
+		if (ab_reg[k].refs && ab_reg[k].e == e)
+			r = &ab_reg[k];
+	for (unsigned k = 0; k < ENGINE_MAX_LISTENERS && !r; k++)
+		if (!ab_reg[k].refs && (ab_reg[k].ab = calloc(nstrips, sizeof(struct ctl_ab)))) {
+			r = &ab_reg[k];
+			r->e = e;
+			pthread_mutex_init(&r->lock, NULL);
+		}
+	if (r)
+		r->refs++;
+	pthread_mutex_unlock(&ab_reg_lock);
+	return r;
+}
+
+static void ab_detach(struct ctl_ab_shared *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&ab_reg_lock);
+	if (--r->refs == 0) {
+		free(r->ab);
+		pthread_mutex_destroy(&r->lock);
+		memset(r, 0, sizeof(*r));
+	}
+	pthread_mutex_unlock(&ab_reg_lock);
+}
 
 /* The origin of the change being made on this thread: the engine calls listeners on the
  * thread that called engine_apply, so this tags every change ctl_set causes without a
@@ -95,6 +148,12 @@ struct control *ctl_new(struct engine *e, char *err, size_t errlen)
 	c->e = e;
 	c->nstrips = engine_nstrips(e);
 	pthread_mutex_init(&c->feeds_lock, NULL);
+	pthread_mutex_init(&c->ab_lock, NULL);
+	if (!(c->abs = ab_attach(e, c->nstrips))) {
+		snprintf(err, errlen, "out of memory");
+		ctl_free(c);
+		return NULL;
+	}
 	for (int p = 0; p < P_COUNT; p++) {
 		snprintf(c->relpath[p], sizeof(c->relpath[p]), "%s", param_table[p].key);
 		for (char *ch = c->relpath[p]; *ch; ch++)
@@ -117,6 +176,8 @@ void ctl_free(struct control *c)
 	if (c->listening)
 		engine_remove_listener(c->e, ctl_on_change, c);
 	pthread_mutex_destroy(&c->feeds_lock);
+	pthread_mutex_destroy(&c->ab_lock);
+	ab_detach(c->abs);
 	free(c);
 }
 
@@ -236,6 +297,16 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 
 	sel->nparam = 0;
 	memset(sel->param, 0, sizeof(sel->param));
+	static const struct {
+		const char *rest;
+		enum ctl_kind kind;
+	} cmds[] = {{"ab/store", CTL_AB_STORE}, {"ab/recall", CTL_AB_RECALL},
+		    {"ab/swap", CTL_AB_SWAP}, {"reset", CTL_RESET}};
+	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
+		if (!strcmp(rest, cmds[k].rest)) {
+			sel->kind = cmds[k].kind;
+			return match_strips(c, stripseg, sel, why);
+		}
 	if (!strcmp(rest, "meter") || !strcmp(rest, "meter/reset") || !strcmp(rest, "meter/hold")) {
 		sel->kind = !strcmp(rest, "meter")         ? CTL_METER
 			    : !strcmp(rest, "meter/reset") ? CTL_METER_RESET
@@ -693,6 +764,7 @@ void ctl_status(struct control *c, struct ctl_status *out)
 
 /* ---- presets --------------------------------------------------------------------------- */
 
+
 int ctl_preset_name_check(const char *name, char *why)
 {
 	if (preset_ref_valid(name))
@@ -727,6 +799,8 @@ int ctl_nr_profiles_apply(struct engine *e, const struct preset_profile *prof, s
 	return 0;
 }
 
+static struct preset_ext ext_get(struct control *c);
+
 /* Apply a loaded preset, fitted to this instance's strips. 0, 1 (applied, with the notice of
  * skipped lines in why) or -1 with the reason. */
 static int ctl_preset_apply(struct control *c, const char *name, struct preset *p, int origin,
@@ -737,9 +811,14 @@ static int ctl_preset_apply(struct control *c, const char *name, struct preset *
 				    CTL_REASON_MAX);
 	if (fit < 0)
 		return -1;
+	struct preset_ext x = ext_get(c);
+	if (p->nmidi && x.check && x.check(x.ctx, p->midi, p->nmidi, why, CTL_REASON_MAX) < 0)
+		return -1; /* a map that cannot be made: nothing applied */
 	int rc = apply_with_origin(c, p->assign, p->n, &bad, origin);
 	if (rc == 0)
 		rc = ctl_nr_profiles_apply(c->e, p->profiles, p->nprofiles);
+	if (rc == 0 && p->nmidi && x.apply)
+		x.apply(x.ctx, p->midi, p->nmidi);
 	if (rc == -EAGAIN)
 		snprintf(why, CTL_REASON_MAX, "busy (control queue full): retry");
 	else if (rc < 0)
@@ -786,17 +865,161 @@ int ctl_preset_save(struct control *c, const char *name, char *path, size_t path
 	}
 	engine_get_all(c->e, v);
 	struct preset_profile *prof = malloc(c->nstrips * sizeof(*prof));
-	if (!prof) {
+	struct preset_ext x = ext_get(c);
+	char *extra = x.text ? malloc(PRESET_EXT_TEXT_MAX) : NULL;
+	if (!prof || (x.text && !extra)) {
+		free(prof);
+		free(extra);
 		free(v);
 		snprintf(why, CTL_REASON_MAX, "out of memory");
 		return -1;
 	}
-	size_t np = ctl_nr_profiles(c->e, prof);
-	int rc = preset_save_profiles(name, (const float(*)[P_COUNT])v, c->nstrips, prof, np, path,
-				      pathlen, why, CTL_REASON_MAX);
+	if (extra)
+		x.text(x.ctx, extra, PRESET_EXT_TEXT_MAX);
+	struct preset_extras ex = {prof, ctl_nr_profiles(c->e, prof), extra};
+	int rc = preset_save_ext(name, (const float(*)[P_COUNT])v, c->nstrips, &ex, path, pathlen,
+				 why, CTL_REASON_MAX);
 	free(prof);
+	free(extra);
 	free(v);
 	return rc < 0 ? -1 : 0;
+}
+
+/* The ext is set once, while the transport's threads may already run: copied under a lock. */
+void ctl_set_preset_ext(struct control *c, const struct preset_ext *x)
+{
+	pthread_mutex_lock(&c->ab_lock);
+	if (x)
+		c->ext = *x;
+	else
+		memset(&c->ext, 0, sizeof(c->ext));
+	pthread_mutex_unlock(&c->ab_lock);
+}
+
+static struct preset_ext ext_get(struct control *c)
+{
+	pthread_mutex_lock(&c->ab_lock);
+	struct preset_ext x = c->ext;
+	pthread_mutex_unlock(&c->ab_lock);
+	return x;
+}
+
+/* ---- compare and reset ------------------------------------------------------------------ */
+
+int ctl_ab_slot(const char *text, char *why)
+{
+	if (!strcmp(text, "A") || !strcmp(text, "a"))
+		return 0;
+	if (!strcmp(text, "B") || !strcmp(text, "b"))
+		return 1;
+	snprintf(why, CTL_REASON_MAX, "'%.20s' is not a slot (expected A or B)", text);
+	return -1;
+}
+
+/* A/B holds sound, not metering: meter.* rows are left alone. */
+static int ab_param(int p) { return strncmp(param_table[p].key, "meter.", 6) != 0; }
+
+int ctl_ab_store(struct control *c, const struct ctl_sel *sel, int slot, char *why)
+{
+	float (*v)[P_COUNT] = malloc(c->nstrips * sizeof(*v));
+	if (!v) {
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	engine_get_all(c->e, v);
+	pthread_mutex_lock(&c->abs->lock);
+	for (unsigned i = 0; i < c->nstrips; i++)
+		if (sel->strip[i]) {
+			memcpy(c->abs->ab[i].v[slot], v[i], sizeof(v[i]));
+			c->abs->ab[i].have[slot] = 1;
+			c->abs->ab[i].cur = (uint8_t)slot;
+		}
+	pthread_mutex_unlock(&c->abs->lock);
+	free(v);
+	return 0;
+}
+
+/* Set strip i's parameters to vals (ab_param rows, or all when every) in one apply. */
+static int set_strip_values(struct control *c, const struct ctl_sel *sel,
+			    const float (*vals)[P_COUNT], int every, int origin, char *why)
+{
+	size_t n = 0, bad = 0;
+	struct param_assign *a = malloc((size_t)c->nstrips * P_COUNT * sizeof(*a));
+	if (!a) {
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < c->nstrips; i++)
+		for (int p = 0; sel->strip[i] && p < P_COUNT; p++)
+			if (every || ab_param(p))
+				a[n++] = (struct param_assign){(int)i, (enum param_id)p, vals[i][p]};
+	int err = apply_with_origin(c, a, n, &bad, origin);
+	free(a);
+	return apply_reason(err, why);
+}
+
+/* recall slot (swap: the other one, after storing the current values in the one in use) */
+static int ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int swap,
+		     int origin, char *why)
+{
+	float (*v)[P_COUNT] = malloc(c->nstrips * sizeof(*v));
+	if (!v) {
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	engine_get_all(c->e, v);
+	pthread_mutex_lock(&c->abs->lock);
+	for (unsigned i = 0; i < c->nstrips; i++) {
+		struct ctl_ab *ab = &c->abs->ab[i];
+		if (!sel->strip[i])
+			continue;
+		int want = swap ? !ab->cur : slot;
+		if (swap) {
+			memcpy(ab->v[ab->cur], v[i], sizeof(v[i]));
+			ab->have[ab->cur] = 1;
+			if (!ab->have[want])
+				memcpy(ab->v[want], v[i], sizeof(v[i]));
+			ab->have[want] = 1;
+		} else if (!ab->have[want]) {
+			pthread_mutex_unlock(&c->abs->lock);
+			snprintf(why, CTL_REASON_MAX, "strip %u: slot %c is empty (store it first)",
+				 i + 1, 'A' + want);
+			free(v);
+			return -1;
+		}
+		memcpy(v[i], ab->v[want], sizeof(v[i]));
+		ab->cur = (uint8_t)want;
+	}
+	pthread_mutex_unlock(&c->abs->lock);
+	int rc = set_strip_values(c, sel, (const float(*)[P_COUNT])v, 0, origin, why);
+	free(v);
+	return rc;
+}
+
+int ctl_ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int origin,
+		  char *why)
+{
+	return ab_recall(c, sel, slot, 0, origin, why);
+}
+
+int ctl_ab_swap(struct control *c, const struct ctl_sel *sel, int origin, char *why)
+{
+	return ab_recall(c, sel, 0, 1, origin, why);
+}
+
+int ctl_reset(struct control *c, const struct ctl_sel *sel, int origin, char *why)
+{
+	float (*v)[P_COUNT] = malloc(c->nstrips * sizeof(*v));
+	if (!v) {
+		snprintf(why, CTL_REASON_MAX, "out of memory");
+		return -1;
+	}
+	for (unsigned i = 0; i < c->nstrips; i++)
+		for (int p = 0; p < P_COUNT; p++)
+			v[i][p] = param_table[p].def;
+	int rc = set_strip_values(c, sel, (const float(*)[P_COUNT])v, 1, origin, why);
+	free(v);
+	return rc;
 }
 
 struct list_adapter {

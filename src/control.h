@@ -63,6 +63,10 @@ enum ctl_kind {
 	CTL_METER_RESET, /* /strip/N/meter/reset */
 	CTL_METER_HOLD,  /* /strip/N/meter/hold */
 	CTL_NR_LEARN,    /* /strip/N/nr/learn [seconds] */
+	CTL_AB_STORE,    /* /strip/N/ab/store A|B */
+	CTL_AB_RECALL,   /* /strip/N/ab/recall A|B */
+	CTL_AB_SWAP,     /* /strip/N/ab/swap */
+	CTL_RESET,       /* /strip/N/reset */
 };
 
 struct ctl_sel {
@@ -200,6 +204,24 @@ int ctl_nr_profiles_apply(struct engine *e, const struct preset_profile *prof, s
 /* Check a name from the wire (NAME or shipped:NAME): 0 or -1 with the reason. A save refuses
  * shipped:NAME and a shipped preset's name. */
 int ctl_preset_name_check(const char *name, char *why);
+/* The transport whose maps presets carry (MIDI): loads check and apply them, saves write
+ * them. NULL: none. Set before other threads use the handle. */
+void ctl_set_preset_ext(struct control *c, const struct preset_ext *x);
+
+/* ---- compare and reset -----------------------------------------------------------------
+ * Two slots (A, B) per strip, one set per engine (every control handle of it, OSC, MIDI or
+ * a web page, sees the same), hold every parameter except meter.* (calibration, not
+ * sound). Store copies the values in force; recall sets them like any change (the stages
+ * glide to them); swap stores into the slot in use (the last stored or recalled, A at
+ * first) and recalls the other one (an empty slot takes the current values first, so the
+ * first swap changes nothing audible). Reset sets every parameter to its default. */
+int ctl_ab_store(struct control *c, const struct ctl_sel *sel, int slot, char *why);
+int ctl_ab_recall(struct control *c, const struct ctl_sel *sel, int slot, int origin,
+		  char *why);
+int ctl_ab_swap(struct control *c, const struct ctl_sel *sel, int origin, char *why);
+int ctl_reset(struct control *c, const struct ctl_sel *sel, int origin, char *why);
+/* "A"/"a" 0, "B"/"b" 1, else -1 with the reason. */
+int ctl_ab_slot(const char *text, char *why);
 int ctl_preset_list(void (*fn)(void *ctx, const char *name), void *ctx);
 
 /* ---- subscriptions --------------------------------------------------------------------- */

@@ -39,6 +39,7 @@
 #include "engine.h"
 #include "jack_rtcheck.h"
 #include "log.h"
+#include "midictl.h"
 #include "meterview.h"
 #include "monoclock.h"
 #include "nsm.h"
@@ -84,6 +85,8 @@ struct jc {
 	struct http *http;
 	struct meterview *mv;
 	struct nsm *nsm;           /* session manager (NSM_URL), else NULL */
+	struct midictl *midi;      /* JACK MIDI transport (--no-midi: NULL) */
+	jack_port_t *midi_in, *midi_out;
 	struct options nsm_o;      /* the options as the session amends them */
 
 	/* crossing between the JACK threads and the control thread */
@@ -193,6 +196,9 @@ static int on_process(jack_nframes_t n, void *arg)
 			memset(c->outbuf[i], 0, n * sizeof(float));
 	}
 	atomic_store_explicit(&c->in_dsp, 0, memory_order_release);
+	if (c->midi)
+		midictl_process(c->midi, c->midi_in ? jack_port_get_buffer(c->midi_in, n) : NULL,
+				c->midi_out ? jack_port_get_buffer(c->midi_out, n) : NULL, n);
 	rtcheck_process_leave();
 	return 0;
 }
@@ -539,6 +545,16 @@ static int client_setup(struct jc *c)
 			return -1;
 		}
 	}
+	if (c->midi) {
+		c->midi_in = jack_port_register(c->client, "midi_in", JACK_DEFAULT_MIDI_TYPE,
+						JackPortIsInput, 0);
+		c->midi_out = jack_port_register(c->client, "midi_out", JACK_DEFAULT_MIDI_TYPE,
+						 JackPortIsOutput, 0);
+		if (!c->midi_in || !c->midi_out) {
+			jc_log(c, "cannot register JACK MIDI ports midi_in/midi_out");
+			return -1;
+		}
+	}
 	atomic_store(&c->server_gone, 0);
 	atomic_store(&c->period, jack_get_buffer_size(c->client));
 	if (jack_set_process_callback(c->client, on_process, c) ||
@@ -772,6 +788,7 @@ static void jc_cleanup(struct jc *c)
 		osc_stop(c->osc);
 	http_stop(c->http);
 	nsm_end(c->nsm);
+	midictl_free(c->midi);
 	meterview_free(c->mv);
 	if (c->engine_ok)
 		engine_free(&c->e);
@@ -903,6 +920,16 @@ static int frontends_start(struct jc *c)
 	}
 	if (http_frontend_start(c) < 0)
 		return -1;
+	if (o->midi && !(c->midi = midictl_new(&c->e, o->midi_maps, o->nmidi_maps, err,
+					       sizeof(err)))) {
+		jc_log(c, "%s", err);
+		return -1;
+	}
+	if (c->midi) {
+		struct preset_ext x;
+		midictl_preset_ext(c->midi, &x);
+		nsm_set_preset_ext(c->nsm, &x);
+	}
 	if (!o->osc_port)
 		return 0;
 	c->osc = osc_start(&c->e, o->osc_bind, o->osc_port, err, sizeof(err));
@@ -915,6 +942,8 @@ static int frontends_start(struct jc *c)
 	}
 	if (!c->osc)
 		jc_log(c, "warning: OSC is off (%s); use --osc-port to choose another port", err);
+	else
+		osc_set_midi(c->osc, c->midi);
 	return 0;
 }
 

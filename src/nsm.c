@@ -69,6 +69,7 @@ struct nsm {
 	int has_state; /* the state file existed and was loaded */
 	unsigned nstrips;
 	struct preset state;
+	struct preset_ext ext; /* the MIDI maps saved with the values */
 
 	/* after nsm_opened */
 	struct engine *e;
@@ -421,12 +422,19 @@ static void session_save(struct nsm *n)
 	engine_get_all(e, v);
 	snprintf(title, sizeof(title), "%s strips=%u", NSM_STATE_TITLE, engine_nstrips(e));
 	struct preset_profile *prof = malloc(engine_nstrips(e) * sizeof(*prof));
-	size_t np = prof ? ctl_nr_profiles(e, prof) : 0;
-	int rc = prof ? preset_write_file_profiles(n->state_path, title,
-						   (const float(*)[P_COUNT])v, engine_nstrips(e), prof,
-						   np, err, sizeof(err))
-		      : (snprintf(err, sizeof(err), "out of memory"), -ENOMEM);
+	char *extra = n->ext.text ? malloc(PRESET_EXT_TEXT_MAX) : NULL;
+	int rc = -ENOMEM;
+	if (!prof || (n->ext.text && !extra)) {
+		snprintf(err, sizeof(err), "out of memory");
+	} else {
+		if (extra)
+			n->ext.text(n->ext.ctx, extra, PRESET_EXT_TEXT_MAX);
+		struct preset_extras ex = {prof, ctl_nr_profiles(e, prof), extra};
+		rc = preset_write_file_ext(n->state_path, title, (const float(*)[P_COUNT])v,
+					   engine_nstrips(e), &ex, err, sizeof(err));
+	}
 	free(prof);
+	free(extra);
 	free(v);
 	if (rc < 0) {
 		nsm_log("save failed: %s", err);
@@ -600,6 +608,12 @@ static void nsm_free(struct nsm *n)
 	free(n);
 }
 
+void nsm_set_preset_ext(struct nsm *n, const struct preset_ext *x)
+{
+	if (n && x)
+		n->ext = *x;
+}
+
 /* The session's values in place of the command line's, when it has a state file. */
 static void options_from_session(const struct nsm *n, struct options *out)
 {
@@ -613,6 +627,8 @@ static void options_from_session(const struct nsm *n, struct options *out)
 	out->nassign = n->state.n;
 	out->profiles = n->state.profiles;
 	out->nprofiles = n->state.nprofiles;
+	out->midi_maps = n->state.midi; /* the session's maps replace --midi-map */
+	out->nmidi_maps = n->state.nmidi;
 	/* A restored session's connections are the session's (jackpatch restores them);
 	 * connecting the physical inputs again would feed a strip twice once the user has
 	 * routed it elsewhere. A new session connects as usual, once. */

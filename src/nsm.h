@@ -25,6 +25,7 @@
 
 #include "engine.h"
 #include "options.h"
+#include "preset.h"
 
 /* Suffix appended to the path NSM gives (its "native file extension" strategy). */
 #define NSM_STATE_SUFFIX ".chanstrip"
@@ -57,6 +58,10 @@ void nsm_opened(struct nsm *n, struct engine *e);
  * NSM_DIRTY_POLL_MS send /nsm/client/is_dirty or is_clean when the state changed. n may be
  * NULL. */
 void nsm_poll(struct nsm *n);
+
+/* The transport whose maps the session state carries (MIDI); before nsm_opened. n may be
+ * NULL. */
+void nsm_set_preset_ext(struct nsm *n, const struct preset_ext *x);
 
 /* Before the engine is freed. If the open was never answered (the JACK client could not
  * start), answers it with /error. Frees n (NULL is fine). */

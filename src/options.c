@@ -33,6 +33,8 @@ void options_usage(FILE *f)
 	      "      --http-bind ADDR    HTTP listen address (default 127.0.0.1)\n"
 	      "  -P, --preset NAME|FILE  apply a preset (repeatable, in order with --set)\n"
 	      "  -s, --set [N:]KEY=VALUE set a parameter on strip N or all strips (repeatable)\n"
+	      "      --midi, --no-midi   JACK MIDI ports midi_in/midi_out (default on)\n"
+	      "      --midi-map 'PATH CH CTL [MODE] [MIN MAX]'  map a MIDI controller (repeatable)\n"
 	      "      --offline IN OUT    process a WAV file instead of running under JACK\n"
 	      "      --meters FILE.csv   (offline) write meter rows every 50 ms per strip\n"
 	      "      --block N           (offline) processing block, 1..65536 (default 256)\n"
@@ -105,6 +107,9 @@ enum {
 	OPT_SERVER,
 	OPT_HTTP_PORT,
 	OPT_HTTP_BIND,
+	OPT_MIDI,
+	OPT_NO_MIDI,
+	OPT_MIDI_MAP,
 };
 
 static const struct option longopts[] = {
@@ -122,6 +127,9 @@ static const struct option longopts[] = {
 	{"http-bind", required_argument, 0, OPT_HTTP_BIND},
 	{"preset", required_argument, 0, 'P'},
 	{"set", required_argument, 0, 's'},
+	{"midi", no_argument, 0, OPT_MIDI},
+	{"no-midi", no_argument, 0, OPT_NO_MIDI},
+	{"midi-map", required_argument, 0, OPT_MIDI_MAP},
 	{"offline", no_argument, 0, OPT_OFFLINE},
 	{"meters", required_argument, 0, OPT_METERS},
 	{"block", required_argument, 0, OPT_BLOCK},
@@ -203,6 +211,34 @@ static int opt_http(struct options *o, int c, const char *arg, char *err, size_t
 	return 0;
 }
 
+static int push_midi(struct options *o, const struct midi_spec *s, size_t n)
+{
+	struct midi_spec *v = realloc(o->midi_maps, (o->nmidi_maps + n) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	if (n)
+		memcpy(v + o->nmidi_maps, s, n * sizeof(*s));
+	o->midi_maps = v;
+	o->nmidi_maps += n;
+	return 0;
+}
+
+static int opt_midi_map(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	struct midi_spec s;
+	char why[256];
+	if (midi_spec_parse(arg, &s, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "--midi-map '%s': %s", arg, why);
+		return -EINVAL;
+	}
+	if (push_midi(o, &s, 1) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	o->midi_map_given = 1;
+	return 0;
+}
+
 static int opt_preset(struct options *o, const char *arg, char *err, size_t errlen)
 {
 	struct preset p;
@@ -234,6 +270,10 @@ static int opt_preset(struct options *o, const char *arg, char *err, size_t errl
 			o->profiles = q;
 			o->nprofiles += p.nprofiles;
 		}
+	}
+	if (!rc && p.nmidi) { /* a preset with maps replaces the maps given before it */
+		o->nmidi_maps = 0;
+		rc = push_midi(o, p.midi, p.nmidi);
 	}
 	preset_free(&p);
 	if (rc < 0)
@@ -320,6 +360,7 @@ static void opt_note_mode(struct options *o, int c)
 	switch (c) {
 	case 'c': case 'n': case 'p': case OPT_SERVER: case OPT_CONNECT: case OPT_NO_CONNECT:
 	case OPT_CONNECT_OUT: case OPT_RECONNECT: case OPT_METER_VIEW: case OPT_OSC_BIND:
+	case OPT_HTTP_PORT: case OPT_HTTP_BIND: case OPT_MIDI: case OPT_NO_MIDI: case OPT_MIDI_MAP:
 		slot = &o->jack_only;
 		break;
 	case OPT_METERS: case OPT_BLOCK: case OPT_OUT_FORMAT:
@@ -356,6 +397,9 @@ static int opt_one(struct options *o, int c, char **argv, char *err, size_t errl
 	case OPT_HTTP_BIND: return opt_http(o, c, optarg, err, errlen);
 	case 'P': return opt_preset(o, optarg, err, errlen);
 	case 's': return opt_set(o, optarg, err, errlen);
+	case OPT_MIDI: o->midi = 1; return 0;
+	case OPT_NO_MIDI: o->midi = 0; return 0;
+	case OPT_MIDI_MAP: return opt_midi_map(o, optarg, err, errlen);
 	case OPT_OFFLINE: o->mode = MODE_OFFLINE; return 0;
 	case OPT_METERS: o->meters_path = optarg; return 0;
 	case OPT_BLOCK: return opt_block(o, optarg, err, errlen);
@@ -459,6 +503,7 @@ int options_parse(struct options *o, int argc, char **argv, char *err, size_t er
 	o->osc_bind = "127.0.0.1";
 	o->http_port = HTTP_DEFAULT_PORT;
 	o->http_bind = "127.0.0.1";
+	o->midi = 1;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":c:n:p:P:s:hV", longopts, NULL)) != -1)
@@ -473,6 +518,7 @@ void options_free(struct options *o)
 	free(o->src);
 	free(o->preset_names);
 	free(o->profiles);
+	free(o->midi_maps);
 	o->assign = NULL;
 	o->src = NULL;
 	o->preset_names = NULL;
@@ -480,4 +526,6 @@ void options_free(struct options *o)
 	o->npresets = 0;
 	o->profiles = NULL;
 	o->nprofiles = 0;
+	o->midi_maps = NULL;
+	o->nmidi_maps = 0;
 }

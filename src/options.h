@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "midi.h"
 #include "paramio.h"
 #include "preset.h"
 
@@ -54,6 +55,11 @@ struct options {
 	int http_port; /* 0 = off */
 	int http_port_given;
 	const char *http_bind;
+	/* MIDI */
+	int midi; /* JACK MIDI ports and maps (default on; --no-midi) */
+	struct midi_spec *midi_maps; /* --midi-map and the maps of --preset files, in order */
+	size_t nmidi_maps;
+	int midi_map_given; /* --midi-map was on the command line (an error offline) */
 };
 
 /* Parse argv. On error returns a negative errno with a one-line message in err (no

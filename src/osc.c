@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "midictl.h"
 #include "monoclock.h"
 #include "preset.h"
 
@@ -63,6 +64,7 @@ struct osc {
 	atomic_int stop;
 	char url[160];
 	struct ctl_feed *feed;
+	struct midictl *_Atomic midi; /* the MIDI transport, for /midi/... (NULL: none) */
 	/* our own addresses: what we are bound to, and every local interface's address when
 	 * bound to a wildcard; with our port, a destination among them is ourselves */
 	struct sockaddr_storage self;
@@ -644,6 +646,55 @@ static void handle_nr_learn(struct osc_req *r, const struct ctl_sel *sel)
 		reply_error(r, "%s", why);
 }
 
+/* The slot of /strip/N/ab/store and recall: "A" or "B", or 0 (A) or 1 (B) from a control
+ * surface that sends numbers only (a TouchOSC toggle). 0 or 1, or -1 with the reason. */
+static int ab_slot_arg(const struct osc_req *r, char *why)
+{
+	double v;
+	if (is_string(r->types[0]))
+		return ctl_ab_slot(arg_str(r, 0), why);
+	if (ctl_lo_number(r->types[0], r->argv[0], &v) == 0 && (v == 0 || v == 1))
+		return (int)v;
+	snprintf(why, CTL_REASON_MAX, "expected the slot: A or B (or 0 or 1)");
+	return -1;
+}
+
+/* /strip/N/ab/store A|B, /strip/N/ab/recall A|B, /strip/N/ab/swap, /strip/N/reset. Swap and
+ * reset take no argument, or a button's value: non-zero acts, 0 (the release) does nothing. */
+static void handle_ab_reset(struct osc_req *r, const struct ctl_sel *sel)
+{
+	struct osc *s = r->s;
+	char why[CTL_REASON_MAX];
+	int slot = 0, rc;
+	double v = 1;
+	int want = sel->kind == CTL_AB_STORE || sel->kind == CTL_AB_RECALL;
+	if (want ? r->argc != 1 : r->argc > 1) {
+		reply_error(r, want ? "expected the slot: A or B (or 0 or 1)"
+				    : "takes no argument, or a button's value");
+		return;
+	}
+	if (want && (slot = ab_slot_arg(r, why)) < 0) {
+		reply_error(r, "%s", why);
+		return;
+	}
+	if (!want && r->argc == 1 &&
+	    (ctl_lo_number(r->types[0], r->argv[0], &v) < 0 || !isfinite(v))) {
+		reply_error(r, "wrong type: %s (expected no argument, or a button's value)",
+			    ctl_lo_type_name(r->types[0]));
+		return;
+	}
+	if (v == 0)
+		return;
+	switch (sel->kind) {
+	case CTL_AB_STORE: rc = ctl_ab_store(s->ctl, sel, slot, why); break;
+	case CTL_AB_RECALL: rc = ctl_ab_recall(s->ctl, sel, slot, CTL_ORIGIN_NONE, why); break;
+	case CTL_AB_SWAP: rc = ctl_ab_swap(s->ctl, sel, CTL_ORIGIN_NONE, why); break;
+	default: rc = ctl_reset(s->ctl, sel, CTL_ORIGIN_NONE, why); break;
+	}
+	if (rc < 0)
+		reply_error(r, "%s", why);
+}
+
 static void handle_strip(struct osc_req *r)
 {
 	struct osc *s = r->s;
@@ -656,6 +707,10 @@ static void handle_strip(struct osc_req *r)
 	}
 	if (sel.kind == CTL_NR_LEARN) {
 		handle_nr_learn(r, &sel);
+		return;
+	}
+	if (sel.kind >= CTL_AB_STORE) {
+		handle_ab_reset(r, &sel);
 		return;
 	}
 	if (sel.kind != CTL_PARAM) {
@@ -1103,6 +1158,130 @@ static void handle_preset(struct osc_req *r)
 	}
 }
 
+/* ---- MIDI maps ---------------------------------------------------------------------- */
+
+/* Arguments from..argc as one "a b c" text (numbers as %.9g). 0, or -1 after an error. */
+static int midi_args_text(struct osc_req *r, int from, char *buf, size_t len)
+{
+	size_t used = 0;
+	buf[0] = '\0';
+	for (int k = from; k < r->argc; k++) {
+		double v;
+		int w;
+		if (is_string(r->types[k]))
+			w = snprintf(buf + used, len - used, "%s%s", k > from ? " " : "", arg_str(r, k));
+		else if (ctl_lo_number(r->types[k], r->argv[k], &v) == 0 && r->types[k] != LO_TRUE &&
+			 r->types[k] != LO_FALSE)
+			w = snprintf(buf + used, len - used, "%s%.9g", k > from ? " " : "", v);
+		else {
+			reply_error(r, "wrong type: %s (expected PATH ch ctl [mode] [min max])",
+				    ctl_lo_type_name(r->types[k]));
+			return -1;
+		}
+		if (w < 0 || (size_t)w >= len - used) {
+			reply_error(r, "arguments too long");
+			return -1;
+		}
+		used += (size_t)w;
+	}
+	return 0;
+}
+
+struct midi_list_ctx {
+	struct osc_req *r;
+	int n;
+};
+
+static void midi_list_one(void *ctx, const struct midi_spec *sp)
+{
+	struct midi_list_ctx *k = ctx;
+	char ctl[16];
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	midi_ctl_format(sp->kind, sp->num, ctl, sizeof(ctl));
+	lo_message_add_string(m, sp->path);
+	lo_message_add_int32(m, sp->ch + 1);
+	lo_message_add_string(m, ctl);
+	lo_message_add_string(m, midi_mode_name(sp->mode));
+	if (sp->range) {
+		lo_message_add_float(m, sp->min);
+		lo_message_add_float(m, sp->max);
+	}
+	req_send(k->r, &k->r->to, "/midi/list/map", m);
+	lo_message_free(m);
+	k->n++;
+}
+
+/* /midi/learn PATH [mode] [min max]: the spec with a placeholder controller. */
+static int midi_learn_spec(struct osc_req *r, struct midi_spec *sp, char *why)
+{
+	char args[256], text[300];
+	if (midi_args_text(r, 1, args, sizeof(args)) < 0)
+		return 1;
+	snprintf(text, sizeof(text), "%s 1 0 %s", arg_str(r, 0), args);
+	return midi_spec_parse(text, sp, why, CTL_REASON_MAX);
+}
+
+static void handle_midi(struct osc_req *r)
+{
+	struct midictl *mc = atomic_load(&r->s->midi);
+	struct midi_spec sp;
+	char text[300], why[CTL_REASON_MAX];
+	int rc = 0;
+	if (!mc) {
+		reply_error(r, "MIDI is off (chanstrip runs with --no-midi or offline)");
+		return;
+	}
+	if (!strcmp(r->path, "/midi/list")) {
+		struct midi_list_ctx k = {r, 0};
+		lo_message m = noarg_reply_new(r);
+		if (!m)
+			return;
+		midictl_list(mc, midi_list_one, &k);
+		lo_message_add_int32(m, k.n);
+		req_send(r, &r->to, "/midi/list/end", m);
+		lo_message_free(m);
+		return;
+	}
+	int known = !strcmp(r->path, "/midi/map") || !strcmp(r->path, "/midi/unmap") ||
+		    !strcmp(r->path, "/midi/learn");
+	if (!known) {
+		reply_error(r, "unknown address (expected /midi/map, /midi/unmap, /midi/learn or "
+			       "/midi/list)");
+		return;
+	}
+	if (r->argc < 1 || !is_string(r->types[0])) {
+		reply_error(r, "expected PATH first");
+		return;
+	}
+	if (!strcmp(r->path, "/midi/unmap")) {
+		rc = r->argc != 1 ? (snprintf(why, sizeof(why), "expected PATH only"), -1)
+				  : midictl_unmap(mc, arg_str(r, 0), why);
+	} else if (!strcmp(r->path, "/midi/learn")) {
+		if ((rc = midi_learn_spec(r, &sp, why)) == 0)
+			rc = midictl_learn(mc, &sp, why);
+	} else if ((rc = midi_args_text(r, 0, text, sizeof(text))) == 0) {
+		if ((rc = midi_spec_parse(text, &sp, why, sizeof(why))) == 0)
+			rc = midictl_map(mc, &sp, why);
+	} else {
+		return; /* midi_args_text replied */
+	}
+	if (rc > 0)
+		return;
+	if (rc < 0)
+		reply_error(r, "%s", why);
+}
+
+void osc_set_midi(struct osc *s, struct midictl *m)
+{
+	struct preset_ext x = {0};
+	if (m)
+		midictl_preset_ext(m, &x);
+	ctl_set_preset_ext(s->ctl, m ? &x : NULL);
+	atomic_store(&s->midi, m);
+}
+
 /* ---- packets ------------------------------------------------------------------------ */
 
 /* 1 for what chanstrip itself sends as a reply or feedback (and never takes as a request in
@@ -1112,7 +1291,7 @@ static int is_reply_type(const struct osc_req *r)
 {
 	static const char *const replies[] = {
 		"/error", "/pong", "/subscribed", "/unsubscribed", "/param", "/params/end",
-		"/preset/loaded", "/preset/saved", "/confirm",
+		"/preset/loaded", "/preset/saved", "/confirm", "/midi/list/map", "/midi/list/end",
 	};
 	/* these are requests without arguments and replies with them */
 	static const char *const answered[] = {"/status", "/xruns", "/preset/list"};
@@ -1168,6 +1347,8 @@ static void dispatch(struct osc_req *r)
 		handle_subscribe(r, SUB_OFF);
 	else if (!strncmp(p, "/preset/", 8))
 		handle_preset(r);
+	else if (!strncmp(p, "/midi/", 6))
+		handle_midi(r);
 	else
 		reply_error(r, "unknown address (see /params and chanstrip(1))");
 }

@@ -24,6 +24,10 @@ struct osc;
  * means 127.0.0.1; port 0 picks a free port, see osc_url). Registers an engine listener
  * (feedback) and a meter reader. Returns NULL with a message in err on failure. */
 struct osc *osc_start(struct engine *e, const char *bind, int port, char *err, size_t errlen);
+struct midictl;
+/* The MIDI transport /midi/... talks to, and whose maps presets carry (NULL: none). Call
+ * before the JACK client starts. */
+void osc_set_midi(struct osc *s, struct midictl *m);
 /* osc.udp://host:port/ as the log line shows it. */
 const char *osc_url(const struct osc *s);
 void osc_stop(struct osc *s);

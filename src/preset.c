@@ -20,11 +20,14 @@ void preset_free(struct preset *p)
 	free(p->assign);
 	free(p->src);
 	free(p->profiles);
+	free(p->midi);
 	p->assign = NULL;
 	p->src = NULL;
 	p->n = 0;
 	p->profiles = NULL;
 	p->nprofiles = 0;
+	p->midi = NULL;
+	p->nmidi = 0;
 }
 
 /* "[N:]nr.profile DB ..." -> a profile: 1 if the line is one (0 if not, -1 with the reason
@@ -76,6 +79,59 @@ static int preset_add_profile(struct preset *p, const struct preset_profile *pr)
 	p->profiles = a;
 	p->profiles[p->nprofiles++] = *pr;
 	return 0;
+}
+
+/* ---- the lines that are not "[N:]key value": reset and midi.map ---- */
+
+static int preset_grow(struct preset *p, size_t *cap, size_t more);
+
+/* "reset" or "N:reset": every parameter's default. 1 if s is such a line (0: not one,
+ * -errno with the reason in why). */
+static int preset_reset_line(const char *s, struct preset *p, size_t *cap, char *why,
+			     size_t whylen)
+{
+	int strip = -1;
+	const char *colon = strchr(s, ':');
+	if (strcmp(colon ? colon + 1 : s, "reset"))
+		return 0;
+	if (colon) {
+		char *end;
+		long v = strtol(s, &end, 10);
+		if (end != colon || v < 1 || v > 256) {
+			snprintf(why, whylen, "'%.20s': strip number 1..256 expected before ':reset'", s);
+			return -EINVAL;
+		}
+		strip = (int)v - 1;
+	}
+	if (preset_grow(p, cap, P_COUNT) < 0) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	for (int k = 0; k < P_COUNT; k++)
+		p->assign[p->n++] = (struct param_assign){strip, (enum param_id)k, param_table[k].def};
+	return 1;
+}
+
+/* "midi.map PATH ch ctl [mode] [min max]". 1 if s is one, 0 if not, -errno + why. */
+static int preset_midi_line(const char *s, struct preset *p, char *why, size_t whylen)
+{
+	struct midi_spec spec;
+	if (strncmp(s, "midi.map", 8) || (s[8] != ' ' && s[8] != '\t'))
+		return 0;
+	if (midi_spec_parse(s + 9, &spec, why, whylen) < 0)
+		return -EINVAL;
+	if (p->nmidi >= 1024) {
+		snprintf(why, whylen, "too many midi.map lines");
+		return -EINVAL;
+	}
+	struct midi_spec *v = realloc(p->midi, (p->nmidi + 1) * sizeof(*v));
+	if (!v) {
+		snprintf(why, whylen, "out of memory");
+		return -ENOMEM;
+	}
+	p->midi = v;
+	p->midi[p->nmidi++] = spec;
+	return 1;
 }
 
 int preset_name_valid(const char *name)
@@ -180,9 +236,14 @@ static int preset_start_from_defaults(struct preset *p)
 	return 0;
 }
 
-static int preset_grow(struct preset *p, size_t *cap)
+/* Room for more assignments (and their sources) in p. 0 or -ENOMEM. */
+static int preset_grow(struct preset *p, size_t *cap, size_t more)
 {
-	size_t c = *cap ? 2 * *cap : 64;
+	if (p->n + more <= *cap)
+		return 0;
+	size_t c = *cap ? *cap : 64;
+	while (c < p->n + more)
+		c *= 2;
 	struct param_assign *a = realloc(p->assign, c * sizeof(*a));
 	if (a)
 		p->assign = a;
@@ -226,7 +287,21 @@ int preset_load_file(const char *path, struct preset *out, char *err, size_t err
 		char *s = preset_trim_line(line);
 		if (!*s)
 			continue;
-		if (p.n == cap && (rc = preset_grow(&p, &cap)) < 0) {
+		size_t n0 = p.n;
+		if ((rc = preset_reset_line(s, &p, &cap, why, sizeof(why))) == 0)
+			rc = preset_midi_line(s, &p, why, sizeof(why));
+		for (size_t k = n0; k < p.n; k++) /* a reset line's assignments */
+			p.src[k] = (struct param_src){.preset = 1, .line = lineno};
+		if (rc < 0) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+			break;
+		}
+		if (rc > 0) {
+			rc = 0;
+			continue;
+		}
+		if (preset_grow(&p, &cap, 1) < 0) {
+			rc = -ENOMEM;
 			snprintf(err, errlen, "%s: out of memory", path);
 			break;
 		}
@@ -414,7 +489,7 @@ static void write_profiles(FILE *f, const struct preset_profile *prof, size_t np
 }
 
 static void write_preset(FILE *f, const char *title, const float (*v)[P_COUNT],
-			 unsigned nstrips, const struct preset_profile *prof, size_t nprof)
+			 unsigned nstrips, const struct preset_extras *x)
 {
 	char buf[64];
 	fprintf(f, "# chanstrip: %s (%u strip%s), saved by chanstrip %s\n", title, nstrips,
@@ -432,19 +507,22 @@ static void write_preset(FILE *f, const char *title, const float (*v)[P_COUNT],
 				fprintf(f, "%u:%s %s\n", s + 1, param_table[p].key, buf);
 		}
 	}
-	write_profiles(f, prof, nprof);
+	if (x) {
+		write_profiles(f, x->prof, x->nprof);
+		if (x->text)
+			fputs(x->text, f);
+	}
 }
 
 int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
 		      unsigned nstrips, char *err, size_t errlen)
 {
-	return preset_write_file_profiles(path, title, values, nstrips, NULL, 0, err, errlen);
+	return preset_write_file_ext(path, title, values, nstrips, NULL, err, errlen);
 }
 
-int preset_write_file_profiles(const char *path, const char *title,
-			       const float (*values)[P_COUNT], unsigned nstrips,
-			       const struct preset_profile *prof, size_t nprof, char *err,
-			       size_t errlen)
+int preset_write_file_ext(const char *path, const char *title, const float (*values)[P_COUNT],
+			  unsigned nstrips, const struct preset_extras *x, char *err,
+			  size_t errlen)
 {
 	struct atomicfile a;
 	FILE *f;
@@ -463,7 +541,7 @@ int preset_write_file_profiles(const char *path, const char *title,
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
 	}
-	write_preset(f, title, values, nstrips, prof, nprof);
+	write_preset(f, title, values, nstrips, x);
 	if ((rc = atomicfile_commit(&a, NULL)) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-rc));
 		return rc;
@@ -474,12 +552,12 @@ int preset_write_file_profiles(const char *path, const char *title,
 int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
 		char *path, size_t pathlen, char *err, size_t errlen)
 {
-	return preset_save_profiles(name, values, nstrips, NULL, 0, path, pathlen, err, errlen);
+	return preset_save_ext(name, values, nstrips, NULL, path, pathlen, err, errlen);
 }
 
-int preset_save_profiles(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
-			 const struct preset_profile *prof, size_t nprof, char *path,
-			 size_t pathlen, char *err, size_t errlen)
+int preset_save_ext(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
+		    const struct preset_extras *x, char *path, size_t pathlen, char *err,
+		    size_t errlen)
 {
 	char dir[512];
 	int rc;
@@ -505,7 +583,7 @@ int preset_save_profiles(const char *name, const float (*values)[P_COUNT], unsig
 		snprintf(err, errlen, "%s: path too long", dir);
 		return -ENAMETOOLONG;
 	}
-	return preset_write_file_profiles(path, name, values, nstrips, prof, nprof, err, errlen);
+	return preset_write_file_ext(path, name, values, nstrips, x, err, errlen);
 }
 
 int preset_list(void (*fn)(void *ctx, const char *name, const char *dir), void *ctx)

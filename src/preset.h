@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "nr.h"
+#include "midi.h"
 #include "params.h"
 #include "paramio.h"
 
@@ -36,7 +37,25 @@ struct preset {
 	size_t n;
 	struct preset_profile *profiles; /* nr.profile lines, in file order */
 	size_t nprofiles;
+	/* "midi.map PATH ch ctl [mode] [min max]" lines (checked for form only; a transport
+	 * resolves the paths). "reset" and "N:reset" lines become assignments of every
+	 * parameter's default (all strips, or strip N), so later lines start from defaults. */
+	struct midi_spec *midi;
+	size_t nmidi;
 };
+
+/* What a transport keeps in presets beside the values (the MIDI maps): check resolves
+ * every map before anything is applied; apply replaces the maps (only called when the
+ * preset has maps: a preset without any keeps the current ones); text gives the lines to
+ * save ("midi.map ...\n" each). */
+struct preset_ext {
+	int (*check)(void *ctx, const struct midi_spec *s, size_t n, char *why, size_t whylen);
+	void (*apply)(void *ctx, const struct midi_spec *s, size_t n);
+	size_t (*text)(void *ctx, char *buf, size_t len);
+	void *ctx;
+};
+/* Room for the maps' lines in a preset. */
+#define PRESET_EXT_TEXT_MAX 32768
 
 void preset_free(struct preset *p);
 
@@ -98,16 +117,21 @@ int preset_save(const char *name, const float (*values)[P_COUNT], unsigned nstri
  * file beside it, fsync, rename. title goes in the header comment. 0 or -errno + err. */
 int preset_write_file(const char *path, const char *title, const float (*values)[P_COUNT],
 		      unsigned nstrips, char *err, size_t errlen);
-
-/* preset_save / preset_write_file with the strips' noise profiles as nr.profile lines
- * (nprof of them; a profile's strip is 0-based, -1 for every strip). */
-int preset_save_profiles(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
-			 const struct preset_profile *prof, size_t nprof, char *path,
-			 size_t pathlen, char *err, size_t errlen);
-int preset_write_file_profiles(const char *path, const char *title,
-			       const float (*values)[P_COUNT], unsigned nstrips,
-			       const struct preset_profile *prof, size_t nprof, char *err,
-			       size_t errlen);
+/* What a preset or session file carries besides the values: the strips' noise profiles as
+ * nr.profile lines (nprof of them; a profile's strip is 0-based, -1 for every strip) and a
+ * transport's text lines (the MIDI maps, "midi.map ...\n" each; NULL: none). */
+struct preset_extras {
+	const struct preset_profile *prof;
+	size_t nprof;
+	const char *text;
+};
+/* preset_write_file / preset_save with those (x NULL: none). */
+int preset_write_file_ext(const char *path, const char *title, const float (*values)[P_COUNT],
+			  unsigned nstrips, const struct preset_extras *x, char *err,
+			  size_t errlen);
+int preset_save_ext(const char *name, const float (*values)[P_COUNT], unsigned nstrips,
+		    const struct preset_extras *x, char *path, size_t pathlen, char *err,
+		    size_t errlen);
 
 /* mkdir -p dir (mode 0755). 0 or -errno. */
 int preset_mkdir_p(const char *dir);

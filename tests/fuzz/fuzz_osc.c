@@ -5,7 +5,8 @@
  * The engine has no audio thread (as before JACK starts): values apply straight to the
  * strips, so the block after a packet already runs with what the packet set. Every input
  * starts from the default parameters; subscriptions made by earlier inputs stay (they expire
- * as in the program). Presets saved over OSC land in a private folder. */
+ * as in the program). Presets saved over OSC land in a private folder. A MIDI transport
+ * (no JACK ports) takes /midi/... requests. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <unistd.h>
 
 #include "fuzz_common.h"
+#include "midictl.h"
 #include "osc.h"
 
 #define FUZZ_OSC_STRIPS 2
@@ -33,6 +35,11 @@ static void fuzz_osc_init(void)
 		fuzz_die("engine_init failed");
 	if (!(srv = osc_start(&eng, "127.0.0.1", 0, err, sizeof(err))))
 		fuzz_die("%s", err);
+	/* the MIDI transport, so /midi/... and presets' midi.map lines reach real maps */
+	struct midictl *midi = midictl_new(&eng, NULL, 0, err, sizeof(err));
+	if (!midi)
+		fuzz_die("%s", err);
+	osc_set_midi(srv, midi);
 	/* the pretend sender: replies and errors land here and are thrown away */
 	client_addr.sin_family = AF_INET;
 	client_addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

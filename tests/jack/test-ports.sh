@@ -1,7 +1,7 @@
 #!/bin/bash
 # chanstrip -c 2 --connect to the dummy capture ports: jack_lsp -c shows its ports and the
 # connections; the default (physical capture ports) and --connect-out work too; latency is
-# reported per port; a taken --osc-port is fatal.
+# reported per port; the MIDI ports exist; a taken --osc-port is fatal.
 . "$(dirname "$0")/lib.sh"
 start_jackd 64
 
@@ -15,7 +15,10 @@ for i in 1 2; do
 	echo "$lsp" | grep -A1 -x "chanstrip:in_$i" | grep -qx "   system:capture_$i" ||
 		fail "chanstrip:in_$i is not connected to system:capture_$i"
 done
-[ "$(echo "$lsp" | grep -c '^chanstrip:')" = 4 ] || fail "expected exactly 4 chanstrip ports"
+# 2 audio pairs and the MIDI pair (on by default; --no-midi is checked in tests/midi)
+[ "$(echo "$lsp" | grep -c '^chanstrip:')" = 6 ] || fail "expected exactly 6 chanstrip ports"
+echo "$lsp" | grep -qx "chanstrip:midi_in" || fail "no port chanstrip:midi_in"
+echo "$lsp" | grep -qx "chanstrip:midi_out" || fail "no port chanstrip:midi_out"
 grep -q "'chanstrip' on JACK server '$JACK_SERVER_NAME': 48000 Hz, period 64, 2 channels" \
 	"$TMP/a.log" || fail "start line: $(cat "$TMP/a.log")"
 grep -q "inputs 2/2 connected" "$TMP/a.log" || fail "start line does not say inputs 2/2"

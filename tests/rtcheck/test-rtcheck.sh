@@ -6,6 +6,9 @@
 #   - OSC sets, noise-profile learning and a meter subscription arrive (when oscsend is
 #     installed),
 #   - a WebSocket client listens to values and meters and sets values (python3-websocket),
+#   - a JACK MIDI client floods midi_in with every kind of MIDI (CC, 14-bit, NRPN,
+#     pitchbend, SysEx, clock, truncated messages) for 3 s, mapped to every strip's
+#     threshold, and reads the feedback on midi_out (when python3-jack-client is installed),
 #   - the JACK period changes 64 -> 128 -> 32 (jack_bufsize),
 #   - the meter view draws (not a terminal: plain blocks once a second),
 # and must then report 0 calls from the process callback and exit 0 on SIGTERM.
@@ -21,7 +24,13 @@ start_chanstrip rt -c 8 --osc-port $OSC_PORT --http-port $HTTP_PORT --connect 's
 	--meter-view \
 	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1 \
 	--set pre.hum=50 --set pre.air=4 --set eq.enable=1 --set eq.mid_gain=3 \
-	--set enh.enable=1 --set enh.hf=50 --set enh.lf=50 --set nr.enable=1
+	--set enh.enable=1 --set enh.hf=50 --set enh.lf=50 --set nr.enable=1 \
+	--midi-map '/strip/*/comp/threshold 1 7' --midi-map '/strip/1/comp/ratio 1 nrpn:300 pickup'
+MIDISEND="$(dirname "$0")/../midi/midisend.py"
+if /usr/bin/python3 -c 'import jack' 2>/dev/null; then
+	/usr/bin/python3 "$MIDISEND" chanstrip 3 >"$TMP/midisend.log" 2>&1 &
+	PIDS+=($!)
+fi
 "$JPLAYREC" -t chanstrip -p "$FIXTURES/speech.wav" -c 2 >"$TMP/play.log" 2>&1 &
 PIDS+=($!)
 if command -v oscsend >/dev/null; then
@@ -60,6 +69,7 @@ sleep 1
 kill -TERM "$CS_PID"
 wait_exit "$CS_PID" 3
 cat "$TMP/rt.log" | grep -E "^rtcheck:|period is now" >&2
+[ -s "$TMP/midisend.log" ] && cat "$TMP/midisend.log" >&2
 grep -q "rtcheck: OK" "$TMP/rt.log" || fail "calls from the process callback (see rt.log)"
 if command -v jack_bufsize >/dev/null; then
 	grep -q "JACK period is now 32 frames" "$TMP/rt.log" || fail "the period change was not seen"
