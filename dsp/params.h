@@ -47,6 +47,11 @@ enum param_id {
 	P_DEESS_LISTEN,
 	/* output and metering */
 	P_OUT_GAIN,
+
+	P_LIM_ENABLE,
+	P_LIM_CEILING,
+	P_LIM_RELEASE,
+
 	P_METER_CAL,
 	P_COUNT
 };

@@ -1,6 +1,6 @@
 /* strip.h: one channel's chain
  *
- *   in -> preamp -> gate -> compressor -> de-esser -> output gain -> out
+ *   in -> preamp -> gate -> compressor -> de-esser -> output gain -> limiter -> out
  *
  * (the stages of chain.h, in its order), with meters at the input, the gain reduction of each
  * dynamics stage, and the output. The strip knows its stages only through their descriptors
