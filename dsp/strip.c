@@ -158,6 +158,7 @@ static void strip_out_gain(struct strip *st, const float *x, float *dst, int met
 	if (smooth_settled(g)) {
 		if (meter) {
 			meter_output_gain(&st->meter, x, g->cur, dst, n);
+			meter_output_post(&st->meter, dst, n);
 			return;
 		}
 		for (uint32_t i = 0; i < n; i++)
@@ -166,8 +167,10 @@ static void strip_out_gain(struct strip *st, const float *x, float *dst, int met
 	}
 	for (uint32_t i = 0; i < n; i++)
 		dst[i] = x[i] * smooth_next(g);
-	if (meter)
+	if (meter) {
 		meter_output(&st->meter, dst, n);
+		meter_output_post(&st->meter, dst, n);
+	}
 }
 
 /* The output gain, the stages after it (on the lanes where one is active), the output
@@ -191,8 +194,10 @@ static void strip_tail_lanes(struct strip *const *s, unsigned nl, const float *c
 		return;
 	for (unsigned i = STAGE_POS_OUT + 1; i < CHAIN_LEN; i++)
 		strip_stage_lanes(ps, np, px, i, n);
-	for (unsigned j = 0; j < np; j++)
+	for (unsigned j = 0; j < np; j++) {
 		meter_output_gain(&ps[j]->meter, px[j], 1.0f, out[lane[j]], n);
+		meter_output_post(&ps[j]->meter, out[lane[j]], n);
+	}
 }
 
 static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,

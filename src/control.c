@@ -202,6 +202,10 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 							   : CTL_METER_HOLD;
 		return match_strips(c, stripseg, sel, why);
 	}
+	if (!strcmp(rest, "loudness/reset")) {
+		sel->kind = CTL_LOUDNESS_RESET;
+		return match_strips(c, stripseg, sel, why);
+	}
 	sel->kind = CTL_PARAM;
 	match_params(c, rest, sel);
 	if (!sel->nparam) {
@@ -584,6 +588,17 @@ void ctl_meters_reset(struct control *c, const struct ctl_sel *sel)
 	for (unsigned i = 0; i < c->nstrips; i++)
 		if (sel->strip[i])
 			engine_meter_reset_hold(c->e, (int)i);
+}
+
+int ctl_loudness_reset(struct control *c, const struct ctl_sel *sel, char *why)
+{
+	for (unsigned i = 0; i < c->nstrips; i++)
+		if (sel->strip[i] && engine_loudness_reset(c->e, (int)i) < 0) {
+			snprintf(why, CTL_REASON_MAX, "busy: the audio thread's queue is full, "
+						      "try again");
+			return -EAGAIN;
+		}
+	return 0;
 }
 
 /* ---- discovery and status -------------------------------------------------------------- */

@@ -136,7 +136,7 @@ void meterview_draw(struct meterview *v, const char *status)
 		char name[32];
 		fprintf(v->f, " %*s", k ? 5 : 4, gr_name(name, sizeof(name), k));
 	}
-	fputs("  out pk  clips\n", v->f);
+	fputs("  out pk  clips  out TP oclip  LUFS M      S      I    LRA\n", v->f);
 	lines += 2;
 	for (unsigned s = 0; s < shown; s++) {
 		const float *f = v->fields[s];
@@ -157,7 +157,13 @@ void meterview_draw(struct meterview *v, const char *status)
 		fprintf(v->f, "%5u  %s  %s   %s   %s/%s  ", s + 1, dbu, b, pk, hr, hr_held);
 		for (int k = 0; k < METER_GR_COUNT; k++)
 			fprintf(v->f, " %*.1f", k ? 5 : 6, (double)f[MF_CLIPS + 1 + k]);
-		fprintf(v->f, "  %s  %5.0f\n", out, (double)f[MF_CLIPS]);
+		char otp[16], lm[16], ls[16], li[16];
+		fmt_db(otp, sizeof(otp), f[MF_OUT_TRUE_PEAK_DBTP]);
+		fmt_db(lm, sizeof(lm), f[MF_LUFS_M]);
+		fmt_db(ls, sizeof(ls), f[MF_LUFS_S]);
+		fmt_db(li, sizeof(li), f[MF_LUFS_I]);
+		fprintf(v->f, "  %s  %5.0f  %s %5.0f  %s %s %s %5.1f\n", out, (double)f[MF_CLIPS],
+			otp, (double)f[MF_OUT_CLIPS], lm, ls, li, (double)f[MF_LRA]);
 		lines++;
 	}
 	if (shown < n) {

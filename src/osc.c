@@ -738,6 +738,12 @@ static void handle_meter_cmd(struct osc_req *r, const struct ctl_sel *sel)
 		ctl_meters_reset(s->ctl, sel);
 		return;
 	}
+	if (sel->kind == CTL_LOUDNESS_RESET) {
+		char why[CTL_REASON_MAX];
+		if (ctl_loudness_reset(s->ctl, sel, why) < 0)
+			reply_error(r, "%s", why);
+		return;
+	}
 	if (sel->kind != CTL_METER_HOLD) {
 		reply_error(r, "meters are sent to subscribers (see /subscribe); "
 			       "/strip/N/meter/hold gets the held values");

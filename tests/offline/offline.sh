@@ -145,11 +145,11 @@ fi
 # 7. meters CSV: exact header, one row per 50 ms per strip, finite values
 "$wt" gen "$t/in.wav" 48000 2 float 1 bursts
 "$cs" --offline "$t/in.wav" "$t/out.wav" --meters "$t/m.csv" 2>/dev/null
-hdr="time_s,strip,in_rms_dbfs,in_dbu,in_dbv,in_peak_dbfs,in_true_peak_dbtp,headroom_db,clips,gate_gr_db,comp_gr_db,deess_gr_db,lim_gr_db,out_peak_dbfs,out_rms_dbfs"
+hdr="time_s,strip,in_rms_dbfs,in_dbu,in_dbv,in_peak_dbfs,in_true_peak_dbtp,headroom_db,clips,gate_gr_db,comp_gr_db,deess_gr_db,lim_gr_db,out_peak_dbfs,out_rms_dbfs,out_true_peak_dbtp,out_clips,lufs_m,lufs_s,lufs_i,lra"
 [ "$(head -1 "$t/m.csv")" = "$hdr" ] && ok "meters CSV header" || bad "meters CSV header: $(head -1 "$t/m.csv")"
 rows=$(($(wc -l <"$t/m.csv") - 1))
 [ "$rows" -eq 40 ] && ok "meters CSV: 20 periods x 2 strips" || bad "meters CSV rows: $rows"
-if awk -F, 'NR > 1 { if (NF != 15) exit 1; for (i = 1; i <= NF; i++) if ($i !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1 }' "$t/m.csv"; then
+if awk -F, 'NR > 1 { if (NF != 21) exit 1; for (i = 1; i <= NF; i++) if ($i !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1 }' "$t/m.csv"; then
 	ok "meters CSV values finite"
 else
 	bad "meters CSV has a non-finite or malformed value"

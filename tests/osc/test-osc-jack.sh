@@ -97,7 +97,7 @@ log "meter rate: $((n1 - n0)) messages in $((t1 - t0)) ms = $rate Hz (20 request
 awk -v r="$rate" 'BEGIN { exit !(r >= 16 && r <= 24) }' || fail "meter rate $rate Hz"
 log "last meter: $last"
 set -- $last
-[ "$2" = ffffffffffff ] || fail "meter types '$2', want 12 floats"
+[ "$2" = fffffffffffffffffff ] || fail "meter types '$2', want 19 floats"
 awk -v dbu="$4" 'BEGIN { exit !(dbu > -0.1 && dbu < 0.1) }' || fail "0 dBu tone reads $4 dBu"
 
 # ---- errors: /error to the return URL, nothing changes ----

@@ -659,7 +659,10 @@ static int count_meters(struct oc *c, double secs, float last[MF_COUNT])
 	int n = 0;
 	for (int k = 0; k < c->n; k++)
 		if (!strcmp(c->q[k].path, "/strip/1/meter")) {
-			ck_assert_str_eq(c->q[k].types, "ffffffffffff");
+			char want[MF_COUNT + 1];
+			memset(want, 'f', MF_COUNT);
+			want[MF_COUNT] = '\0';
+			ck_assert_str_eq(c->q[k].types, want);
 			for (int j = 0; j < MF_COUNT; j++) {
 				ck_assert_msg(isfinite(c->q[k].f[j]), "field %d not finite", j);
 				last[j] = c->q[k].f[j];
@@ -690,6 +693,24 @@ START_TEST(meter_subscription)
 	ck_assert_float_eq(f[MF_COMP_GR_DB], 0.0f);
 	ck_assert_float_eq_tol(f[MF_OUT_PEAK_DBFS], -18.0f, 0.05f);
 	ck_assert_float_eq_tol(f[MF_OUT_RMS_DBFS], -18.0f, 0.05f);
+	/* a sine of RMS -21.01 dBFS; K-weighting adds 0.69 dB at 997 Hz, BS.1770 takes 0.691 */
+	ck_assert_float_eq_tol(f[MF_LUFS_M], -21.01f, 0.05f);
+	ck_assert_float_eq_tol(f[MF_LUFS_I], -21.01f, 0.05f);
+	ck_assert_float_eq_tol(f[MF_OUT_TRUE_PEAK_DBTP], -18.0f, 0.05f);
+	ck_assert_float_eq(f[MF_OUT_CLIPS], 0.0f);
+	/* /strip/N/loudness/reset restarts the integrated value (nothing to gate for 400 ms)
+	 * and leaves the momentary one running */
+	SEND("/strip/1/loudness/reset", "");
+	oc_clear(cli);
+	oc_pump(cli, 300);
+	int restarted = 0;
+	for (int k = 0; k < cli->n; k++)
+		if (!strcmp(cli->q[k].path, "/strip/1/meter") &&
+		    cli->q[k].f[MF_LUFS_I] <= DSP_DB_FLOOR &&
+		    fabsf(cli->q[k].f[MF_LUFS_M] + 21.01f) < 0.05f)
+			restarted = 1;
+	ck_assert_msg(restarted, "no meter message with lufs_i restarted after the reset");
+	ck_assert_int_eq(oc_count(cli, "/error"), 0);
 
 	/* every field also arrives alone on /strip/N/meter/<field> (asked for: TouchOSC) */
 	for (int j = 0; j < MF_COUNT; j++) {
