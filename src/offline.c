@@ -57,6 +57,7 @@ struct offline {
 	sf_count_t frames_in; /* read so far */
 	uint64_t frames_done; /* processed so far (drives meter time) */
 	uint64_t nonfinite;
+	uint64_t out_clips; /* written samples at or above full scale */
 	uint32_t meter_period, meter_left;
 	struct meter_hold *hold;
 };
@@ -112,9 +113,14 @@ static int write_out(struct offline *x, uint32_t n, uint32_t skip)
 	int ch = x->info.channels;
 	if (skip >= n)
 		return 0;
+	uint64_t clips = 0;
 	for (uint32_t i = skip; i < n; i++)
-		for (int c = 0; c < ch; c++)
-			x->inter[(size_t)(i - skip) * ch + c] = x->chout[c][i];
+		for (int c = 0; c < ch; c++) {
+			float v = x->chout[c][i];
+			x->inter[(size_t)(i - skip) * ch + c] = v;
+			clips += fabsf(v) >= 1.0f;
+		}
+	x->out_clips += clips;
 	sf_count_t w = sf_writef_float(x->out, x->inter, n - skip);
 	return w == (sf_count_t)(n - skip) ? 0 : -EIO;
 }
@@ -332,6 +338,13 @@ int offline_run(const struct options *o)
 	if (x.frames_in < x.info.frames)
 		FAIL("%s: truncated: the header promises %lld frames, only %lld could be read",
 		     o->in_path, (long long)x.info.frames, (long long)x.frames_in);
+	/* PCM cannot hold full scale or more: say so, and refuse unless told (float keeps
+	 * every value and never fails; the out_clips meter counts either way) */
+	int pcm = strcmp(o->out_format, "float") != 0;
+	if (pcm && x.out_clips && !o->allow_clip)
+		FAIL("%s: %llu samples at or above full scale would clip in %s (nothing written): "
+		     "lower out.gain, set lim.enable=1, use --out-format float, or pass --allow-clip",
+		     o->out_path, (unsigned long long)x.out_clips, o->out_format);
 	if (sf_close(x.out) != 0) {
 		x.out = NULL;
 		FAIL("%s: write error on close", o->out_path);
@@ -348,6 +361,9 @@ int offline_run(const struct options *o)
 		FAIL("%s: cannot %s: %s", o->out_path, step, strerror(-rc));
 	if (o->meters_path && (rc = atomicfile_commit(&x.csv, &step)) < 0)
 		FAIL("%s: cannot %s: %s", o->meters_path, step, strerror(-rc));
+	if (pcm && x.out_clips)
+		fprintf(stderr, "chanstrip: %s: warning: %llu samples clipped at full scale in %s\n",
+			o->out_path, (unsigned long long)x.out_clips, o->out_format);
 	if (x.nonfinite)
 		fprintf(stderr,
 			"chanstrip: %s: warning: %llu NaN/Inf samples replaced by silence "

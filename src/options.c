@@ -33,6 +33,7 @@ void options_usage(FILE *f)
 	      "      --meters FILE.csv   (offline) write meter rows every 50 ms per strip\n"
 	      "      --block N           (offline) processing block, 1..65536 (default 256)\n"
 	      "      --out-format F      (offline) float (default), pcm16, pcm24, pcm32\n"
+	      "      --allow-clip        (offline) write PCM output even where it clips\n"
 	      "      --simd auto|c       c forces the scalar reference kernels\n"
 	      "      --list-params       print the parameter table\n"
 	      "  -h, --help              this text\n"
@@ -90,6 +91,7 @@ enum {
 	OPT_RECONNECT,
 	OPT_METER_VIEW,
 	OPT_OUT_FORMAT,
+	OPT_ALLOW_CLIP,
 	OPT_SERVER,
 };
 
@@ -110,6 +112,7 @@ static const struct option longopts[] = {
 	{"meters", required_argument, 0, OPT_METERS},
 	{"block", required_argument, 0, OPT_BLOCK},
 	{"out-format", required_argument, 0, OPT_OUT_FORMAT},
+	{"allow-clip", no_argument, 0, OPT_ALLOW_CLIP},
 	{"simd", required_argument, 0, OPT_SIMD},
 	{"list-params", no_argument, 0, OPT_LIST},
 	{"format", required_argument, 0, OPT_FORMAT},
@@ -254,6 +257,7 @@ static int opt_one(struct options *o, int c, char **argv, char *err, size_t errl
 	case OPT_METERS: o->meters_path = optarg; return 0;
 	case OPT_BLOCK: return opt_block(o, optarg, err, errlen);
 	case OPT_OUT_FORMAT: return opt_out_format(o, optarg, err, errlen);
+	case OPT_ALLOW_CLIP: o->allow_clip = 1; return 0;
 	case OPT_SIMD: return opt_simd(o, optarg, err, errlen);
 	case OPT_LIST: o->mode = MODE_LIST_PARAMS; return 0;
 	case OPT_FORMAT: return opt_format(o, optarg, err, errlen);
@@ -290,6 +294,9 @@ static int opt_check(struct options *o, int argc, char **argv, char *err, size_t
 		return -EINVAL;
 	} else if (o->meters_path) {
 		snprintf(err, errlen, "--meters is for --offline (JACK mode sends meters over OSC)");
+		return -EINVAL;
+	} else if (o->allow_clip) {
+		snprintf(err, errlen, "--allow-clip is for --offline (JACK output is float)");
 		return -EINVAL;
 	}
 	if (o->no_connect && o->connect) {

@@ -23,6 +23,7 @@ struct options {
 	const char *meters_path;
 	unsigned block;
 	const char *out_format; /* float (default), pcm16, pcm24, pcm32 */
+	int allow_clip; /* --allow-clip: PCM output may clip (counted, warned) */
 	/* --list-params */
 	enum paramio_list_format list_format;
 	/* JACK */

@@ -155,6 +155,41 @@ else
 	bad "meters CSV has a non-finite or malformed value"
 fi
 
+# 7b. output that would clip: PCM refuses with the count (unless --allow-clip), float keeps
+# it and counts out_clips; the limiter, latency-compensated, lands it (and is bit-exact when
+# the ceiling is never reached)
+"$wt" gen "$t/in.wav" 48000 1 float 1 sine:1000:0.5
+expect_fail "PCM clip refused" "samples at or above full scale would clip in pcm16" \
+	--offline "$t/in.wav" "$t/out.wav" --out-format pcm16 --set out.gain=12
+if "$cs" --offline "$t/in.wav" "$t/out.wav" --out-format pcm16 --set out.gain=12 --allow-clip \
+	2>"$t/stderr" && grep -q "warning: [0-9]* samples clipped at full scale in pcm16" "$t/stderr" &&
+	[ "$(wc -l <"$t/stderr")" -eq 1 ]; then
+	ok "--allow-clip writes it: $(cat "$t/stderr")"
+else
+	bad "--allow-clip: $(cat "$t/stderr")"
+fi
+if "$cs" --offline "$t/in.wav" "$t/out.wav" --set out.gain=12 --meters "$t/m.csv" 2>"$t/stderr" &&
+	[ ! -s "$t/stderr" ] &&
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "out_clips") k = i }
+		END { exit !(k && $k > 1000) }' "$t/m.csv"; then
+	ok "float output over full scale: exit 0, out_clips $(tail -1 "$t/m.csv" | cut -d, -f17)"
+else
+	bad "float output over full scale: $(cat "$t/stderr")"
+fi
+if "$cs" --offline "$t/in.wav" "$t/out.wav" --out-format pcm16 --set out.gain=12 \
+	--set lim.enable=1 2>"$t/stderr" && [ ! -s "$t/stderr" ]; then
+	ok "lim.enable=1 lands +6 dBFS in pcm16 without a clip"
+else
+	bad "lim.enable=1 in pcm16: $(cat "$t/stderr")"
+fi
+if "$cs" --offline "$t/in.wav" "$t/out.wav" --set lim.enable=1 2>"$t/stderr" &&
+	"$wt" cmp "$t/in.wav" "$t/out.wav" 0 >/dev/null; then
+	ok "lim.enable=1 under the ceiling: offline output is the input, latency compensated"
+else
+	bad "lim.enable=1 under the ceiling is not bit-exact offline: $(cat "$t/stderr")"
+fi
+expect_fail "--allow-clip in JACK mode" "--allow-clip is for --offline" --allow-clip
+
 # 8. --list-params and --help
 "$cs" --list-params | grep -q '^comp.ratio' && ok "--list-params" || bad "--list-params"
 n=$("$cs" --list-params --format tsv | tail -n +2 | wc -l)
