@@ -1,5 +1,7 @@
 #include "loudness.h"
 
+#include "truepeak.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -206,4 +208,73 @@ void loudness_process(struct loudness *l, const float *x, uint32_t n)
 	l->s1 = s1, l->s2 = s2, l->h1 = h1, l->h2 = h2;
 	l->block_acc = acc;
 	l->block_pos = pos;
+}
+
+int loudness_prog_init(struct loudness_prog *p, unsigned nch, struct loudness *ch,
+		       struct truepeak *tp, float fs)
+{
+	memset(p, 0, sizeof(*p));
+	p->nch = nch, p->ch = ch, p->tp = tp;
+	for (unsigned c = 0; c < nch; c++) {
+		int err = loudness_init(&ch[c], fs);
+		if (err)
+			return err;
+		truepeak_reset(&tp[c]);
+	}
+	return 0;
+}
+
+/* Every channel has just completed the same block: combine. */
+static void loud_prog_block(struct loudness_prog *p)
+{
+	double ms = 0.0, m = 0.0, s = 0.0;
+	for (unsigned c = 0; c < p->nch; c++) {
+		const struct loudness *l = &p->ch[c];
+		ms += l->blocks[(l->bidx + LOUD_S_BLOCKS - 1) % LOUD_S_BLOCKS];
+	}
+	p->blocks[p->bidx] = ms;
+	p->bidx = (p->bidx + 1) % LOUD_S_BLOCKS;
+	p->nblocks++;
+	for (unsigned i = 1; i <= LOUD_S_BLOCKS; i++) {
+		double b = p->blocks[(p->bidx + LOUD_S_BLOCKS - i) % LOUD_S_BLOCKS];
+		s += b;
+		if (i <= LOUD_M_BLOCKS)
+			m += b;
+	}
+	if (p->nblocks >= LOUD_M_BLOCKS)
+		loud_hist_add(&p->gi, m / LOUD_M_BLOCKS);
+	if (p->nblocks >= LOUD_S_BLOCKS)
+		loud_hist_add(&p->glra, s / LOUD_S_BLOCKS);
+}
+
+void loudness_prog_process(struct loudness_prog *p, const float *const *x, uint32_t n)
+{
+	for (uint32_t off = 0; off < n;) {
+		const struct loudness *l0 = &p->ch[0];
+		uint32_t k = l0->block_len - l0->block_pos;
+		k = k < n - off ? k : n - off;
+		k = k < DSP_MAX_CHUNK ? k : DSP_MAX_CHUNK;
+		for (unsigned c = 0; c < p->nch; c++) {
+			loudness_process(&p->ch[c], x[c] + off, k);
+			float tp = truepeak_process_ref(&p->tp[c], x[c] + off, k);
+			for (uint32_t i = 0; i < k; i++)
+				tp = fmaxf(tp, fabsf(x[c][off + i]));
+			p->tp_max = fmaxf(p->tp_max, tp);
+		}
+		if (p->ch[0].block_pos == 0)
+			loud_prog_block(p);
+		off += k;
+	}
+}
+
+double loudness_prog_integrated(const struct loudness_prog *p)
+{
+	return loud_hist_integrated(&p->gi, LOUD_REL_GATE_I);
+}
+
+double loudness_prog_range(const struct loudness_prog *p) { return loud_hist_range(&p->glra); }
+
+double loudness_prog_true_peak_db(const struct loudness_prog *p)
+{
+	return dsp_gain_to_db(p->tp_max);
 }

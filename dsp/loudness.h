@@ -79,4 +79,27 @@ double loud_hist_integrated(const struct loud_hist *h, double rel_gate_lu);
 double loud_hist_range(const struct loud_hist *h);
 void loud_hist_add(struct loud_hist *h, double mean_square);
 
+/* A programme of nch channels (weights 1.0) as BS.1770 combines them: their 100 ms block mean
+ * squares add, then one gating. Also its true peak (BS.1770-4 Annex 2). The caller owns the
+ * arrays (nch of each); not for the audio thread (it cuts at block edges per call). */
+struct truepeak;
+struct loudness_prog {
+	unsigned nch;
+	struct loudness *ch;
+	struct truepeak *tp;
+	double blocks[LOUD_S_BLOCKS];
+	uint32_t bidx;
+	uint64_t nblocks;
+	struct loud_hist gi, glra;
+	float tp_max;
+};
+/* ch and tp: nch elements each, caller-allocated. 0 or -EINVAL. */
+int loudness_prog_init(struct loudness_prog *p, unsigned nch, struct loudness *ch,
+		       struct truepeak *tp, float fs);
+/* n frames of each channel x[c][0..n-1]. */
+void loudness_prog_process(struct loudness_prog *p, const float *const *x, uint32_t n);
+double loudness_prog_integrated(const struct loudness_prog *p);
+double loudness_prog_range(const struct loudness_prog *p);
+double loudness_prog_true_peak_db(const struct loudness_prog *p);
+
 #endif

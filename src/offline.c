@@ -14,6 +14,8 @@
 #include "atomicfile.h"
 #include "denormal.h"
 #include "engine.h"
+#include "loudness.h"
+#include "truepeak.h"
 
 /* libsndfile opens a WAV whose data chunk runs past the end of the file and quietly shortens
  * it; its log says "data : N (should be M)". A cut-off recording must not pass for a whole
@@ -60,6 +62,12 @@ struct offline {
 	uint64_t out_clips; /* written samples at or above full scale */
 	uint32_t meter_period, meter_left;
 	struct meter_hold *hold;
+	/* --loudness-target: what leaves the strips (or would), measured as one programme */
+	int measure_only; /* the first pass: nothing is written */
+	struct loudness_prog prog;
+	struct loudness *prog_ch;
+	struct truepeak *prog_tp;
+	const float **prog_in;
 };
 
 static void csv_header(FILE *f)
@@ -112,6 +120,13 @@ static int write_out(struct offline *x, uint32_t n, uint32_t skip)
 {
 	int ch = x->info.channels;
 	if (skip >= n)
+		return 0;
+	if (x->prog_ch) {
+		for (int c = 0; c < ch; c++)
+			x->prog_in[c] = x->chout[c] + skip;
+		loudness_prog_process(&x->prog, x->prog_in, n - skip);
+	}
+	if (x->measure_only)
 		return 0;
 	uint64_t clips = 0;
 	for (uint32_t i = skip; i < n; i++)
@@ -168,6 +183,116 @@ static int run(struct offline *x)
 	return 0;
 }
 
+static void loudness_report(struct offline *x, const char *when)
+{
+	printf("chanstrip: %s: %s: integrated %.2f LUFS, true peak %.2f dBTP, LRA %.1f LU\n",
+	       x->o->out_path, when, loudness_prog_integrated(&x->prog),
+	       loudness_prog_true_peak_db(&x->prog), loudness_prog_range(&x->prog));
+}
+
+static int prog_start(struct offline *x)
+{
+	int ch = x->info.channels;
+	if (!x->prog_ch) {
+		x->prog_ch = calloc(ch, sizeof(*x->prog_ch));
+		x->prog_tp = calloc(ch, sizeof(*x->prog_tp));
+		x->prog_in = calloc(ch, sizeof(*x->prog_in));
+		if (!x->prog_ch || !x->prog_tp || !x->prog_in)
+			return -ENOMEM;
+	}
+	return loudness_prog_init(&x->prog, (unsigned)ch, x->prog_ch, x->prog_tp,
+				  (float)x->info.samplerate);
+}
+
+/* Rewind: the strips at out.gain base + g_db and the limiter on or as set, cleared, and the
+ * input back at its start. 0, 1 (message printed) or a negative errno. */
+static int loudness_restart(struct offline *x, const float *base, const float *lim, double g_db,
+			    int lim_off)
+{
+	const struct param_def *d = &param_table[P_OUT_GAIN];
+	if (sf_seek(x->in, 0, SEEK_SET) != 0)
+		return -EIO;
+	x->frames_in = 0;
+	x->frames_done = 0;
+	x->meter_left = x->meter_period;
+	for (int c = 0; c < x->info.channels; c++) {
+		float want = base[c] + (float)g_db;
+		if (want > d->max || want < d->min) {
+			fprintf(stderr, "chanstrip: %s: reaching %.1f LUFS needs out.gain %+.1f dB, "
+					"outside %g .. %g dB\n", x->o->in_path,
+				(double)x->o->loudness_target, (double)want, (double)d->min,
+				(double)d->max);
+			return 1;
+		}
+		engine_set(&x->e, c, P_OUT_GAIN, want);
+		engine_set(&x->e, c, P_LIM_ENABLE, lim_off ? 0.0f : lim[c]);
+		strip_reset(&x->e.strips[c]);
+	}
+	return prog_start(x) < 0 ? -ENOMEM : 0;
+}
+
+/* One measuring pass (nothing written): the programme's integrated loudness, or an error. */
+static int loudness_measure(struct offline *x, double *lufs)
+{
+	FILE *csvf = x->csvf;
+	x->csvf = NULL;
+	x->measure_only = 1;
+	int rc = run(x);
+	x->measure_only = 0;
+	x->csvf = csvf;
+	*lufs = loudness_prog_integrated(&x->prog);
+	return rc;
+}
+
+#define LOUD_TARGET_TOL_LU 0.2
+#define LOUD_TARGET_PASSES 6
+
+/* --loudness-target before the written pass: measure the whole file through the strips as
+ * set but with the limiter off (the gain is judged on the level before it) and raise out.gain
+ * by the difference. With the limiter on, taking peaks off lowers the loudness, so further
+ * measuring passes through it (secant steps) refine the gain until the result is within
+ * LOUD_TARGET_TOL_LU. The written pass (run()) then carries the gain before the limiter.
+ * 0, 1 (message printed) or a negative errno. */
+static int loudness_first_pass(struct offline *x)
+{
+	const struct options *o = x->o;
+	int ch = x->info.channels, rc, any_lim = 0;
+	float base[ENGINE_MAX_STRIPS], lim[ENGINE_MAX_STRIPS];
+	double li, g, g_prev = 0.0, l_prev = 0.0;
+	for (int c = 0; c < ch; c++) {
+		base[c] = x->e.values[c][P_OUT_GAIN];
+		lim[c] = x->e.values[c][P_LIM_ENABLE];
+		any_lim |= lim[c] >= 0.5f;
+	}
+	if ((rc = loudness_restart(x, base, lim, 0.0, 1)) || (rc = loudness_measure(x, &li)))
+		return rc;
+	loudness_report(x, "before");
+	if (li <= DSP_DB_FLOOR) {
+		fprintf(stderr, "chanstrip: %s: no loudness to measure (silence below -70 LUFS): "
+				"--loudness-target cannot set a gain\n", o->in_path);
+		return 1;
+	}
+	g = o->loudness_target - li;
+	for (int pass = 0; any_lim && pass < LOUD_TARGET_PASSES; pass++) {
+		double l;
+		if ((rc = loudness_restart(x, base, lim, g, 0)) || (rc = loudness_measure(x, &l)))
+			return rc;
+		double err = o->loudness_target - l;
+		if (fabs(err) <= LOUD_TARGET_TOL_LU)
+			break;
+		/* the limiter makes loudness grow slower than the gain: step along the secant */
+		double slope = pass ? (l - l_prev) / (g - g_prev) : 1.0;
+		slope = slope < 0.2 ? 0.2 : slope > 1.0 ? 1.0 : slope;
+		g_prev = g, l_prev = l;
+		g += err / slope;
+	}
+	if ((rc = loudness_restart(x, base, lim, g, 0)))
+		return rc;
+	printf("chanstrip: %s: gain %+.2f dB (out.gain) for %.1f LUFS\n", o->out_path, g,
+	       (double)o->loudness_target);
+	return 0;
+}
+
 static int alloc_buffers(struct offline *x)
 {
 	int ch = x->info.channels;
@@ -206,6 +331,9 @@ static void offline_cleanup(struct offline *x)
 	free(x->pout);
 	free(x->inter);
 	free(x->hold);
+	free(x->prog_ch);
+	free(x->prog_tp);
+	free(x->prog_in);
 	if (x->engine_ok)
 		engine_free(&x->e);
 }
@@ -329,6 +457,12 @@ int offline_run(const struct options *o)
 	x.meter_period = (uint32_t)lround(x.info.samplerate * OFFLINE_METER_PERIOD_MS / 1000.0);
 	x.meter_left = x.meter_period;
 
+	if (o->loudness_target_given && (rc = loudness_first_pass(&x)) != 0) {
+		if (rc < 0)
+			FAIL("%s: read error in the measuring pass", o->in_path);
+		offline_cleanup(&x);
+		return 1;
+	}
 	if ((rc = run(&x)) < 0) {
 		if (sf_error(x.in))
 			FAIL("%s: read error after %lld frames: %s", o->in_path, (long long)x.frames_in,
@@ -364,6 +498,8 @@ int offline_run(const struct options *o)
 	if (pcm && x.out_clips)
 		fprintf(stderr, "chanstrip: %s: warning: %llu samples clipped at full scale in %s\n",
 			o->out_path, (unsigned long long)x.out_clips, o->out_format);
+	if (o->loudness_target_given)
+		loudness_report(&x, "after");
 	if (x.nonfinite)
 		fprintf(stderr,
 			"chanstrip: %s: warning: %llu NaN/Inf samples replaced by silence "

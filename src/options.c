@@ -34,6 +34,8 @@ void options_usage(FILE *f)
 	      "      --block N           (offline) processing block, 1..65536 (default 256)\n"
 	      "      --out-format F      (offline) float (default), pcm16, pcm24, pcm32\n"
 	      "      --allow-clip        (offline) write PCM output even where it clips\n"
+	      "      --loudness-target LUFS (offline) two passes: measure, then set the output\n"
+	      "                          gain (before the limiter) for this integrated loudness\n"
 	      "      --simd auto|c       c forces the scalar reference kernels\n"
 	      "      --list-params       print the parameter table\n"
 	      "  -h, --help              this text\n"
@@ -92,6 +94,7 @@ enum {
 	OPT_METER_VIEW,
 	OPT_OUT_FORMAT,
 	OPT_ALLOW_CLIP,
+	OPT_LOUDNESS_TARGET,
 	OPT_SERVER,
 };
 
@@ -113,6 +116,7 @@ static const struct option longopts[] = {
 	{"block", required_argument, 0, OPT_BLOCK},
 	{"out-format", required_argument, 0, OPT_OUT_FORMAT},
 	{"allow-clip", no_argument, 0, OPT_ALLOW_CLIP},
+	{"loudness-target", required_argument, 0, OPT_LOUDNESS_TARGET},
 	{"simd", required_argument, 0, OPT_SIMD},
 	{"list-params", no_argument, 0, OPT_LIST},
 	{"format", required_argument, 0, OPT_FORMAT},
@@ -207,6 +211,21 @@ static int opt_block(struct options *o, const char *arg, char *err, size_t errle
 	return 0;
 }
 
+static int opt_loudness_target(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	float v = strtof(arg, &end);
+	if (errno || end == arg || *end || !(v >= -50.0f && v <= 0.0f)) {
+		snprintf(err, errlen, "--loudness-target: '%s' is not a loudness from -50 to 0 LUFS "
+				      "(e.g. -16 podcast, -23 EBU R128, -24 ATSC A/85)", arg);
+		return -EINVAL;
+	}
+	o->loudness_target = v;
+	o->loudness_target_given = 1;
+	return 0;
+}
+
 static int opt_out_format(struct options *o, const char *arg, char *err, size_t errlen)
 {
 	if (strcmp(arg, "float") && strcmp(arg, "pcm16") && strcmp(arg, "pcm24") &&
@@ -258,6 +277,7 @@ static int opt_one(struct options *o, int c, char **argv, char *err, size_t errl
 	case OPT_BLOCK: return opt_block(o, optarg, err, errlen);
 	case OPT_OUT_FORMAT: return opt_out_format(o, optarg, err, errlen);
 	case OPT_ALLOW_CLIP: o->allow_clip = 1; return 0;
+	case OPT_LOUDNESS_TARGET: return opt_loudness_target(o, optarg, err, errlen);
 	case OPT_SIMD: return opt_simd(o, optarg, err, errlen);
 	case OPT_LIST: o->mode = MODE_LIST_PARAMS; return 0;
 	case OPT_FORMAT: return opt_format(o, optarg, err, errlen);
@@ -297,6 +317,10 @@ static int opt_check(struct options *o, int argc, char **argv, char *err, size_t
 		return -EINVAL;
 	} else if (o->allow_clip) {
 		snprintf(err, errlen, "--allow-clip is for --offline (JACK output is float)");
+		return -EINVAL;
+	} else if (o->loudness_target_given) {
+		snprintf(err, errlen, "--loudness-target is for --offline (it measures the whole "
+				      "file first)");
 		return -EINVAL;
 	}
 	if (o->no_connect && o->connect) {

@@ -190,6 +190,26 @@ else
 fi
 expect_fail "--allow-clip in JACK mode" "--allow-clip is for --offline" --allow-clip
 
+# 7c. --loudness-target -16 with the limiter at -1 dBTP lands both targets (integrated within
+# 0.5 LU, true peak at most -0.9 dBTP, as the program measures them; the loudness test holds
+# that measurement to libebur128), on speech and on music-like material
+"$wt" gen "$t/music.wav" 44100 2 float 20 music
+for f in "$src/tests/fixtures/speech.wav" "$t/music.wav"; do
+	if "$cs" --offline "$f" "$t/out.wav" --loudness-target -16 --set lim.enable=1 \
+		--set lim.ceiling=-1 >"$t/stdout" 2>"$t/stderr" &&
+		awk '/: before: / { b = 1 } /: after: / { a = 1; i = $5; tp = $9 }
+			END { exit !(b && a && i + 16 <= 0.5 && i + 16 >= -0.5 && tp <= -0.9) }' \
+			"$t/stdout"; then
+		ok "--loudness-target -16 $(basename "$f"): $(tail -1 "$t/stdout" | cut -d: -f3-)"
+	else
+		bad "--loudness-target -16 $(basename "$f"): $(cat "$t/stdout" "$t/stderr")"
+	fi
+done
+expect_fail "--loudness-target out of range" "--loudness-target: '5' is not a loudness" \
+	--offline "$t/music.wav" "$t/out.wav" --loudness-target 5
+expect_fail "--loudness-target in JACK mode" "--loudness-target is for --offline" \
+	--loudness-target -16
+
 # 8. --list-params and --help
 "$cs" --list-params | grep -q '^comp.ratio' && ok "--list-params" || bad "--list-params"
 n=$("$cs" --list-params --format tsv | tail -n +2 | wc -l)
