@@ -49,6 +49,11 @@ static const struct config configs[] = {
 	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
 	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
 	  "deess.freq=5000", "deess.threshold=-30", NULL}},
+	{"lim", {"lim.enable=1", "pre.gain=12", NULL}}, /* limiting ~10 dB on speech */
+	{"full.lim", /* "full" with the true-peak limiter (the loudness meters always run) */
+	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
+	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
+	  "deess.freq=5000", "deess.threshold=-30", "lim.enable=1", NULL}},
 };
 #define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
 

@@ -181,33 +181,42 @@ static void loud_block_done(struct loudness *l)
 	}
 }
 
-void loudness_process(struct loudness *l, const float *x, uint32_t n)
+/* The two K-weighting biquads (transposed direct form II, the high-pass with its fixed
+ * zeros 1, -2, 1) over n samples, returning the sum of squares; no branch inside, so the
+ * compiler keeps the states in registers. */
+static double loud_kweight(struct loudness *l, const float *x, uint32_t n)
 {
-	double s1 = l->s1, s2 = l->s2, h1 = l->h1, h2 = l->h2, acc = l->block_acc;
+	double s1 = l->s1, s2 = l->s2, h1 = l->h1, h2 = l->h2, acc = 0.0;
 	const double sb0 = l->sb[0], sb1 = l->sb[1], sb2 = l->sb[2], sa1 = l->sa[0],
 		     sa2 = l->sa[1], ha1 = l->ha[0], ha2 = l->ha[1];
-	uint32_t pos = l->block_pos;
 	for (uint32_t i = 0; i < n; i++) {
 		double v = x[i];
 		double y = sb0 * v + s1;
 		s1 = sb1 * v - sa1 * y + s2;
 		s2 = sb2 * v - sa2 * y;
-		double z = y + h1; /* high-pass zeros 1, -2, 1 */
+		double z = y + h1;
 		h1 = -2.0 * y - ha1 * z + h2;
 		h2 = y - ha2 * z;
 		acc += z * z;
-		if (++pos == l->block_len) {
-			l->block_acc = acc;
-			loud_block_done(l);
-			acc = 0.0, pos = 0;
-		}
 	}
 	/* silence decays the states towards subnormals: stop them there */
 	if (fabs(s1) + fabs(s2) + fabs(h1) + fabs(h2) < 1e-30)
 		s1 = s2 = h1 = h2 = 0.0;
 	l->s1 = s1, l->s2 = s2, l->h1 = h1, l->h2 = h2;
-	l->block_acc = acc;
-	l->block_pos = pos;
+	return acc;
+}
+
+void loudness_process(struct loudness *l, const float *x, uint32_t n)
+{
+	while (n > 0) {
+		uint32_t k = l->block_len - l->block_pos;
+		k = k < n ? k : n;
+		l->block_acc += loud_kweight(l, x, k);
+		l->block_pos += k;
+		if (l->block_pos == l->block_len)
+			loud_block_done(l);
+		x += k, n -= k;
+	}
 }
 
 int loudness_prog_init(struct loudness_prog *p, unsigned nch, struct loudness *ch,
