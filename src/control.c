@@ -202,8 +202,11 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 							   : CTL_METER_HOLD;
 		return match_strips(c, stripseg, sel, why);
 	}
-	if (!strcmp(rest, "loudness/reset")) {
-		sel->kind = CTL_LOUDNESS_RESET;
+	if (!strcmp(rest, "loudness/reset") || !strcmp(rest, "autogain") ||
+	    !strcmp(rest, "autogain/cancel")) {
+		sel->kind = !strcmp(rest, "autogain")	     ? CTL_AUTOGAIN
+			    : !strcmp(rest, "autogain/cancel") ? CTL_AUTOGAIN_CANCEL
+							       : CTL_LOUDNESS_RESET;
 		return match_strips(c, stripseg, sel, why);
 	}
 	sel->kind = CTL_PARAM;

@@ -60,6 +60,8 @@ enum ctl_kind {
 	CTL_METER_RESET, /* /strip/N/meter/reset */
 	CTL_METER_HOLD,  /* /strip/N/meter/hold */
 	CTL_LOUDNESS_RESET, /* /strip/N/loudness/reset */
+	CTL_AUTOGAIN,        /* /strip/N/autogain [seconds] [target_dbfs] */
+	CTL_AUTOGAIN_CANCEL, /* /strip/N/autogain/cancel */
 };
 
 struct ctl_sel {
