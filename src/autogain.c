@@ -55,6 +55,8 @@ void autogain_decide(float peak_dbfs, uint64_t clips, float target_dbfs, float c
 	}
 }
 
+#define AG_SETTLE_S 0.05
+
 struct ag_job {
 	int active;
 	float seconds, target;
@@ -87,7 +89,9 @@ static void ag_tick_strip(struct autogain *ag, unsigned s, double t)
 		pthread_mutex_unlock(&ag->lock);
 		return;
 	}
-	if (got) {
+	/* the audio thread's first snapshot after the start may cover audio from before it
+	 * (its period was under way): the first AG_SETTLE_S are not part of the take */
+	if (got && t - j.started_s >= AG_SETTLE_S) {
 		j.peak = fmaxf(j.peak, snap.in_peak);
 		j.clips += snap.clips;
 	}

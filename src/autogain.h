@@ -7,7 +7,7 @@
  * raise the interface's gain by the rest; too_loud: set to -20 dB, lower it by the rest),
  * the input clipped (clipped: gain left alone, lower the interface's gain until the peaks
  * sit at the target, i.e. by at least -target dB) or there was nothing to hear
- * (no_signal: below -80 dBFS, gain left alone).
+ * (no_signal: below -100 dBFS, about the noise of a 16-bit converter, gain left alone).
  *
  * The listener (autogain_new) is a control-side thread with its own engine meter reader: it
  * never touches the audio thread, which only meters as always. The gain is set with
@@ -26,7 +26,7 @@ struct engine;
 #define AUTOGAIN_TARGET_DEF (-12.0f)
 #define AUTOGAIN_TARGET_MIN (-30.0f)
 #define AUTOGAIN_TARGET_MAX 0.0f
-#define AUTOGAIN_NO_SIGNAL_DBFS (-80.0f)
+#define AUTOGAIN_NO_SIGNAL_DBFS (-100.0f)
 
 enum autogain_state {
 	AG_LISTENING,

@@ -20,6 +20,8 @@
  *      --reconnect was not given */
 #include "jackclient.h"
 
+#include "autogain.h"
+
 #include <errno.h>
 #include <jack/jack.h>
 #include <poll.h>
@@ -78,6 +80,7 @@ struct jc {
 	float **outbuf;
 	int sigfd;
 	struct osc *osc;
+	struct autogain *ag; /* --autogain without OSC */
 	struct meterview *mv;
 	struct nsm *nsm;           /* session manager (NSM_URL), else NULL */
 	struct options nsm_o;      /* the options as the session amends them */
@@ -726,6 +729,7 @@ static void jc_cleanup(struct jc *c)
 		engine_quiesce(c);
 		client_close(c);
 	}
+	autogain_free(c->ag);
 	if (c->osc)
 		osc_stop(c->osc);
 	nsm_end(c->nsm);
@@ -847,6 +851,33 @@ static int frontends_start(struct jc *c)
 	return 0;
 }
 
+/* --autogain without OSC: the states go to the log */
+static void jc_autogain_status(void *ctx, unsigned strip, const char *state, float left,
+			       float gain_db, const char *advice)
+{
+	(void)left, (void)gain_db;
+	if (strcmp(state, "listening") != 0)
+		jc_log(ctx, "strip %u: auto gain %s: %s", strip + 1, state, advice);
+}
+
+/* --autogain: every strip listens from now on (the OSC server's auto gain when there is one,
+ * so its subscribers hear the status). 0 or -1 with the reason logged. */
+static int jc_autogain(struct jc *c)
+{
+	const struct options *o = c->o;
+	struct autogain *ag;
+	if (!o->autogain)
+		return 0;
+	ag = c->osc ? osc_autogain(c->osc) : (c->ag = autogain_new(&c->e, jc_autogain_status, c));
+	if (!ag) {
+		jc_log(c, "--autogain: %s", strerror(errno));
+		return -1;
+	}
+	jc_log(c, "auto gain: listening for %.0f s, peaks to %.0f dBFS", (double)o->autogain_s,
+	       (double)o->autogain_target_dbfs);
+	return autogain_start(ag, -1, o->autogain_s, o->autogain_target_dbfs) < 0 ? -1 : 0;
+}
+
 /* Ports, callbacks, activation, the start-up connections and the one start-up line. 0 or
  * -1 with the reason logged. */
 static int client_start(struct jc *c)
@@ -867,7 +898,7 @@ static int client_start(struct jc *c)
 	       strip_simd_name(o->arch), c->osc ? osc_url(c->osc) : "off", summary);
 	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);
-	return 0;
+	return jc_autogain(c);
 }
 
 /* The server went away: exit (EXIT_SERVER_GONE), or with --reconnect wait for it (-1 when

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "autogain.h"
 #include "denormal.h"
 #include "engine.h"
 #include "loudness.h"
@@ -293,6 +294,41 @@ static int loudness_first_pass(struct offline *x)
 	return 0;
 }
 
+/* --autogain offline: the whole input's sample peak and converter clip events per channel
+ * (runs of |x| >= METER_CLIP_LEVEL, as the input meter counts them), the same decision as
+ * live, pre.gain set, one line per strip, and the input rewound. 0 or -EIO. */
+static int autogain_offline(struct offline *x)
+{
+	const struct options *o = x->o;
+	int ch = x->info.channels;
+	float peak[ENGINE_MAX_STRIPS] = {0};
+	uint64_t clips[ENGINE_MAX_STRIPS] = {0};
+	int run[ENGINE_MAX_STRIPS] = {0};
+	sf_count_t got;
+	while ((got = sf_readf_float(x->in, x->inter, x->o->block)) > 0)
+		for (sf_count_t i = 0; i < got; i++)
+			for (int c = 0; c < ch; c++) {
+				float a = fabsf(x->inter[i * ch + c]);
+				int clip = !(a < METER_CLIP_LEVEL); /* NaN too */
+				clips[c] += (uint64_t)(clip && !run[c]);
+				run[c] = clip;
+				if (!meter_not_audio(a))
+					peak[c] = fmaxf(peak[c], a);
+			}
+	if (got < 0 || sf_seek(x->in, 0, SEEK_SET) != 0)
+		return -EIO;
+	for (int c = 0; c < ch; c++) {
+		struct autogain_result r;
+		autogain_decide(dsp_gain_to_db(peak[c]), clips[c], o->autogain_target_dbfs,
+				x->e.values[c][P_PRE_GAIN], &r);
+		if (r.set_gain)
+			engine_set(&x->e, c, P_PRE_GAIN, r.gain_db);
+		fprintf(stderr, "chanstrip: strip %d: auto gain %s: %s\n", c + 1,
+			autogain_state_name(r.state), r.advice);
+	}
+	return 0;
+}
+
 static int alloc_buffers(struct offline *x)
 {
 	int ch = x->info.channels;
@@ -457,6 +493,8 @@ int offline_run(const struct options *o)
 	x.meter_period = (uint32_t)lround(x.info.samplerate * OFFLINE_METER_PERIOD_MS / 1000.0);
 	x.meter_left = x.meter_period;
 
+	if (o->autogain && autogain_offline(&x) < 0)
+		FAIL("%s: read error in the auto gain pass", o->in_path);
 	if (o->loudness_target_given && (rc = loudness_first_pass(&x)) != 0) {
 		if (rc < 0)
 			FAIL("%s: read error in the measuring pass", o->in_path);

@@ -1593,6 +1593,8 @@ fail:
 
 const char *osc_url(const struct osc *s) { return s ? s->url : ""; }
 
+struct autogain *osc_autogain(struct osc *s) { return s->ag; }
+
 void osc_set_subscribe_timeout(struct osc *s, double seconds)
 {
 	pthread_mutex_lock(&s->lock);

@@ -210,6 +210,34 @@ expect_fail "--loudness-target out of range" "--loudness-target: '5' is not a lo
 expect_fail "--loudness-target in JACK mode" "--loudness-target is for --offline" \
 	--loudness-target -16
 
+# 7d. --autogain offline: speech peaking at -40 dBFS comes out with its peaks within 1 dB of
+# -12 dBFS (pre.gain +28 dB); silence ends no_signal and a clipped converter ends clipped, both
+# leaving the gain alone
+pk=$("$wt" info "$src/tests/fixtures/speech.wav" | awk '{ print $4 }')
+g=$(awk -v p="$pk" 'BEGIN { printf "%.4f", -40 - 20 * log(p) / log(10) }')
+"$cs" --offline "$src/tests/fixtures/speech.wav" "$t/in40.wav" --set out.gain="$g" 2>/dev/null
+if "$cs" --offline "$t/in40.wav" "$t/out.wav" --autogain 2>"$t/stderr" &&
+	grep -q "strip 1: auto gain done: pre.gain set to +28.0 dB" "$t/stderr" &&
+	out=$("$wt" info "$t/out.wav" | awk '{ print 20 * log($4) / log(10) }') &&
+	awk -v o="$out" 'BEGIN { exit !(o > -13 && o < -11) }'; then
+	ok "--autogain: speech at -40 dBFS peaks at $out dBFS after ($(cat "$t/stderr"))"
+else
+	bad "--autogain on -40 dBFS speech: ${out:-} $(cat "$t/stderr")"
+fi
+"$wt" gen "$t/quiet.wav" 48000 1 float 1 sine:1000:0
+"$wt" gen "$t/rails.wav" 48000 1 float 1 sine:1000:1
+for c in "quiet no_signal" "rails clipped"; do
+	set -- $c
+	if "$cs" --offline "$t/$1.wav" "$t/out.wav" --autogain 2>"$t/stderr" &&
+		grep -q "auto gain $2: " "$t/stderr" && "$wt" cmp "$t/$1.wav" "$t/out.wav" 0 >/dev/null; then
+		ok "--autogain on $1: $(cat "$t/stderr")"
+	else
+		bad "--autogain on $1: $(cat "$t/stderr")"
+	fi
+done
+expect_fail "bad --autogain" "--autogain: '0' is not SECONDS" --offline "$t/quiet.wav" \
+	"$t/out.wav" --autogain=0
+
 # 8. --list-params and --help
 "$cs" --list-params | grep -q '^comp.ratio' && ok "--list-params" || bad "--list-params"
 n=$("$cs" --list-params --format tsv | tail -n +2 | wc -l)
