@@ -1,5 +1,7 @@
 #include "limiter.h"
 
+#include "vec.h"
+
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -20,8 +22,9 @@ static double lim_bessel_i0(double x)
 static void lim_design(struct limiter *l)
 {
 	const double beta = 7.0, half = LIM_AHEAD + 0.5;
+	double coef[LIM_PHASES][LIM_TAPS];
 	for (int p = 1; p < LIM_PHASES; p++) {
-		double sum = 0.0, c[LIM_TAPS];
+		double sum = 0.0, *c = coef[p];
 		for (int j = 0; j < LIM_TAPS; j++) {
 			double d = (double)p / LIM_PHASES - (double)(j - (LIM_AHEAD - 1));
 			double u = d / half;
@@ -31,7 +34,12 @@ static void lim_design(struct limiter *l)
 			sum += c[j];
 		}
 		for (int j = 0; j < LIM_TAPS; j++)
-			l->coef[p - 1][j] = (float)(c[j] / sum);
+			c[j] /= sum;
+	}
+	for (int j = 0; j < LIM_TAPS / 2; j++) {
+		l->c2[j] = (float)coef[2][j];
+		l->ks[j] = (float)(coef[1][j] + coef[1][LIM_TAPS - 1 - j]);
+		l->kd[j] = (float)(coef[1][j] - coef[1][LIM_TAPS - 1 - j]);
 	}
 }
 
@@ -56,6 +64,7 @@ int limiter_init(struct limiter *l, float fs)
 	if (l->ramp > LIM_RAMP_MAX || (uint32_t)(LIM_HOLD_MAX_S * fs) > LIM_HOLD_MAX)
 		return -EINVAL;
 	l->delay = LIM_AHEAD + LIM_GUARD + l->ramp;
+	l->inv_ramp = 1.0 / l->ramp;
 	l->release_ms = 50.0f;
 	l->ceiling_db = -1.0f;
 	l->target = 1.0f;
@@ -115,21 +124,36 @@ static inline float lim_refine(float a, float b, float c)
 	return b + d * d / (8.0f * den);
 }
 
-/* The true peak of the interval whose taps start at h (h[LIM_AHEAD - 1] is sample m,
- * h[LIM_AHEAD] sample m + 1): the four points m + p/4, the largest refined. */
-static inline float lim_interval_peak(struct limiter *l, const float *h)
+/* The three interpolated phases for four samples at a time (generic vectors: SSE2 or NEON,
+ * plain code elsewhere), the accumulators in registers. Every output sums its taps in the
+ * same order whatever the chunk, so the result does not depend on how the input is cut;
+ * lanes past n read stale finite samples and are dropped. */
+static void lim_phases(const struct limiter *l, const float *h, uint32_t n,
+		       float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 4])
 {
-	float u[LIM_PHASES + 2];
-	u[0] = l->prev_u3;
-	u[1] = h[LIM_AHEAD - 1];
-	for (int p = 0; p < LIM_PHASES - 1; p++) {
-		float y = 0.0f;
-		for (int j = 0; j < LIM_TAPS; j++)
-			y += l->coef[p][j] * h[j];
-		u[p + 2] = y;
+	for (uint32_t i = 0; i < n; i += 4) {
+		dsp_v4f s2 = {0}, ss = {0}, sd = {0};
+		for (int j = 0; j < LIM_TAPS / 2; j++) {
+			dsp_v4f a = dsp_load4f(h + i + j), b = dsp_load4f(h + i + LIM_TAPS - 1 - j);
+			dsp_v4f sum = a + b, dif = a - b;
+			s2 += sum * l->c2[j];
+			ss += sum * l->ks[j];
+			sd += dif * l->kd[j];
+		}
+		dsp_store4f(y[0] + i, (ss + sd) * 0.5f);
+		dsp_store4f(y[1] + i, s2);
+		dsp_store4f(y[2] + i, (ss - sd) * 0.5f);
 	}
-	u[LIM_PHASES + 1] = h[LIM_AHEAD];
-	l->prev_u3 = u[LIM_PHASES];
+}
+
+/* The true peak of interval m..m+1 from its four points (the sample, phases 1..3), the
+ * largest refined with its neighbours (the previous interval's last point, the next
+ * sample). */
+static inline float lim_interval_peak(struct limiter *l, float xm, float y1, float y2, float y3,
+				      float xm1)
+{
+	float u[LIM_PHASES + 2] = {l->prev_u3, xm, y1, y2, y3, xm1};
+	l->prev_u3 = y3;
 	int k = 1;
 	for (int q = 2; q <= LIM_PHASES; q++)
 		if (fabsf(u[q]) > fabsf(u[k]))
@@ -137,16 +161,23 @@ static inline float lim_interval_peak(struct limiter *l, const float *h)
 	return fabsf(lim_refine(u[k - 1], u[k], u[k + 1]));
 }
 
+/* q + k on the ring of LIM_WIN_CAP (k < LIM_WIN_CAP): a compare, not a division */
+static inline uint32_t lim_ring(uint32_t q, uint32_t k)
+{
+	q += k;
+	return q >= LIM_WIN_CAP ? q - LIM_WIN_CAP : q;
+}
+
 /* Push r at time t into the sliding minimum and return the minimum over the window. */
 static inline float lim_window_min(struct limiter *l, float r)
 {
 	uint32_t t = l->t++;
-	while (l->qlen && l->qv[(l->qhead + l->qlen - 1) % LIM_WIN_CAP] >= r)
+	while (l->qlen && l->qv[lim_ring(l->qhead, l->qlen - 1)] >= r)
 		l->qlen--;
-	uint32_t tail = (l->qhead + l->qlen) % LIM_WIN_CAP;
+	uint32_t tail = lim_ring(l->qhead, l->qlen);
 	l->qv[tail] = r, l->qt[tail] = t, l->qlen++;
 	while (t - l->qt[l->qhead] >= l->win)
-		l->qhead = (l->qhead + 1) % LIM_WIN_CAP, l->qlen--;
+		l->qhead = lim_ring(l->qhead, 1), l->qlen--;
 	return l->qv[l->qhead];
 }
 
@@ -167,16 +198,19 @@ static inline float lim_gain(struct limiter *l, float r)
 	 * passes bit for bit (the running sum may keep a rounding residue) */
 	if (l->bsum < 1e-9)
 		return 1.0f;
-	return (float)(1.0 - l->bsum / (double)l->ramp);
+	return (float)(1.0 - l->bsum * l->inv_ramp);
 }
 
 void limiter_process(struct limiter *l, const float *in, float *out, uint32_t n)
 {
 	float *h = l->hist;
+	float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 4];
 	memcpy(h + LIM_TAPS - 1, in, n * sizeof(float));
+	lim_phases(l, h, n, y);
 	float target = l->target, ming = l->min_gain;
 	for (uint32_t i = 0; i < n; i++) {
-		float pk = lim_interval_peak(l, h + i);
+		float pk = lim_interval_peak(l, h[i + LIM_AHEAD - 1], y[0][i], y[1][i], y[2][i],
+					     h[i + LIM_AHEAD]);
 		float r = pk > target ? target / pk : 1.0f;
 		float g = lim_gain(l, r);
 		uint32_t rd = (l->dpos - l->delay) & (LIM_DELAY_CAP - 1);

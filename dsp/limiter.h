@@ -56,8 +56,11 @@ struct limiter {
 	uint32_t ramp;     /* box length, samples */
 	uint32_t win;      /* sliding-minimum window, samples */
 	uint32_t delay;    /* LIM_AHEAD + LIM_GUARD + ramp */
-	float coef[LIM_PHASES - 1][LIM_TAPS]; /* phases 1..3 (phase 0 is the sample itself) */
-	float hist[LIM_TAPS - 1 + DSP_MAX_CHUNK];
+	/* the detector's phases 1..3 (phase 0 is the sample itself) folded by symmetry: phase 2
+	 * is symmetric, phase 3 is phase 1 reversed; for tap pairs a = h[j], b = h[31 - j]:
+	 * y2 = sum c2[j] (a + b), y1 + y3 = sum ks[j] (a + b), y1 - y3 = sum kd[j] (a - b) */
+	float c2[LIM_TAPS / 2], ks[LIM_TAPS / 2], kd[LIM_TAPS / 2];
+	float hist[LIM_TAPS - 1 + DSP_MAX_CHUNK + 4]; /* + 4: the last vector reads past n */
 	float prev_u3;     /* the last 4x point of the previous interval, signed */
 	float dl[LIM_DELAY_CAP];
 	uint32_t dpos;
@@ -69,6 +72,7 @@ struct limiter {
 	float box[LIM_RAMP_MAX];
 	uint32_t bpos;
 	double bsum;       /* sum of 1 - env over the box */
+	double inv_ramp;
 	float min_gain;    /* lowest gain applied since the last gr_take */
 };
 
