@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "loudness.h"
+#include "meter.h"
 #include "testutil.h"
 
 #define FS 48000
@@ -220,6 +221,65 @@ START_TEST(music_vs_libebur128)
 }
 END_TEST
 
+/* The output true peak (meter_output_post, BS.1770-4 Annex 2) on EBU Tech 3341's true-peak
+ * cases, synthesised from their descriptions: 15-18 sines of amplitude 0.5 at fs/4 (0 and
+ * 45 degrees), fs/6 (60) and fs/8 (67.5), -6.0 dBTP; 19 a sine at fs/4 of amplitude 1.41 at
+ * 45 degrees (samples at full scale, +3.0 dBTP); 20-23 a band-limited pulse of true peak
+ * 1.0 (0 dBTP) centred 0, 1/4, 2/4 and 3/4 of a sample off the grid (the published files
+ * differ in their waveform; their expectation, 0.0 dBTP, is the same). Tolerance +0.2/-0.4. */
+static double out_tp_db(const float *x, size_t n)
+{
+	static struct meter m;
+	struct meter_snapshot snap;
+	ck_assert_int_eq(meter_init(&m, FS), 0);
+	for (size_t i = 0; i < n; i += 64)
+		meter_output_post(&m, x + i, (uint32_t)(n - i < 64 ? n - i : 64));
+	meter_take(&m, &snap);
+	return 20.0 * log10(snap.out_tp);
+}
+
+START_TEST(ebu_3341_true_peak_15_to_23)
+{
+	static float x[FS];
+	static const struct {
+		double div, amp, deg, want;
+	} sines[] = {{4, 0.5, 0, -6.0}, {4, 0.5, 45, -6.0}, {6, 0.5, 60, -6.0},
+		     {8, 0.5, 67.5, -6.0}, {4, 1.41, 45, 3.0}};
+	for (int k = 0; k < 5; k++) {
+		/* a 10 ms raised-cosine fade-in: an abrupt start is a step, whose band-limited
+		 * waveform overshoots (0.7 dB at fs/8), which is not what the case measures */
+		for (int i = 0; i < FS; i++)
+			x[i] = (float)(sines[k].amp *
+				       sin(2 * M_PI * i / sines[k].div + sines[k].deg * M_PI / 180) *
+				       (i < FS / 100 ? 0.5 - 0.5 * cos(M_PI * i / (FS / 100)) : 1.0));
+		double tp = out_tp_db(x, FS);
+		printf("3341 case %d: out true peak %.3f dBTP (want %.1f)\n", 15 + k, tp,
+		       sines[k].want);
+		fflush(stdout);
+		ck_assert_msg(tp - sines[k].want <= 0.2 && tp - sines[k].want >= -0.4, "case %d",
+			      15 + k);
+	}
+	for (int k = 0; k < 4; k++) {
+		/* windowed sinc at 0.4 fs: band-limited, its peak the centre's value */
+		memset(x, 0, sizeof(x));
+		double c = FS / 2 + 0.25 * k, peak = 0.0;
+		for (int i = FS / 2 - 64; i <= FS / 2 + 64; i++) {
+			double d = i - c, w = 0.5 + 0.5 * cos(M_PI * d / 65.0);
+			x[i] = (float)(fabs(d) < 1e-9 ? 1.0 : sin(0.8 * M_PI * d) / (0.8 * M_PI * d)) *
+			       (float)w;
+		}
+		/* scale to a true peak of 1.0: the pulse's value at its centre, 1.0 by design */
+		for (int i = 0; i < FS; i++)
+			peak = fmax(peak, fabs(x[i]));
+		double tp = out_tp_db(x, FS);
+		printf("3341 case %d (pulse %d/4 off the grid, sample peak %.3f dBFS): out true peak "
+		       "%.3f dBTP (want 0.0)\n", 20 + k, k, 20 * log10(peak), tp);
+		fflush(stdout);
+		ck_assert_msg(tp <= 0.2 && tp >= -0.4, "case %d", 20 + k);
+	}
+}
+END_TEST
+
 START_TEST(reset_integrated_keeps_momentary)
 {
 	static struct loudness l;
@@ -249,6 +309,7 @@ int main(void)
 	tcase_add_test(tc, speech_vs_libebur128);
 	tcase_add_test(tc, music_vs_libebur128);
 	tcase_add_test(tc, reset_integrated_keeps_momentary);
+	tcase_add_test(tc, ebu_3341_true_peak_15_to_23);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
