@@ -274,6 +274,14 @@ static int loudness_first_pass(struct offline *x)
 		return 1;
 	}
 	g = o->loudness_target - li;
+	/* the refining steps stay where out.gain can go on every strip (the first estimate is
+	 * checked as it is: out of range there is out of range) */
+	const struct param_def *d = &param_table[P_OUT_GAIN];
+	double g_lo = -1e9, g_hi = 1e9;
+	for (int c = 0; c < ch; c++) {
+		g_lo = fmax(g_lo, d->min - base[c]);
+		g_hi = fmin(g_hi, d->max - base[c]);
+	}
 	for (int pass = 0; any_lim && pass < LOUD_TARGET_PASSES; pass++) {
 		double l;
 		if ((rc = loudness_restart(x, base, lim, g, 0)) || (rc = loudness_measure(x, &l)))
@@ -285,7 +293,10 @@ static int loudness_first_pass(struct offline *x)
 		double slope = pass ? (l - l_prev) / (g - g_prev) : 1.0;
 		slope = slope < 0.2 ? 0.2 : slope > 1.0 ? 1.0 : slope;
 		g_prev = g, l_prev = l;
-		g += err / slope;
+		double next = fmin(g_hi, fmax(g_lo, g + err / slope));
+		if (next == g)
+			break; /* at the end of out.gain's range: the best there is */
+		g = next;
 	}
 	if ((rc = loudness_restart(x, base, lim, g, 0)))
 		return rc;
@@ -536,8 +547,14 @@ int offline_run(const struct options *o)
 	if (pcm && x.out_clips)
 		fprintf(stderr, "chanstrip: %s: warning: %llu samples clipped at full scale in %s\n",
 			o->out_path, (unsigned long long)x.out_clips, o->out_format);
-	if (o->loudness_target_given)
+	if (o->loudness_target_given) {
 		loudness_report(&x, "after");
+		double miss = loudness_prog_integrated(&x.prog) - o->loudness_target;
+		if (fabs(miss) > 0.5)
+			fprintf(stderr, "chanstrip: %s: warning: %.1f LU from the %.1f LUFS target "
+					"(out.gain at the end of its range)\n",
+				o->out_path, miss, (double)o->loudness_target);
+	}
 	if (x.nonfinite)
 		fprintf(stderr,
 			"chanstrip: %s: warning: %llu NaN/Inf samples replaced by silence "
