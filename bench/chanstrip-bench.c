@@ -62,6 +62,11 @@ static const struct config configs[] = {
 	  /* the tone stages: hum removal and air in the preamp, EQ, enhancer */
 	  "pre.hum=50", "pre.air=4", "eq.enable=1", "eq.low_gain=3", "eq.mid_gain=-3",
 	  "eq.high_gain=2", "enh.enable=1", "enh.hf=50", "enh.lf=50", NULL}},
+	{"lim", {"lim.enable=1", "pre.gain=12", NULL}}, /* limiting ~10 dB on speech */
+	{"full.lim", /* "full" with the true-peak limiter (the loudness meters always run) */
+	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
+	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
+	  "deess.freq=5000", "deess.threshold=-30", "lim.enable=1", NULL}},
 };
 #define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
 

@@ -9,8 +9,10 @@
  * GR: GR for a dynamics stage (it has gr_take and a "<name>_gr_db" meter field, in chain
  *   order between "clips" and "out_peak_dbfs"), NOGR otherwise.
  *
- * The preamp reads the strip's input; the output gain ("out") must stay last: the strip fuses
- * it with the output meter. A new stage is its #include here and its row. */
+ * The preamp reads the strip's input. The output gain ("out") has no process_lanes: the strip
+ * runs it itself, fused with the output meter when every stage after it is idle; the stages
+ * after it (the limiter) run on its result, and the output meter reads theirs. A new stage is
+ * its #include here and its row. */
 #ifndef CHANSTRIP_CHAIN_H
 #define CHANSTRIP_CHAIN_H
 
@@ -19,6 +21,7 @@
 #include "enh.h"
 #include "eq.h"
 #include "gate.h"
+#include "limiter.h"
 #include "nr.h"
 #include "outgain.h"
 #include "preamp.h"
@@ -31,7 +34,8 @@
 	X(deess, DEESS, deess, GR)         \
 	X(eq, EQ, eq, NOGR)                \
 	X(enh, ENH, enh, NOGR)             \
-	X(out, OUT, outgain, NOGR)
+	X(out, OUT, outgain, NOGR)         \
+	X(lim, LIM, limiter, GR)
 
 /* CHAIN_IF_GR(...) / CHAIN_IF_NOGR(...): the arguments for a GR row, nothing otherwise, as
  * CHAIN_IF_##gr(...) inside an X. */

@@ -21,7 +21,8 @@ const char *const meter_field_names[MF_COUNT] = {
 #define X(name, NAME, type, gr) CHAIN_IF_##gr(#name "_gr_db",)
 	CHAIN_STAGES(X)
 #undef X
-	"out_peak_dbfs", "out_rms_dbfs",
+	"out_peak_dbfs", "out_rms_dbfs", "out_true_peak_dbtp", "out_clips", "lufs_m", "lufs_s",
+	"lufs_i", "lra",
 };
 _Static_assert(sizeof(meter_field_names) / sizeof(meter_field_names[0]) == MF_COUNT,
 	       "a name for every meter field");
@@ -312,6 +313,9 @@ int meter_init(struct meter *m, float fs)
 	m->fs = fs;
 	m->ms_coef = dsp_pole_from_s(METER_RMS_TAU_S, fs, (float)METER_MS_DECIM);
 	m->ms_gain = (1.0f - m->ms_coef) / (float)METER_MS_DECIM;
+	int err = loudness_init(&m->loud, fs);
+	if (err)
+		return err;
 	meter_reset(m);
 	return 0;
 }
@@ -321,6 +325,8 @@ void meter_reset(struct meter *m)
 	ms_clear(&m->in_ms);
 	ms_clear(&m->out_ms);
 	truepeak_reset(&m->tp);
+	truepeak_reset(&m->tp_out);
+	loudness_reset(&m->loud);
 	m->in_clipped = 0;
 	meter_clear_period(m);
 }
@@ -423,9 +429,36 @@ void meter_output_gain(struct meter *m, const float *x, float g, float *out, uin
 	dsp_arch_or_c(m->arch)->meter_output_gain(m, x, g, out, n);
 }
 
+void meter_output_post(struct meter *m, const float *out, uint32_t n)
+{
+	float pk = 0.0f;
+	uint32_t clips = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		float a = fabsf(out[i]);
+		pk = a > pk ? a : pk;
+		clips += a >= 1.0f;
+	}
+	m->acc.out_clips += clips;
+	/* the true-peak filter's bound needs |y| < 2^32: a strip with +94 dB of gain on a loud
+	 * input could exceed it, and its sample peak says enough then */
+	if (pk < METER_BAD_LEVEL) {
+		float tp = truepeak_process(&m->tp_out, out, n, pk, m->acc.out_tp, m->arch);
+		m->acc.out_tp = fmaxf(m->acc.out_tp, fmaxf(tp, pk));
+		loudness_process(&m->loud, out, n);
+	} else {
+		m->acc.out_tp = fmaxf(m->acc.out_tp, pk);
+	}
+}
+
+void meter_loudness_reset(struct meter *m) { loudness_reset_integrated(&m->loud); }
+
 void meter_take(struct meter *m, struct meter_snapshot *snap)
 {
 	*snap = m->acc;
+	snap->lufs_m = m->loud.lufs_m;
+	snap->lufs_s = m->loud.lufs_s;
+	snap->lufs_i = m->loud.lufs_i;
+	snap->lra = m->loud.lra;
 	snap->in_ms = m->in_ms.ms;
 	snap->out_ms = m->out_ms.ms;
 	meter_clear_period(m);
@@ -439,6 +472,10 @@ void meter_snapshot_merge(struct meter_snapshot *dst, const struct meter_snapsho
 	dst->in_tp = fmaxf(dst->in_tp, src->in_tp);
 	dst->out_peak = fmaxf(dst->out_peak, src->out_peak);
 	dst->clips += src->clips;
+	dst->out_tp = fmaxf(dst->out_tp, src->out_tp);
+	dst->out_clips += src->out_clips;
+	dst->lufs_m = src->lufs_m, dst->lufs_s = src->lufs_s;
+	dst->lufs_i = src->lufs_i, dst->lra = src->lra;
 	for (int k = 0; k < METER_GR_COUNT; k++)
 		dst->gr_gain[k] = fminf(dst->gr_gain[k], src->gr_gain[k]);
 	dst->frames += src->frames;
@@ -448,6 +485,7 @@ void meter_hold_reset(struct meter_hold *hold)
 {
 	hold->tp_held = 0.0f;
 	hold->clips_total = 0;
+	hold->out_clips_total = 0;
 }
 
 void meter_hold_update(struct meter_hold *hold, const struct meter_snapshot *s)
@@ -455,6 +493,7 @@ void meter_hold_update(struct meter_hold *hold, const struct meter_snapshot *s)
 	if (s->in_tp > hold->tp_held)
 		hold->tp_held = s->in_tp;
 	hold->clips_total += s->clips;
+	hold->out_clips_total += s->out_clips;
 }
 
 /* 0 - x rather than -x: a reading of exactly 0 dB gives +0.0, never -0.0 */
@@ -487,5 +526,11 @@ void meter_fields(const struct meter_snapshot *s, const struct meter_hold *hold,
 		f[MF_CLIPS + 1 + k] = gr_db(s->gr_gain[k]);
 	f[MF_OUT_PEAK_DBFS] = dsp_gain_to_db(s->out_peak);
 	f[MF_OUT_RMS_DBFS] = dsp_power_to_db(2.0f * s->out_ms);
+	f[MF_OUT_TRUE_PEAK_DBTP] = dsp_gain_to_db(s->out_tp);
+	f[MF_OUT_CLIPS] = (float)hold->out_clips_total;
+	f[MF_LUFS_M] = s->lufs_m;
+	f[MF_LUFS_S] = s->lufs_s;
+	f[MF_LUFS_I] = s->lufs_i;
+	f[MF_LRA] = s->lra;
 }
 #endif

@@ -20,6 +20,11 @@
  * - Invalid input: NaN, Inf and |x| >= 2^32 (+192.7 dBFS) count as clipped samples and as
  *   0 for every level, so one bad sample never poisons the meters. At the output they read
  *   0 too but are not counted.
+ * - Output: true peak (the same BS.1770-4 Annex 2 measurement), and out_clips, the output
+ *   samples at or above full scale (|y| >= 1.0: what a PCM file or converter cannot hold;
+ *   every sample counts, not runs).
+ * - Loudness (loudness.h): momentary, short-term, integrated since reset, LRA, of the
+ *   output, with the strip as one channel of weight 1.0 (not dual mono).
  * Every result is independent of how the input is cut into calls.
  *
  * The kernels (baseline or AVX2 build, same bits) are the ones m->arch names (cpu.h). */
@@ -30,6 +35,7 @@
 
 #include "chain.h"
 #include "dsp.h"
+#include "loudness.h"
 #include "truepeak.h"
 
 /* The dynamics stages of the chain (chain.h's GR rows), in order: METER_GR_GATE, ... */
@@ -60,12 +66,18 @@ struct meter_snapshot {
 	float out_peak;    /* max |y| of the output during the period */
 	float out_ms;      /* output mean square (300 ms integration) at the end of the period */
 	uint32_t frames;   /* samples the period covered */
+	/* the output's true peak and full-scale samples, and its loudness at the end of the
+	 * period (LUFS, LU: loudness.h) */
+	float out_tp;
+	uint32_t out_clips;
+	float lufs_m, lufs_s, lufs_i, lra;
 };
 
 /* What outlives a single snapshot on the control side: held true peak and clip total. */
 struct meter_hold {
 	float tp_held;
 	uint64_t clips_total;
+	uint64_t out_clips_total;
 };
 
 enum meter_field {
@@ -82,6 +94,12 @@ enum meter_field {
 #undef X
 	MF_OUT_PEAK_DBFS,
 	MF_OUT_RMS_DBFS,
+	MF_OUT_TRUE_PEAK_DBTP,
+	MF_OUT_CLIPS, /* held total, like clips */
+	MF_LUFS_M,
+	MF_LUFS_S,
+	MF_LUFS_I,
+	MF_LRA,
 	MF_COUNT
 };
 
@@ -109,6 +127,8 @@ struct meter {
 	float ms_gain; /* (1 - ms_coef) / METER_MS_DECIM */
 	struct meter_ms in_ms, out_ms;
 	struct truepeak tp;
+	struct truepeak tp_out;
+	struct loudness loud;
 	uint32_t in_clipped; /* the last input sample was clipped (a run is in progress) */
 	struct meter_snapshot acc;
 };
@@ -125,6 +145,11 @@ void meter_output(struct meter *m, const float *out, uint32_t n);
 /* out[i] = x[i] * g and meter_output() of it, in one pass; g == 1 copies x bit for bit.
  * x may be out itself (same index), not a shifted part of it. */
 void meter_output_gain(struct meter *m, const float *x, float g, float *out, uint32_t n);
+/* The output's true peak, full-scale count and loudness: after meter_output() or
+ * meter_output_gain() on the same samples. Real-time safe; n <= DSP_MAX_CHUNK. */
+void meter_output_post(struct meter *m, const float *out, uint32_t n);
+/* Restart the integrated loudness and the LRA (momentary and short-term keep running). */
+void meter_loudness_reset(struct meter *m);
 /* Copy the period's input/output values into snap and start a new period. The caller fills
  * gr_gain[] (the strip, from its stages). */
 void meter_take(struct meter *m, struct meter_snapshot *snap);

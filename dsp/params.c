@@ -141,6 +141,13 @@ const struct param_def param_table[P_COUNT] = {
 
 	[P_OUT_GAIN] = {"out.gain", "dB", -60, 24, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
 			"output gain"},
+
+	[P_LIM_ENABLE] = {"lim.enable", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL, 0,
+			  "true-peak limiter at the end of the strip (clip safe); adds 1.3 ms latency"},
+	[P_LIM_CEILING] = {"lim.ceiling", "dBTP", -20, 0, -1, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL,
+			   0, "the output's true peak never exceeds this"},
+	[P_LIM_RELEASE] = {"lim.release", "ms", 1, 1000, 50, PT_FLOAT, TAPER_LOG, 0, NULL, NULL, 0,
+			   "release time constant"},
 	[P_METER_CAL] = {"meter.cal", "dBu", 0, 30, 18, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
 			 "dBu at 0 dBFS (EBU R68 = 18, SMPTE RP155 = 24)"},
 

@@ -74,6 +74,11 @@ enum param_id {
 	P_ENH_LF_FREQ,
 	/* output and metering */
 	P_OUT_GAIN,
+
+	P_LIM_ENABLE,
+	P_LIM_CEILING,
+	P_LIM_RELEASE,
+
 	P_METER_CAL,
 	/* the whole strip */
 	P_STRIP_BYPASS,

@@ -150,24 +150,101 @@ static void strip_dry_push(struct strip *s, const float *x, uint32_t n)
 	s->dry_pos += n;
 }
 
-/* The output gain, then the crossfade toward the input delayed by the chain's latency, then
- * the output meter: what a bypass in or out of its glide sounds like. The delay is clamped
- * to what dry[] holds (never reached: STRIP_DRY_LEN covers the longest chain). */
-static void strip_out_bypass(struct strip *s, const float *x, float *out, uint32_t n)
+/* 1 while strip.bypass is on or gliding: the output is then a crossfade toward the input. */
+static int strip_bypassing(const struct strip *s)
 {
-	struct smooth *g = &s->st.out.gain;
+	return !(smooth_settled(&s->bypass) && s->bypass.cur == 0.0f);
+}
+
+/* The crossfade from the chain's output (wet) toward the input delayed by the strip's whole
+ * latency, into out: what a bypass in or out of its glide sounds like. The delay is clamped
+ * to what dry[] holds (never reached: STRIP_DRY_LEN covers the longest chain). */
+static void strip_bypass_mix(struct strip *s, const float *wet, float *out, uint32_t n)
+{
 	uint32_t lat = strip_latency_samples(s);
 	if (lat > STRIP_DRY_LEN - DSP_MAX_CHUNK)
 		lat = STRIP_DRY_LEN - DSP_MAX_CHUNK;
 	uint32_t r = s->dry_pos - n - lat;
 	for (uint32_t i = 0; i < n; i++) {
-		float wet = x[i] * smooth_next(g);
 		float b = smooth_next(&s->bypass);
 		float dry = s->dry[(r + i) & (STRIP_DRY_LEN - 1u)];
 		/* exactly dry at b = 1 and exactly wet at b = 0 (wet + b * (dry - wet) is not) */
-		out[i] = b * dry + (1.0f - b) * wet;
+		out[i] = b * dry + (1.0f - b) * wet[i];
 	}
-	meter_output(&s->meter, out, n);
+}
+
+/* Each stage's position in the chain: STAGE_POS_OUT is the output gain, which the strip
+ * runs itself. */
+enum {
+#define X(name, NAME, type, gr) STAGE_POS_##NAME,
+	CHAIN_STAGES(X)
+#undef X
+};
+
+/* 1 when every stage after the output gain is idle for this strip: the gain and the output
+ * meter then run in one pass straight into the caller's buffer, as they always did. */
+static int strip_post_idle(struct strip *s)
+{
+	for (unsigned i = STAGE_POS_OUT + 1; i < CHAIN_LEN; i++) {
+		int (*idle)(const void *) = strip_chain[i]->idle;
+		if (!(idle && idle(stage_state(s, i))))
+			return 0;
+	}
+	return 1;
+}
+
+/* The output gain into dst (meter: also meter it there). */
+static void strip_out_gain(struct strip *st, const float *x, float *dst, int meter, uint32_t n)
+{
+	struct smooth *g = &st->st.out.gain;
+	if (smooth_settled(g)) {
+		if (meter) {
+			meter_output_gain(&st->meter, x, g->cur, dst, n);
+			meter_output_post(&st->meter, dst, n);
+			return;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			dst[i] = x[i] * g->cur;
+		return;
+	}
+	for (uint32_t i = 0; i < n; i++)
+		dst[i] = x[i] * smooth_next(g);
+	if (meter) {
+		meter_output(&st->meter, dst, n);
+		meter_output_post(&st->meter, dst, n);
+	}
+}
+
+/* The output gain, the stages after it (on the lanes where one is active), the bypass's
+ * crossfade, the output meter: the meter reads what leaves the strip. */
+static void strip_tail_lanes(struct strip *const *s, unsigned nl, const float *const *x,
+			     float *const *out, uint32_t n)
+{
+	struct strip *ps[DSP_LANES_MAX];
+	const float *px[DSP_LANES_MAX];
+	unsigned lane[DSP_LANES_MAX], np = 0;
+	for (unsigned l = 0; l < nl; l++) {
+		if (strip_post_idle(s[l]) && !strip_bypassing(s[l])) {
+			strip_out_gain(s[l], x[l], out[l], 1, n);
+			continue;
+		}
+		float *b = strip_other_buf(s[l], x[l]);
+		strip_out_gain(s[l], x[l], b, 0, n);
+		ps[np] = s[l], px[np] = b, lane[np++] = l;
+	}
+	if (np == 0)
+		return;
+	for (unsigned i = STAGE_POS_OUT + 1; i < CHAIN_LEN; i++)
+		strip_stage_lanes(ps, np, px, i, n);
+	for (unsigned j = 0; j < np; j++) {
+		if (strip_bypassing(ps[j])) {
+			strip_bypass_mix(ps[j], px[j], out[lane[j]], n);
+			meter_output(&ps[j]->meter, out[lane[j]], n);
+		} else {
+			meter_output_gain(&ps[j]->meter, px[j], 1.0f, out[lane[j]], n);
+		}
+		meter_output_post(&ps[j]->meter, out[lane[j]], n);
+	}
 }
 
 static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,
@@ -189,24 +266,9 @@ static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *
 		}
 		strip_dry_push(s[l], x[l], n);
 	}
-	for (unsigned i = 0; i < CHAIN_LEN; i++)
-		if (strip_chain[i]->process_lanes)
-			strip_stage_lanes(s, nl, x, i, n);
-	/* the output gain (the chain's last stage) and the output meter in one pass, straight
-	 * into out */
-	for (unsigned l = 0; l < nl; l++) {
-		struct strip *st = s[l];
-		struct smooth *g = &st->st.out.gain;
-		if (!(smooth_settled(&st->bypass) && st->bypass.cur == 0.0f)) {
-			strip_out_bypass(st, x[l], out[l], n);
-		} else if (smooth_settled(g)) {
-			meter_output_gain(&st->meter, x[l], g->cur, out[l], n);
-		} else {
-			for (uint32_t i = 0; i < n; i++)
-				out[l][i] = x[l][i] * smooth_next(g);
-			meter_output(&st->meter, out[l], n);
-		}
-	}
+	for (unsigned i = 0; i < STAGE_POS_OUT; i++)
+		strip_stage_lanes(s, nl, x, i, n);
+	strip_tail_lanes(s, nl, x, out, n);
 }
 
 void strip_process_lanes(struct strip *const *s, unsigned nl, const float *const *in,

@@ -1,6 +1,6 @@
 /* strip.h: one channel's chain
  *
- *   in -> preamp -> gate -> compressor -> de-esser -> output gain -> out
+ *   in -> preamp -> gate -> compressor -> de-esser -> output gain -> limiter -> out
  *
  * or, with strip.bypass, the input delayed by the same latency (a crossfade between the two),
  * (the stages of chain.h, in its order), with meters at the input, the gain reduction of each

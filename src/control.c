@@ -300,8 +300,14 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 	static const struct {
 		const char *rest;
 		enum ctl_kind kind;
-	} cmds[] = {{"ab/store", CTL_AB_STORE}, {"ab/recall", CTL_AB_RECALL},
-		    {"ab/swap", CTL_AB_SWAP}, {"reset", CTL_RESET}};
+	} cmds[] = {{"ab/store", CTL_AB_STORE},
+		    {"ab/recall", CTL_AB_RECALL},
+		    {"ab/swap", CTL_AB_SWAP},
+		    {"reset", CTL_RESET},
+		    {"nr/learn", CTL_NR_LEARN},
+		    {"loudness/reset", CTL_LOUDNESS_RESET},
+		    {"autogain", CTL_AUTOGAIN},
+		    {"autogain/cancel", CTL_AUTOGAIN_CANCEL}};
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++)
 		if (!strcmp(rest, cmds[k].rest)) {
 			sel->kind = cmds[k].kind;
@@ -311,10 +317,6 @@ int ctl_resolve(struct control *c, const char *path, struct ctl_sel *sel, char *
 		sel->kind = !strcmp(rest, "meter")         ? CTL_METER
 			    : !strcmp(rest, "meter/reset") ? CTL_METER_RESET
 							   : CTL_METER_HOLD;
-		return match_strips(c, stripseg, sel, why);
-	}
-	if (!strcmp(rest, "nr/learn")) {
-		sel->kind = CTL_NR_LEARN;
 		return match_strips(c, stripseg, sel, why);
 	}
 	sel->kind = CTL_PARAM;
@@ -732,6 +734,17 @@ void ctl_meters_reset(struct control *c, const struct ctl_sel *sel)
 	for (unsigned i = 0; i < c->nstrips; i++)
 		if (sel->strip[i])
 			engine_meter_reset_hold(c->e, (int)i);
+}
+
+int ctl_loudness_reset(struct control *c, const struct ctl_sel *sel, char *why)
+{
+	for (unsigned i = 0; i < c->nstrips; i++)
+		if (sel->strip[i] && engine_loudness_reset(c->e, (int)i) < 0) {
+			snprintf(why, CTL_REASON_MAX, "busy: the audio thread's queue is full, "
+						      "try again");
+			return -EAGAIN;
+		}
+	return 0;
 }
 
 /* ---- discovery and status -------------------------------------------------------------- */

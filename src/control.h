@@ -62,6 +62,9 @@ enum ctl_kind {
 	CTL_METER,       /* /strip/N/meter (meters are sent to subscribers only) */
 	CTL_METER_RESET, /* /strip/N/meter/reset */
 	CTL_METER_HOLD,  /* /strip/N/meter/hold */
+	CTL_LOUDNESS_RESET, /* /strip/N/loudness/reset */
+	CTL_AUTOGAIN,        /* /strip/N/autogain [seconds] [target_dbfs] */
+	CTL_AUTOGAIN_CANCEL, /* /strip/N/autogain/cancel */
 	CTL_NR_LEARN,    /* /strip/N/nr/learn [seconds] */
 	CTL_AB_STORE,    /* /strip/N/ab/store A|B */
 	CTL_AB_RECALL,   /* /strip/N/ab/recall A|B */
@@ -161,6 +164,8 @@ void ctl_meters_held(struct ctl_meters *m, unsigned strip, float *tp_db, float *
 		     int32_t *clips);
 /* Clear the held values of the selected strips. */
 void ctl_meters_reset(struct control *c, const struct ctl_sel *sel);
+/* Restart the integrated loudness and LRA of the selected strips. 0 or -EAGAIN (why says). */
+int ctl_loudness_reset(struct control *c, const struct ctl_sel *sel, char *why);
 
 /* ---- discovery and status -------------------------------------------------------------- */
 

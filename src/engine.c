@@ -18,6 +18,10 @@ struct engine_meter_msg {
 	struct meter_snapshot snap;
 };
 
+/* A control message that is not a parameter: restart the strip's integrated loudness and
+ * LRA, in order with the parameter changes around it. */
+#define ENGINE_CTL_LOUDNESS_RESET 0xffffu
+
 /* Room for a whole preset on every strip, several times over. */
 #define CTL_RING_MSGS (P_COUNT * ENGINE_MAX_STRIPS * 4)
 /* Room for ~1 s of snapshots if the control side stalls; the audio side keeps accumulating
@@ -155,7 +159,9 @@ enum { ENGINE_CMD_NR_LEARN = P_COUNT, ENGINE_CMD_NR_PROFILE };
 static void engine_command(struct engine *e, const struct engine_ctl_msg *m)
 {
 	struct nr *r = &e->strips[m->strip].st.nr;
-	if (m->id == ENGINE_CMD_NR_LEARN)
+	if (m->id == ENGINE_CTL_LOUDNESS_RESET)
+		meter_loudness_reset(&e->strips[m->strip].meter);
+	else if (m->id == ENGINE_CMD_NR_LEARN)
 		nr_learn_start(r, m->value);
 	else if (m->id - ENGINE_CMD_NR_PROFILE < NR_PROFILE_POINTS)
 		nr_profile_stage(r, m->id - ENGINE_CMD_NR_PROFILE, m->value);
@@ -485,6 +491,29 @@ void engine_meter_fields(struct engine *e, unsigned strip, const struct meter_sn
 			 const struct meter_hold *hold, float fields[MF_COUNT])
 {
 	meter_fields(snap, hold, engine_get(e, strip, P_METER_CAL), fields);
+}
+
+int engine_loudness_reset(struct engine *e, int strip)
+{
+	if (strip < -1 || strip >= (int)e->nstrips)
+		return -ENODEV;
+	unsigned lo = strip < 0 ? 0 : (unsigned)strip, hi = strip < 0 ? e->nstrips : lo + 1;
+	int err = 0;
+	pthread_mutex_lock(&e->lock);
+	if (!atomic_load(&e->running)) {
+		for (unsigned s = lo; s < hi; s++)
+			meter_loudness_reset(&e->strips[s].meter);
+	} else if (jack_ringbuffer_write_space(e->ctl) <
+		   (hi - lo) * sizeof(struct engine_ctl_msg)) {
+		err = -EAGAIN;
+	} else {
+		for (unsigned s = lo; s < hi; s++) {
+			struct engine_ctl_msg m = {s, ENGINE_CTL_LOUDNESS_RESET, 0.0f};
+			jack_ringbuffer_write(e->ctl, (const char *)&m, sizeof(m));
+		}
+	}
+	pthread_mutex_unlock(&e->lock);
+	return err;
 }
 
 int engine_meter_reset_hold(struct engine *e, int strip)

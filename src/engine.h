@@ -134,5 +134,8 @@ void engine_meter_fields(struct engine *e, unsigned strip, const struct meter_sn
 			 const struct meter_hold *hold, float fields[MF_COUNT]);
 /* Clear held true peak and clip count (strip = -1: all). */
 int engine_meter_reset_hold(struct engine *e, int strip);
+/* Restart the integrated loudness and LRA of one strip (-1: all), in the audio thread, in
+ * order with the parameter changes queued before it. 0, -ENODEV or -EAGAIN (queue full). */
+int engine_loudness_reset(struct engine *e, int strip);
 
 #endif

@@ -20,6 +20,8 @@
  *      --reconnect was not given */
 #include "jackclient.h"
 
+#include "autogain.h"
+
 #include <errno.h>
 #include <jack/jack.h>
 #include <poll.h>
@@ -83,6 +85,7 @@ struct jc {
 	int sigfd;
 	struct osc *osc;
 	struct http *http;
+	struct autogain *ag; /* --autogain without OSC */
 	struct meterview *mv;
 	struct nsm *nsm;           /* session manager (NSM_URL), else NULL */
 	struct midictl *midi;      /* JACK MIDI transport (--no-midi: NULL) */
@@ -784,6 +787,7 @@ static void jc_cleanup(struct jc *c)
 		engine_quiesce(c);
 		client_close(c);
 	}
+	autogain_free(c->ag);
 	if (c->osc)
 		osc_stop(c->osc);
 	http_stop(c->http);
@@ -947,6 +951,33 @@ static int frontends_start(struct jc *c)
 	return 0;
 }
 
+/* --autogain without OSC: the states go to the log */
+static void jc_autogain_status(void *ctx, unsigned strip, const char *state, float left,
+			       float gain_db, const char *advice)
+{
+	(void)left, (void)gain_db;
+	if (strcmp(state, "listening") != 0)
+		jc_log(ctx, "strip %u: auto gain %s: %s", strip + 1, state, advice);
+}
+
+/* --autogain: every strip listens from now on (the OSC server's auto gain when there is one,
+ * so its subscribers hear the status). 0 or -1 with the reason logged. */
+static int jc_autogain(struct jc *c)
+{
+	const struct options *o = c->o;
+	struct autogain *ag;
+	if (!o->autogain)
+		return 0;
+	ag = c->osc ? osc_autogain(c->osc) : (c->ag = autogain_new(&c->e, jc_autogain_status, c));
+	if (!ag) {
+		jc_log(c, "--autogain: %s", strerror(errno));
+		return -1;
+	}
+	jc_log(c, "auto gain: listening for %.0f s, peaks to %.0f dBFS", (double)o->autogain_s,
+	       (double)o->autogain_target_dbfs);
+	return autogain_start(ag, -1, o->autogain_s, o->autogain_target_dbfs) < 0 ? -1 : 0;
+}
+
 /* Ports, callbacks, activation, the start-up connections and the one start-up line. 0 or
  * -1 with the reason logged. */
 static int client_start(struct jc *c)
@@ -968,7 +999,7 @@ static int client_start(struct jc *c)
 	       c->http ? http_url(c->http) : "off", summary);
 	nsm_opened(c->nsm, &c->e);
 	rtcheck_started(&c->e);
-	return 0;
+	return jc_autogain(c);
 }
 
 /* The server went away: exit (EXIT_SERVER_GONE), or with --reconnect wait for it (-1 when

@@ -437,7 +437,30 @@ static void gr_bar(int y, const char *name, float gr, float held)
 }
 
 /* Rows one strip takes: heading, in, out, a GR row per dynamics stage, the other fields. */
-static int strip_rows(const struct meterview *v) { return 3 + (int)v->ngr + (v->nextra ? 1 : 0); }
+/* The other fields, "name value" each at a fixed width, packed into rows of the terminal's
+ * width: each goes at column x of row y (relative), and the rows they take. */
+#define MV_EXTRA_VAL_W 8 /* " %7.1f" */
+static int extras_place(const struct meterview *v, unsigned i, int *y, int *x)
+{
+	int row = 0, col = 1, width = COLS > 20 ? COLS : 20;
+	for (unsigned k = 0; k < v->nextra; k++) {
+		int w = 1 + (int)strlen(meter_field_names[v->extra_field[k]]) + MV_EXTRA_VAL_W;
+		if (col > 1 && col + w > width)
+			row++, col = 1;
+		if (k == i) {
+			*y = row, *x = col;
+			return row + 1;
+		}
+		col += w;
+	}
+	return v->nextra ? row + 1 : 0;
+}
+
+static int strip_rows(const struct meterview *v)
+{
+	int y = 0, x = 1;
+	return 3 + (int)v->ngr + extras_place(v, v->nextra, &y, &x);
+}
 
 static void strip_heading(struct meterview *v, int y, unsigned s)
 {
@@ -460,17 +483,17 @@ static void strip_heading(struct meterview *v, int y, unsigned s)
 	attroff(A_BOLD);
 }
 
-/* The fields the view has no place for, by name: "name value" pairs on one row. */
+/* The fields the view has no place for, by name: "name value" pairs, wrapped at the
+ * terminal's width (extras_place). */
 static void strip_extras(struct meterview *v, int y, unsigned s)
 {
-	char t[512];
-	size_t len = (size_t)snprintf(t, sizeof(t), " ");
-	for (unsigned i = 0; i < v->nextra && len < sizeof(t); i++) {
-		int j = v->extra_field[i];
-		len += (size_t)snprintf(t + len, sizeof(t) - len, " %s %.1f", meter_field_names[j],
-					(double)v->fields[s][j]);
+	for (unsigned i = 0; i < v->nextra; i++) {
+		char t[96];
+		int j = v->extra_field[i], dy = 0, x = 1;
+		extras_place(v, i, &dy, &x);
+		snprintf(t, sizeof(t), "%s %7.1f", meter_field_names[j], (double)v->fields[s][j]);
+		put(y + dy, x, t);
 	}
-	put(y, 0, t);
 }
 
 static void strip_draw(struct meterview *v, int y, unsigned s)

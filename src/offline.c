@@ -11,10 +11,13 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "autogain.h"
 #include "denormal.h"
 #include "control.h"
 #include "engine.h"
 #include "log.h"
+#include "loudness.h"
+#include "truepeak.h"
 
 /* libsndfile opens a WAV whose data chunk runs past the end of the file and quietly shortens
  * it; its log says "data : N (should be M)". A cut-off recording must not pass for a whole
@@ -58,8 +61,15 @@ struct offline {
 	sf_count_t frames_in; /* read so far */
 	uint64_t frames_done; /* processed so far (drives meter time) */
 	uint64_t nonfinite;
+	uint64_t out_clips; /* written samples at or above full scale */
 	uint32_t meter_period, meter_left;
 	struct meter_hold *hold;
+	/* --loudness-target: what leaves the strips (or would), measured as one programme */
+	int measure_only; /* the first pass: nothing is written */
+	struct loudness_prog prog;
+	struct loudness *prog_ch;
+	struct truepeak *prog_tp;
+	const float **prog_in;
 };
 
 static void csv_header(FILE *f)
@@ -113,9 +123,21 @@ static int write_out(struct offline *x, uint32_t n, uint32_t skip)
 	int ch = x->info.channels;
 	if (skip >= n)
 		return 0;
-	for (uint32_t i = skip; i < n; i++)
+	if (x->prog_ch) {
 		for (int c = 0; c < ch; c++)
-			x->inter[(size_t)(i - skip) * ch + c] = x->chout[c][i];
+			x->prog_in[c] = x->chout[c] + skip;
+		loudness_prog_process(&x->prog, x->prog_in, n - skip);
+	}
+	if (x->measure_only)
+		return 0;
+	uint64_t clips = 0;
+	for (uint32_t i = skip; i < n; i++)
+		for (int c = 0; c < ch; c++) {
+			float v = x->chout[c][i];
+			x->inter[(size_t)(i - skip) * ch + c] = v;
+			clips += fabsf(v) >= 1.0f;
+		}
+	x->out_clips += clips;
 	sf_count_t w = sf_writef_float(x->out, x->inter, n - skip);
 	return w == (sf_count_t)(n - skip) ? 0 : -EIO;
 }
@@ -163,6 +185,162 @@ static int run(struct offline *x)
 	return 0;
 }
 
+static void loudness_report(struct offline *x, const char *when)
+{
+	printf("chanstrip: %s: %s: integrated %.2f LUFS, true peak %.2f dBTP, LRA %.1f LU\n",
+	       x->o->out_path, when, loudness_prog_integrated(&x->prog),
+	       loudness_prog_true_peak_db(&x->prog), loudness_prog_range(&x->prog));
+}
+
+static int prog_start(struct offline *x)
+{
+	int ch = x->info.channels;
+	if (!x->prog_ch) {
+		x->prog_ch = calloc(ch, sizeof(*x->prog_ch));
+		x->prog_tp = calloc(ch, sizeof(*x->prog_tp));
+		x->prog_in = calloc(ch, sizeof(*x->prog_in));
+		if (!x->prog_ch || !x->prog_tp || !x->prog_in)
+			return -ENOMEM;
+	}
+	return loudness_prog_init(&x->prog, (unsigned)ch, x->prog_ch, x->prog_tp,
+				  (float)x->info.samplerate);
+}
+
+/* Rewind: the strips at out.gain base + g_db and the limiter on or as set, cleared, and the
+ * input back at its start. 0, 1 (message printed) or a negative errno. */
+static int loudness_restart(struct offline *x, const float *base, const float *lim, double g_db,
+			    int lim_off)
+{
+	const struct param_def *d = &param_table[P_OUT_GAIN];
+	if (sf_seek(x->in, 0, SEEK_SET) != 0)
+		return -EIO;
+	x->frames_in = 0;
+	x->frames_done = 0;
+	x->meter_left = x->meter_period;
+	for (int c = 0; c < x->info.channels; c++) {
+		float want = base[c] + (float)g_db;
+		if (want > d->max || want < d->min) {
+			fprintf(stderr, "chanstrip: %s: reaching %.1f LUFS needs out.gain %+.1f dB, "
+					"outside %g .. %g dB\n", x->o->in_path,
+				(double)x->o->loudness_target, (double)want, (double)d->min,
+				(double)d->max);
+			return 1;
+		}
+		engine_set(&x->e, c, P_OUT_GAIN, want);
+		engine_set(&x->e, c, P_LIM_ENABLE, lim_off ? 0.0f : lim[c]);
+		strip_reset(&x->e.strips[c]);
+	}
+	return prog_start(x) < 0 ? -ENOMEM : 0;
+}
+
+/* One measuring pass (nothing written): the programme's integrated loudness, or an error. */
+static int loudness_measure(struct offline *x, double *lufs)
+{
+	FILE *csvf = x->csvf;
+	x->csvf = NULL;
+	x->measure_only = 1;
+	int rc = run(x);
+	x->measure_only = 0;
+	x->csvf = csvf;
+	*lufs = loudness_prog_integrated(&x->prog);
+	return rc;
+}
+
+#define LOUD_TARGET_TOL_LU 0.2
+#define LOUD_TARGET_PASSES 6
+
+/* --loudness-target before the written pass: measure the whole file through the strips as
+ * set but with the limiter off (the gain is judged on the level before it) and raise out.gain
+ * by the difference. With the limiter on, taking peaks off lowers the loudness, so further
+ * measuring passes through it (secant steps) refine the gain until the result is within
+ * LOUD_TARGET_TOL_LU. The written pass (run()) then carries the gain before the limiter.
+ * 0, 1 (message printed) or a negative errno. */
+static int loudness_first_pass(struct offline *x)
+{
+	const struct options *o = x->o;
+	int ch = x->info.channels, rc, any_lim = 0;
+	float base[ENGINE_MAX_STRIPS], lim[ENGINE_MAX_STRIPS];
+	double li, g, g_prev = 0.0, l_prev = 0.0;
+	for (int c = 0; c < ch; c++) {
+		base[c] = x->e.values[c][P_OUT_GAIN];
+		lim[c] = x->e.values[c][P_LIM_ENABLE];
+		any_lim |= lim[c] >= 0.5f;
+	}
+	if ((rc = loudness_restart(x, base, lim, 0.0, 1)) || (rc = loudness_measure(x, &li)))
+		return rc;
+	loudness_report(x, "before");
+	if (li <= DSP_DB_FLOOR) {
+		fprintf(stderr, "chanstrip: %s: no loudness to measure (silence below -70 LUFS): "
+				"--loudness-target cannot set a gain\n", o->in_path);
+		return 1;
+	}
+	g = o->loudness_target - li;
+	/* the refining steps stay where out.gain can go on every strip (the first estimate is
+	 * checked as it is: out of range there is out of range) */
+	const struct param_def *d = &param_table[P_OUT_GAIN];
+	double g_lo = -1e9, g_hi = 1e9;
+	for (int c = 0; c < ch; c++) {
+		g_lo = fmax(g_lo, d->min - base[c]);
+		g_hi = fmin(g_hi, d->max - base[c]);
+	}
+	for (int pass = 0; any_lim && pass < LOUD_TARGET_PASSES; pass++) {
+		double l;
+		if ((rc = loudness_restart(x, base, lim, g, 0)) || (rc = loudness_measure(x, &l)))
+			return rc;
+		double err = o->loudness_target - l;
+		if (fabs(err) <= LOUD_TARGET_TOL_LU)
+			break;
+		/* the limiter makes loudness grow slower than the gain: step along the secant */
+		double slope = pass ? (l - l_prev) / (g - g_prev) : 1.0;
+		slope = slope < 0.2 ? 0.2 : slope > 1.0 ? 1.0 : slope;
+		g_prev = g, l_prev = l;
+		double next = fmin(g_hi, fmax(g_lo, g + err / slope));
+		if (next == g)
+			break; /* at the end of out.gain's range: the best there is */
+		g = next;
+	}
+	if ((rc = loudness_restart(x, base, lim, g, 0)))
+		return rc;
+	printf("chanstrip: %s: gain %+.2f dB (out.gain) for %.1f LUFS\n", o->out_path, g,
+	       (double)o->loudness_target);
+	return 0;
+}
+
+/* --autogain offline: the whole input's sample peak and converter clip events per channel
+ * (runs of |x| >= METER_CLIP_LEVEL, as the input meter counts them), the same decision as
+ * live, pre.gain set, one line per strip, and the input rewound. 0 or -EIO. */
+static int autogain_offline(struct offline *x)
+{
+	const struct options *o = x->o;
+	int ch = x->info.channels;
+	float peak[ENGINE_MAX_STRIPS] = {0};
+	uint64_t clips[ENGINE_MAX_STRIPS] = {0};
+	int run[ENGINE_MAX_STRIPS] = {0};
+	sf_count_t got;
+	while ((got = sf_readf_float(x->in, x->inter, x->o->block)) > 0)
+		for (sf_count_t i = 0; i < got; i++)
+			for (int c = 0; c < ch; c++) {
+				float a = fabsf(x->inter[i * ch + c]);
+				int clip = !(a < METER_CLIP_LEVEL); /* NaN too */
+				clips[c] += (uint64_t)(clip && !run[c]);
+				run[c] = clip;
+				if (!meter_not_audio(a))
+					peak[c] = fmaxf(peak[c], a);
+			}
+	if (got < 0 || sf_seek(x->in, 0, SEEK_SET) != 0)
+		return -EIO;
+	for (int c = 0; c < ch; c++) {
+		struct autogain_result r;
+		autogain_decide(dsp_gain_to_db(peak[c]), clips[c], o->autogain_target_dbfs,
+				x->e.values[c][P_PRE_GAIN], &r);
+		if (r.set_gain)
+			engine_set(&x->e, c, P_PRE_GAIN, r.gain_db);
+		fprintf(stderr, "chanstrip: strip %d: auto gain %s: %s\n", c + 1,
+			autogain_state_name(r.state), r.advice);
+	}
+	return 0;
+}
+
 static int alloc_buffers(struct offline *x)
 {
 	int ch = x->info.channels;
@@ -201,6 +379,9 @@ static void offline_cleanup(struct offline *x)
 	free(x->pout);
 	free(x->inter);
 	free(x->hold);
+	free(x->prog_ch);
+	free(x->prog_tp);
+	free(x->prog_in);
 	if (x->engine_ok)
 		engine_free(&x->e);
 }
@@ -325,6 +506,14 @@ int offline_run(struct options *o)
 	x.meter_period = (uint32_t)lround(x.info.samplerate * OFFLINE_METER_PERIOD_MS / 1000.0);
 	x.meter_left = x.meter_period;
 
+	if (o->autogain && autogain_offline(&x) < 0)
+		FAIL("%s: read error in the auto gain pass", o->in_path);
+	if (o->loudness_target_given && (rc = loudness_first_pass(&x)) != 0) {
+		if (rc < 0)
+			FAIL("%s: read error in the measuring pass", o->in_path);
+		offline_cleanup(&x);
+		return 1;
+	}
 	if ((rc = run(&x)) < 0) {
 		if (sf_error(x.in))
 			FAIL("%s: read error after %lld frames: %s", o->in_path, (long long)x.frames_in,
@@ -334,6 +523,13 @@ int offline_run(struct options *o)
 	if (x.frames_in < x.info.frames)
 		FAIL("%s: truncated: the header promises %lld frames, only %lld could be read",
 		     o->in_path, (long long)x.info.frames, (long long)x.frames_in);
+	/* PCM cannot hold full scale or more: say so, and refuse unless told (float keeps
+	 * every value and never fails; the out_clips meter counts either way) */
+	int pcm = strcmp(o->out_format, "float") != 0;
+	if (pcm && x.out_clips && !o->allow_clip)
+		FAIL("%s: %llu samples at or above full scale would clip in %s (nothing written): "
+		     "lower out.gain, set lim.enable=1, use --out-format float, or pass --allow-clip",
+		     o->out_path, (unsigned long long)x.out_clips, o->out_format);
 	if (sf_close(x.out) != 0) {
 		x.out = NULL;
 		FAIL("%s: write error on close", o->out_path);
@@ -350,6 +546,17 @@ int offline_run(struct options *o)
 		FAIL("%s: cannot %s: %s", o->out_path, step, strerror(-rc));
 	if (o->meters_path && (rc = atomicfile_commit(&x.csv, &step)) < 0)
 		FAIL("%s: cannot %s: %s", o->meters_path, step, strerror(-rc));
+	if (pcm && x.out_clips)
+		fprintf(stderr, "chanstrip: %s: warning: %llu samples clipped at full scale in %s\n",
+			o->out_path, (unsigned long long)x.out_clips, o->out_format);
+	if (o->loudness_target_given) {
+		loudness_report(&x, "after");
+		double miss = loudness_prog_integrated(&x.prog) - o->loudness_target;
+		if (fabs(miss) > 0.5)
+			fprintf(stderr, "chanstrip: %s: warning: %.1f LU from the %.1f LUFS target "
+					"(out.gain at the end of its range)\n",
+				o->out_path, miss, (double)o->loudness_target);
+	}
 	if (x.nonfinite)
 		fprintf(stderr,
 			"chanstrip: %s: warning: %llu NaN/Inf samples replaced by silence "

@@ -2,6 +2,8 @@
  * checks of what the options say together. */
 #include "options.h"
 
+#include "autogain.h"
+
 #include <errno.h>
 #include <arpa/inet.h>
 #include <getopt.h>
@@ -39,6 +41,12 @@ void options_usage(FILE *f)
 	      "      --meters FILE.csv   (offline) write meter rows every 50 ms per strip\n"
 	      "      --block N           (offline) processing block, 1..65536 (default 256)\n"
 	      "      --out-format F      (offline) float (default), pcm16, pcm24, pcm32\n"
+	      "      --allow-clip        (offline) write PCM output even where it clips\n"
+	      "      --autogain[=S[:T]]  set pre.gain so input peaks land on T dBFS (default\n"
+	      "                          -12): listen S s at start-up (default 10); offline:\n"
+	      "                          analyse the whole file first\n"
+	      "      --loudness-target LUFS (offline) two passes: measure, then set the output\n"
+	      "                          gain (before the limiter) for this integrated loudness\n"
 	      "      --simd auto|c       c forces the scalar reference kernels\n"
 	      "      --list-params       print the parameter table\n"
 	      "  -h, --help              this text\n"
@@ -104,6 +112,9 @@ enum {
 	OPT_RECONNECT,
 	OPT_METER_VIEW,
 	OPT_OUT_FORMAT,
+	OPT_ALLOW_CLIP,
+	OPT_LOUDNESS_TARGET,
+	OPT_AUTOGAIN,
 	OPT_SERVER,
 	OPT_HTTP_PORT,
 	OPT_HTTP_BIND,
@@ -134,6 +145,9 @@ static const struct option longopts[] = {
 	{"meters", required_argument, 0, OPT_METERS},
 	{"block", required_argument, 0, OPT_BLOCK},
 	{"out-format", required_argument, 0, OPT_OUT_FORMAT},
+	{"allow-clip", no_argument, 0, OPT_ALLOW_CLIP},
+	{"loudness-target", required_argument, 0, OPT_LOUDNESS_TARGET},
+	{"autogain", optional_argument, 0, OPT_AUTOGAIN},
 	{"simd", required_argument, 0, OPT_SIMD},
 	{"list-params", no_argument, 0, OPT_LIST},
 	{"format", required_argument, 0, OPT_FORMAT},
@@ -323,6 +337,46 @@ static int opt_block(struct options *o, const char *arg, char *err, size_t errle
 	return 0;
 }
 
+/* --autogain[=SECONDS[:TARGET_DBFS]] */
+static int opt_autogain(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	float secs = AUTOGAIN_SECONDS_DEF, target = AUTOGAIN_TARGET_DEF;
+	if (arg) {
+		char *end;
+		errno = 0;
+		secs = strtof(arg, &end);
+		if (!errno && *end == ':')
+			target = strtof(end + 1, &end);
+		if (errno || *end || !(secs >= AUTOGAIN_SECONDS_MIN && secs <= AUTOGAIN_SECONDS_MAX) ||
+		    !(target >= AUTOGAIN_TARGET_MIN && target <= AUTOGAIN_TARGET_MAX)) {
+			snprintf(err, errlen, "--autogain: '%s' is not SECONDS[:TARGET_DBFS] with "
+					      "seconds %g..%g and a target %g..%g dBFS", arg,
+				 (double)AUTOGAIN_SECONDS_MIN, (double)AUTOGAIN_SECONDS_MAX,
+				 (double)AUTOGAIN_TARGET_MIN, (double)AUTOGAIN_TARGET_MAX);
+			return -EINVAL;
+		}
+	}
+	o->autogain = 1;
+	o->autogain_s = secs;
+	o->autogain_target_dbfs = target;
+	return 0;
+}
+
+static int opt_loudness_target(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	char *end;
+	errno = 0;
+	float v = strtof(arg, &end);
+	if (errno || end == arg || *end || !(v >= -50.0f && v <= 0.0f)) {
+		snprintf(err, errlen, "--loudness-target: '%s' is not a loudness from -50 to 0 LUFS "
+				      "(e.g. -16 podcast, -23 EBU R128, -24 ATSC A/85)", arg);
+		return -EINVAL;
+	}
+	o->loudness_target = v;
+	o->loudness_target_given = 1;
+	return 0;
+}
+
 static int opt_out_format(struct options *o, const char *arg, char *err, size_t errlen)
 {
 	if (strcmp(arg, "float") && strcmp(arg, "pcm16") && strcmp(arg, "pcm24") &&
@@ -363,7 +417,8 @@ static void opt_note_mode(struct options *o, int c)
 	case OPT_HTTP_PORT: case OPT_HTTP_BIND: case OPT_MIDI: case OPT_NO_MIDI: case OPT_MIDI_MAP:
 		slot = &o->jack_only;
 		break;
-	case OPT_METERS: case OPT_BLOCK: case OPT_OUT_FORMAT:
+	case OPT_METERS: case OPT_BLOCK: case OPT_OUT_FORMAT: case OPT_ALLOW_CLIP:
+	case OPT_LOUDNESS_TARGET:
 		slot = &o->offline_only;
 		break;
 	case OPT_FORMAT:
@@ -404,6 +459,9 @@ static int opt_one(struct options *o, int c, char **argv, char *err, size_t errl
 	case OPT_METERS: o->meters_path = optarg; return 0;
 	case OPT_BLOCK: return opt_block(o, optarg, err, errlen);
 	case OPT_OUT_FORMAT: return opt_out_format(o, optarg, err, errlen);
+	case OPT_ALLOW_CLIP: o->allow_clip = 1; return 0;
+	case OPT_LOUDNESS_TARGET: return opt_loudness_target(o, optarg, err, errlen);
+	case OPT_AUTOGAIN: return opt_autogain(o, optarg, err, errlen);
 	case OPT_SIMD: return opt_simd(o, optarg, err, errlen);
 	case OPT_LIST: o->mode = MODE_LIST_PARAMS; return 0;
 	case OPT_FORMAT: return opt_format(o, optarg, err, errlen);

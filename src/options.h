@@ -36,6 +36,11 @@ struct options {
 	const char *meters_path;
 	unsigned block;
 	const char *out_format; /* float (default), pcm16, pcm24, pcm32 */
+	int allow_clip; /* --allow-clip: PCM output may clip (counted, warned) */
+	int autogain; /* --autogain[=SECONDS[:TARGET]]: listen (live) or analyse (offline) first */
+	float autogain_s, autogain_target_dbfs;
+	int loudness_target_given;
+	float loudness_target; /* --loudness-target LUFS, -50 .. 0 */
 	/* --list-params */
 	enum paramio_list_format list_format;
 	/* JACK */

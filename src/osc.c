@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "autogain.h"
 #include "control.h"
 #include "midictl.h"
 #include "monoclock.h"
@@ -65,6 +66,7 @@ struct osc {
 	char url[160];
 	struct ctl_feed *feed;
 	struct midictl *_Atomic midi; /* the MIDI transport, for /midi/... (NULL: none) */
+	struct autogain *ag; /* /strip/N/autogain; its status goes to every subscriber */
 	/* our own addresses: what we are bound to, and every local interface's address when
 	 * bound to a wildcard; with our port, a destination among them is ourselves */
 	struct sockaddr_storage self;
@@ -594,15 +596,92 @@ static int take_reply_url(struct osc_req *r)
 	return 0;
 }
 
+/* ---- auto gain ---- */
+
+/* Auto gain status to every subscriber: /strip/N/autogain/status s:state f:seconds_left
+ * f:gain_db s:advice; end states are logged too. Called on the autogain thread. */
+static void osc_ag_status(void *ctx, unsigned strip, const char *state, float left,
+			  float gain_db, const char *advice)
+{
+	struct osc *s = ctx;
+	struct osc_peer to[OSC_MAX_SUBSCRIBERS];
+	unsigned n = 0;
+	char path[64];
+	pthread_mutex_lock(&s->lock);
+	for (unsigned k = 0; k < OSC_MAX_SUBSCRIBERS; k++)
+		if (s->subs.sub[k].used)
+			to[n++] = s->peer[k];
+	pthread_mutex_unlock(&s->lock);
+	snprintf(path, sizeof(path), "/strip/%u/autogain/status", strip + 1);
+	lo_message m = lo_message_new();
+	if (!m)
+		return;
+	lo_message_add_string(m, state);
+	lo_message_add_float(m, left);
+	lo_message_add_float(m, gain_db);
+	lo_message_add_string(m, advice);
+	for (unsigned k = 0; k < n; k++)
+		send_msg(s, &to[k], path, m);
+	lo_message_free(m);
+	if (strcmp(state, "listening") != 0)
+		osc_log(s, "strip %u: auto gain %s: %s", strip + 1, state, advice);
+}
+
+/* /strip/N/autogain [seconds] [target_dbfs], /strip/N/autogain/cancel */
+static void handle_autogain(struct osc_req *r, const struct ctl_sel *sel)
+{
+	struct osc *s = r->s;
+	float secs = AUTOGAIN_SECONDS_DEF, target = AUTOGAIN_TARGET_DEF;
+	if (sel->kind == CTL_AUTOGAIN_CANCEL) {
+		int any = 0;
+		for (unsigned i = 0; i < s->nstrips; i++)
+			any |= sel->strip[i] && autogain_cancel(s->ag, (int)i) == 0;
+		if (r->argc != 0)
+			reply_error(r, "takes no arguments");
+		else if (!any)
+			reply_error(r, "auto gain is not listening on that strip");
+		return;
+	}
+	if (r->argc > 2) {
+		reply_error(r, "expected [seconds] [target_dbfs] (got %d arguments)", r->argc);
+		return;
+	}
+	double v;
+	if (r->argc >= 1)
+		secs = ctl_lo_number(r->types[0], r->argv[0], &v) == 0 ? (float)v : NAN;
+	if (r->argc >= 2)
+		target = ctl_lo_number(r->types[1], r->argv[1], &v) == 0 ? (float)v : NAN;
+	if (!(secs >= AUTOGAIN_SECONDS_MIN && secs <= AUTOGAIN_SECONDS_MAX) ||
+	    !(target >= AUTOGAIN_TARGET_MIN && target <= AUTOGAIN_TARGET_MAX)) {
+		reply_error(r, "expected seconds %g..%g and a target peak %g..%g dBFS",
+			    (double)AUTOGAIN_SECONDS_MIN, (double)AUTOGAIN_SECONDS_MAX,
+			    (double)AUTOGAIN_TARGET_MIN, (double)AUTOGAIN_TARGET_MAX);
+		return;
+	}
+	for (unsigned i = 0; i < s->nstrips; i++)
+		if (sel->strip[i])
+			autogain_start(s->ag, (int)i, secs, target);
+}
+
 static void handle_meter_cmd(struct osc_req *r, const struct ctl_sel *sel)
 {
 	struct osc *s = r->s;
+	if (sel->kind == CTL_AUTOGAIN || sel->kind == CTL_AUTOGAIN_CANCEL) {
+		handle_autogain(r, sel);
+		return;
+	}
 	if (r->argc != 0) {
 		reply_error(r, "takes no arguments");
 		return;
 	}
 	if (sel->kind == CTL_METER_RESET) {
 		ctl_meters_reset(s->ctl, sel);
+		return;
+	}
+	if (sel->kind == CTL_LOUDNESS_RESET) {
+		char why[CTL_REASON_MAX];
+		if (ctl_loudness_reset(s->ctl, sel, why) < 0)
+			reply_error(r, "%s", why);
 		return;
 	}
 	if (sel->kind != CTL_METER_HOLD) {
@@ -709,7 +788,8 @@ static void handle_strip(struct osc_req *r)
 		handle_nr_learn(r, &sel);
 		return;
 	}
-	if (sel.kind >= CTL_AB_STORE) {
+	if (sel.kind == CTL_AB_STORE || sel.kind == CTL_AB_RECALL || sel.kind == CTL_AB_SWAP ||
+	    sel.kind == CTL_RESET) {
 		handle_ab_reset(r, &sel);
 		return;
 	}
@@ -1551,6 +1631,10 @@ static int osc_init_state(struct osc *s, struct engine *e, char *err, size_t err
 		snprintf(err, errlen, "OSC: out of memory");
 		return -1;
 	}
+	if (!(s->ag = autogain_new(e, osc_ag_status, s))) {
+		snprintf(err, errlen, "OSC: cannot start auto gain: %s", strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -1595,6 +1679,8 @@ fail:
 
 const char *osc_url(const struct osc *s) { return s ? s->url : ""; }
 
+struct autogain *osc_autogain(struct osc *s) { return s->ag; }
+
 void osc_set_subscribe_timeout(struct osc *s, double seconds)
 {
 	pthread_mutex_lock(&s->lock);
@@ -1618,6 +1704,7 @@ void osc_stop(struct osc *s)
 		(void)!write(s->wake[1], "x", 1);
 		pthread_join(s->rx, NULL);
 	}
+	autogain_free(s->ag); /* no request can start one now; its status sends end here */
 	if (s->tx_started) {
 		pthread_mutex_lock(&s->lock);
 		pthread_cond_signal(&s->cond);

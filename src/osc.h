@@ -31,6 +31,8 @@ void osc_set_midi(struct osc *s, struct midictl *m);
 /* osc.udp://host:port/ as the log line shows it. */
 const char *osc_url(const struct osc *s);
 void osc_stop(struct osc *s);
+/* The server's auto gain (its status goes to the subscribers): for --autogain. */
+struct autogain *osc_autogain(struct osc *s);
 /* Tests: subscriptions from now on expire after this many seconds (default
  * OSC_SUBSCRIBE_TIMEOUT_S). */
 void osc_set_subscribe_timeout(struct osc *s, double seconds);

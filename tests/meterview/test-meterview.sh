@@ -68,6 +68,8 @@ check "60 columns: status" "^chanstrip +48000 Hz +period 512"
 sleep 0.3
 prefix="^(chanstrip|keys: |level |GR |strip [0-9]|  in +\[|  out +\[| +# RMS|strips [0-9]"
 for g in "${STAGES[@]}"; do prefix+="|  $g +\["; done
+# the other meter fields, "name value" pairs wrapped at the width
+prefix+="| [a-z][a-z0-9_]+ +-?[0-9]+\.[0-9]( |$)"
 prefix+=")"
 bad=$(pane | grep -v '^$' | grep -Ev "$prefix")
 [ -z "$bad" ] || { show; fail "60 columns: lines that are not the view's: $bad"; }

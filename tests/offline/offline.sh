@@ -168,15 +168,98 @@ fi
 # 7. meters CSV: exact header, one row per 50 ms per strip, finite values
 "$wt" gen "$t/in.wav" 48000 2 float 1 bursts
 "$cs" --offline "$t/in.wav" "$t/out.wav" --meters "$t/m.csv" 2>/dev/null
-hdr="time_s,strip,in_rms_dbfs,in_dbu,in_dbv,in_peak_dbfs,in_true_peak_dbtp,headroom_db,clips,gate_gr_db,comp_gr_db,deess_gr_db,out_peak_dbfs,out_rms_dbfs"
+hdr="time_s,strip,in_rms_dbfs,in_dbu,in_dbv,in_peak_dbfs,in_true_peak_dbtp,headroom_db,clips,gate_gr_db,comp_gr_db,deess_gr_db,lim_gr_db,out_peak_dbfs,out_rms_dbfs,out_true_peak_dbtp,out_clips,lufs_m,lufs_s,lufs_i,lra"
 [ "$(head -1 "$t/m.csv")" = "$hdr" ] && ok "meters CSV header" || bad "meters CSV header: $(head -1 "$t/m.csv")"
 rows=$(($(wc -l <"$t/m.csv") - 1))
 [ "$rows" -eq 40 ] && ok "meters CSV: 20 periods x 2 strips" || bad "meters CSV rows: $rows"
-if awk -F, 'NR > 1 { if (NF != 14) exit 1; for (i = 1; i <= NF; i++) if ($i !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1 }' "$t/m.csv"; then
+if awk -F, 'NR > 1 { if (NF != 21) exit 1; for (i = 1; i <= NF; i++) if ($i !~ /^-?[0-9]+(\.[0-9]+)?$/) exit 1 }' "$t/m.csv"; then
 	ok "meters CSV values finite"
 else
 	bad "meters CSV has a non-finite or malformed value"
 fi
+
+# 7b. output that would clip: PCM refuses with the count (unless --allow-clip), float keeps
+# it and counts out_clips; the limiter, latency-compensated, lands it (and is bit-exact when
+# the ceiling is never reached)
+"$wt" gen "$t/in.wav" 48000 1 float 1 sine:1000:0.5
+expect_fail "PCM clip refused" "samples at or above full scale would clip in pcm16" \
+	--offline "$t/in.wav" "$t/out.wav" --out-format pcm16 --set out.gain=12
+if "$cs" --offline "$t/in.wav" "$t/out.wav" --out-format pcm16 --set out.gain=12 --allow-clip \
+	2>"$t/stderr" && grep -q "warning: [0-9]* samples clipped at full scale in pcm16" "$t/stderr" &&
+	[ "$(wc -l <"$t/stderr")" -eq 1 ]; then
+	ok "--allow-clip writes it: $(cat "$t/stderr")"
+else
+	bad "--allow-clip: $(cat "$t/stderr")"
+fi
+if "$cs" --offline "$t/in.wav" "$t/out.wav" --set out.gain=12 --meters "$t/m.csv" 2>"$t/stderr" &&
+	[ ! -s "$t/stderr" ] &&
+	awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "out_clips") k = i }
+		END { exit !(k && $k > 1000) }' "$t/m.csv"; then
+	ok "float output over full scale: exit 0, out_clips $(tail -1 "$t/m.csv" | cut -d, -f17)"
+else
+	bad "float output over full scale: $(cat "$t/stderr")"
+fi
+if "$cs" --offline "$t/in.wav" "$t/out.wav" --out-format pcm16 --set out.gain=12 \
+	--set lim.enable=1 2>"$t/stderr" && [ ! -s "$t/stderr" ]; then
+	ok "lim.enable=1 lands +6 dBFS in pcm16 without a clip"
+else
+	bad "lim.enable=1 in pcm16: $(cat "$t/stderr")"
+fi
+if "$cs" --offline "$t/in.wav" "$t/out.wav" --set lim.enable=1 2>"$t/stderr" &&
+	"$wt" cmp "$t/in.wav" "$t/out.wav" 0 >/dev/null; then
+	ok "lim.enable=1 under the ceiling: offline output is the input, latency compensated"
+else
+	bad "lim.enable=1 under the ceiling is not bit-exact offline: $(cat "$t/stderr")"
+fi
+expect_fail "--allow-clip in JACK mode" "--allow-clip does not apply to JACK mode" --allow-clip
+
+# 7c. --loudness-target -16 with the limiter at -1 dBTP lands both targets (integrated within
+# 0.5 LU, true peak at most -0.9 dBTP, as the program measures them; the loudness test holds
+# that measurement to libebur128), on speech and on music-like material
+"$wt" gen "$t/music.wav" 44100 2 float 20 music
+for f in "$src/tests/fixtures/speech.wav" "$t/music.wav"; do
+	if "$cs" --offline "$f" "$t/out.wav" --loudness-target -16 --set lim.enable=1 \
+		--set lim.ceiling=-1 >"$t/stdout" 2>"$t/stderr" &&
+		awk '/: before: / { b = 1 } /: after: / { a = 1; i = $5; tp = $9 }
+			END { exit !(b && a && i + 16 <= 0.5 && i + 16 >= -0.5 && tp <= -0.9) }' \
+			"$t/stdout"; then
+		ok "--loudness-target -16 $(basename "$f"): $(tail -1 "$t/stdout" | cut -d: -f3-)"
+	else
+		bad "--loudness-target -16 $(basename "$f"): $(cat "$t/stdout" "$t/stderr")"
+	fi
+done
+expect_fail "--loudness-target out of range" "--loudness-target: '5' is not a loudness" \
+	--offline "$t/music.wav" "$t/out.wav" --loudness-target 5
+expect_fail "--loudness-target in JACK mode" "--loudness-target does not apply to JACK mode" \
+	--loudness-target -16
+
+# 7d. --autogain offline: speech peaking at -40 dBFS comes out with its peaks within 1 dB of
+# -12 dBFS (pre.gain +28 dB); silence ends no_signal and a clipped converter ends clipped, both
+# leaving the gain alone
+pk=$("$wt" info "$src/tests/fixtures/speech.wav" | awk '{ print $4 }')
+g=$(awk -v p="$pk" 'BEGIN { printf "%.4f", -40 - 20 * log(p) / log(10) }')
+"$cs" --offline "$src/tests/fixtures/speech.wav" "$t/in40.wav" --set out.gain="$g" 2>/dev/null
+if "$cs" --offline "$t/in40.wav" "$t/out.wav" --autogain 2>"$t/stderr" &&
+	grep -q "strip 1: auto gain done: pre.gain set to +28.0 dB" "$t/stderr" &&
+	out=$("$wt" info "$t/out.wav" | awk '{ print 20 * log($4) / log(10) }') &&
+	awk -v o="$out" 'BEGIN { exit !(o > -13 && o < -11) }'; then
+	ok "--autogain: speech at -40 dBFS peaks at $out dBFS after ($(cat "$t/stderr"))"
+else
+	bad "--autogain on -40 dBFS speech: ${out:-} $(cat "$t/stderr")"
+fi
+"$wt" gen "$t/quiet.wav" 48000 1 float 1 sine:1000:0
+"$wt" gen "$t/rails.wav" 48000 1 float 1 sine:1000:1
+for c in "quiet no_signal" "rails clipped"; do
+	set -- $c
+	if "$cs" --offline "$t/$1.wav" "$t/out.wav" --autogain 2>"$t/stderr" &&
+		grep -q "auto gain $2: " "$t/stderr" && "$wt" cmp "$t/$1.wav" "$t/out.wav" 0 >/dev/null; then
+		ok "--autogain on $1: $(cat "$t/stderr")"
+	else
+		bad "--autogain on $1: $(cat "$t/stderr")"
+	fi
+done
+expect_fail "bad --autogain" "--autogain: '0' is not SECONDS" --offline "$t/quiet.wav" \
+	"$t/out.wav" --autogain=0
 
 # 8. --list-params and --help
 "$cs" --list-params | grep -q '^comp.ratio' && ok "--list-params" || bad "--list-params"

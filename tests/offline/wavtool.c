@@ -64,7 +64,15 @@ static int gen(int argc, char **argv)
 				v = r * ((i / (info.samplerate / 10)) % 3 == 0   ? 0.8
 					 : (i / (info.samplerate / 10)) % 3 == 1 ? 0.05
 										 : 0.0);
-			else if (!strcmp(sig, "nan"))
+			else if (!strcmp(sig, "music")) { /* chord, kick every 0.5 s, hats, a swell */
+				double t = (double)i / info.samplerate, bt = fmod(t, 0.5);
+				double lvl = 0.3 * (0.6 + 0.4 * sin(2 * M_PI * t / 7));
+				double chord = sin(2 * M_PI * 220 * t) + 0.7 * sin(2 * M_PI * 277.2 * t) +
+					       0.5 * sin(2 * M_PI * 329.6 * t);
+				double kick = sin(2 * M_PI * 55 * bt) * exp(-bt / 0.08);
+				double hat = fmod(t, 0.25) < 0.02 ? 0.2 * r : 0.0;
+				v = lvl * (0.3 * chord + kick + hat);
+			} else if (!strcmp(sig, "nan"))
 				v = (i % 1000 == 7) ? NAN : 0.25 * sin(2 * M_PI * hz * i / info.samplerate);
 			else
 				v = peak * sin(2 * M_PI * hz * (double)i / info.samplerate + c);

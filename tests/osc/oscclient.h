@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #define OC_MAXQ 8192
-#define OC_MAXARGS 16
+#define OC_MAXARGS 32
 
 struct oc_msg {
 	char path[128];

@@ -97,7 +97,7 @@ log "meter rate: $((n1 - n0)) messages in $((t1 - t0)) ms = $rate Hz (20 request
 awk -v r="$rate" 'BEGIN { exit !(r >= 16 && r <= 24) }' || fail "meter rate $rate Hz"
 log "last meter: $last"
 set -- $last
-[ "$2" = ffffffffffff ] || fail "meter types '$2', want 12 floats"
+[ "$2" = fffffffffffffffffff ] || fail "meter types '$2', want 19 floats"
 awk -v dbu="$4" 'BEGIN { exit !(dbu > -0.1 && dbu < 0.1) }' || fail "0 dBu tone reads $4 dBu"
 
 # ---- errors: /error to the return URL, nothing changes ----
@@ -140,6 +140,23 @@ while IFS=$'\t' read -r key _ _ _ def _; do
 done < <("$CHANSTRIP" --list-params --format tsv | tail -n +2)
 lat=$(timeout 60 "$OSCLAT" chanstrip "$OSCP" 20) || fail "cs-osclat failed"
 log "$lat"
+
+# ---- auto gain under JACK: a -40 dBFS tone, 1.5 s of listening -> pre.gain +28 dB ----
+"$OSCWAV" gen "$TMP/quiet.wav" 4 0.01 997 || fail "gen"
+timeout 30 "$JPLAYREC" -t chanstrip -p "$TMP/quiet.wav" -c 2 >"$TMP/jplayrec3.log" 2>&1 &
+PLAY=$!
+PIDS+=($PLAY)
+send /subscribe sf "$URL" 0
+sleep 0.5
+send /strip/1/autogain f 1.5
+dumped '^/strip/1/autogain/status sffs "listening" ' 3 || fail "no auto gain listening status"
+dumped '^/strip/1/autogain/status sffs "done" 0(\.0+)? 2[78]\.[0-9]+ ' 6 ||
+	fail "auto gain did not end done near +28 dB: $(msgs | grep autogain | tail -2)"
+dumped '^/strip/1/pre/gain f 2[78]\.[0-9]+$' 3 || fail "no pre.gain feedback from auto gain"
+log "auto gain: $(msgs | grep '^/strip/1/autogain/status' | tail -1)"
+send /strip/1/pre/gain f 0
+send /unsubscribe s "$URL"
+wait "$PLAY" || fail "cs-jplayrec (quiet tone) failed"
 
 # ---- loopback only ----
 ip=$(hostname -I 2>/dev/null | tr ' ' '\n' | grep -E '^[0-9]+\.' | grep -v '^127\.' | head -1)

@@ -664,7 +664,10 @@ static int count_meters(struct oc *c, double secs, float last[MF_COUNT])
 	int n = 0;
 	for (int k = 0; k < c->n; k++)
 		if (!strcmp(c->q[k].path, "/strip/1/meter")) {
-			ck_assert_str_eq(c->q[k].types, "ffffffffffff");
+			char want[MF_COUNT + 1];
+			memset(want, 'f', MF_COUNT);
+			want[MF_COUNT] = '\0';
+			ck_assert_str_eq(c->q[k].types, want);
 			for (int j = 0; j < MF_COUNT; j++) {
 				ck_assert_msg(isfinite(c->q[k].f[j]), "field %d not finite", j);
 				last[j] = c->q[k].f[j];
@@ -673,6 +676,82 @@ static int count_meters(struct oc *c, double secs, float last[MF_COUNT])
 		}
 	return n;
 }
+
+/* The end state of strip 1's auto gain (its last status message), or NULL after ms. */
+static const struct oc_msg *autogain_end(int ms)
+{
+	for (int waited = 0; waited < ms; waited += 100) {
+		oc_pump(cli, 100);
+		for (int k = cli->n - 1; k >= 0; k--)
+			if (!strcmp(cli->q[k].path, "/strip/1/autogain/status") &&
+			    strcmp(cli->q[k].s[0], "listening") != 0)
+				return &cli->q[k];
+	}
+	return NULL;
+}
+
+/* Auto gain over OSC: a -40 dBFS sine, 1.5 s of listening, lands pre.gain at +28 dB (peaks at
+ * -12 dBFS), with status messages while listening, the ordinary parameter feedback and the
+ * output peaks within 1 dB of the target afterwards; silence ends no_signal and a converter
+ * at its rails ends clipped, both with the gain unchanged; cancel leaves the gain alone. */
+START_TEST(autogain_over_osc)
+{
+	float f[MF_COUNT];
+	SEND("/subscribe", "");
+	ck_assert_ptr_nonnull(oc_wait(cli, "/subscribed", 2000));
+	fake_audio_start(0.01, 997.0);
+	oc_pump(cli, 200);
+	oc_clear(cli);
+	SEND("/strip/1/autogain", "ff", 1.5f, -12.0f);
+	const struct oc_msg *m = autogain_end(4000);
+	ck_assert_msg(m != NULL, "no end state");
+	ck_assert_str_eq(m->types, "sffs");
+	fprintf(stderr, "autogain: %s %.2f dB: %s\n", m->s[0], m->f[2], m->s[3]);
+	ck_assert_str_eq(m->s[0], "done");
+	ck_assert_float_eq_tol(m->f[2], 28.0f, 0.15f);
+	ck_assert_int_ge(oc_count(cli, "/strip/1/autogain/status"), 2); /* listening, done */
+	ck_assert_ptr_nonnull(oc_wait(cli, "/strip/1/pre/gain", 1000));
+	ck_assert_float_eq_tol(engine_get(&eng, 0, P_PRE_GAIN), 28.0f, 0.15f);
+	ck_assert_float_eq(engine_get(&eng, 1, P_PRE_GAIN), 0.0f); /* strip 2 was not asked */
+	ck_assert_int_gt(count_meters(cli, 0.6, f), 0);
+	ck_assert_msg(fabsf(f[MF_OUT_PEAK_DBFS] + 12.0f) <= 1.0f, "out peak %.2f dBFS",
+		      (double)f[MF_OUT_PEAK_DBFS]);
+	/* cancel: the gain stays */
+	oc_clear(cli);
+	SEND("/strip/1/autogain", "f", 5.0f);
+	oc_pump(cli, 300);
+	SEND("/strip/1/autogain/cancel", "");
+	m = autogain_end(2000);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->s[0], "cancelled");
+	ck_assert_float_eq_tol(engine_get(&eng, 0, P_PRE_GAIN), 28.0f, 0.15f);
+	SEND("/strip/1/autogain/cancel", "");
+	ck_assert_ptr_nonnull(oc_wait(cli, "/error", 1000)); /* not listening */
+	SEND("/strip/1/autogain", "ff", 10.0f, 3.0f);    /* target above 0 dBFS */
+	ck_assert_ptr_nonnull(oc_wait(cli, "/error", 1000));
+	fake_audio_stop();
+	/* silence */
+	fake_audio_start(0.0, 0.0);
+	oc_clear(cli);
+	SEND("/strip/1/autogain", "f", 1.0f);
+	m = autogain_end(3000);
+	ck_assert_ptr_nonnull(m);
+	ck_assert_str_eq(m->s[0], "no_signal");
+	ck_assert_float_eq_tol(engine_get(&eng, 0, P_PRE_GAIN), 28.0f, 0.15f);
+	fake_audio_stop();
+	/* a converter at its rails */
+	fake_audio_start(1.0, 997.0);
+	oc_clear(cli);
+	SEND("/strip/1/autogain", "f", 1.0f);
+	m = autogain_end(3000);
+	ck_assert_ptr_nonnull(m);
+	fprintf(stderr, "autogain: %s: %s\n", m->s[0], m->s[3]);
+	ck_assert_str_eq(m->s[0], "clipped");
+	ck_assert_ptr_nonnull(strstr(m->s[3], "lower the interface's gain by at least 15 dB"));
+	ck_assert_float_eq_tol(engine_get(&eng, 0, P_PRE_GAIN), 28.0f, 0.15f);
+	fake_audio_stop();
+}
+END_TEST
 
 START_TEST(meter_subscription)
 {
@@ -695,6 +774,24 @@ START_TEST(meter_subscription)
 	ck_assert_float_eq(f[MF_COMP_GR_DB], 0.0f);
 	ck_assert_float_eq_tol(f[MF_OUT_PEAK_DBFS], -18.0f, 0.05f);
 	ck_assert_float_eq_tol(f[MF_OUT_RMS_DBFS], -18.0f, 0.05f);
+	/* a sine of RMS -21.01 dBFS; K-weighting adds 0.69 dB at 997 Hz, BS.1770 takes 0.691 */
+	ck_assert_float_eq_tol(f[MF_LUFS_M], -21.01f, 0.05f);
+	ck_assert_float_eq_tol(f[MF_LUFS_I], -21.01f, 0.05f);
+	ck_assert_float_eq_tol(f[MF_OUT_TRUE_PEAK_DBTP], -18.0f, 0.05f);
+	ck_assert_float_eq(f[MF_OUT_CLIPS], 0.0f);
+	/* /strip/N/loudness/reset restarts the integrated value (nothing to gate for 400 ms)
+	 * and leaves the momentary one running */
+	SEND("/strip/1/loudness/reset", "");
+	oc_clear(cli);
+	oc_pump(cli, 300);
+	int restarted = 0;
+	for (int k = 0; k < cli->n; k++)
+		if (!strcmp(cli->q[k].path, "/strip/1/meter") &&
+		    cli->q[k].f[MF_LUFS_I] <= DSP_DB_FLOOR &&
+		    fabsf(cli->q[k].f[MF_LUFS_M] + 21.01f) < 0.05f)
+			restarted = 1;
+	ck_assert_msg(restarted, "no meter message with lufs_i restarted after the reset");
+	ck_assert_int_eq(oc_count(cli, "/error"), 0);
 
 	/* every field also arrives alone on /strip/N/meter/<field> (asked for: TouchOSC) */
 	for (int j = 0; j < MF_COUNT; j++) {
@@ -1100,6 +1197,7 @@ static Suite *osc_suite(void)
 	tcase_add_test(tc, subscribe_by_url_and_cap);
 	tcase_add_test(tc, subscription_expires);
 	tcase_add_test(tc, meter_subscription);
+	tcase_add_test(tc, autogain_over_osc);
 	tcase_add_test(tc, meter_two_rates);
 	tcase_add_test(tc, params_discovery);
 	tcase_add_test(tc, presets);

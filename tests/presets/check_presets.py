@@ -146,6 +146,20 @@ check("noisy-room compresses loud speech 3-8 dB", 3.0 <= gr <= 8.0, f"max GR {gr
 d = mx(span(rows, 0.3, 3.4), "deess_gr_db")
 check("noisy-room de-esses within its range", 0.5 <= d <= 10.0, f"max de-ess {d:.1f} dB")
 
+# The voice presets and broadcast are clip safe: a hot 1 kHz note (-0.9 dBFS) plus their makeup
+# would pass full scale; the limiter holds the output's true peak at -1 dBTP.
+hot = gen("hot", "sine:1000:0.9")
+for preset in ("vocal-dynamic", "vocal-condenser", "podcast", "broadcast"):
+    _, rows = run(preset, hot)
+    tp = mx(rows, "out_true_peak_dbtp")
+    check(f"{preset} keeps the true peak under -1 dBTP", tp <= -0.9, f"out true peak {tp:.2f} dBTP")
+    check(f"{preset} writes no full-scale sample", mx(rows, "out_clips") == 0.0, "out_clips 0")
+
+# Broadcast: gentle compression on speech (R128 programme, even level).
+_, rows = run("broadcast", speech)
+gr = mx(span(rows, 0.3, 3.4), "comp_gr_db")
+check("broadcast compresses speech gently", 1.0 <= gr <= 8.0, f"max GR {gr:.1f} dB")
+
 # Acoustic guitar: gentle compression, no gate.
 _, rows = run("acoustic-guitar", speech)
 gr = mx(span(rows, 0.3, 3.4), "comp_gr_db")

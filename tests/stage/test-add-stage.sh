@@ -132,7 +132,7 @@ ROWS
 insert dsp/chain.h after '#include "preamp.h"' <<'ROWS'
 #include "teststage.h"
 ROWS
-insert dsp/chain.h before $'\tX(out, OUT, outgain, NOGR)' <<'ROWS'
+insert dsp/chain.h before $'\tX(out, OUT, outgain, NOGR)         \\' <<'ROWS'
 	X(tgain, TGAIN, tgain, GR)         \
 ROWS
 insert dsp/meson.build after "  'strip.c'," <<'ROWS'
@@ -159,8 +159,8 @@ log "ok: --list-params has tgain.enable and tgain.gain"
 in=$FIXTURES/regress-in.wav
 "$CHANSTRIP" --offline "$in" "$TMP/out.wav" --set tgain.enable=1 --set tgain.gain=-6 \
 	--meters "$TMP/m.csv" 2>"$TMP/offline.log" || fail "offline run"
-head -1 "$TMP/m.csv" | grep -q ',deess_gr_db,tgain_gr_db,out_peak_dbfs,' ||
-	fail "meters CSV header lacks tgain_gr_db after deess_gr_db: $(head -1 "$TMP/m.csv")"
+head -1 "$TMP/m.csv" | grep -q ',deess_gr_db,tgain_gr_db,lim_gr_db,out_peak_dbfs,' ||
+	fail "meters CSV header lacks tgain_gr_db between deess_gr_db and lim_gr_db: $(head -1 "$TMP/m.csv")"
 gr=$(sed -n 2p "$TMP/m.csv" | cut -d, -f"$(head -1 "$TMP/m.csv" | tr ',' '\n' |
 	grep -n '^tgain_gr_db$' | cut -d: -f1)")
 [ "$gr" = "6.00" ] || fail "tgain_gr_db reads $gr, want 6.00"
