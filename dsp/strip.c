@@ -2,6 +2,7 @@
 
 #include "cpu.h"
 #include "lanes.h"
+#include "link.h"
 #include "truepeak.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ int strip_init(struct strip *s, float fs, const struct dsp_arch *arch)
 	s->st.pre.arch = s->st.gate.arch = s->st.comp.arch = s->st.deess.arch = arch;
 	s->meter.arch = arch;
 	smooth_init(&s->bypass, fs, SMOOTH_TAU_MS, 0.0f);
+	smooth_init(&s->link_amount, fs, SMOOTH_TAU_MS, 0.0f);
 	for (int i = 0; i < P_COUNT; i++)
 		strip_set_param(s, (enum param_id)i, param_table[i].def);
 	strip_reset(s);
@@ -63,17 +65,25 @@ void strip_reset(struct strip *s)
 		strip_chain[i]->reset(stage_state(s, i));
 	meter_reset(&s->meter);
 	smooth_jump(&s->bypass);
+	smooth_jump(&s->link_amount);
 	memset(s->dry, 0, sizeof(s->dry));
 	s->dry_pos = 0;
 }
 
-/* Parameters that no stage owns are the strip's own (strip.bypass) or used on the control
- * side only (meter.cal). */
+/* Parameters that no stage owns are the strip's own (strip.bypass, link.*) or used on the
+ * control side only (meter.cal). */
 void strip_set_param(struct strip *s, enum param_id id, float v)
 {
 	s->values[id] = v;
 	if (id == P_STRIP_BYPASS) {
 		smooth_set(&s->bypass, v);
+		return;
+	}
+	if (id == P_LINK_GROUP || id == P_LINK_AMOUNT) {
+		if (id == P_LINK_GROUP)
+			s->link_group = (int)v;
+		else
+			smooth_set(&s->link_amount, v * 0.01f);
 		return;
 	}
 	for (unsigned i = 0; i < CHAIN_LEN; i++) {
@@ -170,10 +180,11 @@ static void strip_out_bypass(struct strip *s, const float *x, float *out, uint32
 	meter_output(&s->meter, out, n);
 }
 
-static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,
-			      float *const *out, uint32_t n)
+/* A chunk's input of nl strips: metered, cleaned of what is not audio and kept for the
+ * bypass; x[l] gets what the first stage reads. */
+static inline void strip_chunk_in(struct strip *const *s, unsigned nl, const float *const *in,
+				  const float **x, uint32_t n)
 {
-	const float *x[DSP_LANES_MAX];
 	for (unsigned l = 0; l < nl; l++) {
 		/* The meter sees the raw input, so values that are not audio count as clips there,
 		 * and says whether there are any. Only then is the input copied, with them made
@@ -189,11 +200,13 @@ static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *
 		}
 		strip_dry_push(s[l], x[l], n);
 	}
-	for (unsigned i = 0; i < CHAIN_LEN; i++)
-		if (strip_chain[i]->process_lanes)
-			strip_stage_lanes(s, nl, x, i, n);
-	/* the output gain (the chain's last stage) and the output meter in one pass, straight
-	 * into out */
+}
+
+/* The output gain (the chain's last stage) and the output meter in one pass, straight into
+ * out, or the bypass crossfade. */
+static inline void strip_chunk_out(struct strip *const *s, unsigned nl, const float *const *x,
+				   float *const *out, uint32_t n)
+{
 	for (unsigned l = 0; l < nl; l++) {
 		struct strip *st = s[l];
 		struct smooth *g = &st->st.out.gain;
@@ -207,6 +220,17 @@ static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *
 			meter_output(&st->meter, out[l], n);
 		}
 	}
+}
+
+static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
+{
+	const float *x[DSP_LANES_MAX];
+	strip_chunk_in(s, nl, in, x, n);
+	for (unsigned i = 0; i < CHAIN_LEN; i++)
+		if (strip_chain[i]->process_lanes)
+			strip_stage_lanes(s, nl, x, i, n);
+	strip_chunk_out(s, nl, x, out, n);
 }
 
 void strip_process_lanes(struct strip *const *s, unsigned nl, const float *const *in,
@@ -230,9 +254,152 @@ void strip_process(struct strip *s, const float *in, float *out, uint32_t n)
 	strip_process_lanes(&s, 1, &in, &out, n);
 }
 
+/* ---- the linked path: per chunk, stage by stage across every strip ---- */
+
+/* One half of linkable stage i over strips s[0..count) in lane groups as strip_process_many
+ * makes them, skipping idle lanes: the gain (out == NULL) or the apply, which moves x[] to
+ * each lane's output. */
+static void strip_link_half(struct strip *s, unsigned count, const float **x, unsigned i,
+			    uint32_t n, int apply)
+{
+	const struct stage_desc *d = strip_chain[i];
+	size_t off = stage_offset[i];
+	for (unsigned first = 0, nl; first < count; first += nl) {
+		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+		void *st[DSP_LANES_MAX];
+		const float *src[DSP_LANES_MAX], *res[DSP_LANES_MAX];
+		float *dst[DSP_LANES_MAX];
+		unsigned lane[DSP_LANES_MAX], k = 0;
+		for (unsigned l = first; l < first + nl; l++) {
+			st[k] = (char *)&s[l] + off;
+			if (d->idle && d->idle(st[k]))
+				continue;
+			src[k] = x[l];
+			dst[k] = strip_other_buf(&s[l], x[l]);
+			lane[k++] = l;
+		}
+		if (k == 0)
+			continue;
+		if (!apply) {
+			d->gain_lanes(st, k, src, n);
+			continue;
+		}
+		d->apply_lanes(st, k, src, dst, res, n);
+		for (unsigned j = 0; j < k; j++)
+			x[lane[j]] = res[j];
+	}
+}
+
+/* Combine stage i's gains within each link group in groups (a mask of the groups in use). */
+static void strip_link_combine(struct strip *s, unsigned count, unsigned i, uint32_t groups,
+			       uint32_t n)
+{
+	const struct stage_desc *d = strip_chain[i];
+	size_t off = stage_offset[i];
+	struct stage_gr *gr[STRIP_LINK_MAX];
+	const float *a[STRIP_LINK_MAX];
+	float mx[DSP_MAX_CHUNK];
+	for (int g = 1; g <= LINK_GROUPS; g++) {
+		if (!(groups & (1u << g)))
+			continue;
+		unsigned k = 0;
+		for (unsigned l = 0; l < count; l++) {
+			void *st = (char *)&s[l] + off;
+			if (s[l].link_group != g || (d->idle && d->idle(st)))
+				continue;
+			gr[k] = d->link_gr(st);
+			a[k++] = s[l].link_a;
+		}
+		link_combine(gr, a, k, n, mx);
+	}
+}
+
+/* link.amount per sample for this chunk, in each linked strip; the mask of groups in use. */
+static uint32_t strip_link_amounts(struct strip *s, unsigned count, uint32_t n)
+{
+	uint32_t groups = 0;
+	for (unsigned l = 0; l < count; l++) {
+		if (s[l].link_group <= 0)
+			continue;
+		groups |= 1u << s[l].link_group;
+		for (uint32_t i = 0; i < n; i++)
+			s[l].link_a[i] = smooth_next(&s[l].link_amount);
+	}
+	return groups;
+}
+
+/* One chunk of count (<= STRIP_LINK_MAX) strips, linked. */
+static void strip_chunk_linked(struct strip *s, unsigned count, const float *const *in,
+			       float *const *out, uint32_t n)
+{
+	const float *x[STRIP_LINK_MAX];
+	struct strip *ps[DSP_LANES_MAX];
+	uint32_t groups = strip_link_amounts(s, count, n);
+	for (unsigned first = 0, nl; first < count; first += nl) {
+		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+		for (unsigned l = 0; l < nl; l++)
+			ps[l] = &s[first + l];
+		strip_chunk_in(ps, nl, in + first, x + first, n);
+	}
+	for (unsigned i = 0; i < CHAIN_LEN; i++) {
+		const struct stage_desc *d = strip_chain[i];
+		if (!d->process_lanes)
+			continue;
+		if (!d->gain_lanes) {
+			for (unsigned first = 0, nl; first < count; first += nl) {
+				nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+				for (unsigned l = 0; l < nl; l++)
+					ps[l] = &s[first + l];
+				strip_stage_lanes(ps, nl, x + first, i, n);
+			}
+			continue;
+		}
+		strip_link_half(s, count, x, i, n, 0);
+		strip_link_combine(s, count, i, groups, n);
+		strip_link_half(s, count, x, i, n, 1);
+	}
+	for (unsigned first = 0, nl; first < count; first += nl) {
+		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+		for (unsigned l = 0; l < nl; l++)
+			ps[l] = &s[first + l];
+		strip_chunk_out(ps, nl, x + first, out + first, n);
+	}
+}
+
+static void strip_process_linked(struct strip *s, unsigned count, const float *const *in,
+				 float *const *out, uint32_t n)
+{
+	const float *pi[STRIP_LINK_MAX];
+	float *po[STRIP_LINK_MAX];
+	for (unsigned l = 0; l < count; l++)
+		pi[l] = in[l], po[l] = out[l];
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < DSP_MAX_CHUNK ? n - done : DSP_MAX_CHUNK;
+		strip_chunk_linked(s, count, pi, po, k);
+		for (unsigned l = 0; l < count; l++)
+			pi[l] += k, po[l] += k;
+		done += k;
+	}
+}
+
+static int strip_any_linked(const struct strip *s, unsigned count)
+{
+	for (unsigned l = 0; l < count; l++)
+		if (s[l].link_group > 0)
+			return 1;
+	return 0;
+}
+
 void strip_process_many(struct strip *s, unsigned count, const float *const *in,
 			float *const *out, uint32_t n)
 {
+	if (strip_any_linked(s, count)) {
+		for (unsigned first = 0, m; first < count; first += m) {
+			m = count - first < STRIP_LINK_MAX ? count - first : STRIP_LINK_MAX;
+			strip_process_linked(s + first, m, in + first, out + first, n);
+		}
+		return;
+	}
 	/* groups as even as possible (lanes.h) */
 	for (unsigned first = 0, nl; first < count; first += nl) {
 		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
