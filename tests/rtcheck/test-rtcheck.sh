@@ -15,7 +15,7 @@ OSC_PORT=$((20000 + $$ % 20000))
 
 start_jackd 64
 start_chanstrip rt -c 8 --osc-port $OSC_PORT --connect 'system:capture_' --meter-view \
-	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1
+	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1 --set link.group=1
 "$JPLAYREC" -t chanstrip -p "$FIXTURES/speech.wav" -c 2 >"$TMP/play.log" 2>&1 &
 PIDS+=($!)
 if command -v oscsend >/dev/null; then
