@@ -116,8 +116,8 @@ static float *strip_other_buf(struct strip *s, const float *x)
 /* Stage i over the lanes where it is not idle, in one process_lanes() call. An idle stage
  * would copy its input exactly, so it is skipped (and its copy with it); x[l] follows each
  * lane's output to the next stage. */
-static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float **x, unsigned i,
-			      uint32_t n)
+static inline __attribute__((always_inline)) void
+strip_stage_lanes(struct strip *const *s, unsigned nl, const float **x, unsigned i, uint32_t n)
 {
 	const struct stage_desc *d = strip_chain[i];
 	int (*idle)(const void *) = d->idle;
@@ -366,8 +366,10 @@ static void strip_chunk_linked(struct strip *s, unsigned count, const float *con
 	}
 }
 
-static void strip_process_linked(struct strip *s, unsigned count, const float *const *in,
-				 float *const *out, uint32_t n)
+/* noinline: the unlinked path of strip_process_many stays as it was without the link */
+static __attribute__((noinline)) void strip_process_linked(struct strip *s, unsigned count,
+							   const float *const *in,
+							   float *const *out, uint32_t n)
 {
 	const float *pi[STRIP_LINK_MAX];
 	float *po[STRIP_LINK_MAX];
