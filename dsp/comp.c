@@ -678,25 +678,27 @@ void DSP_KERNEL(comp_run_n)(struct comp *const *c, unsigned nl, const float *con
 	comp_kernel(c, nl, in, out, n, DSP_ISA, COMP_WHOLE);
 }
 
+/* The stereo link's two halves (stage.h), one lane separately so its loops unroll for one. */
+void DSP_KERNEL(comp_gain_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			     uint32_t n)
+{
+	if (nl == 1)
+		comp_kernel(c, 1, in, NULL, n, DSP_ISA, COMP_GAIN);
+	else
+		comp_kernel(c, nl, in, NULL, n, DSP_ISA, COMP_GAIN);
+}
+
+void DSP_KERNEL(comp_apply_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
+{
+	if (nl == 1)
+		comp_kernel(c, 1, in, out, n, DSP_ISA, COMP_APPLY);
+	else
+		comp_kernel(c, nl, in, out, n, DSP_ISA, COMP_APPLY);
+}
+
 #ifndef DSP_KERNELS_ONLY
 DSP_DEFINE_MODULE_ENTRIES(comp)
-
-/* The two halves run the baseline build: the link's path, which every build gives the bits
- * of. One lane separately, so its loops unroll for one. */
-void comp_gain_lanes(struct comp *const *c, unsigned nl, const float *const *in, uint32_t n)
-{
-	if (nl == 1)
-		comp_kernel(c, 1, in, NULL, n, DSP_ISA_BASE, COMP_GAIN);
-	else
-		comp_kernel(c, nl, in, NULL, n, DSP_ISA_BASE, COMP_GAIN);
-}
-
-void comp_apply_lanes(struct comp *const *c, unsigned nl, const float *const *in,
-		      float *const *out, uint32_t n)
-{
-	if (nl == 1)
-		comp_kernel(c, 1, in, out, n, DSP_ISA_BASE, COMP_APPLY);
-	else
-		comp_kernel(c, nl, in, out, n, DSP_ISA_BASE, COMP_APPLY);
-}
+DSP_DEFINE_LINK_ENTRIES(comp)
 #endif
+

@@ -105,8 +105,8 @@ void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *
 			float *const *out, uint32_t n);
 /* comp_process_lanes in two halves, for the stereo link (stage.h): the sidechain and detector
  * (state advanced; the gain reduction y_L into c[l]->link_gr), then the gain, makeup, mix and
- * crossfade. Together, with link_gr untouched, they give comp_process_lanes' bits. The
- * baseline build (the same bits as every other, cpu.h). Real-time safe. */
+ * crossfade. Together, with link_gr untouched, they give comp_process_lanes' bits. Real-time
+ * safe. */
 void comp_gain_lanes(struct comp *const *c, unsigned nl, const float *const *in, uint32_t n);
 void comp_apply_lanes(struct comp *const *c, unsigned nl, const float *const *in,
 		      float *const *out, uint32_t n);

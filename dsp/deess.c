@@ -507,25 +507,27 @@ void DSP_KERNEL(deess_run_n)(struct deess *const *d, unsigned nl, const float *c
 	deess_kernel_n(d, nl, in, out, n, DSP_ISA, DEESS_WHOLE);
 }
 
+/* The stereo link's two halves (stage.h), one lane separately so its loops unroll for one. */
+void DSP_KERNEL(deess_gain_n)(struct deess *const *d, unsigned nl, const float *const *in,
+			      uint32_t n)
+{
+	if (nl == 1)
+		deess_kernel_1(d[0], in[0], NULL, n, DSP_ISA, DEESS_GAIN);
+	else
+		deess_kernel_n(d, nl, in, NULL, n, DSP_ISA, DEESS_GAIN);
+}
+
+void DSP_KERNEL(deess_apply_n)(struct deess *const *d, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
+{
+	if (nl == 1)
+		deess_kernel_1(d[0], in[0], out[0], n, DSP_ISA, DEESS_APPLY);
+	else
+		deess_kernel_n(d, nl, in, out, n, DSP_ISA, DEESS_APPLY);
+}
+
 #ifndef DSP_KERNELS_ONLY
 DSP_DEFINE_MODULE_ENTRIES(deess)
-
-/* The two halves run the baseline build: the link's path, which every build gives the bits
- * of. One lane separately, so its loops unroll for one. */
-void deess_gain_lanes(struct deess *const *d, unsigned nl, const float *const *in, uint32_t n)
-{
-	if (nl == 1)
-		deess_kernel_1(d[0], in[0], NULL, n, DSP_ISA_BASE, DEESS_GAIN);
-	else
-		deess_kernel_n(d, nl, in, NULL, n, DSP_ISA_BASE, DEESS_GAIN);
-}
-
-void deess_apply_lanes(struct deess *const *d, unsigned nl, const float *const *in,
-		       float *const *out, uint32_t n)
-{
-	if (nl == 1)
-		deess_kernel_1(d[0], in[0], out[0], n, DSP_ISA_BASE, DEESS_APPLY);
-	else
-		deess_kernel_n(d, nl, in, out, n, DSP_ISA_BASE, DEESS_APPLY);
-}
+DSP_DEFINE_LINK_ENTRIES(deess)
 #endif
+

@@ -100,7 +100,7 @@ void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const
 /* deess_process_lanes in two halves, for the stereo link (stage.h): the filters, targets and
  * slew limiter (state advanced; the reduction, the band's in split mode, into d[l]->link_gr),
  * then the gain and the mix. Together, with link_gr untouched, they give deess_process_lanes'
- * bits. The baseline build (the same bits as every other, cpu.h). */
+ * bits. */
 void deess_gain_lanes(struct deess *const *d, unsigned nl, const float *const *in, uint32_t n);
 void deess_apply_lanes(struct deess *const *d, unsigned nl, const float *const *in,
 		       float *const *out, uint32_t n);

@@ -590,12 +590,9 @@ void DSP_KERNEL(gate_run_n)(struct gate *const *g, unsigned nl, const float *con
 	gate_kernel_n(g, nl, in, out, n, DSP_ISA);
 }
 
-#ifndef DSP_KERNELS_ONLY
-DSP_DEFINE_MODULE_ENTRIES(gate)
-
-/* The two halves run the baseline build: the link's path, which every build gives the bits
- * of. One lane separately, so its loops unroll for one. */
-void gate_gain_lanes(struct gate *const *g, unsigned nl, const float *const *in, uint32_t n)
+/* The stereo link's two halves (stage.h), one lane separately so its loops unroll for one. */
+void DSP_KERNEL(gate_gain_n)(struct gate *const *g, unsigned nl, const float *const *in,
+			     uint32_t n)
 {
 	if (nl == 1)
 		gate_kernel(g, 1, in, NULL, n, 1, GATE_GAIN);
@@ -603,12 +600,17 @@ void gate_gain_lanes(struct gate *const *g, unsigned nl, const float *const *in,
 		gate_kernel(g, nl, in, NULL, n, DSP_LANES_MAX, GATE_GAIN);
 }
 
-void gate_apply_lanes(struct gate *const *g, unsigned nl, const float *const *in,
-		      float *const *out, uint32_t n)
+void DSP_KERNEL(gate_apply_n)(struct gate *const *g, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
 {
 	if (nl == 1)
 		gate_kernel(g, 1, in, out, n, 1, GATE_APPLY);
 	else
 		gate_kernel(g, nl, in, out, n, DSP_LANES_MAX, GATE_APPLY);
 }
+
+#ifndef DSP_KERNELS_ONLY
+DSP_DEFINE_MODULE_ENTRIES(gate)
+DSP_DEFINE_LINK_ENTRIES(gate)
 #endif
+

@@ -98,7 +98,7 @@ void gate_process_lanes(struct gate *const *g, unsigned nl, const float *const *
 /* gate_process_lanes in two halves, for the stereo link (stage.h): the sidechain, detector,
  * state machine and gain smoother (state advanced; the gain in dB into g[l]->link_gr), then
  * the gain with the enable crossfade, applied. Together, with link_gr untouched, they give
- * gate_process_lanes' bits. The baseline build (the same bits as every other, cpu.h). */
+ * gate_process_lanes' bits. */
 void gate_gain_lanes(struct gate *const *g, unsigned nl, const float *const *in, uint32_t n);
 void gate_apply_lanes(struct gate *const *g, unsigned nl, const float *const *in,
 		      float *const *out, uint32_t n);
