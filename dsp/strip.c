@@ -384,12 +384,17 @@ static __attribute__((noinline)) void strip_process_linked(struct strip *s, unsi
 	}
 }
 
+/* 1 when some link group has two members or more (a lone member has nobody to follow). */
 static int strip_any_linked(const struct strip *s, unsigned count)
 {
+	uint32_t seen = 0, twice = 0;
 	for (unsigned l = 0; l < count; l++)
-		if (s[l].link_group > 0)
-			return 1;
-	return 0;
+		if (s[l].link_group > 0) {
+			uint32_t b = 1u << s[l].link_group;
+			twice |= seen & b;
+			seen |= b;
+		}
+	return twice != 0;
 }
 
 void strip_process_many(struct strip *s, unsigned count, const float *const *in,
