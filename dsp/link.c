@@ -53,9 +53,10 @@ void link_combine(struct stage_gr *const *gr, const float *const *a, unsigned k,
 				v[i] = 0.0f;
 			gr[j]->flat = 0;
 		}
-		/* at a = 1 exactly the leader's value (v + (mx - v) may be an ulp off it), so
-		 * fully linked members apply the same gain, bit for bit */
+		/* v + a (mx - v) as (1 - a) v + a mx: exactly the leader's value at a = 1
+		 * (v + (mx - v) may be an ulp off it), so fully linked members apply the same
+		 * gain bit for bit, and exactly v at 0; and no select, so the loop vectorises */
 		for (uint32_t i = 0; i < n; i++)
-			v[i] = aj[i] == 1.0f ? mx[i] : v[i] + aj[i] * (mx[i] - v[i]);
+			v[i] = (1.0f - aj[i]) * v[i] + aj[i] * mx[i];
 	}
 }

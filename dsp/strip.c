@@ -322,6 +322,12 @@ static uint32_t strip_link_amounts(struct strip *s, unsigned count, uint32_t n)
 		if (s[l].link_group <= 0)
 			continue;
 		groups |= 1u << s[l].link_group;
+		if (smooth_settled(&s[l].link_amount)) {
+			const float a = s[l].link_amount.cur;
+			for (uint32_t i = 0; i < n; i++)
+				s[l].link_a[i] = a;
+			continue;
+		}
 		for (uint32_t i = 0; i < n; i++)
 			s[l].link_a[i] = smooth_next(&s[l].link_amount);
 	}

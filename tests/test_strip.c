@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "biquad.h"
+#include "link.h"
 #include "strip.h"
 #include "testutil.h"
 
@@ -477,6 +478,31 @@ static void link_deess_on(struct strip *s)
 	strip_set_param(s, P_DEESS_THRESHOLD, -30.0f);
 }
 
+/* link_combine against its definition, v_j + a_j (max_m v_m - v_j), by hand: a flat member
+ * counts as 0 and is written out only when it moves; a lone or all-flat group is left alone;
+ * a member at 1 gets the maximum exactly. */
+START_TEST(link_combine_closed_form)
+{
+	float v0[2] = {1.0f, 5.0f}, v1[2] = {3.0f, 2.0f}, v2[2] = {7.0f, 7.0f}, v3[2] = {9, 9};
+	float a0[2] = {1.0f, 1.0f}, a1[2] = {0.5f, 0.5f}, a2[2] = {0.25f, 0.25f}, z[2] = {0, 0};
+	float mx[2];
+	struct stage_gr g0 = {v0, 0}, g1 = {v1, 0}, g2 = {v2, 1}, g3 = {v3, 1};
+	struct stage_gr *gr[4] = {&g0, &g1, &g2, &g3};
+	const float *a[4] = {a0, a1, a2, z};
+	link_combine(gr, a, 4, 2, mx);
+	ck_assert(v0[0] == 3.0f && v0[1] == 5.0f);
+	ck_assert(v1[0] == 3.0f && v1[1] == 3.5f);
+	ck_assert(g2.flat == 0 && v2[0] == 0.75f && v2[1] == 1.25f);
+	ck_assert(g3.flat == 1 && v3[0] == 9.0f); /* at 0 it stays as it was: flat */
+	g2.flat = 1, v2[0] = 7.0f;
+	struct stage_gr *flat[2] = {&g2, &g3};
+	link_combine(flat, a, 2, 2, mx); /* nobody reduces: nothing to share */
+	ck_assert(g2.flat == 1 && v2[0] == 7.0f);
+	link_combine(gr, a, 1, 2, mx); /* alone */
+	ck_assert(v0[0] == 3.0f);
+}
+END_TEST
+
 /* A -6 dBFS tone in the left strip only (6 kHz for the de-esser, 1 kHz otherwise), the right
  * one quiet (-70 dBFS noise): not linked, the right strip's stage does what its own input
  * asks (no reduction for the compressor and de-esser, a closed gate); linked at 100 % it
@@ -673,6 +699,7 @@ int main(void)
 	tcase_add_loop_test(tc, lanes_equal_single_strips, 0, 7);
 	tcase_add_test(tc, bypass_is_the_input_delayed);
 	tcase_add_test(tc, bypass_switches_without_click);
+	tcase_add_test(tc, link_combine_closed_form);
 	tcase_add_loop_test(tc, link_pulls_the_quiet_side, 0, 3);
 	tcase_add_test(tc, linked_gates_open_and_close_together);
 	tcase_add_test(tc, linked_block_size_and_grouping_invariant);
