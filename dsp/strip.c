@@ -256,14 +256,18 @@ void strip_process(struct strip *s, const float *in, float *out, uint32_t n)
 
 /* ---- the linked path: per chunk, stage by stage across every strip ---- */
 
-/* One half of linkable stage i over strips s[0..count) in lane groups as strip_process_many
- * makes them, skipping idle lanes: the gain (out == NULL) or the apply, which moves x[] to
- * each lane's output. */
-static void strip_link_half(struct strip *s, unsigned count, const float **x, unsigned i,
-			    uint32_t n, int apply)
+/* Linkable stage i of strips s[0..count) for one chunk, what strip_link_stage works on: each
+ * strip's state, and whether the stage runs there (not idle). */
+struct strip_link_stage {
+	void *st[STRIP_LINK_MAX];
+	unsigned char live[STRIP_LINK_MAX];
+};
+
+/* One half of the stage over the live strips in lane groups as strip_process_many makes them:
+ * the gain, or the apply, which moves x[] to each lane's output. */
+static void strip_link_half(struct strip *s, const struct strip_link_stage *ls, unsigned count,
+			    const float **x, const struct stage_desc *d, uint32_t n, int apply)
 {
-	const struct stage_desc *d = strip_chain[i];
-	size_t off = stage_offset[i];
 	for (unsigned first = 0, nl; first < count; first += nl) {
 		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
 		void *st[DSP_LANES_MAX];
@@ -271,9 +275,9 @@ static void strip_link_half(struct strip *s, unsigned count, const float **x, un
 		float *dst[DSP_LANES_MAX];
 		unsigned lane[DSP_LANES_MAX], k = 0;
 		for (unsigned l = first; l < first + nl; l++) {
-			st[k] = (char *)&s[l] + off;
-			if (d->idle && d->idle(st[k]))
+			if (!ls->live[l])
 				continue;
+			st[k] = ls->st[l];
 			src[k] = x[l];
 			dst[k] = strip_other_buf(&s[l], x[l]);
 			lane[k++] = l;
@@ -290,12 +294,12 @@ static void strip_link_half(struct strip *s, unsigned count, const float **x, un
 	}
 }
 
-/* Combine stage i's gains within each link group in groups (a mask of the groups in use). */
-static void strip_link_combine(struct strip *s, unsigned count, unsigned i, uint32_t groups,
+/* Combine the stage's gains within each link group in groups (a mask of the groups in use);
+ * a strip where the stage is off neither leads nor follows. */
+static void strip_link_combine(struct strip *s, const struct strip_link_stage *ls,
+			       unsigned count, const struct stage_desc *d, uint32_t groups,
 			       uint32_t n)
 {
-	const struct stage_desc *d = strip_chain[i];
-	size_t off = stage_offset[i];
 	struct stage_gr *gr[STRIP_LINK_MAX];
 	const float *a[STRIP_LINK_MAX];
 	float mx[DSP_MAX_CHUNK];
@@ -304,14 +308,29 @@ static void strip_link_combine(struct strip *s, unsigned count, unsigned i, uint
 			continue;
 		unsigned k = 0;
 		for (unsigned l = 0; l < count; l++) {
-			void *st = (char *)&s[l] + off;
-			if (s[l].link_group != g || (d->idle && d->idle(st)))
+			if (s[l].link_group != g || !ls->live[l])
 				continue;
-			gr[k] = d->link_gr(st);
+			gr[k] = d->link_gr(ls->st[l]);
 			a[k++] = s[l].link_a;
 		}
 		link_combine(gr, a, k, n, mx);
 	}
+}
+
+/* Linkable stage i for one chunk: the gain half of every strip, the groups' gains combined,
+ * then the apply half. */
+static void strip_link_stage(struct strip *s, unsigned count, const float **x, unsigned i,
+			     uint32_t groups, uint32_t n)
+{
+	const struct stage_desc *d = strip_chain[i];
+	struct strip_link_stage ls;
+	for (unsigned l = 0; l < count; l++) {
+		ls.st[l] = (char *)&s[l] + stage_offset[i];
+		ls.live[l] = !(d->idle && d->idle(ls.st[l]));
+	}
+	strip_link_half(s, &ls, count, x, d, n, 0);
+	strip_link_combine(s, &ls, count, d, groups, n);
+	strip_link_half(s, &ls, count, x, d, n, 1);
 }
 
 /* link.amount per sample for this chunk, in each linked strip; the mask of groups in use. */
@@ -360,9 +379,7 @@ static void strip_chunk_linked(struct strip *s, unsigned count, const float *con
 			}
 			continue;
 		}
-		strip_link_half(s, count, x, i, n, 0);
-		strip_link_combine(s, count, i, groups, n);
-		strip_link_half(s, count, x, i, n, 1);
+		strip_link_stage(s, count, x, i, groups, n);
 	}
 	for (unsigned first = 0, nl; first < count; first += nl) {
 		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
