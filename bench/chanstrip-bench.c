@@ -67,6 +67,10 @@ static const struct config configs[] = {
 	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
 	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
 	  "deess.freq=5000", "deess.threshold=-30", "lim.enable=1", NULL}},
+	{"full.link", /* "full" with every channel in link group 1 (dsp/link.h) */
+	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
+	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
+	  "deess.freq=5000", "deess.threshold=-30", "link.group=1", NULL}},
 };
 #define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
 

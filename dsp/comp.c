@@ -65,6 +65,8 @@ int comp_init(struct comp *c, float fs)
 	memset(c, 0, sizeof(*c));
 	c->fs = fs;
 	c->min_gain = 1.0f;
+	c->link_gr.v = c->buf_g;
+	c->link_gr.flat = 1;
 	smooth_init(&c->xfade, fs, SMOOTH_TAU_MS, 0.0f);
 	smooth_init(&c->wet, fs, SMOOTH_TAU_MS, 0.0f);
 	smooth_init(&c->makeup, fs, SMOOTH_TAU_MS, 0.0f);
@@ -196,11 +198,13 @@ static void comp_stage_set(void *st, unsigned idx, float v)
 }
 
 STAGE_LANES_ADAPTER(comp_stage_lanes, comp, comp_process_lanes)
+STAGE_LINK_ADAPTERS(comp_stage, comp, comp_gain_lanes, comp_apply_lanes)
 
 const struct stage_desc comp_stage = {
 	.name = "comp", .label = "compressor", .first = P_COMP_ENABLE, .last = P_COMP_SC_HPF,
 	.init = comp_stage_init, .reset = comp_stage_reset, .set = comp_stage_set,
 	.process_lanes = comp_stage_lanes, .idle = comp_stage_idle, .gr_take = comp_stage_gr_take,
+	.gain_lanes = comp_stage_gain, .link_gr = comp_stage_gr, .apply_lanes = comp_stage_apply,
 };
 #endif /* DSP_KERNELS_ONLY */
 
@@ -462,6 +466,9 @@ COMP_INLINE void comp_level(struct comp *c, const float *src, uint32_t n, uint32
 
 /* Passes 4 and 5 for one lane: yq is its detector output (padded here to nv) and y the final
  * state, or yq is NULL when the detector was idle (the gain reduction is exactly 1). */
+COMP_INLINE void comp_mix(struct comp *c, const float *restrict in, float *restrict out,
+			  uint32_t n, uint32_t nv, int idle);
+
 COMP_INLINE void comp_apply(struct comp *c, const float *restrict in, float *restrict out,
 		       uint32_t n, uint32_t nv, int32_t *restrict yq, int32_t y)
 {
@@ -479,8 +486,34 @@ COMP_INLINE void comp_apply(struct comp *c, const float *restrict in, float *res
 	} else {
 		c->min_gain = c->min_gain < 1.0f ? c->min_gain : 1.0f;
 	}
+	comp_mix(c, in, out, n, nv, idle);
+}
 
-	/* 5. makeup, mix, crossfade */
+/* Pass 4 for one lane from link_gr (comp_apply's, on the same values: buf_g holds (float)yq,
+ * or nothing when flat), then pass 5. */
+COMP_INLINE void comp_apply_linked(struct comp *c, const float *restrict in,
+				   float *restrict out, uint32_t n, uint32_t nv)
+{
+	float *restrict g = c->buf_g;
+	const int idle = c->link_gr.flat;
+	if (!idle) {
+		for (uint32_t i = n; i < nv; i++)
+			g[i] = 0.0f;
+		for (uint32_t i = 0; i < nv; i++)
+			g[i] = fm_exp2_in_range(g[i] * (-FM_LOG2_PER_DB / COMP_Q));
+		float gmin = fm_min_padded(g, nv);
+		c->min_gain = c->min_gain < gmin ? c->min_gain : gmin;
+	} else {
+		c->min_gain = c->min_gain < 1.0f ? c->min_gain : 1.0f;
+	}
+	comp_mix(c, in, out, n, nv, idle);
+}
+
+/* 5. makeup, mix, crossfade: buf_g holds the gain reduction (not read when idle) */
+COMP_INLINE void comp_mix(struct comp *c, const float *restrict in, float *restrict out,
+			  uint32_t n, uint32_t nv, int idle)
+{
+	float *restrict g = c->buf_g;
 	if (smooth_settled(&c->xfade) && smooth_settled(&c->wet) && smooth_settled(&c->makeup)) {
 		const float wet = c->wet.cur, dry = 1.0f - wet, wm = wet * c->makeup.cur;
 		const float xf = c->xfade.cur;
@@ -512,8 +545,27 @@ COMP_INLINE void comp_apply(struct comp *c, const float *restrict in, float *res
  * high-pass runs for the lanes that have it on, the mean square for the rms ones, the detector
  * for those that are not idle this chunk, each group interleaved; the passes that are
  * vectorised across time run lane by lane. */
+/* What comp_kernel runs (a constant after inlining): the whole chunk, or one of its halves
+ * for the stereo link. */
+enum comp_phase { COMP_WHOLE, COMP_GAIN, COMP_APPLY };
+
+/* The detector's output of the running lanes into their link_gr (COMP_GAIN's end). */
+COMP_INLINE void comp_gain_out(struct comp *const *run, unsigned nr, const int *row,
+			       int32_t (*q)[DSP_MAX_CHUNK], const int32_t *y, uint32_t n)
+{
+	for (unsigned r = 0; r < nr; r++) {
+		struct comp *cr = run[r];
+		cr->link_gr.flat = row[r] < 0;
+		if (row[r] < 0)
+			continue;
+		cr->y_db = (double)y[row[r]] / (double)COMP_Q;
+		for (uint32_t i = 0; i < n; i++)
+			cr->buf_g[i] = (float)q[row[r]][i];
+	}
+}
+
 COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *const *in,
-			     float *const *out, uint32_t n, enum dsp_isa isa)
+			     float *const *out, uint32_t n, enum dsp_isa isa, enum comp_phase ph)
 {
 	struct comp *run[DSP_LANES_MAX];
 	const float *rin[DSP_LANES_MAX], *src[DSP_LANES_MAX];
@@ -521,17 +573,23 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 	unsigned nr = 0;
 	for (unsigned l = 0; l < nl; l++) {
 		if (comp_idle(c[l])) {
-			memcpy(out[l], in[l], n * sizeof(float));
+			if (ph != COMP_GAIN)
+				memcpy(out[l], in[l], n * sizeof(float));
 		} else if (n != 0) {
 			run[nr] = c[l];
 			rin[nr] = in[l];
-			rout[nr] = out[l];
+			rout[nr] = ph == COMP_GAIN ? NULL : out[l];
 			nr++;
 		}
 	}
 	if (nr == 0)
 		return;
 	const uint32_t nv = fm_pad(n);
+	if (ph == COMP_APPLY) {
+		for (unsigned r = 0; r < nr; r++)
+			comp_apply_linked(run[r], rin[r], rout[r], n, nv);
+		return;
+	}
 
 	/* 1. sidechain and level (dBFS), into buf_sc */
 	struct comp *grp[DSP_LANES_MAX];
@@ -588,6 +646,10 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 #endif
 		DSP_LANES_CALL(nd, DSP_LANES_W_ALL, comp_detect_nl, q, y, ka, kr, n);
 	(void)in_range;
+	if (ph == COMP_GAIN) {
+		comp_gain_out(run, nr, row, q, y, n);
+		return;
+	}
 
 	for (unsigned r = 0; r < nr; r++) {
 		if (row[r] < 0)
@@ -603,7 +665,7 @@ COMP_INLINE void comp_kernel(struct comp *const *c, unsigned nl, const float *co
 COMP_INLINE void comp_kernel_1(struct comp *c, const float *in, float *out, uint32_t n,
 			       enum dsp_isa isa)
 {
-	comp_kernel(&c, 1, &in, &out, n, isa);
+	comp_kernel(&c, 1, &in, &out, n, isa, COMP_WHOLE);
 }
 void DSP_KERNEL(comp_run_1)(struct comp *c, const float *in, float *out, uint32_t n)
 {
@@ -613,9 +675,30 @@ void DSP_KERNEL(comp_run_1)(struct comp *c, const float *in, float *out, uint32_
 void DSP_KERNEL(comp_run_n)(struct comp *const *c, unsigned nl, const float *const *in,
 			    float *const *out, uint32_t n)
 {
-	comp_kernel(c, nl, in, out, n, DSP_ISA);
+	comp_kernel(c, nl, in, out, n, DSP_ISA, COMP_WHOLE);
+}
+
+/* The stereo link's two halves (stage.h), one lane separately so its loops unroll for one. */
+void DSP_KERNEL(comp_gain_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			     uint32_t n)
+{
+	if (nl == 1)
+		comp_kernel(c, 1, in, NULL, n, DSP_ISA, COMP_GAIN);
+	else
+		comp_kernel(c, nl, in, NULL, n, DSP_ISA, COMP_GAIN);
+}
+
+void DSP_KERNEL(comp_apply_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
+{
+	if (nl == 1)
+		comp_kernel(c, 1, in, out, n, DSP_ISA, COMP_APPLY);
+	else
+		comp_kernel(c, nl, in, out, n, DSP_ISA, COMP_APPLY);
 }
 
 #ifndef DSP_KERNELS_ONLY
 DSP_DEFINE_MODULE_ENTRIES(comp)
+DSP_DEFINE_LINK_ENTRIES(comp)
 #endif
+

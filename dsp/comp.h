@@ -62,6 +62,9 @@ struct comp {
 	float buf_sc[DSP_MAX_CHUNK];
 	float buf_x[DSP_MAX_CHUNK];
 	float buf_g[DSP_MAX_CHUNK];
+	/* between comp_gain_lanes and comp_apply_lanes: the detector output y_L in buf_g, in
+	 * dB * 2^24 (flat: the detector was idle, no reduction) */
+	struct stage_gr link_gr;
 };
 
 /* The compressor as a stage of the chain (stage.h): parameters comp.*, gain reduction
@@ -100,5 +103,12 @@ void comp_process(struct comp *c, const float *restrict in, float *restrict out,
  * written). Real-time safe. */
 void comp_process_lanes(struct comp *const *c, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n);
+/* comp_process_lanes in two halves, for the stereo link (stage.h): the sidechain and detector
+ * (state advanced; the gain reduction y_L into c[l]->link_gr), then the gain, makeup, mix and
+ * crossfade. Together, with link_gr untouched, they give comp_process_lanes' bits. Real-time
+ * safe. */
+void comp_gain_lanes(struct comp *const *c, unsigned nl, const float *const *in, uint32_t n);
+void comp_apply_lanes(struct comp *const *c, unsigned nl, const float *const *in,
+		      float *const *out, uint32_t n);
 
 #endif

@@ -12,7 +12,14 @@
 	.gate_run_n = gate_run_n_##isa, .comp_run_1 = comp_run_1_##isa,                         \
 	.comp_run_n = comp_run_n_##isa, .deess_run_1 = deess_run_1_##isa,                       \
 	.deess_run_n = deess_run_n_##isa, .meter_input = meter_input_##isa,                     \
-	.meter_output = meter_output_##isa, .meter_output_gain = meter_output_gain_##isa
+	.meter_output = meter_output_##isa, .meter_output_gain = meter_output_gain_##isa,        \
+	DSP_LINK_KERNELS(isa)
+
+/* The stereo link's halves of the dynamics kernels of one build. */
+#define DSP_LINK_KERNELS(isa)                                                                   \
+	.comp_gain_n = comp_gain_n_##isa, .comp_apply_n = comp_apply_n_##isa,                   \
+	.gate_gain_n = gate_gain_n_##isa, .gate_apply_n = gate_apply_n_##isa,                   \
+	.deess_gain_n = deess_gain_n_##isa, .deess_apply_n = deess_apply_n_##isa
 
 #define DSP_SAT_KERNELS(isa)                                                                    \
 	.mul_const = sat_mul_const_##isa, .mul = sat_mul_##isa, .sat_adaa = sat_adaa_##isa

@@ -53,7 +53,24 @@ struct meter;
 	void meter_output_##isa(struct meter *m, const float *out, uint32_t n);                 \
 	void meter_output_gain_##isa(struct meter *m, const float *x, float g, float *out,      \
 				     uint32_t n);                                               \
-	float truepeak_max_##isa(const float *cur, uint32_t n);
+	float truepeak_max_##isa(const float *cur, uint32_t n);                                  \
+	DSP_DECLARE_LINK_KERNELS(isa)
+
+/* The two halves of the linkable modules' kernels (stage.h: gain_lanes, apply_lanes), for
+ * 1..DSP_LANES_MAX lanes. */
+#define DSP_DECLARE_LINK_KERNELS(isa)                                                           \
+	void comp_gain_n_##isa(struct comp *const *c, unsigned nl, const float *const *in,      \
+			       uint32_t n);                                                     \
+	void comp_apply_n_##isa(struct comp *const *c, unsigned nl, const float *const *in,     \
+				float *const *out, uint32_t n);                                 \
+	void gate_gain_n_##isa(struct gate *const *g, unsigned nl, const float *const *in,      \
+			       uint32_t n);                                                     \
+	void gate_apply_n_##isa(struct gate *const *g, unsigned nl, const float *const *in,     \
+				float *const *out, uint32_t n);                                 \
+	void deess_gain_n_##isa(struct deess *const *d, unsigned nl, const float *const *in,    \
+				uint32_t n);                                                    \
+	void deess_apply_n_##isa(struct deess *const *d, unsigned nl, const float *const *in,   \
+				 float *const *out, uint32_t n);
 
 DSP_DECLARE_MODULE_KERNELS(c)
 #if defined(CHANSTRIP_HAVE_AVX2)
@@ -98,6 +115,19 @@ struct dsp_arch {
 	void (*meter_output)(struct meter *m, const float *out, uint32_t n);
 	void (*meter_output_gain)(struct meter *m, const float *x, float g, float *out,
 				  uint32_t n);
+	/* the stereo link's halves of the dynamics kernels, 1..DSP_LANES_MAX lanes */
+	void (*comp_gain_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			    uint32_t n);
+	void (*comp_apply_n)(struct comp *const *c, unsigned nl, const float *const *in,
+			     float *const *out, uint32_t n);
+	void (*gate_gain_n)(struct gate *const *g, unsigned nl, const float *const *in,
+			    uint32_t n);
+	void (*gate_apply_n)(struct gate *const *g, unsigned nl, const float *const *in,
+			     float *const *out, uint32_t n);
+	void (*deess_gain_n)(struct deess *const *d, unsigned nl, const float *const *in,
+			     uint32_t n);
+	void (*deess_apply_n)(struct deess *const *d, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n);
 };
 
 /* The references: scalar saturation, the modules' baseline build. */
@@ -135,6 +165,19 @@ static inline const struct dsp_arch *dsp_arch_or_c(const struct dsp_arch *a)
 			a_->mod##_run_1(m[0], in[0], out[0], n);                                 \
 		else                                                                             \
 			a_->mod##_run_n(m, nl, in, out, n);                                      \
+	}
+
+/* A linkable module's two halves over its named kernels, with the first lane's table. */
+#define DSP_DEFINE_LINK_ENTRIES(mod)                                                             \
+	void mod##_gain_lanes(struct mod *const *m, unsigned nl, const float *const *in,        \
+			      uint32_t n)                                                       \
+	{                                                                                        \
+		dsp_arch_or_c(m[0]->arch)->mod##_gain_n(m, nl, in, n);                           \
+	}                                                                                        \
+	void mod##_apply_lanes(struct mod *const *m, unsigned nl, const float *const *in,       \
+			       float *const *out, uint32_t n)                                   \
+	{                                                                                        \
+		dsp_arch_or_c(m[0]->arch)->mod##_apply_n(m, nl, in, out, n);                     \
 	}
 
 /* Which build of a module's kernels this unit is. DSP_KERNEL(name) is the kernel's exported

@@ -36,6 +36,8 @@ int deess_init(struct deess *d, float fs)
 		return -EINVAL;
 	memset(d, 0, sizeof(*d));
 	d->fs = fs;
+	d->link_gr.v = d->buf_g;
+	d->link_gr.flat = 1;
 	d->min_gain = 1.0f;
 	d->d_att_q = (int32_t)lrint(DEESS_ATTACK_DB_PER_MS * 1000.0 / fs * DEESS_Q);
 	d->d_rel_q = (int32_t)lrint(DEESS_RELEASE_DB_PER_MS * 1000.0 / fs * DEESS_Q);
@@ -113,12 +115,14 @@ static void deess_stage_set(void *st, unsigned idx, float v)
 }
 
 STAGE_LANES_ADAPTER(deess_stage_lanes, deess, deess_process_lanes)
+STAGE_LINK_ADAPTERS(deess_stage, deess, deess_gain_lanes, deess_apply_lanes)
 
 const struct stage_desc deess_stage = {
 	.name = "deess", .label = "de-esser", .first = P_DEESS_ENABLE, .last = P_DEESS_LISTEN,
 	.init = deess_stage_init, .reset = deess_stage_reset, .set = deess_stage_set,
 	.process_lanes = deess_stage_lanes, .idle = deess_stage_idle,
 	.gr_take = deess_stage_gr_take,
+	.gain_lanes = deess_stage_gain, .link_gr = deess_stage_gr, .apply_lanes = deess_stage_apply,
 };
 #endif /* DSP_KERNELS_ONLY */
 
@@ -384,18 +388,63 @@ static inline void deess_output(struct deess *d, const float *restrict in, float
 	}
 }
 
+/* deess_gain from link_gr: buf_g holds (float)buf_q, the same values deess_gain converts. */
+static inline void deess_gain_linked(struct deess *d, uint32_t n)
+{
+	const uint32_t nv = fm_pad(n);
+	float *restrict g = d->buf_g;
+	for (uint32_t i = n; i < nv; i++)
+		g[i] = 0.0f;
+	for (uint32_t i = 0; i < nv; i++)
+		g[i] = fm_exp2_in_range(g[i] * (-FM_LOG2_PER_DB / DEESS_Q));
+	float gmin = fm_min_padded(g, nv);
+	d->min_gain = d->min_gain < gmin ? d->min_gain : gmin;
+}
+
+/* What the kernels run (a constant after inlining): the whole chunk, or one of its halves for
+ * the stereo link: filters, targets and slew limiter with the reduction into buf_g
+ * (link_gr; flat when the slew limiter was skipped and buf_g is already exactly 1), then gain
+ * and mix. */
+enum deess_phase { DEESS_WHOLE, DEESS_GAIN, DEESS_APPLY };
+
+/* The slewed reduction of the ns lanes sl that ran the slew limiter into link_gr; the other
+ * active lanes are flat. */
+static inline void deess_gain_out(struct deess *const *d, unsigned na, struct deess *const *sl,
+				  unsigned ns, uint32_t n)
+{
+	for (unsigned l = 0; l < na; l++)
+		d[l]->link_gr.flat = 1;
+	for (unsigned l = 0; l < ns; l++) {
+		sl[l]->link_gr.flat = 0;
+		for (uint32_t i = 0; i < n; i++)
+			sl[l]->buf_g[i] = (float)sl[l]->buf_q[i];
+	}
+}
+
 /* After the filters, for na active lanes: levels and targets per lane, the slew limiter
  * across the lanes that need it (padded to whole vectors), then gain and mix per lane. */
 static inline __attribute__((always_inline)) void
 deess_finish(struct deess *const *d, unsigned na, const float *const *in, float *const *out,
-	     uint32_t n)
+	     uint32_t n, enum deess_phase ph)
 {
+	if (ph == DEESS_APPLY) {
+		for (unsigned l = 0; l < na; l++) {
+			if (!d[l]->link_gr.flat)
+				deess_gain_linked(d[l], n);
+			deess_output(d[l], in[l], out[l], n);
+		}
+		return;
+	}
 	struct deess *sl[DSP_LANES_MAX];
 	unsigned ns = 0;
 	for (unsigned l = 0; l < na; l++)
 		if (deess_targets(d[l], n))
 			sl[ns++] = d[l];
 	DSP_LANES_CALL(dsp_lanes_pad(ns, DEESS_VL), DSP_LANES_W_1_4_8, deess_slew_lanes, sl, ns, n);
+	if (ph == DEESS_GAIN) {
+		deess_gain_out(d, na, sl, ns, n);
+		return;
+	}
 	for (unsigned l = 0; l < ns; l++)
 		deess_gain(sl[l], n);
 	for (unsigned l = 0; l < na; l++)
@@ -405,20 +454,23 @@ deess_finish(struct deess *const *d, unsigned na, const float *const *in, float 
 #define DEESS_INLINE static inline __attribute__((always_inline))
 
 DEESS_INLINE void deess_kernel_1(struct deess *d, const float *in, float *out, uint32_t n,
-				 enum dsp_isa isa)
+				 enum dsp_isa isa, enum deess_phase ph)
 {
 	if (deess_idle(d)) {
-		memcpy(out, in, n * sizeof(float));
+		if (ph != DEESS_GAIN)
+			memcpy(out, in, n * sizeof(float));
 		return;
 	}
 	if (n == 0)
 		return;
-	deess_filter_lanes(&d, 1, &in, n, 1);
-	deess_finish(&d, 1, &in, &out, n);
+	if (ph != DEESS_APPLY)
+		deess_filter_lanes(&d, 1, &in, n, 1);
+	deess_finish(&d, 1, &in, &out, n, ph);
 }
 
 DEESS_INLINE void deess_kernel_n(struct deess *const *d, unsigned nl, const float *const *in,
-				 float *const *out, uint32_t n, enum dsp_isa isa)
+				 float *const *out, uint32_t n, enum dsp_isa isa,
+				 enum deess_phase ph)
 {
 	struct deess *act[DSP_LANES_MAX];
 	const float *ain[DSP_LANES_MAX];
@@ -426,33 +478,56 @@ DEESS_INLINE void deess_kernel_n(struct deess *const *d, unsigned nl, const floa
 	unsigned na = 0;
 	for (unsigned l = 0; l < nl; l++) {
 		if (deess_idle(d[l])) {
-			memcpy(out[l], in[l], n * sizeof(float));
+			if (ph != DEESS_GAIN)
+				memcpy(out[l], in[l], n * sizeof(float));
 		} else {
-			act[na] = d[l], ain[na] = in[l], aout[na] = out[l];
+			act[na] = d[l], ain[na] = in[l], aout[na] = ph == DEESS_GAIN ? NULL : out[l];
 			na++;
 		}
 	}
 	if (n == 0)
 		return;
 	/* every active lane takes the same filter path, padded to whole vectors */
-	DSP_LANES_CALL(dsp_lanes_pad(na, DEESS_VL), DSP_LANES_W_1_4_8, deess_filter_lanes, act, na,
-		       ain, n);
-	deess_finish(act, na, ain, aout, n);
+	if (ph != DEESS_APPLY)
+		DSP_LANES_CALL(dsp_lanes_pad(na, DEESS_VL), DSP_LANES_W_1_4_8, deess_filter_lanes,
+			       act, na, ain, n);
+	deess_finish(act, na, ain, aout, n, ph);
 }
 
 /* The kernel for the baseline ISA and for AVX2 (same bits, see cpu.h); one and many lanes
  * separately, so the one-lane loops unroll for one. */
 void DSP_KERNEL(deess_run_1)(struct deess *d, const float *in, float *out, uint32_t n)
 {
-	deess_kernel_1(d, in, out, n, DSP_ISA);
+	deess_kernel_1(d, in, out, n, DSP_ISA, DEESS_WHOLE);
 }
 
 void DSP_KERNEL(deess_run_n)(struct deess *const *d, unsigned nl, const float *const *in,
 			     float *const *out, uint32_t n)
 {
-	deess_kernel_n(d, nl, in, out, n, DSP_ISA);
+	deess_kernel_n(d, nl, in, out, n, DSP_ISA, DEESS_WHOLE);
+}
+
+/* The stereo link's two halves (stage.h), one lane separately so its loops unroll for one. */
+void DSP_KERNEL(deess_gain_n)(struct deess *const *d, unsigned nl, const float *const *in,
+			      uint32_t n)
+{
+	if (nl == 1)
+		deess_kernel_1(d[0], in[0], NULL, n, DSP_ISA, DEESS_GAIN);
+	else
+		deess_kernel_n(d, nl, in, NULL, n, DSP_ISA, DEESS_GAIN);
+}
+
+void DSP_KERNEL(deess_apply_n)(struct deess *const *d, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
+{
+	if (nl == 1)
+		deess_kernel_1(d[0], in[0], out[0], n, DSP_ISA, DEESS_APPLY);
+	else
+		deess_kernel_n(d, nl, in, out, n, DSP_ISA, DEESS_APPLY);
 }
 
 #ifndef DSP_KERNELS_ONLY
 DSP_DEFINE_MODULE_ENTRIES(deess)
+DSP_DEFINE_LINK_ENTRIES(deess)
 #endif
+

@@ -63,6 +63,9 @@ struct deess {
 	float buf_band[DSP_MAX_CHUNK];
 	float buf_sc[DSP_MAX_CHUNK];
 	float buf_g[DSP_MAX_CHUNK];
+	/* between deess_gain_lanes and deess_apply_lanes: the slewed reduction (buf_q, Q20 dB)
+	 * as floats in buf_g (flat: none, buf_g is already the unity gain) */
+	struct stage_gr link_gr;
 	int32_t buf_q[DSP_MAX_CHUNK];
 };
 
@@ -94,5 +97,12 @@ void deess_process(struct deess *d, const float *restrict in, float *restrict ou
  * Real-time safe. */
 void deess_process_lanes(struct deess *const *d, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n);
+/* deess_process_lanes in two halves, for the stereo link (stage.h): the filters, targets and
+ * slew limiter (state advanced; the reduction, the band's in split mode, into d[l]->link_gr),
+ * then the gain and the mix. Together, with link_gr untouched, they give deess_process_lanes'
+ * bits. */
+void deess_gain_lanes(struct deess *const *d, unsigned nl, const float *const *in, uint32_t n);
+void deess_apply_lanes(struct deess *const *d, unsigned nl, const float *const *in,
+		       float *const *out, uint32_t n);
 
 #endif

@@ -72,6 +72,7 @@ int gate_init(struct gate *g, float fs)
 		return -EINVAL;
 	memset(g, 0, sizeof(*g));
 	g->fs = fs;
+	g->link_gr.v = g->buf_g;
 	g->min_gain = 1.0f;
 	g->a_det = (float)dsp_pole_from_ms_d(GATE_DET_RELEASE_MS, fs);
 	g->det_decay_q = gate_decay_q(g);
@@ -184,11 +185,13 @@ static void gate_stage_set(void *st, unsigned idx, float v)
 }
 
 STAGE_LANES_ADAPTER(gate_stage_lanes, gate, gate_process_lanes)
+STAGE_LINK_ADAPTERS(gate_stage, gate, gate_gain_lanes, gate_apply_lanes)
 
 const struct stage_desc gate_stage = {
 	.name = "gate", .label = "gate/expander", .first = P_GATE_ENABLE, .last = P_GATE_SC_HPF,
 	.init = gate_stage_init, .reset = gate_stage_reset, .set = gate_stage_set,
 	.process_lanes = gate_stage_lanes, .idle = gate_stage_idle, .gr_take = gate_stage_gr_take,
+	.gain_lanes = gate_stage_gain, .link_gr = gate_stage_gr, .apply_lanes = gate_stage_apply,
 };
 #endif /* DSP_KERNELS_ONLY */
 
@@ -366,9 +369,9 @@ GATE_INLINE void gate_pass(enum gate_pass p, struct gate **gl, const float **x, 
 
 /* Sidechain level into buf_env (buf_t already holds the high-passed sidechain when that is
  * on), then the detector bounds. A chunk in which the state cannot change and the gain rests
- * on a fixed point is finished here (returns 1); otherwise the serial passes follow. */
-GATE_INLINE int gate_begin(struct gate *g, const float *restrict in, float *restrict out,
-			   uint32_t n)
+ * on a fixed point, g_db, has its detector state advanced here (returns 1: gate_steady_out
+ * finishes it); otherwise the serial passes follow. */
+GATE_INLINE int gate_bounds(struct gate *g, const float *restrict in, uint32_t n)
 {
 	const uint32_t nv = fm_pad(n);
 	float *restrict env = g->buf_env;
@@ -424,8 +427,15 @@ GATE_INLINE int gate_begin(struct gate *g, const float *restrict in, float *rest
 	float from_in = fm_max_padded(b, nv) - fm_index[n - 1] * dq;
 	float from_e0 = e0 - (fm_index[n - 1] + 1.0f) * dq;
 	g->env = from_in > from_e0 ? from_in : from_e0;
-	/* one gain for the whole chunk: the same expressions as the per-sample path */
-	float gain = fm_db_to_lin((float)y);
+	return 1;
+}
+
+/* A steady chunk's output: one gain for the whole chunk, g_db, with the same expressions as
+ * the per-sample path (gate_finish). */
+GATE_INLINE void gate_steady_out(struct gate *g, const float *restrict in, float *restrict out,
+				 uint32_t n)
+{
+	float gain = fm_db_to_lin((float)g->g_db);
 	g->min_gain = g->min_gain < gain ? g->min_gain : gain;
 	if (smooth_settled(&g->xfade)) {
 		const float xf = g->xfade.cur;
@@ -441,6 +451,14 @@ GATE_INLINE int gate_begin(struct gate *g, const float *restrict in, float *rest
 		for (uint32_t i = 0; i < n; i++)
 			out[i] = in[i] * gate_total_gain(smooth_next(&g->xfade), gain);
 	}
+}
+
+GATE_INLINE int gate_begin(struct gate *g, const float *restrict in, float *restrict out,
+			   uint32_t n)
+{
+	if (!gate_bounds(g, in, n))
+		return 0;
+	gate_steady_out(g, in, out, n);
 	return 1;
 }
 
@@ -490,8 +508,12 @@ GATE_INLINE void gate_finish(struct gate *g, const float *restrict in, float *re
 
 /* The whole chunk for nl lanes: per-lane passes where the work is vectorised across time,
  * interleaved passes over the lanes that need each serial recursion. */
+/* What gate_kernel runs (a constant after inlining): the whole chunk, or one of its halves
+ * for the stereo link: the gain in dB into buf_g (link_gr), then gate_finish. */
+enum gate_phase { GATE_WHOLE, GATE_GAIN, GATE_APPLY };
+
 GATE_INLINE void gate_kernel(struct gate *const *g, unsigned nl, const float *const *in,
-			     float *const *out, uint32_t n, unsigned nl_max)
+			     float *const *out, uint32_t n, unsigned nl_max, enum gate_phase ph)
 {
 	struct gate *sel[DSP_LANES_MAX];
 	const float *lin[DSP_LANES_MAX];
@@ -499,15 +521,21 @@ GATE_INLINE void gate_kernel(struct gate *const *g, unsigned nl, const float *co
 	unsigned k = 0;
 	for (unsigned l = 0; l < nl; l++) {
 		if (gate_idle(g[l])) {
-			memcpy(out[l], in[l], n * sizeof(float));
+			if (ph != GATE_GAIN)
+				memcpy(out[l], in[l], n * sizeof(float));
 		} else if (n > 0) {
 			sel[k] = g[l];
 			lin[k] = in[l];
-			lout[k++] = out[l];
+			lout[k++] = ph == GATE_GAIN ? NULL : out[l];
 		}
 	}
 	if (k == 0)
 		return;
+	if (ph == GATE_APPLY) {
+		for (unsigned j = 0; j < k; j++)
+			gate_finish(sel[j], lin[j], lout[j], n);
+		return;
+	}
 
 	/* sidechain high-pass, in the lanes that have it on */
 	struct gate *hp[DSP_LANES_MAX];
@@ -524,7 +552,10 @@ GATE_INLINE void gate_kernel(struct gate *const *g, unsigned nl, const float *co
 	/* level and bounds; the lanes that finish here drop out */
 	unsigned ks = 0;
 	for (unsigned j = 0; j < k; j++)
-		if (!gate_begin(sel[j], lin[j], lout[j], n)) {
+		if (ph == GATE_GAIN && gate_bounds(sel[j], lin[j], n)) {
+			for (uint32_t i = 0; i < n; i++) /* steady: its one gain, held */
+				sel[j]->buf_g[i] = (float)sel[j]->g_db;
+		} else if (ph == GATE_GAIN || !gate_begin(sel[j], lin[j], lout[j], n)) {
 			sel[ks] = sel[j];
 			lin[ks] = lin[j];
 			lout[ks++] = lout[j];
@@ -536,6 +567,8 @@ GATE_INLINE void gate_kernel(struct gate *const *g, unsigned nl, const float *co
 	for (unsigned j = 0; j < ks; j++)
 		gate_target(sel[j], n);
 	gate_pass(GATE_PASS_STATE, sel, lin, ks, n, nl_max);
+	if (ph == GATE_GAIN)
+		return;
 	for (unsigned j = 0; j < ks; j++)
 		gate_finish(sel[j], lin[j], lout[j], n);
 }
@@ -545,12 +578,12 @@ GATE_INLINE void gate_kernel(struct gate *const *g, unsigned nl, const float *co
 GATE_INLINE void gate_kernel_1(struct gate *g, const float *in, float *out, uint32_t n,
 			       enum dsp_isa isa)
 {
-	gate_kernel(&g, 1, &in, &out, n, 1);
+	gate_kernel(&g, 1, &in, &out, n, 1, GATE_WHOLE);
 }
 GATE_INLINE void gate_kernel_n(struct gate *const *g, unsigned nl, const float *const *in,
 			       float *const *out, uint32_t n, enum dsp_isa isa)
 {
-	gate_kernel(g, nl, in, out, n, DSP_LANES_MAX);
+	gate_kernel(g, nl, in, out, n, DSP_LANES_MAX, GATE_WHOLE);
 }
 void DSP_KERNEL(gate_run_1)(struct gate *g, const float *in, float *out, uint32_t n)
 {
@@ -563,6 +596,27 @@ void DSP_KERNEL(gate_run_n)(struct gate *const *g, unsigned nl, const float *con
 	gate_kernel_n(g, nl, in, out, n, DSP_ISA);
 }
 
+/* The stereo link's two halves (stage.h), one lane separately so its loops unroll for one. */
+void DSP_KERNEL(gate_gain_n)(struct gate *const *g, unsigned nl, const float *const *in,
+			     uint32_t n)
+{
+	if (nl == 1)
+		gate_kernel(g, 1, in, NULL, n, 1, GATE_GAIN);
+	else
+		gate_kernel(g, nl, in, NULL, n, DSP_LANES_MAX, GATE_GAIN);
+}
+
+void DSP_KERNEL(gate_apply_n)(struct gate *const *g, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
+{
+	if (nl == 1)
+		gate_kernel(g, 1, in, out, n, 1, GATE_APPLY);
+	else
+		gate_kernel(g, nl, in, out, n, DSP_LANES_MAX, GATE_APPLY);
+}
+
 #ifndef DSP_KERNELS_ONLY
 DSP_DEFINE_MODULE_ENTRIES(gate)
+DSP_DEFINE_LINK_ENTRIES(gate)
 #endif
+

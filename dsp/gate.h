@@ -65,6 +65,8 @@ struct gate {
 	float buf_env[DSP_MAX_CHUNK];
 	float buf_t[DSP_MAX_CHUNK];
 	float buf_g[DSP_MAX_CHUNK];
+	/* between gate_gain_lanes and gate_apply_lanes: the smoothed gain in dB in buf_g */
+	struct stage_gr link_gr;
 };
 
 /* The gate as a stage of the chain (stage.h): parameters gate.*, gain reduction metered. */
@@ -96,5 +98,12 @@ void gate_process(struct gate *g, const float *restrict in, float *restrict out,
  * The g[l] are distinct; each in[l]/out[l] pair obeys gate_process()'s rules. Real-time safe. */
 void gate_process_lanes(struct gate *const *g, unsigned nl, const float *const *in,
 			float *const *out, uint32_t n);
+/* gate_process_lanes in two halves, for the stereo link (stage.h): the sidechain, detector,
+ * state machine and gain smoother (state advanced; the gain in dB into g[l]->link_gr), then
+ * the gain with the enable crossfade, applied. Together, with link_gr untouched, they give
+ * gate_process_lanes' bits. */
+void gate_gain_lanes(struct gate *const *g, unsigned nl, const float *const *in, uint32_t n);
+void gate_apply_lanes(struct gate *const *g, unsigned nl, const float *const *in,
+		      float *const *out, uint32_t n);
 
 #endif

@@ -12,6 +12,7 @@ static const char *const nr_mode_names[] = {"adaptive", "learned", NULL};
 static const float oversample_steps[] = {1, 2, 4, 8};
 static const char *const hum_names[] = {"off", "50", "60", NULL};
 static const float hum_harmonic_steps[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+static const float link_group_steps[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
 
 const struct param_def param_table[P_COUNT] = {
 	[P_PRE_GAIN] = {"pre.gain", "dB", -20, 70, 0, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL, 0,
@@ -153,6 +154,12 @@ const struct param_def param_table[P_COUNT] = {
 
 	[P_STRIP_BYPASS] = {"strip.bypass", "bool", 0, 1, 0, PT_BOOL, TAPER_LINEAR, 0, NULL, NULL,
 			    0, "1: the input, delayed by the strip's latency (crossfaded)"},
+
+	[P_LINK_GROUP] = {"link.group", "group", 0, 16, 0, PT_STEPS, TAPER_LINEAR, 0, NULL,
+			  link_group_steps, 17,
+			  "strips in one group 1-16 share gate, compressor and de-esser; 0 = none"},
+	[P_LINK_AMOUNT] = {"link.amount", "%", 0, 100, 100, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL,
+			   0, "how far each gain moves toward the group's strongest (in dB)"},
 };
 
 int param_find(const char *key)

@@ -82,6 +82,9 @@ enum param_id {
 	P_METER_CAL,
 	/* the whole strip */
 	P_STRIP_BYPASS,
+	/* stereo link (the strip's, not a stage's) */
+	P_LINK_GROUP,
+	P_LINK_AMOUNT,
 	P_COUNT
 };
 

@@ -18,6 +18,19 @@
 #include "dsp.h"
 #include "params.h"
 
+/* A linkable dynamics stage's gain control for one chunk, between its two halves (gain_lanes,
+ * apply_lanes): one value per sample in v[0..n), the module's own buffer. The values are dB or
+ * any positive multiple of dB, oriented so that the member of a link group with the largest
+ * value is the one whose detector hears the most (the compressor, de-esser and limiter give
+ * their gain reduction, the gate its gain): link.c pulls every member toward the group's
+ * largest value, which is the same in any such scale. flat = 1: v was not written and stands
+ * for a chunk of 0 (no reduction); a caller that needs the values writes the zeros and clears
+ * flat. */
+struct stage_gr {
+	float *v;
+	int flat;
+};
+
 struct stage_desc {
 	/* Key prefix of its parameters ("gate" for gate.*) and, for a dynamics stage, of its
 	 * meter field ("gate_gr_db"). */
@@ -49,6 +62,18 @@ struct stage_desc {
 	 * reduction), and start a new period. Real-time safe. NULL for the others; chain.h's
 	 * GR column must agree (the meter fields are counted at compile time). */
 	float (*gr_take)(void *st);
+
+	/* Linkable dynamics stages (link.group): process_lanes cut in two around the gain, so a
+	 * link group's gains can be combined before any member applies its own. gain_lanes runs
+	 * the sidechain and detector of nl lanes over in[l] (state advanced) and leaves each
+	 * lane's gain control in its link_gr(); apply_lanes then applies it (makeup, mix,
+	 * crossfade), with the same in[l], and sets out[l]/res[l] as process_lanes does.
+	 * gain_lanes then apply_lanes with the values untouched gives process_lanes' bits. All
+	 * three NULL for a stage that does not link. Real-time safe. */
+	void (*gain_lanes)(void *const *st, unsigned nl, const float *const *in, uint32_t n);
+	struct stage_gr *(*link_gr)(void *st);
+	void (*apply_lanes)(void *const *st, unsigned nl, const float *const *in,
+			    float *const *out, const float **res, uint32_t n);
 };
 
 /* The process_lanes of a module whose lanes kernel is fn(struct type *const *, nl, in, out, n)
@@ -62,6 +87,28 @@ struct stage_desc {
 			lanes[l] = st[l], res[l] = out[l];                                 \
 		fn(lanes, nl, in, out, n);                                                 \
 	}
+
+/* The gain_lanes and apply_lanes of a module whose typed lanes kernels are
+ * gain(struct type *const *, nl, in, n) and apply(struct type *const *, nl, in, out, n), and
+ * whose struct type holds its struct stage_gr as link_gr: name_gain, name_apply, name_gr. */
+#define STAGE_LINK_ADAPTERS(name, type, gain, apply)                                       \
+	static void name##_gain(void *const *st, unsigned nl, const float *const *in,      \
+				uint32_t n)                                                \
+	{                                                                                  \
+		struct type *lanes[DSP_LANES_MAX];                                         \
+		for (unsigned l = 0; l < nl; l++)                                          \
+			lanes[l] = st[l];                                                  \
+		gain(lanes, nl, in, n);                                                    \
+	}                                                                                  \
+	static void name##_apply(void *const *st, unsigned nl, const float *const *in,     \
+				 float *const *out, const float **res, uint32_t n)         \
+	{                                                                                  \
+		struct type *lanes[DSP_LANES_MAX];                                         \
+		for (unsigned l = 0; l < nl; l++)                                          \
+			lanes[l] = st[l], res[l] = out[l];                                 \
+		apply(lanes, nl, in, out, n);                                              \
+	}                                                                                  \
+	static struct stage_gr *name##_gr(void *st) { return &((struct type *)st)->link_gr; }
 
 /* gr_take for a module that keeps its lowest gain in *min_gain: hand it over, restart. */
 static inline float stage_take_gain(float *min_gain)

@@ -2,6 +2,7 @@
 
 #include "cpu.h"
 #include "lanes.h"
+#include "link.h"
 #include "truepeak.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ int strip_init(struct strip *s, float fs, const struct dsp_arch *arch)
 	s->st.pre.arch = s->st.gate.arch = s->st.comp.arch = s->st.deess.arch = arch;
 	s->meter.arch = arch;
 	smooth_init(&s->bypass, fs, SMOOTH_TAU_MS, 0.0f);
+	smooth_init(&s->link_amount, fs, SMOOTH_TAU_MS, 0.0f);
 	for (int i = 0; i < P_COUNT; i++)
 		strip_set_param(s, (enum param_id)i, param_table[i].def);
 	strip_reset(s);
@@ -63,17 +65,25 @@ void strip_reset(struct strip *s)
 		strip_chain[i]->reset(stage_state(s, i));
 	meter_reset(&s->meter);
 	smooth_jump(&s->bypass);
+	smooth_jump(&s->link_amount);
 	memset(s->dry, 0, sizeof(s->dry));
 	s->dry_pos = 0;
 }
 
-/* Parameters that no stage owns are the strip's own (strip.bypass) or used on the control
- * side only (meter.cal). */
+/* Parameters that no stage owns are the strip's own (strip.bypass, link.*) or used on the
+ * control side only (meter.cal). */
 void strip_set_param(struct strip *s, enum param_id id, float v)
 {
 	s->values[id] = v;
 	if (id == P_STRIP_BYPASS) {
 		smooth_set(&s->bypass, v);
+		return;
+	}
+	if (id == P_LINK_GROUP || id == P_LINK_AMOUNT) {
+		if (id == P_LINK_GROUP)
+			s->link_group = (int)v;
+		else
+			smooth_set(&s->link_amount, v * 0.01f);
 		return;
 	}
 	for (unsigned i = 0; i < CHAIN_LEN; i++) {
@@ -106,8 +116,8 @@ static float *strip_other_buf(struct strip *s, const float *x)
 /* Stage i over the lanes where it is not idle, in one process_lanes() call. An idle stage
  * would copy its input exactly, so it is skipped (and its copy with it); x[l] follows each
  * lane's output to the next stage. */
-static void strip_stage_lanes(struct strip *const *s, unsigned nl, const float **x, unsigned i,
-			      uint32_t n)
+static inline __attribute__((always_inline)) void
+strip_stage_lanes(struct strip *const *s, unsigned nl, const float **x, unsigned i, uint32_t n)
 {
 	const struct stage_desc *d = strip_chain[i];
 	int (*idle)(const void *) = d->idle;
@@ -247,10 +257,11 @@ static void strip_tail_lanes(struct strip *const *s, unsigned nl, const float *c
 	}
 }
 
-static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,
-			      float *const *out, uint32_t n)
+/* A chunk's input of nl strips: metered, cleaned of what is not audio and kept for the
+ * bypass; x[l] gets what the first stage reads. */
+static inline void strip_chunk_in(struct strip *const *s, unsigned nl, const float *const *in,
+				  const float **x, uint32_t n)
 {
-	const float *x[DSP_LANES_MAX];
 	for (unsigned l = 0; l < nl; l++) {
 		/* The meter sees the raw input, so values that are not audio count as clips there,
 		 * and says whether there are any. Only then is the input copied, with them made
@@ -266,6 +277,13 @@ static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *
 		}
 		strip_dry_push(s[l], x[l], n);
 	}
+}
+
+static void strip_chunk_lanes(struct strip *const *s, unsigned nl, const float *const *in,
+			      float *const *out, uint32_t n)
+{
+	const float *x[DSP_LANES_MAX];
+	strip_chunk_in(s, nl, in, x, n);
 	for (unsigned i = 0; i < STAGE_POS_OUT; i++)
 		strip_stage_lanes(s, nl, x, i, n);
 	strip_tail_lanes(s, nl, x, out, n);
@@ -292,9 +310,182 @@ void strip_process(struct strip *s, const float *in, float *out, uint32_t n)
 	strip_process_lanes(&s, 1, &in, &out, n);
 }
 
+/* ---- the linked path: per chunk, stage by stage across every strip ---- */
+
+/* Linkable stage i of strips s[0..count) for one chunk, what strip_link_stage works on: each
+ * strip's state, and whether the stage runs there (not idle). */
+struct strip_link_stage {
+	void *st[STRIP_LINK_MAX];
+	unsigned char live[STRIP_LINK_MAX];
+};
+
+/* One half of the stage over the live strips in lane groups as strip_process_many makes them:
+ * the gain, or the apply, which moves x[] to each lane's output. */
+static void strip_link_half(struct strip *s, const struct strip_link_stage *ls, unsigned count,
+			    const float **x, const struct stage_desc *d, uint32_t n, int apply)
+{
+	for (unsigned first = 0, nl; first < count; first += nl) {
+		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+		void *st[DSP_LANES_MAX];
+		const float *src[DSP_LANES_MAX], *res[DSP_LANES_MAX];
+		float *dst[DSP_LANES_MAX];
+		unsigned lane[DSP_LANES_MAX], k = 0;
+		for (unsigned l = first; l < first + nl; l++) {
+			if (!ls->live[l])
+				continue;
+			st[k] = ls->st[l];
+			src[k] = x[l];
+			dst[k] = strip_other_buf(&s[l], x[l]);
+			lane[k++] = l;
+		}
+		if (k == 0)
+			continue;
+		if (!apply) {
+			d->gain_lanes(st, k, src, n);
+			continue;
+		}
+		d->apply_lanes(st, k, src, dst, res, n);
+		for (unsigned j = 0; j < k; j++)
+			x[lane[j]] = res[j];
+	}
+}
+
+/* Combine the stage's gains within each link group in groups (a mask of the groups in use);
+ * a strip where the stage is off neither leads nor follows. */
+static void strip_link_combine(struct strip *s, const struct strip_link_stage *ls,
+			       unsigned count, const struct stage_desc *d, uint32_t groups,
+			       uint32_t n)
+{
+	struct stage_gr *gr[STRIP_LINK_MAX];
+	const float *a[STRIP_LINK_MAX];
+	float mx[DSP_MAX_CHUNK];
+	for (int g = 1; g <= LINK_GROUPS; g++) {
+		if (!(groups & (1u << g)))
+			continue;
+		unsigned k = 0;
+		for (unsigned l = 0; l < count; l++) {
+			if (s[l].link_group != g || !ls->live[l])
+				continue;
+			gr[k] = d->link_gr(ls->st[l]);
+			a[k++] = s[l].link_a;
+		}
+		link_combine(gr, a, k, n, mx);
+	}
+}
+
+/* Linkable stage i for one chunk: the gain half of every strip, the groups' gains combined,
+ * then the apply half. */
+static void strip_link_stage(struct strip *s, unsigned count, const float **x, unsigned i,
+			     uint32_t groups, uint32_t n)
+{
+	const struct stage_desc *d = strip_chain[i];
+	struct strip_link_stage ls;
+	for (unsigned l = 0; l < count; l++) {
+		ls.st[l] = (char *)&s[l] + stage_offset[i];
+		ls.live[l] = !(d->idle && d->idle(ls.st[l]));
+	}
+	strip_link_half(s, &ls, count, x, d, n, 0);
+	strip_link_combine(s, &ls, count, d, groups, n);
+	strip_link_half(s, &ls, count, x, d, n, 1);
+}
+
+/* link.amount per sample for this chunk, in each linked strip; the mask of groups in use. */
+static uint32_t strip_link_amounts(struct strip *s, unsigned count, uint32_t n)
+{
+	uint32_t groups = 0;
+	for (unsigned l = 0; l < count; l++) {
+		if (s[l].link_group <= 0)
+			continue;
+		groups |= 1u << s[l].link_group;
+		if (smooth_settled(&s[l].link_amount)) {
+			const float a = s[l].link_amount.cur;
+			for (uint32_t i = 0; i < n; i++)
+				s[l].link_a[i] = a;
+			continue;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			s[l].link_a[i] = smooth_next(&s[l].link_amount);
+	}
+	return groups;
+}
+
+/* One chunk of count (<= STRIP_LINK_MAX) strips, linked. */
+static void strip_chunk_linked(struct strip *s, unsigned count, const float *const *in,
+			       float *const *out, uint32_t n)
+{
+	const float *x[STRIP_LINK_MAX];
+	struct strip *ps[DSP_LANES_MAX];
+	uint32_t groups = strip_link_amounts(s, count, n);
+	for (unsigned first = 0, nl; first < count; first += nl) {
+		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+		for (unsigned l = 0; l < nl; l++)
+			ps[l] = &s[first + l];
+		strip_chunk_in(ps, nl, in + first, x + first, n);
+	}
+	/* the stages before the output gain, linked where they can be; the output gain, the
+	 * stages after it and the meter as unlinked (the limiter links once it has the halves) */
+	for (unsigned i = 0; i < STAGE_POS_OUT; i++) {
+		const struct stage_desc *d = strip_chain[i];
+		if (!d->gain_lanes) {
+			for (unsigned first = 0, nl; first < count; first += nl) {
+				nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+				for (unsigned l = 0; l < nl; l++)
+					ps[l] = &s[first + l];
+				strip_stage_lanes(ps, nl, x + first, i, n);
+			}
+			continue;
+		}
+		strip_link_stage(s, count, x, i, groups, n);
+	}
+	for (unsigned first = 0, nl; first < count; first += nl) {
+		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+		for (unsigned l = 0; l < nl; l++)
+			ps[l] = &s[first + l];
+		strip_tail_lanes(ps, nl, x + first, out + first, n);
+	}
+}
+
+/* noinline: the unlinked path of strip_process_many stays as it was without the link */
+static __attribute__((noinline)) void strip_process_linked(struct strip *s, unsigned count,
+							   const float *const *in,
+							   float *const *out, uint32_t n)
+{
+	const float *pi[STRIP_LINK_MAX];
+	float *po[STRIP_LINK_MAX];
+	for (unsigned l = 0; l < count; l++)
+		pi[l] = in[l], po[l] = out[l];
+	for (uint32_t done = 0; done < n;) {
+		uint32_t k = n - done < DSP_MAX_CHUNK ? n - done : DSP_MAX_CHUNK;
+		strip_chunk_linked(s, count, pi, po, k);
+		for (unsigned l = 0; l < count; l++)
+			pi[l] += k, po[l] += k;
+		done += k;
+	}
+}
+
+/* 1 when some link group has two members or more (a lone member has nobody to follow). */
+static int strip_any_linked(const struct strip *s, unsigned count)
+{
+	uint32_t seen = 0, twice = 0;
+	for (unsigned l = 0; l < count; l++)
+		if (s[l].link_group > 0) {
+			uint32_t b = 1u << s[l].link_group;
+			twice |= seen & b;
+			seen |= b;
+		}
+	return twice != 0;
+}
+
 void strip_process_many(struct strip *s, unsigned count, const float *const *in,
 			float *const *out, uint32_t n)
 {
+	if (strip_any_linked(s, count)) {
+		for (unsigned first = 0, m; first < count; first += m) {
+			m = count - first < STRIP_LINK_MAX ? count - first : STRIP_LINK_MAX;
+			strip_process_linked(s + first, m, in + first, out + first, n);
+		}
+		return;
+	}
 	/* groups as even as possible (lanes.h) */
 	for (unsigned first = 0, nl; first < count; first += nl) {
 		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);

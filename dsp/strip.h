@@ -25,6 +25,9 @@
  * above the longest chain latency at DSP_FS_MAX plus a chunk. */
 #define STRIP_DRY_LEN 8192u
 
+/* Strips one linked pass spans (the engine's most). */
+#define STRIP_LINK_MAX 256u
+
 /* One state per stage of the chain, named by its row: s->st.gate, s->st.comp, ... */
 struct strip_stages {
 #define X(name, NAME, type, gr) struct type name;
@@ -42,6 +45,11 @@ struct strip {
 	 * glides like any gain, and the chain keeps running so coming back does not click */
 	struct smooth bypass;
 	uint32_t dry_pos; /* where the next input sample goes in dry[] */
+	/* link.group (0 = none) and link.amount (0..1, gliding), per sample for the chunk being
+	 * linked (link.h) */
+	int link_group;
+	struct smooth link_amount;
+	float link_a[DSP_MAX_CHUNK];
 	float dry[STRIP_DRY_LEN];
 	float buf_a[DSP_MAX_CHUNK];
 	float buf_b[DSP_MAX_CHUNK];
@@ -81,7 +89,11 @@ void strip_process(struct strip *s, const float *in, float *out, uint32_t n);
 void strip_process_lanes(struct strip *const *s, unsigned nl, const float *const *in,
 			 float *const *out, uint32_t n);
 /* strip_process_lanes() over count consecutive strips (any count), in even groups of at most
- * DSP_LANES_MAX. in[c]/out[c] belong to s[c]. */
+ * DSP_LANES_MAX. in[c]/out[c] belong to s[c]. When any strip has a link.group, every chunk
+ * runs stage by stage across all the strips instead, so that each link group's linkable
+ * stages combine their gains (link.h) before any member applies its own; strips beyond the
+ * first STRIP_LINK_MAX link only among each STRIP_LINK_MAX. Unlinked strips give the same
+ * bits either way. */
 void strip_process_many(struct strip *s, unsigned count, const float *const *in,
 			float *const *out, uint32_t n);
 /* Hand over the meter period just ended (real-time safe) and start a new one. */

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "biquad.h"
+#include "link.h"
 #include "strip.h"
 #include "testutil.h"
 
@@ -16,6 +17,20 @@
 static void strip_fn(void *ctx, const float *in, float *out, uint32_t n)
 {
 	strip_process(ctx, in, out, n);
+}
+
+/* strip_process_many over n samples in blocks of block. */
+static void run_many_blocks(struct strip *s, unsigned count, const float *const *in,
+			       float *const *out, size_t n, uint32_t block)
+{
+	for (size_t i = 0; i < n; i += block) {
+		uint32_t k = n - i < block ? (uint32_t)(n - i) : block;
+		const float *pin[8];
+		float *pout[8];
+		for (unsigned c = 0; c < count; c++)
+			pin[c] = in[c] + i, pout[c] = out[c] + i;
+		strip_process_many(s, count, pin, pout, k);
+	}
 }
 
 START_TEST(neutral_is_bit_exact)
@@ -228,8 +243,9 @@ START_TEST(chain_matches_table_and_meters)
 	ck_assert_int_eq(gr, METER_GR_COUNT);
 	for (int p = 0; p < P_COUNT; p++)
 		ck_assert_msg(owner[p] >= 0 || strncmp(param_table[p].key, "meter.", 6) == 0 ||
-				      strncmp(param_table[p].key, "strip.", 6) == 0,
-			      "%s belongs to no stage (nor to the strip or the meters)",
+				      strncmp(param_table[p].key, "strip.", 6) == 0 ||
+				      strncmp(param_table[p].key, "link.", 5) == 0,
+			      "%s belongs to no stage (nor to the strip, the link or the meters)",
 			      param_table[p].key);
 }
 END_TEST
@@ -303,6 +319,7 @@ START_TEST(lanes_equal_single_strips)
 		for (int id = 0; id < P_COUNT; id++)
 			strip_set_param(&ref[c], (enum param_id)id,
 					tu_random_param((enum param_id)id, &r));
+		strip_set_param(&ref[c], P_LINK_GROUP, 0.0f); /* one strip alone cannot link */
 		strip_reset(&ref[c]);
 		lan[c] = ref[c];
 	}
@@ -313,7 +330,7 @@ START_TEST(lanes_equal_single_strips)
 		for (unsigned c = 0; c < count; c++) {
 			if (tu_lcg(&r) % 20 == 0) { /* a setting changes now and then */
 				enum param_id id = (enum param_id)(tu_lcg(&r) % P_COUNT);
-				float v = tu_random_param(id, &r);
+				float v = id == P_LINK_GROUP ? 0.0f : tu_random_param(id, &r);
 				strip_set_param(&ref[c], id, v);
 				strip_set_param(&lan[c], id, v);
 			}
@@ -414,6 +431,260 @@ START_TEST(bypass_switches_without_click)
 }
 END_TEST
 
+/* ---- stereo link ------------------------------------------------------------------------ */
+
+#define LINK_N 24000 /* 0.5 s: settle, then measure over the next LINK_N */
+
+/* A pair of strips, left fed inl and right inr (2 * LINK_N each), both set up by setup; group
+ * 0 = not linked. gr_db[c]: strip c's gain reduction of dynamics stage k (METER_GR_*) over the
+ * second half, in dB. */
+static void link_pair_gr(void (*setup)(struct strip *), int group, float amount_pct,
+			 const float *inl, const float *inr, int k, double gr_db[2])
+{
+	static struct strip s[2];
+	static float out[2][2 * LINK_N];
+	for (int c = 0; c < 2; c++) {
+		ck_assert_int_eq(strip_init(&s[c], FS, strip_simd_select(0)), 0);
+		setup(&s[c]);
+		strip_set_param(&s[c], P_LINK_GROUP, (float)group);
+		strip_set_param(&s[c], P_LINK_AMOUNT, amount_pct);
+		strip_reset(&s[c]);
+	}
+	for (int half = 0; half < 2; half++) {
+		const float *pin[2] = {inl + half * LINK_N, inr + half * LINK_N};
+		float *pout[2] = {out[0] + half * LINK_N, out[1] + half * LINK_N};
+		run_many_blocks(s, 2, pin, pout, LINK_N, 256);
+		for (int c = 0; c < 2; c++) {
+			struct meter_snapshot snap;
+			strip_meter_take(&s[c], &snap);
+			gr_db[c] = -tu_db(snap.gr_gain[k]);
+		}
+	}
+}
+
+static void link_comp_on(struct strip *s)
+{
+	strip_set_param(s, P_COMP_ENABLE, 1.0f);
+	strip_set_param(s, P_COMP_THRESHOLD, -24.0f);
+	strip_set_param(s, P_COMP_RATIO, 4.0f);
+}
+
+static void link_gate_on(struct strip *s)
+{
+	strip_set_param(s, P_GATE_ENABLE, 1.0f);
+	strip_set_param(s, P_GATE_THRESHOLD, -40.0f);
+	strip_set_param(s, P_GATE_RANGE, 40.0f);
+}
+
+static void link_deess_on(struct strip *s)
+{
+	strip_set_param(s, P_DEESS_ENABLE, 1.0f);
+	strip_set_param(s, P_DEESS_THRESHOLD, -30.0f);
+}
+
+/* link_combine against its definition, v_j + a_j (max_m v_m - v_j), by hand: a flat member
+ * counts as 0 and is written out only when it moves; a lone or all-flat group is left alone;
+ * a member at 1 gets the maximum exactly. */
+START_TEST(link_combine_closed_form)
+{
+	float v0[2] = {1.0f, 5.0f}, v1[2] = {3.0f, 2.0f}, v2[2] = {7.0f, 7.0f}, v3[2] = {9, 9};
+	float a0[2] = {1.0f, 1.0f}, a1[2] = {0.5f, 0.5f}, a2[2] = {0.25f, 0.25f}, z[2] = {0, 0};
+	float mx[2];
+	struct stage_gr g0 = {v0, 0}, g1 = {v1, 0}, g2 = {v2, 1}, g3 = {v3, 1};
+	struct stage_gr *gr[4] = {&g0, &g1, &g2, &g3};
+	const float *a[4] = {a0, a1, a2, z};
+	link_combine(gr, a, 4, 2, mx);
+	ck_assert(v0[0] == 3.0f && v0[1] == 5.0f);
+	ck_assert(v1[0] == 3.0f && v1[1] == 3.5f);
+	ck_assert(g2.flat == 0 && v2[0] == 0.75f && v2[1] == 1.25f);
+	ck_assert(g3.flat == 1 && v3[0] == 9.0f); /* at 0 it stays as it was: flat */
+	g2.flat = 1, v2[0] = 7.0f;
+	struct stage_gr *flat[2] = {&g2, &g3};
+	link_combine(flat, a, 2, 2, mx); /* nobody reduces: nothing to share */
+	ck_assert(g2.flat == 1 && v2[0] == 7.0f);
+	link_combine(gr, a, 1, 2, mx); /* alone */
+	ck_assert(v0[0] == 3.0f);
+}
+END_TEST
+
+/* A -6 dBFS tone in the left strip only (6 kHz for the de-esser, 1 kHz otherwise), the right
+ * one quiet (-70 dBFS noise): not linked, the right strip's stage does what its own input
+ * asks (no reduction for the compressor and de-esser, a closed gate); linked at 100 % it
+ * applies the left's reduction (within 0.1 dB), at 50 % half of the way in dB (within
+ * 0.2 dB); linked at 0 % it is left alone. The left strip is the leader throughout. */
+START_TEST(link_pulls_the_quiet_side)
+{
+	static const struct {
+		void (*setup)(struct strip *);
+		int k;
+		double hz;
+	} st[] = {{link_comp_on, METER_GR_COMP, 1000.0},
+		  {link_gate_on, METER_GR_GATE, 1000.0},
+		  {link_deess_on, METER_GR_DEESS, 6000.0}};
+	static float inl[2 * LINK_N], inr[2 * LINK_N];
+	tu_sine(inl, 2 * LINK_N, 0.5011872, st[_i].hz, FS, 0.0);
+	tu_noise(inr, 2 * LINK_N, 3.1622777e-4, 5);
+	double own[2], l100[2], l50[2], l0[2];
+	link_pair_gr(st[_i].setup, 0, 100.0f, inl, inr, st[_i].k, own);
+	link_pair_gr(st[_i].setup, 1, 100.0f, inl, inr, st[_i].k, l100);
+	link_pair_gr(st[_i].setup, 3, 50.0f, inl, inr, st[_i].k, l50);
+	link_pair_gr(st[_i].setup, 16, 0.0f, inl, inr, st[_i].k, l0);
+	printf("link %s: own L %.3f R %.3f dB; 100 %%: R %.3f; 50 %%: R %.3f; 0 %%: R %.3f\n",
+	       meter_field_names[MF_CLIPS + 1 + st[_i].k], own[0], own[1], l100[1], l50[1], l0[1]);
+	if (st[_i].k == METER_GR_GATE) {
+		ck_assert_double_lt(own[0], 0.01); /* the tone holds the left gate open */
+		ck_assert_double_gt(own[1], 39.9); /* the quiet side alone closes */
+	} else {
+		ck_assert_double_gt(own[0], 3.0); /* the tone is reduced */
+		ck_assert_double_lt(own[1], 0.01); /* the quiet side alone is not */
+	}
+	for (int c = 0; c < 2; c++) /* the leader never moves */
+		ck_assert_double_eq_tol(l100[0], own[0], 1e-6);
+	ck_assert_double_eq_tol(l100[1], own[0], 0.1);
+	ck_assert_double_eq_tol(l50[1], own[1] + 0.5 * (own[0] - own[1]), 0.2);
+	ck_assert_double_eq_tol(l0[1], own[1], 1e-9);
+}
+END_TEST
+
+/* Fully linked gates open and close together: a tone on the left for 0.25 s then nothing,
+ * -70 dBFS noise on the right throughout; every 10 ms both strips report the same gain
+ * reduction, open while the tone plays, closed at the end. Not linked, the right one never
+ * opens. */
+START_TEST(linked_gates_open_and_close_together)
+{
+	static struct strip s[2];
+	static float inl[N], inr[N], out[2][N];
+	tu_sine(inl, N / 4, 0.5011872, 1000.0, FS, 0.0);
+	memset(inl + N / 4, 0, sizeof(float) * (N - N / 4));
+	tu_noise(inr, N, 3.1622777e-4, 9);
+	for (int linked = 0; linked < 2; linked++) {
+		for (int c = 0; c < 2; c++) {
+			ck_assert_int_eq(strip_init(&s[c], FS, strip_simd_select(0)), 0);
+			link_gate_on(&s[c]);
+			strip_set_param(&s[c], P_LINK_GROUP, linked ? 2.0f : 0.0f);
+			strip_reset(&s[c]);
+		}
+		int open_r = 0;
+		double last[2] = {0, 0};
+		for (size_t i = 0; i < N; i += 480) {
+			const float *pin[2] = {inl + i, inr + i};
+			float *pout[2] = {out[0] + i, out[1] + i};
+			strip_process_many(s, 2, pin, pout, 480);
+			for (int c = 0; c < 2; c++) {
+				struct meter_snapshot snap;
+				strip_meter_take(&s[c], &snap);
+				last[c] = -tu_db(snap.gr_gain[METER_GR_GATE]);
+			}
+			if (linked)
+				ck_assert_msg(last[0] == last[1], "at %zu: %g vs %g dB", i, last[0],
+					      last[1]);
+			if (i >= 9600 && i < N / 4) /* the tone, after the start's own hold */
+				open_r += last[1] < 1.0;
+		}
+		ck_assert_double_gt(last[0], 39.9); /* both closed at the end */
+		ck_assert_double_gt(last[1], 39.9);
+		if (linked)
+			ck_assert_int_eq(open_r, 5); /* open with the tone */
+		else
+			ck_assert_int_eq(open_r, 0);
+	}
+}
+END_TEST
+
+/* Linked strips (groups across lane groups, amounts that differ and change, strips in no
+ * group among them), every stage on: any block size gives the same bits, and each link group
+ * run on its own through strip_process_many gives every member's bits (so neither the lane
+ * grouping nor the other groups matter); at link.amount 0 a member gives exactly what it gives
+ * unlinked. */
+#define LINK_STRIPS 11
+static const int link_groups[LINK_STRIPS] = {1, 2, 0, 1, 3, 3, 2, 0, 1, 16, 16};
+
+static void link_strips_setup(struct strip *s, unsigned count, const int *groups, float amount0)
+{
+	for (unsigned c = 0; c < count; c++) {
+		strip_all_on(&s[c]);
+		strip_set_param(&s[c], P_COMP_THRESHOLD, -30.0f - 2.0f * (float)c);
+		strip_set_param(&s[c], P_LINK_GROUP, (float)groups[c]);
+		strip_set_param(&s[c], P_LINK_AMOUNT, c == 0 ? amount0 : 40.0f + 6.0f * (float)c);
+		strip_reset(&s[c]);
+	}
+}
+
+static void link_signals(float (*in)[N], unsigned count)
+{
+	for (unsigned c = 0; c < count; c++) {
+		tu_noise(in[c], N, 0.3, 11 + c);
+		for (size_t i = 0; i < N; i++) /* bursts at different times, so each side leads */
+			in[c][i] *= (((i + 1700 * c) / 4800) % 3 == 0) ? 0.01f : 1.0f;
+	}
+}
+
+static void link_run(struct strip *s, unsigned count, float (*in)[N], float (*out)[N],
+		     uint32_t block, unsigned glide)
+{
+	for (size_t i = 0; i < N; i += block) {
+		size_t end = i < N / 2 ? N / 2 : N; /* blocks stop at the change */
+		uint32_t n = end - i < block ? (uint32_t)(end - i) : block;
+		const float *pin[LINK_STRIPS];
+		float *pout[LINK_STRIPS];
+		for (unsigned c = 0; c < count; c++)
+			pin[c] = in[c] + i, pout[c] = out[c] + i;
+		if (i == N / 2) /* an amount glides */
+			strip_set_param(&s[glide], P_LINK_AMOUNT, 100.0f);
+		strip_process_many(s, count, pin, pout, n);
+		i -= block - n;
+	}
+}
+
+START_TEST(linked_block_size_and_grouping_invariant)
+{
+	static struct strip s[LINK_STRIPS];
+	static float in[LINK_STRIPS][N], ref[LINK_STRIPS][N], out[LINK_STRIPS][N];
+	static const uint32_t blocks[] = {1, 64, 1000};
+	link_signals(in, LINK_STRIPS);
+	link_strips_setup(s, LINK_STRIPS, link_groups, 70.0f);
+	link_run(s, LINK_STRIPS, in, ref, 333, 3);
+	for (size_t b = 0; b < sizeof(blocks) / sizeof(blocks[0]); b++) {
+		link_strips_setup(s, LINK_STRIPS, link_groups, 70.0f);
+		link_run(s, LINK_STRIPS, in, out, blocks[b], 3);
+		ck_assert_msg(memcmp(ref, out, sizeof(out)) == 0, "block %u differs", blocks[b]);
+	}
+	/* group 1 (strips 0, 3, 8) on its own */
+	static struct strip g[3];
+	static float gin[3][N], gout[3][N];
+	const unsigned mem[3] = {0, 3, 8};
+	const int gg[3] = {1, 1, 1};
+	for (int j = 0; j < 3; j++) {
+		link_strips_setup(g, 3, gg, 70.0f);
+		memcpy(gin[j], in[mem[j]], sizeof(gin[j]));
+	}
+	/* the members' own settings: strip_all_on with their thresholds and amounts */
+	for (int j = 0; j < 3; j++) {
+		strip_all_on(&g[j]);
+		strip_set_param(&g[j], P_COMP_THRESHOLD, -30.0f - 2.0f * (float)mem[j]);
+		strip_set_param(&g[j], P_LINK_GROUP, 1.0f);
+		strip_set_param(&g[j], P_LINK_AMOUNT,
+				mem[j] == 0 ? 70.0f : 40.0f + 6.0f * (float)mem[j]);
+		strip_reset(&g[j]);
+	}
+	link_run(g, 3, gin, gout, 333, 1);
+	for (int j = 0; j < 3; j++)
+		ck_assert_msg(memcmp(gout[j], ref[mem[j]], sizeof(gout[j])) == 0,
+			      "member %u differs run alone", mem[j]);
+	/* a member at amount 0 is its unlinked self; a linked member is not */
+	static struct strip u;
+	static float uout[N];
+	link_strips_setup(s, LINK_STRIPS, link_groups, 0.0f);
+	link_run(s, LINK_STRIPS, in, out, 333, 3);
+	strip_all_on(&u);
+	strip_set_param(&u, P_COMP_THRESHOLD, -30.0f);
+	strip_reset(&u);
+	strip_process(&u, in[0], uout, N);
+	ck_assert(memcmp(uout, out[0], sizeof(uout)) == 0);
+	ck_assert(memcmp(uout, ref[0], sizeof(uout)) != 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("strip");
@@ -432,6 +703,10 @@ int main(void)
 	tcase_add_loop_test(tc, lanes_equal_single_strips, 0, 7);
 	tcase_add_test(tc, bypass_is_the_input_delayed);
 	tcase_add_test(tc, bypass_switches_without_click);
+	tcase_add_test(tc, link_combine_closed_form);
+	tcase_add_loop_test(tc, link_pulls_the_quiet_side, 0, 3);
+	tcase_add_test(tc, linked_gates_open_and_close_together);
+	tcase_add_test(tc, linked_block_size_and_grouping_invariant);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }

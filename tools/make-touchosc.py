@@ -288,9 +288,8 @@ def flow_buttons(items):
     per_row = (PAGE_W - 20) // BTN_PITCH
     rows, cur, used = [], [], 0
     for it in items:
-        n = 1 if it[1] == "toggle" else len(it[3])
-        if n > per_row:
-            raise SystemExit("make-touchosc: %s has more values than fit a row" % it[0])
+        # a choice of more values than fit a row takes a row of narrower buttons
+        n = 1 if it[1] == "toggle" else min(len(it[3]), per_row)
         if used + n > per_row:
             rows.append(cur)
             cur, used = [], 0
@@ -312,13 +311,14 @@ def add_buttons(p, s, strip, brows, y0, mods):
                 p.toggle(s + tag, x, y + 14, BTN_W, BTN_H, color, osc_path(strip, key))
                 p.label(s + tag + "_l", x, y + 14, BTN_W, BTN_H, cap, "gray", 11)
                 continue
-            p.label(s + tag + "_name", x, y, len(vals) * BTN_PITCH - 6, 14,
+            pitch = min(BTN_PITCH, (PAGE_W - 20) // len(vals))
+            p.label(s + tag + "_name", x, y, len(vals) * pitch - 6, 14,
                     "%s %s" % (module_of(key), cap), "gray", 10)
             for i, (vcap, v) in enumerate(vals):
-                bx = x + i * BTN_PITCH
+                bx = x + i * pitch
                 name = "%s%s_%d" % (s, tag, i)
-                p.push(name, bx, y + 14, BTN_W, BTN_H, color, osc_path(strip, key), v, v)
-                p.label(name + "_l", bx, y + 14, BTN_W, BTN_H, vcap, "gray", 11)
+                p.push(name, bx, y + 14, pitch - 6, BTN_H, color, osc_path(strip, key), v, v)
+                p.label(name + "_l", bx, y + 14, pitch - 6, BTN_H, vcap, "gray", 11)
 
 
 def fader_rows(frows):

@@ -1,7 +1,8 @@
 /* wavtool: make and compare WAV files for the offline tests (libsndfile).
  *
  *   wavtool gen OUT.wav RATE CHANNELS FORMAT SECONDS SIGNAL
- *       FORMAT: pcm16 pcm24 pcm32 float; SIGNAL: noise | sine:HZ:PEAK | bursts | nan
+ *       FORMAT: pcm16 pcm24 pcm32 float; SIGNAL: noise | sine:HZ:PEAK | bursts | nan |
+ *       left:HZ:PEAK (the sine in channel 1 only, -70 dBFS noise in the others)
  *   wavtool cmp A.wav B.wav TOL     max |a-b| over every sample; exit 1 if above TOL
  *                                   (TOL 0 = bit-exact float compare); also checks shape
  *   wavtool info A.wav              "frames channels rate peak rms" on one line
@@ -51,7 +52,7 @@ static int gen(int argc, char **argv)
 	float *buf = malloc(sizeof(float) * (size_t)(n * info.channels + 1));
 	uint32_t x = 12345;
 	double hz = 1000.0, peak = 0.5;
-	if (!strncmp(sig, "sine:", 5))
+	if (!strncmp(sig, "sine:", 5) || !strncmp(sig, "left:", 5))
 		sscanf(sig + 5, "%lf:%lf", &hz, &peak);
 	for (sf_count_t i = 0; i < n; i++)
 		for (int c = 0; c < info.channels; c++) {
@@ -72,7 +73,9 @@ static int gen(int argc, char **argv)
 				double kick = sin(2 * M_PI * 55 * bt) * exp(-bt / 0.08);
 				double hat = fmod(t, 0.25) < 0.02 ? 0.2 * r : 0.0;
 				v = lvl * (0.3 * chord + kick + hat);
-			} else if (!strcmp(sig, "nan"))
+			} else if (!strncmp(sig, "left:", 5))
+				v = c ? 3.1622777e-4 * r : peak * sin(2 * M_PI * hz * (double)i / info.samplerate);
+			else if (!strcmp(sig, "nan"))
 				v = (i % 1000 == 7) ? NAN : 0.25 * sin(2 * M_PI * hz * i / info.samplerate);
 			else
 				v = peak * sin(2 * M_PI * hz * (double)i / info.samplerate + c);

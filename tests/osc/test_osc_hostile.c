@@ -62,6 +62,11 @@ static int udp_at(const char *ip, int port)
 	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd = socket(AF_INET, SOCK_DGRAM, 0);
 	ck_assert_int_ge(fd, 0);
+	/* room for a whole state dump (two messages per parameter per strip) arriving at once:
+	 * the default buffer holds about 256 datagrams; beyond rmem_max only root may go */
+	int sz = 4 << 20;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &sz, sizeof(sz)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 	inet_pton(AF_INET, ip, &a.sin_addr);
 	ck_assert_msg(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind %s: %s", ip,
 		      strerror(errno));

@@ -1,0 +1,72 @@
+#!/bin/bash
+# The stereo link live: chanstrip with two strips on a dummy-backend jackd, the compressor on
+# in both, a -6 dBFS tone into strip 1 only and -70 dBFS noise into strip 2 (cs-jplayrec).
+# link.group and link.amount are set over OSC; the right strip's output level and its
+# comp_gr_db meter (read back over OSC) follow: not linked it is untouched, linked at 100 %
+# it is turned down by the left's reduction (within 0.1 dB on the meter, 0.5 dB in the
+# audio), at 50 % by half of it (within 0.2 dB).
+. "$(dirname "$0")/../jack/lib.sh"
+command -v oscsend >/dev/null || skip "oscsend (liblo-tools) is not installed"
+command -v oscdump >/dev/null || skip "oscdump (liblo-tools) is not installed"
+
+OSCP=$(free_udp_port)
+DUMPP=$(free_udp_port)
+[ "$OSCP" = "$DUMPP" ] && DUMPP=$((DUMPP + 1))
+DUMP="$TMP/dump.log"
+URL="osc.udp://127.0.0.1:$DUMPP/"
+send() { oscsend 127.0.0.1 "$OSCP" "$@" || fail "oscsend $*"; }
+msgs() { sed -E 's/^[0-9a-f]{8}\.[0-9a-f]{8} //' "$DUMP"; }
+playrec() {
+	for _ in 1 2 3; do
+		timeout 30 "$JPLAYREC" -t chanstrip "$@" >"$TMP/jplayrec.log" 2>&1 && return 0
+		log "cs-jplayrec: $(tail -1 "$TMP/jplayrec.log"); again"
+	done
+	return 1
+}
+# measure: play, then the right channel's output level and the largest comp_gr_db each strip
+# reported over OSC while it played (meters per field, subscribed below)
+measure() {
+	local from
+	from=$(wc -l <"$DUMP")
+	playrec -p "$TMP/in.wav" -r "$TMP/rec.wav" -c 2 || fail "cs-jplayrec failed"
+	sleep 0.3
+	read -r rms _ bad < <("$OSCWAV" level "$TMP/rec.wav" 2 0.5)
+	[ "$bad" = 0 ] || fail "non-finite output"
+	echo "$rms $(msgs | tail -n +"$((from + 1))" | awk '
+		$1 == "/strip/1/meter/comp_gr_db" && $3 > l { l = $3 }
+		$1 == "/strip/2/meter/comp_gr_db" && $3 > r { r = $3 }
+		END { print l + 0, r + 0 }')"
+}
+
+JACKD_OPTS=-S start_jackd 64
+start_chanstrip cs -c 2 --no-connect --osc-port "$OSCP" \
+	--set comp.enable=1 --set comp.threshold=-24 --set comp.ratio=4
+oscdump -L "$DUMPP" >"$DUMP" 2>"$TMP/oscdump.log" &
+PIDS+=($!)
+wait_until 3 ss -Huln "sport = :$DUMPP" || sleep 0.5
+send /subscribe/fields sf "$URL" 20
+wait_until 3 grep -q "/strip/2/meter/comp_gr_db" "$DUMP" || fail "no meters"
+"$WAVTOOL" gen "$TMP/in.wav" 48000 2 float 1.5 left:1000:0.5011872 || fail "wavtool gen"
+
+read -r rms0 l0 r0 < <(measure)
+send /strip/1/link/group f 1
+send /strip/2/link/group f 1
+read -r rms1 l1 r1 < <(measure)
+send '/strip/*/link/amount' f 50
+read -r rms5 l5 r5 < <(measure)
+log "not linked: right out $rms0 dBFS, GR L $l0 R $r0 dB"
+log "linked 100 %: right out $rms1 dBFS, GR L $l1 R $r1 dB"
+log "linked 50 %: right out $rms5 dBFS, GR L $l5 R $r5 dB"
+awk -v l="$l0" -v r="$r0" 'BEGIN { exit !(l > 10 && r < 0.01) }' || fail "not linked: GR L $l0 R $r0"
+awk -v l="$l1" -v r="$r1" 'BEGIN { d = l - r; exit !(d < 0.1 && d > -0.1) }' ||
+	fail "linked 100 %: GR L $l1 R $r1"
+awk -v l="$l5" -v r="$r5" 'BEGIN { d = l / 2 - r; exit !(d < 0.2 && d > -0.2) }' ||
+	fail "linked 50 %: GR L $l5 R $r5"
+awk -v a="$rms0" -v b="$rms1" -v g="$l1" 'BEGIN { d = a - b - g; exit !(d < 0.5 && d > -0.5) }' ||
+	fail "linked 100 %: the right channel went from $rms0 to $rms1 dBFS, GR $l1 dB"
+awk -v a="$rms0" -v b="$rms5" -v g="$l5" 'BEGIN { d = a - b - g / 2; exit !(d < 0.5 && d > -0.5) }' ||
+	fail "linked 50 %: the right channel went from $rms0 to $rms5 dBFS, GR $l5 dB"
+kill -TERM "$CS_PID"
+wait_exit "$CS_PID" 3
+[ "$EXIT_RC" = 0 ] || fail "exit status $EXIT_RC"
+log "PASS"
