@@ -193,9 +193,7 @@ void enh_process(struct enh *e, const float *in, float *out, uint32_t n)
 
 /* ---- the stage descriptor (stage.h) ---- */
 
-static int enh_stage_init(void *st, float fs) { return enh_init(st, fs); }
-static void enh_stage_reset(void *st) { enh_reset(st); }
-static int enh_stage_idle(const void *st) { return enh_idle(st); }
+STAGE_ADAPTERS(enh)
 
 static void enh_stage_set(void *st, unsigned idx, float v)
 {

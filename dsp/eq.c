@@ -327,9 +327,7 @@ void eq_process(struct eq *e, const float *in, float *out, uint32_t n)
 
 /* ---- the stage descriptor (stage.h) ---- */
 
-static int eq_stage_init(void *st, float fs) { return eq_init(st, fs); }
-static void eq_stage_reset(void *st) { eq_reset(st); }
-static int eq_stage_idle(const void *st) { return eq_idle(st); }
+STAGE_ADAPTERS(eq)
 
 static void eq_stage_set(void *st, unsigned idx, float v)
 {

@@ -118,13 +118,16 @@ static inline float stage_take_gain(float *min_gain)
 	return g;
 }
 
-/* The one-line init/reset/idle/gr_take adapters of a dynamics module `mod` (struct mod with
- * mod_init, mod_reset, mod_idle and a min_gain field): mod_stage_init, ... for its
- * descriptor. */
-#define STAGE_DYNAMICS_ADAPTERS(mod)                                                       \
+/* The one-line init/reset/idle adapters of a module `mod` (mod_init, mod_reset, mod_idle):
+ * mod_stage_init, mod_stage_reset, mod_stage_idle for its descriptor. */
+#define STAGE_ADAPTERS(mod)                                                                \
 	static int mod##_stage_init(void *st, float fs) { return mod##_init(st, fs); }     \
 	static void mod##_stage_reset(void *st) { mod##_reset(st); }                       \
-	static int mod##_stage_idle(const void *st) { return mod##_idle(st); }             \
+	static int mod##_stage_idle(const void *st) { return mod##_idle(st); }
+
+/* The same and gr_take, for a dynamics module (struct mod with a min_gain field). */
+#define STAGE_DYNAMICS_ADAPTERS(mod)                                                       \
+	STAGE_ADAPTERS(mod)                                                                \
 	static float mod##_stage_gr_take(void *st)                                         \
 	{                                                                                  \
 		return stage_take_gain(&((struct mod *)st)->min_gain);                     \

@@ -409,6 +409,17 @@ static uint32_t strip_link_amounts(struct strip *s, unsigned count, uint32_t n)
 	return groups;
 }
 
+/* The next lane group of count strips from first, as strip_process_many makes them (even,
+ * lanes.h): its strips in ps, its size returned. */
+static unsigned strip_lane_group(struct strip *s, unsigned first, unsigned count,
+				 struct strip **ps)
+{
+	unsigned nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
+	for (unsigned l = 0; l < nl; l++)
+		ps[l] = &s[first + l];
+	return nl;
+}
+
 /* One chunk of count (<= STRIP_LINK_MAX) strips, linked. */
 static void strip_chunk_linked(struct strip *s, unsigned count, const float *const *in,
 			       float *const *out, uint32_t n)
@@ -417,9 +428,7 @@ static void strip_chunk_linked(struct strip *s, unsigned count, const float *con
 	struct strip *ps[DSP_LANES_MAX];
 	uint32_t groups = strip_link_amounts(s, count, n);
 	for (unsigned first = 0, nl; first < count; first += nl) {
-		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
-		for (unsigned l = 0; l < nl; l++)
-			ps[l] = &s[first + l];
+		nl = strip_lane_group(s, first, count, ps);
 		strip_chunk_in(ps, nl, in + first, x + first, n);
 	}
 	/* the stages before the output gain, linked where they can be; the output gain, the
@@ -428,9 +437,7 @@ static void strip_chunk_linked(struct strip *s, unsigned count, const float *con
 		const struct stage_desc *d = strip_chain[i];
 		if (!d->gain_lanes) {
 			for (unsigned first = 0, nl; first < count; first += nl) {
-				nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
-				for (unsigned l = 0; l < nl; l++)
-					ps[l] = &s[first + l];
+				nl = strip_lane_group(s, first, count, ps);
 				strip_stage_lanes(ps, nl, x + first, i, n);
 			}
 			continue;
@@ -438,9 +445,7 @@ static void strip_chunk_linked(struct strip *s, unsigned count, const float *con
 		strip_link_stage(s, count, x, i, groups, n);
 	}
 	for (unsigned first = 0, nl; first < count; first += nl) {
-		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
-		for (unsigned l = 0; l < nl; l++)
-			ps[l] = &s[first + l];
+		nl = strip_lane_group(s, first, count, ps);
 		strip_tail_lanes(ps, nl, x + first, out + first, n);
 	}
 }
@@ -487,11 +492,9 @@ void strip_process_many(struct strip *s, unsigned count, const float *const *in,
 		return;
 	}
 	/* groups as even as possible (lanes.h) */
+	struct strip *ps[DSP_LANES_MAX];
 	for (unsigned first = 0, nl; first < count; first += nl) {
-		nl = dsp_lanes_group(count - first, DSP_LANES_MAX);
-		struct strip *ps[DSP_LANES_MAX];
-		for (unsigned l = 0; l < nl; l++)
-			ps[l] = &s[first + l];
+		nl = strip_lane_group(s, first, count, ps);
 		strip_process_lanes(ps, nl, in + first, out + first, n);
 	}
 }

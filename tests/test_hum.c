@@ -86,50 +86,6 @@ START_TEST(leaves_the_rest_alone)
 }
 END_TEST
 
-/* The lead's fixture, 48 kHz mono 16-bit PCM: a small RIFF reader keeps libsndfile out. */
-static float *read_wav16(const char *path, size_t *n_out, unsigned *fs_out)
-{
-	FILE *fp = fopen(path, "rb");
-	unsigned char hdr[12], ck[8], fmt[16];
-	float *x = NULL;
-	int have_fmt = 0;
-	if (!fp)
-		return NULL;
-	if (fread(hdr, 1, 12, fp) != 12 || memcmp(hdr, "RIFF", 4) || memcmp(hdr + 8, "WAVE", 4))
-		goto out;
-	while (fread(ck, 1, 8, fp) == 8) {
-		uint32_t len = ck[4] | ck[5] << 8 | ck[6] << 16 | (uint32_t)ck[7] << 24;
-		if (!memcmp(ck, "fmt ", 4) && len >= 16) {
-			if (fread(fmt, 1, 16, fp) != 16 || fseek(fp, (long)(len - 16 + (len & 1)), SEEK_CUR))
-				goto out;
-			/* PCM, mono, 16 bits */
-			if (fmt[0] != 1 || fmt[1] || fmt[2] != 1 || fmt[3] || fmt[14] != 16)
-				goto out;
-			*fs_out = fmt[4] | fmt[5] << 8 | fmt[6] << 16 | (uint32_t)fmt[7] << 24;
-			have_fmt = 1;
-		} else if (!memcmp(ck, "data", 4) && have_fmt) {
-			size_t n = len / 2;
-			unsigned char *raw = malloc(len);
-			x = malloc(n * sizeof(float));
-			if (!raw || !x || fread(raw, 1, len, fp) != len) {
-				free(raw);
-				free(x);
-				x = NULL;
-				goto out;
-			}
-			for (size_t i = 0; i < n; i++)
-				x[i] = (float)(int16_t)(raw[2 * i] | raw[2 * i + 1] << 8) / 32768.0f;
-			free(raw);
-			*n_out = n;
-			goto out;
-		} else if (fseek(fp, (long)(len + (len & 1)), SEEK_CUR)) {
-			goto out;
-		}
-	}
-out:
-	fclose(fp);
-	return x;
-}
 
 static double loudness_lufs(const float *x, size_t n, unsigned fs)
 {
@@ -146,7 +102,7 @@ START_TEST(speech_loudness)
 {
 	size_t n = 0;
 	unsigned fs = 0;
-	float *x = read_wav16(FIXTURE_DIR "/speech.wav", &n, &fs);
+	float *x = tu_read_wav16(FIXTURE_DIR "/speech.wav", &n, &fs);
 	ck_assert_msg(x != NULL, "cannot read " FIXTURE_DIR "/speech.wav");
 	float *y = malloc(n * sizeof(float));
 	double ref = loudness_lufs(x, n, fs), worst = 0.0;

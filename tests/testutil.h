@@ -48,5 +48,8 @@ void tu_lane_signal(float *x, uint32_t n, unsigned c, uint32_t *r);
 /* Run a Check suite; the process exit status (EXIT_SUCCESS only if every test passed). */
 struct Suite;
 int tu_run_suite(struct Suite *su);
+/* A mono 16-bit PCM WAV file: malloc()ed samples (free them), their count and rate; NULL if
+ * it cannot be read. */
+float *tu_read_wav16(const char *path, size_t *n_out, unsigned *fs_out);
 
 #endif
