@@ -62,6 +62,7 @@ struct ag_job {
 	float seconds, target;
 	double started_s, last_status_s;
 	float peak;      /* linear, max |x| of the input since the start */
+	int fresh;       /* 1 until the first meter read after the start has been dropped */
 	uint64_t clips;
 };
 
@@ -90,8 +91,11 @@ static void ag_tick_strip(struct autogain *ag, unsigned s, double t)
 		return;
 	}
 	/* the audio thread's first snapshot after the start may cover audio from before it
-	 * (its period was under way): the first AG_SETTLE_S are not part of the take */
-	if (got && t - j.started_s >= AG_SETTLE_S) {
+	 * (its period was under way), and on a loaded machine it may be read late: the first
+	 * read is dropped whenever it comes, and so is all of the first AG_SETTLE_S */
+	if (got && j.fresh)
+		j.fresh = 0;
+	else if (got && t - j.started_s >= AG_SETTLE_S) {
 		j.peak = fmaxf(j.peak, snap.in_peak);
 		j.clips += snap.clips;
 	}
@@ -186,7 +190,7 @@ int autogain_start(struct autogain *ag, int strip, float seconds, float target)
 		(void)engine_meter_read(ag->e, ag->reader, s, &snap, &hold);
 		pthread_mutex_lock(&ag->lock);
 		ag->job[s] = (struct ag_job){.active = 1, .seconds = seconds, .target = target,
-					     .started_s = t, .last_status_s = t};
+					     .started_s = t, .last_status_s = t, .fresh = 1};
 		pthread_mutex_unlock(&ag->lock);
 		if (ag->fn)
 			ag->fn(ag->ctx, s, "listening", seconds, engine_get(ag->e, s, P_PRE_GAIN),
