@@ -208,14 +208,7 @@ static void enh_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-static void enh_stage_lanes(void *const *st, unsigned nl, const float *const *in,
-			    float *const *out, const float **res, uint32_t n)
-{
-	for (unsigned l = 0; l < nl; l++) {
-		enh_process(st[l], in[l], out[l], n);
-		res[l] = out[l];
-	}
-}
+STAGE_EACH_LANE_ADAPTER(enh_stage_lanes, enh, enh_process)
 
 const struct stage_desc enh_stage = {
 	.name = "enh", .label = "enhancer (HF and LF detail)", .first = P_ENH_ENABLE,

@@ -348,14 +348,7 @@ static void eq_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-static void eq_stage_lanes(void *const *st, unsigned nl, const float *const *in,
-			   float *const *out, const float **res, uint32_t n)
-{
-	for (unsigned l = 0; l < nl; l++) {
-		eq_process(st[l], in[l], out[l], n);
-		res[l] = out[l];
-	}
-}
+STAGE_EACH_LANE_ADAPTER(eq_stage_lanes, eq, eq_process)
 
 const struct stage_desc eq_stage = {
 	.name = "eq", .label = "EQ (low shelf, bell, high shelf)", .first = P_EQ_ENABLE,

@@ -269,14 +269,7 @@ static void lim_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-static void lim_stage_lanes(void *const *st, unsigned nl, const float *const *in,
-			    float *const *out, const float **res, uint32_t n)
-{
-	for (unsigned k = 0; k < nl; k++) {
-		limiter_process(st[k], in[k], out[k], n);
-		res[k] = out[k];
-	}
-}
+STAGE_EACH_LANE_ADAPTER(lim_stage_lanes, limiter, limiter_process)
 
 const struct stage_desc lim_stage = {
 	.name = "lim", .label = "true-peak limiter", .first = P_LIM_ENABLE, .last = P_LIM_RELEASE,

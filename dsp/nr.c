@@ -502,14 +502,7 @@ static uint32_t nr_stage_latency(const void *st)
 	return r->enable ? r->n_fft : 0;
 }
 
-static void nr_stage_lanes(void *const *st, unsigned nl, const float *const *in,
-			   float *const *out, const float **res, uint32_t n)
-{
-	for (unsigned l = 0; l < nl; l++) {
-		nr_process(st[l], in[l], out[l], n);
-		res[l] = out[l];
-	}
-}
+STAGE_EACH_LANE_ADAPTER(nr_stage_lanes, nr, nr_process)
 
 const struct stage_desc nr_stage = {
 	.name = "nr", .label = "noise suppressor", .first = P_NR_ENABLE, .last = P_NR_LISTEN,

@@ -110,6 +110,18 @@ struct stage_desc {
 	}                                                                                  \
 	static struct stage_gr *name##_gr(void *st) { return &((struct type *)st)->link_gr; }
 
+/* The process_lanes of a module that runs one lane at a time, fn(struct type *, in, out, n),
+ * always writing out: STAGE_EACH_LANE_ADAPTER(eq_stage_lanes, eq, eq_process). */
+#define STAGE_EACH_LANE_ADAPTER(name, type, fn)                                            \
+	static void name(void *const *st, unsigned nl, const float *const *in,             \
+			 float *const *out, const float **res, uint32_t n)                 \
+	{                                                                                  \
+		for (unsigned l = 0; l < nl; l++) {                                        \
+			fn((struct type *)st[l], in[l], out[l], n);                        \
+			res[l] = out[l];                                                   \
+		}                                                                          \
+	}
+
 /* gr_take for a module that keeps its lowest gain in *min_gain: hand it over, restart. */
 static inline float stage_take_gain(float *min_gain)
 {
