@@ -18,10 +18,6 @@ struct engine_meter_msg {
 	struct meter_snapshot snap;
 };
 
-/* A control message that is not a parameter: restart the strip's integrated loudness and
- * LRA, in order with the parameter changes around it. */
-#define ENGINE_CTL_LOUDNESS_RESET 0xffffu
-
 /* Room for a whole preset on every strip, several times over. */
 #define CTL_RING_MSGS (P_COUNT * ENGINE_MAX_STRIPS * 4)
 /* Room for ~1 s of snapshots if the control side stalls; the audio side keeps accumulating
@@ -154,12 +150,17 @@ static int set_locked(struct engine *e, unsigned strip, enum param_id id, float 
 /* ---- noise suppressor commands ---------------------------------------------------------
  * Not parameters: a learn request and a profile travel on the same ring as values, with ids
  * past the table (ENGINE_CMD_*), so they keep their order with the values around them. */
-enum { ENGINE_CMD_NR_LEARN = P_COUNT, ENGINE_CMD_NR_PROFILE };
+enum {
+	ENGINE_CMD_NR_LEARN = P_COUNT,
+	ENGINE_CMD_NR_PROFILE, /* .. + NR_PROFILE_POINTS - 1: one point each */
+	/* restart the strip's integrated loudness and LRA */
+	ENGINE_CMD_LOUDNESS_RESET = ENGINE_CMD_NR_PROFILE + NR_PROFILE_POINTS,
+};
 
 static void engine_command(struct engine *e, const struct engine_ctl_msg *m)
 {
 	struct nr *r = &e->strips[m->strip].st.nr;
-	if (m->id == ENGINE_CTL_LOUDNESS_RESET)
+	if (m->id == ENGINE_CMD_LOUDNESS_RESET)
 		meter_loudness_reset(&e->strips[m->strip].meter);
 	else if (m->id == ENGINE_CMD_NR_LEARN)
 		nr_learn_start(r, m->value);
@@ -175,8 +176,10 @@ static void engine_msg_apply(struct engine *e, const struct engine_ctl_msg *m)
 		strip_set_param(&e->strips[m->strip], (enum param_id)m->id, m->value);
 }
 
-/* Queue (or, while no audio thread runs, apply) n command messages, all or none. */
-static int engine_command_send(struct engine *e, const struct engine_ctl_msg *m, size_t n)
+/* Queue (or, while no audio thread runs, apply) n command messages, all or none; dirty: they
+ * change what a session saves. */
+static int engine_command_send(struct engine *e, const struct engine_ctl_msg *m, size_t n,
+			       int dirty)
 {
 	pthread_mutex_lock(&e->lock);
 	if (atomic_load(&e->running)) {
@@ -189,7 +192,8 @@ static int engine_command_send(struct engine *e, const struct engine_ctl_msg *m,
 		for (size_t i = 0; i < n; i++)
 			engine_command(e, &m[i]);
 	}
-	atomic_store(&e->dirty, 1);
+	if (dirty)
+		atomic_store(&e->dirty, 1);
 	pthread_mutex_unlock(&e->lock);
 	return 0;
 }
@@ -201,7 +205,7 @@ int engine_nr_learn(struct engine *e, unsigned strip, float seconds)
 	if (!(seconds >= 0.1f && seconds <= 30.0f))
 		return -ERANGE;
 	struct engine_ctl_msg m = {strip, ENGINE_CMD_NR_LEARN, seconds};
-	return engine_command_send(e, &m, 1);
+	return engine_command_send(e, &m, 1, 1);
 }
 
 int engine_nr_profile_set(struct engine *e, unsigned strip, const float db[NR_PROFILE_POINTS])
@@ -214,7 +218,7 @@ int engine_nr_profile_set(struct engine *e, unsigned strip, const float db[NR_PR
 			return -EDOM;
 		m[i] = (struct engine_ctl_msg){strip, ENGINE_CMD_NR_PROFILE + i, db[i]};
 	}
-	return engine_command_send(e, m, NR_PROFILE_POINTS);
+	return engine_command_send(e, m, NR_PROFILE_POINTS, 1);
 }
 
 int engine_nr_profile_get(struct engine *e, unsigned strip, float db[NR_PROFILE_POINTS])
@@ -498,22 +502,10 @@ int engine_loudness_reset(struct engine *e, int strip)
 	if (strip < -1 || strip >= (int)e->nstrips)
 		return -ENODEV;
 	unsigned lo = strip < 0 ? 0 : (unsigned)strip, hi = strip < 0 ? e->nstrips : lo + 1;
-	int err = 0;
-	pthread_mutex_lock(&e->lock);
-	if (!atomic_load(&e->running)) {
-		for (unsigned s = lo; s < hi; s++)
-			meter_loudness_reset(&e->strips[s].meter);
-	} else if (jack_ringbuffer_write_space(e->ctl) <
-		   (hi - lo) * sizeof(struct engine_ctl_msg)) {
-		err = -EAGAIN;
-	} else {
-		for (unsigned s = lo; s < hi; s++) {
-			struct engine_ctl_msg m = {s, ENGINE_CTL_LOUDNESS_RESET, 0.0f};
-			jack_ringbuffer_write(e->ctl, (const char *)&m, sizeof(m));
-		}
-	}
-	pthread_mutex_unlock(&e->lock);
-	return err;
+	struct engine_ctl_msg m[ENGINE_MAX_STRIPS];
+	for (unsigned s = lo; s < hi; s++)
+		m[s - lo] = (struct engine_ctl_msg){s, ENGINE_CMD_LOUDNESS_RESET, 0.0f};
+	return engine_command_send(e, m, hi - lo, 0); /* a reading restarts: nothing to save */
 }
 
 int engine_meter_reset_hold(struct engine *e, int strip)
