@@ -8,8 +8,8 @@
 # The offline reference gets the same 500 ms of silence in front that the JACK strips
 # process before the speech arrives (the comparison starts after it), so both start from the
 # same state. jackd runs synchronous (-S) so that an overloaded machine delays cycles rather
-# than skipping clients; if cs-jplayrec still reports skipped cycles (exit 3) the capture is
-# repeated, at most 3 times.
+# than skipping clients; a take with skipped cycles is repeated with a fresh chanstrip
+# (take_through_fresh_strip in lib.sh).
 . "$(dirname "$0")/lib.sh"
 set -o pipefail
 SETS=(--set pre.gain=6 --set out.gain=-3 --set comp.enable=1 --set comp.threshold=-30)
@@ -20,15 +20,7 @@ PAD_MS=500
 "$CHANSTRIP" --offline "$TMP/padded.wav" "$TMP/offline.wav" "${SETS[@]}" 2>"$TMP/offline.log" ||
 	fail "offline run failed"
 JACKD_OPTS=-S start_jackd 64
-start_chanstrip cs -c 2 --no-connect --osc-port 0 "${SETS[@]}"
-for try in 1 2 3; do
-	timeout 30 "$JPLAYREC" -t chanstrip -p "$IN" -r "$TMP/rec.wav" -c 2 >"$TMP/jplayrec.log" 2>&1
-	rc=$?
-	[ $rc = 3 ] && { log "try $try: $(cat "$TMP/jplayrec.log")"; continue; }
-	[ $rc = 0 ] || fail "cs-jplayrec failed ($rc)"
-	break
-done
-[ $rc = 0 ] || fail "cs-jplayrec: cycles skipped in 3 tries"
+take_through_fresh_strip cs "$IN" 2 -c 2 --no-connect --osc-port 0 "${SETS[@]}"
 for ch in 1 2; do
 	"$WAVCMP" "$TMP/offline.wav" 1 "$TMP/rec.wav" $ch --ref-offset $((PAD_MS * 48)) \
 		--max-lag 512 --expect-lag 0 --skip-ms 0 --tol-db -100 | tee -a "$TMP/cmp.log" >&2 ||
