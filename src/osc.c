@@ -18,6 +18,7 @@
  * here calls into the engine or the control layer's feed registry while holding s->lock. */
 #include "osc.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ifaddrs.h>
@@ -292,38 +293,100 @@ static void collect_local_addrs(struct osc *s)
 	freeifaddrs(ifa);
 }
 
+static void send_bytes(struct osc *s, const struct osc_peer *to, const void *buf, size_t n)
+{
+	if (is_self(s, &to->addr))
+		return; /* never to ourselves: one spoofed request would loop forever */
+	/* UDP: a full socket buffer drops this datagram, never blocks a thread */
+	(void)!sendto(s->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL, (const struct sockaddr *)&to->addr,
+		      to->len);
+}
+
 static void send_msg(struct osc *s, const struct osc_peer *to, const char *path, lo_message m)
 {
 	size_t n = 0;
-	if (is_self(s, &to->addr))
-		return; /* never to ourselves: one spoofed request would loop forever */
 	void *buf = lo_message_serialise(m, path, NULL, &n);
 	if (buf) {
-		/* UDP: a full socket buffer drops this one message, never blocks a thread */
-		(void)!sendto(s->fd, buf, n, MSG_DONTWAIT | MSG_NOSIGNAL,
-			      (const struct sockaddr *)&to->addr, to->len);
+		send_bytes(s, to, buf, n);
 		free(buf);
 	}
 }
 
+/* ---- bundles ----------------------------------------------------------------------- */
+
+/* Many messages to one peer at once (a new subscriber's state: two per parameter per strip,
+ * 264 for two strips; /params; feedback after a preset load; per-field meters) go out as OSC
+ * bundles of at most one Ethernet frame's UDP payload instead of a datagram each: a default
+ * receive buffer holds about 256 datagrams, so a burst of single messages overflowed it and
+ * a surface started out of sync. A pack of one message goes out as that plain message. */
+#define OSC_PACK_BYTES 1472
+#define OSC_BUNDLE_HEAD 16 /* "#bundle\0" and the time tag */
+
+struct osc_pack {
+	struct osc *s;
+	const struct osc_peer *to;
+	size_t n;       /* bytes in buf, the bundle head included */
+	unsigned count; /* messages in buf */
+	uint8_t buf[OSC_PACK_BYTES];
+};
+
+static void pack_begin(struct osc_pack *p, struct osc *s, const struct osc_peer *to)
+{
+	static const uint8_t head[OSC_BUNDLE_HEAD] = {'#', 'b', 'u', 'n', 'd', 'l', 'e', 0,
+						      0,   0,   0,   0,   0,   0,   0,   1}; /* now */
+	p->s = s;
+	p->to = to;
+	memcpy(p->buf, head, sizeof(head));
+	p->n = OSC_BUNDLE_HEAD;
+	p->count = 0;
+}
+
+static void pack_flush(struct osc_pack *p)
+{
+	if (p->count == 1) /* the element after its 4-byte size */
+		send_bytes(p->s, p->to, p->buf + OSC_BUNDLE_HEAD + 4, p->n - OSC_BUNDLE_HEAD - 4);
+	else if (p->count > 1)
+		send_bytes(p->s, p->to, p->buf, p->n);
+	p->n = OSC_BUNDLE_HEAD;
+	p->count = 0;
+}
+
+static void pack_add(struct osc_pack *p, const char *path, lo_message m)
+{
+	size_t len = 0;
+	uint8_t *msg = lo_message_serialise(m, path, NULL, &len);
+	if (!msg)
+		return;
+	if (p->n + 4 + len > sizeof(p->buf))
+		pack_flush(p);
+	if (p->n + 4 + len > sizeof(p->buf)) { /* larger than a bundle holds: on its own */
+		send_bytes(p->s, p->to, msg, len);
+	} else {
+		uint32_t be = htonl((uint32_t)len);
+		memcpy(p->buf + p->n, &be, 4);
+		memcpy(p->buf + p->n + 4, msg, len);
+		p->n += 4 + len;
+		p->count++;
+	}
+	free(msg);
+}
+
 /* /strip/N/mod/param f [s: enum name], or /strip/N/mod/param/norm f */
-static void send_value(struct osc *s, const struct osc_peer *to, unsigned strip,
-		       enum param_id id, int norm, float v)
+static void pack_value(struct osc_pack *p, unsigned strip, enum param_id id, int norm, float v)
 {
 	char path[CTL_PATH_MAX];
-	lo_message m = ctl_lo_value(s->ctl, strip, id, norm, v, path, sizeof(path));
+	lo_message m = ctl_lo_value(p->s->ctl, strip, id, norm, v, path, sizeof(path));
 	if (!m)
 		return;
-	send_msg(s, to, path, m);
+	pack_add(p, path, m);
 	lo_message_free(m);
 }
 
 /* A value and its /norm twin, as feedback and a new subscriber's first state send them. */
-static void send_both(struct osc *s, const struct osc_peer *to, unsigned strip,
-		      enum param_id id, float v)
+static void pack_both(struct osc_pack *p, unsigned strip, enum param_id id, float v)
 {
-	send_value(s, to, strip, id, 0, v);
-	send_value(s, to, strip, id, 1, ctl_norm(id, v));
+	pack_value(p, strip, id, 0, v);
+	pack_value(p, strip, id, 1, ctl_norm(id, v));
 }
 
 /* The work one datagram may cause: every message in it and every reply it draws takes one
@@ -346,8 +409,7 @@ static int pkt_take(struct osc_pkt *pk)
 }
 
 struct value_sink {
-	struct osc *s;
-	const struct osc_peer *to;
+	struct osc_pack pack;
 	struct osc_pkt *pk; /* NULL: not a reply (a new subscriber's state) */
 };
 
@@ -356,7 +418,7 @@ static void sink_value(void *ctx, unsigned strip, enum param_id id, int norm, fl
 	struct value_sink *k = ctx;
 	if (!pkt_take(k->pk))
 		return;
-	send_value(k->s, k->to, strip, id, norm, v);
+	pack_value(&k->pack, strip, id, norm, v);
 }
 
 /* Runs under the engine lock (control.h): only signal. */
@@ -375,6 +437,7 @@ struct tx_state {
 	struct osc_peer to[OSC_MAX_SUBSCRIBERS];
 	struct ctl_sub gone[OSC_MAX_SUBSCRIBERS];
 	struct osc_peer gone_to[OSC_MAX_SUBSCRIBERS];
+	struct osc_pack pack;
 };
 
 /* Every pending change to every subscriber, both addresses. Caller holds s->lock; it is
@@ -387,9 +450,12 @@ static void tx_feedback(struct osc *s, struct tx_state *x)
 		if (s->subs.sub[k].used)
 			x->to[nto++] = s->peer[k];
 	pthread_mutex_unlock(&s->lock);
-	for (unsigned k = 0; k < nto; k++)
+	for (unsigned k = 0; k < nto; k++) {
+		pack_begin(&x->pack, s, &x->to[k]);
 		for (size_t i = 0; i < n; i++)
-			send_both(s, &x->to[k], x->b.chg[i].strip, x->b.chg[i].id, x->b.chg[i].value);
+			pack_both(&x->pack, x->b.chg[i].strip, x->b.chg[i].id, x->b.chg[i].value);
+		pack_flush(&x->pack);
+	}
 	pthread_mutex_lock(&s->lock);
 }
 
@@ -425,6 +491,7 @@ static void tx_expire(struct osc *s, struct tx_state *x, double t)
 static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_peer *to,
 			  int fields)
 {
+	pack_begin(&x->pack, s, to);
 	for (unsigned i = 0; i < s->nstrips; i++) {
 		char path[48];
 		if (!x->b.have[i]) /* no audio ran since the last message: nothing to say */
@@ -433,10 +500,11 @@ static void tx_meter_send(struct osc *s, struct tx_state *x, const struct osc_pe
 			lo_message m = ctl_lo_meter(i, x->b.fields[i], j, path, sizeof(path));
 			if (!m)
 				break;
-			send_msg(s, to, path, m);
+			pack_add(&x->pack, path, m);
 			lo_message_free(m);
 		}
 	}
+	pack_flush(&x->pack);
 }
 
 /* Meters for every subscriber that is due. Caller holds s->lock. */
@@ -798,8 +866,11 @@ static void handle_strip(struct osc_req *r)
 		return;
 	}
 	if (r->argc == 0) { /* get */
-		struct value_sink k = {s, &r->to, r->pk};
-		if (ctl_get(s->ctl, &sel, sink_value, &k, why) < 0)
+		struct value_sink k = {.pk = r->pk};
+		pack_begin(&k.pack, s, &r->to);
+		int rc = ctl_get(s->ctl, &sel, sink_value, &k, why);
+		pack_flush(&k.pack);
+		if (rc < 0)
 			reply_error(r, "%s", why);
 		return;
 	}
@@ -819,6 +890,8 @@ static void handle_params(struct osc_req *r)
 		reply_error(r, "takes no arguments");
 		return;
 	}
+	struct osc_pack pack;
+	pack_begin(&pack, s, &r->to);
 	for (int p = 0; p < P_COUNT; p++) {
 		struct ctl_param_info d;
 		lo_message m = lo_message_new();
@@ -837,16 +910,19 @@ static void handle_params(struct osc_req *r)
 			lo_message_add_string(m, d.enum_names[i]);
 		for (unsigned i = 0; i < d.nsteps; i++)
 			lo_message_add_float(m, d.steps[i]);
-		req_send(r, &r->to, "/param", m);
+		if (pkt_take(r->pk))
+			pack_add(&pack, "/param", m);
 		lo_message_free(m);
 	}
 	lo_message m = lo_message_new();
 	if (m) {
 		lo_message_add_int32(m, P_COUNT);
 		lo_message_add_int32(m, (int32_t)s->nstrips);
-		req_send(r, &r->to, "/params/end", m);
+		if (pkt_take(r->pk))
+			pack_add(&pack, "/params/end", m);
 		lo_message_free(m);
 	}
+	pack_flush(&pack);
 }
 
 /* The reply of a command that takes no arguments: NULL (and an /error when there were any). */
@@ -1097,8 +1173,10 @@ static void subscribe_commit(struct osc_req *r, enum sub_op op, const struct sub
 		osc_log(s, "%s %s", url, op != SUB_OFF ? "subscribed" : "unsubscribed");
 	if (op != SUB_OFF && !renewed) {
 		/* a new subscriber gets every current value, so a surface starts in sync */
-		struct value_sink k = {s, &a->who, NULL};
+		struct value_sink k = {.pk = NULL};
+		pack_begin(&k.pack, s, &a->who);
 		ctl_get_everything(s->ctl, sink_value, &k);
+		pack_flush(&k.pack);
 	}
 }
 
