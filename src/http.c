@@ -382,6 +382,16 @@ static size_t mod_len(const char *relpath)
 	return s ? (size_t)(s - relpath) : strlen(relpath);
 }
 
+/* A member's name in CONTENTS, after a ',' unless it is the first. */
+static void jb_key(struct jbuf *b, int *first, const char *key)
+{
+	if (!*first)
+		JB_LIT(b, ",");
+	*first = 0;
+	jb_str(b, key);
+	JB_LIT(b, ":");
+}
+
 static void module_children(struct render *r, const void *ctx)
 {
 	const struct modref *m = ctx;
@@ -391,17 +401,11 @@ static void module_children(struct render *r, const void *ctx)
 		const char *rel = ctl_relpath(r->h->ctl, (enum param_id)p);
 		if (mod_len(rel) != ml || strncmp(rel, m->mod, ml))
 			continue;
-		jb_put(r->b, first ? "" : ",", first ? 0 : 1);
-		first = 0;
-		jb_str(r->b, rel + ml + 1);
-		JB_LIT(r->b, ":");
+		jb_key(r->b, &first, rel + ml + 1);
 		render_param(r, m->strip, (enum param_id)p);
 	}
 	for (int j = 0; !strcmp(m->mod, "meter") && j < MF_COUNT; j++) {
-		jb_put(r->b, first ? "" : ",", first ? 0 : 1);
-		first = 0;
-		jb_str(r->b, meter_field_names[j]);
-		JB_LIT(r->b, ":");
+		jb_key(r->b, &first, meter_field_names[j]);
 		render_field(r, m->strip, j);
 	}
 }
@@ -473,12 +477,10 @@ static void render_cmd(struct render *r, unsigned strip, const struct cmd_node *
 static void ab_children(struct render *r, const void *ctx)
 {
 	unsigned strip = *(const unsigned *)ctx;
-	for (size_t k = 0, n = 0; k < CMD_NODES; k++)
+	int first = 1;
+	for (size_t k = 0; k < CMD_NODES; k++)
 		if (!strncmp(cmd_nodes[k].rel, "ab/", 3)) {
-			if (n++)
-				JB_LIT(r->b, ",");
-			jb_str(r->b, cmd_nodes[k].rel + 3);
-			JB_LIT(r->b, ":");
+			jb_key(r->b, &first, cmd_nodes[k].rel + 3);
 			render_cmd(r, strip, &cmd_nodes[k]);
 		}
 }
@@ -495,20 +497,16 @@ static void strip_children(struct render *r, const void *ctx)
 	unsigned strip = *(const unsigned *)ctx;
 	char mods[P_COUNT + 1][32];
 	unsigned n = module_list(r->h, mods, P_COUNT + 1);
+	int first = 1;
 	for (unsigned k = 0; k < n; k++) {
-		if (k)
-			JB_LIT(r->b, ",");
-		jb_str(r->b, mods[k]);
-		JB_LIT(r->b, ":");
+		jb_key(r->b, &first, mods[k]);
 		render_module(r, strip, mods[k]);
 	}
-	JB_LIT(r->b, ",\"ab\":");
+	jb_key(r->b, &first, "ab");
 	render_ab(r, strip);
 	for (size_t k = 0; k < CMD_NODES; k++)
 		if (!strchr(cmd_nodes[k].rel, '/')) {
-			JB_LIT(r->b, ",");
-			jb_str(r->b, cmd_nodes[k].rel);
-			JB_LIT(r->b, ":");
+			jb_key(r->b, &first, cmd_nodes[k].rel);
 			render_cmd(r, strip, &cmd_nodes[k]);
 		}
 }
