@@ -11,10 +11,11 @@
  *   socket, so a slow reader blocks nobody else and is dropped when its queue is full.
  *
  * Why civetweb: Debian ships it with WebSocket support (mg_check_feature(16)); it serves
- * HTTP and WebSocket on one port from one small C API. Its frame reader buffers a whole
- * frame before our handler sees it (up to 2 GiB, civetweb's own limit), so an oversized
- * frame is refused after it arrived: memory is bounded by what a client actually sends in
- * one frame, on at most HTTP_WS_MAX_CLIENTS connections.
+ * HTTP and WebSocket on one port from one small C API. Its own frame reader (1.15) allocates
+ * and fills a whole frame, up to 2 GiB, before a handler can refuse it, and has no size
+ * option. So civetweb does the handshake only: the ready handler then reads frames itself
+ * from the connection's socket into a buffer of HTTP_WS_FRAME_MAX and refuses a larger
+ * frame by its header, before any of the payload is read. Memory per client is fixed.
  *
  * Security: the Host header must name this server (DNS rebinding), an Origin header must be
  * this server's own origin (a page elsewhere cannot open the WebSocket, the only way to
@@ -38,7 +39,9 @@
 #include <string.h>
 #include <strings.h>
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -61,7 +64,8 @@ static const char *const file_types[FILE_COUNT] = {
 	"text/html; charset=utf-8", "text/javascript; charset=utf-8", "text/css; charset=utf-8"};
 
 struct ws_client {
-	int used;
+	int used; /* a live client: the send thread queues to it */
+	int held; /* the slot is taken, until client_end has freed everything */
 	unsigned slot;
 	struct http *h;
 	struct mg_connection *conn; /* NULL: a fuzzing client */
@@ -78,6 +82,8 @@ struct ws_client {
 	size_t qhead, qlen;
 	int dead, stop; /* dead: overflowed or a write failed, nothing more is queued */
 	const char *dead_why;
+	int dead_code;   /* the close frame's status code (RFC 6455 7.4.1) */
+	int close_sent;  /* the writer has sent the close frame */
 	pthread_t writer;
 	int writer_started;
 };
@@ -376,6 +382,16 @@ static size_t mod_len(const char *relpath)
 	return s ? (size_t)(s - relpath) : strlen(relpath);
 }
 
+/* A member's name in CONTENTS, after a ',' unless it is the first. */
+static void jb_key(struct jbuf *b, int *first, const char *key)
+{
+	if (!*first)
+		JB_LIT(b, ",");
+	*first = 0;
+	jb_str(b, key);
+	JB_LIT(b, ":");
+}
+
 static void module_children(struct render *r, const void *ctx)
 {
 	const struct modref *m = ctx;
@@ -385,17 +401,11 @@ static void module_children(struct render *r, const void *ctx)
 		const char *rel = ctl_relpath(r->h->ctl, (enum param_id)p);
 		if (mod_len(rel) != ml || strncmp(rel, m->mod, ml))
 			continue;
-		jb_put(r->b, first ? "" : ",", first ? 0 : 1);
-		first = 0;
-		jb_str(r->b, rel + ml + 1);
-		JB_LIT(r->b, ":");
+		jb_key(r->b, &first, rel + ml + 1);
 		render_param(r, m->strip, (enum param_id)p);
 	}
 	for (int j = 0; !strcmp(m->mod, "meter") && j < MF_COUNT; j++) {
-		jb_put(r->b, first ? "" : ",", first ? 0 : 1);
-		first = 0;
-		jb_str(r->b, meter_field_names[j]);
-		JB_LIT(r->b, ":");
+		jb_key(r->b, &first, meter_field_names[j]);
 		render_field(r, m->strip, j);
 	}
 }
@@ -429,18 +439,76 @@ static unsigned module_list(struct http *h, char mods[][32], unsigned max)
 	return n;
 }
 
+/* The strip's commands (control.c resolves them; ws_compare runs them): write-only nodes.
+ * Store and recall take the slot as a string; swap and reset take nothing, which OSC 1.1
+ * writes as the type Nil ("N"). */
+static const struct cmd_node {
+	const char *rel, *type, *desc;
+} cmd_nodes[] = {
+	{"ab/store", "s", "store every value of the strip in slot A or B"},
+	{"ab/recall", "s", "recall slot A or B (the values glide like any change)"},
+	{"ab/swap", "N", "store into the slot in use and recall the other"},
+	{"reset", "N", "every parameter of the strip to its default"},
+};
+#define CMD_NODES (sizeof(cmd_nodes) / sizeof(cmd_nodes[0]))
+
+static void render_cmd(struct render *r, unsigned strip, const struct cmd_node *cn)
+{
+	char path[64];
+	int first = 1;
+	snprintf(path, sizeof(path), "/strip/%u/%s", strip + 1, cn->rel);
+	if (r->attr < 0)
+		JB_LIT(r->b, "{");
+	if (attr_begin(r, A_FULL_PATH, &first))
+		jb_str(r->b, path);
+	if (attr_begin(r, A_TYPE, &first))
+		jb_str(r->b, cn->type);
+	if (attr_begin(r, A_ACCESS, &first))
+		JB_LIT(r->b, "2");
+	if (!strcmp(cn->type, "s") && attr_begin(r, A_RANGE, &first))
+		JB_LIT(r->b, "[{\"VALS\":[\"A\",\"B\"]}]");
+	if (attr_begin(r, A_DESCRIPTION, &first))
+		jb_str(r->b, cn->desc);
+	if (r->attr < 0)
+		JB_LIT(r->b, "}");
+}
+
+/* /strip/N/ab: the A/B commands */
+static void ab_children(struct render *r, const void *ctx)
+{
+	unsigned strip = *(const unsigned *)ctx;
+	int first = 1;
+	for (size_t k = 0; k < CMD_NODES; k++)
+		if (!strncmp(cmd_nodes[k].rel, "ab/", 3)) {
+			jb_key(r->b, &first, cmd_nodes[k].rel + 3);
+			render_cmd(r, strip, &cmd_nodes[k]);
+		}
+}
+
+static void render_ab(struct render *r, unsigned strip)
+{
+	char path[32];
+	snprintf(path, sizeof(path), "/strip/%u/ab", strip + 1);
+	render_container(r, path, 0, ab_children, &strip);
+}
+
 static void strip_children(struct render *r, const void *ctx)
 {
 	unsigned strip = *(const unsigned *)ctx;
 	char mods[P_COUNT + 1][32];
 	unsigned n = module_list(r->h, mods, P_COUNT + 1);
+	int first = 1;
 	for (unsigned k = 0; k < n; k++) {
-		if (k)
-			JB_LIT(r->b, ",");
-		jb_str(r->b, mods[k]);
-		JB_LIT(r->b, ":");
+		jb_key(r->b, &first, mods[k]);
 		render_module(r, strip, mods[k]);
 	}
+	jb_key(r->b, &first, "ab");
+	render_ab(r, strip);
+	for (size_t k = 0; k < CMD_NODES; k++)
+		if (!strchr(cmd_nodes[k].rel, '/')) {
+			jb_key(r->b, &first, cmd_nodes[k].rel);
+			render_cmd(r, strip, &cmd_nodes[k]);
+		}
 }
 
 static void render_strip(struct render *r, unsigned strip)
@@ -516,6 +584,15 @@ static int render_path(struct render *r, const char *path)
 		render_strip(r, strip);
 		return 0;
 	}
+	if (!strcmp(rest, "ab")) {
+		render_ab(r, strip);
+		return 0;
+	}
+	for (size_t k = 0; k < CMD_NODES; k++)
+		if (!strcmp(rest, cmd_nodes[k].rel)) {
+			render_cmd(r, strip, &cmd_nodes[k]);
+			return 0;
+		}
 	size_t ml = strcspn(rest, "/");
 	if (find_module(h, rest, ml, mod) < 0)
 		return -1;
@@ -997,12 +1074,16 @@ static void *ws_writer(void *arg)
 	pthread_mutex_lock(&c->qlock);
 	while (frame && !c->stop) {
 		if (c->dead) {
+			int code = c->dead_code ? c->dead_code : 1008; /* policy violation */
 			pthread_mutex_unlock(&c->qlock);
 			char body[64];
-			int n = snprintf(body, sizeof(body), "%c%c%s", 0x03, 0xf0, c->dead_why);
+			int n = snprintf(body, sizeof(body), "%c%c%s", code >> 8, code & 0xff,
+					 c->dead_why);
 			mg_websocket_write(c->conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, body,
 					   (size_t)n);
 			pthread_mutex_lock(&c->qlock);
+			c->close_sent = 1;
+			pthread_cond_broadcast(&c->qcond);
 			while (!c->stop)
 				pthread_cond_wait(&c->qcond, &c->qlock);
 			break;
@@ -1028,6 +1109,28 @@ static void *ws_writer(void *arg)
 	return NULL;
 }
 
+/* The connection is to end: its writer sends a close frame with code and why. The first
+ * reason stays. */
+static void client_kill(struct ws_client *c, int code, const char *why)
+{
+	pthread_mutex_lock(&c->qlock);
+	if (!c->dead) {
+		c->dead = 1;
+		c->dead_code = code;
+		c->dead_why = why;
+	}
+	pthread_cond_broadcast(&c->qcond);
+	pthread_mutex_unlock(&c->qlock);
+}
+
+static int client_dead(struct ws_client *c)
+{
+	pthread_mutex_lock(&c->qlock);
+	int dead = c->dead;
+	pthread_mutex_unlock(&c->qlock);
+	return dead;
+}
+
 /* ---- client slots ----------------------------------------------------------------------- */
 
 static void client_free(struct ws_client *c)
@@ -1046,11 +1149,11 @@ static struct ws_client *client_new(struct http *h, struct mg_connection *conn, 
 	struct ws_client *c = NULL;
 	pthread_mutex_lock(&h->lock);
 	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS && !c; k++)
-		if (!h->client[k].used)
+		if (!h->client[k].held)
 			c = &h->client[k];
 	if (c) {
 		memset(c, 0, sizeof(*c));
-		c->used = 1;
+		c->used = c->held = 1;
 		c->slot = (unsigned)(c - h->client);
 	}
 	pthread_mutex_unlock(&h->lock);
@@ -1071,7 +1174,7 @@ static struct ws_client *client_new(struct http *h, struct mg_connection *conn, 
 	    (conn && pthread_create(&c->writer, NULL, ws_writer, c) != 0)) {
 		client_free(c);
 		pthread_mutex_lock(&h->lock);
-		c->used = 0;
+		c->used = c->held = 0;
 		pthread_mutex_unlock(&h->lock);
 		return NULL;
 	}
@@ -1100,6 +1203,9 @@ static void client_end(struct ws_client *c)
 	pthread_cond_destroy(&c->qcond);
 	pthread_mutex_destroy(&c->qlock);
 	client_free(c);
+	pthread_mutex_lock(&h->lock);
+	c->held = 0; /* only now may client_new reuse the slot */
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* ---- LISTEN / IGNORE ------------------------------------------------------------------ */
@@ -1320,6 +1426,38 @@ static void ws_text(struct ws_client *c, const char *data, size_t n)
 					 "PRESET_LOAD, PRESET_SAVE)");
 }
 
+/* /strip/N/ab/store A|B, /strip/N/ab/recall A|B, /strip/N/ab/swap, /strip/N/reset. The
+ * values they set reach every listener, this client included (its page shows them). */
+static int ws_compare(struct ws_client *c, const struct ctl_sel *sel, int argc,
+		      const char *types, lo_arg **argv, char *why)
+{
+	struct control *ctl = c->h->ctl;
+	int slotted = sel->kind == CTL_AB_STORE || sel->kind == CTL_AB_RECALL;
+	if (argc == 1 && types[0] == LO_NIL)
+		argc = 0; /* the namespace's TYPE "N" for swap and reset */
+	if (slotted != (argc == 1)) {
+		snprintf(why, CTL_REASON_MAX, slotted ? "expected the slot: A or B"
+						      : "takes no arguments");
+		return -1;
+	}
+	int slot = 0;
+	if (slotted) {
+		struct ctl_arg a = ctl_lo_arg(types[0], argv[0]);
+		if (a.kind != CTL_ARG_STRING) {
+			snprintf(why, CTL_REASON_MAX, "expected the slot: A or B");
+			return -1;
+		}
+		if ((slot = ctl_ab_slot(a.str, why)) < 0)
+			return -1;
+	}
+	switch (sel->kind) {
+	case CTL_AB_STORE: return ctl_ab_store(ctl, sel, slot, why);
+	case CTL_AB_RECALL: return ctl_ab_recall(ctl, sel, slot, CTL_ORIGIN_NONE, why);
+	case CTL_AB_SWAP: return ctl_ab_swap(ctl, sel, CTL_ORIGIN_NONE, why);
+	default: return ctl_reset(ctl, sel, CTL_ORIGIN_NONE, why);
+	}
+}
+
 /* A binary frame: one OSC message "/strip/N/module/param[/norm] value", set all or
  * nothing as over UDP. */
 static void ws_binary(struct ws_client *c, const char *data, size_t n)
@@ -1342,10 +1480,15 @@ static void ws_binary(struct ws_client *c, const char *data, size_t n)
 	}
 	struct ctl_sel sel;
 	const char *types = lo_message_get_types(m);
-	if (lo_message_get_argc(m) != 1 || !types) {
-		ws_error(c, path, "expected one value");
-	} else if (ctl_resolve(h->ctl, path, &sel, why) < 0) {
+	int argc = types ? lo_message_get_argc(m) : 0;
+	if (ctl_resolve(h->ctl, path, &sel, why) < 0) {
 		ws_error(c, path, why);
+	} else if (sel.kind == CTL_AB_STORE || sel.kind == CTL_AB_RECALL ||
+		   sel.kind == CTL_AB_SWAP || sel.kind == CTL_RESET) {
+		if (ws_compare(c, &sel, argc, types, lo_message_get_argv(m), why) < 0)
+			ws_error(c, path, why);
+	} else if (argc != 1) {
+		ws_error(c, path, "expected one value");
 	} else if (sel.kind != CTL_PARAM) {
 		ws_error(c, path, "meters are read only (LISTEN to them)");
 	} else {
@@ -1385,13 +1528,7 @@ static int ws_frame(struct ws_client *c, int bits, const char *data, size_t n)
 	else if (op != MG_WEBSOCKET_OPCODE_TEXT && op != MG_WEBSOCKET_OPCODE_BINARY)
 		why = "unknown frame type";
 	if (why) {
-		pthread_mutex_lock(&c->qlock);
-		if (!c->dead) {
-			c->dead = 1;
-			c->dead_why = why;
-		}
-		pthread_cond_signal(&c->qcond);
-		pthread_mutex_unlock(&c->qlock);
+		client_kill(c, n > HTTP_WS_FRAME_MAX ? 1009 : 1008, why);
 		http_log(c->h, "%s: %s: closing", c->name, why);
 		return 0;
 	}
@@ -1405,6 +1542,187 @@ static int ws_frame(struct ws_client *c, int bits, const char *data, size_t n)
 	return !dead;
 }
 
+/* ---- the frame reader --------------------------------------------------------------------- */
+
+/* The socket of the connection civetweb has just upgraded: the one whose peer is the
+ * request's remote address and port and whose local port is ours. civetweb 1.15 has no call
+ * that returns it; the connection's thread is in ws_ready, so the descriptor stays open and
+ * is not read by civetweb while we use it. -1 when not found. */
+static int ws_socket(const struct http *h, const struct mg_request_info *ri)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int found = -1;
+	struct dirent *e;
+	while (d && found < 0 && (e = readdir(d))) {
+		char *end;
+		long fd = strtol(e->d_name, &end, 10);
+		struct sockaddr_storage peer, self;
+		socklen_t pl = sizeof(peer), sl = sizeof(self);
+		char addr[INET6_ADDRSTRLEN];
+		if (*end || end == e->d_name || fd == dirfd(d) ||
+		    getpeername((int)fd, (struct sockaddr *)&peer, &pl) < 0 ||
+		    getsockname((int)fd, (struct sockaddr *)&self, &sl) < 0 ||
+		    peer.ss_family != self.ss_family)
+			continue;
+		int pport, sport;
+		if (peer.ss_family == AF_INET) {
+			const struct sockaddr_in *p = (void *)&peer, *q = (void *)&self;
+			inet_ntop(AF_INET, &p->sin_addr, addr, sizeof(addr));
+			pport = ntohs(p->sin_port), sport = ntohs(q->sin_port);
+		} else if (peer.ss_family == AF_INET6) {
+			const struct sockaddr_in6 *p = (void *)&peer, *q = (void *)&self;
+			inet_ntop(AF_INET6, &p->sin6_addr, addr, sizeof(addr));
+			pport = ntohs(p->sin6_port), sport = ntohs(q->sin6_port);
+		} else {
+			continue;
+		}
+		if (pport == ri->remote_port && sport == h->port && !strcmp(addr, ri->remote_addr))
+			found = (int)fd;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+struct ws_rx {
+	struct ws_client *c;
+	int fd;
+	double last_rx_s, last_ping_s;
+	uint8_t *buf; /* HTTP_WS_FRAME_MAX */
+};
+
+/* Between frames: a ping after HTTP_WS_PING_S of silence, and a close once the client has
+ * been silent for HTTP_WS_PINGS_MAX pings (a peer gone without a FIN). */
+static void rx_idle(struct ws_rx *r, double t)
+{
+	if (t - r->last_rx_s > HTTP_WS_PING_S * HTTP_WS_PINGS_MAX)
+		client_kill(r->c, 1001, "no answer to pings");
+	else if (t - r->last_rx_s > HTTP_WS_PING_S && t - r->last_ping_s > HTTP_WS_PING_S) {
+		ws_queue(r->c, MG_WEBSOCKET_OPCODE_PING, "", 0);
+		r->last_ping_s = t;
+	}
+}
+
+/* n bytes of the frame that began at *start_s (< 0: none has begun; the first byte begins
+ * it). 0, or -1 when the connection is to end (the client is then dead, or gone). */
+static int rx_bytes(struct ws_rx *r, uint8_t *out, size_t n, double *start_s)
+{
+	size_t got = 0;
+	while (got < n) {
+		if (client_dead(r->c))
+			return -1;
+		struct pollfd p = {.fd = r->fd, .events = POLLIN};
+		int k = poll(&p, 1, 100); /* short: a stop or a kill is seen within 0.1 s */
+		double t = monoclock_s();
+		if (k > 0) {
+			ssize_t m = recv(r->fd, out + got, n - got, 0);
+			if (m == 0 || (m < 0 && errno != EINTR && errno != EAGAIN)) {
+				client_kill(r->c, 1001, "closed by the client");
+				return -1;
+			}
+			if (m > 0) {
+				got += (size_t)m;
+				r->last_rx_s = t;
+				if (*start_s < 0)
+					*start_s = t;
+			}
+		} else if (k < 0 && errno != EINTR) {
+			client_kill(r->c, 1011, "read failed");
+			return -1;
+		} else if (*start_s < 0) {
+			rx_idle(r, t);
+		} else if (t - *start_s > HTTP_WS_FRAME_TIMEOUT_MS / 1000.0) {
+			client_kill(r->c, 1008, "too slow: a frame took longer than the limit");
+			http_log(r->c->h, "%s: a frame took longer than %d ms: closing", r->c->name,
+				 HTTP_WS_FRAME_TIMEOUT_MS);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Why a frame header is refused before its payload is read, or NULL. */
+static const char *rx_refuse(uint8_t b0, uint8_t b1, uint64_t len, int *code)
+{
+	int op = b0 & 0xf, control = op & 0x8;
+	*code = 1002; /* protocol error */
+	if (b0 & 0x70)
+		return "reserved bits set (no extension was agreed)";
+	if (!(b1 & 0x80))
+		return "unmasked frame (a client must mask)";
+	if (control && (len > 125 || !(b0 & 0x80)))
+		return "bad control frame";
+	*code = 1009; /* message too big */
+	if (len > HTTP_WS_FRAME_MAX)
+		return "frame too large";
+	return NULL;
+}
+
+/* One frame: 1 keep reading, 0 end. */
+static int rx_frame(struct ws_rx *r)
+{
+	uint8_t hdr[14];
+	double start_s = -1;
+	if (rx_bytes(r, hdr, 2, &start_s) < 0)
+		return 0;
+	size_t ext = (hdr[1] & 0x7f) == 126 ? 2 : (hdr[1] & 0x7f) == 127 ? 8 : 0;
+	size_t more = ext + ((hdr[1] & 0x80) ? 4 : 0);
+	if (rx_bytes(r, hdr + 2, more, &start_s) < 0)
+		return 0;
+	uint64_t len = hdr[1] & 0x7f;
+	if (ext) {
+		len = 0;
+		for (size_t k = 0; k < ext; k++)
+			len = len << 8 | hdr[2 + k];
+	}
+	int code;
+	const char *why = rx_refuse(hdr[0], hdr[1], len, &code);
+	if (why) {
+		client_kill(r->c, code, why);
+		http_log(r->c->h, "%s: %s (%llu bytes): closing", r->c->name, why,
+			 (unsigned long long)len);
+		return 0;
+	}
+	if (rx_bytes(r, r->buf, (size_t)len, &start_s) < 0)
+		return 0;
+	const uint8_t *mask = hdr + 2 + ext;
+	for (size_t k = 0; k < len; k++)
+		r->buf[k] ^= mask[k & 3];
+	int op = hdr[0] & 0xf;
+	if (op == MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE) {
+		client_kill(r->c, 1000, "");
+		return 0;
+	}
+	if (op == MG_WEBSOCKET_OPCODE_PING)
+		ws_queue(r->c, MG_WEBSOCKET_OPCODE_PONG, r->buf, (size_t)len);
+	if (op == MG_WEBSOCKET_OPCODE_PING || op == MG_WEBSOCKET_OPCODE_PONG)
+		return 1;
+	return ws_frame(r->c, hdr[0], (const char *)r->buf, (size_t)len);
+}
+
+/* Frames until the connection is to end, then the writer's close frame, then the socket is
+ * shut so that civetweb's own reader, which runs after this, ends at once. */
+static void ws_read_frames(struct ws_client *c, int fd)
+{
+	struct ws_rx r = {.c = c, .fd = fd, .last_rx_s = monoclock_s(), .last_ping_s = 0};
+	r.buf = malloc(HTTP_WS_FRAME_MAX);
+	if (!r.buf)
+		client_kill(c, 1011, "out of memory");
+	while (r.buf && rx_frame(&r))
+		;
+	free(r.buf);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 2; /* a client that does not read cannot hold us */
+	pthread_mutex_lock(&c->qlock);
+	while (!c->close_sent && !c->stop &&
+	       pthread_cond_timedwait(&c->qcond, &c->qlock, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&c->qlock);
+	shutdown(fd, SHUT_RDWR);
+}
+
+
 /* ---- civetweb's WebSocket callbacks ------------------------------------------------------ */
 
 static int ws_connect(const struct mg_connection *conn, void *ud)
@@ -1413,11 +1731,16 @@ static int ws_connect(const struct mg_connection *conn, void *ud)
 	unsigned n = 0;
 	pthread_mutex_lock(&h->lock);
 	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++)
-		n += h->client[k].used;
+		n += h->client[k].held;
 	pthread_mutex_unlock(&h->lock);
 	/* Host and Origin were checked in begin_request; this is the capacity */
 	if (n >= HTTP_WS_MAX_CLIENTS) {
 		http_log(h, "refused a WebSocket: %u clients already", n);
+		return 1;
+	}
+	/* without its socket, civetweb's own reader would take frames of any size */
+	if (ws_socket(h, mg_get_request_info(conn)) < 0) {
+		http_log(h, "refused a WebSocket: cannot find the connection's socket");
 		return 1;
 	}
 	return 0;
@@ -1429,19 +1752,24 @@ static void ws_ready(struct mg_connection *conn, void *ud)
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	char who[64];
 	snprintf(who, sizeof(who), "%s:%d", ri->remote_addr, ri->remote_port);
-	struct ws_client *c = client_new(h, conn, who);
+	int fd = ws_socket(h, ri);
+	struct ws_client *c = fd >= 0 ? client_new(h, conn, who) : NULL;
 	mg_set_user_connection_data(conn, c);
 	if (!c) {
 		static const char full[] = "\x03\xf5too many clients";
 		mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, full, sizeof(full) - 1);
+		if (fd >= 0) /* civetweb's reader, which runs next, ends at once */
+			shutdown(fd, SHUT_RDWR);
+		return;
 	}
+	ws_read_frames(c, fd);
 }
 
+/* Only what civetweb still had buffered after our reader ended: nothing more is taken. */
 static int ws_data(struct mg_connection *conn, int bits, char *data, size_t n, void *ud)
 {
-	struct ws_client *c = mg_get_user_connection_data(conn);
-	(void)ud;
-	return c ? ws_frame(c, bits, data, n) : 0;
+	(void)conn, (void)bits, (void)data, (void)n, (void)ud;
+	return 0;
 }
 
 static void ws_close(const struct mg_connection *conn, void *ud)
@@ -1615,8 +1943,8 @@ struct http *http_new_unbound(struct engine *e, char *err, size_t errlen)
 	return h;
 }
 
-/* A WebSocket's reader polls at most websocket_timeout_ms at a time and then pings (a
- * client silent for 5 unanswered pings is closed): short, so that a stop is quick. */
+/* Our frame reader (ws_read_frames) does the pings and timeouts of an open WebSocket;
+ * civetweb's own reader only runs for the moment after ours has shut the socket. */
 static int civetweb_start(struct http *h, char *err, size_t errlen)
 {
 	char ports[96], threads[16], timeout[16];

@@ -16,6 +16,9 @@
 #define HTTP_WS_MSGS_PER_S 2000        /* incoming frames per second per client ... */
 #define HTTP_WS_MSGS_BURST 12000       /* ... after a burst this large (a page's LISTENs) */
 #define HTTP_WS_IO_TIMEOUT_MS 2000     /* a write that cannot proceed this long fails */
+#define HTTP_WS_FRAME_TIMEOUT_MS 5000  /* a frame begun must be whole within this */
+#define HTTP_WS_PING_S 2.0             /* a silent client is pinged this often ... */
+#define HTTP_WS_PINGS_MAX 5            /* ... and closed after this many pings' silence */
 
 struct http_config {
 	const char *bind;     /* numeric IPv4 address or host name; NULL: 127.0.0.1 */

@@ -8,8 +8,9 @@
         building without a binary)
 
 One page per strip (--strips N) with a control for every parameter of every stage (a fader
-per float, a toggle per bool, a button per value of an enum or steps parameter), the meters
-(one per dynamics stage's gain reduction), and a SUBSCRIBE button; then a Presets page with a
+per float, a toggle per bool, a button per value of an enum or steps parameter; strip.bypass
+among them), the meters (one per dynamics stage's gain reduction), A/B compare buttons
+(store A/B, recall A/B, swap, reset) and a SUBSCRIBE button; then a Presets page with a
 button per preset in --presets-dir. The layout's addresses, units and ranges come from the
 table, so the committed layout cannot drift from the program and a new stage appears by
 itself: tests/touchosc/ regenerates it and compares. After changing this script, the
@@ -44,6 +45,7 @@ SKIP_MODULES = {"meter"}  # meter.cal: a calibration, set once, not a session co
 SHORT_NAMES = {"pre.hpf": "low cut", "threshold": "thresh", "hysteresis": "hyst",
                "sc_hpf": "sc hpf"}
 TOGGLE_CAPTIONS = {"pre.phase": "PHASE \u00d8", "deess.enable": "DE-ESS ON",
+                   "strip.bypass": "BYPASS",
                    "deess.listen": "DS LISTEN", "comp.auto_makeup": "AUTO MKUP"}
 GROUP_NAMES = {"pre": "PREAMP", "gate": "GATE", "comp": "COMPRESSOR", "deess": "DE-ESSER",
                "out": "OUT"}
@@ -391,6 +393,23 @@ def add_meters(p, s, strip, meters, y_top, y_bottom):
                 color, "/strip/%d/meter/%s" % (strip, field), lo, hi, inverted=down)
 
 
+# A/B compare and reset (/strip/N/ab/store A|B, ab/recall A|B, ab/swap, /strip/N/reset): a
+# Mk1 push sends a number, so the slot is 0 (A) or 1 (B), which chanstrip takes as the
+# slot; swap and reset act on a non-zero value and ignore 0. (caption, address, value sent)
+COMPARE_BUTTONS = [("STORE A", "ab/store", 0.0), ("STORE B", "ab/store", 1.0),
+                   ("RECALL A", "ab/recall", 0.0), ("RECALL B", "ab/recall", 1.0),
+                   ("SWAP A/B", "ab/swap", 1.0), ("RESET", "reset", 1.0)]
+COMPARE_PITCH = 80
+
+
+def add_compare(p, s, strip, x0):
+    for i, (cap, rel, v) in enumerate(COMPARE_BUTTONS):
+        x, tag = x0 + i * COMPARE_PITCH, "%scmp_%d" % (s, i)
+        color = "red" if rel == "reset" else "yellow"
+        p.push(tag, x, 8, COMPARE_PITCH - 6, 40, color, "/strip/%d/%s" % (strip, rel), v, v)
+        p.label(tag + "_l", x, 8, COMPARE_PITCH - 6, 40, cap, "gray", 11)
+
+
 def strip_page(strip, table, meters):
     p = Page("strip%d" % strip, "Strip %d" % strip)
     s = "s%d_" % strip
@@ -400,9 +419,9 @@ def strip_page(strip, table, meters):
         if module_of(r["key"]) not in mods:
             mods.append(module_of(r["key"]))
 
-    p.label(s + "title", 10, 8, 420, 40, "chanstrip \u00b7 strip %d" % strip, "gray", 20)
-    p.label(s + "subhint", 560, 8, 270, 40, "meters + feedback: press, renew < 1 min",
-            "gray", 11)
+    p.label(s + "title", 10, 8, 190, 40, "chanstrip \u00b7 strip %d" % strip, "gray", 16)
+    add_compare(p, s, strip, 205)
+    p.label(s + "subhint", 688, 8, 148, 40, "feedback: press, renew < 1 min", "gray", 9)
     p.push(s + "subscribe", 840, 8, 174, 40, "green", "/subscribe/port", 0.0, float(TABLET_PORT))
     p.label(s + "subscribe_l", 840, 8, 174, 40, "SUBSCRIBE", "gray", 14)
 

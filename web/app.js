@@ -26,6 +26,16 @@ function oscEncode(path, value) {
   return buf.buffer;
 }
 
+// a command: its namespace TYPE is "s" (one string argument) or "N" (Nil: no data)
+function oscEncodeCommand(path, type, text) {
+  const parts = [oscString(path), oscString(',' + type)];
+  if (type === 's') parts.push(oscString(text));
+  const buf = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let pos = 0;
+  for (const p of parts) { buf.set(p, pos); pos += p.length; }
+  return buf.buffer;
+}
+
 function oscReadString(bytes, pos) {
   let end = pos;
   while (end < bytes.length && bytes[end] !== 0) end++;
@@ -78,6 +88,11 @@ function fromPos(node, p) {
 
 function send(path, value) {
   if (state.ws && state.ws.readyState === WebSocket.OPEN) state.ws.send(oscEncode(path, value));
+}
+
+function sendCommand(node, text) {
+  if (state.ws && state.ws.readyState === WebSocket.OPEN)
+    state.ws.send(oscEncodeCommand(node.FULL_PATH, node.TYPE, text));
 }
 
 function showMessage(text) {
@@ -197,7 +212,65 @@ function makeStrip(n, stripNode) {
     col.appendChild(fs);
   }
   addAutogain(strip, stripNode);
+  addBypass(strip);
+  addCompare(strip, stripNode);
   return strip;
+}
+
+// Bypass in the strip's title too: the on/off parameter named .../bypass of the strip
+// module, shown lit while the strip is bypassed, whoever switches it.
+function addBypass(strip) {
+  const c = state.nodes.get(`/strip/${strip.n}/strip/bypass`);
+  if (!c || c.node.X_KIND !== 'bool') return;
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = 'bypass';
+  b.textContent = 'Bypass';
+  b.setAttribute('aria-pressed', 'false');
+  b.addEventListener('click', () => {
+    const on = !c.input.checked;
+    send(c.node.FULL_PATH, on ? 1 : 0);
+    c.set(on ? 1 : 0);
+  });
+  const set = c.set;
+  c.set = (v) => { set(v); b.classList.toggle('on', v !== 0); b.setAttribute('aria-pressed', String(v !== 0)); };
+  c.set(c.input.checked ? 1 : 0);
+  strip.col.querySelector('h2').appendChild(b);
+}
+
+// The strip's write-only commands of the namespace (ab/store, ab/recall, ab/swap, reset):
+// a button per value of a string command (store A, store B, ...) and one for a Nil one.
+function addCompare(strip, stripNode) {
+  const cmds = [];
+  const ab = stripNode.CONTENTS.ab;
+  for (const [name, node] of Object.entries((ab && ab.CONTENTS) || {})) cmds.push([name, node]);
+  for (const [name, node] of Object.entries(stripNode.CONTENTS))
+    if (node.ACCESS === 2 && !node.CONTENTS) cmds.push([name, node]);
+  if (!cmds.length) return;
+  const fs = document.createElement('fieldset');
+  fs.className = 'compare';
+  fs.dataset.stage = 'compare';
+  const lg = document.createElement('legend');
+  lg.textContent = 'A/B';
+  fs.appendChild(lg);
+  for (const [name, node] of cmds) {
+    if (node.ACCESS !== 2) continue;
+    const vals = node.TYPE === 's' && node.RANGE ? node.RANGE[0].VALS : [''];
+    for (const v of vals) {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = v ? `${name} ${v}` : name;
+      b.title = node.DESCRIPTION || '';
+      b.dataset.path = node.FULL_PATH;
+      b.dataset.arg = v;
+      b.addEventListener('click', () => {
+        sendCommand(node, v);
+        showStatus(`strip ${strip.n}: ${b.textContent}`);
+      });
+      fs.appendChild(b);
+    }
+  }
+  strip.col.insertBefore(fs, strip.col.querySelector('fieldset'));
 }
 
 // The auto-gain button: shown only when the namespace has an on/off parameter whose address

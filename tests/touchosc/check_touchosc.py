@@ -17,6 +17,10 @@ every control, and checks:
       value readouts   /strip/N/<module>/<param>        labels, any parameter
       meters           /strip/N/meter/<field>           faders, field a meter field, low < high
       subscribe        /subscribe/port                  a push sending the tablet's UDP port
+      compare          /strip/N/ab/store, ab/recall     pushes sending the slot on press:
+                                                        0 (A) or 1 (B), both slots each
+                       /strip/N/ab/swap, /strip/N/reset pushes sending 1 on press (non-zero
+                                                        acts; a release's 0 would not)
       presets          /preset/load/NAME                pushes on the Presets page, NAME a
                                                         shipped preset (presets/*.preset)
     with N the page's strip;
@@ -206,10 +210,36 @@ def check_presets_page(pname, controls, presets):
             fail("page %s: no button for the preset %s" % (pname, n))
 
 
+# The A/B compare buttons every strip page has: (command, value sent on press).
+REQUIRED_COMPARE = [("ab/store", 0.0), ("ab/store", 1.0), ("ab/recall", 0.0),
+                    ("ab/recall", 1.0), ("ab/swap", 1.0), ("reset", 1.0)]
+
+
+def check_compare(what, c, t, rel):
+    """A compare button: (command, value) or None after a problem."""
+    if t != "push":
+        fail("%s: %s should be a push button" % (what, rel))
+        return None
+    if c.get("sp") != "true" or c.get("sr") != "false":
+        fail("%s: should send on press only (sp=true sr=false)" % what)
+        return None
+    v = num("scalet", c, what)  # a pressed push sends its range maximum
+    slots = rel in ("ab/store", "ab/recall")
+    if rel not in ("ab/store", "ab/recall", "ab/swap", "reset"):
+        fail("%s: %s is not a compare command" % (what, rel))
+    elif slots and v not in (0.0, 1.0):
+        fail("%s: %s sends %r, expected the slot 0 (A) or 1 (B)" % (what, rel, v))
+    elif not slots and v == 0.0:
+        fail("%s: %s sends 0, which does nothing (a button's release)" % (what, rel))
+    else:
+        return (rel, v)
+    return None
+
+
 def check_page(pname, controls, strip, table, fields):
     prefix = "/strip/%d/" % strip
     seen_faders, seen_toggles, seen_meters, subscribe = set(), set(), set(), 0
-    seen_choices = set()
+    seen_choices, seen_compare = set(), set()
     for c in controls:
         t = c.get("type")
         what = "page %s control %s (%s)" % (pname, c.get("name"), t)
@@ -236,6 +266,11 @@ def check_page(pname, controls, strip, table, fields):
             fail("%s: %s is not on strip %d" % (what, osc, strip))
             continue
         rest = osc[len(prefix):].split("/")
+        if rest[0] in ("ab", "reset"):
+            cmd = check_compare(what, c, t, "/".join(rest))
+            if cmd:
+                seen_compare.add(cmd)
+            continue
         if t in LABEL_TYPES:
             lo = hi = None  # labels only display what arrives; no value range
         else:
@@ -301,6 +336,11 @@ def check_page(pname, controls, strip, table, fields):
     for k in REQUIRED_METERS:
         if k not in seen_meters:
             fail("page %s: no meter for %s" % (pname, k))
+    for cmd in REQUIRED_COMPARE:
+        if cmd not in seen_compare:
+            fail("page %s: no button for %s %s" % (pname, cmd[0], cmd[1]))
+    if "strip.bypass" in table and "strip.bypass" not in seen_toggles:
+        fail("page %s: no bypass toggle (strip.bypass)" % pname)
     if subscribe != 1:
         fail("page %s: %d subscribe buttons, expected 1" % (pname, subscribe))
 

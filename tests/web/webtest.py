@@ -104,10 +104,18 @@ class Probe:
             t = (self.phase + np.arange(n)) / self.fs
             self.out.get_array()[:] = amp * np.sin(2 * np.pi * 1000 * t)
             self.phase += n
+            self.cycles += 1
             x = self.inp.get_array()
             with self.lock:
                 self.level.append(float(np.sqrt(np.mean(x * x)) + 1e-12))
                 del self.level[:-64]
+
+        self.xruns = 0
+        self.cycles = 0
+
+        @self.client.set_xrun_callback
+        def xrun(delay_us):
+            self.xruns += 1
 
         self.client.activate()
         self.client.connect(self.out, "chanstrip:in_1")
