@@ -70,6 +70,8 @@ int limiter_init(struct limiter *l, float fs)
 	l->release_ms = 50.0f;
 	l->ceiling_db = -1.0f;
 	l->target = 1.0f;
+	l->link_gr.v = l->gv;
+	l->link_gr.flat = 1;
 	lim_design(l);
 	lim_update_times(l);
 	return 0;
@@ -191,7 +193,7 @@ static inline float lim_window_min(struct limiter *l, float r)
 }
 
 /* The gain for the output sample now leaving the delay, from the newest r. */
-static inline float lim_gain(struct limiter *l, float r)
+static inline float lim_gain_next(struct limiter *l, float r)
 {
 	float h = lim_window_min(l, r);
 	if (h < l->env)
@@ -225,28 +227,100 @@ static void lim_crossfade(struct limiter *l, const float *in, float *out, uint32
 	}
 }
 
-void limiter_process(struct limiter *l, const float *in, float *out, uint32_t n)
+/* The gain half: each sample's gain into l->g and the delayed sample it applies to into
+ * l->dly (state advanced). */
+static void lim_gain(struct limiter *l, const float *in, uint32_t n)
 {
 	float *h = l->hist;
 	float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 4];
 	memcpy(h + LIM_TAPS - 1, in, n * sizeof(float));
 	lim_phases(l, h, n, y);
-	float target = l->target, ming = l->min_gain;
+	const float target = l->target;
 	for (uint32_t i = 0; i < n; i++) {
 		float pk = lim_interval_peak(l, h[i + LIM_AHEAD - 1], y[0][i], y[1][i], y[2][i],
 					     h[i + LIM_AHEAD]);
 		float r = pk > target ? target / pk : 1.0f;
-		float g = lim_gain(l, r);
+		l->g[i] = lim_gain_next(l, r);
 		uint32_t rd = (l->dpos - l->delay) & (LIM_DELAY_CAP - 1);
 		l->dl[l->dpos] = in[i];
 		l->dpos = (l->dpos + 1) & (LIM_DELAY_CAP - 1);
-		out[i] = g == 1.0f ? l->dl[rd] : l->dl[rd] * g;
-		ming = g < ming ? g : ming;
+		l->dly[i] = l->dl[rd];
+	}
+	memmove(h, h + n, (LIM_TAPS - 1) * sizeof(float));
+}
+
+/* The apply half: the delayed samples times the gains g, the meter's lowest gain, the on/off
+ * crossfade with the input. */
+static void lim_apply(struct limiter *l, const float *g, const float *in, float *out,
+		      uint32_t n)
+{
+	float ming = l->min_gain;
+	for (uint32_t i = 0; i < n; i++) {
+		out[i] = g[i] == 1.0f ? l->dly[i] : l->dly[i] * g[i];
+		ming = g[i] < ming ? g[i] : ming;
 	}
 	l->min_gain = ming;
-	memmove(h, h + n, (LIM_TAPS - 1) * sizeof(float));
 	if (l->xf_pos < l->xf_len)
 		lim_crossfade(l, in, out, n);
+}
+
+void limiter_process(struct limiter *l, const float *in, float *out, uint32_t n)
+{
+	lim_gain(l, in, n);
+	lim_apply(l, l->g, in, out, n);
+}
+
+/* The own reduction -ln g into gv_own and link_gr.v; when the chunk has none, gv_own is 0
+ * and link_gr flat (v not written). v is set here, not once in init, so a copied state
+ * points at its own buffer. */
+static void lim_link_out(struct limiter *l, uint32_t n)
+{
+	uint32_t i = 0;
+	while (i < n && l->g[i] == 1.0f)
+		i++;
+	l->link_gr.v = l->gv;
+	l->link_gr.flat = i == n;
+	if (l->link_gr.flat) {
+		memset(l->gv_own, 0, n * sizeof(float));
+		return;
+	}
+	for (i = 0; i < n; i++)
+		l->gv_own[i] = l->gv[i] = -logf(l->g[i]);
+}
+
+void limiter_gain_lanes(struct limiter *const *l, unsigned nl, const float *const *in,
+			uint32_t n)
+{
+	for (unsigned k = 0; k < nl; k++) {
+		lim_gain(l[k], in[k], n);
+		lim_link_out(l[k], n);
+	}
+}
+
+/* The gains the link left in l->g: a value the link did not move keeps the own gain's bits
+ * (so a member at link.amount 0 is its unlinked self); a moved one is exp(-v), never above
+ * the own gain (the link only deepens, and rounding must not lift a peak past the
+ * ceiling). */
+static void lim_link_in(struct limiter *l, uint32_t n)
+{
+	if (l->link_gr.flat)
+		return;
+	for (uint32_t i = 0; i < n; i++) {
+		float own = l->gv_own[i], v = l->gv[i];
+		if (v != own) {
+			float g = expf(-v);
+			l->g[i] = g < l->g[i] ? g : l->g[i];
+		}
+	}
+}
+
+void limiter_apply_lanes(struct limiter *const *l, unsigned nl, const float *const *in,
+			 float *const *out, uint32_t n)
+{
+	for (unsigned k = 0; k < nl; k++) {
+		lim_link_in(l[k], n);
+		lim_apply(l[k], l[k]->g, in[k], out[k], n);
+	}
 }
 
 static int lim_stage_init(void *st, float fs) { return limiter_init(st, fs); }
@@ -270,10 +344,12 @@ static void lim_stage_set(void *st, unsigned idx, float v)
 }
 
 STAGE_EACH_LANE_ADAPTER(lim_stage_lanes, limiter, limiter_process)
+STAGE_LINK_ADAPTERS(lim_stage, limiter, limiter_gain_lanes, limiter_apply_lanes)
 
 const struct stage_desc lim_stage = {
 	.name = "lim", .label = "true-peak limiter", .first = P_LIM_ENABLE, .last = P_LIM_RELEASE,
 	.init = lim_stage_init, .reset = lim_stage_reset, .set = lim_stage_set,
 	.process_lanes = lim_stage_lanes, .idle = lim_stage_idle, .latency = lim_stage_latency,
 	.gr_take = lim_stage_gr_take,
+	.gain_lanes = lim_stage_gain, .link_gr = lim_stage_gr, .apply_lanes = lim_stage_apply,
 };

@@ -21,6 +21,12 @@
  * - Delay: the audio is delayed by the detector's half length, the guard and the ramp:
  *   64 samples at 48 kHz (1.33 ms), reported as latency while enabled. When the ceiling is
  *   never reached the gain is exactly 1.0 and the output is the input delayed, bit for bit.
+ * - Link (link.group, link.h): the gain half computes each sample's gain as above and the
+ *   delayed sample it applies to; the link pulls the gain (as reduction in nepers, -ln g, a
+ *   positive multiple of dB) toward the group's deepest; the apply half multiplies. Linking
+ *   only deepens a member's reduction (the applied gain is the smaller of its own and the
+ *   linked one), so the ceiling holds on every member. All members of a group run at one
+ *   rate, so their delays are equal and the gains line up with the audio.
  * - Off (lim.enable 0): idle, zero latency, the strip skips it. Switching on or off
  *   crossfades over 20 ms between the input and the limited, delayed output (the delay
  *   would otherwise jump in or out in one sample: a click).
@@ -81,6 +87,11 @@ struct limiter {
 	 * limited, delayed output: the delay comes and goes without a jump */
 	uint32_t xf_pos, xf_len; /* xf_pos == xf_len: no fade running */
 	int xf_in;               /* 1: fading toward the limiter, 0: toward the input */
+	/* the chunk between the two halves (stage.h): the delayed input, the own gain, and for
+	 * the link the own reduction -ln g and link_gr.v (its copy that the link moves) */
+	float dly[DSP_MAX_CHUNK], g[DSP_MAX_CHUNK];
+	float gv_own[DSP_MAX_CHUNK], gv[DSP_MAX_CHUNK];
+	struct stage_gr link_gr;
 };
 
 /* fs in Hz, DSP_FS_MIN..DSP_FS_MAX: 0 or -EINVAL. Parameters unset (stage_init_defaults). */
@@ -94,6 +105,13 @@ int limiter_idle(const struct limiter *l);
 uint32_t limiter_latency(const struct limiter *l);
 /* n <= DSP_MAX_CHUNK, finite input; in and out do not overlap. */
 void limiter_process(struct limiter *l, const float *in, float *out, uint32_t n);
+/* limiter_process in the two halves of the link (stage.h), nl lanes: the gain (state
+ * advanced; the reduction in nepers into l[k]->link_gr, flat when there is none), then its
+ * application, with the same in. Untouched link_gr: limiter_process' bits. */
+void limiter_gain_lanes(struct limiter *const *l, unsigned nl, const float *const *in,
+			uint32_t n);
+void limiter_apply_lanes(struct limiter *const *l, unsigned nl, const float *const *in,
+			 float *const *out, uint32_t n);
 
 extern const struct stage_desc lim_stage;
 

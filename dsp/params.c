@@ -157,7 +157,7 @@ const struct param_def param_table[P_COUNT] = {
 
 	[P_LINK_GROUP] = {"link.group", "group", 0, 16, 0, PT_STEPS, TAPER_LINEAR, 0, NULL,
 			  link_group_steps, 17,
-			  "strips in one group 1-16 share gate, compressor and de-esser; 0 = none"},
+			  "strips in one group 1-16 share gate, compressor, de-esser, limiter; 0 = none"},
 	[P_LINK_AMOUNT] = {"link.amount", "%", 0, 100, 100, PT_FLOAT, TAPER_LINEAR, 0, NULL, NULL,
 			   0, "how far each gain moves toward the group's strongest (in dB)"},
 };

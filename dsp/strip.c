@@ -225,36 +225,64 @@ static void strip_out_gain(struct strip *st, const float *x, float *dst, int met
 	}
 }
 
-/* The output gain, the stages after it (on the lanes where one is active), the bypass's
- * crossfade, the output meter: the meter reads what leaves the strip. */
-static void strip_tail_lanes(struct strip *const *s, unsigned nl, const float *const *x,
-			     float *const *out, uint32_t n)
+/* The output gain of nl strips: straight into out[l] with the output meter where nothing
+ * follows it (post[l] = 0, the path every existing golden took), else into a scratch buffer
+ * that x[l] then points at (post[l] = 1) for the stages after it. */
+static void strip_tail_head(struct strip *const *s, unsigned nl, const float **x,
+			    float *const *out, unsigned char *post, uint32_t n)
 {
-	struct strip *ps[DSP_LANES_MAX];
-	const float *px[DSP_LANES_MAX];
-	unsigned lane[DSP_LANES_MAX], np = 0;
 	for (unsigned l = 0; l < nl; l++) {
-		if (strip_post_idle(s[l]) && !strip_bypassing(s[l])) {
+		post[l] = !strip_post_idle(s[l]) || strip_bypassing(s[l]);
+		if (!post[l]) {
 			strip_out_gain(s[l], x[l], out[l], 1, n);
 			continue;
 		}
 		float *b = strip_other_buf(s[l], x[l]);
 		strip_out_gain(s[l], x[l], b, 0, n);
-		ps[np] = s[l], px[np] = b, lane[np++] = l;
+		x[l] = b;
 	}
+}
+
+/* After the stages that follow the output gain (post[l] = 1): the bypass's crossfade and the
+ * output meter, so the meter reads what leaves the strip. */
+static void strip_tail_finish(struct strip *const *s, unsigned nl, const float *const *x,
+			      float *const *out, const unsigned char *post, uint32_t n)
+{
+	for (unsigned l = 0; l < nl; l++) {
+		if (!post[l])
+			continue;
+		if (strip_bypassing(s[l])) {
+			strip_bypass_mix(s[l], x[l], out[l], n);
+			meter_output(&s[l]->meter, out[l], n);
+		} else {
+			meter_output_gain(&s[l]->meter, x[l], 1.0f, out[l], n);
+		}
+		meter_output_post(&s[l]->meter, out[l], n);
+	}
+}
+
+/* The output gain, the stages after it (on the lanes where one is active), the bypass's
+ * crossfade, the output meter. */
+static void strip_tail_lanes(struct strip *const *s, unsigned nl, const float *const *x,
+			     float *const *out, uint32_t n)
+{
+	struct strip *ps[DSP_LANES_MAX];
+	const float *px[DSP_LANES_MAX], *tx[DSP_LANES_MAX];
+	unsigned char post[DSP_LANES_MAX];
+	unsigned lane[DSP_LANES_MAX], np = 0;
+	for (unsigned l = 0; l < nl; l++)
+		tx[l] = x[l];
+	strip_tail_head(s, nl, tx, out, post, n);
+	for (unsigned l = 0; l < nl; l++)
+		if (post[l])
+			ps[np] = s[l], px[np] = tx[l], lane[np++] = l;
 	if (np == 0)
 		return;
 	for (unsigned i = STAGE_POS_OUT + 1; i < CHAIN_LEN; i++)
 		strip_stage_lanes(ps, np, px, i, n);
-	for (unsigned j = 0; j < np; j++) {
-		if (strip_bypassing(ps[j])) {
-			strip_bypass_mix(ps[j], px[j], out[lane[j]], n);
-			meter_output(&ps[j]->meter, out[lane[j]], n);
-		} else {
-			meter_output_gain(&ps[j]->meter, px[j], 1.0f, out[lane[j]], n);
-		}
-		meter_output_post(&ps[j]->meter, out[lane[j]], n);
-	}
+	for (unsigned j = 0; j < np; j++)
+		tx[lane[j]] = px[j];
+	strip_tail_finish(s, nl, tx, out, post, n);
 }
 
 /* A chunk's input of nl strips: metered, cleaned of what is not audio and kept for the
@@ -420,33 +448,46 @@ static unsigned strip_lane_group(struct strip *s, unsigned first, unsigned count
 	return nl;
 }
 
-/* One chunk of count (<= STRIP_LINK_MAX) strips, linked. */
+/* Stages from..to-1 of count strips, linked where they can be. */
+static void strip_linked_stages(struct strip *s, unsigned count, const float **x,
+				unsigned from, unsigned to, uint32_t groups, uint32_t n)
+{
+	struct strip *ps[DSP_LANES_MAX];
+	for (unsigned i = from; i < to; i++) {
+		if (strip_chain[i]->gain_lanes) {
+			strip_link_stage(s, count, x, i, groups, n);
+			continue;
+		}
+		for (unsigned first = 0, nl; first < count; first += nl) {
+			nl = strip_lane_group(s, first, count, ps);
+			strip_stage_lanes(ps, nl, x + first, i, n);
+		}
+	}
+}
+
+/* One chunk of count (<= STRIP_LINK_MAX) strips, linked: the stages before the output gain,
+ * the output gain, the stages after it (a strip where they are all idle and that is not
+ * bypassing has already left through the output gain, and is idle there), the meter. */
 static void strip_chunk_linked(struct strip *s, unsigned count, const float *const *in,
 			       float *const *out, uint32_t n)
 {
 	const float *x[STRIP_LINK_MAX];
+	unsigned char post[STRIP_LINK_MAX];
 	struct strip *ps[DSP_LANES_MAX];
 	uint32_t groups = strip_link_amounts(s, count, n);
 	for (unsigned first = 0, nl; first < count; first += nl) {
 		nl = strip_lane_group(s, first, count, ps);
 		strip_chunk_in(ps, nl, in + first, x + first, n);
 	}
-	/* the stages before the output gain, linked where they can be; the output gain, the
-	 * stages after it and the meter as unlinked (the limiter links once it has the halves) */
-	for (unsigned i = 0; i < STAGE_POS_OUT; i++) {
-		const struct stage_desc *d = strip_chain[i];
-		if (!d->gain_lanes) {
-			for (unsigned first = 0, nl; first < count; first += nl) {
-				nl = strip_lane_group(s, first, count, ps);
-				strip_stage_lanes(ps, nl, x + first, i, n);
-			}
-			continue;
-		}
-		strip_link_stage(s, count, x, i, groups, n);
-	}
+	strip_linked_stages(s, count, x, 0, STAGE_POS_OUT, groups, n);
 	for (unsigned first = 0, nl; first < count; first += nl) {
 		nl = strip_lane_group(s, first, count, ps);
-		strip_tail_lanes(ps, nl, x + first, out + first, n);
+		strip_tail_head(ps, nl, x + first, out + first, post + first, n);
+	}
+	strip_linked_stages(s, count, x, STAGE_POS_OUT + 1, CHAIN_LEN, groups, n);
+	for (unsigned first = 0, nl; first < count; first += nl) {
+		nl = strip_lane_group(s, first, count, ps);
+		strip_tail_finish(ps, nl, x + first, out + first, post + first, n);
 	}
 }
 

@@ -929,6 +929,11 @@ static int frontends_start(struct jc *c)
 		jc_log(c, "%s", err);
 		return -1;
 	}
+	if (c->midi && midictl_learn_each(c->midi, o->midi_learn, o->nmidi_learn, err,
+					  sizeof(err)) < 0) {
+		jc_log(c, "--midi-learn %s", err);
+		return -1;
+	}
 	if (c->midi) {
 		struct preset_ext x;
 		midictl_preset_ext(c->midi, &x);

@@ -64,6 +64,12 @@ struct midictl {
 	int next_origin;
 	int learning;
 	struct midi_spec learn;
+	/* --midi-learn given more than once: the paths after the first, learnt in order; a
+	 * queued learn (learn_fresh) takes only a controller that has no map yet, so the knob
+	 * just learnt, still moving, does not take the next path too */
+	struct midi_spec learn_q[MIDICTL_MAPS_MAX];
+	unsigned learn_qn, learn_qpos;
+	int learn_fresh;
 	int pend; /* learn saw CC 0-31: waiting for its LSB */
 	struct midi_ev pend_ev;
 	double pend_ms;
@@ -239,6 +245,37 @@ static void map_apply(struct midictl *m, struct map *p, const struct midi_ev *ev
 		p->cur_x = x;
 }
 
+/* Arm the next queued learn, if any. */
+static void learn_next(struct midictl *m)
+{
+	if (m->learn_qpos >= m->learn_qn)
+		return;
+	m->learn = m->learn_q[m->learn_qpos++];
+	m->learning = 1;
+	m->learn_fresh = 1;
+	fprintf(stderr, "chanstrip: midi learn: move a controller for %s\n", m->learn.path);
+}
+
+/* 1 when a map already takes ev's controller: the same NRPN or pitchbend, or the same CC
+ * (a 14-bit map's MSB and LSB, a 7-bit map's CC and the 14-bit event the decoder gives
+ * with it). */
+static int ctl_mapped(const struct midictl *m, const struct midi_ev *ev)
+{
+	for (unsigned k = 0; k < m->nmaps; k++) {
+		const struct midi_spec *p = &m->maps[k].s;
+		unsigned num = ev->num;
+		if (p->ch != ev->ch)
+			continue;
+		if (p->kind == MIDI_CC14 && ev->kind == MIDI_CC7 && num >= 32 && num < 64)
+			num -= 32; /* its LSB */
+		int cc = (p->kind == MIDI_CC7 || p->kind == MIDI_CC14) &&
+			 (ev->kind == MIDI_CC7 || ev->kind == MIDI_CC14);
+		if ((cc || p->kind == ev->kind) && p->num == num)
+			return 1;
+	}
+	return 0;
+}
+
 static void learn_take(struct midictl *m, const struct midi_ev *ev, uint8_t kind)
 {
 	struct midi_spec s = m->learn;
@@ -255,6 +292,7 @@ static void learn_take(struct midictl *m, const struct midi_ev *ev, uint8_t kind
 	else
 		fprintf(stderr, "chanstrip: midi learn: %s <- channel %u %s\n", s.path, s.ch + 1,
 			ctl);
+	learn_next(m);
 }
 
 /* Learn: 1 when ev was taken by it. A CC 0-31 waits for its LSB (a 14-bit pair), an NRPN
@@ -262,6 +300,8 @@ static void learn_take(struct midictl *m, const struct midi_ev *ev, uint8_t kind
  * 7-bit CC, or the NRPN, is taken as it is. */
 static int learn_event(struct midictl *m, const struct midi_ev *ev)
 {
+	if (m->learning && m->learn_fresh && !m->pend && ctl_mapped(m, ev))
+		return 0;
 	if (m->pend && ev->lsb && ev->ch == m->pend_ev.ch && ev->num == m->pend_ev.num &&
 	    ((ev->kind == MIDI_CC14 && m->pend_ev.kind == MIDI_CC7) ||
 	     (ev->kind == MIDI_NRPN && m->pend_ev.kind == MIDI_NRPN))) {
@@ -484,7 +524,36 @@ int midictl_learn(struct midictl *m, const struct midi_spec *s, char *why)
 	pthread_mutex_lock(&m->lock);
 	m->learn = *s;
 	m->learning = 1;
+	m->learn_fresh = 0;
+	m->learn_qn = m->learn_qpos = 0; /* this learn replaces any still queued */
 	m->pend = 0;
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+int midictl_learn_each(struct midictl *m, const struct midi_spec *s, size_t n, char *why,
+		       size_t whylen)
+{
+	struct map p;
+	char r[CTL_REASON_MAX];
+	if (n > MIDICTL_MAPS_MAX) {
+		snprintf(why, whylen, "at most %d learns", MIDICTL_MAPS_MAX);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (map_resolve(m, &s[i], &p, r) < 0) {
+			snprintf(why, whylen, "%s: %s", s[i].path, r);
+			return -1;
+		}
+	if (n == 0)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	memcpy(m->learn_q, s, n * sizeof(*s));
+	m->learn_qn = (unsigned)n;
+	m->learn_qpos = 0;
+	m->pend = 0;
+	learn_next(m);
+	m->learn_fresh = 0; /* the first takes any controller, as /midi/learn does */
 	pthread_mutex_unlock(&m->lock);
 	return 0;
 }

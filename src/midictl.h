@@ -45,8 +45,14 @@ void midictl_process(struct midictl *m, void *in, void *out, jack_nframes_t n);
 /* Control side; every one returns 0 or -1 with the reason in why (CTL_REASON_MAX). */
 int midictl_map(struct midictl *m, const struct midi_spec *s, char *why);
 int midictl_unmap(struct midictl *m, const char *path, char *why);
-/* The next controller that moves maps to s->path with s's mode and range. */
+/* The next controller that moves maps to s->path with s's mode and range (replacing any
+ * learn still waiting, midictl_learn_each's too). */
 int midictl_learn(struct midictl *m, const struct midi_spec *s, char *why);
+/* --midi-learn: learn s[0..n) in order, each from the next controller that moves; after the
+ * first, only a controller that has no map yet. Every path is checked first: 0, or -1 with
+ * "PATH: reason" in why (whylen bytes). Logs the path it waits for. */
+int midictl_learn_each(struct midictl *m, const struct midi_spec *s, size_t n, char *why,
+		       size_t whylen);
 /* fn for every map, in the order they were made. */
 void midictl_list(struct midictl *m, void (*fn)(void *ctx, const struct midi_spec *s),
 		  void *ctx);

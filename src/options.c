@@ -37,6 +37,8 @@ void options_usage(FILE *f)
 	      "  -s, --set [N:]KEY=VALUE set a parameter on strip N or all strips (repeatable)\n"
 	      "      --midi, --no-midi   JACK MIDI ports midi_in/midi_out (default on)\n"
 	      "      --midi-map 'PATH CH CTL [MODE] [MIN MAX]'  map a MIDI controller (repeatable)\n"
+	      "      --midi-learn 'PATH [MODE] [MIN MAX]'  map the next controller that moves\n"
+	      "                          (repeatable: learnt in order)\n"
 	      "      --offline IN OUT    process a WAV file instead of running under JACK\n"
 	      "      --meters FILE.csv   (offline) write meter rows every 50 ms per strip\n"
 	      "      --block N           (offline) processing block, 1..65536 (default 256)\n"
@@ -121,6 +123,7 @@ enum {
 	OPT_MIDI,
 	OPT_NO_MIDI,
 	OPT_MIDI_MAP,
+	OPT_MIDI_LEARN,
 };
 
 static const struct option longopts[] = {
@@ -141,6 +144,7 @@ static const struct option longopts[] = {
 	{"midi", no_argument, 0, OPT_MIDI},
 	{"no-midi", no_argument, 0, OPT_NO_MIDI},
 	{"midi-map", required_argument, 0, OPT_MIDI_MAP},
+	{"midi-learn", required_argument, 0, OPT_MIDI_LEARN},
 	{"offline", no_argument, 0, OPT_OFFLINE},
 	{"meters", required_argument, 0, OPT_METERS},
 	{"block", required_argument, 0, OPT_BLOCK},
@@ -251,6 +255,35 @@ static int opt_midi_map(struct options *o, const char *arg, char *err, size_t er
 	}
 	o->midi_map_given = 1;
 	return 0;
+}
+
+/* 'PATH [MODE] [MIN MAX]': a map spec with a placeholder controller (channel 1, CC 0) that
+ * the controller learnt replaces, as /midi/learn takes it. */
+static int opt_midi_learn(struct options *o, const char *arg, char *err, size_t errlen)
+{
+	struct midi_spec s;
+	char why[256], text[300];
+	size_t k = strcspn(arg, " \t");
+	int words = 0;
+	for (const char *c = arg; *c; c++)
+		words += (*c != ' ' && *c != '\t') && (c == arg || c[-1] == ' ' || c[-1] == '\t');
+	if (words < 1 || words > 4 || words == 3)
+		snprintf(why, sizeof(why), "expected PATH [MODE] [MIN MAX]");
+	else if (snprintf(text, sizeof(text), "%.*s 1 0%s", (int)k, arg, arg + k) >=
+		 (int)sizeof(text))
+		snprintf(why, sizeof(why), "too long");
+	else if (midi_spec_parse(text, &s, why, sizeof(why)) == 0) {
+		struct midi_spec *v = realloc(o->midi_learn, (o->nmidi_learn + 1) * sizeof(*v));
+		if (!v) {
+			snprintf(err, errlen, "out of memory");
+			return -ENOMEM;
+		}
+		v[o->nmidi_learn++] = s;
+		o->midi_learn = v;
+		return 0;
+	}
+	snprintf(err, errlen, "--midi-learn '%s': %s", arg, why);
+	return -EINVAL;
 }
 
 static int opt_preset(struct options *o, const char *arg, char *err, size_t errlen)
@@ -415,6 +448,7 @@ static void opt_note_mode(struct options *o, int c)
 	case 'c': case 'n': case 'p': case OPT_SERVER: case OPT_CONNECT: case OPT_NO_CONNECT:
 	case OPT_CONNECT_OUT: case OPT_RECONNECT: case OPT_METER_VIEW: case OPT_OSC_BIND:
 	case OPT_HTTP_PORT: case OPT_HTTP_BIND: case OPT_MIDI: case OPT_NO_MIDI: case OPT_MIDI_MAP:
+	case OPT_MIDI_LEARN:
 		slot = &o->jack_only;
 		break;
 	case OPT_METERS: case OPT_BLOCK: case OPT_OUT_FORMAT: case OPT_ALLOW_CLIP:
@@ -455,6 +489,7 @@ static int opt_one(struct options *o, int c, char **argv, char *err, size_t errl
 	case OPT_MIDI: o->midi = 1; return 0;
 	case OPT_NO_MIDI: o->midi = 0; return 0;
 	case OPT_MIDI_MAP: return opt_midi_map(o, optarg, err, errlen);
+	case OPT_MIDI_LEARN: return opt_midi_learn(o, optarg, err, errlen);
 	case OPT_OFFLINE: o->mode = MODE_OFFLINE; return 0;
 	case OPT_METERS: o->meters_path = optarg; return 0;
 	case OPT_BLOCK: return opt_block(o, optarg, err, errlen);
@@ -540,6 +575,10 @@ static int opt_check(struct options *o, int argc, char **argv, char *err, size_t
 		if (rc > 0)
 			snprintf(o->notice + n, sizeof(o->notice) - n, "%s%s", n ? "; " : "", msg);
 	}
+	if (o->nmidi_learn && !o->midi) {
+		snprintf(err, errlen, "--midi-learn needs the MIDI ports (--no-midi turns them off)");
+		return -EINVAL;
+	}
 	if (o->no_connect && o->connect) {
 		snprintf(err, errlen, "--connect and --no-connect contradict each other");
 		return -EINVAL;
@@ -577,6 +616,9 @@ void options_free(struct options *o)
 	free(o->preset_names);
 	free(o->profiles);
 	free(o->midi_maps);
+	free(o->midi_learn);
+	o->midi_learn = NULL;
+	o->nmidi_learn = 0;
 	o->assign = NULL;
 	o->src = NULL;
 	o->preset_names = NULL;

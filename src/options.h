@@ -65,6 +65,8 @@ struct options {
 	struct midi_spec *midi_maps; /* --midi-map and the maps of --preset files, in order */
 	size_t nmidi_maps;
 	int midi_map_given; /* --midi-map was on the command line (an error offline) */
+	struct midi_spec *midi_learn; /* --midi-learn, in order (placeholder controllers) */
+	size_t nmidi_learn;
 };
 
 /* Parse argv. On error returns a negative errno with a one-line message in err (no

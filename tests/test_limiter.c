@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "limiter.h"
+#include "link.h"
 #include "strip.h"
 #include "testutil.h"
 
@@ -299,6 +300,78 @@ START_TEST(off_is_idle)
 }
 END_TEST
 
+/* Linked (link.h): the noise and the kick +10 dB over -1 dBTP, fully linked, and the 12 kHz
+ * bursts at -6 dBTP (never over) following them at 50 %, in chunks of 64 through the two
+ * halves and link_combine as the strip runs them. Every output's true peak (the independent
+ * 16x reference) stays within 0.1 dB of the ceiling; the fully linked pair applies one gain
+ * (within 1e-6); the follower is turned down by half of the leaders' reduction in dB (its
+ * gain against exp(ln(leader's gain) / 2), within 1e-5), its own detector asking for none;
+ * and the two halves with nothing to link give limiter_process' bits. */
+START_TEST(linked_true_peak_within_ceiling)
+{
+	enum { NL = 3, NC = 64 };
+	static struct limiter l[NL], ref;
+	static float in[NL][NS], out[NL][NS], solo[NS];
+	const float amt[NL] = {1.0f, 1.0f, 0.5f};
+	const enum sig sg[NL] = {SIG_NOISE, SIG_KICK, SIG_BURSTS};
+	const size_t n = (size_t)FS;
+	for (int k = 0; k < NL; k++) {
+		make_signal(in[k], n, sg[k], FS);
+		scale_to_tp(in[k], n, k < 2 ? 9.0 : -6.0);
+		setup(&l[k], FS, -1.0f, 50.0f);
+	}
+	float a[NL][NC], mx[NC];
+	double worst_pair = 0.0, worst_half = 0.0, min_g2 = 1.0;
+	for (size_t i = 0; i < n; i += NC) {
+		struct limiter *pl[NL] = {&l[0], &l[1], &l[2]};
+		const float *pin[NL] = {in[0] + i, in[1] + i, in[2] + i};
+		float *pout[NL] = {out[0] + i, out[1] + i, out[2] + i};
+		struct stage_gr *gr[NL];
+		const float *pa[NL];
+		limiter_gain_lanes(pl, NL, pin, NC);
+		for (int k = 0; k < NL; k++) {
+			ck_assert(k < 2 || l[k].link_gr.flat); /* the bursts alone ask for nothing */
+			for (int j = 0; j < NC; j++)
+				a[k][j] = amt[k];
+			gr[k] = &l[k].link_gr, pa[k] = a[k];
+		}
+		link_combine(gr, pa, NL, NC, mx);
+		limiter_apply_lanes(pl, NL, pin, pout, NC);
+		for (int j = 0; j < NC; j++) {
+			double g0 = l[0].g[j], g1 = l[1].g[j], lead = fmin(g0, g1);
+			worst_pair = fmax(worst_pair, fabs(g0 - g1) / lead);
+			worst_half = fmax(worst_half, fabs(l[2].g[j] - sqrt(lead)));
+			min_g2 = fmin(min_g2, l[2].g[j]);
+		}
+	}
+	for (int k = 0; k < NL; k++) {
+		double tp = 20.0 * log10(ref_true_peak(out[k], n));
+		printf("lim linked, %s: output true peak %.3f dBTP\n", sig_name[sg[k]], tp);
+		ck_assert_msg(tp <= -0.9, "%s: %.3f dBTP", sig_name[sg[k]], tp);
+	}
+	printf("lim linked: pair's gains differ by %.2g, follower off half by %.2g, its deepest "
+	       "%.2f dB\n", worst_pair, worst_half, 20.0 * log10(min_g2));
+	ck_assert_double_le(worst_pair, 1e-6);
+	ck_assert_double_le(worst_half, 1e-5);
+	ck_assert_double_le(20.0 * log10(min_g2), -3.0);
+	/* alone in its group: the halves are the whole */
+	setup(&ref, FS, -1.0f, 50.0f);
+	setup(&l[0], FS, -1.0f, 50.0f);
+	tu_run_blocks(lim_fn, &ref, in[1], solo, n, NC);
+	for (size_t i = 0; i < n; i += NC) {
+		struct limiter *pl = &l[0];
+		const float *pin = in[1] + i;
+		float *pout = out[0] + i;
+		struct stage_gr *gr = &l[0].link_gr;
+		const float *pa = a[0];
+		limiter_gain_lanes(&pl, 1, &pin, NC);
+		link_combine(&gr, &pa, 1, NC, mx);
+		limiter_apply_lanes(&pl, 1, &pin, &pout, NC);
+	}
+	ck_assert_int_eq(memcmp(solo, out[0], n * sizeof(float)), 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("limiter");
@@ -311,6 +384,7 @@ int main(void)
 	tcase_add_test(tc, thd_and_gr_meter);
 	tcase_add_test(tc, off_is_idle);
 	tcase_add_test(tc, switching_crossfades);
+	tcase_add_test(tc, linked_true_peak_within_ceiling);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }

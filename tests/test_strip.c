@@ -482,6 +482,12 @@ static void link_deess_on(struct strip *s)
 	strip_set_param(s, P_DEESS_THRESHOLD, -30.0f);
 }
 
+static void link_lim_on(struct strip *s)
+{
+	strip_set_param(s, P_LIM_ENABLE, 1.0f);
+	strip_set_param(s, P_LIM_CEILING, -12.0f);
+}
+
 /* link_combine against its definition, v_j + a_j (max_m v_m - v_j), by hand: a flat member
  * counts as 0 and is written out only when it moves; a lone or all-flat group is left alone;
  * a member at 1 gets the maximum exactly. */
@@ -509,7 +515,7 @@ END_TEST
 
 /* A -6 dBFS tone in the left strip only (6 kHz for the de-esser, 1 kHz otherwise), the right
  * one quiet (-70 dBFS noise): not linked, the right strip's stage does what its own input
- * asks (no reduction for the compressor and de-esser, a closed gate); linked at 100 % it
+ * asks (no reduction for the compressor, de-esser and limiter at -12 dBTP, a closed gate); linked at 100 % it
  * applies the left's reduction (within 0.1 dB), at 50 % half of the way in dB (within
  * 0.2 dB); linked at 0 % it is left alone. The left strip is the leader throughout. */
 START_TEST(link_pulls_the_quiet_side)
@@ -520,7 +526,8 @@ START_TEST(link_pulls_the_quiet_side)
 		double hz;
 	} st[] = {{link_comp_on, METER_GR_COMP, 1000.0},
 		  {link_gate_on, METER_GR_GATE, 1000.0},
-		  {link_deess_on, METER_GR_DEESS, 6000.0}};
+		  {link_deess_on, METER_GR_DEESS, 6000.0},
+		  {link_lim_on, METER_GR_LIM, 1000.0}};
 	static float inl[2 * LINK_N], inr[2 * LINK_N];
 	tu_sine(inl, 2 * LINK_N, 0.5011872, st[_i].hz, FS, 0.0);
 	tu_noise(inr, 2 * LINK_N, 3.1622777e-4, 5);
@@ -704,7 +711,7 @@ int main(void)
 	tcase_add_test(tc, bypass_is_the_input_delayed);
 	tcase_add_test(tc, bypass_switches_without_click);
 	tcase_add_test(tc, link_combine_closed_form);
-	tcase_add_loop_test(tc, link_pulls_the_quiet_side, 0, 3);
+	tcase_add_loop_test(tc, link_pulls_the_quiet_side, 0, 4);
 	tcase_add_test(tc, linked_gates_open_and_close_together);
 	tcase_add_test(tc, linked_block_size_and_grouping_invariant);
 	suite_add_tcase(su, tc);

@@ -271,22 +271,24 @@ expect_fail "bad --osc-bind" "--osc-bind: '999.1.1.1' is not an IPv4 or IPv6 add
 	--osc-bind 999.1.1.1
 expect_fail "bad bool" "not a boolean" --set gate.enable=maybe
 
-# 9. stereo link: a -6 dBFS tone in the left channel only, -70 dBFS noise in the right;
+# 9. stereo link (gate, compressor, de-esser, limiter at -12 dBTP): a -6 dBFS tone in the
+# left channel only, -70 dBFS noise in the right;
 # `--set link.group=1` puts both strips in group 1. From the last meter row of each strip:
 # not linked the right strip's stage does what its own input asks; linked it applies the
 # left's reduction (within 0.1 dB), at link.amount=50 half of the way (within 0.2 dB, in dB);
 # and the right channel's audio is turned down by that much (out_rms - in_rms; the de-esser
 # in wide mode, so the reduction is the whole channel's).
-# link_row CSV STRIP: "gate comp deess in_rms out_rms" of the strip's last row
+# link_row CSV STRIP: "gate comp deess lim in_rms out_rms" of the strip's last row
 # (columns found by name in the header, so new meter fields do not move them)
 link_row() {
 	awk -F, -v s="$2" 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next }
 		$2 == s { r = $c["gate_gr_db"] " " $c["comp_gr_db"] " " $c["deess_gr_db"] " " \
-			$c["in_rms_dbfs"] " " $c["out_rms_dbfs"] } END { print r }' "$1"
+			$c["lim_gr_db"] " " $c["in_rms_dbfs"] " " $c["out_rms_dbfs"] } END { print r }' "$1"
 }
 for spec in "comp 2 1000 --set comp.enable=1 --set comp.threshold=-24 --set comp.ratio=4" \
 	"gate 1 1000 --set gate.enable=1 --set gate.threshold=-40 --set gate.range=40" \
-	"deess 3 6000 --set deess.enable=1 --set deess.threshold=-30 --set deess.mode=wide"; do
+	"deess 3 6000 --set deess.enable=1 --set deess.threshold=-30 --set deess.mode=wide" \
+	"lim 4 1000 --set lim.enable=1 --set lim.ceiling=-12"; do
 	set -- $spec
 	name=$1 col=$2 hz=$3
 	shift 3
@@ -296,9 +298,9 @@ for spec in "comp 2 1000 --set comp.enable=1 --set comp.threshold=-24 --set comp
 		"$cs" --offline "$t/in.wav" "$t/out.wav" --meters "$t/m.csv" "$@" $link 2>/dev/null
 		res="$res $(link_row "$t/m.csv" 1 | cut -d' ' -f$col) $(link_row "$t/m.csv" 2)"
 	done
-	# res: L0 g c d in out L100 g c d in out L50 g c d in out (right strip's fields)
+	# res: L0 g c d l in out L100 g c d l in out L50 g c d l in out (right strip's fields)
 	if echo "$res" | awk -v c="$col" '{
-		l0 = $1; r0 = $(1 + c); l1 = $7; r1 = $(7 + c); a1 = $11 - $12; r5 = $(13 + c)
+		l0 = $1; r0 = $(1 + c); l1 = $8; r1 = $(8 + c); a1 = $13 - $14; r5 = $(15 + c)
 		ok = (l0 == l1) && (r1 - l1 < 0.1 && l1 - r1 < 0.1) &&
 		     ((r0 + (l0 - r0) / 2) - r5 < 0.2 && r5 - (r0 + (l0 - r0) / 2) < 0.2) &&
 		     (a1 - r1 < 0.5 && r1 - a1 < 0.5) && (l0 - r0 > 3 || r0 - l0 > 3)

@@ -24,7 +24,7 @@ start_chanstrip rt -c 8 --osc-port $OSC_PORT --http-port $HTTP_PORT --connect 's
 	--meter-view \
 	--set comp.enable=1 --set gate.enable=1 --set deess.enable=1 \
 	--set pre.hum=50 --set pre.air=4 --set eq.enable=1 --set eq.mid_gain=3 \
-	--set enh.enable=1 --set enh.hf=50 --set enh.lf=50 --set nr.enable=1 --set lim.enable=1 --set link.group=1 \
+	--set enh.enable=1 --set enh.hf=50 --set enh.lf=50 --set nr.enable=1 --set lim.enable=1 --set lim.ceiling=-20 --set link.group=1 \
 	--midi-map '/strip/*/comp/threshold 1 7' --midi-map '/strip/1/comp/ratio 1 nrpn:300 pickup'
 MIDISEND="$(dirname "$0")/../midi/midisend.py"
 if /usr/bin/python3 -c 'import jack' 2>/dev/null; then
