@@ -37,6 +37,8 @@
 #include "strip.h"
 #include "testutil.h"
 #include "truepeak.h"
+#include "eq.h"
+#include "enh.h"
 
 #define LEN 253     /* the longest run, odd */
 #define PAD 16      /* room for misalignment and for the true-peak kernel's overread */
@@ -393,6 +395,91 @@ START_TEST(many_strips_do_not_depend_on_variant)
 }
 END_TEST
 
+/* The tone stages' lanes kernels (steady lanes side by side in vectors, one lane's stages fused
+ * in one loop) against their general per-lane path: random settings per lane, enabled most of
+ * the time and changed now and then while audio runs (glides, fades, lanes whose grids differ),
+ * random chunk lengths, 1..DSP_LANES_MAX lanes. Error bound: 0 ulp, outputs and whole states. */
+#define TONE_LEN 12000
+typedef void (*tone_each_fn)(void *st, const float *in, float *out, uint32_t n);
+
+static void tone_each_eq(void *st, const float *in, float *out, uint32_t n)
+{
+	eq_process_each(st, in, out, n);
+}
+static void tone_each_enh(void *st, const float *in, float *out, uint32_t n)
+{
+	enh_process_each(st, in, out, n);
+}
+
+static const struct {
+	const struct stage_desc *d;
+	tone_each_fn each;
+	size_t size;
+} tone_cases[] = {
+	{&eq_stage, tone_each_eq, sizeof(struct eq)},
+	{&enh_stage, tone_each_enh, sizeof(struct enh)},
+};
+
+static void tone_set_random(const struct stage_desc *d, void *st, uint32_t *r, int settle)
+{
+	for (enum param_id id = d->first; id <= d->last; id++) {
+		float v = tu_random_param(id, r);
+		if (id == d->first || param_table[id].type == PT_BOOL)
+			v = tu_lcg(r) % 4 != 0; /* on most of the time */
+		d->set(st, (unsigned)(id - d->first), v);
+	}
+	if (settle)
+		d->reset(st);
+}
+
+START_TEST(tone_lanes_match_each_lane)
+{
+	const struct stage_desc *d = tone_cases[_i].d;
+	static union {
+		struct eq eq;
+		struct enh enh;
+	} st[2][DSP_LANES_MAX];
+	static float in[DSP_LANES_MAX][TONE_LEN], out[2][DSP_LANES_MAX][TONE_LEN];
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (int v = 0; v < 2; v++) {
+			uint32_t r = 1234 + nl;
+			for (unsigned l = 0; l < nl; l++) {
+				ck_assert_int_eq(stage_init_defaults(d, &st[v][l], 48000.0f), 0);
+				tone_set_random(d, &st[v][l], &r, 1);
+				tu_lane_signal(in[l], TONE_LEN, l, &r);
+				for (uint32_t i = 1; i < TONE_LEN && l % 2; i++) /* dull: HF lift */
+					in[l][i] = in[l][i - 1] + 0.1f * (in[l][i] - in[l][i - 1]);
+			}
+			for (uint32_t done = 0; done < TONE_LEN;) {
+				uint32_t k = 1 + tu_lcg(&r) % DSP_MAX_CHUNK;
+				k = k < TONE_LEN - done ? k : TONE_LEN - done;
+				const float *pin[DSP_LANES_MAX], *res[DSP_LANES_MAX];
+				float *pout[DSP_LANES_MAX];
+				void *ps[DSP_LANES_MAX];
+				for (unsigned l = 0; l < nl; l++) {
+					if (tu_lcg(&r) % 60 == 0)
+						tone_set_random(d, &st[v][l], &r, 0);
+					pin[l] = in[l] + done, pout[l] = out[v][l] + done;
+					ps[l] = &st[v][l];
+				}
+				if (v == 0)
+					for (unsigned l = 0; l < nl; l++)
+						tone_cases[_i].each(ps[l], pin[l], pout[l], k);
+				else
+					d->process_lanes(ps, nl, pin, pout, res, k);
+				done += k;
+			}
+		}
+		for (unsigned l = 0; l < nl; l++) {
+			ck_assert_msg(memcmp(out[0][l], out[1][l], sizeof(out[0][l])) == 0,
+				      "%s: lane %u of %u differs from its per-lane path", d->name, l,
+				      nl);
+			ck_assert_int_eq(memcmp(&st[0][l], &st[1][l], tone_cases[_i].size), 0);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("simd");
@@ -403,6 +490,8 @@ int main(void)
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, strip_output_does_not_depend_on_variant);
 	tcase_add_test(tc, many_strips_do_not_depend_on_variant);
+	tcase_add_loop_test(tc, tone_lanes_match_each_lane, 0,
+			    (int)(sizeof(tone_cases) / sizeof(tone_cases[0])));
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
