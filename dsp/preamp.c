@@ -928,7 +928,6 @@ preamp_seg_gain(struct preamp *p, const float *in, float *out, int direct, uint3
 PRE_INLINE void
 preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32_t n)
 {
-	u = hum_run(&p->hum, u, p->hb, n);
 	const int ducking = p->duck_pos < p->duck_end;
 	if (ducking) {
 		/* the duck scales the input of the curves (direct: u is out itself) and their
@@ -967,6 +966,7 @@ PRE_INLINE void preamp_segment(struct preamp *p, const float *in, float *out, ui
 		preamp_hpf(p, u, p->u, n);
 		u = p->u;
 	}
+	u = hum_run(&p->hum, u, p->hb, n);
 	preamp_seg_tail(p, u, out, direct, n);
 }
 
@@ -1077,6 +1077,11 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 #endif
 		else if (nh > 1)
 			preamp_hpf_lanes(hp, nh, hsrc, hdst, m);
+		struct hum *hum[DSP_LANES_MAX];
+		float *hb[DSP_LANES_MAX];
+		for (unsigned l = 0; l < nl; l++)
+			hum[l] = &p[l]->hum, hb[l] = p[l]->hb;
+		hum_run_lanes(hum, nl, u, hb, m); /* the hum notches of all lanes side by side */
 		for (unsigned l = 0; l < nl; l++)
 			preamp_seg_tail(p[l], u[l], out[l] + off, direct[l], m);
 		off += m;

@@ -39,6 +39,7 @@
 #include "truepeak.h"
 #include "eq.h"
 #include "enh.h"
+#include "hum.h"
 
 #define LEN 253     /* the longest run, odd */
 #define PAD 16      /* room for misalignment and for the true-peak kernel's overread */
@@ -480,6 +481,55 @@ START_TEST(tone_lanes_match_each_lane)
 }
 END_TEST
 
+/* The hum notches' lanes path against hum_run lane by lane: random mains and harmonics per
+ * lane, changed now and then (fades, switches, lanes whose grids differ). 0 ulp. */
+START_TEST(hum_lanes_match_each_lane)
+{
+	static struct hum h[2][DSP_LANES_MAX];
+	static float in[DSP_LANES_MAX][TONE_LEN], out[2][DSP_LANES_MAX][TONE_LEN];
+	static float buf[2][DSP_LANES_MAX][DSP_MAX_CHUNK];
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (int v = 0; v < 2; v++) {
+			uint32_t r = 77 + nl;
+			for (unsigned l = 0; l < nl; l++) {
+				hum_init(&h[v][l], 48000.0f);
+				hum_set_mode(&h[v][l], 1 + (int)(tu_lcg(&r) % 8 == 0));
+				hum_set_harmonics(&h[v][l], tu_lcg(&r) % 8 == 0 ? 3 : 5);
+				hum_reset(&h[v][l]);
+				tu_lane_signal(in[l], TONE_LEN, l, &r);
+			}
+			for (uint32_t done = 0; done < TONE_LEN;) {
+				uint32_t k = 1 + tu_lcg(&r) % DSP_MAX_CHUNK;
+				k = k < TONE_LEN - done ? k : TONE_LEN - done;
+				const float *u[DSP_LANES_MAX];
+				float *b[DSP_LANES_MAX];
+				struct hum *ph[DSP_LANES_MAX];
+				for (unsigned l = 0; l < nl; l++) {
+					if (tu_lcg(&r) % 80 == 0)
+						hum_set_mode(&h[v][l], (int)(tu_lcg(&r) % 3));
+					if (tu_lcg(&r) % 80 == 0)
+						hum_set_harmonics(&h[v][l], 1 + (int)(tu_lcg(&r) % 10));
+					u[l] = in[l] + done, b[l] = buf[v][l], ph[l] = &h[v][l];
+				}
+				if (v == 0)
+					for (unsigned l = 0; l < nl; l++)
+						u[l] = hum_run(ph[l], u[l], b[l], k);
+				else
+					hum_run_lanes(ph, nl, u, b, k);
+				for (unsigned l = 0; l < nl; l++)
+					memcpy(out[v][l] + done, u[l], k * sizeof(float));
+				done += k;
+			}
+		}
+		for (unsigned l = 0; l < nl; l++) {
+			ck_assert_msg(memcmp(out[0][l], out[1][l], sizeof(out[0][l])) == 0,
+				      "hum: lane %u of %u differs from hum_run", l, nl);
+			ck_assert_int_eq(memcmp(&h[0][l], &h[1][l], sizeof(h[0][l])), 0);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("simd");
@@ -490,6 +540,7 @@ int main(void)
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, strip_output_does_not_depend_on_variant);
 	tcase_add_test(tc, many_strips_do_not_depend_on_variant);
+	tcase_add_test(tc, hum_lanes_match_each_lane);
 	tcase_add_loop_test(tc, tone_lanes_match_each_lane, 0,
 			    (int)(sizeof(tone_cases) / sizeof(tone_cases[0])));
 	suite_add_tcase(su, tc);
