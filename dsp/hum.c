@@ -63,9 +63,9 @@ static float hum_clean(float x) { return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0
 /* The notches in series over n samples, in -> out: sample by sample through all of them, so
  * that each notch's recursion overlaps the others' in the CPU (one notch after the other over
  * the block would wait on each recursion's latency in turn). */
-static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
+static inline __attribute__((always_inline)) void
+hum_notches_m(struct hum *h, const float *in, float *out, uint32_t n, const unsigned m)
 {
-	const unsigned m = h->count;
 	float a1[HUM_MAX_HARMONICS], a2[HUM_MAX_HARMONICS], a3[HUM_MAX_HARMONICS];
 	float k[HUM_MAX_HARMONICS], ic1[HUM_MAX_HARMONICS], ic2[HUM_MAX_HARMONICS];
 	for (unsigned j = 0; j < m; j++) {
@@ -86,6 +86,19 @@ static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
 	}
 	for (unsigned j = 0; j < m; j++)
 		h->n[j].ic1 = ic1[j], h->n[j].ic2 = ic2[j];
+}
+
+/* With the count a constant, so that the loop over the notches unrolls. */
+static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
+{
+	switch (h->count) {
+	case 1: hum_notches_m(h, in, out, n, 1); break;
+	case 2: hum_notches_m(h, in, out, n, 2); break;
+	case 3: hum_notches_m(h, in, out, n, 3); break;
+	case 4: hum_notches_m(h, in, out, n, 4); break;
+	case 5: hum_notches_m(h, in, out, n, 5); break;
+	default: hum_notches_m(h, in, out, n, h->count); break;
+	}
 }
 
 /* The settings to reach: fade to dry when they differ from what runs, else to notched. */
