@@ -40,6 +40,7 @@
 #include "eq.h"
 #include "enh.h"
 #include "hum.h"
+#include "air.h"
 
 #define LEN 253     /* the longest run, odd */
 #define PAD 16      /* room for misalignment and for the true-peak kernel's overread */
@@ -530,6 +531,50 @@ START_TEST(hum_lanes_match_each_lane)
 }
 END_TEST
 
+/* The air shelves' lanes path against air_run lane by lane: random pre.air per lane (0 dB,
+ * idle, a quarter of the time), changed now and then (glides, lanes whose grids differ). */
+START_TEST(air_lanes_match_each_lane)
+{
+	static struct air a[2][DSP_LANES_MAX];
+	static float x[2][DSP_LANES_MAX][TONE_LEN];
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (int v = 0; v < 2; v++) {
+			uint32_t r = 55 + nl;
+			for (unsigned l = 0; l < nl; l++) {
+				air_init(&a[v][l], 48000.0f);
+				air_set_db(&a[v][l], tu_lcg(&r) % 4 ? tu_uniform(&r, 0.5f, 8.0f) : 0.0f);
+				air_reset(&a[v][l]);
+				tu_lane_signal(x[v][l], TONE_LEN, l, &r);
+			}
+			for (uint32_t done = 0; done < TONE_LEN;) {
+				uint32_t k = 1 + tu_lcg(&r) % DSP_MAX_CHUNK;
+				k = k < TONE_LEN - done ? k : TONE_LEN - done;
+				float *px[DSP_LANES_MAX];
+				struct air *pa[DSP_LANES_MAX];
+				for (unsigned l = 0; l < nl; l++) {
+					if (tu_lcg(&r) % 100 == 0)
+						air_set_db(&a[v][l], tu_lcg(&r) % 3
+									 ? tu_uniform(&r, 0.5f, 8.0f)
+									 : 0.0f);
+					px[l] = x[v][l] + done, pa[l] = &a[v][l];
+				}
+				if (v == 0)
+					for (unsigned l = 0; l < nl; l++)
+						air_run(pa[l], px[l], k);
+				else
+					air_run_lanes(pa, nl, px, k);
+				done += k;
+			}
+		}
+		for (unsigned l = 0; l < nl; l++) {
+			ck_assert_msg(memcmp(x[0][l], x[1][l], sizeof(x[0][l])) == 0,
+				      "air: lane %u of %u differs from air_run", l, nl);
+			ck_assert_int_eq(memcmp(&a[0][l], &a[1][l], sizeof(a[0][l])), 0);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("simd");
@@ -541,6 +586,7 @@ int main(void)
 	tcase_add_test(tc, strip_output_does_not_depend_on_variant);
 	tcase_add_test(tc, many_strips_do_not_depend_on_variant);
 	tcase_add_test(tc, hum_lanes_match_each_lane);
+	tcase_add_test(tc, air_lanes_match_each_lane);
 	tcase_add_loop_test(tc, tone_lanes_match_each_lane, 0,
 			    (int)(sizeof(tone_cases) / sizeof(tone_cases[0])));
 	suite_add_tcase(su, tc);
