@@ -66,7 +66,9 @@ static const struct config configs[] = {
 	{"full.lim", /* "full" with the true-peak limiter (the loudness meters always run) */
 	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
 	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",
-	  "deess.freq=5000", "deess.threshold=-30", "lim.enable=1", NULL}},
+	  "deess.freq=5000", "deess.threshold=-30", "pre.hum=50", "pre.air=4", "eq.enable=1",
+	  "eq.low_gain=3", "eq.mid_gain=-3", "eq.high_gain=2", "enh.enable=1", "enh.hf=50",
+	  "enh.lf=50", "lim.enable=1", NULL}},
 	{"full.link", /* "full" with every channel in link group 1 (dsp/link.h) */
 	 {"pre.gain=6", "pre.hpf=80", "pre.model=tube", "pre.drive=12", "gate.enable=1",
 	  "gate.threshold=-35", "comp.enable=1", "comp.threshold=-24", "deess.enable=1",

@@ -84,6 +84,41 @@ biquad_run_lanes(const struct biquad_coef *const *k, struct biquad_state *const 
 		*s[l] = sl[l];
 }
 
+/* biquad_tick on four lanes side by side, each with its own coefficients: the same operations
+ * in the same order on every lane, so each lane gets biquad_tick's bits. */
+struct biquad_coef_v4 {
+	dsp_v4f b0, b1, b2, a1, a2;
+};
+struct biquad_state_v4 {
+	dsp_v4f z1, z2;
+};
+
+static inline __attribute__((always_inline)) dsp_v4f
+biquad_tick_v4(const struct biquad_coef_v4 *c, struct biquad_state_v4 *s, dsp_v4f x)
+{
+	dsp_v4f y = c->b0 * x + s->z1;
+	s->z1 = c->b1 * x - c->a1 * y + s->z2;
+	s->z2 = c->b2 * x - c->a2 * y;
+	return y;
+}
+
+/* Lane q of a four-lane section from one lane's, and back. */
+static inline void biquad_coef_put_v4(struct biquad_coef_v4 *v, unsigned q,
+				      const struct biquad_coef *c)
+{
+	v->b0[q] = c->b0, v->b1[q] = c->b1, v->b2[q] = c->b2, v->a1[q] = c->a1, v->a2[q] = c->a2;
+}
+static inline void biquad_state_put_v4(struct biquad_state_v4 *v, unsigned q,
+				       const struct biquad_state *s)
+{
+	v->z1[q] = s->z1, v->z2[q] = s->z2;
+}
+static inline void biquad_state_get_v4(struct biquad_state *s, const struct biquad_state_v4 *v,
+				       unsigned q)
+{
+	s->z1 = v->z1[q], s->z2 = v->z2[q];
+}
+
 /* Zero state that has decayed into the subnormal range (cheap, once per block). */
 static inline void biquad_flush(struct biquad_state *s)
 {

@@ -171,6 +171,11 @@ static void enh_segment(struct enh *e, const float *in, float *out, uint32_t n)
 
 void enh_process(struct enh *e, const float *in, float *out, uint32_t n)
 {
+	enh_process_each(e, in, out, n);
+}
+
+void enh_process_each(struct enh *e, const float *in, float *out, uint32_t n)
+{
 	while (n > 0) {
 		if (enh_idle(e)) {
 			memcpy(out, in, n * sizeof(float));
@@ -191,6 +196,142 @@ void enh_process(struct enh *e, const float *in, float *out, uint32_t n)
 	}
 }
 
+/* ---- lanes side by side ---------------------------------------------------------------------
+ * Lanes that are on with no fade and on the same grid position run in vectors of four: the
+ * grid work (enh_grid) stays per lane, each grid period's samples run enh_segment's operations
+ * in its order on every lane, so every lane gets enh_process_each's bits. */
+
+#define ENH_GROUPS_MAX (DSP_LANES_MAX / 4)
+
+struct enh_v4 {
+	struct biquad_coef_v4 det, lp, lp2, hp, bl, bm;
+	struct biquad_state_v4 s_det, s_lp1, s_lp2, s_hph, s_bpl, s_bpm;
+	dsp_v4f da, la, shc, ir, gs, ks, ms;
+	dsp_v4f p_hf, p_all, p_v, p_lo, x1, y1, gm, kl, km;
+};
+
+/* Coefficients of lanes 4 g .. 4 g + 3 (lanes past nl repeat lane 0's). */
+static void enh_v4_coefs(struct enh_v4 *v, struct enh *const *e, unsigned nl, unsigned g)
+{
+	for (unsigned q = 0; q < 4; q++) {
+		const struct enh *l = e[4 * g + q < nl ? 4 * g + q : 0];
+		biquad_coef_put_v4(&v->det, q, &l->hp_det);
+		biquad_coef_put_v4(&v->lp, q, &l->lp_h);
+		biquad_coef_put_v4(&v->lp2, q, &l->lp_h2);
+		biquad_coef_put_v4(&v->hp, q, &l->hp_h);
+		biquad_coef_put_v4(&v->bl, q, &l->bp_lo);
+		biquad_coef_put_v4(&v->bm, q, &l->bp_mid);
+		v->da[q] = 1.0f - l->det_a, v->la[q] = 1.0f - l->lf_det_a, v->shc[q] = l->sh_c;
+	}
+}
+
+/* The per-period state of lane l into lane q (get = 0) or back (get = 1). Lanes past nl
+ * (l >= nl) are zero: they filter zeros and stay zero. */
+static void enh_v4_state(struct enh_v4 *v, struct enh *e, unsigned q, int get)
+{
+	if (get) {
+		biquad_state_get_v4(&e->s_det, &v->s_det, q);
+		biquad_state_get_v4(&e->s_lp1, &v->s_lp1, q);
+		biquad_state_get_v4(&e->s_lp2, &v->s_lp2, q);
+		biquad_state_get_v4(&e->s_hph, &v->s_hph, q);
+		biquad_state_get_v4(&e->s_bpl, &v->s_bpl, q);
+		biquad_state_get_v4(&e->s_bpm, &v->s_bpm, q);
+		e->p_hf = v->p_hf[q], e->p_all = v->p_all[q], e->p_v = v->p_v[q];
+		e->p_lo = v->p_lo[q], e->sh_x1 = v->x1[q], e->sh_y1 = v->y1[q];
+		e->gm = v->gm[q], e->kl = v->kl[q], e->km = v->km[q];
+		return;
+	}
+	biquad_state_put_v4(&v->s_det, q, &e->s_det);
+	biquad_state_put_v4(&v->s_lp1, q, &e->s_lp1);
+	biquad_state_put_v4(&v->s_lp2, q, &e->s_lp2);
+	biquad_state_put_v4(&v->s_hph, q, &e->s_hph);
+	biquad_state_put_v4(&v->s_bpl, q, &e->s_bpl);
+	biquad_state_put_v4(&v->s_bpm, q, &e->s_bpm);
+	v->p_hf[q] = e->p_hf, v->p_all[q] = e->p_all, v->p_v[q] = e->p_v, v->p_lo[q] = e->p_lo;
+	v->x1[q] = e->sh_x1, v->y1[q] = e->sh_y1;
+	v->gm[q] = e->gm, v->kl[q] = e->kl, v->km[q] = e->km;
+	v->ir[q] = e->inv_rms, v->gs[q] = e->gm_step, v->ks[q] = e->kl_step;
+	v->ms[q] = e->km_step;
+}
+
+/* enh_segment's loop on four lanes, x[i] in, y[i] out (one vector per sample). */
+static inline __attribute__((always_inline)) void
+enh_segment_v4(struct enh_v4 *v, const dsp_v4f *x, dsp_v4f *y, uint32_t n)
+{
+	struct enh_v4 w = *v;
+	for (uint32_t i = 0; i < n; i++) {
+		dsp_v4f xi = x[i];
+		dsp_v4f d = biquad_tick_v4(&w.det, &w.s_det, xi);
+		w.p_hf += w.da * (d * d - w.p_hf);
+		w.p_all += w.da * (xi * xi - w.p_all);
+		dsp_v4f s = w.shc * (w.y1 + xi - w.x1);
+		w.x1 = xi, w.y1 = s;
+		dsp_v4f vv = biquad_tick_v4(&w.lp2, &w.s_lp2, biquad_tick_v4(&w.lp, &w.s_lp1, d));
+		w.p_v += w.da * (vv * vv - w.p_v);
+		dsp_v4f h = biquad_tick_v4(&w.hp, &w.s_hph, vv * vv * w.ir);
+		dsp_v4f bl = biquad_tick_v4(&w.bl, &w.s_bpl, xi);
+		w.p_lo += w.la * (bl * bl - w.p_lo);
+		dsp_v4f bm = biquad_tick_v4(&w.bm, &w.s_bpm, xi);
+		w.gm += w.gs, w.kl += w.ks, w.km += w.ms;
+		y[i] = xi + w.gm * (s + ENH_HF_HARM * h) + (w.kl * bl + w.km * bm);
+	}
+	*v = w;
+}
+
+static inline __attribute__((always_inline)) void
+enh_run_v4(struct enh *const *e, unsigned nl, const float *const *in, float *const *out,
+	   uint32_t n, const unsigned groups)
+{
+	struct enh_v4 v[ENH_GROUPS_MAX];
+	dsp_v4f x[ENH_GROUPS_MAX][DSP_MAX_CHUNK], y[ENH_GROUPS_MAX][DSP_MAX_CHUNK];
+	static const struct enh zero; /* the state of a lane past nl */
+	for (unsigned g = 0; g < groups; g++) {
+		enh_v4_coefs(&v[g], e, nl, g);
+		for (uint32_t i = 0; i < n; i++)
+			for (unsigned q = 0; q < 4; q++)
+				x[g][i][q] = 4 * g + q < nl ? in[4 * g + q][i] : 0.0f;
+	}
+	for (uint32_t i = 0; i < n;) {
+		uint32_t pos = e[0]->clock % ENH_GRID, k = ENH_GRID - pos;
+		k = k < n - i ? k : n - i;
+		for (unsigned g = 0; g < groups; g++) {
+			for (unsigned q = 0; q < 4; q++) {
+				unsigned l = 4 * g + q;
+				if (l < nl && pos == 0)
+					enh_grid(e[l]);
+				enh_v4_state(&v[g], l < nl ? e[l] : (struct enh *)&zero, q, 0);
+			}
+			enh_segment_v4(&v[g], x[g] + i, y[g] + i, k);
+			for (unsigned q = 0; q < 4 && 4 * g + q < nl; q++)
+				enh_v4_state(&v[g], e[4 * g + q], q, 1);
+		}
+		for (unsigned l = 0; l < nl; l++)
+			e[l]->clock += k;
+		i += k;
+	}
+	for (unsigned l = 0; l < nl; l++)
+		for (uint32_t i = 0; i < n; i++)
+			out[l][i] = y[l / 4][i][l % 4];
+}
+
+void enh_process_lanes(struct enh *const *e, unsigned nl, const float *const *in,
+		       float *const *out, uint32_t n)
+{
+	int fused = nl > 1;
+	for (unsigned l = 0; l < nl && fused; l++)
+		fused = e[l]->on && e[l]->fade_pos == e[l]->fade_len &&
+			e[l]->clock % ENH_GRID == e[0]->clock % ENH_GRID;
+	if (!fused) {
+		for (unsigned l = 0; l < nl; l++)
+			enh_process(e[l], in[l], out[l], n);
+		return;
+	}
+	if (nl <= 4)
+		enh_run_v4(e, nl, in, out, n, 1);
+	else
+		enh_run_v4(e, nl, in, out, n, 2);
+}
+
 /* ---- the stage descriptor (stage.h) ---- */
 
 STAGE_ADAPTERS(enh)
@@ -208,7 +349,7 @@ static void enh_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-STAGE_EACH_LANE_ADAPTER(enh_stage_lanes, enh, enh_process)
+STAGE_LANES_ADAPTER(enh_stage_lanes, enh, enh_process_lanes)
 
 const struct stage_desc enh_stage = {
 	.name = "enh", .label = "enhancer (HF and LF detail)", .first = P_ENH_ENABLE,

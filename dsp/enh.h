@@ -79,5 +79,11 @@ void enh_set_hf(struct enh *e, float percent, float hz);
 void enh_set_lf(struct enh *e, float percent, float hz);
 /* n <= DSP_MAX_CHUNK; in and out do not overlap. */
 void enh_process(struct enh *e, const float *in, float *out, uint32_t n);
+/* nl (1..DSP_LANES_MAX) lanes, each as enh_process would run it (the same bits): lanes on
+ * the same grid position with no fade run side by side in vectors. */
+void enh_process_lanes(struct enh *const *e, unsigned nl, const float *const *in,
+		       float *const *out, uint32_t n);
+/* The general path, one lane in any state: the reference of the fused ones (tests/test_simd.c). */
+void enh_process_each(struct enh *e, const float *in, float *out, uint32_t n);
 
 #endif

@@ -303,7 +303,7 @@ static void eq_segment(struct eq *e, const float *in, float *out, uint32_t n)
 	e->clock += n;
 }
 
-void eq_process(struct eq *e, const float *in, float *out, uint32_t n)
+void eq_process_each(struct eq *e, const float *in, float *out, uint32_t n)
 {
 	while (n > 0) {
 		if (eq_idle(e)) { /* the fade to off ended: an exact copy from here */
@@ -323,6 +323,175 @@ void eq_process(struct eq *e, const float *in, float *out, uint32_t n)
 		out += k;
 		n -= k;
 	}
+}
+
+/* ---- steady bands, fused and side by side ---------------------------------------------------
+ * In the steady state (on, no fade, every band settled: no glide, no ramp) a grid step only
+ * cleans each band's state, so a whole call can run in one loop: each sample goes through the
+ * active bands in turn, so that their recursions overlap in the CPU instead of each band
+ * waiting on its own chain over the block, and several lanes run side by side in vectors of
+ * four. Each band does biquad_tick's operations in its order on every lane, and the state is
+ * cleaned at the same grid positions as eq_band_grid does: the bits are eq_process_each's. */
+
+/* The active bands of a steady lane into band[] (their count), or -1 when it is not steady. */
+static int eq_steady_bands(const struct eq *e, int band[EQ_BANDS])
+{
+	if (!e->on || e->fade_pos < e->fade_len)
+		return -1;
+	int m = 0;
+	for (int k = 0; k < EQ_BANDS; k++) {
+		const struct eq_band *b = &e->band[k];
+		if (b->moving || b->ramp)
+			return -1;
+		if (b->tgt[0] != 0.0)
+			band[m++] = k;
+	}
+	return m;
+}
+
+/* eq_clean on four lanes: zero where |z| < 1e-20 or z is not finite. */
+static inline __attribute__((always_inline)) dsp_v4f eq_clean_v4(dsp_v4f z)
+{
+	dsp_v4f a = (dsp_v4f)((dsp_v4i)z & 0x7fffffff);
+	dsp_v4i keep = (a >= 1e-20f) & (a <= 3.40282347e38f);
+	return (dsp_v4f)((dsp_v4i)z & keep);
+}
+
+struct eq_v4 {
+	dsp_v4f b0, b1, b2, a1, a2, z1, z2;
+};
+
+static inline __attribute__((always_inline)) dsp_v4f eq_tick_v4(struct eq_v4 *s, dsp_v4f x)
+{
+	dsp_v4f y = s->b0 * x + s->z1;
+	s->z1 = s->b1 * x - s->a1 * y + s->z2;
+	s->z2 = s->b2 * x - s->a2 * y;
+	return y;
+}
+
+#define EQ_GROUPS_MAX (DSP_LANES_MAX / 4)
+
+/* Lanes 4 g .. 4 g + 3 of band band[j] into s; lanes past nl get lane 0's coefficients and
+ * a zero state (they filter zeros and stay zero). */
+static void eq_v4_load(struct eq_v4 *s, struct eq *const *e, unsigned nl, unsigned g, int band)
+{
+	for (unsigned q = 0; q < 4; q++) {
+		unsigned l = 4 * g + q;
+		const struct eq_band *b = &e[l < nl ? l : 0]->band[band];
+		s->b0[q] = b->c.b0, s->b1[q] = b->c.b1, s->b2[q] = b->c.b2;
+		s->a1[q] = b->c.a1, s->a2[q] = b->c.a2;
+		s->z1[q] = l < nl ? b->z.z1 : 0.0f;
+		s->z2[q] = l < nl ? b->z.z2 : 0.0f;
+	}
+}
+
+static inline __attribute__((always_inline)) void
+eq_run_v4(struct eq *const *e, unsigned nl, const float *const *in, float *const *out,
+	  uint32_t n, const int *band, const unsigned m, const unsigned groups)
+{
+	struct eq_v4 s[EQ_GROUPS_MAX][EQ_BANDS];
+	float x[DSP_MAX_CHUNK][4 * EQ_GROUPS_MAX] __attribute__((aligned(16))) = {{0}};
+	for (unsigned g = 0; g < groups; g++)
+		for (unsigned j = 0; j < m; j++)
+			eq_v4_load(&s[g][j], e, nl, g, band[j]);
+	for (unsigned l = 0; l < nl; l++)
+		for (uint32_t i = 0; i < n; i++)
+			x[i][l] = in[l][i];
+	uint32_t pos = e[0]->clock % EQ_GRID;
+	for (uint32_t i = 0; i < n;) {
+		if ((pos + i) % EQ_GRID == 0)
+			for (unsigned g = 0; g < groups; g++)
+				for (unsigned j = 0; j < m; j++)
+					s[g][j].z1 = eq_clean_v4(s[g][j].z1),
+					s[g][j].z2 = eq_clean_v4(s[g][j].z2);
+		uint32_t end = i + EQ_GRID - (pos + i) % EQ_GRID;
+		for (end = end < n ? end : n; i < end; i++)
+			for (unsigned g = 0; g < groups; g++) {
+				dsp_v4f v = dsp_load4f(x[i] + 4 * g);
+				for (unsigned j = 0; j < m; j++)
+					v = eq_tick_v4(&s[g][j], v);
+				dsp_store4f(x[i] + 4 * g, v);
+			}
+	}
+	for (unsigned l = 0; l < nl; l++) {
+		for (uint32_t i = 0; i < n; i++)
+			out[l][i] = x[i][l];
+		for (unsigned j = 0; j < m; j++) {
+			struct biquad_state *z = &e[l]->band[band[j]].z;
+			z->z1 = s[l / 4][j].z1[l % 4], z->z2 = s[l / 4][j].z2[l % 4];
+		}
+		e[l]->clock += n;
+	}
+}
+
+/* One lane, the same loop on floats. */
+static inline __attribute__((always_inline)) void
+eq_run_1(struct eq *e, const float *in, float *out, uint32_t n, const int *band, const unsigned m)
+{
+	struct biquad_coef c[EQ_BANDS];
+	struct biquad_state z[EQ_BANDS];
+	for (unsigned j = 0; j < m; j++)
+		c[j] = e->band[band[j]].c, z[j] = e->band[band[j]].z;
+	uint32_t pos = e->clock % EQ_GRID;
+	for (uint32_t i = 0; i < n;) {
+		if ((pos + i) % EQ_GRID == 0)
+			for (unsigned j = 0; j < m; j++)
+				z[j].z1 = eq_clean(z[j].z1), z[j].z2 = eq_clean(z[j].z2);
+		uint32_t end = i + EQ_GRID - (pos + i) % EQ_GRID;
+		for (end = end < n ? end : n; i < end; i++) {
+			float v = in[i];
+			for (unsigned j = 0; j < m; j++)
+				v = biquad_tick(&c[j], &z[j], v);
+			out[i] = v;
+		}
+	}
+	for (unsigned j = 0; j < m; j++)
+		e->band[band[j]].z = z[j];
+	e->clock += n;
+}
+
+void eq_process(struct eq *e, const float *in, float *out, uint32_t n)
+{
+	int band[EQ_BANDS], m = eq_steady_bands(e, band);
+	switch (m) {
+	case 1: eq_run_1(e, in, out, n, band, 1); return;
+	case 2: eq_run_1(e, in, out, n, band, 2); return;
+	case 3: eq_run_1(e, in, out, n, band, 3); return;
+	default: eq_process_each(e, in, out, n); return;
+	}
+}
+
+/* Steady lanes with the same bands on the same grid position: how many bands, else -1. */
+static int eq_lanes_steady(struct eq *const *e, unsigned nl, int band[EQ_BANDS])
+{
+	int m = eq_steady_bands(e[0], band);
+	if (m < 1)
+		return -1;
+	for (unsigned l = 1; l < nl; l++) {
+		int bl[EQ_BANDS];
+		if (eq_steady_bands(e[l], bl) != m || memcmp(bl, band, (size_t)m * sizeof(int)) ||
+		    e[l]->clock % EQ_GRID != e[0]->clock % EQ_GRID)
+			return -1;
+	}
+	return m;
+}
+
+#define EQ_RUN_V4(m, g) eq_run_v4(e, nl, in, out, n, band, m, g)
+
+void eq_process_lanes(struct eq *const *e, unsigned nl, const float *const *in,
+		      float *const *out, uint32_t n)
+{
+	int band[EQ_BANDS], m = nl > 1 ? eq_lanes_steady(e, nl, band) : -1;
+	if (m < 1) {
+		for (unsigned l = 0; l < nl; l++)
+			eq_process(e[l], in[l], out[l], n);
+		return;
+	}
+	unsigned g = (nl + 3) / 4;
+	if (g == 1)
+		m == 1 ? EQ_RUN_V4(1, 1) : m == 2 ? EQ_RUN_V4(2, 1) : EQ_RUN_V4(3, 1);
+	else
+		m == 1 ? EQ_RUN_V4(1, 2) : m == 2 ? EQ_RUN_V4(2, 2) : EQ_RUN_V4(3, 2);
 }
 
 /* ---- the stage descriptor (stage.h) ---- */
@@ -348,7 +517,7 @@ static void eq_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-STAGE_EACH_LANE_ADAPTER(eq_stage_lanes, eq, eq_process)
+STAGE_LANES_ADAPTER(eq_stage_lanes, eq, eq_process_lanes)
 
 const struct stage_desc eq_stage = {
 	.name = "eq", .label = "EQ (low shelf, bell, high shelf)", .first = P_EQ_ENABLE,

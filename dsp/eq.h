@@ -88,5 +88,12 @@ void eq_reset(struct eq *e);
 int eq_idle(const struct eq *e);
 /* n <= DSP_MAX_CHUNK; in and out do not overlap. */
 void eq_process(struct eq *e, const float *in, float *out, uint32_t n);
+/* nl (1..DSP_LANES_MAX) lanes, each as eq_process would run it (the same bits): steady lanes
+ * with the same bands run side by side in vectors. */
+void eq_process_lanes(struct eq *const *e, unsigned nl, const float *const *in,
+		      float *const *out, uint32_t n);
+/* The general path, one band after the other, in any state: the reference the fused paths
+ * (eq_process in the steady state, eq_process_lanes) give the bits of (tests/test_simd.c). */
+void eq_process_each(struct eq *e, const float *in, float *out, uint32_t n);
 
 #endif

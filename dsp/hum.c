@@ -4,6 +4,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "dsp.h"
+#include "vec.h"
+
 #define HUM_GRID 64u /* state hygiene on this grid of the sample clock */
 
 void hum_init(struct hum *h, float fs)
@@ -60,9 +63,9 @@ static float hum_clean(float x) { return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0
 /* The notches in series over n samples, in -> out: sample by sample through all of them, so
  * that each notch's recursion overlaps the others' in the CPU (one notch after the other over
  * the block would wait on each recursion's latency in turn). */
-static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
+static inline __attribute__((always_inline)) void
+hum_notches_m(struct hum *h, const float *in, float *out, uint32_t n, const unsigned m)
 {
-	const unsigned m = h->count;
 	float a1[HUM_MAX_HARMONICS], a2[HUM_MAX_HARMONICS], a3[HUM_MAX_HARMONICS];
 	float k[HUM_MAX_HARMONICS], ic1[HUM_MAX_HARMONICS], ic2[HUM_MAX_HARMONICS];
 	for (unsigned j = 0; j < m; j++) {
@@ -83,6 +86,19 @@ static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
 	}
 	for (unsigned j = 0; j < m; j++)
 		h->n[j].ic1 = ic1[j], h->n[j].ic2 = ic2[j];
+}
+
+/* With the count a constant, so that the loop over the notches unrolls. */
+static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
+{
+	switch (h->count) {
+	case 1: hum_notches_m(h, in, out, n, 1); break;
+	case 2: hum_notches_m(h, in, out, n, 2); break;
+	case 3: hum_notches_m(h, in, out, n, 3); break;
+	case 4: hum_notches_m(h, in, out, n, 4); break;
+	case 5: hum_notches_m(h, in, out, n, 5); break;
+	default: hum_notches_m(h, in, out, n, h->count); break;
+	}
 }
 
 /* The settings to reach: fade to dry when they differ from what runs, else to notched. */
@@ -148,4 +164,113 @@ const float *hum_run(struct hum *h, const float *in, float *buf, uint32_t n)
 		n -= k;
 	}
 	return buf;
+}
+
+/* ---- lanes side by side ----------------------------------------------------------------------
+ * Lanes whose notches are steady (fully in, no change pending), alike in number and on the
+ * same hygiene grid position run in vectors of four, each lane's notch j doing hum_notches'
+ * operations in its order: every lane gets hum_run's bits. */
+
+#define HUM_GROUPS_MAX (DSP_LANES_MAX / 4)
+
+static int hum_steady(const struct hum *h)
+{
+	return !hum_idle(h) && hum_want_on(h) && h->mix == h->fade_len && h->count > 0;
+}
+
+struct hum_v4 {
+	dsp_v4f a1, a2, a3, k, ic1, ic2;
+};
+
+/* Notch j of lanes 4 g .. 4 g + 3 in (get = 0) or out (get = 1); lanes past nl have zero
+ * coefficients and state (their notches pass zeros). */
+static void hum_v4_move(struct hum_v4 *v, struct hum *const *h, unsigned nl, unsigned g,
+			unsigned j, int get)
+{
+	for (unsigned q = 0; q < 4; q++) {
+		unsigned l = 4 * g + q;
+		if (l >= nl) {
+			if (!get)
+				v->a1[q] = v->a2[q] = v->a3[q] = v->k[q] = v->ic1[q] = v->ic2[q] = 0.0f;
+			continue;
+		}
+		struct hum_notch *n = &h[l]->n[j];
+		if (get) {
+			n->ic1 = v->ic1[q], n->ic2 = v->ic2[q];
+		} else {
+			v->a1[q] = n->a1, v->a2[q] = n->a2, v->a3[q] = n->a3, v->k[q] = n->k;
+			v->ic1[q] = n->ic1, v->ic2[q] = n->ic2;
+		}
+	}
+}
+
+static inline __attribute__((always_inline)) void
+hum_notches_v4(struct hum_v4 *v, unsigned m, dsp_v4f *x, uint32_t n, const unsigned groups)
+{
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned g = 0; g < groups; g++) {
+			dsp_v4f v0 = x[groups * i + g];
+			for (unsigned j = 0; j < m; j++) {
+				struct hum_v4 *c = &v[g * HUM_MAX_HARMONICS + j];
+				dsp_v4f v3 = v0 - c->ic2;
+				dsp_v4f v1 = c->a1 * c->ic1 + c->a2 * v3;
+				dsp_v4f v2 = c->ic2 + c->a2 * c->ic1 + c->a3 * v3;
+				c->ic1 = 2.0f * v1 - c->ic1;
+				c->ic2 = 2.0f * v2 - c->ic2;
+				v0 = v0 - c->k * v1;
+			}
+			x[groups * i + g] = v0;
+		}
+}
+
+static inline __attribute__((always_inline)) void
+hum_run_v4(struct hum *const *h, unsigned nl, const float **u, float *const *buf, uint32_t n,
+	   const unsigned groups)
+{
+	struct hum_v4 v[HUM_GROUPS_MAX * HUM_MAX_HARMONICS];
+	dsp_v4f x[DSP_MAX_CHUNK * HUM_GROUPS_MAX];
+	const unsigned m = h[0]->count;
+	for (uint32_t i = 0; i < n; i++)
+		for (unsigned g = 0; g < groups; g++)
+			for (unsigned q = 0; q < 4; q++)
+				x[groups * i + g][q] = 4 * g + q < nl ? u[4 * g + q][i] : 0.0f;
+	for (uint32_t i = 0; i < n;) {
+		uint32_t k = HUM_GRID - h[0]->clock % HUM_GRID;
+		k = k < n - i ? k : n - i;
+		for (unsigned l = 0; l < nl; l++)
+			hum_events(h[l]); /* steady: the grid's state hygiene only */
+		for (unsigned g = 0; g < groups; g++)
+			for (unsigned j = 0; j < m; j++)
+				hum_v4_move(&v[g * HUM_MAX_HARMONICS + j], h, nl, g, j, 0);
+		hum_notches_v4(v, m, x + groups * i, k, groups);
+		for (unsigned g = 0; g < groups; g++)
+			for (unsigned j = 0; j < m; j++)
+				hum_v4_move(&v[g * HUM_MAX_HARMONICS + j], h, nl, g, j, 1);
+		for (unsigned l = 0; l < nl; l++)
+			h[l]->clock += k;
+		i += k;
+	}
+	for (unsigned l = 0; l < nl; l++) {
+		for (uint32_t i = 0; i < n; i++)
+			buf[l][i] = x[groups * i + l / 4][l % 4];
+		u[l] = buf[l];
+	}
+}
+
+void hum_run_lanes(struct hum *const *h, unsigned nl, const float **u, float *const *buf,
+		   uint32_t n)
+{
+	int fused = nl > 1 && n > 0;
+	for (unsigned l = 0; l < nl && fused; l++)
+		fused = hum_steady(h[l]) && h[l]->count == h[0]->count &&
+			h[l]->clock % HUM_GRID == h[0]->clock % HUM_GRID;
+	if (!fused) {
+		for (unsigned l = 0; l < nl; l++)
+			u[l] = hum_run(h[l], u[l], buf[l], n);
+		return;
+	}
+	if (nl <= 4)
+		hum_run_v4(h, nl, u, buf, n, 1);
+	else
+		hum_run_v4(h, nl, u, buf, n, 2);
 }

@@ -47,5 +47,10 @@ static inline int hum_idle(const struct hum *h)
 }
 /* in -> buf (n <= DSP_MAX_CHUNK); returns the buffer that holds the output: in when idle. */
 const float *hum_run(struct hum *h, const float *in, float *buf, uint32_t n);
+/* hum_run on nl (1..DSP_LANES_MAX) lanes: u[l] in, replaced by the buffer that holds lane l's
+ * output (buf[l], or u[l] itself when idle); the same bits as hum_run lane by lane. Steady
+ * lanes with as many notches run side by side in vectors. */
+void hum_run_lanes(struct hum *const *h, unsigned nl, const float **u, float *const *buf,
+		   uint32_t n);
 
 #endif

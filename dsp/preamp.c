@@ -928,7 +928,6 @@ preamp_seg_gain(struct preamp *p, const float *in, float *out, int direct, uint3
 PRE_INLINE void
 preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32_t n)
 {
-	u = hum_run(&p->hum, u, p->hb, n);
 	const int ducking = p->duck_pos < p->duck_end;
 	if (ducking) {
 		/* the duck scales the input of the curves (direct: u is out itself) and their
@@ -954,7 +953,6 @@ preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32
 	if (ducking)
 		for (uint32_t i = 0; i < n; i++)
 			out[i] *= p->duck_g[i];
-	air_run(&p->air, out, n);
 	p->clock += n;
 }
 
@@ -967,7 +965,9 @@ PRE_INLINE void preamp_segment(struct preamp *p, const float *in, float *out, ui
 		preamp_hpf(p, u, p->u, n);
 		u = p->u;
 	}
+	u = hum_run(&p->hum, u, p->hb, n);
 	preamp_seg_tail(p, u, out, direct, n);
+	air_run(&p->air, out, n);
 }
 
 PRE_INLINE void preamp_process_kernel(struct preamp *p, const float *in, float *out, uint32_t n,
@@ -1077,8 +1077,18 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 #endif
 		else if (nh > 1)
 			preamp_hpf_lanes(hp, nh, hsrc, hdst, m);
+		struct hum *hum[DSP_LANES_MAX];
+		float *hb[DSP_LANES_MAX];
 		for (unsigned l = 0; l < nl; l++)
+			hum[l] = &p[l]->hum, hb[l] = p[l]->hb;
+		hum_run_lanes(hum, nl, u, hb, m); /* the hum notches of all lanes side by side */
+		struct air *air[DSP_LANES_MAX];
+		float *ao[DSP_LANES_MAX];
+		for (unsigned l = 0; l < nl; l++) {
 			preamp_seg_tail(p[l], u[l], out[l] + off, direct[l], m);
+			air[l] = &p[l]->air, ao[l] = out[l] + off;
+		}
+		air_run_lanes(air, nl, ao, m); /* and their air shelves */
 		off += m;
 	}
 }

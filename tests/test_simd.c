@@ -37,6 +37,10 @@
 #include "strip.h"
 #include "testutil.h"
 #include "truepeak.h"
+#include "eq.h"
+#include "enh.h"
+#include "hum.h"
+#include "air.h"
 
 #define LEN 253     /* the longest run, odd */
 #define PAD 16      /* room for misalignment and for the true-peak kernel's overread */
@@ -393,6 +397,184 @@ START_TEST(many_strips_do_not_depend_on_variant)
 }
 END_TEST
 
+/* The tone stages' lanes kernels (steady lanes side by side in vectors, one lane's stages fused
+ * in one loop) against their general per-lane path: random settings per lane, enabled most of
+ * the time and changed now and then while audio runs (glides, fades, lanes whose grids differ),
+ * random chunk lengths, 1..DSP_LANES_MAX lanes. Error bound: 0 ulp, outputs and whole states. */
+#define TONE_LEN 12000
+typedef void (*tone_each_fn)(void *st, const float *in, float *out, uint32_t n);
+
+static void tone_each_eq(void *st, const float *in, float *out, uint32_t n)
+{
+	eq_process_each(st, in, out, n);
+}
+static void tone_each_enh(void *st, const float *in, float *out, uint32_t n)
+{
+	enh_process_each(st, in, out, n);
+}
+
+static const struct {
+	const struct stage_desc *d;
+	tone_each_fn each;
+	size_t size;
+} tone_cases[] = {
+	{&eq_stage, tone_each_eq, sizeof(struct eq)},
+	{&enh_stage, tone_each_enh, sizeof(struct enh)},
+};
+
+static void tone_set_random(const struct stage_desc *d, void *st, uint32_t *r, int settle)
+{
+	for (enum param_id id = d->first; id <= d->last; id++) {
+		float v = tu_random_param(id, r);
+		if (id == d->first || param_table[id].type == PT_BOOL)
+			v = tu_lcg(r) % 4 != 0; /* on most of the time */
+		d->set(st, (unsigned)(id - d->first), v);
+	}
+	if (settle)
+		d->reset(st);
+}
+
+START_TEST(tone_lanes_match_each_lane)
+{
+	const struct stage_desc *d = tone_cases[_i].d;
+	static union {
+		struct eq eq;
+		struct enh enh;
+	} st[2][DSP_LANES_MAX];
+	static float in[DSP_LANES_MAX][TONE_LEN], out[2][DSP_LANES_MAX][TONE_LEN];
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (int v = 0; v < 2; v++) {
+			uint32_t r = 1234 + nl;
+			for (unsigned l = 0; l < nl; l++) {
+				ck_assert_int_eq(stage_init_defaults(d, &st[v][l], 48000.0f), 0);
+				tone_set_random(d, &st[v][l], &r, 1);
+				tu_lane_signal(in[l], TONE_LEN, l, &r);
+				for (uint32_t i = 1; i < TONE_LEN && l % 2; i++) /* dull: HF lift */
+					in[l][i] = in[l][i - 1] + 0.1f * (in[l][i] - in[l][i - 1]);
+			}
+			for (uint32_t done = 0; done < TONE_LEN;) {
+				uint32_t k = 1 + tu_lcg(&r) % DSP_MAX_CHUNK;
+				k = k < TONE_LEN - done ? k : TONE_LEN - done;
+				const float *pin[DSP_LANES_MAX], *res[DSP_LANES_MAX];
+				float *pout[DSP_LANES_MAX];
+				void *ps[DSP_LANES_MAX];
+				for (unsigned l = 0; l < nl; l++) {
+					if (tu_lcg(&r) % 60 == 0)
+						tone_set_random(d, &st[v][l], &r, 0);
+					pin[l] = in[l] + done, pout[l] = out[v][l] + done;
+					ps[l] = &st[v][l];
+				}
+				if (v == 0)
+					for (unsigned l = 0; l < nl; l++)
+						tone_cases[_i].each(ps[l], pin[l], pout[l], k);
+				else
+					d->process_lanes(ps, nl, pin, pout, res, k);
+				done += k;
+			}
+		}
+		for (unsigned l = 0; l < nl; l++) {
+			ck_assert_msg(memcmp(out[0][l], out[1][l], sizeof(out[0][l])) == 0,
+				      "%s: lane %u of %u differs from its per-lane path", d->name, l,
+				      nl);
+			ck_assert_int_eq(memcmp(&st[0][l], &st[1][l], tone_cases[_i].size), 0);
+		}
+	}
+}
+END_TEST
+
+/* The hum notches' lanes path against hum_run lane by lane: random mains and harmonics per
+ * lane, changed now and then (fades, switches, lanes whose grids differ). 0 ulp. */
+START_TEST(hum_lanes_match_each_lane)
+{
+	static struct hum h[2][DSP_LANES_MAX];
+	static float in[DSP_LANES_MAX][TONE_LEN], out[2][DSP_LANES_MAX][TONE_LEN];
+	static float buf[2][DSP_LANES_MAX][DSP_MAX_CHUNK];
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (int v = 0; v < 2; v++) {
+			uint32_t r = 77 + nl;
+			for (unsigned l = 0; l < nl; l++) {
+				hum_init(&h[v][l], 48000.0f);
+				hum_set_mode(&h[v][l], 1 + (int)(tu_lcg(&r) % 8 == 0));
+				hum_set_harmonics(&h[v][l], tu_lcg(&r) % 8 == 0 ? 3 : 5);
+				hum_reset(&h[v][l]);
+				tu_lane_signal(in[l], TONE_LEN, l, &r);
+			}
+			for (uint32_t done = 0; done < TONE_LEN;) {
+				uint32_t k = 1 + tu_lcg(&r) % DSP_MAX_CHUNK;
+				k = k < TONE_LEN - done ? k : TONE_LEN - done;
+				const float *u[DSP_LANES_MAX];
+				float *b[DSP_LANES_MAX];
+				struct hum *ph[DSP_LANES_MAX];
+				for (unsigned l = 0; l < nl; l++) {
+					if (tu_lcg(&r) % 80 == 0)
+						hum_set_mode(&h[v][l], (int)(tu_lcg(&r) % 3));
+					if (tu_lcg(&r) % 80 == 0)
+						hum_set_harmonics(&h[v][l], 1 + (int)(tu_lcg(&r) % 10));
+					u[l] = in[l] + done, b[l] = buf[v][l], ph[l] = &h[v][l];
+				}
+				if (v == 0)
+					for (unsigned l = 0; l < nl; l++)
+						u[l] = hum_run(ph[l], u[l], b[l], k);
+				else
+					hum_run_lanes(ph, nl, u, b, k);
+				for (unsigned l = 0; l < nl; l++)
+					memcpy(out[v][l] + done, u[l], k * sizeof(float));
+				done += k;
+			}
+		}
+		for (unsigned l = 0; l < nl; l++) {
+			ck_assert_msg(memcmp(out[0][l], out[1][l], sizeof(out[0][l])) == 0,
+				      "hum: lane %u of %u differs from hum_run", l, nl);
+			ck_assert_int_eq(memcmp(&h[0][l], &h[1][l], sizeof(h[0][l])), 0);
+		}
+	}
+}
+END_TEST
+
+/* The air shelves' lanes path against air_run lane by lane: random pre.air per lane (0 dB,
+ * idle, a quarter of the time), changed now and then (glides, lanes whose grids differ). */
+START_TEST(air_lanes_match_each_lane)
+{
+	static struct air a[2][DSP_LANES_MAX];
+	static float x[2][DSP_LANES_MAX][TONE_LEN];
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (int v = 0; v < 2; v++) {
+			uint32_t r = 55 + nl;
+			for (unsigned l = 0; l < nl; l++) {
+				air_init(&a[v][l], 48000.0f);
+				air_set_db(&a[v][l], tu_lcg(&r) % 4 ? tu_uniform(&r, 0.5f, 8.0f) : 0.0f);
+				air_reset(&a[v][l]);
+				tu_lane_signal(x[v][l], TONE_LEN, l, &r);
+			}
+			for (uint32_t done = 0; done < TONE_LEN;) {
+				uint32_t k = 1 + tu_lcg(&r) % DSP_MAX_CHUNK;
+				k = k < TONE_LEN - done ? k : TONE_LEN - done;
+				float *px[DSP_LANES_MAX];
+				struct air *pa[DSP_LANES_MAX];
+				for (unsigned l = 0; l < nl; l++) {
+					if (tu_lcg(&r) % 100 == 0)
+						air_set_db(&a[v][l], tu_lcg(&r) % 3
+									 ? tu_uniform(&r, 0.5f, 8.0f)
+									 : 0.0f);
+					px[l] = x[v][l] + done, pa[l] = &a[v][l];
+				}
+				if (v == 0)
+					for (unsigned l = 0; l < nl; l++)
+						air_run(pa[l], px[l], k);
+				else
+					air_run_lanes(pa, nl, px, k);
+				done += k;
+			}
+		}
+		for (unsigned l = 0; l < nl; l++) {
+			ck_assert_msg(memcmp(x[0][l], x[1][l], sizeof(x[0][l])) == 0,
+				      "air: lane %u of %u differs from air_run", l, nl);
+			ck_assert_int_eq(memcmp(&a[0][l], &a[1][l], sizeof(a[0][l])), 0);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("simd");
@@ -403,6 +585,10 @@ int main(void)
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, strip_output_does_not_depend_on_variant);
 	tcase_add_test(tc, many_strips_do_not_depend_on_variant);
+	tcase_add_test(tc, hum_lanes_match_each_lane);
+	tcase_add_test(tc, air_lanes_match_each_lane);
+	tcase_add_loop_test(tc, tone_lanes_match_each_lane, 0,
+			    (int)(sizeof(tone_cases) / sizeof(tone_cases[0])));
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
