@@ -10,15 +10,27 @@
 
 /* Time constants of the estimators, in seconds, turned into per-frame coefficients at init
  * so that every sample rate (every hop length) behaves the same. Cohen and Berdugo's MCRA
- * values at their 8 ms hop (alpha_s 0.8, alpha_d 0.95) and the usual decision-directed 0.98
- * at our 5.3 ms hop. */
+ * values at their 8 ms hop (alpha_s 0.8, alpha_d 0.95). The decision-directed smoothing is
+ * shorter than the usual 0.98 per frame: that value is there to keep the gain from following
+ * every random peak of noise alone, which here the speech gate does (no frame without speech
+ * leaves the floor), and its slow rise at each onset and its low SNR estimate on weak voiced
+ * harmonics cost 0.1-0.2 dB of voiced level (measured with 0.08 s against 0.02 s). */
 #define NR_TAU_SMOOTH_S 0.036f
 #define NR_TAU_NOISE_S 0.16f
-#define NR_TAU_DD_S 0.08f
+#define NR_TAU_DD_S 0.02f
 #define NR_MIN_WINDOW_S 0.8f  /* MCRA minimum search window */
 #define NR_PRESENCE_RATIO 5.0f /* smoothed power over its minimum above which speech is present */
-#define NR_GAIN_PRESENCE 4.0f  /* smoothed power over the noise estimate where the gain opens */
-#define NR_ONSET_PRESENCE 8.0f /* the same over two frames: opens at once on an onset */
+#define NR_GAIN_PRESENCE 2.5f  /* smoothed power over the noise estimate where the gain opens */
+#define NR_ONSET_PRESENCE 5.0f /* the same over two frames: opens at once on an onset */
+/* The speech gate: the mean over the bins of 150 Hz-4 kHz of the log likelihood ratio of
+ * speech against noise at the maximum-likelihood SNR, gamma - ln gamma - 1 where the
+ * periodogram over the noise estimate gamma exceeds 1 (Sohn, Kim and Sung 1999), averaged
+ * over two frames. Noise alone gives 0.13 on average and stayed below 0.5 in 600 frames of
+ * pink and fan noise; the weakest 1 % of voiced frames at 10 dB SNR give 0.5 and more. */
+#define NR_GATE_LO_HZ 150.0f
+#define NR_GATE_HI_HZ 4000.0f
+#define NR_GATE_LLR 0.5f
+#define NR_GATE_HOLD_S 0.01f  /* the gate stays open this long after the last frame over */
 #define NR_PROB_POLE 0.2f     /* speech presence probability smoothing per frame */
 #define NR_XI_MIN 0.003f      /* a priori SNR floor (-25 dB) */
 #define NR_FADE_S 0.02f       /* on/off crossfade */
@@ -121,6 +133,10 @@ int nr_init(struct nr *r, float fs)
 	r->a_d = nr_pole(NR_TAU_NOISE_S, fs, r->hop);
 	r->a_dd = nr_pole(NR_TAU_DD_S, fs, r->hop);
 	r->min_frames = (uint32_t)(NR_MIN_WINDOW_S * fs / (float)r->hop) + 1;
+	r->gate_hold_frames = (uint32_t)ceilf(NR_GATE_HOLD_S * fs / (float)r->hop);
+	float df = fs / (float)r->n_fft, hi = fminf(NR_GATE_HI_HZ, 0.45f * fs);
+	r->gate_k0 = (uint32_t)ceilf(NR_GATE_LO_HZ / df);
+	r->gate_k1 = (uint32_t)floorf(hi / df);
 	r->fade_step = 1.0f / (NR_FADE_S * fs);
 	r->floor_gain = 1.0f;
 	r->over = 1.0f;
@@ -138,6 +154,8 @@ static void nr_stream_clear(struct nr *r)
 	memset(r->clean, 0, sizeof(r->clean));
 	memset(r->prob, 0, sizeof(r->prob));
 	memset(r->gprob, 0, sizeof(r->gprob));
+	r->gate_llr = 0.0f;
+	r->gate_hold = 0;
 	r->pos = 0;
 	r->frames = 0;
 	r->min_count = 0;
@@ -354,6 +372,30 @@ static void nr_track_noise(struct nr *r, const float *pw)
 		r->min_count = 0;
 }
 
+/* The speech gate (NR_GATE_LLR): 1 while the frame, or one within NR_GATE_HOLD_S before it,
+ * holds speech. Without it each bin decides alone, and in the pauses a few bins in a hundred
+ * opened: on the tail of a loud syllable (the smoothed spectra take tens of ms to fall back)
+ * and on the slow swells of a fan's narrow resonances, which the MCRA estimate, updated only
+ * between them, sits below. Those few bins carry the low-frequency power, so the pauses fell
+ * 10.3 dB instead of the 12 the floor gives; gated, they fall by the floor. */
+static int nr_gate(struct nr *r, const float *pw, const float *noise)
+{
+	float acc = 0.0f;
+	for (uint32_t k = r->gate_k0; k <= r->gate_k1; k++) {
+		float q = pw[k] / (r->over * noise[k] + 1e-30f);
+		if (q > 1.0f)
+			acc += q - logf(q) - 1.0f;
+	}
+	acc /= (float)(r->gate_k1 - r->gate_k0 + 1);
+	float llr = 0.5f * (acc + r->gate_llr);
+	r->gate_llr = acc;
+	if (llr > NR_GATE_LLR)
+		r->gate_hold = r->gate_hold_frames + 1;
+	else if (r->gate_hold > 0)
+		r->gate_hold--;
+	return r->gate_hold > 0;
+}
+
 /* Decision-directed a priori SNR and its Wiener gain, floored, then smoothed over three
  * bins (an isolated bin cannot stand far above its neighbours: less musical noise). */
 static void nr_gain(struct nr *r, const float *pw, const float *noise)
@@ -361,6 +403,7 @@ static void nr_gain(struct nr *r, const float *pw, const float *noise)
 	uint32_t nb = r->bins;
 	float g_min = r->floor_gain, a = r->a_dd;
 	float *g = r->gain;
+	int speech = nr_gate(r, pw, noise);
 	for (uint32_t k = 0; k < nb; k++) {
 		float lam = r->over * noise[k] + 1e-30f;
 		float post = pw[k] / lam - 1.0f;
@@ -378,8 +421,11 @@ static void nr_gain(struct nr *r, const float *pw, const float *noise)
 			       r->fast[k] > NR_ONSET_PRESENCE * lam) ? 1.0f : 0.0f;
 		float pg = NR_PROB_POLE * r->gprob[k] + (1.0f - NR_PROB_POLE) * pres;
 		r->gprob[k] = pg;
-		g[k] = g_min + pg * (gw - g_min);
-		r->clean[k] = w * w * pw[k];
+		g[k] = speech ? g_min + pg * (gw - g_min) : g_min;
+		/* the clean estimate the next frame's SNR starts from: the power this gain
+		 * (before the presence weighting) leaves, as Ephraim and Malah's rule has it;
+		 * w^2 (the Wiener estimate) put weak harmonics another 0.05 dB lower */
+		r->clean[k] = gw * gw * pw[k];
 	}
 	float prev = g[0];
 	for (uint32_t k = 1; k + 1 < nb; k++) {

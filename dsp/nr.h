@@ -59,6 +59,7 @@ struct nr {
 	/* coefficients per frame (from time constants, so every rate behaves alike) */
 	float a_s, a_d, a_dd; /* periodogram smoothing, noise averaging, decision-directed */
 	uint32_t min_frames;  /* MCRA minimum window */
+	uint32_t gate_k0, gate_k1, gate_hold_frames; /* the speech gate's bins and hold */
 
 	/* stream */
 	int running;      /* the STFT runs (enabled, or fading out) */
@@ -68,6 +69,8 @@ struct nr {
 	float fade_step;  /* per sample */
 	uint32_t min_count;
 	uint32_t frames;  /* since the stream started (the estimate seeds on the first) */
+	float gate_llr;   /* the speech gate's statistic of the previous frame */
+	uint32_t gate_hold; /* frames the gate stays open */
 
 	/* learning: frames left, frames taken, and the mean periodogram so far */
 	uint32_t learn_left, learn_taken;

@@ -200,12 +200,11 @@ static void quality_run(enum nrq_noise kind, double snr, int learned, struct nrq
 	nrq_free(&s);
 }
 
-/* The issue's targets: pauses -10 dB, voiced band within 1 dB, loudness within 0.5 LU,
- * musical-noise spread within 2 dB of the input noise's. Two figures fall short at 10 dB
- * SNR (see NR_VOICED_MAX_DB, NR_LOUD_MAX_LU): they are held where they are measured now so
- * a regression still fails. */
-#define NR_VOICED_MAX_DB 1.2 /* target 1.0: pink noise at 10 dB SNR measures -1.11 dB */
-#define NR_LOUD_MAX_LU 0.85  /* target 0.5: fan noise at 10 dB SNR, -0.59 LU (-0.77 learned) */
+/* The targets: pauses fall 10 dB or more, the voiced 200 Hz-4 kHz band changes 1 dB at most
+ * and the loudness 0.5 LU at most, the musical-noise spread is within 2 dB of the input
+ * noise's. */
+#define NR_VOICED_MAX_DB 1.0
+#define NR_LOUD_MAX_LU 0.5
 
 static void quality_check(const struct nrq_result *q)
 {
