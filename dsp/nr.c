@@ -19,9 +19,10 @@
 #define NR_TAU_NOISE_S 0.16f
 #define NR_TAU_DD_S 0.02f
 #define NR_MIN_WINDOW_S 0.8f  /* MCRA minimum search window */
+#define NR_START_S 0.2f       /* a stream's first noise estimate: the plain mean over this */
 #define NR_PRESENCE_RATIO 5.0f /* smoothed power over its minimum above which speech is present */
-#define NR_GAIN_PRESENCE 2.5f  /* smoothed power over the noise estimate where the gain opens */
-#define NR_ONSET_PRESENCE 5.0f /* the same over two frames: opens at once on an onset */
+#define NR_GAIN_PRESENCE 2.0f  /* smoothed power over the noise estimate where the gain opens */
+#define NR_ONSET_PRESENCE 4.0f /* the same over two frames: opens at once on an onset */
 /* The speech gate: the mean over the bins of 150 Hz-4 kHz of the log likelihood ratio of
  * speech against noise at the maximum-likelihood SNR, gamma - ln gamma - 1 where the
  * periodogram over the noise estimate gamma exceeds 1 (Sohn, Kim and Sung 1999), averaged
@@ -133,6 +134,7 @@ int nr_init(struct nr *r, float fs)
 	r->a_d = nr_pole(NR_TAU_NOISE_S, fs, r->hop);
 	r->a_dd = nr_pole(NR_TAU_DD_S, fs, r->hop);
 	r->min_frames = (uint32_t)(NR_MIN_WINDOW_S * fs / (float)r->hop) + 1;
+	r->start_frames = (uint32_t)(NR_START_S * fs / (float)r->hop);
 	r->gate_hold_frames = (uint32_t)ceilf(NR_GATE_HOLD_S * fs / (float)r->hop);
 	float df = fs / (float)r->n_fft, hi = fminf(NR_GATE_HI_HZ, 0.45f * fs);
 	r->gate_k0 = (uint32_t)ceilf(NR_GATE_LO_HZ / df);
@@ -337,6 +339,13 @@ static void nr_track_noise(struct nr *r, const float *pw)
 {
 	uint32_t nb = r->bins;
 	int first = r->frames == 2, wrap = ++r->min_count >= r->min_frames;
+	/* The first NR_START_S of a stream set the estimate to their plain mean (1/n per
+	 * frame). Seeded on one frame and then averaged only where the minimum says speech is
+	 * absent, it stayed for seconds near wherever that frame fell: for a fan, whose narrow
+	 * resonances swell slowly, its minimum marks the swells as speech, and an estimate
+	 * seeded in a trough was still half the noise 3 s later (the gate opened in the pauses,
+	 * which fell 7.8 dB instead of 12). */
+	float start = r->frames - 1 <= r->start_frames ? 1.0f / (float)(r->frames - 1) : 0.0f;
 	for (uint32_t k = 0; k < nb; k++) {
 		float l = pw[k > 0 ? k - 1 : k + 1], h = pw[k + 1 < nb ? k + 1 : k - 1];
 		float sf = 0.25f * l + 0.5f * pw[k] + 0.25f * h;
@@ -366,7 +375,10 @@ static void nr_track_noise(struct nr *r, const float *pw)
 		 * clipping there biases the estimate by 0.7 % only. */
 		float lim = NR_PRESENCE_RATIO * r->noise[k];
 		float x = pw[k] < lim ? pw[k] : lim;
-		r->noise[k] = ad * r->noise[k] + (1.0f - ad) * x;
+		if (start)
+			r->noise[k] += (pw[k] - r->noise[k]) * start;
+		else
+			r->noise[k] = ad * r->noise[k] + (1.0f - ad) * x;
 	}
 	if (wrap)
 		r->min_count = 0;
@@ -396,8 +408,13 @@ static int nr_gate(struct nr *r, const float *pw, const float *noise)
 	return r->gate_hold > 0;
 }
 
-/* Decision-directed a priori SNR and its Wiener gain, floored, then smoothed over three
- * bins (an isolated bin cannot stand far above its neighbours: less musical noise). */
+/* Decision-directed a priori SNR and its Wiener gain, floored, weighted by presence; then
+ * a bin between two open ones opens part way (the three-bin mean, where that is higher).
+ * Only raised, never lowered: the plain three-bin mean took a quarter of the gain off each
+ * side of a voice harmonic standing between bins at the floor (the low harmonics of a voice
+ * are about one bin apart), which was most of the voiced loss left once the gate kept the
+ * pauses at the floor (-0.29 dB and -0.44 LU against -0.13 dB and -0.28 LU, fan noise at
+ * 10 dB SNR). */
 static void nr_gain(struct nr *r, const float *pw, const float *noise)
 {
 	uint32_t nb = r->bins;
@@ -430,7 +447,7 @@ static void nr_gain(struct nr *r, const float *pw, const float *noise)
 	float prev = g[0];
 	for (uint32_t k = 1; k + 1 < nb; k++) {
 		float cur = g[k];
-		g[k] = 0.25f * prev + 0.5f * cur + 0.25f * g[k + 1];
+		g[k] = fmaxf(cur, 0.25f * prev + 0.5f * cur + 0.25f * g[k + 1]);
 		prev = cur;
 	}
 }
