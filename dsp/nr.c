@@ -19,7 +19,7 @@
 #define NR_TAU_NOISE_S 0.16f
 #define NR_TAU_DD_S 0.02f
 #define NR_MIN_WINDOW_S 0.8f  /* MCRA minimum search window */
-#define NR_START_S 0.2f       /* a stream's first noise estimate: the plain mean over this */
+#define NR_START_S 0.05f      /* the minimum follows at a stream's start (nr_track_noise) */
 #define NR_PRESENCE_RATIO 5.0f /* smoothed power over its minimum above which speech is present */
 #define NR_GAIN_PRESENCE 2.0f  /* smoothed power over the noise estimate where the gain opens */
 #define NR_ONSET_PRESENCE 4.0f /* the same over two frames: opens at once on an onset */
@@ -339,13 +339,13 @@ static void nr_track_noise(struct nr *r, const float *pw)
 {
 	uint32_t nb = r->bins;
 	int first = r->frames == 2, wrap = ++r->min_count >= r->min_frames;
-	/* The first NR_START_S of a stream set the estimate to their plain mean (1/n per
-	 * frame). Seeded on one frame and then averaged only where the minimum says speech is
-	 * absent, it stayed for seconds near wherever that frame fell: for a fan, whose narrow
-	 * resonances swell slowly, its minimum marks the swells as speech, and an estimate
-	 * seeded in a trough was still half the noise 3 s later (the gate opened in the pauses,
-	 * which fell 7.8 dB instead of 12). */
-	float start = r->frames - 1 <= r->start_frames ? 1.0f / (float)(r->frames - 1) : 0.0f;
+	/* For the first NR_START_S of a stream the minimum follows the smoothed power instead
+	 * of holding its least value: seeded on one frame's periodogram, the minimum kept that
+	 * frame's trough for a whole window (up to 1.6 s), every later frame stood more than
+	 * NR_PRESENCE_RATIO above it and counted as speech, and the estimate was not updated
+	 * (for a fan, seeded in a trough of its slowly swelling resonances, it was a fifth of
+	 * the noise after 1 s and the gate opened in the pauses, which fell 7.6 dB, not 12). */
+	int start = r->frames - 1 <= r->start_frames;
 	for (uint32_t k = 0; k < nb; k++) {
 		float l = pw[k > 0 ? k - 1 : k + 1], h = pw[k + 1 < nb ? k + 1 : k - 1];
 		float sf = 0.25f * l + 0.5f * pw[k] + 0.25f * h;
@@ -357,7 +357,9 @@ static void nr_track_noise(struct nr *r, const float *pw)
 		r->fast[k] = 0.5f * r->fast[k] + 0.5f * sf;
 		float s = r->a_s * r->smooth[k] + (1.0f - r->a_s) * sf;
 		r->smooth[k] = s;
-		if (wrap) {
+		if (start) {
+			r->smin[k] = r->stmp[k] = s;
+		} else if (wrap) {
 			r->smin[k] = fminf(r->stmp[k], s);
 			r->stmp[k] = s;
 		} else {
@@ -375,10 +377,7 @@ static void nr_track_noise(struct nr *r, const float *pw)
 		 * clipping there biases the estimate by 0.7 % only. */
 		float lim = NR_PRESENCE_RATIO * r->noise[k];
 		float x = pw[k] < lim ? pw[k] : lim;
-		if (start)
-			r->noise[k] += (pw[k] - r->noise[k]) * start;
-		else
-			r->noise[k] = ad * r->noise[k] + (1.0f - ad) * x;
+		r->noise[k] = ad * r->noise[k] + (1.0f - ad) * x;
 	}
 	if (wrap)
 		r->min_count = 0;

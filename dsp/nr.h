@@ -59,7 +59,7 @@ struct nr {
 	/* coefficients per frame (from time constants, so every rate behaves alike) */
 	float a_s, a_d, a_dd; /* periodogram smoothing, noise averaging, decision-directed */
 	uint32_t min_frames;  /* MCRA minimum window */
-	uint32_t start_frames; /* the first estimate is the plain mean of these */
+	uint32_t start_frames; /* the MCRA minimum follows for these at a start */
 	uint32_t gate_k0, gate_k1, gate_hold_frames; /* the speech gate's bins and hold */
 
 	/* stream */
