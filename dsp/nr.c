@@ -431,7 +431,12 @@ static void nr_gain(struct nr *r, const float *pw, const float *noise)
 		 * (a fan's narrow low resonance, whose periodogram is not independent from
 		 * frame to frame) would otherwise lift the decision-directed SNR above the
 		 * floor for whole stretches */
-		float gw = sqrtf(w);
+		/* the fourth root of the Wiener gain: a bin at 0 dB SNR in a frame with speech
+		 * loses 1.5 dB instead of the square root's 3 (the noise let through there is
+		 * under the voice; the pauses are the gate's): voiced level -0.11 dB against
+		 * -0.22, loudness -0.11 LU against -0.21, mean of pink and fan noise at 10 dB
+		 * SNR over six takes */
+		float gw = sqrtf(sqrtf(w));
 		gw = gw > g_min ? gw : g_min;
 		float pres = (r->smooth[k] > NR_GAIN_PRESENCE * lam ||
 			       r->fast[k] > NR_ONSET_PRESENCE * lam) ? 1.0f : 0.0f;

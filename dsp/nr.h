@@ -14,7 +14,7 @@
  *                 Kim and Sung 1999) over two frames, held 10 ms. Noise alone cannot open
  *                 single bins then (no musical noise, the pauses fall by nr.amount), so
  *                 within speech the bins can open at a low SNR and keep weak harmonics;
- *   gain          in a frame with speech, the square-root Wiener gain on the
+ *   gain          in a frame with speech, the fourth root of the Wiener gain on the
  *                 decision-directed a priori SNR (Ephraim and Malah 1984, over 0.02 s) where
  *                 the bin holds speech (smoothed power over 2x the noise estimate in use, or
  *                 over 4x within two frames for onsets), floored at -nr.amount dB, so what
