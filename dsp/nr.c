@@ -426,11 +426,6 @@ static void nr_gain(struct nr *r, const float *pw, const float *noise)
 		float xi = a * r->clean[k] / lam + (1.0f - a) * (post > 0.0f ? post : 0.0f);
 		xi = xi > NR_XI_MIN ? xi : NR_XI_MIN;
 		float w = xi / (1.0f + xi);
-		/* weighted by the speech presence probability: where the smoothed spectrum
-		 * has stayed near its minimum the bin is noise, and slowly fluctuating noise
-		 * (a fan's narrow low resonance, whose periodogram is not independent from
-		 * frame to frame) would otherwise lift the decision-directed SNR above the
-		 * floor for whole stretches */
 		/* the fourth root of the Wiener gain: a bin at 0 dB SNR in a frame with speech
 		 * loses 1.5 dB instead of the square root's 3 (the noise let through there is
 		 * under the voice; the pauses are the gate's): voiced level -0.11 dB against
@@ -438,14 +433,18 @@ static void nr_gain(struct nr *r, const float *pw, const float *noise)
 		 * SNR over six takes */
 		float gw = sqrtf(sqrtf(w));
 		gw = gw > g_min ? gw : g_min;
+		/* weighted by the bin's speech presence: a bin of noise alone beside the voice
+		 * stays at the floor even where its decision-directed SNR has been lifted by
+		 * a random peak (or the slow swell of a fan's narrow resonance) */
 		float pres = (r->smooth[k] > NR_GAIN_PRESENCE * lam ||
 			       r->fast[k] > NR_ONSET_PRESENCE * lam) ? 1.0f : 0.0f;
 		float pg = NR_PROB_POLE * r->gprob[k] + (1.0f - NR_PROB_POLE) * pres;
 		r->gprob[k] = pg;
 		g[k] = speech ? g_min + pg * (gw - g_min) : g_min;
 		/* the clean estimate the next frame's SNR starts from: the power this gain
-		 * (before the presence weighting) leaves, as Ephraim and Malah's rule has it;
-		 * w^2 (the Wiener estimate) put weak harmonics another 0.05 dB lower */
+		 * (before the presence weighting) leaves, as in Ephraim and Malah's rule; the
+		 * Wiener estimate w^2 in its place set the SNR of weak harmonics lower still
+		 * (0.05 dB more voiced loss, measured with the square-root gain) */
 		r->clean[k] = gw * gw * pw[k];
 	}
 	float prev = g[0];
