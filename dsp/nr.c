@@ -10,15 +10,28 @@
 
 /* Time constants of the estimators, in seconds, turned into per-frame coefficients at init
  * so that every sample rate (every hop length) behaves the same. Cohen and Berdugo's MCRA
- * values at their 8 ms hop (alpha_s 0.8, alpha_d 0.95) and the usual decision-directed 0.98
- * at our 5.3 ms hop. */
+ * values at their 8 ms hop (alpha_s 0.8, alpha_d 0.95). The decision-directed smoothing is
+ * shorter than the usual 0.98 per frame: that value is there to keep the gain from following
+ * every random peak of noise alone, which here the speech gate does (no frame without speech
+ * leaves the floor), and its slow rise at each onset and its low SNR estimate on weak voiced
+ * harmonics cost 0.1-0.2 dB of voiced level (measured with 0.08 s against 0.02 s). */
 #define NR_TAU_SMOOTH_S 0.036f
 #define NR_TAU_NOISE_S 0.16f
-#define NR_TAU_DD_S 0.08f
+#define NR_TAU_DD_S 0.02f
 #define NR_MIN_WINDOW_S 0.8f  /* MCRA minimum search window */
+#define NR_START_S 0.05f      /* the minimum follows at a stream's start (nr_track_noise) */
 #define NR_PRESENCE_RATIO 5.0f /* smoothed power over its minimum above which speech is present */
-#define NR_GAIN_PRESENCE 4.0f  /* smoothed power over the noise estimate where the gain opens */
-#define NR_ONSET_PRESENCE 8.0f /* the same over two frames: opens at once on an onset */
+#define NR_GAIN_PRESENCE 2.0f  /* smoothed power over the noise estimate where the gain opens */
+#define NR_ONSET_PRESENCE 4.0f /* the same over two frames: opens at once on an onset */
+/* The speech gate: the mean over the bins of 150 Hz-4 kHz of the log likelihood ratio of
+ * speech against noise at the maximum-likelihood SNR, gamma - ln gamma - 1 where the
+ * periodogram over the noise estimate gamma exceeds 1 (Sohn, Kim and Sung 1999), averaged
+ * over two frames. Noise alone gives 0.13 on average and stayed below 0.5 in 600 frames of
+ * pink and fan noise; the weakest 1 % of voiced frames at 10 dB SNR give 0.5 and more. */
+#define NR_GATE_LO_HZ 150.0f
+#define NR_GATE_HI_HZ 4000.0f
+#define NR_GATE_LLR 0.5f
+#define NR_GATE_HOLD_S 0.01f  /* the gate stays open this long after the last frame over */
 #define NR_PROB_POLE 0.2f     /* speech presence probability smoothing per frame */
 #define NR_XI_MIN 0.003f      /* a priori SNR floor (-25 dB) */
 #define NR_FADE_S 0.02f       /* on/off crossfade */
@@ -121,6 +134,11 @@ int nr_init(struct nr *r, float fs)
 	r->a_d = nr_pole(NR_TAU_NOISE_S, fs, r->hop);
 	r->a_dd = nr_pole(NR_TAU_DD_S, fs, r->hop);
 	r->min_frames = (uint32_t)(NR_MIN_WINDOW_S * fs / (float)r->hop) + 1;
+	r->start_frames = (uint32_t)(NR_START_S * fs / (float)r->hop);
+	r->gate_hold_frames = (uint32_t)ceilf(NR_GATE_HOLD_S * fs / (float)r->hop);
+	float df = fs / (float)r->n_fft, hi = fminf(NR_GATE_HI_HZ, 0.45f * fs);
+	r->gate_k0 = (uint32_t)ceilf(NR_GATE_LO_HZ / df);
+	r->gate_k1 = (uint32_t)floorf(hi / df);
 	r->fade_step = 1.0f / (NR_FADE_S * fs);
 	r->floor_gain = 1.0f;
 	r->over = 1.0f;
@@ -138,6 +156,8 @@ static void nr_stream_clear(struct nr *r)
 	memset(r->clean, 0, sizeof(r->clean));
 	memset(r->prob, 0, sizeof(r->prob));
 	memset(r->gprob, 0, sizeof(r->gprob));
+	r->gate_llr = 0.0f;
+	r->gate_hold = 0;
 	r->pos = 0;
 	r->frames = 0;
 	r->min_count = 0;
@@ -319,6 +339,13 @@ static void nr_track_noise(struct nr *r, const float *pw)
 {
 	uint32_t nb = r->bins;
 	int first = r->frames == 2, wrap = ++r->min_count >= r->min_frames;
+	/* For the first NR_START_S of a stream the minimum follows the smoothed power instead
+	 * of holding its least value: seeded on one frame's periodogram, the minimum kept that
+	 * frame's trough for a whole window (up to 1.6 s), every later frame stood more than
+	 * NR_PRESENCE_RATIO above it and counted as speech, and the estimate was not updated
+	 * (for a fan, seeded in a trough of its slowly swelling resonances, it was a fifth of
+	 * the noise after 1 s and the gate opened in the pauses, which fell 7.6 dB, not 12). */
+	int start = r->frames - 1 <= r->start_frames;
 	for (uint32_t k = 0; k < nb; k++) {
 		float l = pw[k > 0 ? k - 1 : k + 1], h = pw[k + 1 < nb ? k + 1 : k - 1];
 		float sf = 0.25f * l + 0.5f * pw[k] + 0.25f * h;
@@ -330,7 +357,9 @@ static void nr_track_noise(struct nr *r, const float *pw)
 		r->fast[k] = 0.5f * r->fast[k] + 0.5f * sf;
 		float s = r->a_s * r->smooth[k] + (1.0f - r->a_s) * sf;
 		r->smooth[k] = s;
-		if (wrap) {
+		if (start) {
+			r->smin[k] = r->stmp[k] = s;
+		} else if (wrap) {
 			r->smin[k] = fminf(r->stmp[k], s);
 			r->stmp[k] = s;
 		} else {
@@ -354,37 +383,74 @@ static void nr_track_noise(struct nr *r, const float *pw)
 		r->min_count = 0;
 }
 
-/* Decision-directed a priori SNR and its Wiener gain, floored, then smoothed over three
- * bins (an isolated bin cannot stand far above its neighbours: less musical noise). */
+/* The speech gate (NR_GATE_LLR): 1 while the frame, or one within NR_GATE_HOLD_S before it,
+ * holds speech. Without it each bin decides alone, and in the pauses a few bins in a hundred
+ * opened: on the tail of a loud syllable (the smoothed spectra take tens of ms to fall back)
+ * and on the slow swells of a fan's narrow resonances, which the MCRA estimate, updated only
+ * between them, sits below. Those few bins carry the low-frequency power, so the pauses fell
+ * 10.3 dB instead of the 12 the floor gives; gated, they fall by the floor. */
+static int nr_gate(struct nr *r, const float *pw, const float *noise)
+{
+	float acc = 0.0f;
+	for (uint32_t k = r->gate_k0; k <= r->gate_k1; k++) {
+		float q = pw[k] / (r->over * noise[k] + 1e-30f);
+		if (q > 1.0f)
+			acc += q - logf(q) - 1.0f;
+	}
+	acc /= (float)(r->gate_k1 - r->gate_k0 + 1);
+	float llr = 0.5f * (acc + r->gate_llr);
+	r->gate_llr = acc;
+	if (llr > NR_GATE_LLR)
+		r->gate_hold = r->gate_hold_frames + 1;
+	else if (r->gate_hold > 0)
+		r->gate_hold--;
+	return r->gate_hold > 0;
+}
+
+/* Decision-directed a priori SNR and its Wiener gain, floored, weighted by presence; then
+ * a bin between two open ones opens part way (the three-bin mean, where that is higher).
+ * Only raised, never lowered: the plain three-bin mean took a quarter of the gain off each
+ * side of a voice harmonic standing between bins at the floor (the low harmonics of a voice
+ * are about one bin apart), which was most of the voiced loss left once the gate kept the
+ * pauses at the floor (-0.29 dB and -0.44 LU against -0.13 dB and -0.28 LU, fan noise at
+ * 10 dB SNR). */
 static void nr_gain(struct nr *r, const float *pw, const float *noise)
 {
 	uint32_t nb = r->bins;
 	float g_min = r->floor_gain, a = r->a_dd;
 	float *g = r->gain;
+	int speech = nr_gate(r, pw, noise);
 	for (uint32_t k = 0; k < nb; k++) {
 		float lam = r->over * noise[k] + 1e-30f;
 		float post = pw[k] / lam - 1.0f;
 		float xi = a * r->clean[k] / lam + (1.0f - a) * (post > 0.0f ? post : 0.0f);
 		xi = xi > NR_XI_MIN ? xi : NR_XI_MIN;
 		float w = xi / (1.0f + xi);
-		/* weighted by the speech presence probability: where the smoothed spectrum
-		 * has stayed near its minimum the bin is noise, and slowly fluctuating noise
-		 * (a fan's narrow low resonance, whose periodogram is not independent from
-		 * frame to frame) would otherwise lift the decision-directed SNR above the
-		 * floor for whole stretches */
-		float gw = sqrtf(w);
+		/* the fourth root of the Wiener gain: a bin at 0 dB SNR in a frame with speech
+		 * loses 1.5 dB instead of the square root's 3 (the noise let through there is
+		 * under the voice; the pauses are the gate's): voiced level -0.11 dB against
+		 * -0.22, loudness -0.11 LU against -0.21, mean of pink and fan noise at 10 dB
+		 * SNR over six takes */
+		float gw = sqrtf(sqrtf(w));
 		gw = gw > g_min ? gw : g_min;
+		/* weighted by the bin's speech presence: a bin of noise alone beside the voice
+		 * stays at the floor even where its decision-directed SNR has been lifted by
+		 * a random peak (or the slow swell of a fan's narrow resonance) */
 		float pres = (r->smooth[k] > NR_GAIN_PRESENCE * lam ||
 			       r->fast[k] > NR_ONSET_PRESENCE * lam) ? 1.0f : 0.0f;
 		float pg = NR_PROB_POLE * r->gprob[k] + (1.0f - NR_PROB_POLE) * pres;
 		r->gprob[k] = pg;
-		g[k] = g_min + pg * (gw - g_min);
-		r->clean[k] = w * w * pw[k];
+		g[k] = speech ? g_min + pg * (gw - g_min) : g_min;
+		/* the clean estimate the next frame's SNR starts from: the power this gain
+		 * (before the presence weighting) leaves, as in Ephraim and Malah's rule; the
+		 * Wiener estimate w^2 in its place set the SNR of weak harmonics lower still
+		 * (0.05 dB more voiced loss, measured with the square-root gain) */
+		r->clean[k] = gw * gw * pw[k];
 	}
 	float prev = g[0];
 	for (uint32_t k = 1; k + 1 < nb; k++) {
 		float cur = g[k];
-		g[k] = 0.25f * prev + 0.5f * cur + 0.25f * g[k + 1];
+		g[k] = fmaxf(cur, 0.25f * prev + 0.5f * cur + 0.25f * g[k + 1]);
 		prev = cur;
 	}
 }

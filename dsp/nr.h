@@ -9,16 +9,17 @@
  *                 changing floor within about a second but does not climb on held vowels;
  *                 learned: a profile taken from noise alone (nr_learn_start), which is right
  *                 from the first frame of speech and does not drift;
- *   gain          square-root Wiener gain on the decision-directed a priori SNR (Ephraim
- *                 and Malah 1984): the previous frame's clean estimate dominates the SNR, so
- *                 in noise alone the gain stays near its floor instead of following every
- *                 random peak of the periodogram (the isolated peaks heard as "musical
- *                 noise"); the square root halves the Wiener rule's loss on weak speech. It
- *                 opens only where speech is present (smoothed power over 4x the noise
- *                 estimate in use, or over 8x within two frames for onsets), so slowly
- *                 fluctuating noise cannot lift it; floored at -nr.amount dB, so what is left
- *                 of the noise keeps its own spectrum and sounds like quieter noise; smoothed
- *                 over three bins.
+ *   speech gate   a frame without speech leaves every bin at the floor: the mean over
+ *                 150 Hz-4 kHz of the log likelihood ratio of speech against noise (Sohn,
+ *                 Kim and Sung 1999) over two frames, held 10 ms. Noise alone cannot open
+ *                 single bins then (no musical noise, the pauses fall by nr.amount), so
+ *                 within speech the bins can open at a low SNR and keep weak harmonics;
+ *   gain          in a frame with speech, the fourth root of the Wiener gain on the
+ *                 decision-directed a priori SNR (Ephraim and Malah 1984, over 0.02 s) where
+ *                 the bin holds speech (smoothed power over 2x the noise estimate in use, or
+ *                 over 4x within two frames for onsets), floored at -nr.amount dB, so what
+ *                 is left of the noise keeps its own spectrum and sounds like quieter noise;
+ *                 a bin between two open ones is raised towards them (never lowered).
  *
  * Frame size: the largest 2^k or 3*2^k not above 12 ms of samples (512 at 44.1/48 kHz, 96
  * at 8 kHz, 2048 from 176.4 kHz), so the latency, one frame, is at most 12 ms at every rate.
@@ -59,6 +60,8 @@ struct nr {
 	/* coefficients per frame (from time constants, so every rate behaves alike) */
 	float a_s, a_d, a_dd; /* periodogram smoothing, noise averaging, decision-directed */
 	uint32_t min_frames;  /* MCRA minimum window */
+	uint32_t start_frames; /* the MCRA minimum follows for these at a start */
+	uint32_t gate_k0, gate_k1, gate_hold_frames; /* the speech gate's bins and hold */
 
 	/* stream */
 	int running;      /* the STFT runs (enabled, or fading out) */
@@ -68,6 +71,8 @@ struct nr {
 	float fade_step;  /* per sample */
 	uint32_t min_count;
 	uint32_t frames;  /* since the stream started (the estimate seeds on the first) */
+	float gate_llr;   /* the speech gate's statistic of the previous frame */
+	uint32_t gate_hold; /* frames the gate stays open */
 
 	/* learning: frames left, frames taken, and the mean periodogram so far */
 	uint32_t learn_left, learn_taken;

@@ -3,7 +3,8 @@
  * (sqrt-Hann squared overlap-adds to one); off is an exact copy with no latency; block-size
  * invariance; non-audio input contained; a learned profile of white noise matches its
  * closed-form density; on/off without a click; and the quality targets on speech-like
- * material in pink and fan noise at 10 and 20 dB SNR (tests/nr/nr_quality.h). */
+ * material in pink and fan noise at 10 and 20 dB SNR (tests/nr/nr_quality.h), at 48 kHz and
+ * (10 dB SNR) at 8, 16 and 96 kHz. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -178,34 +179,39 @@ START_TEST(switching_does_not_click)
 }
 END_TEST
 
-static void quality_run(enum nrq_noise kind, double snr, int learned, struct nrq_result *q)
+static void quality_run_at(double fs, enum nrq_noise kind, double snr, int learned,
+			   struct nrq_result *q)
 {
 	struct nrq_signal s;
 	double lead = learned ? 2.0 : 0.5;
-	ck_assert_int_eq(nrq_make(&s, 48000, lead + 6.0, lead, kind, snr, 3), 0);
+	ck_assert_int_eq(nrq_make(&s, fs, lead + 6.0, lead, kind, snr, 3), 0);
 	float *out = malloc(sizeof(float) * s.n);
-	nr_setup(&R2, 48000, 12, learned ? NR_LEARNED : NR_ADAPTIVE);
+	nr_setup(&R2, (float)fs, 12, learned ? NR_LEARNED : NR_ADAPTIVE);
 	if (learned)
 		nr_learn_start(&R2, 2.0f);
 	nr_process(&R2, s.noisy, out, (uint32_t)s.n);
 	size_t from = learned ? s.onset : (size_t)(0.25 * s.fs);
 	size_t to = learned ? s.onset + (size_t)s.fs : s.n;
 	ck_assert_int_eq(nrq_measure(&s, out, nr_stage.latency(&R2), from, to, q), 0);
-	printf("nr %s %s %2.0f dB SNR: pauses -%.2f dB (%u frames), voiced %+.2f dB (%u), "
+	printf("nr %6.0f Hz %s %s %2.0f dB SNR: pauses -%.2f dB (%u frames), voiced %+.2f dB (%u), "
 	       "loudness %+.2f LU, musical %.2f dB (input %.2f dB)\n",
-	       learned ? "learned " : "adaptive", nrq_noise_name(kind), snr, q->pause_drop_db,
+	       fs, learned ? "learned " : "adaptive", nrq_noise_name(kind), snr, q->pause_drop_db,
 	       q->n_pause, q->voiced_change_db, q->n_voiced, q->loud_change_lu, q->mus_out_db,
 	       q->mus_in_db);
 	free(out);
 	nrq_free(&s);
 }
 
-/* The issue's targets: pauses -10 dB, voiced band within 1 dB, loudness within 0.5 LU,
- * musical-noise spread within 2 dB of the input noise's. Two figures fall short at 10 dB
- * SNR (see NR_VOICED_MAX_DB, NR_LOUD_MAX_LU): they are held where they are measured now so
- * a regression still fails. */
-#define NR_VOICED_MAX_DB 1.2 /* target 1.0: pink noise at 10 dB SNR measures -1.11 dB */
-#define NR_LOUD_MAX_LU 0.85  /* target 0.5: fan noise at 10 dB SNR, -0.59 LU (-0.77 learned) */
+static void quality_run(enum nrq_noise kind, double snr, int learned, struct nrq_result *q)
+{
+	quality_run_at(48000, kind, snr, learned, q);
+}
+
+/* The targets: pauses fall 10 dB or more, the voiced 200 Hz-4 kHz band changes 1 dB at most
+ * and the loudness 0.5 LU at most, the musical-noise spread is within 2 dB of the input
+ * noise's. */
+#define NR_VOICED_MAX_DB 1.0
+#define NR_LOUD_MAX_LU 0.5
 
 static void quality_check(const struct nrq_result *q)
 {
@@ -236,6 +242,17 @@ START_TEST(quality_learned_first_second)
 }
 END_TEST
 
+/* the same targets at the lowest, a low and a high rate (the frame and the gate's band
+ * change with the rate), adaptive, 10 dB SNR */
+START_TEST(quality_other_rates)
+{
+	static const double rates[] = {8000, 16000, 96000};
+	struct nrq_result q;
+	quality_run_at(rates[_i / 2], (enum nrq_noise)(_i % 2), 10.0, 0, &q);
+	quality_check(&q);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("nr");
@@ -250,6 +267,7 @@ int main(void)
 	tcase_add_test(tc, switching_does_not_click);
 	tcase_add_loop_test(tc, quality_adaptive, 0, 4);
 	tcase_add_loop_test(tc, quality_learned_first_second, 0, 4);
+	tcase_add_loop_test(tc, quality_other_rates, 0, 6);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
