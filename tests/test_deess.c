@@ -210,7 +210,8 @@ START_TEST(block_split_invariant)
 		deess_setup(&d, mode);
 		deess_set_threshold_db(&d, -45.0f);
 		tu_run_blocks(deess_fn, &d, in, ref, NS / 2, DSP_MAX_CHUNK);
-		deess_set_mode(&d, !mode); /* and a mode crossfade in the middle */
+		deess_set_mode(&d, !mode); /* and a mode crossfade and a freq glide in the middle */
+		deess_set_freq_hz(&d, 9000.0f);
 		tu_run_blocks(deess_fn, &d, in + NS / 2, ref + NS / 2, NS / 2, DSP_MAX_CHUNK);
 		uint32_t seed = 3;
 		for (int run = 0; run < 3; run++) {
@@ -218,8 +219,10 @@ START_TEST(block_split_invariant)
 			deess_set_threshold_db(&d, -45.0f);
 			for (int half = 0; half < 2; half++) {
 				size_t i = half * NS / 2, end = i + NS / 2;
-				if (half)
+				if (half) {
 					deess_set_mode(&d, !mode);
+					deess_set_freq_hz(&d, 9000.0f);
+				}
 				tu_run_random_blocks(deess_fn, &d, in + i, out + i, end - i,
 						     run == 0 ? 1 : DSP_MAX_CHUNK, &seed);
 			}
