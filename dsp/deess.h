@@ -14,7 +14,7 @@
  *   split: out = ap + (g - 1) * hi, g = 10^(-gr/20): |out/in| = 1 - (1 - g)|HP(f)| with
  *          |HP| = w^8 / (1 + w^8), w = tan(pi f/fs) / tan(pi fx/fs). Flat at g = 1 (an
  *          allpass: phase only), the full range well above fx (-11.5 dB over 5-10 kHz at
- *          range 12 with freq 6 kHz), at most 0.6 dB at 3 kHz (w = 0.75) and nothing below.
+ *          range 12 with freq 6 kHz), about 0.6 dB at 3 kHz (w = 0.75), nothing far below.
  *          The meter shows gr: the cut of the band above the split.
  *   wide:  out = g * in
  *   listen: out = sc
