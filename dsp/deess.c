@@ -1,7 +1,8 @@
 /* Split-band / wide-band de-esser; see deess.h for the definitions.
  *
- * Passes per chunk: both filters in one serial loop (their recursions overlap in the
- * CPU; several channels' run side by side in float vectors), level and target reduction
+ * Passes per chunk: the seven filter sections in one serial loop (their recursions overlap in
+ * the CPU; several channels' run side by side in float vectors; split where a freq glide
+ * redesigns them), level and target reduction
  * (vectorised fm_log2), slew limiter (serial, integer: sub, max, min; several channels'
  * interleaved), gain (vectorised fm_exp2) and output. deess_process is the one-lane case of
  * deess_process_lanes. */
@@ -252,7 +253,7 @@ deess_tick_v4(struct deess_fv *f, dsp_v4f x, dsp_v4f *hi, dsp_v4f *ap, dsp_v4f *
 	*sc = biquad_bp_tick_v4(&f->bp, &f->c1, &f->c2, h + dc);
 }
 
-/* Lane l's coefficients into element e of f, or its state in (dir 0) or out (dir 1). */
+/* A lane's coefficients into element e of f. */
 static void deess_fv_coef(struct deess_fv *f, unsigned e, const struct deess *d)
 {
 	f->s1.b0[e] = d->xs1.b0, f->s1.a1[e] = d->xs1.a1, f->s1.a2[e] = d->xs1.a2;
@@ -260,6 +261,7 @@ static void deess_fv_coef(struct deess_fv *f, unsigned e, const struct deess *d)
 	f->bp.b0[e] = d->bp.b0, f->bp.a1[e] = d->bp.a1, f->bp.a2[e] = d->bp.a2;
 }
 
+/* A lane's filter state into element e of f (out 0), or back from it (out 1). */
 static void deess_fv_state(struct deess_fv *f, unsigned e, struct deess *d, int out)
 {
 #define DEESS_XFER(v, st)                                                                   	do {                                                                                		if (out)                                                                    			(st) = (v)[e];                                                      		else                                                                        			(v)[e] = (st);                                                      	} while (0)
