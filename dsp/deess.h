@@ -40,7 +40,7 @@ enum deess_mode { DEESS_SPLIT, DEESS_WIDE };
  * sibilant band above the centre takes nearly the full range, high enough that the voice
  * below 3 kHz is left alone at freq 6 kHz. */
 #define DEESS_SPLIT_RATIO (2.0f / 3.0f)
-#define DEESS_GLIDE_N 4u          /* samples between redesigns while freq glides */
+#define DEESS_GLIDE_N 4u           /* samples between redesigns while freq glides */
 #define DEESS_GLIDE_TAU_MS 30.0f   /* the glide's time constant */
 #define DEESS_GLIDE_SNAP_OCT 1e-3f /* the glide lands when this close (0.07 % in frequency) */
 #define DEESS_ATTACK_DB_PER_MS 20.0f  /* 12 dB of reduction in 0.6 ms */
