@@ -1,7 +1,8 @@
 /* Split-band / wide-band de-esser; see deess.h for the definitions.
  *
- * Passes per chunk: both filters in one serial loop (their recursions overlap in the
- * CPU; several channels' run side by side in float vectors), level and target reduction
+ * Passes per chunk: the seven filter sections in one serial loop (their recursions overlap in
+ * the CPU; several channels' run side by side in float vectors; split where a freq glide
+ * redesigns them), level and target reduction
  * (vectorised fm_log2), slew limiter (serial, integer: sub, max, min; several channels'
  * interleaved), gain (vectorised fm_exp2) and output. deess_process is the one-lane case of
  * deess_process_lanes. */
@@ -25,9 +26,60 @@
 #ifndef DSP_KERNELS_ONLY /* the module itself; the kernels below are built per ISA (cpu.h) */
 static void deess_clear_state(struct deess *d)
 {
-	d->band_s.z1 = d->band_s.z2 = 0.0f;
+	memset(d->hp_s, 0, sizeof(d->hp_s));
+	memset(d->ap_s, 0, sizeof(d->ap_s));
 	d->sc_s.z1 = d->sc_s.z2 = 0.0f;
 	d->gr_q = 0;
+}
+
+/* One section of the crossover's Butterworth pair at k = tan(pi fx/fs), quality q, from
+ * the prototype s^2 / (s^2 + s/q + 1) by the bilinear transform (biquad.h): the high-pass
+ * gain b0 (b1 = -2 b0, b2 = b0) and the poles; the allpass (s^2 - s/q + 1) / (s^2 + s/q + 1)
+ * shares the poles and has b0 = a2, b1 = a1, b2 = 1. */
+static void deess_section(struct biquad_gain_poles *c, double k, double q)
+{
+	double a0 = 1.0 + k / q + k * k;
+	c->b0 = (float)(1.0 / a0);
+	c->a1 = (float)(2.0 * (k * k - 1.0) / a0);
+	c->a2 = (float)((1.0 - k / q + k * k) / a0);
+}
+
+/* Every filter at the current centre cur_oct. */
+static void deess_design(struct deess *d)
+{
+	const double pi = 3.14159265358979323846;
+	double fc = exp2((double)d->cur_oct);
+	double kx = tan(pi * fc * (double)DEESS_SPLIT_RATIO / (double)d->fs);
+	/* 4th-order Butterworth: Q = 1 / (2 sin((2m - 1) pi / 8)), m = 1, 2 */
+	deess_section(&d->xs1, kx, 1.3065629648763766);
+	deess_section(&d->xs2, kx, 0.5411961001461970);
+	/* band-pass (s/Q) / (s^2 + s/Q + 1): b1 = 0, b2 = -b0, 0 dB at fc */
+	double kc = tan(pi * fc / (double)d->fs), q = (double)DEESS_BAND_Q;
+	double a0 = 1.0 + kc / q + kc * kc;
+	d->bp.b0 = (float)(kc / q / a0);
+	d->bp.a1 = (float)(2.0 * (kc * kc - 1.0) / a0);
+	d->bp.a2 = (float)((1.0 - kc / q + kc * kc) / a0);
+}
+
+/* The centre lands on its target at once: no glide. */
+static void deess_snap_freq(struct deess *d)
+{
+	d->cur_oct = d->target_oct;
+	d->gliding = 0;
+	d->glide_pos = 0;
+	deess_design(d);
+}
+
+void deess_glide_step(struct deess *d)
+{
+	float diff = d->target_oct - d->cur_oct;
+	if (fabsf(diff) <= DEESS_GLIDE_SNAP_OCT) {
+		d->cur_oct = d->target_oct;
+		d->gliding = 0;
+	} else {
+		d->cur_oct += d->glide_k * diff;
+	}
+	deess_design(d);
 }
 
 int deess_init(struct deess *d, float fs)
@@ -41,6 +93,9 @@ int deess_init(struct deess *d, float fs)
 	d->min_gain = 1.0f;
 	d->d_att_q = (int32_t)lrint(DEESS_ATTACK_DB_PER_MS * 1000.0 / fs * DEESS_Q);
 	d->d_rel_q = (int32_t)lrint(DEESS_RELEASE_DB_PER_MS * 1000.0 / fs * DEESS_Q);
+	d->glide_k = (float)(1.0 - exp(-(double)DEESS_GLIDE_N * 1000.0 /
+				       ((double)DEESS_GLIDE_TAU_MS * (double)fs)));
+	d->cur_oct = -1.0f;
 	smooth_init(&d->xfade, fs, SMOOTH_TAU_MS, 0.0f);
 	smooth_init(&d->wide, fs, SMOOTH_TAU_MS, 0.0f);
 	smooth_init(&d->listen_xf, fs, SMOOTH_TAU_MS, 0.0f);
@@ -51,6 +106,8 @@ int deess_init(struct deess *d, float fs)
 void deess_reset(struct deess *d)
 {
 	deess_clear_state(d);
+	if (d->cur_oct >= 0.0f)
+		deess_snap_freq(d);
 	smooth_jump(&d->xfade);
 	smooth_jump(&d->wide);
 	smooth_jump(&d->listen_xf);
@@ -59,19 +116,30 @@ void deess_reset(struct deess *d)
 
 void deess_set_enable(struct deess *d, int on)
 {
-	if (on && deess_idle(d))
+	if (on && deess_idle(d)) {
 		deess_clear_state(d);
+		if (d->cur_oct >= 0.0f)
+			deess_snap_freq(d);
+	}
 	d->enabled = on;
 	smooth_set(&d->xfade, on ? 1.0f : 0.0f);
 }
 
+/* While the stage is heard, the centre glides to the new value (the kernels step it); while
+ * it is idle or before its first design it jumps there. */
 void deess_set_freq_hz(struct deess *d, float hz)
 {
 	d->freq_hz = hz;
-	if (hz > DEESS_FREQ_MAX_FS * d->fs)
-		hz = DEESS_FREQ_MAX_FS * d->fs;
-	biquad_design(&d->bp, BQ_BANDPASS, d->fs, hz, DEESS_BAND_Q, 0.0);
-	biquad_design(&d->hp, BQ_HIGHPASS, d->fs, hz, 0.7071067811865476, 0.0);
+	float fmax = DEESS_FREQ_MAX_FS * d->fs;
+	hz = hz < fmax ? hz : fmax;
+	hz = hz > 1.0f ? hz : 1.0f;
+	d->target_oct = log2f(hz);
+	if (d->cur_oct < 0.0f || deess_idle(d)) {
+		deess_snap_freq(d);
+	} else if (!d->gliding && d->cur_oct != d->target_oct) {
+		d->gliding = 1;
+		d->glide_pos = 0;
+	}
 }
 
 /* The quiet test's bound: the threshold in linear terms, less a margin of 1e-4 in log2 (25
@@ -129,9 +197,10 @@ const struct stage_desc deess_stage = {
 /* Output for one sample from the mode (w: 0 split .. 1 wide), listen (l) and enable (xf)
  * crossfade positions. Every lerp is a*(1-t) + b*t, exact at both ends, so a settled path that
  * evaluates only one end gives the same bits as this general form. */
-static inline float deess_mix(float x, float band, float sc, float g, float w, float l, float xf)
+static inline float deess_mix(float x, float ap, float hi, float sc, float g, float w, float l,
+			      float xf)
 {
-	float split = x + (g - 1.0f) * band;
+	float split = ap + (g - 1.0f) * hi;
 	float wide = g * x;
 	float y = (1.0f - w) * split + w * wide;
 	y = (1.0f - l) * y + l * sc;
@@ -144,96 +213,187 @@ static inline float deess_mix(float x, float band, float sc, float g, float w, f
  * run side by side instead of one after the other. A single channel uses element 0 alone. */
 #define DEESS_VL 4u /* lanes per vector */
 
-/* The two sections in transposed direct form II with the zeros their designs fix (biquad.h:
- * biquad_bp_tick_v4, biquad_hp_tick_v4): the loop is short enough to run at the latency of
- * its serial chain. */
+/* The crossover's allpass section in transposed direct form II with b0 = a2, b1 = a1,
+ * b2 = 1 (deess_section): y = a2 x + z1, z1 = a1 (x - y) + z2, z2 = x - a2 y. */
+static inline dsp_v4f deess_ap_tick_v4(const struct biquad_gain_poles_v4 *c, dsp_v4f *z1,
+				       dsp_v4f *z2, dsp_v4f x)
+{
+	dsp_v4f y = c->a2 * x + *z1;
+	*z1 = c->a1 * (x - y) + *z2;
+	*z2 = x - c->a2 * y;
+	return y;
+}
 
 /* Zero input for padding lanes: with zero coefficients and state they stay exactly 0. */
 static const float deess_zero_in[DSP_MAX_CHUNK];
 
-/* Band split and sidechain for W lanes (W = 1, 4 or 8, a constant after inlining), the first
- * na of them real: band[l][i] and sc[l][i] for i < n. Padding lanes read zeros and write to
- * a scratch buffer nobody reads. */
+/* A vector of four lanes' filters: coefficients and state. */
+struct deess_fv {
+	struct biquad_gain_poles_v4 s1, s2, bp; /* s1, s2: high-pass b0 and the shared poles */
+	dsp_v4f h1[4], h2[4]; /* the high-pass's four sections: z1, z2 */
+	dsp_v4f p1[2], p2[2]; /* the allpass's two */
+	dsp_v4f c1, c2;       /* the band-pass */
+};
+
+/* One sample of four lanes: hi, ap (offset removed) and sc from x. The offset, added to each
+ * input, keeps every state normal in silence without a per-chunk flush (which would make
+ * results depend on block size): the high-passes and the band-pass remove it, the allpass
+ * passes it and it is taken off again. */
 static inline __attribute__((always_inline)) void
-deess_filter_lanes(struct deess *const *d, unsigned na, const float *const *in, uint32_t n,
-		   const unsigned W)
+deess_tick_v4(struct deess_fv *f, dsp_v4f x, dsp_v4f *hi, dsp_v4f *ap, dsp_v4f *sc)
 {
-	enum { NV_MAX = DSP_LANES_MAX / DEESS_VL };
-	const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
-	float pad_band[DSP_MAX_CHUNK], pad_sc[DSP_MAX_CHUNK];
-	const float *x[NV_MAX * DEESS_VL];
-	float *band[NV_MAX * DEESS_VL], *sc[NV_MAX * DEESS_VL];
-	struct biquad_gain_poles_v4 bp[NV_MAX], hp[NV_MAX];
-	dsp_v4f z1a[NV_MAX], z2a[NV_MAX], z1b[NV_MAX], z2b[NV_MAX];
 	const dsp_v4f dc = {DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET};
-	if (W == 1)
-		na = 1; /* one lane is never padding (and GCC then sees every pointer set) */
+	dsp_v4f xd = x + dc;
+	dsp_v4f a = deess_ap_tick_v4(&f->s1, &f->p1[0], &f->p2[0], xd);
+	*ap = deess_ap_tick_v4(&f->s2, &f->p1[1], &f->p2[1], a) - dc;
+	dsp_v4f h = biquad_hp_tick_v4(&f->s1, &f->h1[0], &f->h2[0], xd);
+	h = biquad_hp_tick_v4(&f->s2, &f->h1[1], &f->h2[1], h + dc);
+	h = biquad_hp_tick_v4(&f->s1, &f->h1[2], &f->h2[2], h + dc);
+	*hi = h = biquad_hp_tick_v4(&f->s2, &f->h1[3], &f->h2[3], h + dc);
+	*sc = biquad_bp_tick_v4(&f->bp, &f->c1, &f->c2, h + dc);
+}
 
-	for (unsigned v = 0; v < nvec; v++) {
-		bp[v] = hp[v] = (struct biquad_gain_poles_v4){{0}, {0}, {0}};
-		z1a[v] = z2a[v] = z1b[v] = z2b[v] = (dsp_v4f){0};
-	}
-	for (unsigned l = 0; l < W; l++) {
-		unsigned v = l / DEESS_VL, e = l % DEESS_VL;
-		if (l < na) {
-			const struct deess *dl = d[l];
-			x[l] = in[l];
-			band[l] = d[l]->buf_band;
-			sc[l] = d[l]->buf_sc;
-			bp[v].b0[e] = dl->bp.b0, bp[v].a1[e] = dl->bp.a1, bp[v].a2[e] = dl->bp.a2;
-			hp[v].b0[e] = dl->hp.b0, hp[v].a1[e] = dl->hp.a1, hp[v].a2[e] = dl->hp.a2;
-			z1a[v][e] = dl->band_s.z1, z2a[v][e] = dl->band_s.z2;
-			z1b[v][e] = dl->sc_s.z1, z2b[v][e] = dl->sc_s.z2;
-		} else {
-			x[l] = deess_zero_in;
-			band[l] = pad_band;
-			sc[l] = pad_sc;
-		}
-	}
+/* A lane's coefficients into element e of f. */
+static void deess_fv_coef(struct deess_fv *f, unsigned e, const struct deess *d)
+{
+	f->s1.b0[e] = d->xs1.b0, f->s1.a1[e] = d->xs1.a1, f->s1.a2[e] = d->xs1.a2;
+	f->s2.b0[e] = d->xs2.b0, f->s2.a1[e] = d->xs2.a1, f->s2.a2[e] = d->xs2.a2;
+	f->bp.b0[e] = d->bp.b0, f->bp.a1[e] = d->bp.a1, f->bp.a2[e] = d->bp.a2;
+}
 
-	uint32_t i = 0;
+/* A lane's filter state into element e of f (out 0), or back from it (out 1). */
+static void deess_fv_state(struct deess_fv *f, unsigned e, struct deess *d, int out)
+{
+#define DEESS_XFER(v, st)                                                                   	do {                                                                                		if (out)                                                                    			(st) = (v)[e];                                                      		else                                                                        			(v)[e] = (st);                                                      	} while (0)
+	for (unsigned k = 0; k < 4; k++) {
+		DEESS_XFER(f->h1[k], d->hp_s[k].z1);
+		DEESS_XFER(f->h2[k], d->hp_s[k].z2);
+	}
+	for (unsigned k = 0; k < 2; k++) {
+		DEESS_XFER(f->p1[k], d->ap_s[k].z1);
+		DEESS_XFER(f->p2[k], d->ap_s[k].z2);
+	}
+	DEESS_XFER(f->c1, d->sc_s.z1);
+	DEESS_XFER(f->c2, d->sc_s.z2);
+#undef DEESS_XFER
+}
+
+/* Samples [i0, i1) of W lanes through the filters (see deess_filter_lanes). */
+static inline __attribute__((always_inline)) void
+deess_filter_run(struct deess_fv *fv, const float *const *x, float *const *hi, float *const *ap,
+		 float *const *sc, uint32_t i0, uint32_t i1, const unsigned W)
+{
+	const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
+	uint32_t i = i0;
 	if (W >= DEESS_VL) {
 		/* whole blocks of four samples: four loads per vector of lanes, transposed to
 		 * four samples of the lanes, and the outputs transposed back */
-		for (; i + DEESS_VL <= n; i += DEESS_VL) {
+		for (; i + DEESS_VL <= i1; i += DEESS_VL) {
 			for (unsigned v = 0; v < nvec; v++) {
-				dsp_v4f xs[DEESS_VL], bs[DEESS_VL], ss[DEESS_VL];
+				dsp_v4f xs[DEESS_VL], hs[DEESS_VL], as[DEESS_VL], ss[DEESS_VL];
 				for (unsigned e = 0; e < DEESS_VL; e++)
 					xs[e] = dsp_load4f(x[v * DEESS_VL + e] + i);
 				dsp_transpose4f(&xs[0], &xs[1], &xs[2], &xs[3]);
-				for (unsigned k = 0; k < DEESS_VL; k++) {
-					bs[k] = biquad_bp_tick_v4(&bp[v], &z1a[v], &z2a[v], xs[k] + dc);
-					ss[k] = biquad_hp_tick_v4(&hp[v], &z1b[v], &z2b[v], bs[k] + dc);
-				}
-				dsp_transpose4f(&bs[0], &bs[1], &bs[2], &bs[3]);
+				for (unsigned k = 0; k < DEESS_VL; k++)
+					deess_tick_v4(&fv[v], xs[k], &hs[k], &as[k], &ss[k]);
+				dsp_transpose4f(&hs[0], &hs[1], &hs[2], &hs[3]);
+				dsp_transpose4f(&as[0], &as[1], &as[2], &as[3]);
 				dsp_transpose4f(&ss[0], &ss[1], &ss[2], &ss[3]);
 				for (unsigned e = 0; e < DEESS_VL; e++) {
-					dsp_store4f(band[v * DEESS_VL + e] + i, bs[e]);
+					dsp_store4f(hi[v * DEESS_VL + e] + i, hs[e]);
+					dsp_store4f(ap[v * DEESS_VL + e] + i, as[e]);
 					dsp_store4f(sc[v * DEESS_VL + e] + i, ss[e]);
 				}
 			}
 		}
 	}
 	/* the rest (everything for one lane) a sample at a time */
-	for (; i < n; i++) {
+	for (; i < i1; i++) {
 		for (unsigned v = 0; v < nvec; v++) {
-			dsp_v4f xv = {0};
+			dsp_v4f xv = {0}, h, a, c;
 			for (unsigned e = 0; e < DEESS_VL && v * DEESS_VL + e < W; e++)
 				xv[e] = x[v * DEESS_VL + e][i];
-			dsp_v4f b = biquad_bp_tick_v4(&bp[v], &z1a[v], &z2a[v], xv + dc);
-			dsp_v4f s = biquad_hp_tick_v4(&hp[v], &z1b[v], &z2b[v], b + dc);
+			deess_tick_v4(&fv[v], xv, &h, &a, &c);
 			for (unsigned e = 0; e < DEESS_VL && v * DEESS_VL + e < W; e++) {
-				band[v * DEESS_VL + e][i] = b[e];
-				sc[v * DEESS_VL + e][i] = s[e];
+				hi[v * DEESS_VL + e][i] = h[e];
+				ap[v * DEESS_VL + e][i] = a[e];
+				sc[v * DEESS_VL + e][i] = c[e];
 			}
 		}
 	}
+}
 
+/* Where the next segment of a chunk ends, from i: at n, or earlier at the next redesign of a
+ * gliding lane. Lanes due for a redesign at i get it first (their coefficients reloaded). */
+static inline uint32_t deess_glide_segment(struct deess *const *d, unsigned na,
+					   struct deess_fv *fv, uint32_t i, uint32_t n)
+{
+	uint32_t end = n;
 	for (unsigned l = 0; l < na; l++) {
-		unsigned v = l / DEESS_VL, e = l % DEESS_VL;
-		d[l]->band_s.z1 = z1a[v][e], d[l]->band_s.z2 = z2a[v][e];
-		d[l]->sc_s.z1 = z1b[v][e], d[l]->sc_s.z2 = z2b[v][e];
+		struct deess *dl = d[l];
+		if (!dl->gliding)
+			continue;
+		if (dl->glide_pos == 0) {
+			deess_glide_step(dl);
+			deess_fv_coef(&fv[l / DEESS_VL], l % DEESS_VL, dl);
+			if (!dl->gliding)
+				continue;
+		}
+		uint32_t left = DEESS_GLIDE_N - dl->glide_pos;
+		end = i + left < end ? i + left : end;
 	}
+	return end;
+}
+
+/* The filters for W lanes (W = 1, 4 or 8, a constant after inlining), the first na of them
+ * real: buf_band (hi), buf_ap and buf_sc for i < n. A chunk runs in segments split where a
+ * gliding lane is redesigned; a lane's bits depend on its own samples alone, so neither the
+ * chunk nor its neighbours' glides change them. Padding lanes read zeros and write to
+ * scratch buffers nobody reads. */
+static inline __attribute__((always_inline)) void
+deess_filter_lanes(struct deess *const *d, unsigned na, const float *const *in, uint32_t n,
+		   const unsigned W)
+{
+	enum { NV_MAX = DSP_LANES_MAX / DEESS_VL };
+	const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
+	float pad_hi[DSP_MAX_CHUNK], pad_ap[DSP_MAX_CHUNK], pad_sc[DSP_MAX_CHUNK];
+	const float *x[NV_MAX * DEESS_VL];
+	float *hi[NV_MAX * DEESS_VL], *ap[NV_MAX * DEESS_VL], *sc[NV_MAX * DEESS_VL];
+	struct deess_fv fv[NV_MAX];
+	int gliding = 0;
+	if (W == 1)
+		na = 1; /* one lane is never padding (and GCC then sees every pointer set) */
+
+	memset(fv, 0, nvec * sizeof(fv[0]));
+	for (unsigned l = 0; l < W; l++) {
+		unsigned v = l / DEESS_VL, e = l % DEESS_VL;
+		if (l < na) {
+			x[l] = in[l];
+			hi[l] = d[l]->buf_band, ap[l] = d[l]->buf_ap, sc[l] = d[l]->buf_sc;
+			deess_fv_coef(&fv[v], e, d[l]);
+			deess_fv_state(&fv[v], e, d[l], 0);
+			gliding |= d[l]->gliding;
+		} else {
+			x[l] = deess_zero_in;
+			hi[l] = pad_hi, ap[l] = pad_ap, sc[l] = pad_sc;
+		}
+	}
+
+	if (!gliding) {
+		deess_filter_run(fv, x, hi, ap, sc, 0, n, W);
+	} else {
+		for (uint32_t i = 0, end; i < n; i = end) {
+			end = deess_glide_segment(d, na, fv, i, n);
+			deess_filter_run(fv, x, hi, ap, sc, i, end, W);
+			for (unsigned l = 0; l < na; l++)
+				if (d[l]->gliding)
+					d[l]->glide_pos = (d[l]->glide_pos + (end - i)) %
+							  DEESS_GLIDE_N;
+		}
+	}
+
+	for (unsigned l = 0; l < na; l++)
+		deess_fv_state(&fv[l / DEESS_VL], l % DEESS_VL, d[l], 1);
 }
 
 /* Target reduction of one lane into buf_q, Q20 dB; 0 when the whole chunk is quiet and there
@@ -361,14 +521,15 @@ static inline void deess_gain(struct deess *d, uint32_t n)
 static inline void deess_output(struct deess *d, const float *restrict in, float *restrict out,
 				uint32_t n)
 {
-	const float *restrict band = d->buf_band;
+	const float *restrict hi = d->buf_band;
+	const float *restrict ap = d->buf_ap;
 	const float *restrict sc = d->buf_sc;
 	const float *restrict g = d->buf_g;
 	if (smooth_settled(&d->xfade) && smooth_settled(&d->wide) && smooth_settled(&d->listen_xf) &&
 	    d->xfade.cur == 1.0f && d->listen_xf.cur == 0.0f) {
 		if (d->wide.cur == 0.0f) {
 			for (uint32_t i = 0; i < n; i++)
-				out[i] = in[i] + (g[i] - 1.0f) * band[i];
+				out[i] = ap[i] + (g[i] - 1.0f) * hi[i];
 		} else {
 			for (uint32_t i = 0; i < n; i++)
 				out[i] = g[i] * in[i];
@@ -377,13 +538,13 @@ static inline void deess_output(struct deess *d, const float *restrict in, float
 		   smooth_settled(&d->listen_xf)) {
 		const float w = d->wide.cur, l = d->listen_xf.cur, xf = d->xfade.cur;
 		for (uint32_t i = 0; i < n; i++)
-			out[i] = deess_mix(in[i], band[i], sc[i], g[i], w, l, xf);
+			out[i] = deess_mix(in[i], ap[i], hi[i], sc[i], g[i], w, l, xf);
 	} else {
 		for (uint32_t i = 0; i < n; i++) {
 			float w = smooth_next(&d->wide);
 			float l = smooth_next(&d->listen_xf);
 			float xf = smooth_next(&d->xfade);
-			out[i] = deess_mix(in[i], band[i], sc[i], g[i], w, l, xf);
+			out[i] = deess_mix(in[i], ap[i], hi[i], sc[i], g[i], w, l, xf);
 		}
 	}
 }
