@@ -1,7 +1,8 @@
 #!/bin/bash
 # No clicks under JACK: a -12 dBFS 1 kHz tone plays through a strip while OSC changes the
 # oversampling (1/4/8/2, and clean <-> tube at 1, which changes the latency), the drive, the
-# low cut and the gain, and loads a preset; the recording's energy above 8 kHz stays within
+# low cut and the gain, loads a preset and moves its de-esser's frequency (the split's allpass
+# carries the tone: its coefficients glide); the recording's energy above 8 kHz stays within
 # 10 dB of the tone's own floor (hf_clicks.py: loudest 2 ms window, floor at least -85 dBFS).
 . "$(dirname "$0")/../jack/lib.sh"
 OSC_PORT=$((20000 + $$ % 20000))
@@ -28,6 +29,8 @@ attempt() {
 	send /strip/1/pre/oversample i 2
 	send /strip/1/pre/gain f -6
 	send /preset/load s vocal-dynamic
+	send /strip/1/deess/freq f 9000
+	send /strip/1/deess/freq f 3000
 	send /strip/1/pre/oversample i 1
 	wait "$PLAY"
 }
