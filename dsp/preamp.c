@@ -64,6 +64,13 @@ static float preamp_gain_target(const struct preamp *p)
 
 static int model_sat(int m) { return m != PREAMP_CLEAN; }
 
+/* The tube's negative knee moves out with the square root of the drive: see the top of this
+ * file. 1 / sqrt(d), exactly 1 at drive 0 dB. */
+PRE_INLINE void preamp_tube_knee(struct preamp *p)
+{
+	sat_curve_set_rneg(&p->curve[PREAMP_TUBE], 1.0f / sqrtf(p->drive.cur));
+}
+
 /* Index of the droop shelf for oversampling factor k > 1. */
 static inline int preamp_droop_idx(uint32_t k) { return k == 2 ? 0 : k == 4 ? 1 : 2; }
 
@@ -121,6 +128,28 @@ static void preamp_droop_design(struct preamp *p)
 	}
 }
 
+/* The loudness follower's weighting, one biquad: a first-order high-pass at
+ * PREAMP_LOUD_HP_HZ (BS.1770's RLB filter, in spirit: the sub-audio wobble of an asymmetric
+ * curve's DC, which the 5 Hz DC remover lets through, is power that nobody hears) times a
+ * first-order high shelf of PREAMP_LOUD_SHELF_DB, half way up at PREAMP_LOUD_SHELF_HZ, both
+ * by the bilinear transform with their corners prewarped. */
+static void preamp_loud_design(struct biquad_coef *c, float fs)
+{
+	double g = pow(10.0, PREAMP_LOUD_SHELF_DB / 20.0);
+	double kh = tan(M_PI * PREAMP_LOUD_HP_HZ / fs);
+	double ks = tan(M_PI * PREAMP_LOUD_SHELF_HZ * sqrt(g) / fs);
+	/* s / (s + wh) -> (1 - z^-1) / ((1 + kh) - (1 - kh) z^-1); (g s + ws) / (s + ws) ->
+	 * ((g + ks) - (g - ks) z^-1) / ((1 + ks) - (1 - ks) z^-1) */
+	double n0 = g + ks, n1 = -(g - ks), d0 = 1.0 + ks, d1 = -(1.0 - ks);
+	double e0 = 1.0 + kh, e1 = -(1.0 - kh);
+	double a0 = d0 * e0;
+	c->b0 = (float)(n0 / a0);
+	c->b1 = (float)((n1 - n0) / a0);
+	c->b2 = (float)(-n1 / a0);
+	c->a1 = (float)((d0 * e1 + d1 * e0) / a0);
+	c->a2 = (float)(d1 * e1 / a0);
+}
+
 static uint32_t ms_to_samples(float fs, float ms)
 {
 	uint32_t n = (uint32_t)lrintf(fs * ms * 0.001f);
@@ -160,8 +189,7 @@ int preamp_init(struct preamp *p, float fs)
 	hum_init(&p->hum, fs);
 	air_init(&p->air, fs);
 	preamp_droop_design(p);
-	biquad_design(&p->lw_c, BQ_HIGHSHELF, fs, PREAMP_LOUD_SHELF_HZ, 0.7072,
-		      PREAMP_LOUD_SHELF_DB);
+	preamp_loud_design(&p->lw_c, fs);
 	p->lw_a = (float)dsp_pole_from_ms_d(PREAMP_LOUD_TAU_MS, fs);
 	return 0;
 }
@@ -196,6 +224,7 @@ void preamp_reset(struct preamp *p)
 {
 	smooth_jump(&p->gain);
 	smooth_jump(&p->drive);
+	preamp_tube_knee(p);
 	for (int i = 0; i < 5; i++)
 		smooth_jump(&p->hc[i]);
 	p->hpf_pos = p->fade_len;
@@ -322,6 +351,7 @@ PRE_INLINE float flush_tiny(float x)
 
 PRE_INLINE void preamp_grid_work(struct preamp *p)
 {
+	preamp_tube_knee(p); /* on the grid, so the bits never depend on the call sizes */
 	p->hs.z1 = flush_tiny(p->hs.z1);
 	p->hs.z2 = flush_tiny(p->hs.z2);
 	p->hx1 = flush_tiny(p->hx1);

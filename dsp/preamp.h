@@ -31,6 +31,7 @@ enum preamp_model { PREAMP_CLEAN, PREAMP_TUBE, PREAMP_TRANSFORMER, PREAMP_MODEL_
 #define PREAMP_LOUD_TAU_MS 50.0f
 #define PREAMP_LOUD_SHELF_DB 2.0
 #define PREAMP_LOUD_SHELF_HZ 1681.97
+#define PREAMP_LOUD_HP_HZ 40.0
 /* Corner of the DC remover after the curves (Hz, one pole). */
 #define PREAMP_DC_HZ 5.0f
 /* Model and low-cut on/off crossfades, and the duck around an oversampling change (ms). */
