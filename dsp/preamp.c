@@ -791,6 +791,33 @@ PRE_INLINE void preamp_dc(struct preamp *p, const float *q, float *out, const fl
 	p->dc_q[0] = q1, p->dc_q[1] = q2, p->dc_q[2] = q3;
 }
 
+/* A biquad_tick() with its sums reassociated so that y[n-1] reaches y[n] through one multiply
+ * and two adds (the feed-forward terms are summed first, off the recursion): the loops below
+ * are bound by that chain's latency, 12 cycles a sample instead of 16. */
+PRE_INLINE float preamp_tick(const struct biquad_coef *c, struct biquad_state *s, float x)
+{
+	float y = c->b0 * x + s->z1;
+	s->z1 = (c->b1 * x + s->z2) - c->a1 * y;
+	s->z2 = c->b2 * x - c->a2 * y;
+	return y;
+}
+
+/* out[i] *= sqrt(pu[i] / py[i]), four at a time where SSE is there (the same correctly
+ * rounded operations as the scalar loop, so the same bits): sqrt and division throughput,
+ * not the followers' chains, bounded the per-sample loop. */
+PRE_INLINE void preamp_loud_gain(float *out, const float *pu, const float *py, uint32_t n)
+{
+	uint32_t i = 0;
+#if defined(__SSE2__)
+	for (; i + 4 <= n; i += 4) {
+		__m128 g = _mm_sqrt_ps(_mm_div_ps(_mm_loadu_ps(pu + i), _mm_loadu_ps(py + i)));
+		_mm_storeu_ps(out + i, _mm_mul_ps(_mm_loadu_ps(out + i), g));
+	}
+#endif
+	for (; i < n; i++)
+		out[i] *= sqrtf(pu[i] / py[i]);
+}
+
 /* Loudness follower: the curves compress, so their output y is scaled by
  * sqrt(P_u / P_y), the ratio of the slowly followed powers of the curve's input u and of y,
  * both through a gentle high shelf (+2 dB above 1.7 kHz: half of BS.1770's K-weighting
@@ -808,17 +835,20 @@ PRE_INLINE void preamp_loudness(struct preamp *p, const float *u, float *out, ui
 	 * states through memory every sample */
 	const struct biquad_coef c = p->lw_c;
 	struct biquad_state su = p->lw_su, sy = p->lw_sy;
+	float *pua = p->lpu, *pya = p->lpy;
 	for (uint32_t i = 0; i < n; i++) {
 		/* NaN and Inf stay out of the followers (the curve path contains them itself) */
 		float uu = fabsf(u[i]) < 1e18f ? u[i] : 0.0f, yy = fabsf(out[i]) < 1e18f ? out[i] : 0.0f;
-		float wu = biquad_tick(&c, &su, uu);
-		float wy = biquad_tick(&c, &sy, yy);
+		float wu = preamp_tick(&c, &su, uu);
+		float wy = preamp_tick(&c, &sy, yy);
 		pu0 = a * pu0 + b * (wu * wu);
 		py0 = a * py0 + b * (wy * wy);
 		pu1 = a * pu1 + b * pu0;
 		py1 = a * py1 + b * py0;
-		out[i] *= sqrtf((pu1 + 1e-8f) / (py1 + 1e-8f));
+		pua[i] = pu1 + 1e-8f;
+		pya[i] = py1 + 1e-8f;
 	}
+	preamp_loud_gain(out, pua, pya, n);
 	p->lw_pu[0] = pu0, p->lw_pu[1] = pu1, p->lw_py[0] = py0, p->lw_py[1] = py1;
 	p->lw_su = su, p->lw_sy = sy;
 }
@@ -887,12 +917,8 @@ PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint
 
 	const float *q = st;
 	if (k > 1) {
-		os_down(&p->os, st, p->q, n);
-		const struct biquad_coef c = p->droop_c[preamp_droop_idx(k)];
-		struct biquad_state ds = p->droop_s;
-		for (uint32_t i = 0; i < n; i++)
-			p->q[i] = biquad_tick(&c, &ds, p->q[i]);
-		p->droop_s = ds;
+		/* decimation and the droop shelf in one loop (oversample.h) */
+		os_down_filter(&p->os, st, p->q, n, &p->droop_c[preamp_droop_idx(k)], &p->droop_s);
 		q = p->q;
 	}
 

@@ -107,6 +107,7 @@ struct preamp {
 	float idarr[DSP_MAX_CHUNK];
 	float q[DSP_MAX_CHUNK];
 	float cl[DSP_MAX_CHUNK];
+	float lpu[DSP_MAX_CHUNK], lpy[DSP_MAX_CHUNK]; /* the loudness follower's powers */
 	float st[2][DSP_MAX_CHUNK * OS_MAX_FACTOR];
 };
 
