@@ -4,8 +4,8 @@
  *      (ADAA at 2x, or 2/4/8x as set) -> inverse ADAA droop -> DC removal -> 1/drive
  *      -> air (air.h) -> out
  *
- * Models: clean (exact copy of the gain stage), tube (asymmetric curve: even and odd
- * harmonics, its DC removed), transformer (symmetric curve: odd harmonics only). See
+ * Models: clean (exact copy of the gain stage), tube (asymmetric curve whose negative knee
+ * moves out with the drive: even and odd harmonics at every drive, its DC removed), transformer (symmetric curve: odd harmonics only). See
  * preamp.c for the maths. Every change is smoothed per sample or crossfaded, and the output
  * never depends on how the input is cut into preamp_process() calls. */
 #ifndef CHANSTRIP_PREAMP_H
