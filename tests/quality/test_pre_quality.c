@@ -291,6 +291,29 @@ START_TEST(switches_do_not_click)
 }
 END_TEST
 
+/* The tube's knee follows the drive: a drive glide from 6 to 30 dB under a -12 dBFS 100 Hz
+ * tone keeps its energy above 8 kHz within 10 dB of the steady tone's on either side (or of
+ * -85 dBFS). A knee that moved once per 64-sample grid step reached -71.3 dBFS here. */
+START_TEST(drive_glide_does_not_click)
+{
+	static struct preamp p;
+	const float fs = 48000.0f;
+	const size_t n = 96000;
+	setup(&p, fs, PREAMP_TUBE, 6.0f, 1);
+	tu_sine(in_buf, n, 0.25, 100.0, fs, 0.0);
+	tu_run_blocks(pre_fn, &p, in_buf, out_buf, n / 2, 64);
+	preamp_set_drive_db(&p, 30.0f);
+	tu_run_blocks(pre_fn, &p, in_buf + n / 2, out_buf + n / 2, n / 2, 64);
+	double before = hf_db(out_buf, 38000, 47000, fs, 96);
+	double glide = hf_db(out_buf, 48000, 50000, fs, 96);
+	double after = hf_db(out_buf, 86000, 95000, fs, 96);
+	double floor = fmax(fmax(before, after), -85.0);
+	printf("tube drive 6 -> 30 dB at 100 Hz: above 8 kHz %.1f dBFS (steady %.1f / %.1f)\n", glide,
+	       before, after);
+	ck_assert(glide <= floor + 10.0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("quality-pre");
@@ -303,6 +326,7 @@ int main(void)
 	tcase_add_test(tc, drive_keeps_loudness);
 	tcase_add_test(tc, harmonic_profiles);
 	tcase_add_test(tc, switches_do_not_click);
+	tcase_add_test(tc, drive_glide_does_not_click);
 	suite_add_tcase(s, tc);
 	return tu_run_suite(s);
 }
