@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "biquad.h"
 #include "dsp.h"
 
 #define OS_MAX_FACTOR 8u
@@ -80,5 +81,10 @@ const float *os_up(struct oversampler *o, const float *in, uint32_t n);
 /* in: n * factor top-rate samples (not the buffer os_up returned); out: n base-rate
  * samples. */
 void os_down(struct oversampler *o, const float *in, float *out, uint32_t n);
+/* os_down() followed by the biquad pc (state ps, both may be NULL: none), run in the last
+ * half-band's loop so that the two recursions overlap (factor > 1; the biquad's sums
+ * reassociated as in preamp.c: y[n-1] reaches y[n] through one multiply and two adds). */
+void os_down_filter(struct oversampler *o, const float *in, float *out, uint32_t n,
+		    const struct biquad_coef *pc, struct biquad_state *ps);
 
 #endif

@@ -4,8 +4,8 @@
  *      (ADAA at 2x, or 2/4/8x as set) -> inverse ADAA droop -> DC removal -> 1/drive
  *      -> air (air.h) -> out
  *
- * Models: clean (exact copy of the gain stage), tube (asymmetric curve: even and odd
- * harmonics, its DC removed), transformer (symmetric curve: odd harmonics only). See
+ * Models: clean (exact copy of the gain stage), tube (asymmetric curve whose negative knee
+ * moves out with the drive: even and odd harmonics at every drive, its DC removed), transformer (symmetric curve: odd harmonics only). See
  * preamp.c for the maths. Every change is smoothed per sample or crossfaded, and the output
  * never depends on how the input is cut into preamp_process() calls. */
 #ifndef CHANSTRIP_PREAMP_H
@@ -31,6 +31,7 @@ enum preamp_model { PREAMP_CLEAN, PREAMP_TUBE, PREAMP_TRANSFORMER, PREAMP_MODEL_
 #define PREAMP_LOUD_TAU_MS 50.0f
 #define PREAMP_LOUD_SHELF_DB 2.0
 #define PREAMP_LOUD_SHELF_HZ 1681.97
+#define PREAMP_LOUD_HP_HZ 40.0
 /* Corner of the DC remover after the curves (Hz, one pole). */
 #define PREAMP_DC_HZ 5.0f
 /* Model and low-cut on/off crossfades, and the duck around an oversampling change (ms). */
@@ -106,6 +107,7 @@ struct preamp {
 	float idarr[DSP_MAX_CHUNK];
 	float q[DSP_MAX_CHUNK];
 	float cl[DSP_MAX_CHUNK];
+	float lpu[DSP_MAX_CHUNK], lpy[DSP_MAX_CHUNK]; /* the loudness follower's powers */
 	float st[2][DSP_MAX_CHUNK * OS_MAX_FACTOR];
 };
 

@@ -85,16 +85,18 @@ static void run_sat(const struct dsp_arch *a, uint32_t seed, uint32_t n, unsigne
 		    struct kout *o)
 {
 	float *u = ua + mis + 1, *g = ga + (mis ^ 3) + 1, *y = ya + ((mis + 5) & 7) + 1;
-	struct sat_curve curves[2];
+	struct sat_curve curves[3];
 	sat_curve_init(&curves[0], 0.0f);
 	sat_curve_init(&curves[1], 0.3f);
+	sat_curve_init(&curves[2], 0.3f);
+	sat_curve_set_rneg(&curves[2], 0.35f); /* the tube's knee curve */
 	tu_noise(ua, LEN + PAD, 4.0, seed);
 	tu_noise(ga, LEN + PAD, 2.0, seed * 7 + 1);
 	a->mul_const(y, u, -1.7f, n);
 	put_f(o, y, n);
 	a->mul(y, u, g, n);
 	put_f(o, y, n);
-	for (int c = 0; c < 2; c++)
+	for (int c = 0; c < 3; c++)
 		for (float d = 1.0f; d < 100.0f; d *= 7.3f) {
 			a->sat_adaa(y, u, d, u[-1] * d, &curves[c], n);
 			put_f(o, y, n);
@@ -295,6 +297,50 @@ START_TEST(adaa_is_exact_where_the_textbook_form_is_ill_conditioned)
 	dsp_arch_variant(0)->sat_adaa(y, u, 10.0f, 0.0f, &c, 64);
 	for (int i = 0; i < 64; i++)
 		ck_assert_float_eq(y[i], 0.0f);
+}
+END_TEST
+
+/* The knee curve's antiderivative in double, the closed form of sat.h: K(v) = c_v^2
+ * (sqrt(1 + (v / c_v)^2) - 1), F(x) = (K(x + b) - k(b) x) / k'(b). */
+static double knee_F(double x, double b, double c)
+{
+	double v = x + b, cv = v < 0.0 ? c : 1.0;
+	double k = cv * cv * (sqrt(1.0 + (v / cv) * (v / cv)) - 1.0);
+	return (k - b / sqrt(1.0 + b * b) * x) * pow(1.0 + b * b, 1.5);
+}
+
+START_TEST(knee_adaa_matches_its_closed_form)
+{
+	/* every variant, on a random walk that crosses the knee's 0 (v = 0, x = -b) often, and
+	 * on a constant below it: the mean of f over each segment, against the double-precision
+	 * difference quotient of F (well conditioned in double for these steps) */
+	struct sat_curve c;
+	const double b = 0.3, cc = 2.5;
+	sat_curve_init(&c, (float)b);
+	sat_curve_set_rneg(&c, (float)(1.0 / cc));
+	float u[67], y[67];
+	uint32_t r = 7;
+	u[0] = -0.3f;
+	for (int i = 1; i < 67; i++)
+		u[i] = tu_uniform(&r, -0.6f, 0.0f);
+	u[40] = u[41] = -2.0f; /* equal samples on the knee's side: f itself */
+	int straddles = 0;
+	for (int v = 0; v < dsp_arch_count(); v++) {
+		dsp_arch_variant(v)->sat_adaa(y, u + 1, 1.0f, u[0], &c, 66);
+		for (int i = 1; i < 67; i++) {
+			double x1 = u[i], x0 = u[i - 1], want;
+			if (fabs(x1 - x0) > 1e-6)
+				want = (knee_F(x1, b, cc) - knee_F(x0, b, cc)) / (x1 - x0);
+			else /* f itself */
+				want = (x1 + b) / sqrt(1.0 + (x1 + b) * (x1 + b) / (x1 + b < 0 ? cc * cc : 1.0));
+			if (fabs(x1 - x0) <= 1e-6)
+				want = (want - b / sqrt(1.0 + b * b)) * pow(1.0 + b * b, 1.5);
+			straddles += v == 0 && (x1 + b < 0) != (x0 + b < 0);
+			ck_assert_msg(fabs(y[i - 1] - want) < 2e-6, "%s sample %d: %.9g, want %.9g",
+				      dsp_arch_variant(v)->name, i, y[i - 1], want);
+		}
+	}
+	ck_assert_int_ge(straddles, 10);
 }
 END_TEST
 
@@ -582,6 +628,7 @@ int main(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_loop_test(tc, variants_match_reference, 0, NKCASES);
 	tcase_add_test(tc, adaa_is_exact_where_the_textbook_form_is_ill_conditioned);
+	tcase_add_test(tc, knee_adaa_matches_its_closed_form);
 	tcase_add_test(tc, selection);
 	tcase_add_test(tc, strip_output_does_not_depend_on_variant);
 	tcase_add_test(tc, many_strips_do_not_depend_on_variant);

@@ -25,6 +25,11 @@ void sat_mul_neon(float *restrict out, const float *restrict a, const float *res
 void sat_adaa_neon(float *restrict y, const float *restrict u, float drive, float x_prev,
 			  const struct sat_curve *c, uint32_t n)
 {
+	if (c->rneg != 1.0f) {
+		/* the knee curve runs the reference here (the same bits by definition) */
+		sat_adaa_knee_c(y, u, drive, x_prev, c, n);
+		return;
+	}
 	const float32x4_t vd = vdupq_n_f32(drive), vb = vdupq_n_f32(c->bias);
 	const float32x4_t voff = vdupq_n_f32(c->off), vsc = vdupq_n_f32(c->scale);
 	const float32x4_t one = vdupq_n_f32(1.0f);
