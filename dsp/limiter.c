@@ -1,7 +1,5 @@
 #include "limiter.h"
 
-#include "vec.h"
-
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -36,11 +34,23 @@ static void lim_design(struct limiter *l)
 		for (int j = 0; j < LIM_TAPS; j++)
 			c[j] /= sum;
 	}
+	double abs1 = 0.0, abs2 = 0.0;
 	for (int j = 0; j < LIM_TAPS / 2; j++) {
-		l->c2[j] = (float)coef[2][j];
-		l->ks[j] = (float)(coef[1][j] + coef[1][LIM_TAPS - 1 - j]);
-		l->kd[j] = (float)(coef[1][j] - coef[1][LIM_TAPS - 1 - j]);
+		float c2 = (float)coef[2][j];
+		float ks = (float)(coef[1][j] + coef[1][LIM_TAPS - 1 - j]);
+		float kd = (float)(coef[1][j] - coef[1][LIM_TAPS - 1 - j]);
+		l->c2v[j] = (dsp_v4f){c2, c2, c2, c2};
+		l->ksv[j] = (dsp_v4f){ks, ks, ks, ks};
+		l->kdv[j] = (dsp_v4f){kd, kd, kd, kd};
+		abs2 += 2.0 * fabs(c2);
+		abs1 += fabs(ks) + fabs(kd);
 	}
+	/* |y| <= sum |taps| max |x| (phase 1 and 3 through ks, kd: each pair's two taps are
+	 * at most |ks| + |kd|; phase 0 sums to 1, below either); a refined peak b + d^2 / (8 den)
+	 * with a, c <= b is at most b + |d| / 8 <= 1.25 max |u|; 0.1 % more covers the float
+	 * rounding of the sums */
+	double s = abs1 > abs2 ? abs1 : abs2;
+	l->quiet_k = (float)(1.25 * 1.001 * (s > 1.0 ? s : 1.0));
 }
 
 static void lim_update_times(struct limiter *l)
@@ -122,54 +132,76 @@ int limiter_idle(const struct limiter *l) { return !l->enable && l->xf_pos >= l-
 
 uint32_t limiter_latency(const struct limiter *l) { return l->enable ? l->delay : 0; }
 
-/* The peak of |waveform| near the 4x point b (the largest of its interval, neighbours a and
- * c, signed as b): the parabola's vertex when b is a local maximum, else b. */
-static inline float lim_refine(float a, float b, float c)
-{
-	float s = b < 0.0f ? -1.0f : 1.0f;
-	a *= s, c *= s, b *= s;
-	float den = 2.0f * b - a - c;
-	if (!(a <= b && c <= b && den > 1e-20f))
-		return b;
-	float d = c - a;
-	return b + d * d / (8.0f * den);
-}
-
 /* The three interpolated phases for four samples at a time (generic vectors: SSE2 or NEON,
  * plain code elsewhere), the accumulators in registers. Every output sums its taps in the
  * same order whatever the chunk, so the result does not depend on how the input is cut;
- * lanes past n read stale finite samples and are dropped. */
+ * lanes past n read stale finite samples and are dropped. Phase 3 lands one place later
+ * (y[2][i + 1]): y[2][0] is left for the previous chunk's last point. */
 static void lim_phases(const struct limiter *l, const float *h, uint32_t n,
-		       float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 4])
+		       float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 5])
 {
 	for (uint32_t i = 0; i < n; i += 4) {
 		dsp_v4f s2 = {0}, ss = {0}, sd = {0};
 		for (int j = 0; j < LIM_TAPS / 2; j++) {
 			dsp_v4f a = dsp_load4f(h + i + j), b = dsp_load4f(h + i + LIM_TAPS - 1 - j);
 			dsp_v4f sum = a + b, dif = a - b;
-			s2 += sum * l->c2[j];
-			ss += sum * l->ks[j];
-			sd += dif * l->kd[j];
+			s2 += sum * l->c2v[j];
+			ss += sum * l->ksv[j];
+			sd += dif * l->kdv[j];
 		}
 		dsp_store4f(y[0] + i, (ss + sd) * 0.5f);
 		dsp_store4f(y[1] + i, s2);
-		dsp_store4f(y[2] + i, (ss - sd) * 0.5f);
+		dsp_store4f(y[2] + i + 1, (ss - sd) * 0.5f);
 	}
 }
 
-/* The true peak of interval m..m+1 from its four points (the sample, phases 1..3), the
- * largest refined with its neighbours (the previous interval's last point, the next
- * sample). */
-static inline float lim_interval_peak(struct limiter *l, float xm, float y1, float y2, float y3,
-				      float xm1)
+DSP_VEC_INLINE dsp_v4f lim_abs4(dsp_v4f v) { return (dsp_v4f)((dsp_v4i)v & 0x7fffffff); }
+
+DSP_VEC_INLINE dsp_v4f lim_sel4(dsp_v4i m, dsp_v4f a, dsp_v4f b)
 {
-	float u[LIM_PHASES + 2] = {l->prev_u3, xm, y1, y2, y3, xm1};
-	l->prev_u3 = y3;
-	int k = 1;
-	for (int q = 2; q <= LIM_PHASES; q++)
-		if (fabsf(u[q]) > fabsf(u[k]))
-			k = q;
-	return fabsf(lim_refine(u[k - 1], u[k], u[k + 1]));
+	return (dsp_v4f)(((dsp_v4i)a & m) | ((dsp_v4i)b & ~m));
+}
+
+/* The peak of |waveform| near the 4x point b (the largest of its interval, neighbours a and
+ * c, signed as b): the parabola's vertex when b is a local maximum, else b. Four intervals
+ * at a time; the sign flip is exact, so every lane is the scalar formula's bits. */
+DSP_VEC_INLINE dsp_v4f lim_refine4(dsp_v4f a, dsp_v4f b, dsp_v4f c)
+{
+	dsp_v4i sgn = (dsp_v4i)b & (int32_t)0x80000000;
+	a = (dsp_v4f)((dsp_v4i)a ^ sgn), b = (dsp_v4f)((dsp_v4i)b ^ sgn);
+	c = (dsp_v4f)((dsp_v4i)c ^ sgn);
+	dsp_v4f den = 2.0f * b - a - c;
+	dsp_v4i ok = (a <= b) & (c <= b) & (den > 1e-20f);
+	dsp_v4f d = c - a;
+	dsp_v4f v = b + d * d / (8.0f * den);
+	return lim_abs4(lim_sel4(ok, v, b));
+}
+
+/* Each interval m..m+1's gain request r = min(1, target / peak) into r[0..n-1] (four at a
+ * time, lanes past n dropped). The peak: the largest of the interval's four points (the
+ * sample, phases 1..3; the first on a tie) refined with its neighbours (the previous
+ * interval's last point, the next sample). */
+static void lim_requests(const struct limiter *l, const float *h,
+			 float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 5], uint32_t n, float *r)
+{
+	const dsp_v4f target = {l->target, l->target, l->target, l->target};
+	for (uint32_t i = 0; i < n; i += 4) {
+		dsp_v4f p = dsp_load4f(y[2] + i), x0 = dsp_load4f(h + i + LIM_AHEAD - 1);
+		dsp_v4f y1 = dsp_load4f(y[0] + i), y2 = dsp_load4f(y[1] + i);
+		dsp_v4f y3 = dsp_load4f(y[2] + i + 1), x1 = dsp_load4f(h + i + LIM_AHEAD);
+		dsp_v4f best = lim_abs4(x0), a = p, b = x0, c = y1;
+		dsp_v4i m = lim_abs4(y1) > best;
+		best = lim_sel4(m, lim_abs4(y1), best);
+		a = lim_sel4(m, x0, a), b = lim_sel4(m, y1, b), c = lim_sel4(m, y2, c);
+		m = lim_abs4(y2) > best;
+		best = lim_sel4(m, lim_abs4(y2), best);
+		a = lim_sel4(m, y1, a), b = lim_sel4(m, y2, b), c = lim_sel4(m, y3, c);
+		m = lim_abs4(y3) > best;
+		a = lim_sel4(m, y2, a), b = lim_sel4(m, y3, b), c = lim_sel4(m, x1, c);
+		dsp_v4f pk = lim_refine4(a, b, c);
+		dsp_v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
+		dsp_store4f(r + i, lim_sel4(pk > target, target / pk, one));
+	}
 }
 
 /* q + k on the ring of LIM_WIN_CAP (k < LIM_WIN_CAP): a compare, not a division */
@@ -227,25 +259,100 @@ static void lim_crossfade(struct limiter *l, const float *in, float *out, uint32
 	}
 }
 
+/* The delayed input for the chunk into l->dly, the chunk into the delay line: block
+ * copies through the ring (the delay is below the ring's length). */
+static void lim_delay(struct limiter *l, const float *in, uint32_t n)
+{
+	const uint32_t cap = LIM_DELAY_CAP, mask = LIM_DELAY_CAP - 1;
+	uint32_t from_ring = n < l->delay ? n : l->delay;
+	uint32_t rd = (l->dpos - l->delay) & mask;
+	uint32_t k = cap - rd < from_ring ? cap - rd : from_ring;
+	memcpy(l->dly, l->dl + rd, k * sizeof(float));
+	memcpy(l->dly + k, l->dl, (from_ring - k) * sizeof(float));
+	memcpy(l->dly + from_ring, in, (n - from_ring) * sizeof(float));
+	k = cap - l->dpos < n ? cap - l->dpos : n;
+	memcpy(l->dl + l->dpos, in, k * sizeof(float));
+	memcpy(l->dl, in + k, (n - k) * sizeof(float));
+	l->dpos = (l->dpos + n) & mask;
+}
+
+/* Whether no interval of the chunk can reach the target, from the history's largest |x|:
+ * every 4x point is at most quiet_k / 1.25 times it, the previous chunk's last one is known,
+ * and a refined peak is at most 1.25 times the largest point (quiet_k holds both). Then
+ * every request is exactly 1 and the search can be skipped. */
+static int lim_quiet(const struct limiter *l, const float *h, uint32_t n)
+{
+	dsp_v4f m = {0};
+	uint32_t i = 0, len = n + LIM_TAPS - 1;
+	for (; i + 4 <= len; i += 4) {
+		dsp_v4f v = lim_abs4(dsp_load4f(h + i));
+		m = lim_sel4(v > m, v, m);
+	}
+	float mx = 0.0f;
+	for (int k = 0; k < 4; k++)
+		mx = m[k] > mx ? m[k] : mx;
+	for (; i < len; i++)
+		mx = fabsf(h[i]) > mx ? fabsf(h[i]) : mx;
+	float bound = mx * l->quiet_k, pu = 1.25f * 1.001f * fabsf(l->prev_u3);
+	bound = pu > bound ? pu : bound;
+	return bound < l->target;
+}
+
+/* Whether the gain is at rest under requests of 1: the window's minimum is 1 (the queue is
+ * increasing, so its head is), the release is at its fixed point and the box holds its
+ * value throughout. Then every sample's gain is the same and the state only moves in time. */
+static int lim_settled(const struct limiter *l)
+{
+	if (!l->qlen || l->qv[l->qhead] != 1.0f)
+		return 0;
+	if (1.0f - (1.0f - l->env) * l->rel_coef != l->env)
+		return 0;
+	float d = 1.0f - l->env;
+	for (uint32_t k = 0; k < l->ramp; k++)
+		if (l->box[k] != d)
+			return 0;
+	return 1;
+}
+
+/* n samples of lim_gain_next(l, 1) from a settled state, in one step. */
+static void lim_gain_settled(struct limiter *l, uint32_t n)
+{
+	l->qt[l->qhead] = l->t + n - 1;
+	l->t += n;
+	l->bpos = (l->bpos + n) % l->ramp;
+	float g = l->bsum < 1e-9 ? 1.0f : (float)(1.0 - l->bsum * l->inv_ramp);
+	for (uint32_t i = 0; i < n; i++)
+		l->g[i] = g;
+}
+
 /* The gain half: each sample's gain into l->g and the delayed sample it applies to into
- * l->dly (state advanced). */
+ * l->dly (state advanced). A chunk that cannot reach the target skips the detector (only
+ * its last 4x point is kept); one that also finds the gain at rest skips the gain's
+ * recursion. Both give the bits of the full path. */
 static void lim_gain(struct limiter *l, const float *in, uint32_t n)
 {
 	float *h = l->hist;
-	float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 4];
+	float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 5];
+	float r[DSP_MAX_CHUNK + 4];
 	memcpy(h + LIM_TAPS - 1, in, n * sizeof(float));
-	lim_phases(l, h, n, y);
-	const float target = l->target;
-	for (uint32_t i = 0; i < n; i++) {
-		float pk = lim_interval_peak(l, h[i + LIM_AHEAD - 1], y[0][i], y[1][i], y[2][i],
-					     h[i + LIM_AHEAD]);
-		float r = pk > target ? target / pk : 1.0f;
-		l->g[i] = lim_gain_next(l, r);
-		uint32_t rd = (l->dpos - l->delay) & (LIM_DELAY_CAP - 1);
-		l->dl[l->dpos] = in[i];
-		l->dpos = (l->dpos + 1) & (LIM_DELAY_CAP - 1);
-		l->dly[i] = l->dl[rd];
+	if (lim_quiet(l, h, n)) {
+		lim_phases(l, h + n - 1, 1, y);
+		l->prev_u3 = y[2][1];
+		if (lim_settled(l)) {
+			lim_gain_settled(l, n);
+		} else {
+			for (uint32_t i = 0; i < n; i++)
+				l->g[i] = lim_gain_next(l, 1.0f);
+		}
+	} else {
+		y[2][0] = l->prev_u3;
+		lim_phases(l, h, n, y);
+		lim_requests(l, h, y, n, r);
+		l->prev_u3 = y[2][n];
+		for (uint32_t i = 0; i < n; i++)
+			l->g[i] = lim_gain_next(l, r[i]);
 	}
+	lim_delay(l, in, n);
 	memmove(h, h + n, (LIM_TAPS - 1) * sizeof(float));
 }
 

@@ -39,6 +39,7 @@
 
 #include "dsp.h"
 #include "stage.h"
+#include "vec.h"
 
 #define LIM_PHASES 4
 #define LIM_TAPS 32                 /* per phase; the detector looks LIM_TAPS / 2 ahead */
@@ -67,8 +68,10 @@ struct limiter {
 	uint32_t delay;    /* LIM_AHEAD + LIM_GUARD + ramp */
 	/* the detector's phases 1..3 (phase 0 is the sample itself) folded by symmetry: phase 2
 	 * is symmetric, phase 3 is phase 1 reversed; for tap pairs a = h[j], b = h[31 - j]:
-	 * y2 = sum c2[j] (a + b), y1 + y3 = sum ks[j] (a + b), y1 - y3 = sum kd[j] (a - b) */
-	float c2[LIM_TAPS / 2], ks[LIM_TAPS / 2], kd[LIM_TAPS / 2];
+	 * y2 = sum c2[j] (a + b), y1 + y3 = sum ks[j] (a + b), y1 - y3 = sum kd[j] (a - b);
+	 * each coefficient in all four lanes, so the kernel loads it as one vector */
+	dsp_v4f c2v[LIM_TAPS / 2], ksv[LIM_TAPS / 2], kdv[LIM_TAPS / 2];
+	float quiet_k;     /* bound of a refined peak per unit of max |x| (lim_quiet) */
 	float hist[LIM_TAPS - 1 + DSP_MAX_CHUNK + 4]; /* + 4: the last vector reads past n */
 	float prev_u3;     /* the last 4x point of the previous interval, signed */
 	float dl[LIM_DELAY_CAP];
