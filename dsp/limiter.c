@@ -211,37 +211,41 @@ static inline uint32_t lim_ring(uint32_t q, uint32_t k)
 	return q >= LIM_WIN_CAP ? q - LIM_WIN_CAP : q;
 }
 
-/* Push r at time t into the sliding minimum and return the minimum over the window. */
-static inline float lim_window_min(struct limiter *l, float r)
+/* The gains g[0..n-1] for the output samples now leaving the delay, from the requests
+ * r[0..n-1]: the minimum of r over the window (a monotonic queue of (value, time): amortised
+ * O(1)), the instant-attack one-pole release, the box average. The state lives in locals
+ * through the loop: stores into the queue (float) could otherwise alias env and force
+ * reloads. */
+static void lim_gain_run(struct limiter *l, const float *r, uint32_t n)
 {
-	uint32_t t = l->t++;
-	while (l->qlen && l->qv[lim_ring(l->qhead, l->qlen - 1)] >= r)
-		l->qlen--;
-	uint32_t tail = lim_ring(l->qhead, l->qlen);
-	l->qv[tail] = r, l->qt[tail] = t, l->qlen++;
-	while (t - l->qt[l->qhead] >= l->win)
-		l->qhead = lim_ring(l->qhead, 1), l->qlen--;
-	return l->qv[l->qhead];
-}
-
-/* The gain for the output sample now leaving the delay, from the newest r. */
-static inline float lim_gain_next(struct limiter *l, float r)
-{
-	float h = lim_window_min(l, r);
-	if (h < l->env)
-		l->env = h;
-	else
-		l->env = h - (h - l->env) * l->rel_coef;
-	float d = 1.0f - l->env;
-	l->bsum += (double)d - (double)l->box[l->bpos];
-	l->box[l->bpos] = d;
-	if (++l->bpos == l->ramp)
-		l->bpos = 0;
-	/* below any reduction a float can express: exactly unity, so an untouched signal
-	 * passes bit for bit (the running sum may keep a rounding residue) */
-	if (l->bsum < 1e-9)
-		return 1.0f;
-	return (float)(1.0 - l->bsum * l->inv_ramp);
+	float env = l->env, *qv = l->qv, *box = l->box, *g = l->g;
+	double bsum = l->bsum;
+	uint32_t bpos = l->bpos, qhead = l->qhead, qlen = l->qlen, t = l->t, *qt = l->qt;
+	const uint32_t win = l->win, ramp = l->ramp;
+	const float coef = l->rel_coef;
+	const double inv_ramp = l->inv_ramp;
+	for (uint32_t i = 0; i < n; i++, t++) {
+		float ri = r[i];
+		while (qlen && qv[lim_ring(qhead, qlen - 1)] >= ri)
+			qlen--;
+		uint32_t tail = lim_ring(qhead, qlen);
+		qv[tail] = ri, qt[tail] = t, qlen++;
+		while (t - qt[qhead] >= win)
+			qhead = lim_ring(qhead, 1), qlen--;
+		float h = qv[qhead];
+		float rel = h - (h - env) * coef;
+		env = h < env ? h : rel;
+		float d = 1.0f - env;
+		bsum += (double)d - (double)box[bpos];
+		box[bpos] = d;
+		if (++bpos == ramp)
+			bpos = 0;
+		/* below any reduction a float can express: exactly unity, so an untouched signal
+		 * passes bit for bit (the running sum may keep a rounding residue) */
+		g[i] = bsum < 1e-9 ? 1.0f : (float)(1.0 - bsum * inv_ramp);
+	}
+	l->env = env, l->bsum = bsum;
+	l->bpos = bpos, l->qhead = qhead, l->qlen = qlen, l->t = t;
 }
 
 /* While switching on or off: out (limited, delayed) mixed with in by a raised cosine that
@@ -314,7 +318,7 @@ static int lim_settled(const struct limiter *l)
 	return 1;
 }
 
-/* n samples of lim_gain_next(l, 1) from a settled state, in one step. */
+/* n samples of lim_gain_run with requests of 1 from a settled state, in one step. */
 static void lim_gain_settled(struct limiter *l, uint32_t n)
 {
 	l->qt[l->qhead] = l->t + n - 1;
@@ -342,15 +346,15 @@ static void lim_gain(struct limiter *l, const float *in, uint32_t n)
 			lim_gain_settled(l, n);
 		} else {
 			for (uint32_t i = 0; i < n; i++)
-				l->g[i] = lim_gain_next(l, 1.0f);
+				r[i] = 1.0f;
+			lim_gain_run(l, r, n);
 		}
 	} else {
 		y[2][0] = l->prev_u3;
 		lim_phases(l, h, n, y);
 		lim_requests(l, h, y, n, r);
 		l->prev_u3 = y[2][n];
-		for (uint32_t i = 0; i < n; i++)
-			l->g[i] = lim_gain_next(l, r[i]);
+		lim_gain_run(l, r, n);
 	}
 	lim_delay(l, in, n);
 	memmove(h, h + n, (LIM_TAPS - 1) * sizeof(float));
@@ -361,8 +365,18 @@ static void lim_gain(struct limiter *l, const float *in, uint32_t n)
 static void lim_apply(struct limiter *l, const float *g, const float *in, float *out,
 		      uint32_t n)
 {
-	float ming = l->min_gain;
-	for (uint32_t i = 0; i < n; i++) {
+	const dsp_v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
+	dsp_v4f mv = one * l->min_gain;
+	uint32_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		dsp_v4f gv = dsp_load4f(g + i), x = dsp_load4f(l->dly + i);
+		dsp_store4f(out + i, lim_sel4(gv == one, x, x * gv));
+		mv = lim_sel4(gv < mv, gv, mv);
+	}
+	float ming = mv[0];
+	for (int k = 1; k < 4; k++)
+		ming = mv[k] < ming ? mv[k] : ming;
+	for (; i < n; i++) {
 		out[i] = g[i] == 1.0f ? l->dly[i] : l->dly[i] * g[i];
 		ming = g[i] < ming ? g[i] : ming;
 	}
