@@ -43,10 +43,10 @@ static void lim_design(struct limiter *l)
 		l->ksv[j] = (dsp_v4f){ks, ks, ks, ks};
 		l->kdv[j] = (dsp_v4f){kd, kd, kd, kd};
 		abs2 += 2.0 * fabs(c2);
-		abs1 += fabs(ks) + fabs(kd);
+		abs1 += fmax(fabs(ks), fabs(kd));
 	}
-	/* |y| <= sum |taps| max |x| (phase 1 and 3 through ks, kd: each pair's two taps are
-	 * at most |ks| + |kd|; phase 0 sums to 1, below either); a refined peak b + d^2 / (8 den)
+	/* |y| <= sum |taps| max |x| (phases 1 and 3: each pair's two taps, (ks +- kd) / 2,
+	 * add up to max(|ks|, |kd|) in magnitude; phase 0 sums to 1, below either); a refined peak b + d^2 / (8 den)
 	 * with a, c <= b is at most b + |d| / 8 <= 1.25 max |u|; 0.1 % more covers the float
 	 * rounding of the sums */
 	double s = abs1 > abs2 ? abs1 : abs2;
@@ -339,7 +339,7 @@ static void lim_gain(struct limiter *l, const float *in, uint32_t n)
 	float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 5];
 	float r[DSP_MAX_CHUNK + 4];
 	memcpy(h + LIM_TAPS - 1, in, n * sizeof(float));
-	if (lim_quiet(l, h, n)) {
+	if (!l->full_path && lim_quiet(l, h, n)) {
 		lim_phases(l, h + n - 1, 1, y);
 		l->prev_u3 = y[2][1];
 		if (lim_settled(l)) {
