@@ -93,7 +93,7 @@ void limiter_reset(struct limiter *l)
 	memset(l->dl, 0, sizeof(l->dl));
 	memset(l->box, 0, sizeof(l->box));
 	l->prev_u3 = 0.0f;
-	l->dpos = l->qhead = l->qlen = l->t = l->bpos = 0;
+	l->dpos = l->rd = l->qhead = l->qlen = l->t = l->bpos = 0;
 	l->bsum = 0.0;
 	l->env = 1.0f;
 	l->min_gain = 1.0f;
@@ -160,6 +160,16 @@ DSP_VEC_INLINE dsp_v4f lim_abs4(dsp_v4f v) { return (dsp_v4f)((dsp_v4i)v & 0x7ff
 DSP_VEC_INLINE dsp_v4f lim_sel4(dsp_v4i m, dsp_v4f a, dsp_v4f b)
 {
 	return (dsp_v4f)(((dsp_v4i)a & m) | ((dsp_v4i)b & ~m));
+}
+
+/* The larger of a and b, lanewise (neither NaN): maxps where there is one. */
+DSP_VEC_INLINE dsp_v4f lim_max4(dsp_v4f a, dsp_v4f b)
+{
+#if defined(__SSE2__)
+	return (dsp_v4f)_mm_max_ps((__m128)a, (__m128)b);
+#else
+	return lim_sel4(a > b, a, b);
+#endif
 }
 
 /* The peak of |waveform| near the 4x point b (the largest of its interval, neighbours a and
@@ -263,18 +273,17 @@ static void lim_crossfade(struct limiter *l, const float *in, float *out, uint32
 	}
 }
 
-/* The delayed input for the chunk into l->dly, the chunk into the delay line: block
- * copies through the ring (the delay is below the ring's length). */
+/* The chunk into the delay line (block copies through the ring); l->rd is where its delayed
+ * samples start there. They stay in place until the next chunk: the ring holds the delay
+ * and a chunk more. */
+_Static_assert(LIM_AHEAD + LIM_GUARD + LIM_RAMP_MAX + DSP_MAX_CHUNK <= LIM_DELAY_CAP,
+	       "the delay line holds the longest delay and a chunk");
+
 static void lim_delay(struct limiter *l, const float *in, uint32_t n)
 {
 	const uint32_t cap = LIM_DELAY_CAP, mask = LIM_DELAY_CAP - 1;
-	uint32_t from_ring = n < l->delay ? n : l->delay;
-	uint32_t rd = (l->dpos - l->delay) & mask;
-	uint32_t k = cap - rd < from_ring ? cap - rd : from_ring;
-	memcpy(l->dly, l->dl + rd, k * sizeof(float));
-	memcpy(l->dly + k, l->dl, (from_ring - k) * sizeof(float));
-	memcpy(l->dly + from_ring, in, (n - from_ring) * sizeof(float));
-	k = cap - l->dpos < n ? cap - l->dpos : n;
+	l->rd = (l->dpos - l->delay) & mask;
+	uint32_t k = cap - l->dpos < n ? cap - l->dpos : n;
 	memcpy(l->dl + l->dpos, in, k * sizeof(float));
 	memcpy(l->dl, in + k, (n - k) * sizeof(float));
 	l->dpos = (l->dpos + n) & mask;
@@ -286,17 +295,19 @@ static void lim_delay(struct limiter *l, const float *in, uint32_t n)
  * every request is exactly 1 and the search can be skipped. */
 static int lim_quiet(const struct limiter *l, const float *h, uint32_t n)
 {
-	dsp_v4f m = {0};
+	dsp_v4f m0 = {0}, m1 = {0};
 	uint32_t i = 0, len = n + LIM_TAPS - 1;
-	for (; i + 4 <= len; i += 4) {
-		dsp_v4f v = lim_abs4(dsp_load4f(h + i));
-		m = lim_sel4(v > m, v, m);
+	for (; i + 8 <= len; i += 8) {
+		m0 = lim_max4(m0, lim_abs4(dsp_load4f(h + i)));
+		m1 = lim_max4(m1, lim_abs4(dsp_load4f(h + i + 4)));
 	}
+	if (i + 4 <= len)
+		m0 = lim_max4(m0, lim_abs4(dsp_load4f(h + i)));
+	m1 = lim_max4(m1, lim_abs4(dsp_load4f(h + len - 4))); /* the rest, overlapping */
+	m0 = lim_max4(m0, m1);
 	float mx = 0.0f;
 	for (int k = 0; k < 4; k++)
-		mx = m[k] > mx ? m[k] : mx;
-	for (; i < len; i++)
-		mx = fabsf(h[i]) > mx ? fabsf(h[i]) : mx;
+		mx = m0[k] > mx ? m0[k] : mx;
 	float bound = mx * l->quiet_k, pu = 1.25f * 1.001f * fabsf(l->prev_u3);
 	bound = pu > bound ? pu : bound;
 	return bound < l->target;
@@ -330,7 +341,7 @@ static void lim_gain_settled(struct limiter *l, uint32_t n)
 }
 
 /* The gain half: each sample's gain into l->g and the delayed sample it applies to into
- * l->dly (state advanced). A chunk that cannot reach the target skips the detector (only
+ * the ring (l->rd; state advanced). A chunk that cannot reach the target skips the detector (only
  * its last 4x point is kept); one that also finds the gain at rest skips the gain's
  * recursion. Both give the bits of the full path. */
 static void lim_gain(struct limiter *l, const float *in, uint32_t n)
@@ -360,26 +371,38 @@ static void lim_gain(struct limiter *l, const float *in, uint32_t n)
 	memmove(h, h + n, (LIM_TAPS - 1) * sizeof(float));
 }
 
-/* The apply half: the delayed samples times the gains g, the meter's lowest gain, the on/off
- * crossfade with the input. */
+/* out = x g, x itself where g is exactly 1 (so the untouched signal keeps its bits). */
+static void lim_mul(const float *g, const float *x, float *out, uint32_t n)
+{
+	const dsp_v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
+	uint32_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		dsp_v4f gv = dsp_load4f(g + i), xv = dsp_load4f(x + i);
+		dsp_store4f(out + i, lim_sel4(gv == one, xv, xv * gv));
+	}
+	for (; i < n; i++)
+		out[i] = g[i] == 1.0f ? x[i] : x[i] * g[i];
+}
+
+/* The apply half: the delayed samples (in the ring, from l->rd) times the gains g, the
+ * meter's lowest gain, the on/off crossfade with the input. */
 static void lim_apply(struct limiter *l, const float *g, const float *in, float *out,
 		      uint32_t n)
 {
-	const dsp_v4f one = {1.0f, 1.0f, 1.0f, 1.0f};
-	dsp_v4f mv = one * l->min_gain;
+	uint32_t k = LIM_DELAY_CAP - l->rd < n ? LIM_DELAY_CAP - l->rd : n;
+	lim_mul(g, l->dl + l->rd, out, k);
+	lim_mul(g + k, l->dl, out + k, n - k);
+	dsp_v4f mv = {l->min_gain, l->min_gain, l->min_gain, l->min_gain};
 	uint32_t i = 0;
 	for (; i + 4 <= n; i += 4) {
-		dsp_v4f gv = dsp_load4f(g + i), x = dsp_load4f(l->dly + i);
-		dsp_store4f(out + i, lim_sel4(gv == one, x, x * gv));
+		dsp_v4f gv = dsp_load4f(g + i);
 		mv = lim_sel4(gv < mv, gv, mv);
 	}
 	float ming = mv[0];
-	for (int k = 1; k < 4; k++)
-		ming = mv[k] < ming ? mv[k] : ming;
-	for (; i < n; i++) {
-		out[i] = g[i] == 1.0f ? l->dly[i] : l->dly[i] * g[i];
+	for (int j = 1; j < 4; j++)
+		ming = mv[j] < ming ? mv[j] : ming;
+	for (; i < n; i++)
 		ming = g[i] < ming ? g[i] : ming;
-	}
 	l->min_gain = ming;
 	if (l->xf_pos < l->xf_len)
 		lim_crossfade(l, in, out, n);

@@ -76,7 +76,7 @@ struct limiter {
 	float hist[LIM_TAPS - 1 + DSP_MAX_CHUNK + 4]; /* + 4: the last vector reads past n */
 	float prev_u3;     /* the last 4x point of the previous interval, signed */
 	float dl[LIM_DELAY_CAP];
-	uint32_t dpos;
+	uint32_t dpos, rd; /* write position; the current chunk's delayed samples */
 	/* sliding minimum of r: a monotonic queue of (value, time), ring of LIM_WIN_CAP */
 	float qv[LIM_WIN_CAP];
 	uint32_t qt[LIM_WIN_CAP];
@@ -91,9 +91,10 @@ struct limiter {
 	 * limited, delayed output: the delay comes and goes without a jump */
 	uint32_t xf_pos, xf_len; /* xf_pos == xf_len: no fade running */
 	int xf_in;               /* 1: fading toward the limiter, 0: toward the input */
-	/* the chunk between the two halves (stage.h): the delayed input, the own gain, and for
-	 * the link the own reduction -ln g and link_gr.v (its copy that the link moves) */
-	float dly[DSP_MAX_CHUNK], g[DSP_MAX_CHUNK];
+	/* the chunk between the two halves (stage.h): the own gain (the delayed input waits in
+	 * dl), and for the link the own reduction -ln g and link_gr.v (its copy that the link
+	 * moves) */
+	float g[DSP_MAX_CHUNK];
 	float gv_own[DSP_MAX_CHUNK], gv[DSP_MAX_CHUNK];
 	struct stage_gr link_gr;
 };
