@@ -221,41 +221,81 @@ static inline uint32_t lim_ring(uint32_t q, uint32_t k)
 	return q >= LIM_WIN_CAP ? q - LIM_WIN_CAP : q;
 }
 
-/* The gains g[0..n-1] for the output samples now leaving the delay, from the requests
- * r[0..n-1]: the minimum of r over the window (a monotonic queue of (value, time): amortised
- * O(1)), the instant-attack one-pole release, the box average. The state lives in locals
- * through the loop: stores into the queue (float) could otherwise alias env and force
- * reloads. */
+/* The gain recursion's state, copied into locals for a chunk: stores into the queue (float)
+ * could otherwise alias env and force reloads. */
+struct lim_run {
+	float env, coef, *qv, *box, *g;
+	double bsum, inv_ramp;
+	uint32_t bpos, qhead, qlen, t, win, ramp, *qt;
+};
+
+DSP_VEC_INLINE void lim_run_load(struct lim_run *s, struct limiter *l)
+{
+	*s = (struct lim_run){
+		.env = l->env, .coef = l->rel_coef, .qv = l->qv, .box = l->box, .g = l->g,
+		.bsum = l->bsum, .inv_ramp = l->inv_ramp, .bpos = l->bpos, .qhead = l->qhead,
+		.qlen = l->qlen, .t = l->t, .win = l->win, .ramp = l->ramp, .qt = l->qt,
+	};
+}
+
+DSP_VEC_INLINE void lim_run_store(const struct lim_run *s, struct limiter *l)
+{
+	l->env = s->env, l->bsum = s->bsum;
+	l->bpos = s->bpos, l->qhead = s->qhead, l->qlen = s->qlen, l->t = s->t;
+}
+
+/* The gain g[i] for the output sample now leaving the delay, from the request ri: the
+ * minimum of r over the window (a monotonic queue of (value, time): amortised O(1)), the
+ * instant-attack one-pole release, the box average. */
+DSP_VEC_INLINE void lim_run_step(struct lim_run *s, float ri, uint32_t i)
+{
+	while (s->qlen && s->qv[lim_ring(s->qhead, s->qlen - 1)] >= ri)
+		s->qlen--;
+	uint32_t tail = lim_ring(s->qhead, s->qlen);
+	s->qv[tail] = ri, s->qt[tail] = s->t, s->qlen++;
+	while (s->t - s->qt[s->qhead] >= s->win)
+		s->qhead = lim_ring(s->qhead, 1), s->qlen--;
+	s->t++;
+	float h = s->qv[s->qhead];
+	/* h == env gives h either way: at a constant h the release's chain is skipped */
+	if (h <= s->env)
+		s->env = h;
+	else
+		s->env = h - (h - s->env) * s->coef;
+	float d = 1.0f - s->env;
+	s->bsum += (double)d - (double)s->box[s->bpos];
+	s->box[s->bpos] = d;
+	if (++s->bpos == s->ramp)
+		s->bpos = 0;
+	/* below any reduction a float can express: exactly unity, so an untouched signal
+	 * passes bit for bit (the running sum may keep a rounding residue) */
+	s->g[i] = s->bsum < 1e-9 ? 1.0f : (float)(1.0 - s->bsum * s->inv_ramp);
+}
+
+/* The gains g[0..n-1] from the requests r[0..n-1]. */
 static void lim_gain_run(struct limiter *l, const float *r, uint32_t n)
 {
-	float env = l->env, *qv = l->qv, *box = l->box, *g = l->g;
-	double bsum = l->bsum;
-	uint32_t bpos = l->bpos, qhead = l->qhead, qlen = l->qlen, t = l->t, *qt = l->qt;
-	const uint32_t win = l->win, ramp = l->ramp;
-	const float coef = l->rel_coef;
-	const double inv_ramp = l->inv_ramp;
-	for (uint32_t i = 0; i < n; i++, t++) {
-		float ri = r[i];
-		while (qlen && qv[lim_ring(qhead, qlen - 1)] >= ri)
-			qlen--;
-		uint32_t tail = lim_ring(qhead, qlen);
-		qv[tail] = ri, qt[tail] = t, qlen++;
-		while (t - qt[qhead] >= win)
-			qhead = lim_ring(qhead, 1), qlen--;
-		float h = qv[qhead];
-		float rel = h - (h - env) * coef;
-		env = h < env ? h : rel;
-		float d = 1.0f - env;
-		bsum += (double)d - (double)box[bpos];
-		box[bpos] = d;
-		if (++bpos == ramp)
-			bpos = 0;
-		/* below any reduction a float can express: exactly unity, so an untouched signal
-		 * passes bit for bit (the running sum may keep a rounding residue) */
-		g[i] = bsum < 1e-9 ? 1.0f : (float)(1.0 - bsum * inv_ramp);
+	struct lim_run s;
+	lim_run_load(&s, l);
+	for (uint32_t i = 0; i < n; i++)
+		lim_run_step(&s, r[i], i);
+	lim_run_store(&s, l);
+}
+
+/* Two lanes' recursions in one loop: each is a serial chain, and the processor overlaps
+ * two independent ones. */
+static void lim_gain_run2(struct limiter *l0, const float *r0, struct limiter *l1,
+			  const float *r1, uint32_t n)
+{
+	struct lim_run s0, s1;
+	lim_run_load(&s0, l0);
+	lim_run_load(&s1, l1);
+	for (uint32_t i = 0; i < n; i++) {
+		lim_run_step(&s0, r0[i], i);
+		lim_run_step(&s1, r1[i], i);
 	}
-	l->env = env, l->bsum = bsum;
-	l->bpos = bpos, l->qhead = qhead, l->qlen = qlen, l->t = t;
+	lim_run_store(&s0, l0);
+	lim_run_store(&s1, l1);
 }
 
 /* While switching on or off: out (limited, delayed) mixed with in by a raised cosine that
@@ -340,35 +380,59 @@ static void lim_gain_settled(struct limiter *l, uint32_t n)
 		l->g[i] = g;
 }
 
-/* The gain half: each sample's gain into l->g and the delayed sample it applies to into
- * the ring (l->rd; state advanced). A chunk that cannot reach the target skips the detector (only
- * its last 4x point is kept); one that also finds the gain at rest skips the gain's
- * recursion. Both give the bits of the full path. */
-static void lim_gain(struct limiter *l, const float *in, uint32_t n)
+/* The gain half but the recursion: the requests into r, or 0 when the chunk needed none
+ * (the gain at rest: g already written); the chunk into the delay line. A chunk that cannot
+ * reach the target skips the detector (only its last 4x point is kept); one that also finds
+ * the gain at rest skips the recursion. Both give the bits of the full path. */
+static int lim_gain_pre(struct limiter *l, const float *in, uint32_t n, float *r)
 {
 	float *h = l->hist;
 	float y[LIM_PHASES - 1][DSP_MAX_CHUNK + 5];
-	float r[DSP_MAX_CHUNK + 4];
+	int run = 1;
 	memcpy(h + LIM_TAPS - 1, in, n * sizeof(float));
 	if (!l->full_path && lim_quiet(l, h, n)) {
 		lim_phases(l, h + n - 1, 1, y);
 		l->prev_u3 = y[2][1];
 		if (lim_settled(l)) {
 			lim_gain_settled(l, n);
+			run = 0;
 		} else {
 			for (uint32_t i = 0; i < n; i++)
 				r[i] = 1.0f;
-			lim_gain_run(l, r, n);
 		}
 	} else {
 		y[2][0] = l->prev_u3;
 		lim_phases(l, h, n, y);
 		lim_requests(l, h, y, n, r);
 		l->prev_u3 = y[2][n];
-		lim_gain_run(l, r, n);
 	}
 	lim_delay(l, in, n);
 	memmove(h, h + n, (LIM_TAPS - 1) * sizeof(float));
+	return run;
+}
+
+/* The gain half for nl lanes: each sample's gain into l->g, the delayed samples it applies
+ * to in the ring (l->rd); state advanced. The recursions run two lanes at a time. */
+static void lim_gain_lanes(struct limiter *const *l, unsigned nl, const float *const *in,
+			   uint32_t n)
+{
+	float r[2][DSP_MAX_CHUNK + 4];
+	unsigned k = 0;
+	while (k < nl) {
+		int run0 = lim_gain_pre(l[k], in[k], n, r[0]);
+		if (!run0) {
+			k++;
+			continue;
+		}
+		unsigned k1 = k + 1;
+		while (k1 < nl && !lim_gain_pre(l[k1], in[k1], n, r[1]))
+			k1++;
+		if (k1 < nl)
+			lim_gain_run2(l[k], r[0], l[k1], r[1], n);
+		else
+			lim_gain_run(l[k], r[0], n);
+		k = k1 + 1;
+	}
 }
 
 /* out = x g, x itself where g is exactly 1 (so the untouched signal keeps its bits). */
@@ -410,8 +474,22 @@ static void lim_apply(struct limiter *l, const float *g, const float *in, float 
 
 void limiter_process(struct limiter *l, const float *in, float *out, uint32_t n)
 {
-	lim_gain(l, in, n);
+	lim_gain_lanes(&l, 1, &in, n);
 	lim_apply(l, l->g, in, out, n);
+}
+
+/* process_lanes: the gains of all lanes (two recursions at a time), then each applied */
+static void lim_stage_lanes(void *const *st, unsigned nl, const float *const *in,
+			    float *const *out, const float **res, uint32_t n)
+{
+	struct limiter *lanes[DSP_LANES_MAX] = {0};
+	for (unsigned k = 0; k < nl; k++)
+		lanes[k] = st[k];
+	lim_gain_lanes(lanes, nl, in, n);
+	for (unsigned k = 0; k < nl; k++) {
+		lim_apply(lanes[k], lanes[k]->g, in[k], out[k], n);
+		res[k] = out[k];
+	}
 }
 
 /* The own reduction -ln g into gv_own and link_gr.v; when the chunk has none, gv_own is 0
@@ -435,10 +513,9 @@ static void lim_link_out(struct limiter *l, uint32_t n)
 void limiter_gain_lanes(struct limiter *const *l, unsigned nl, const float *const *in,
 			uint32_t n)
 {
-	for (unsigned k = 0; k < nl; k++) {
-		lim_gain(l[k], in[k], n);
+	lim_gain_lanes(l, nl, in, n);
+	for (unsigned k = 0; k < nl; k++)
 		lim_link_out(l[k], n);
-	}
 }
 
 /* The gains the link left in l->g: a value the link did not move keeps the own gain's bits
@@ -487,7 +564,6 @@ static void lim_stage_set(void *st, unsigned idx, float v)
 	}
 }
 
-STAGE_EACH_LANE_ADAPTER(lim_stage_lanes, limiter, limiter_process)
 STAGE_LINK_ADAPTERS(lim_stage, limiter, limiter_gain_lanes, limiter_apply_lanes)
 
 const struct stage_desc lim_stage = {
