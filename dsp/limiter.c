@@ -60,6 +60,7 @@ static void lim_update_times(struct limiter *l)
 	uint32_t hold = (uint32_t)(hold_ms * 0.001f * l->fs);
 	l->win = 2 * LIM_GUARD + l->ramp + 1 + hold;
 	l->rel_coef = expf(-1.0f / (l->release_ms * 0.001f * l->fs));
+	l->at_rest = 0; /* the release's fixed point moves with its pole */
 }
 
 int limiter_init(struct limiter *l, float fs)
@@ -94,6 +95,7 @@ void limiter_reset(struct limiter *l)
 	memset(l->box, 0, sizeof(l->box));
 	l->prev_u3 = 0.0f;
 	l->dpos = l->rd = l->qhead = l->qlen = l->t = l->bpos = 0;
+	l->at_rest = 0;
 	l->bsum = 0.0;
 	l->env = 1.0f;
 	l->min_gain = 1.0f;
@@ -280,6 +282,7 @@ static void lim_gain_run(struct limiter *l, const float *r, uint32_t n)
 	for (uint32_t i = 0; i < n; i++)
 		lim_run_step(&s, r[i], i);
 	lim_run_store(&s, l);
+	l->at_rest = 0;
 }
 
 /* Two lanes' recursions in one loop: each is a serial chain, and the processor overlaps
@@ -296,6 +299,7 @@ static void lim_gain_run2(struct limiter *l0, const float *r0, struct limiter *l
 	}
 	lim_run_store(&s0, l0);
 	lim_run_store(&s1, l1);
+	l0->at_rest = l1->at_rest = 0;
 }
 
 /* While switching on or off: out (limited, delayed) mixed with in by a raised cosine that
@@ -393,7 +397,8 @@ static int lim_gain_pre(struct limiter *l, const float *in, uint32_t n, float *r
 	if (!l->full_path && lim_quiet(l, h, n)) {
 		lim_phases(l, h + n - 1, 1, y);
 		l->prev_u3 = y[2][1];
-		if (lim_settled(l)) {
+		if (l->at_rest || lim_settled(l)) {
+			l->at_rest = 1; /* stays so while chunks are quiet */
 			lim_gain_settled(l, n);
 			run = 0;
 		} else {

@@ -73,6 +73,7 @@ struct limiter {
 	dsp_v4f c2v[LIM_TAPS / 2], ksv[LIM_TAPS / 2], kdv[LIM_TAPS / 2];
 	float quiet_k;     /* bound of a refined peak per unit of max |x| (lim_quiet) */
 	int full_path;     /* 1: never take the shortcuts (tests compare them with this) */
+	int at_rest;       /* lim_settled held and only settled chunks have run since */
 	float hist[LIM_TAPS - 1 + DSP_MAX_CHUNK + 4]; /* + 4: the last vector reads past n */
 	float prev_u3;     /* the last 4x point of the previous interval, signed */
 	float dl[LIM_DELAY_CAP];
