@@ -511,6 +511,12 @@ static void lim_link_out(struct limiter *l, uint32_t n)
 		memset(l->gv_own, 0, n * sizeof(float));
 		return;
 	}
+	if (l->at_rest) { /* one gain for the chunk (a release that ended a hair under 1) */
+		float v = -logf(l->g[0]);
+		for (i = 0; i < n; i++)
+			l->gv_own[i] = l->gv[i] = v;
+		return;
+	}
 	for (i = 0; i < n; i++)
 		l->gv_own[i] = l->gv[i] = -logf(l->g[i]);
 }
