@@ -31,6 +31,12 @@
  *   crossfades over 20 ms between the input and the limited, delayed output (the delay
  *   would otherwise jump in or out in one sample: a click).
  *
+ * - Cost: a chunk whose largest |sample| (with the detector's history) times the
+ *   interpolator's absolute tap sum, times 1.25 for the parabola, stays under the ceiling
+ *   cannot ask for a reduction: its detector is skipped; when the gain is also at rest (the
+ *   release at its fixed point, the box full of it) the recursion is too. Both shortcuts give
+ *   the full path's bits. Several lanes run their serial gain recursions two at a time.
+ *
  * Real-time safe: the process path does not allocate, lock or call the system. */
 #ifndef CHANSTRIP_LIMITER_H
 #define CHANSTRIP_LIMITER_H
