@@ -31,6 +31,12 @@
  *   crossfades over 20 ms between the input and the limited, delayed output (the delay
  *   would otherwise jump in or out in one sample: a click).
  *
+ * - Cost: a chunk whose largest |sample| (with the detector's history) times the
+ *   interpolator's absolute tap sum, times 1.25 for the parabola, stays under the ceiling
+ *   cannot ask for a reduction: its detector is skipped; when the gain is also at rest (the
+ *   release at its fixed point, the box full of it) the recursion is too. Both shortcuts give
+ *   the full path's bits. Several lanes run their serial gain recursions two at a time.
+ *
  * Real-time safe: the process path does not allocate, lock or call the system. */
 #ifndef CHANSTRIP_LIMITER_H
 #define CHANSTRIP_LIMITER_H
@@ -39,6 +45,7 @@
 
 #include "dsp.h"
 #include "stage.h"
+#include "vec.h"
 
 #define LIM_PHASES 4
 #define LIM_TAPS 32                 /* per phase; the detector looks LIM_TAPS / 2 ahead */
@@ -67,12 +74,16 @@ struct limiter {
 	uint32_t delay;    /* LIM_AHEAD + LIM_GUARD + ramp */
 	/* the detector's phases 1..3 (phase 0 is the sample itself) folded by symmetry: phase 2
 	 * is symmetric, phase 3 is phase 1 reversed; for tap pairs a = h[j], b = h[31 - j]:
-	 * y2 = sum c2[j] (a + b), y1 + y3 = sum ks[j] (a + b), y1 - y3 = sum kd[j] (a - b) */
-	float c2[LIM_TAPS / 2], ks[LIM_TAPS / 2], kd[LIM_TAPS / 2];
+	 * y2 = sum c2[j] (a + b), y1 + y3 = sum ks[j] (a + b), y1 - y3 = sum kd[j] (a - b);
+	 * each coefficient in all four lanes, so the kernel loads it as one vector */
+	dsp_v4f c2v[LIM_TAPS / 2], ksv[LIM_TAPS / 2], kdv[LIM_TAPS / 2];
+	float quiet_k;     /* bound of a refined peak per unit of max |x| (lim_quiet) */
+	int full_path;     /* 1: never take the shortcuts (tests compare them with this) */
+	int at_rest;       /* lim_settled held and only settled chunks have run since */
 	float hist[LIM_TAPS - 1 + DSP_MAX_CHUNK + 4]; /* + 4: the last vector reads past n */
 	float prev_u3;     /* the last 4x point of the previous interval, signed */
 	float dl[LIM_DELAY_CAP];
-	uint32_t dpos;
+	uint32_t dpos, rd; /* write position; the current chunk's delayed samples */
 	/* sliding minimum of r: a monotonic queue of (value, time), ring of LIM_WIN_CAP */
 	float qv[LIM_WIN_CAP];
 	uint32_t qt[LIM_WIN_CAP];
@@ -87,9 +98,10 @@ struct limiter {
 	 * limited, delayed output: the delay comes and goes without a jump */
 	uint32_t xf_pos, xf_len; /* xf_pos == xf_len: no fade running */
 	int xf_in;               /* 1: fading toward the limiter, 0: toward the input */
-	/* the chunk between the two halves (stage.h): the delayed input, the own gain, and for
-	 * the link the own reduction -ln g and link_gr.v (its copy that the link moves) */
-	float dly[DSP_MAX_CHUNK], g[DSP_MAX_CHUNK];
+	/* the chunk between the two halves (stage.h): the own gain (the delayed input waits in
+	 * dl), and for the link the own reduction -ln g and link_gr.v (its copy that the link
+	 * moves) */
+	float g[DSP_MAX_CHUNK];
 	float gv_own[DSP_MAX_CHUNK], gv[DSP_MAX_CHUNK];
 	struct stage_gr link_gr;
 };

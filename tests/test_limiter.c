@@ -300,6 +300,58 @@ START_TEST(off_is_idle)
 }
 END_TEST
 
+/* The shortcuts (a chunk that cannot reach the ceiling skips the detector; one that also
+ * finds the gain at rest skips its recursion) give the full path's bits: the same input
+ * with and without them (full_path), in chunks of 64, of 1 and of varying sizes 1..64 (the
+ * bound looks at the chunk and the detector's history, so short chunks pass it more often).
+ * The input: 12 kHz bursts and kicks 6 dB over the ceiling, noise near it (limited now and
+ * then; the bound fails, or passes at the lower level), silence long enough for a 5 ms
+ * release to come to rest, a quiet sine, and isolated worst cases for the half-sample
+ * interpolator (every tap's sign, x[k] = (-1)^k sgn(1/2 - k)) 1 dB over the ceiling: their
+ * true peak is several times their largest sample, which the bound has to know. */
+START_TEST(shortcuts_are_exact)
+{
+	static struct limiter l;
+	static float in[NS], out[2][NS];
+	static float kick[NS], worst[NS];
+	make_signal(in, NS, SIG_BURSTS, FS);
+	make_signal(kick, NS, SIG_KICK, FS);
+	memset(worst, 0, sizeof(worst));
+	for (size_t i = 200; i + 200 < NS; i += 480)
+		for (int k = -15; k <= 16; k++)
+			worst[(long)i + k] = (k % 2 ? -1.0f : 1.0f) * (k <= 0 ? 1.0f : -1.0f);
+	double wg = 1.0 / ref_true_peak(worst, 480); /* one of them at 0 dBTP */
+	for (size_t i = 0; i < NS; i++)
+		worst[i] = (float)(worst[i] * wg);
+	uint32_t r = 99;
+	for (size_t i = 0; i < NS; i++) {
+		size_t seg = (i / 4800) % 7; /* 100 ms each */
+		float u = tu_uniform(&r, -1.0f, 1.0f);
+		in[i] = seg == 0 ? 2.0f * in[i] : seg == 1 ? 0.85f * u : seg == 2 ? 0.0f
+			: seg == 3 ? 1.8f * kick[i] : seg == 4 ? 0.5f * u
+			: seg == 5 ? worst[i] : 0.01f * (float)sin(2 * M_PI * 440.0 * i / FS);
+	}
+	for (int run = 0; run < 6; run++) {
+		setup(&l, FS, -1.0f, 5.0f);
+		l.full_path = run % 2;
+		uint32_t seed = 5;
+		float ming = 1.0f;
+		for (size_t i = 0; i < NS;) {
+			uint32_t c = run < 2 ? 64 : run < 4 ? 1
+				: 1 + (uint32_t)tu_uniform(&seed, 0.0f, 63.99f);
+			if (c > NS - i)
+				c = (uint32_t)(NS - i);
+			limiter_process(&l, in + i, out[run % 2] + i, c);
+			ming = fminf(ming, l.min_gain);
+			i += c;
+		}
+		ck_assert(ming < 0.6f);
+		if (run % 2)
+			ck_assert_int_eq(memcmp(out[0], out[1], sizeof(out[0])), 0);
+	}
+}
+END_TEST
+
 /* Linked (link.h): the noise and the kick +10 dB over -1 dBTP, fully linked, and the 12 kHz
  * bursts at -6 dBTP (never over) following them at 50 %, in chunks of 64 through the two
  * halves and link_combine as the strip runs them. Every output's true peak (the independent
@@ -385,6 +437,7 @@ int main(void)
 	tcase_add_test(tc, off_is_idle);
 	tcase_add_test(tc, switching_crossfades);
 	tcase_add_test(tc, linked_true_peak_within_ceiling);
+	tcase_add_test(tc, shortcuts_are_exact);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
 }
