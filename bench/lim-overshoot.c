@@ -23,54 +23,15 @@
 #include <string.h>
 
 #include "limiter.h"
+#include "refpeak.h"
 #include "stage.h"
 
 #define FS 48000
 #define NS FS /* 1 s per signal */
-#define REF_OS 16
-#define REF_HALF 64
 
 static const char *const sig_name[] = {"noise", "kick", "bursts", "fullband"};
 enum { SIG_COUNT = 4 };
 
-static double bessel_i0(double x)
-{
-	double s = 1.0, t = 1.0;
-	for (int k = 1; k < 40; k++) {
-		t *= (x / (2.0 * k)) * (x / (2.0 * k));
-		s += t;
-	}
-	return s;
-}
-
-/* Largest |value| of the band-limited waveform through x[0..n), REF_OS points per sample. */
-static double ref_true_peak(const float *x, size_t n)
-{
-	static double c[REF_OS][2 * REF_HALF];
-	static int ready;
-	if (!ready) {
-		for (int p = 0; p < REF_OS; p++)
-			for (int j = 0; j < 2 * REF_HALF; j++) {
-				double d = (double)p / REF_OS - (double)(j - (REF_HALF - 1));
-				double u = d / (REF_HALF + 0.5);
-				double w = bessel_i0(10.0 * sqrt(1.0 - u * u)) / bessel_i0(10.0);
-				c[p][j] = (d == 0.0 ? 1.0 : sin(M_PI * d) / (M_PI * d)) * w;
-			}
-		ready = 1;
-	}
-	double pk = 0.0;
-	for (size_t m = 0; m + 1 < n; m++)
-		for (int p = 0; p < REF_OS; p++) {
-			double y = 0.0;
-			for (int j = 0; j < 2 * REF_HALF; j++) {
-				long k = (long)m + j - (REF_HALF - 1);
-				if (k >= 0 && k < (long)n)
-					y += c[p][j] * x[k];
-			}
-			pk = fmax(pk, fabs(y));
-		}
-	return pk;
-}
 
 static double lib_true_peak(const float *x, size_t n)
 {
@@ -94,20 +55,9 @@ static void lowpassed_noise(float *x, size_t n)
 {
 	static float w[NS];
 	uint32_t r = 1234;
-	double fc = 20000.0 / FS, h[201];
-	for (int k = -100; k <= 100; k++) {
-		double u = k / 100.5, win = bessel_i0(8.0 * sqrt(1.0 - u * u)) / bessel_i0(8.0);
-		h[k + 100] = (k == 0 ? 2.0 * fc : sin(2.0 * M_PI * fc * k) / (M_PI * k)) * win;
-	}
 	for (size_t i = 0; i < n; i++)
 		w[i] = (float)(lcg(&r) / 4294967296.0 * 2.0 - 1.0);
-	for (size_t i = 0; i < n; i++) {
-		double y = 0.0;
-		for (int k = -100; k <= 100; k++)
-			if ((long)i - k >= 0 && (long)i - k < (long)n)
-				y += h[k + 100] * w[(long)i - k];
-		x[i] = (float)y;
-	}
+	ref_lowpass201(w, x, n, 20000.0 / FS);
 }
 
 static void make_signal(float *x, size_t n, int s)
