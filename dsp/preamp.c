@@ -1132,7 +1132,7 @@ const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t 
 
 static int preamp_steady(const struct preamp *p)
 {
-	return p->os.factor == 1 && p->os_req == 1 && p->duck_pos == p->duck_end &&
+	return p->os.mode == preamp_os_want(p) && p->duck_pos == p->duck_end &&
 	       p->fade_pos == p->fade_len && p->model_from == p->model_to &&
 	       p->model_req == p->model_to && p->hpf_pos == p->fade_len;
 }
