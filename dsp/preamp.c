@@ -1137,6 +1137,365 @@ static int preamp_steady(const struct preamp *p)
 	       p->model_req == p->model_to && p->hpf_pos == p->fade_len;
 }
 
+/* ---- the curve path of steady lanes side by side ---------------------------------------- */
+
+/* Interleave two vectors of four (u0 v0 u1 v1, u2 v2 u3 v3) and back (the even and the odd
+ * elements of a, b concatenated): x86 gets the SSE shuffles spelled out (see PRE_SHIFT1). */
+#if defined(__SSE2__)
+#define PRE_ZIPLO(a, b) ((dsp_v4f)_mm_unpacklo_ps((__m128)(a), (__m128)(b)))
+#define PRE_ZIPHI(a, b) ((dsp_v4f)_mm_unpackhi_ps((__m128)(a), (__m128)(b)))
+#define PRE_EVEN(a, b) ((dsp_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(2, 0, 2, 0)))
+#define PRE_ODD(a, b) ((dsp_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(3, 1, 3, 1)))
+#else
+#define PRE_ZIPLO(a, b) DSP_SHUFFLE4((a), (b), 0, 4, 1, 5)
+#define PRE_ZIPHI(a, b) DSP_SHUFFLE4((a), (b), 2, 6, 3, 7)
+#define PRE_EVEN(a, b) DSP_SHUFFLE4((a), (b), 0, 2, 4, 6)
+#define PRE_ODD(a, b) DSP_SHUFFLE4((a), (b), 1, 3, 5, 7)
+#endif
+
+/* One allpass section of the half-band, as oversample.c's OS_AP: (c x + x1) - c y1. */
+#define PRE_AP(c, x, x1, y1) (((c) * (x) + (x1)) - (c) * (y1))
+
+/* The low-latency 2x half-band (5 sections: oversample.h) of w lanes (4 or 8, ng = w / 4
+ * groups of four; lanes past nl are padding), one vector of four lanes per sample, the same
+ * operations per lane as oversample.c's block loop, so the same bits. A section's previous
+ * input is the previous output of the section before it in its chain (x1[k] == y1[k - 2] for
+ * k >= 2, as the block loop leaves them), and both chains' first sections see the same input
+ * going up: so the state is the last input and the five outputs. up: src[l] (n samples) ->
+ * dst[l] (2n); down: src[l] (2n) -> dst[l] (n) with the droop shelf after it. */
+struct pre_hb_v4 {
+	dsp_v4f c[5], xu, xv, y[5];
+	dsp_v4f b0, b1, b2, a1, a2, z1, z2; /* the droop shelf (down) */
+};
+
+PRE_INLINE void pre_hb_load(struct pre_hb_v4 *h, struct preamp *const *p, unsigned nl,
+			    unsigned g, int down)
+{
+	for (unsigned k = 0; k < 4; k++) {
+		const struct preamp *q = 4 * g + k < nl ? p[4 * g + k] : NULL;
+		const struct os_iir_state *s = q ? (down ? &q->os.dn : &q->os.up) : NULL;
+		const struct biquad_coef *dc = q ? &q->droop_c[0] : NULL;
+		for (int j = 0; j < 5; j++) {
+			h->c[j][k] = q ? q->os.iir[0].c[j] : 0.0f;
+			h->y[j][k] = q ? s->y1[j] : 0.0f;
+		}
+		h->xu[k] = q ? s->x1[0] : 0.0f;
+		h->xv[k] = q ? s->x1[1] : 0.0f;
+		h->b0[k] = dc ? dc->b0 : 0.0f, h->b1[k] = dc ? dc->b1 : 0.0f;
+		h->b2[k] = dc ? dc->b2 : 0.0f, h->a1[k] = dc ? dc->a1 : 0.0f;
+		h->a2[k] = dc ? dc->a2 : 0.0f;
+		h->z1[k] = q ? q->droop_s.z1 : 0.0f, h->z2[k] = q ? q->droop_s.z2 : 0.0f;
+	}
+}
+
+PRE_INLINE void pre_hb_store(const struct pre_hb_v4 *h, struct preamp *const *p, unsigned nl,
+			     unsigned g, int down)
+{
+	for (unsigned k = 0; k < 4 && 4 * g + k < nl; k++) {
+		struct preamp *q = p[4 * g + k];
+		struct os_iir_state *s = down ? &q->os.dn : &q->os.up;
+		s->x1[0] = h->xu[k];
+		s->x1[1] = h->xv[k];
+		for (int j = 0; j < 5; j++) {
+			s->y1[j] = h->y[j][k];
+			if (j >= 2)
+				s->x1[j] = h->y[j - 2][k];
+		}
+		if (down)
+			q->droop_s.z1 = h->z1[k], q->droop_s.z2 = h->z2[k];
+	}
+}
+
+/* One sample of the five sections: u into chain 0 (sections 0, 2, 4), v into chain 1. */
+PRE_INLINE void pre_hb_tick(struct pre_hb_v4 *h, dsp_v4f *u, dsp_v4f *v)
+{
+	dsp_v4f y0 = PRE_AP(h->c[0], *u, h->xu, h->y[0]);
+	dsp_v4f y1 = PRE_AP(h->c[1], *v, h->xv, h->y[1]);
+	dsp_v4f y2 = PRE_AP(h->c[2], y0, h->y[0], h->y[2]);
+	dsp_v4f y3 = PRE_AP(h->c[3], y1, h->y[1], h->y[3]);
+	dsp_v4f y4 = PRE_AP(h->c[4], y2, h->y[2], h->y[4]);
+	h->xu = *u, h->xv = *v;
+	h->y[0] = y0, h->y[1] = y1, h->y[2] = y2, h->y[3] = y3, h->y[4] = y4;
+	*u = y4, *v = y3;
+}
+
+/* The droop shelf after decimation, reassociated as oversample.c's post filter. */
+PRE_INLINE dsp_v4f pre_hb_droop(struct pre_hb_v4 *h, dsp_v4f y)
+{
+	dsp_v4f yb = h->b0 * y + h->z1;
+	h->z1 = (h->b1 * y + h->z2) - h->a1 * yb;
+	h->z2 = h->b2 * y - h->a2 * yb;
+	return yb;
+}
+
+PRE_INLINE void pre_hb_up_groups(struct preamp *const *p, unsigned nl, const float *const *src,
+				 float *const *dst, uint32_t n, const unsigned w)
+{
+	const unsigned ng = w / 4;
+	struct pre_hb_v4 h[2];
+	const float *s[8];
+	float *d[8];
+	float pad[2 * DSP_MAX_CHUNK];
+	for (unsigned g = 0; g < ng; g++)
+		pre_hb_load(&h[g], p, nl, g, 0);
+	for (unsigned l = 0; l < w; l++)
+		s[l] = l < nl ? src[l] : src[0], d[l] = l < nl ? dst[l] : pad;
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		for (unsigned g = 0; g < ng; g++) {
+			const float *const *sg = s + 4 * g;
+			float *const *dg = d + 4 * g;
+			dsp_v4f x[4], y[4];
+			for (unsigned k = 0; k < 4; k++)
+				x[k] = dsp_load4f(sg[k] + i);
+			dsp_transpose4f(&x[0], &x[1], &x[2], &x[3]);
+			for (unsigned k = 0; k < 4; k++) {
+				y[k] = x[k];
+				pre_hb_tick(&h[g], &x[k], &y[k]);
+			}
+			dsp_transpose4f(&x[0], &x[1], &x[2], &x[3]);
+			dsp_transpose4f(&y[0], &y[1], &y[2], &y[3]);
+			for (unsigned k = 0; k < 4; k++) {
+				dsp_store4f(dg[k] + 2 * i, PRE_ZIPLO(x[k], y[k]));
+				dsp_store4f(dg[k] + 2 * i + 4, PRE_ZIPHI(x[k], y[k]));
+			}
+		}
+	}
+	for (; i < n; i++) {
+		for (unsigned g = 0; g < ng; g++) {
+			const float *const *sg = s + 4 * g;
+			float *const *dg = d + 4 * g;
+			dsp_v4f x = {sg[0][i], sg[1][i], sg[2][i], sg[3][i]}, y = x;
+			pre_hb_tick(&h[g], &x, &y);
+			for (unsigned k = 0; k < 4; k++)
+				dg[k][2 * i] = x[k], dg[k][2 * i + 1] = y[k];
+		}
+	}
+	for (unsigned g = 0; g < ng; g++)
+		pre_hb_store(&h[g], p, nl, g, 0);
+}
+
+PRE_INLINE void pre_hb_down_groups(struct preamp *const *p, unsigned nl,
+				   const float *const *src, float *const *dst, uint32_t n,
+				   const unsigned w)
+{
+	const unsigned ng = w / 4;
+	struct pre_hb_v4 h[2];
+	const float *s[8];
+	float *d[8];
+	float pad[DSP_MAX_CHUNK];
+	for (unsigned g = 0; g < ng; g++)
+		pre_hb_load(&h[g], p, nl, g, 1);
+	for (unsigned l = 0; l < w; l++)
+		s[l] = l < nl ? src[l] : src[0], d[l] = l < nl ? dst[l] : pad;
+	const dsp_v4f half = {0.5f, 0.5f, 0.5f, 0.5f};
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		for (unsigned g = 0; g < ng; g++) {
+			const float *const *sg = s + 4 * g;
+			float *const *dg = d + 4 * g;
+			dsp_v4f u[4], v[4];
+			for (unsigned k = 0; k < 4; k++) {
+				dsp_v4f a = dsp_load4f(sg[k] + 2 * i), b = dsp_load4f(sg[k] + 2 * i + 4);
+				v[k] = PRE_EVEN(a, b);
+				u[k] = PRE_ODD(a, b);
+			}
+			dsp_transpose4f(&u[0], &u[1], &u[2], &u[3]);
+			dsp_transpose4f(&v[0], &v[1], &v[2], &v[3]);
+			for (unsigned k = 0; k < 4; k++) {
+				pre_hb_tick(&h[g], &u[k], &v[k]);
+				u[k] = pre_hb_droop(&h[g], half * (u[k] + v[k]));
+			}
+			dsp_transpose4f(&u[0], &u[1], &u[2], &u[3]);
+			for (unsigned k = 0; k < 4; k++)
+				dsp_store4f(dg[k] + i, u[k]);
+		}
+	}
+	for (; i < n; i++) {
+		for (unsigned g = 0; g < ng; g++) {
+			const float *const *sg = s + 4 * g;
+			float *const *dg = d + 4 * g;
+			dsp_v4f u = {sg[0][2 * i + 1], sg[1][2 * i + 1], sg[2][2 * i + 1],
+				     sg[3][2 * i + 1]};
+			dsp_v4f v = {sg[0][2 * i], sg[1][2 * i], sg[2][2 * i], sg[3][2 * i]};
+			pre_hb_tick(&h[g], &u, &v);
+			u = pre_hb_droop(&h[g], half * (u + v));
+			for (unsigned k = 0; k < 4; k++)
+				dg[k][i] = u[k];
+		}
+	}
+	for (unsigned g = 0; g < ng; g++)
+		pre_hb_store(&h[g], p, nl, g, 1);
+}
+
+/* x where |x| < 1e18, else 0 (NaN too): preamp_loudness's guard, four lanes at once. */
+PRE_INLINE dsp_v4f pre_loud_guard(dsp_v4f x)
+{
+	const dsp_v4i absm = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+	const dsp_v4f lim = {1e18f, 1e18f, 1e18f, 1e18f};
+	dsp_v4i ok = (dsp_v4f)((dsp_v4i)x & absm) < lim;
+	return (dsp_v4f)((dsp_v4i)x & ok);
+}
+
+/* preamp_loudness()'s followers of w lanes (4 or 8) side by side, the same operations per
+ * lane: u[l] (the clean reference) and y[l] (the curve path's output) -> the lanes' lpu and
+ * lpy; the caller applies the gains. */
+struct pre_loud_v4 {
+	dsp_v4f b0, b1, b2, a1, a2, a, b;
+	dsp_v4f su1, su2, sy1, sy2, pu0, pu1, py0, py1;
+};
+
+PRE_INLINE dsp_v4f pre_loud_tick(const struct pre_loud_v4 *f, dsp_v4f *z1, dsp_v4f *z2, dsp_v4f x)
+{
+	dsp_v4f y = f->b0 * x + *z1;
+	*z1 = (f->b1 * x + *z2) - f->a1 * y;
+	*z2 = f->b2 * x - f->a2 * y;
+	return y;
+}
+
+PRE_INLINE void pre_loud_step(struct pre_loud_v4 *f, dsp_v4f uu, dsp_v4f yy, dsp_v4f *pu,
+			      dsp_v4f *py)
+{
+	const dsp_v4f eps = {1e-8f, 1e-8f, 1e-8f, 1e-8f};
+	dsp_v4f wu = pre_loud_tick(f, &f->su1, &f->su2, pre_loud_guard(uu));
+	dsp_v4f wy = pre_loud_tick(f, &f->sy1, &f->sy2, pre_loud_guard(yy));
+	f->pu0 = f->a * f->pu0 + f->b * (wu * wu);
+	f->py0 = f->a * f->py0 + f->b * (wy * wy);
+	f->pu1 = f->a * f->pu1 + f->b * f->pu0;
+	f->py1 = f->a * f->py1 + f->b * f->py0;
+	*pu = f->pu1 + eps;
+	*py = f->py1 + eps;
+}
+
+PRE_INLINE void pre_loud_groups(struct preamp *const *p, unsigned nl, const float *const *u,
+				const float *const *y, uint32_t n, const unsigned w)
+{
+	const unsigned ng = w / 4;
+	struct pre_loud_v4 f[2];
+	const float *su[8], *sy[8];
+	float *dpu[8], *dpy[8];
+	float pad[2][DSP_MAX_CHUNK];
+	for (unsigned l = 0; l < w; l++) {
+		struct preamp *q = l < nl ? p[l] : NULL;
+		struct pre_loud_v4 *g = &f[l / 4];
+		unsigned k = l % 4;
+		g->b0[k] = q ? q->lw_c.b0 : 0.0f, g->b1[k] = q ? q->lw_c.b1 : 0.0f;
+		g->b2[k] = q ? q->lw_c.b2 : 0.0f, g->a1[k] = q ? q->lw_c.a1 : 0.0f;
+		g->a2[k] = q ? q->lw_c.a2 : 0.0f;
+		g->a[k] = q ? q->lw_a : 0.0f, g->b[k] = q ? 1.0f - q->lw_a : 0.0f;
+		g->su1[k] = q ? q->lw_su.z1 : 0.0f, g->su2[k] = q ? q->lw_su.z2 : 0.0f;
+		g->sy1[k] = q ? q->lw_sy.z1 : 0.0f, g->sy2[k] = q ? q->lw_sy.z2 : 0.0f;
+		g->pu0[k] = q ? q->lw_pu[0] : 0.0f, g->pu1[k] = q ? q->lw_pu[1] : 0.0f;
+		g->py0[k] = q ? q->lw_py[0] : 0.0f, g->py1[k] = q ? q->lw_py[1] : 0.0f;
+		su[l] = q ? u[l] : u[0], sy[l] = q ? y[l] : y[0];
+		dpu[l] = q ? q->lpu : pad[0], dpy[l] = q ? q->lpy : pad[1];
+	}
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		for (unsigned g = 0; g < ng; g++) {
+			dsp_v4f xu[4], xy[4];
+			for (unsigned k = 0; k < 4; k++) {
+				xu[k] = dsp_load4f(su[4 * g + k] + i);
+				xy[k] = dsp_load4f(sy[4 * g + k] + i);
+			}
+			dsp_transpose4f(&xu[0], &xu[1], &xu[2], &xu[3]);
+			dsp_transpose4f(&xy[0], &xy[1], &xy[2], &xy[3]);
+			for (unsigned k = 0; k < 4; k++)
+				pre_loud_step(&f[g], xu[k], xy[k], &xu[k], &xy[k]);
+			dsp_transpose4f(&xu[0], &xu[1], &xu[2], &xu[3]);
+			dsp_transpose4f(&xy[0], &xy[1], &xy[2], &xy[3]);
+			for (unsigned k = 0; k < 4; k++) {
+				dsp_store4f(dpu[4 * g + k] + i, xu[k]);
+				dsp_store4f(dpy[4 * g + k] + i, xy[k]);
+			}
+		}
+	}
+	for (; i < n; i++) {
+		for (unsigned g = 0; g < ng; g++) {
+			const unsigned o = 4 * g;
+			dsp_v4f xu = {su[o][i], su[o + 1][i], su[o + 2][i], su[o + 3][i]};
+			dsp_v4f xy = {sy[o][i], sy[o + 1][i], sy[o + 2][i], sy[o + 3][i]};
+			pre_loud_step(&f[g], xu, xy, &xu, &xy);
+			for (unsigned k = 0; k < 4; k++)
+				dpu[o + k][i] = xu[k], dpy[o + k][i] = xy[k];
+		}
+	}
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *q = p[l];
+		const struct pre_loud_v4 *g = &f[l / 4];
+		unsigned k = l % 4;
+		q->lw_su.z1 = g->su1[k], q->lw_su.z2 = g->su2[k];
+		q->lw_sy.z1 = g->sy1[k], q->lw_sy.z2 = g->sy2[k];
+		q->lw_pu[0] = g->pu0[k], q->lw_pu[1] = g->pu1[k];
+		q->lw_py[0] = g->py0[k], q->lw_py[1] = g->py1[k];
+	}
+}
+
+/* The curve path at the default 2x (low-latency half-band, OS_LOWLAT) of 2..DSP_LANES_MAX
+ * steady lanes, none fading or ducking: what preamp_models() does per lane, with the half-bands
+ * and the loudness followers (its serial recursions) of the lanes side by side; the drive, the
+ * curves (vectorised along time already) and the DC removers per lane. u[l] -> out[l]. */
+PRE_INLINE void preamp_models_lanes(struct preamp *const *p, unsigned nl, const float *const *u,
+				    float *const *out, uint32_t n)
+{
+	const float *xb[DSP_LANES_MAX], *st[DSP_LANES_MAX], *cl[DSP_LANES_MAX];
+	float *up[DSP_LANES_MAX], *q[DSP_LANES_MAX];
+	int dmove[DSP_LANES_MAX];
+	float idconst[DSP_LANES_MAX];
+	const unsigned w = dsp_lanes_pad(nl, 4);
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *r = p[l];
+		const struct dsp_arch *ops = dsp_arch_or_c(r->arch);
+		float dconst = r->drive.cur;
+		idconst[l] = 1.0f / dconst;
+		dmove[l] = !smooth_settled(&r->drive);
+		if (dmove[l]) {
+			for (uint32_t i = 0; i < n; i++) {
+				float d = smooth_next(&r->drive);
+				r->darr[i] = d;
+				r->idarr[i] = 1.0f / d;
+			}
+			ops->mul(r->xb, u[l], r->darr, n);
+		} else {
+			ops->mul_const(r->xb, u[l], dconst, n);
+		}
+		xb[l] = r->xb, up[l] = r->os.tmp[0];
+	}
+	DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_up_groups, p, nl, xb, up, n);
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *r = p[l];
+		const struct dsp_arch *ops = dsp_arch_or_c(r->arch);
+		const float *xt = r->os.tmp[0];
+		const uint32_t nt = 2 * n;
+		if (r->model_to == PREAMP_TUBE)
+			preamp_tube_curve(r, ops, r->st[0], xt, 1.0f, nt, 2, dmove[l]);
+		else
+			ops->sat_adaa(r->st[0], xt, 1.0f, r->x_prev, &r->curve[r->model_to], nt);
+		r->x_prev = xt[nt - 1] * 1.0f;
+		st[l] = r->st[0], q[l] = r->q;
+	}
+	DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_down_groups, p, nl, st, q, n);
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *r = p[l];
+		cl[l] = preamp_clean_delay(r, u[l], n);
+		preamp_dc(r, r->q, out[l], dmove[l] ? r->idarr : NULL, idconst[l], NULL, 0, n);
+	}
+	DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_loud_groups, p, nl, cl,
+		       (const float *const *)out, n);
+	for (unsigned l = 0; l < nl; l++)
+		preamp_loud_gain(out[l], p[l]->lpu, p[l]->lpy, n);
+}
+
+/* A steady lane whose segment preamp_models_lanes() can take: a curve at the default 2x. */
+PRE_INLINE int preamp_curve_lane(const struct preamp *p, int direct)
+{
+	return !direct && p->os.mode == (2u | OS_LOWLAT) && model_sat(p->model_to) &&
+	       p->duck_pos == p->duck_end;
+}
+
 /* Steady lanes that stand at the same point of the grid, so they share their segments: the
  * gain stages and the curves per lane, the settled low cuts interleaved. Each lane is cut where
  * preamp_process() would cut it (the bits never depend on that, save a NaN's sign and payload,
@@ -1188,10 +1547,23 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 		hum_run_lanes(hum, nl, u, hb, m); /* the hum notches of all lanes side by side */
 		struct air *air[DSP_LANES_MAX];
 		float *ao[DSP_LANES_MAX];
+		struct preamp *cp[DSP_LANES_MAX];
+		const float *cu[DSP_LANES_MAX];
+		float *co[DSP_LANES_MAX];
+		unsigned nc = 0; /* lanes of preamp_models_lanes() */
 		for (unsigned l = 0; l < nl; l++) {
-			preamp_seg_tail(p[l], u[l], out[l] + off, direct[l], m);
 			air[l] = &p[l]->air, ao[l] = out[l] + off;
+			if (nl > 1 && preamp_curve_lane(p[l], direct[l])) {
+				cp[nc] = p[l], cu[nc] = u[l], co[nc++] = out[l] + off;
+				p[l]->clock += m;
+			} else {
+				preamp_seg_tail(p[l], u[l], out[l] + off, direct[l], m);
+			}
 		}
+		if (nc == 1)
+			preamp_models(cp[0], cu[0], co[0], m);
+		else if (nc > 1)
+			preamp_models_lanes(cp, nc, cu, co, m);
 		air_run_lanes(air, nl, ao, m); /* and their air shelves */
 		off += m;
 	}
