@@ -1520,7 +1520,9 @@ PRE_INLINE int preamp_curve_lane(const struct preamp *p, int direct)
 }
 
 /* Steady lanes that stand at the same point of the grid, so they share their segments: the
- * gain stages and the curves per lane, the settled low cuts interleaved. Each lane is cut where
+ * gain stages per lane, the settled low cuts, the hum notches and the air shelves of all lanes
+ * side by side, and the curves at the default 2x through preamp_models_lanes() (other
+ * oversampling and clean per lane). Each lane is cut where
  * preamp_process() would cut it (the bits never depend on that, save a NaN's sign and payload,
  * which SIMD and scalar tails may pick differently). */
 PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const float *const *in,
