@@ -1362,6 +1362,163 @@ PRE_INLINE void pre_hb_down_groups(struct preamp *const *p, unsigned nl,
 }
 
 
+#ifdef DSP_TARGET_AVX2
+/* The half-bands of five to eight lanes in one vector of eight (AVX2 build only): lanes 0..3
+ * in the low half, 4..7 in the high one, loaded and stored as preamp_hpf_lanes8() does, the
+ * same operations per lane as pre_hb_tick() and pre_hb_droop() (GCC's vector operators on
+ * __m256), so the same bits. */
+struct pre_hb_v8 {
+	__m256 c[5], xu, xv, y[5];
+	__m256 b0, b1, b2, a1, a2, z1, z2;
+};
+
+#define PRE_V8(lo, hi) _mm256_set_m128((__m128)(hi), (__m128)(lo))
+
+DSP_TARGET_AVX2 static void pre_hb_load8(struct pre_hb_v8 *h, struct preamp *const *p,
+					 unsigned nl, int down)
+{
+	struct pre_hb_v4 a, b;
+	pre_hb_load(&a, p, nl, 0, down);
+	pre_hb_load(&b, p, nl, 1, down);
+	for (int j = 0; j < 5; j++)
+		h->c[j] = PRE_V8(a.c[j], b.c[j]), h->y[j] = PRE_V8(a.y[j], b.y[j]);
+	h->xu = PRE_V8(a.xu, b.xu), h->xv = PRE_V8(a.xv, b.xv);
+	h->b0 = PRE_V8(a.b0, b.b0), h->b1 = PRE_V8(a.b1, b.b1), h->b2 = PRE_V8(a.b2, b.b2);
+	h->a1 = PRE_V8(a.a1, b.a1), h->a2 = PRE_V8(a.a2, b.a2);
+	h->z1 = PRE_V8(a.z1, b.z1), h->z2 = PRE_V8(a.z2, b.z2);
+}
+
+#define PRE_LO(v) ((dsp_v4f)_mm256_castps256_ps128(v))
+#define PRE_HI(v) ((dsp_v4f)_mm256_extractf128_ps((v), 1))
+
+DSP_TARGET_AVX2 static void pre_hb_store8(const struct pre_hb_v8 *h, struct preamp *const *p,
+					  unsigned nl, int down)
+{
+	struct pre_hb_v4 a, b;
+	for (int j = 0; j < 5; j++) {
+		a.y[j] = PRE_LO(h->y[j]), b.y[j] = PRE_HI(h->y[j]);
+		a.c[j] = PRE_LO(h->c[j]), b.c[j] = PRE_HI(h->c[j]);
+	}
+	a.xu = PRE_LO(h->xu), b.xu = PRE_HI(h->xu), a.xv = PRE_LO(h->xv), b.xv = PRE_HI(h->xv);
+	a.z1 = PRE_LO(h->z1), b.z1 = PRE_HI(h->z1), a.z2 = PRE_LO(h->z2), b.z2 = PRE_HI(h->z2);
+	pre_hb_store(&a, p, nl, 0, down);
+	pre_hb_store(&b, p, nl, 1, down);
+}
+
+DSP_TARGET_AVX2 static inline __attribute__((always_inline)) void
+pre_hb_tick8(struct pre_hb_v8 *h, __m256 *u, __m256 *v)
+{
+	__m256 y0 = PRE_AP(h->c[0], *u, h->xu, h->y[0]);
+	__m256 y1 = PRE_AP(h->c[1], *v, h->xv, h->y[1]);
+	__m256 y2 = PRE_AP(h->c[2], y0, h->y[0], h->y[2]);
+	__m256 y3 = PRE_AP(h->c[3], y1, h->y[1], h->y[3]);
+	__m256 y4 = PRE_AP(h->c[4], y2, h->y[2], h->y[4]);
+	h->xu = *u, h->xv = *v;
+	h->y[0] = y0, h->y[1] = y1, h->y[2] = y2, h->y[3] = y3, h->y[4] = y4;
+	*u = y4, *v = y3;
+}
+
+DSP_TARGET_AVX2 static void pre_hb_up8(struct preamp *const *p, unsigned nl,
+				       const float *const *src, float *const *dst, uint32_t n)
+{
+	struct pre_hb_v8 h;
+	const float *s[8];
+	float *d[8];
+	float pad[2 * DSP_MAX_CHUNK];
+	pre_hb_load8(&h, p, nl, 0);
+	for (unsigned l = 0; l < 8; l++)
+		s[l] = l < nl ? src[l] : src[0], d[l] = l < nl ? dst[l] : pad;
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		__m256 x[4], y[4];
+		for (unsigned k = 0; k < 4; k++)
+			x[k] = pre_load2(s[k] + i, s[k + 4] + i);
+		pre_transpose8x4(&x[0], &x[1], &x[2], &x[3]);
+		for (unsigned k = 0; k < 4; k++) {
+			y[k] = x[k];
+			pre_hb_tick8(&h, &x[k], &y[k]);
+		}
+		pre_transpose8x4(&x[0], &x[1], &x[2], &x[3]);
+		pre_transpose8x4(&y[0], &y[1], &y[2], &y[3]);
+		for (unsigned k = 0; k < 4; k++) {
+			__m256 lo = _mm256_unpacklo_ps(x[k], y[k]), hi = _mm256_unpackhi_ps(x[k], y[k]);
+			_mm_storeu_ps(d[k] + 2 * i, _mm256_castps256_ps128(lo));
+			_mm_storeu_ps(d[k] + 2 * i + 4, _mm256_castps256_ps128(hi));
+			_mm_storeu_ps(d[k + 4] + 2 * i, _mm256_extractf128_ps(lo, 1));
+			_mm_storeu_ps(d[k + 4] + 2 * i + 4, _mm256_extractf128_ps(hi, 1));
+		}
+	}
+	for (; i < n; i++) {
+		float xv[8], yv[8];
+		__m256 x = _mm256_setr_ps(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i],
+					  s[6][i], s[7][i]), y = x;
+		pre_hb_tick8(&h, &x, &y);
+		_mm256_storeu_ps(xv, x);
+		_mm256_storeu_ps(yv, y);
+		for (unsigned l = 0; l < 8; l++)
+			d[l][2 * i] = xv[l], d[l][2 * i + 1] = yv[l];
+	}
+	pre_hb_store8(&h, p, nl, 0);
+}
+
+DSP_TARGET_AVX2 static void pre_hb_down8(struct preamp *const *p, unsigned nl,
+					 const float *const *src, float *const *dst, uint32_t n)
+{
+	struct pre_hb_v8 h;
+	const float *s[8];
+	float *d[8];
+	float pad[DSP_MAX_CHUNK];
+	pre_hb_load8(&h, p, nl, 1);
+	for (unsigned l = 0; l < 8; l++)
+		s[l] = l < nl ? src[l] : src[0], d[l] = l < nl ? dst[l] : pad;
+	const __m256 half = _mm256_set1_ps(0.5f);
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		__m256 u[4], v[4];
+		for (unsigned k = 0; k < 4; k++) {
+			__m256 a = pre_load2(s[k] + 2 * i, s[k + 4] + 2 * i);
+			__m256 b = pre_load2(s[k] + 2 * i + 4, s[k + 4] + 2 * i + 4);
+			v[k] = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+			u[k] = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+		}
+		pre_transpose8x4(&u[0], &u[1], &u[2], &u[3]);
+		pre_transpose8x4(&v[0], &v[1], &v[2], &v[3]);
+		for (unsigned k = 0; k < 4; k++) {
+			pre_hb_tick8(&h, &u[k], &v[k]);
+			__m256 y = half * (u[k] + v[k]);
+			__m256 yb = h.b0 * y + h.z1;
+			h.z1 = (h.b1 * y + h.z2) - h.a1 * yb;
+			h.z2 = h.b2 * y - h.a2 * yb;
+			u[k] = yb;
+		}
+		pre_transpose8x4(&u[0], &u[1], &u[2], &u[3]);
+		for (unsigned k = 0; k < 4; k++) {
+			_mm_storeu_ps(d[k] + i, _mm256_castps256_ps128(u[k]));
+			_mm_storeu_ps(d[k + 4] + i, _mm256_extractf128_ps(u[k], 1));
+		}
+	}
+	for (; i < n; i++) {
+		float yv[8];
+		__m256 u = _mm256_setr_ps(s[0][2 * i + 1], s[1][2 * i + 1], s[2][2 * i + 1],
+					  s[3][2 * i + 1], s[4][2 * i + 1], s[5][2 * i + 1],
+					  s[6][2 * i + 1], s[7][2 * i + 1]);
+		__m256 v = _mm256_setr_ps(s[0][2 * i], s[1][2 * i], s[2][2 * i], s[3][2 * i],
+					  s[4][2 * i], s[5][2 * i], s[6][2 * i], s[7][2 * i]);
+		pre_hb_tick8(&h, &u, &v);
+		__m256 y = half * (u + v);
+		__m256 yb = h.b0 * y + h.z1;
+		h.z1 = (h.b1 * y + h.z2) - h.a1 * yb;
+		h.z2 = h.b2 * y - h.a2 * yb;
+		_mm256_storeu_ps(yv, yb);
+		for (unsigned l = 0; l < 8; l++)
+			d[l][i] = yv[l];
+	}
+	pre_hb_store8(&h, p, nl, 1);
+}
+#endif
+
 /* preamp_loudness()'s followers of w lanes (4 or 8) side by side, the same operations per
  * lane: u[l] (the clean reference) and y[l] (the curve path's output) -> the lanes' lpu and
  * lpy; the caller applies the gains. */
@@ -1487,7 +1644,13 @@ PRE_INLINE void preamp_models_lanes(struct preamp *const *p, unsigned nl, const 
 		}
 		xb[l] = r->xb, up[l] = r->os.tmp[0];
 	}
-	DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_up_groups, p, nl, xb, up, n);
+#ifdef DSP_TARGET_AVX2
+	if (nl > 4)
+		pre_hb_up8(p, nl, xb, up, n);
+	else
+#endif
+		DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_up_groups, p, nl, xb, up,
+			       n);
 	for (unsigned l = 0; l < nl; l++) {
 		struct preamp *r = p[l];
 		const struct dsp_arch *ops = dsp_arch_or_c(r->arch);
@@ -1500,7 +1663,13 @@ PRE_INLINE void preamp_models_lanes(struct preamp *const *p, unsigned nl, const 
 		r->x_prev = xt[nt - 1] * 1.0f;
 		st[l] = r->st[0], q[l] = r->q;
 	}
-	DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_down_groups, p, nl, st, q, n);
+#ifdef DSP_TARGET_AVX2
+	if (nl > 4)
+		pre_hb_down8(p, nl, st, q, n);
+	else
+#endif
+		DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_down_groups, p, nl, st, q,
+			       n);
 	for (unsigned l = 0; l < nl; l++) {
 		struct preamp *r = p[l];
 		cl[l] = preamp_clean_delay(r, u[l], n);
