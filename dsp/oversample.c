@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "vec.h"
+
 /* Half-band orders (4m - 1 taps) and Kaiser betas of the FIR stages 2 and 3: they pass
  * 0..0.4550 fs flat and reject the images of stage 1's output around 2 fs and 4 fs. */
 static const uint32_t os_stage_m[OS_MAX_STAGES] = {0, 5, 3};
@@ -175,24 +177,40 @@ double os_delay(const struct oversampler *o) { return o->delay; }
 
 /* The IIR half-band's two chains over a block, N sections (a constant after inlining, so the
  * state lives in registers for the whole block instead of going through memory every
- * sample): chain 0 (coefficients 0, 2, ...) on x0[i * s0], chain 1 on x1[i * s1]. up:
- * y[2i] = chain 0, y[2i + 1] = chain 1; down: y[i] = (chain 0 + chain 1) / 2. */
+ * sample): chain 0 (coefficients 0, 2, ...) on x[2i + 1] going down, chain 1 (1, 3, ...) on
+ * x[2i]; both on x[i] going up. up: y[2i] = chain 0, y[2i + 1] = chain 1; down: y[i] =
+ * (chain 0 + chain 1) / 2, then the post filter pc if any. Sections 2j and 2j + 1 do the same
+ * operations on the two chains, so they run as the two lanes of one vector (lane 0 chain 0,
+ * lane 1 chain 1; an odd N's last section on lane 0 alone): half the instructions, the same
+ * bits per chain. */
 static inline __attribute__((always_inline)) void
 os_iir_block(const struct os_iir_coef *h, struct os_iir_state *st, const float *in, float *out,
 	     uint32_t n, const uint32_t N, const int down, const struct biquad_coef *pc,
 	     struct biquad_state *ps)
 {
-	float c[OS_IIR_MAX], x1[OS_IIR_MAX], y1[OS_IIR_MAX];
+	const uint32_t NP = N / 2; /* section pairs */
+	dsp_v4f c[OS_IIR_MAX / 2], x1[OS_IIR_MAX / 2], y1[OS_IIR_MAX / 2];
+	float cl = 0.0f, xl = 0.0f, yl = 0.0f; /* an odd N's last section */
 	const struct biquad_coef bc = pc ? *pc : (struct biquad_coef){0};
 	struct biquad_state bs = ps ? *ps : (struct biquad_state){0};
-	for (uint32_t k = 0; k < N; k++)
-		c[k] = h->c[k], x1[k] = st->x1[k], y1[k] = st->y1[k];
+	for (uint32_t j = 0; j < NP; j++) {
+		c[j] = (dsp_v4f){h->c[2 * j], h->c[2 * j + 1], 0.0f, 0.0f};
+		x1[j] = (dsp_v4f){st->x1[2 * j], st->x1[2 * j + 1], 0.0f, 0.0f};
+		y1[j] = (dsp_v4f){st->y1[2 * j], st->y1[2 * j + 1], 0.0f, 0.0f};
+	}
+	if (N % 2)
+		cl = h->c[N - 1], xl = st->x1[N - 1], yl = st->y1[N - 1];
 	for (uint32_t i = 0; i < n; i++) {
-		float u = down ? in[2 * i + 1] : in[i], v = down ? in[2 * i] : in[i];
-		for (uint32_t k = 0; k < N; k++) {
-			float *w = k % 2 ? &v : &u;
-			float y = OS_AP(c[k], *w, x1[k], y1[k]);
-			x1[k] = *w, y1[k] = y, *w = y;
+		dsp_v4f w = down ? (dsp_v4f){in[2 * i + 1], in[2 * i], 0.0f, 0.0f}
+				 : (dsp_v4f){in[i], in[i], 0.0f, 0.0f};
+		for (uint32_t j = 0; j < NP; j++) {
+			dsp_v4f y = OS_AP(c[j], w, x1[j], y1[j]);
+			x1[j] = w, y1[j] = y, w = y;
+		}
+		float u = w[0], v = w[1];
+		if (N % 2) {
+			float y = OS_AP(cl, u, xl, yl);
+			xl = u, yl = y, u = y;
 		}
 		if (down) {
 			float y = 0.5f * (u + v);
@@ -208,8 +226,12 @@ os_iir_block(const struct os_iir_coef *h, struct os_iir_state *st, const float *
 			out[2 * i + 1] = v;
 		}
 	}
-	for (uint32_t k = 0; k < N; k++)
-		st->x1[k] = x1[k], st->y1[k] = y1[k];
+	for (uint32_t j = 0; j < NP; j++) {
+		st->x1[2 * j] = x1[j][0], st->x1[2 * j + 1] = x1[j][1];
+		st->y1[2 * j] = y1[j][0], st->y1[2 * j + 1] = y1[j][1];
+	}
+	if (N % 2)
+		st->x1[N - 1] = xl, st->y1[N - 1] = yl;
 	if (ps)
 		*ps = bs;
 }

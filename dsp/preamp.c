@@ -470,6 +470,20 @@ static uint32_t preamp_segment_len(const struct preamp *p, uint32_t n)
 #define PRE_SHIFT3(a, b) DSP_SHUFFLE4((a), (b), 3, 4, 5, 6)
 #endif
 
+/* Interleave two vectors of four (u0 v0 u1 v1, u2 v2 u3 v3) and back (the even and the odd
+ * elements of a, b concatenated): x86 gets the SSE shuffles spelled out (see PRE_SHIFT1). */
+#if defined(__SSE2__)
+#define PRE_ZIPLO(a, b) ((dsp_v4f)_mm_unpacklo_ps((__m128)(a), (__m128)(b)))
+#define PRE_ZIPHI(a, b) ((dsp_v4f)_mm_unpackhi_ps((__m128)(a), (__m128)(b)))
+#define PRE_EVEN(a, b) ((dsp_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(2, 0, 2, 0)))
+#define PRE_ODD(a, b) ((dsp_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(3, 1, 3, 1)))
+#else
+#define PRE_ZIPLO(a, b) DSP_SHUFFLE4((a), (b), 0, 4, 1, 5)
+#define PRE_ZIPHI(a, b) DSP_SHUFFLE4((a), (b), 2, 6, 3, 7)
+#define PRE_EVEN(a, b) DSP_SHUFFLE4((a), (b), 0, 2, 4, 6)
+#define PRE_ODD(a, b) DSP_SHUFFLE4((a), (b), 1, 3, 5, 7)
+#endif
+
 /* The low cut is a direct form I section in halves (biquad.h), its state x1 x2 y1 y2 kept in
  * hx1/hx2 and hs.z1/z2 between calls. */
 
@@ -825,6 +839,30 @@ PRE_INLINE void preamp_loud_gain(float *out, const float *pu, const float *py, u
 		out[i] *= sqrtf(pu[i] / py[i]);
 }
 
+/* The same with the powers in pairs: pp[2i] = pu[i], pp[2i + 1] = py[i]. */
+PRE_INLINE void preamp_loud_gain_pairs(float *out, const float *pp, uint32_t n)
+{
+	uint32_t i = 0;
+#if defined(__SSE2__)
+	for (; i + 4 <= n; i += 4) {
+		dsp_v4f a = dsp_load4f(pp + 2 * i), b = dsp_load4f(pp + 2 * i + 4);
+		__m128 g = _mm_sqrt_ps(_mm_div_ps((__m128)PRE_EVEN(a, b), (__m128)PRE_ODD(a, b)));
+		_mm_storeu_ps(out + i, _mm_mul_ps(_mm_loadu_ps(out + i), g));
+	}
+#endif
+	for (; i < n; i++)
+		out[i] *= sqrtf(pp[2 * i] / pp[2 * i + 1]);
+}
+
+/* x where |x| < 1e18, else 0 (NaN too): preamp_loudness's guard, four lanes at once. */
+PRE_INLINE dsp_v4f pre_loud_guard(dsp_v4f x)
+{
+	const dsp_v4i absm = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+	const dsp_v4f lim = {1e18f, 1e18f, 1e18f, 1e18f};
+	dsp_v4i ok = (dsp_v4f)((dsp_v4i)x & absm) < lim;
+	return (dsp_v4f)((dsp_v4i)x & ok);
+}
+
 /* Loudness follower: the curves compress, so their output y is scaled by
  * sqrt(P_u / P_y), the ratio of the slowly followed powers of the curve's input u and of y,
  * both through a gentle high shelf (+2 dB above 1.7 kHz: half of BS.1770's K-weighting
@@ -833,31 +871,37 @@ PRE_INLINE void preamp_loud_gain(float *out, const float *pu, const float *py, u
  * Drive then changes colour, not loudness: on the speech fixture, BS.1770 gated loudness
  * stays within 1 LU from drive 0 to 36 for both curves (tests/quality), where it fell by
  * 15.4 LU. Small signals (ratio 1) are untouched; below -80 dBFS the 1e-8 floor holds the gain
- * at 1 (nothing is compressed there), which also keeps the followers' start from acting. */
+ * at 1 (nothing is compressed there), which also keeps the followers' start from acting.
+ * The two followers (u's and y's) do the same operations, so they run as the two lanes of one
+ * vector: half the instructions of two scalar chains, the same bits per lane. */
 PRE_INLINE void preamp_loudness(struct preamp *p, const float *u, float *out, uint32_t n)
 {
 	const float a = p->lw_a, b = 1.0f - a;
-	float pu0 = p->lw_pu[0], pu1 = p->lw_pu[1], py0 = p->lw_py[0], py1 = p->lw_py[1];
-	/* locals: out may alias the struct as far as the compiler knows, which would send the
-	 * states through memory every sample */
 	const struct biquad_coef c = p->lw_c;
-	struct biquad_state su = p->lw_su, sy = p->lw_sy;
-	float *pua = p->lpu, *pya = p->lpy;
+	const dsp_v4f va = {a, a, a, a}, vb = {b, b, b, b}, eps = {1e-8f, 1e-8f, 1e-8f, 1e-8f};
+	const dsp_v4f b0 = {c.b0, c.b0, c.b0, c.b0}, b1 = {c.b1, c.b1, c.b1, c.b1};
+	const dsp_v4f b2 = {c.b2, c.b2, c.b2, c.b2}, a1 = {c.a1, c.a1, c.a1, c.a1};
+	const dsp_v4f a2 = {c.a2, c.a2, c.a2, c.a2};
+	/* lane 0: u's follower, lane 1: y's (lanes 2 and 3 idle at zero) */
+	dsp_v4f z1 = {p->lw_su.z1, p->lw_sy.z1, 0.0f, 0.0f};
+	dsp_v4f z2 = {p->lw_su.z2, p->lw_sy.z2, 0.0f, 0.0f};
+	dsp_v4f p0 = {p->lw_pu[0], p->lw_py[0], 0.0f, 0.0f};
+	dsp_v4f p1 = {p->lw_pu[1], p->lw_py[1], 0.0f, 0.0f};
+	float *pp = p->st[1]; /* free here: the curves' second buffer serves fades only */
 	for (uint32_t i = 0; i < n; i++) {
 		/* NaN and Inf stay out of the followers (the curve path contains them itself) */
-		float uu = fabsf(u[i]) < 1e18f ? u[i] : 0.0f, yy = fabsf(out[i]) < 1e18f ? out[i] : 0.0f;
-		float wu = preamp_tick(&c, &su, uu);
-		float wy = preamp_tick(&c, &sy, yy);
-		pu0 = a * pu0 + b * (wu * wu);
-		py0 = a * py0 + b * (wy * wy);
-		pu1 = a * pu1 + b * pu0;
-		py1 = a * py1 + b * py0;
-		pua[i] = pu1 + 1e-8f;
-		pya[i] = py1 + 1e-8f;
+		dsp_v4f x = pre_loud_guard((dsp_v4f){u[i], out[i], 0.0f, 0.0f});
+		dsp_v4f w = b0 * x + z1;
+		z1 = (b1 * x + z2) - a1 * w;
+		z2 = b2 * x - a2 * w;
+		p0 = va * p0 + vb * (w * w);
+		p1 = va * p1 + vb * p0;
+		dsp_v4f r = p1 + eps;
+		memcpy(pp + 2 * i, &r, 2 * sizeof(float));
 	}
-	preamp_loud_gain(out, pua, pya, n);
-	p->lw_pu[0] = pu0, p->lw_pu[1] = pu1, p->lw_py[0] = py0, p->lw_py[1] = py1;
-	p->lw_su = su, p->lw_sy = sy;
+	preamp_loud_gain_pairs(out, pp, n);
+	p->lw_su.z1 = z1[0], p->lw_sy.z1 = z1[1], p->lw_su.z2 = z2[0], p->lw_sy.z2 = z2[1];
+	p->lw_pu[0] = p0[0], p->lw_py[0] = p0[1], p->lw_pu[1] = p1[0], p->lw_py[1] = p1[1];
 }
 
 /* The tube (xt driven, x_prev too, k samples per base sample). While the drive glides its
@@ -1132,13 +1176,522 @@ const float *preamp_run(struct preamp *p, const float *in, float *out, uint32_t 
 
 static int preamp_steady(const struct preamp *p)
 {
-	return p->os.factor == 1 && p->os_req == 1 && p->duck_pos == p->duck_end &&
+	return p->os.mode == preamp_os_want(p) && p->duck_pos == p->duck_end &&
 	       p->fade_pos == p->fade_len && p->model_from == p->model_to &&
 	       p->model_req == p->model_to && p->hpf_pos == p->fade_len;
 }
 
+/* ---- the curve path of steady lanes side by side ---------------------------------------- */
+
+
+/* One allpass section of the half-band, as oversample.c's OS_AP: (c x + x1) - c y1. */
+#define PRE_AP(c, x, x1, y1) (((c) * (x) + (x1)) - (c) * (y1))
+
+/* The low-latency 2x half-band (5 sections: oversample.h) of w lanes (4 or 8, ng = w / 4
+ * groups of four; lanes past nl are padding), one vector of four lanes per sample, the same
+ * operations per lane as oversample.c's block loop, so the same bits. A section's previous
+ * input is the previous output of the section before it in its chain (x1[k] == y1[k - 2] for
+ * k >= 2, as the block loop leaves them), and both chains' first sections see the same input
+ * going up: so the state is the last input and the five outputs. up: src[l] (n samples) ->
+ * dst[l] (2n); down: src[l] (2n) -> dst[l] (n) with the droop shelf after it. */
+struct pre_hb_v4 {
+	dsp_v4f c[5], xu, xv, y[5];
+	dsp_v4f b0, b1, b2, a1, a2, z1, z2; /* the droop shelf (down) */
+};
+
+PRE_INLINE void pre_hb_load(struct pre_hb_v4 *h, struct preamp *const *p, unsigned nl,
+			    unsigned g, int down)
+{
+	for (unsigned k = 0; k < 4; k++) {
+		const struct preamp *q = 4 * g + k < nl ? p[4 * g + k] : NULL;
+		const struct os_iir_state *s = q ? (down ? &q->os.dn : &q->os.up) : NULL;
+		const struct biquad_coef *dc = q ? &q->droop_c[0] : NULL;
+		for (int j = 0; j < 5; j++) {
+			h->c[j][k] = q ? q->os.iir[0].c[j] : 0.0f;
+			h->y[j][k] = q ? s->y1[j] : 0.0f;
+		}
+		h->xu[k] = q ? s->x1[0] : 0.0f;
+		h->xv[k] = q ? s->x1[1] : 0.0f;
+		h->b0[k] = dc ? dc->b0 : 0.0f, h->b1[k] = dc ? dc->b1 : 0.0f;
+		h->b2[k] = dc ? dc->b2 : 0.0f, h->a1[k] = dc ? dc->a1 : 0.0f;
+		h->a2[k] = dc ? dc->a2 : 0.0f;
+		h->z1[k] = q ? q->droop_s.z1 : 0.0f, h->z2[k] = q ? q->droop_s.z2 : 0.0f;
+	}
+}
+
+PRE_INLINE void pre_hb_store(const struct pre_hb_v4 *h, struct preamp *const *p, unsigned nl,
+			     unsigned g, int down)
+{
+	for (unsigned k = 0; k < 4 && 4 * g + k < nl; k++) {
+		struct preamp *q = p[4 * g + k];
+		struct os_iir_state *s = down ? &q->os.dn : &q->os.up;
+		s->x1[0] = h->xu[k];
+		s->x1[1] = h->xv[k];
+		for (int j = 0; j < 5; j++) {
+			s->y1[j] = h->y[j][k];
+			if (j >= 2)
+				s->x1[j] = h->y[j - 2][k];
+		}
+		if (down)
+			q->droop_s.z1 = h->z1[k], q->droop_s.z2 = h->z2[k];
+	}
+}
+
+/* One sample of the five sections: u into chain 0 (sections 0, 2, 4), v into chain 1. */
+PRE_INLINE void pre_hb_tick(struct pre_hb_v4 *h, dsp_v4f *u, dsp_v4f *v)
+{
+	dsp_v4f y0 = PRE_AP(h->c[0], *u, h->xu, h->y[0]);
+	dsp_v4f y1 = PRE_AP(h->c[1], *v, h->xv, h->y[1]);
+	dsp_v4f y2 = PRE_AP(h->c[2], y0, h->y[0], h->y[2]);
+	dsp_v4f y3 = PRE_AP(h->c[3], y1, h->y[1], h->y[3]);
+	dsp_v4f y4 = PRE_AP(h->c[4], y2, h->y[2], h->y[4]);
+	h->xu = *u, h->xv = *v;
+	h->y[0] = y0, h->y[1] = y1, h->y[2] = y2, h->y[3] = y3, h->y[4] = y4;
+	*u = y4, *v = y3;
+}
+
+/* The droop shelf after decimation, reassociated as oversample.c's post filter. */
+PRE_INLINE dsp_v4f pre_hb_droop(struct pre_hb_v4 *h, dsp_v4f y)
+{
+	dsp_v4f yb = h->b0 * y + h->z1;
+	h->z1 = (h->b1 * y + h->z2) - h->a1 * yb;
+	h->z2 = h->b2 * y - h->a2 * yb;
+	return yb;
+}
+
+PRE_INLINE void pre_hb_up_groups(struct preamp *const *p, unsigned nl, const float *const *src,
+				 float *const *dst, uint32_t n, const unsigned w)
+{
+	const unsigned ng = w / 4;
+	struct pre_hb_v4 h[2];
+	const float *s[8];
+	float *d[8];
+	float pad[2 * DSP_MAX_CHUNK];
+	for (unsigned g = 0; g < ng; g++)
+		pre_hb_load(&h[g], p, nl, g, 0);
+	for (unsigned l = 0; l < w; l++)
+		s[l] = l < nl ? src[l] : src[0], d[l] = l < nl ? dst[l] : pad;
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		for (unsigned g = 0; g < ng; g++) {
+			const float *const *sg = s + 4 * g;
+			float *const *dg = d + 4 * g;
+			dsp_v4f x[4], y[4];
+			for (unsigned k = 0; k < 4; k++)
+				x[k] = dsp_load4f(sg[k] + i);
+			dsp_transpose4f(&x[0], &x[1], &x[2], &x[3]);
+			for (unsigned k = 0; k < 4; k++) {
+				y[k] = x[k];
+				pre_hb_tick(&h[g], &x[k], &y[k]);
+			}
+			dsp_transpose4f(&x[0], &x[1], &x[2], &x[3]);
+			dsp_transpose4f(&y[0], &y[1], &y[2], &y[3]);
+			for (unsigned k = 0; k < 4; k++) {
+				dsp_store4f(dg[k] + 2 * i, PRE_ZIPLO(x[k], y[k]));
+				dsp_store4f(dg[k] + 2 * i + 4, PRE_ZIPHI(x[k], y[k]));
+			}
+		}
+	}
+	for (; i < n; i++) {
+		for (unsigned g = 0; g < ng; g++) {
+			const float *const *sg = s + 4 * g;
+			float *const *dg = d + 4 * g;
+			dsp_v4f x = {sg[0][i], sg[1][i], sg[2][i], sg[3][i]}, y = x;
+			pre_hb_tick(&h[g], &x, &y);
+			for (unsigned k = 0; k < 4; k++)
+				dg[k][2 * i] = x[k], dg[k][2 * i + 1] = y[k];
+		}
+	}
+	for (unsigned g = 0; g < ng; g++)
+		pre_hb_store(&h[g], p, nl, g, 0);
+}
+
+PRE_INLINE void pre_hb_down_groups(struct preamp *const *p, unsigned nl,
+				   const float *const *src, float *const *dst, uint32_t n,
+				   const unsigned w)
+{
+	const unsigned ng = w / 4;
+	struct pre_hb_v4 h[2];
+	const float *s[8];
+	float *d[8];
+	float pad[DSP_MAX_CHUNK];
+	for (unsigned g = 0; g < ng; g++)
+		pre_hb_load(&h[g], p, nl, g, 1);
+	for (unsigned l = 0; l < w; l++)
+		s[l] = l < nl ? src[l] : src[0], d[l] = l < nl ? dst[l] : pad;
+	const dsp_v4f half = {0.5f, 0.5f, 0.5f, 0.5f};
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		for (unsigned g = 0; g < ng; g++) {
+			const float *const *sg = s + 4 * g;
+			float *const *dg = d + 4 * g;
+			dsp_v4f u[4], v[4];
+			for (unsigned k = 0; k < 4; k++) {
+				dsp_v4f a = dsp_load4f(sg[k] + 2 * i), b = dsp_load4f(sg[k] + 2 * i + 4);
+				v[k] = PRE_EVEN(a, b);
+				u[k] = PRE_ODD(a, b);
+			}
+			dsp_transpose4f(&u[0], &u[1], &u[2], &u[3]);
+			dsp_transpose4f(&v[0], &v[1], &v[2], &v[3]);
+			for (unsigned k = 0; k < 4; k++) {
+				pre_hb_tick(&h[g], &u[k], &v[k]);
+				u[k] = pre_hb_droop(&h[g], half * (u[k] + v[k]));
+			}
+			dsp_transpose4f(&u[0], &u[1], &u[2], &u[3]);
+			for (unsigned k = 0; k < 4; k++)
+				dsp_store4f(dg[k] + i, u[k]);
+		}
+	}
+	for (; i < n; i++) {
+		for (unsigned g = 0; g < ng; g++) {
+			const float *const *sg = s + 4 * g;
+			float *const *dg = d + 4 * g;
+			dsp_v4f u = {sg[0][2 * i + 1], sg[1][2 * i + 1], sg[2][2 * i + 1],
+				     sg[3][2 * i + 1]};
+			dsp_v4f v = {sg[0][2 * i], sg[1][2 * i], sg[2][2 * i], sg[3][2 * i]};
+			pre_hb_tick(&h[g], &u, &v);
+			u = pre_hb_droop(&h[g], half * (u + v));
+			for (unsigned k = 0; k < 4; k++)
+				dg[k][i] = u[k];
+		}
+	}
+	for (unsigned g = 0; g < ng; g++)
+		pre_hb_store(&h[g], p, nl, g, 1);
+}
+
+
+#ifdef DSP_TARGET_AVX2
+/* The half-bands of five to eight lanes in one vector of eight (AVX2 build only): lanes 0..3
+ * in the low half, 4..7 in the high one, loaded and stored as preamp_hpf_lanes8() does, the
+ * same operations per lane as pre_hb_tick() and pre_hb_droop() (GCC's vector operators on
+ * __m256), so the same bits. */
+struct pre_hb_v8 {
+	__m256 c[5], xu, xv, y[5];
+	__m256 b0, b1, b2, a1, a2, z1, z2;
+};
+
+#define PRE_V8(lo, hi) _mm256_set_m128((__m128)(hi), (__m128)(lo))
+
+DSP_TARGET_AVX2 static void pre_hb_load8(struct pre_hb_v8 *h, struct preamp *const *p,
+					 unsigned nl, int down)
+{
+	struct pre_hb_v4 a, b;
+	pre_hb_load(&a, p, nl, 0, down);
+	pre_hb_load(&b, p, nl, 1, down);
+	for (int j = 0; j < 5; j++)
+		h->c[j] = PRE_V8(a.c[j], b.c[j]), h->y[j] = PRE_V8(a.y[j], b.y[j]);
+	h->xu = PRE_V8(a.xu, b.xu), h->xv = PRE_V8(a.xv, b.xv);
+	h->b0 = PRE_V8(a.b0, b.b0), h->b1 = PRE_V8(a.b1, b.b1), h->b2 = PRE_V8(a.b2, b.b2);
+	h->a1 = PRE_V8(a.a1, b.a1), h->a2 = PRE_V8(a.a2, b.a2);
+	h->z1 = PRE_V8(a.z1, b.z1), h->z2 = PRE_V8(a.z2, b.z2);
+}
+
+#define PRE_LO(v) ((dsp_v4f)_mm256_castps256_ps128(v))
+#define PRE_HI(v) ((dsp_v4f)_mm256_extractf128_ps((v), 1))
+
+DSP_TARGET_AVX2 static void pre_hb_store8(const struct pre_hb_v8 *h, struct preamp *const *p,
+					  unsigned nl, int down)
+{
+	struct pre_hb_v4 a, b;
+	for (int j = 0; j < 5; j++) {
+		a.y[j] = PRE_LO(h->y[j]), b.y[j] = PRE_HI(h->y[j]);
+		a.c[j] = PRE_LO(h->c[j]), b.c[j] = PRE_HI(h->c[j]);
+	}
+	a.xu = PRE_LO(h->xu), b.xu = PRE_HI(h->xu), a.xv = PRE_LO(h->xv), b.xv = PRE_HI(h->xv);
+	a.z1 = PRE_LO(h->z1), b.z1 = PRE_HI(h->z1), a.z2 = PRE_LO(h->z2), b.z2 = PRE_HI(h->z2);
+	pre_hb_store(&a, p, nl, 0, down);
+	pre_hb_store(&b, p, nl, 1, down);
+}
+
+DSP_TARGET_AVX2 static inline __attribute__((always_inline)) void
+pre_hb_tick8(struct pre_hb_v8 *h, __m256 *u, __m256 *v)
+{
+	__m256 y0 = PRE_AP(h->c[0], *u, h->xu, h->y[0]);
+	__m256 y1 = PRE_AP(h->c[1], *v, h->xv, h->y[1]);
+	__m256 y2 = PRE_AP(h->c[2], y0, h->y[0], h->y[2]);
+	__m256 y3 = PRE_AP(h->c[3], y1, h->y[1], h->y[3]);
+	__m256 y4 = PRE_AP(h->c[4], y2, h->y[2], h->y[4]);
+	h->xu = *u, h->xv = *v;
+	h->y[0] = y0, h->y[1] = y1, h->y[2] = y2, h->y[3] = y3, h->y[4] = y4;
+	*u = y4, *v = y3;
+}
+
+DSP_TARGET_AVX2 static void pre_hb_up8(struct preamp *const *p, unsigned nl,
+				       const float *const *src, float *const *dst, uint32_t n)
+{
+	struct pre_hb_v8 h;
+	const float *s[8];
+	float *d[8];
+	float pad[2 * DSP_MAX_CHUNK];
+	pre_hb_load8(&h, p, nl, 0);
+	for (unsigned l = 0; l < 8; l++)
+		s[l] = l < nl ? src[l] : src[0], d[l] = l < nl ? dst[l] : pad;
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		__m256 x[4], y[4];
+		for (unsigned k = 0; k < 4; k++)
+			x[k] = pre_load2(s[k] + i, s[k + 4] + i);
+		pre_transpose8x4(&x[0], &x[1], &x[2], &x[3]);
+		for (unsigned k = 0; k < 4; k++) {
+			y[k] = x[k];
+			pre_hb_tick8(&h, &x[k], &y[k]);
+		}
+		pre_transpose8x4(&x[0], &x[1], &x[2], &x[3]);
+		pre_transpose8x4(&y[0], &y[1], &y[2], &y[3]);
+		for (unsigned k = 0; k < 4; k++) {
+			__m256 lo = _mm256_unpacklo_ps(x[k], y[k]), hi = _mm256_unpackhi_ps(x[k], y[k]);
+			_mm_storeu_ps(d[k] + 2 * i, _mm256_castps256_ps128(lo));
+			_mm_storeu_ps(d[k] + 2 * i + 4, _mm256_castps256_ps128(hi));
+			_mm_storeu_ps(d[k + 4] + 2 * i, _mm256_extractf128_ps(lo, 1));
+			_mm_storeu_ps(d[k + 4] + 2 * i + 4, _mm256_extractf128_ps(hi, 1));
+		}
+	}
+	for (; i < n; i++) {
+		float xv[8], yv[8];
+		__m256 x = _mm256_setr_ps(s[0][i], s[1][i], s[2][i], s[3][i], s[4][i], s[5][i],
+					  s[6][i], s[7][i]), y = x;
+		pre_hb_tick8(&h, &x, &y);
+		_mm256_storeu_ps(xv, x);
+		_mm256_storeu_ps(yv, y);
+		for (unsigned l = 0; l < 8; l++)
+			d[l][2 * i] = xv[l], d[l][2 * i + 1] = yv[l];
+	}
+	pre_hb_store8(&h, p, nl, 0);
+}
+
+DSP_TARGET_AVX2 static void pre_hb_down8(struct preamp *const *p, unsigned nl,
+					 const float *const *src, float *const *dst, uint32_t n)
+{
+	struct pre_hb_v8 h;
+	const float *s[8];
+	float *d[8];
+	float pad[DSP_MAX_CHUNK];
+	pre_hb_load8(&h, p, nl, 1);
+	for (unsigned l = 0; l < 8; l++)
+		s[l] = l < nl ? src[l] : src[0], d[l] = l < nl ? dst[l] : pad;
+	const __m256 half = _mm256_set1_ps(0.5f);
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		__m256 u[4], v[4];
+		for (unsigned k = 0; k < 4; k++) {
+			__m256 a = pre_load2(s[k] + 2 * i, s[k + 4] + 2 * i);
+			__m256 b = pre_load2(s[k] + 2 * i + 4, s[k + 4] + 2 * i + 4);
+			v[k] = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+			u[k] = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+		}
+		pre_transpose8x4(&u[0], &u[1], &u[2], &u[3]);
+		pre_transpose8x4(&v[0], &v[1], &v[2], &v[3]);
+		for (unsigned k = 0; k < 4; k++) {
+			pre_hb_tick8(&h, &u[k], &v[k]);
+			__m256 y = half * (u[k] + v[k]);
+			__m256 yb = h.b0 * y + h.z1;
+			h.z1 = (h.b1 * y + h.z2) - h.a1 * yb;
+			h.z2 = h.b2 * y - h.a2 * yb;
+			u[k] = yb;
+		}
+		pre_transpose8x4(&u[0], &u[1], &u[2], &u[3]);
+		for (unsigned k = 0; k < 4; k++) {
+			_mm_storeu_ps(d[k] + i, _mm256_castps256_ps128(u[k]));
+			_mm_storeu_ps(d[k + 4] + i, _mm256_extractf128_ps(u[k], 1));
+		}
+	}
+	for (; i < n; i++) {
+		float yv[8];
+		__m256 u = _mm256_setr_ps(s[0][2 * i + 1], s[1][2 * i + 1], s[2][2 * i + 1],
+					  s[3][2 * i + 1], s[4][2 * i + 1], s[5][2 * i + 1],
+					  s[6][2 * i + 1], s[7][2 * i + 1]);
+		__m256 v = _mm256_setr_ps(s[0][2 * i], s[1][2 * i], s[2][2 * i], s[3][2 * i],
+					  s[4][2 * i], s[5][2 * i], s[6][2 * i], s[7][2 * i]);
+		pre_hb_tick8(&h, &u, &v);
+		__m256 y = half * (u + v);
+		__m256 yb = h.b0 * y + h.z1;
+		h.z1 = (h.b1 * y + h.z2) - h.a1 * yb;
+		h.z2 = h.b2 * y - h.a2 * yb;
+		_mm256_storeu_ps(yv, yb);
+		for (unsigned l = 0; l < 8; l++)
+			d[l][i] = yv[l];
+	}
+	pre_hb_store8(&h, p, nl, 1);
+}
+#endif
+
+/* preamp_loudness()'s followers of w lanes (4 or 8) side by side, the same operations per
+ * lane: u[l] (the clean reference) and y[l] (the curve path's output) -> the lanes' lpu and
+ * lpy; the caller applies the gains. */
+struct pre_loud_v4 {
+	dsp_v4f b0, b1, b2, a1, a2, a, b;
+	dsp_v4f su1, su2, sy1, sy2, pu0, pu1, py0, py1;
+};
+
+PRE_INLINE dsp_v4f pre_loud_tick(const struct pre_loud_v4 *f, dsp_v4f *z1, dsp_v4f *z2, dsp_v4f x)
+{
+	dsp_v4f y = f->b0 * x + *z1;
+	*z1 = (f->b1 * x + *z2) - f->a1 * y;
+	*z2 = f->b2 * x - f->a2 * y;
+	return y;
+}
+
+PRE_INLINE void pre_loud_step(struct pre_loud_v4 *f, dsp_v4f uu, dsp_v4f yy, dsp_v4f *pu,
+			      dsp_v4f *py)
+{
+	const dsp_v4f eps = {1e-8f, 1e-8f, 1e-8f, 1e-8f};
+	dsp_v4f wu = pre_loud_tick(f, &f->su1, &f->su2, pre_loud_guard(uu));
+	dsp_v4f wy = pre_loud_tick(f, &f->sy1, &f->sy2, pre_loud_guard(yy));
+	f->pu0 = f->a * f->pu0 + f->b * (wu * wu);
+	f->py0 = f->a * f->py0 + f->b * (wy * wy);
+	f->pu1 = f->a * f->pu1 + f->b * f->pu0;
+	f->py1 = f->a * f->py1 + f->b * f->py0;
+	*pu = f->pu1 + eps;
+	*py = f->py1 + eps;
+}
+
+PRE_INLINE void pre_loud_groups(struct preamp *const *p, unsigned nl, const float *const *u,
+				const float *const *y, uint32_t n, const unsigned w)
+{
+	const unsigned ng = w / 4;
+	struct pre_loud_v4 f[2];
+	const float *su[8], *sy[8];
+	float *dpu[8], *dpy[8];
+	float pad[2][DSP_MAX_CHUNK];
+	for (unsigned l = 0; l < w; l++) {
+		struct preamp *q = l < nl ? p[l] : NULL;
+		struct pre_loud_v4 *g = &f[l / 4];
+		unsigned k = l % 4;
+		g->b0[k] = q ? q->lw_c.b0 : 0.0f, g->b1[k] = q ? q->lw_c.b1 : 0.0f;
+		g->b2[k] = q ? q->lw_c.b2 : 0.0f, g->a1[k] = q ? q->lw_c.a1 : 0.0f;
+		g->a2[k] = q ? q->lw_c.a2 : 0.0f;
+		g->a[k] = q ? q->lw_a : 0.0f, g->b[k] = q ? 1.0f - q->lw_a : 0.0f;
+		g->su1[k] = q ? q->lw_su.z1 : 0.0f, g->su2[k] = q ? q->lw_su.z2 : 0.0f;
+		g->sy1[k] = q ? q->lw_sy.z1 : 0.0f, g->sy2[k] = q ? q->lw_sy.z2 : 0.0f;
+		g->pu0[k] = q ? q->lw_pu[0] : 0.0f, g->pu1[k] = q ? q->lw_pu[1] : 0.0f;
+		g->py0[k] = q ? q->lw_py[0] : 0.0f, g->py1[k] = q ? q->lw_py[1] : 0.0f;
+		su[l] = q ? u[l] : u[0], sy[l] = q ? y[l] : y[0];
+		dpu[l] = q ? q->lpu : pad[0], dpy[l] = q ? q->lpy : pad[1];
+	}
+	const uint32_t n4 = n & ~3u;
+	uint32_t i = 0;
+	for (; i < n4; i += 4) {
+		for (unsigned g = 0; g < ng; g++) {
+			dsp_v4f xu[4], xy[4];
+			for (unsigned k = 0; k < 4; k++) {
+				xu[k] = dsp_load4f(su[4 * g + k] + i);
+				xy[k] = dsp_load4f(sy[4 * g + k] + i);
+			}
+			dsp_transpose4f(&xu[0], &xu[1], &xu[2], &xu[3]);
+			dsp_transpose4f(&xy[0], &xy[1], &xy[2], &xy[3]);
+			for (unsigned k = 0; k < 4; k++)
+				pre_loud_step(&f[g], xu[k], xy[k], &xu[k], &xy[k]);
+			dsp_transpose4f(&xu[0], &xu[1], &xu[2], &xu[3]);
+			dsp_transpose4f(&xy[0], &xy[1], &xy[2], &xy[3]);
+			for (unsigned k = 0; k < 4; k++) {
+				dsp_store4f(dpu[4 * g + k] + i, xu[k]);
+				dsp_store4f(dpy[4 * g + k] + i, xy[k]);
+			}
+		}
+	}
+	for (; i < n; i++) {
+		for (unsigned g = 0; g < ng; g++) {
+			const unsigned o = 4 * g;
+			dsp_v4f xu = {su[o][i], su[o + 1][i], su[o + 2][i], su[o + 3][i]};
+			dsp_v4f xy = {sy[o][i], sy[o + 1][i], sy[o + 2][i], sy[o + 3][i]};
+			pre_loud_step(&f[g], xu, xy, &xu, &xy);
+			for (unsigned k = 0; k < 4; k++)
+				dpu[o + k][i] = xu[k], dpy[o + k][i] = xy[k];
+		}
+	}
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *q = p[l];
+		const struct pre_loud_v4 *g = &f[l / 4];
+		unsigned k = l % 4;
+		q->lw_su.z1 = g->su1[k], q->lw_su.z2 = g->su2[k];
+		q->lw_sy.z1 = g->sy1[k], q->lw_sy.z2 = g->sy2[k];
+		q->lw_pu[0] = g->pu0[k], q->lw_pu[1] = g->pu1[k];
+		q->lw_py[0] = g->py0[k], q->lw_py[1] = g->py1[k];
+	}
+}
+
+/* The curve path at the default 2x (low-latency half-band, OS_LOWLAT) of 2..DSP_LANES_MAX
+ * steady lanes, none fading or ducking: what preamp_models() does per lane, with the half-bands
+ * and the loudness followers (its serial recursions) of the lanes side by side; the drive, the
+ * curves (vectorised along time already) and the DC removers per lane. u[l] -> out[l]. */
+PRE_INLINE void preamp_models_lanes(struct preamp *const *p, unsigned nl, const float *const *u,
+				    float *const *out, uint32_t n)
+{
+	const float *xb[DSP_LANES_MAX], *st[DSP_LANES_MAX], *cl[DSP_LANES_MAX];
+	float *up[DSP_LANES_MAX], *q[DSP_LANES_MAX];
+	int dmove[DSP_LANES_MAX];
+	float idconst[DSP_LANES_MAX];
+	const unsigned w = dsp_lanes_pad(nl, 4);
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *r = p[l];
+		const struct dsp_arch *ops = dsp_arch_or_c(r->arch);
+		float dconst = r->drive.cur;
+		idconst[l] = 1.0f / dconst;
+		dmove[l] = !smooth_settled(&r->drive);
+		if (dmove[l]) {
+			for (uint32_t i = 0; i < n; i++) {
+				float d = smooth_next(&r->drive);
+				r->darr[i] = d;
+				r->idarr[i] = 1.0f / d;
+			}
+			ops->mul(r->xb, u[l], r->darr, n);
+		} else {
+			ops->mul_const(r->xb, u[l], dconst, n);
+		}
+		xb[l] = r->xb, up[l] = r->os.tmp[0];
+	}
+#ifdef DSP_TARGET_AVX2
+	if (nl > 4)
+		pre_hb_up8(p, nl, xb, up, n);
+	else
+#endif
+		DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_up_groups, p, nl, xb, up,
+			       n);
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *r = p[l];
+		const struct dsp_arch *ops = dsp_arch_or_c(r->arch);
+		const float *xt = r->os.tmp[0];
+		const uint32_t nt = 2 * n;
+		if (r->model_to == PREAMP_TUBE)
+			preamp_tube_curve(r, ops, r->st[0], xt, 1.0f, nt, 2, dmove[l]);
+		else
+			ops->sat_adaa(r->st[0], xt, 1.0f, r->x_prev, &r->curve[r->model_to], nt);
+		r->x_prev = xt[nt - 1] * 1.0f;
+		st[l] = r->st[0], q[l] = r->q;
+	}
+#ifdef DSP_TARGET_AVX2
+	if (nl > 4)
+		pre_hb_down8(p, nl, st, q, n);
+	else
+#endif
+		DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_down_groups, p, nl, st, q,
+			       n);
+	for (unsigned l = 0; l < nl; l++) {
+		struct preamp *r = p[l];
+		cl[l] = preamp_clean_delay(r, u[l], n);
+		preamp_dc(r, r->q, out[l], dmove[l] ? r->idarr : NULL, idconst[l], NULL, 0, n);
+	}
+	DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_loud_groups, p, nl, cl,
+		       (const float *const *)out, n);
+	for (unsigned l = 0; l < nl; l++)
+		preamp_loud_gain(out[l], p[l]->lpu, p[l]->lpy, n);
+}
+
+/* A steady lane whose segment preamp_models_lanes() can take: a curve at the default 2x. */
+PRE_INLINE int preamp_curve_lane(const struct preamp *p, int direct)
+{
+	return !direct && p->os.mode == (2u | OS_LOWLAT) && model_sat(p->model_to) &&
+	       p->duck_pos == p->duck_end;
+}
+
 /* Steady lanes that stand at the same point of the grid, so they share their segments: the
- * gain stages and the curves per lane, the settled low cuts interleaved. Each lane is cut where
+ * gain stages per lane, the settled low cuts, the hum notches and the air shelves of all lanes
+ * side by side, and the curves at the default 2x through preamp_models_lanes() (other
+ * oversampling and clean per lane). Each lane is cut where
  * preamp_process() would cut it (the bits never depend on that, save a NaN's sign and payload,
  * which SIMD and scalar tails may pick differently). */
 PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const float *const *in,
@@ -1188,10 +1741,23 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 		hum_run_lanes(hum, nl, u, hb, m); /* the hum notches of all lanes side by side */
 		struct air *air[DSP_LANES_MAX];
 		float *ao[DSP_LANES_MAX];
+		struct preamp *cp[DSP_LANES_MAX];
+		const float *cu[DSP_LANES_MAX];
+		float *co[DSP_LANES_MAX];
+		unsigned nc = 0; /* lanes of preamp_models_lanes() */
 		for (unsigned l = 0; l < nl; l++) {
-			preamp_seg_tail(p[l], u[l], out[l] + off, direct[l], m);
 			air[l] = &p[l]->air, ao[l] = out[l] + off;
+			if (nl > 1 && preamp_curve_lane(p[l], direct[l])) {
+				cp[nc] = p[l], cu[nc] = u[l], co[nc++] = out[l] + off;
+				p[l]->clock += m;
+			} else {
+				preamp_seg_tail(p[l], u[l], out[l] + off, direct[l], m);
+			}
 		}
+		if (nc == 1)
+			preamp_models(cp[0], cu[0], co[0], m);
+		else if (nc > 1)
+			preamp_models_lanes(cp, nc, cu, co, m);
 		air_run_lanes(air, nl, ao, m); /* and their air shelves */
 		off += m;
 	}

@@ -621,6 +621,82 @@ START_TEST(air_lanes_match_each_lane)
 }
 END_TEST
 
+/* The preamp's curve path with its lanes side by side (the default 2x half-bands, the curves,
+ * the loudness followers, then the hum notches and air shelves of all lanes) against
+ * preamp_run() lane by lane, on every variant: 1..DSP_LANES_MAX lanes, mostly a curve at the
+ * default oversampling with the low cut, hum removal and air on, and drive, model, low cut,
+ * hum, air and oversampling changed now and then while audio runs (glides, fades, ducks, lanes
+ * whose grids differ after a reset). 0 ulp: outputs and whole states. */
+static void pre_set_random(struct preamp *p, uint32_t *r)
+{
+	switch (tu_lcg(r) % 8) {
+	case 0: preamp_set_drive_db(p, tu_uniform(r, 0.0f, 36.0f)); break;
+	case 1: preamp_set_model(p, (int)(tu_lcg(r) % PREAMP_MODEL_COUNT)); break;
+	case 2: preamp_set_hpf_hz(p, tu_lcg(r) % 4 ? tu_uniform(r, 20.0f, 300.0f) : 0.0f); break;
+	case 3: hum_set_mode(&p->hum, (int)(tu_lcg(r) % 3)); break;
+	case 4: air_set_db(&p->air, tu_lcg(r) % 3 ? tu_uniform(r, 0.5f, 8.0f) : 0.0f); break;
+	case 5: preamp_set_oversample(p, tu_lcg(r) % 4 ? 1 : 2); break;
+	case 6: preamp_set_gain_db(p, tu_uniform(r, -6.0f, 24.0f)); break;
+	default: preamp_reset(p); break;
+	}
+}
+
+START_TEST(preamp_curve_lanes_match_each_lane)
+{
+	static struct preamp pr[2][DSP_LANES_MAX];
+	static float in[DSP_LANES_MAX][TONE_LEN], out[2][DSP_LANES_MAX][TONE_LEN];
+	const struct dsp_arch *a = dsp_arch_variant(_i);
+	for (unsigned nl = 1; nl <= DSP_LANES_MAX; nl++) {
+		for (int v = 0; v < 2; v++) {
+			uint32_t r = 99 + nl;
+			for (unsigned l = 0; l < nl; l++) {
+				struct preamp *p = &pr[v][l];
+				ck_assert_int_eq(stage_init_defaults(&pre_stage, p, 48000.0f), 0);
+				p->arch = a;
+				preamp_set_gain_db(p, 6.0f);
+				preamp_set_model(p, 1 + (int)((nl + l) % 2)); /* tube, transformer */
+				preamp_set_drive_db(p, tu_uniform(&r, 0.0f, 30.0f));
+				preamp_set_hpf_hz(p, l % 3 ? 80.0f : 0.0f);
+				hum_set_mode(&p->hum, l % 2 ? 1 : 0);
+				air_set_db(&p->air, l % 4 ? 3.0f : 0.0f);
+				preamp_reset(p);
+				tu_lane_signal(in[l], TONE_LEN, l, &r);
+				for (uint32_t i = 0; i < TONE_LEN; i++)
+					in[l][i] = isfinite(in[l][i]) ? in[l][i] : 0.0f;
+			}
+			for (uint32_t done = 0; done < TONE_LEN;) {
+				uint32_t k = 1 + tu_lcg(&r) % DSP_MAX_CHUNK;
+				k = k < TONE_LEN - done ? k : TONE_LEN - done;
+				const float *pin[DSP_LANES_MAX], *res[DSP_LANES_MAX];
+				float *pout[DSP_LANES_MAX];
+				struct preamp *pp[DSP_LANES_MAX];
+				for (unsigned l = 0; l < nl; l++) {
+					if (tu_lcg(&r) % 40 == 0)
+						pre_set_random(&pr[v][l], &r);
+					pin[l] = in[l] + done, pout[l] = out[v][l] + done;
+					pp[l] = &pr[v][l];
+				}
+				if (v == 0)
+					for (unsigned l = 0; l < nl; l++)
+						res[l] = preamp_run(pp[l], pin[l], pout[l], k);
+				else
+					preamp_run_lanes(pp, nl, pin, pout, res, k);
+				for (unsigned l = 0; l < nl; l++)
+					if (res[l] != pout[l])
+						memcpy(pout[l], res[l], k * sizeof(float));
+				done += k;
+			}
+		}
+		for (unsigned l = 0; l < nl; l++) {
+			ck_assert_msg(memcmp(out[0][l], out[1][l], sizeof(out[0][l])) == 0,
+				      "preamp (%s): lane %u of %u differs from preamp_run", a->name,
+				      l, nl);
+			ck_assert_int_eq(memcmp(&pr[0][l], &pr[1][l], offsetof(struct preamp, u)), 0);
+		}
+	}
+}
+END_TEST
+
 int main(void)
 {
 	Suite *su = suite_create("simd");
@@ -634,6 +710,7 @@ int main(void)
 	tcase_add_test(tc, many_strips_do_not_depend_on_variant);
 	tcase_add_test(tc, hum_lanes_match_each_lane);
 	tcase_add_test(tc, air_lanes_match_each_lane);
+	tcase_add_loop_test(tc, preamp_curve_lanes_match_each_lane, 0, dsp_arch_count());
 	tcase_add_loop_test(tc, tone_lanes_match_each_lane, 0,
 			    (int)(sizeof(tone_cases) / sizeof(tone_cases[0])));
 	suite_add_tcase(su, tc);
