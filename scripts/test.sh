@@ -8,7 +8,7 @@
 #     -Db_sanitize=address,undefined (gcc): any memory error, leak at exit or undefined
 #     behaviour fails the test it happens in.
 #  3. build-test-fuzz/: when clang can link libFuzzer, each fuzz harness (tests/fuzz) runs for
-#     $FUZZ_SECONDS (default 20) under ASan+UBSan, one counted test each; without clang they
+#     $FUZZ_SECONDS (default 12) under ASan+UBSan, one counted test each; without clang they
 #     count as skipped.
 # Arguments (test names) go to the first two runs. Exit status is non-zero if anything
 # failed or nothing ran.
@@ -72,7 +72,7 @@ elif command -v clang >/dev/null 2>&1 &&
 		CC=clang meson setup $fuzz_args -Dc_args=-fsanitize=fuzzer-no-link \
 			build-test-fuzz >/dev/null
 	meson compile -C build-test-fuzz
-	export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+	export FUZZ_SECONDS=${FUZZ_SECONDS:-12}
 	suite "fuzzing, $FUZZ_SECONDS s per harness" build-test-fuzz --suite fuzz
 else
 	echo "== fuzzing skipped: no clang that links -fsanitize=fuzzer (libclang-rt-dev) =="
