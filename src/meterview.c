@@ -558,7 +558,7 @@ static void screen_draw(struct meterview *v, const char *status)
 
 static void plain_draw(struct meterview *v, const char *status)
 {
-	char a[16], b[16], c[16];
+	char a[16], b[16], c[16], d[16]; /* one buffer per figure of a line */
 	fprintf(v->f, "%s\n", status);
 	for (unsigned s = 0; s < v->nstrips; s++) {
 		const float *f = v->fields[s];
@@ -570,7 +570,7 @@ static void plain_draw(struct meterview *v, const char *status)
 			fmt_db(a, sizeof(a), f[MF_IN_RMS_DBFS]),
 			fmt_db(b, sizeof(b), f[MF_IN_PEAK_DBFS]),
 			fmt_db(c, sizeof(c), v->held[s][MF_IN_PEAK_DBFS]),
-			fmt_hr(a, sizeof(a), f[MF_HEADROOM_DB]));
+			fmt_hr(d, sizeof(d), f[MF_HEADROOM_DB]));
 		for (unsigned k = 0; k < v->ngr; k++)
 			fprintf(v->f, ", %s gr %.1f", v->gr_name[k], (double)f[v->gr_field[k]]);
 		for (unsigned i = 0; i < v->nextra; i++)

@@ -84,4 +84,16 @@ wait_until 5 test -s "$TMP/exit" || { show; fail "q did not quit"; }
 grep -q "EXIT=0" "$TMP/exit" || fail "q: $(cat "$TMP/exit")"
 check "held log replayed" "^chanstrip: JACK period is now 512 frames"
 check "q logged" "^chanstrip: q pressed in the meter view: stopping"
+
+# Not a terminal (a log file, as scripts/run-demo.sh keeps it): plain blocks. A -20 dBFS sine
+# reads RMS -20.0 (AES17: a sine's RMS reads as its peak) and true-peak headroom 20.0 dB; the
+# headroom once printed the RMS's text ("-20.0").
+"$CHANSTRIP" -n csplain -c 1 --no-connect --osc-port 0 --http-port 0 --meter-view >"$TMP/plain.log" 2>&1 &
+PIDS+=($!)
+wait_until 5 grep -q "on JACK server" "$TMP/plain.log" || fail "plain view did not start"
+"$WAVTOOL" gen "$TMP/sine20.wav" 48000 1 float 2 sine:1000:0.1
+timeout 20 "$JPLAYREC" -t csplain -p "$TMP/sine20.wav" -c 1 >"$TMP/play2.log" 2>&1
+grep -Eq "^strip 1: in rms +-20\.0 .*headroom 20\.0," "$TMP/plain.log" ||
+	fail "plain view: no 'in rms -20.0 ... headroom 20.0' line: $(grep '^strip 1' "$TMP/plain.log" | tail -2)"
+log "ok: plain view's figures"
 log "PASS"
