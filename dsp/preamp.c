@@ -1614,6 +1614,23 @@ PRE_INLINE void pre_loud_groups(struct preamp *const *p, unsigned nl, const floa
 	}
 }
 
+/* A half-band step (pre_hb_up/pre_hb_down) of nl lanes: five to eight in one vector of eight
+ * on the AVX2 build (NAME##8), else in groups of four (NAME##_groups). */
+#ifdef DSP_TARGET_AVX2
+#define PRE_HB_LANES(name, p, nl, src, dst, n)                                                  \
+	do {                                                                                    \
+		if ((nl) > 4)                                                                   \
+			name##8(p, nl, src, dst, n);                                            \
+		else                                                                            \
+			DSP_LANES_CALL(dsp_lanes_pad(nl, 4), DSP_LANES_W(4) | DSP_LANES_W(8),   \
+				       name##_groups, p, nl, src, dst, n);                      \
+	} while (0)
+#else
+#define PRE_HB_LANES(name, p, nl, src, dst, n)                                                  \
+	DSP_LANES_CALL(dsp_lanes_pad(nl, 4), DSP_LANES_W(4) | DSP_LANES_W(8), name##_groups, p, \
+		       nl, src, dst, n)
+#endif
+
 /* The curve path at the default 2x (low-latency half-band, OS_LOWLAT) of 2..DSP_LANES_MAX
  * steady lanes, none fading or ducking: what preamp_models() does per lane, with the half-bands
  * and the loudness followers (its serial recursions) of the lanes side by side; the drive, the
@@ -1644,13 +1661,7 @@ PRE_INLINE void preamp_models_lanes(struct preamp *const *p, unsigned nl, const 
 		}
 		xb[l] = r->xb, up[l] = r->os.tmp[0];
 	}
-#ifdef DSP_TARGET_AVX2
-	if (nl > 4)
-		pre_hb_up8(p, nl, xb, up, n);
-	else
-#endif
-		DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_up_groups, p, nl, xb, up,
-			       n);
+	PRE_HB_LANES(pre_hb_up, p, nl, xb, up, n);
 	for (unsigned l = 0; l < nl; l++) {
 		struct preamp *r = p[l];
 		const struct dsp_arch *ops = dsp_arch_or_c(r->arch);
@@ -1663,13 +1674,7 @@ PRE_INLINE void preamp_models_lanes(struct preamp *const *p, unsigned nl, const 
 		r->x_prev = xt[nt - 1] * 1.0f;
 		st[l] = r->st[0], q[l] = r->q;
 	}
-#ifdef DSP_TARGET_AVX2
-	if (nl > 4)
-		pre_hb_down8(p, nl, st, q, n);
-	else
-#endif
-		DSP_LANES_CALL(w, DSP_LANES_W(4) | DSP_LANES_W(8), pre_hb_down_groups, p, nl, st, q,
-			       n);
+	PRE_HB_LANES(pre_hb_down, p, nl, st, q, n);
 	for (unsigned l = 0; l < nl; l++) {
 		struct preamp *r = p[l];
 		cl[l] = preamp_clean_delay(r, u[l], n);
