@@ -6,17 +6,7 @@
 # OSC) follow: not linked it is untouched, linked at 100 % each stage turns it down by the
 # left's reduction (within 0.1 dB on the meters; their sum within 0.5 dB in the audio), at
 # 50 % by half of it (within 0.2 dB).
-. "$(dirname "$0")/../jack/lib.sh"
-command -v oscsend >/dev/null || skip "oscsend (liblo-tools) is not installed"
-command -v oscdump >/dev/null || skip "oscdump (liblo-tools) is not installed"
-
-OSCP=$(free_udp_port)
-DUMPP=$(free_udp_port)
-[ "$OSCP" = "$DUMPP" ] && DUMPP=$((DUMPP + 1))
-DUMP="$TMP/dump.log"
-URL="osc.udp://127.0.0.1:$DUMPP/"
-send() { oscsend 127.0.0.1 "$OSCP" "$@" || fail "oscsend $*"; }
-msgs() { sed -E 's/^[0-9a-f]{8}\.[0-9a-f]{8} //' "$DUMP"; }
+. "$(dirname "$0")/osclib.sh"
 playrec() {
 	for _ in 1 2 3; do
 		timeout 30 "$JPLAYREC" -t chanstrip "$@" >"$TMP/jplayrec.log" 2>&1 && return 0

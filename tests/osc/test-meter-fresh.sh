@@ -3,17 +3,7 @@
 # tone through a hard-working compressor, the compressor switched off and a second of
 # silence, the first /strip/1/meter a new subscriber gets reads silence at the input and no
 # gain reduction (no peak or reduction kept from before it subscribed).
-. "$(dirname "$0")/../jack/lib.sh"
-command -v oscsend >/dev/null || skip "oscsend (liblo-tools) is not installed"
-command -v oscdump >/dev/null || skip "oscdump (liblo-tools) is not installed"
-
-OSCP=$(free_udp_port)
-DUMPP=$(free_udp_port)
-[ "$OSCP" = "$DUMPP" ] && DUMPP=$((DUMPP + 1))
-DUMP="$TMP/dump.log"
-URL="osc.udp://127.0.0.1:$DUMPP/"
-send() { oscsend 127.0.0.1 "$OSCP" "$@" || fail "oscsend $*"; }
-msgs() { sed -E 's/^[0-9a-f]{8}\.[0-9a-f]{8} //' "$DUMP"; }
+. "$(dirname "$0")/osclib.sh"
 first_meter() { msgs | grep -m1 '^/strip/1/meter '; }
 
 JACKD_OPTS=-S start_jackd 64

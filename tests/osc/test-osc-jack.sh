@@ -8,20 +8,9 @@
 #  - 10,000 random messages: chanstrip stays up, answers /ping, its output stays finite
 #  - OSC set -> audio latency in periods (printed)
 #  - loopback only: a message to another address of the machine is not accepted
-. "$(dirname "$0")/../jack/lib.sh"
-command -v oscsend >/dev/null || skip "oscsend (liblo-tools) is not installed"
-command -v oscdump >/dev/null || skip "oscdump (liblo-tools) is not installed"
-
-OSCP=$(free_udp_port)
-DUMPP=$(free_udp_port)
-[ "$OSCP" = "$DUMPP" ] && DUMPP=$((DUMPP + 1))
-DUMP="$TMP/dump.log"
-URL="osc.udp://127.0.0.1:$DUMPP/"
+. "$(dirname "$0")/osclib.sh"
 export CHANSTRIP_PRESET_HOME="$TMP/presets"
-send() { oscsend 127.0.0.1 "$OSCP" "$@" || fail "oscsend $*"; }
 # dumped LINE-PATTERN [TIMEOUT_S]: wait until oscdump has printed a matching line
-# (oscdump 0.31 prints a timetag before each message: dropped here)
-msgs() { sed -E 's/^[0-9a-f]{8}\.[0-9a-f]{8} //' "$DUMP"; }
 dump_has() { msgs | grep -Eq -- "$1"; }
 dumped() { wait_until "${2:-3}" dump_has "$1"; }
 # playrec LOG ARGS...: cs-jplayrec into chanstrip; a dummy backend on a loaded machine may
