@@ -497,11 +497,7 @@ COMP_INLINE void comp_apply_linked(struct comp *c, const float *restrict in,
 	float *restrict g = c->buf_g;
 	const int idle = c->link_gr.flat;
 	if (!idle) {
-		for (uint32_t i = n; i < nv; i++)
-			g[i] = 0.0f;
-		for (uint32_t i = 0; i < nv; i++)
-			g[i] = fm_exp2_in_range(g[i] * (-FM_LOG2_PER_DB / COMP_Q));
-		float gmin = fm_min_padded(g, nv);
+		float gmin = fm_gain_of_reduction_q(g, n, nv, COMP_Q);
 		c->min_gain = c->min_gain < gmin ? c->min_gain : gmin;
 	} else {
 		c->min_gain = c->min_gain < 1.0f ? c->min_gain : 1.0f;

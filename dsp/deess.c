@@ -553,12 +553,7 @@ static inline void deess_output(struct deess *d, const float *restrict in, float
 static inline void deess_gain_linked(struct deess *d, uint32_t n)
 {
 	const uint32_t nv = fm_pad(n);
-	float *restrict g = d->buf_g;
-	for (uint32_t i = n; i < nv; i++)
-		g[i] = 0.0f;
-	for (uint32_t i = 0; i < nv; i++)
-		g[i] = fm_exp2_in_range(g[i] * (-FM_LOG2_PER_DB / DEESS_Q));
-	float gmin = fm_min_padded(g, nv);
+	float gmin = fm_gain_of_reduction_q(d->buf_g, n, nv, DEESS_Q);
 	d->min_gain = d->min_gain < gmin ? d->min_gain : gmin;
 }
 

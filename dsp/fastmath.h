@@ -133,6 +133,18 @@ static inline uint32_t fm_pad(uint32_t n) { return (n + FM_VEC - 1u) & ~(FM_VEC 
 FM_REDUCE_PADDED(fm_min_padded, <, _mm_min_ps)
 FM_REDUCE_PADDED(fm_max_padded, >, _mm_max_ps)
 
+/* In place, for the stereo link's apply halves: g[0..n) holds reductions in dB times q; each
+ * becomes its gain 10^(-g / (20 q)), the padding up to nv (fm_pad(n)) gain 1. Returns the
+ * smallest gain (the meter's). */
+static inline float fm_gain_of_reduction_q(float *restrict g, uint32_t n, uint32_t nv, float q)
+{
+	for (uint32_t i = n; i < nv; i++)
+		g[i] = 0.0f;
+	for (uint32_t i = 0; i < nv; i++)
+		g[i] = fm_exp2_in_range(g[i] * (-FM_LOG2_PER_DB / q));
+	return fm_min_padded(g, nv);
+}
+
 /* 0, 1, 2, ... as floats: a load instead of an int-to-float conversion per lane. */
 static const float fm_index[DSP_MAX_CHUNK] = {
 	0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,
