@@ -655,6 +655,14 @@ pre_load2(const float *lo, const float *hi)
 	return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
 }
 
+/* pre_load2()'s inverse: the low half to lane k's four samples, the high half to lane k + 4's. */
+DSP_TARGET_AVX2 static inline __attribute__((always_inline)) void
+pre_store2(float *lo, float *hi, __m256 v)
+{
+	_mm_storeu_ps(lo, _mm256_castps256_ps128(v));
+	_mm_storeu_ps(hi, _mm256_extractf128_ps(v, 1));
+}
+
 /* preamp_hpf_groups() for five to eight lanes in one vector of eight (AVX2 build only): the
  * same two passes and, per lane, the same IEEE operations in the same order as biquad_df1_ff
  * and biquad_df1_fb, so the same bits. */
@@ -703,10 +711,8 @@ DSP_TARGET_AVX2 static void preamp_hpf_lanes8(struct preamp *const *p, unsigned 
 		for (unsigned k = 0; k < 4; k++)
 			y[k] = biquad_df1_fb_v8(&st, a1, a2, f[i + k]);
 		pre_transpose8x4(&y[0], &y[1], &y[2], &y[3]);
-		for (unsigned k = 0; k < 4; k++) {
-			_mm_storeu_ps(d[k] + i, _mm256_castps256_ps128(y[k]));
-			_mm_storeu_ps(d[k + 4] + i, _mm256_extractf128_ps(y[k], 1));
-		}
+		for (unsigned k = 0; k < 4; k++)
+			pre_store2(d[k] + i, d[k + 4] + i, y[k]);
 	}
 	for (; i < n; i++) {
 		float yv[8];
@@ -1494,10 +1500,8 @@ DSP_TARGET_AVX2 static void pre_hb_down8(struct preamp *const *p, unsigned nl,
 			u[k] = yb;
 		}
 		pre_transpose8x4(&u[0], &u[1], &u[2], &u[3]);
-		for (unsigned k = 0; k < 4; k++) {
-			_mm_storeu_ps(d[k] + i, _mm256_castps256_ps128(u[k]));
-			_mm_storeu_ps(d[k + 4] + i, _mm256_extractf128_ps(u[k], 1));
-		}
+		for (unsigned k = 0; k < 4; k++)
+			pre_store2(d[k] + i, d[k + 4] + i, u[k]);
 	}
 	for (; i < n; i++) {
 		float yv[8];
