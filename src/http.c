@@ -110,6 +110,11 @@ struct http {
 	struct ctl_subs subs; /* meter scheduling and taps; slot get_slot serves GET */
 	int get_slot;
 	struct ws_client client[HTTP_WS_MAX_CLIENTS];
+	/* Slots promised by ws_connect to handshakes whose ready handler has not run yet
+	 * (monotonic seconds, 0 = none): the capacity is checked at connect time, so a client
+	 * told 101 always gets its slot. A promise civetweb never redeems (its handshake failed
+	 * after our yes) lapses after HTTP_WS_PROMISE_S. */
+	double promised_s[HTTP_WS_MAX_CLIENTS];
 
 	struct ctl_log log;
 };
@@ -1143,11 +1148,25 @@ static void client_free(struct ws_client *c)
 	c->q = NULL;
 }
 
+/* A connection's slot redeems one of ws_connect's promises (any: they are alike), in the
+ * same locked step, so that no connect in between counts the client twice or not at all.
+ * Caller holds h->lock. */
+static void ws_promise_redeem(struct http *h)
+{
+	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++)
+		if (h->promised_s[k] > 0) {
+			h->promised_s[k] = 0;
+			return;
+		}
+}
+
 /* A slot with its buffers; NULL when all HTTP_WS_MAX_CLIENTS are taken. */
 static struct ws_client *client_new(struct http *h, struct mg_connection *conn, const char *who)
 {
 	struct ws_client *c = NULL;
 	pthread_mutex_lock(&h->lock);
+	if (conn)
+		ws_promise_redeem(h);
 	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS && !c; k++)
 		if (!h->client[k].held)
 			c = &h->client[k];
@@ -1725,22 +1744,45 @@ static void ws_read_frames(struct ws_client *c, int fd)
 
 /* ---- civetweb's WebSocket callbacks ------------------------------------------------------ */
 
+/* Clients held plus live promises; caller holds h->lock. */
+static unsigned ws_slots_taken(struct http *h, double now_s)
+{
+	unsigned n = 0;
+	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++) {
+		if (h->promised_s[k] > 0 && now_s - h->promised_s[k] > HTTP_WS_PROMISE_S)
+			h->promised_s[k] = 0;
+		n += h->client[k].held + (h->promised_s[k] > 0);
+	}
+	return n;
+}
+
 static int ws_connect(const struct mg_connection *conn, void *ud)
 {
 	struct http *h = ud;
-	unsigned n = 0;
-	pthread_mutex_lock(&h->lock);
-	for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++)
-		n += h->client[k].held;
-	pthread_mutex_unlock(&h->lock);
-	/* Host and Origin were checked in begin_request; this is the capacity */
-	if (n >= HTTP_WS_MAX_CLIENTS) {
-		http_log(h, "refused a WebSocket: %u clients already", n);
-		return 1;
-	}
 	/* without its socket, civetweb's own reader would take frames of any size */
 	if (ws_socket(h, mg_get_request_info(conn)) < 0) {
 		http_log(h, "refused a WebSocket: cannot find the connection's socket");
+		return 1;
+	}
+	/* Host and Origin were checked in begin_request; this is the capacity, promised here
+	 * because the handshake's 101 goes out before ws_ready runs */
+	double now_s = monoclock_s();
+	pthread_mutex_lock(&h->lock);
+	unsigned n = ws_slots_taken(h, now_s);
+	if (n < HTTP_WS_MAX_CLIENTS)
+		for (unsigned k = 0; k < HTTP_WS_MAX_CLIENTS; k++)
+			if (h->promised_s[k] == 0) {
+				h->promised_s[k] = now_s;
+				break;
+			}
+	pthread_mutex_unlock(&h->lock);
+	if (n >= HTTP_WS_MAX_CLIENTS) {
+		http_log(h, "refused a WebSocket: %u clients already", n);
+		/* civetweb would just drop the connection: say why, still in HTTP */
+		char why[64];
+		snprintf(why, sizeof(why), "too many WebSocket clients (at most %d)",
+			 HTTP_WS_MAX_CLIENTS);
+		reply_text((struct mg_connection *)conn, 503, why);
 		return 1;
 	}
 	return 0;
@@ -1756,8 +1798,10 @@ static void ws_ready(struct mg_connection *conn, void *ud)
 	struct ws_client *c = fd >= 0 ? client_new(h, conn, who) : NULL;
 	mg_set_user_connection_data(conn, c);
 	if (!c) {
-		static const char full[] = "\x03\xf5too many clients";
-		mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, full, sizeof(full) - 1);
+		/* ws_connect kept the capacity: here only memory or the socket can be missing */
+		static const char why[] = "\x03\xf3" "cannot serve this connection";
+		http_log(h, "%s: cannot serve this WebSocket (out of memory or no socket)", who);
+		mg_websocket_write(conn, MG_WEBSOCKET_OPCODE_CONNECTION_CLOSE, why, sizeof(why) - 1);
 		if (fd >= 0) /* civetweb's reader, which runs next, ends at once */
 			shutdown(fd, SHUT_RDWR);
 		return;

@@ -11,6 +11,7 @@
 /* Limits, documented in chanstrip(1). */
 #define HTTP_DEFAULT_PORT 9011
 #define HTTP_WS_MAX_CLIENTS 8          /* more WebSocket connections are refused (503) */
+#define HTTP_WS_PROMISE_S 10.0         /* a handshake accepted but never made ready frees its slot */
 #define HTTP_WS_FRAME_MAX 65536        /* a larger incoming frame closes the connection */
 #define HTTP_WS_QUEUE_BYTES (256 << 10) /* per client: a slow reader past this is dropped */
 #define HTTP_WS_MSGS_PER_S 2000        /* incoming frames per second per client ... */

@@ -515,14 +515,51 @@ def check_origin_host():
     conns = [ws() for _ in range(8)]
     try:
         websocket.create_connection(WS_URL, timeout=3, origin=ORIGIN)
-        refused = False
-    except (websocket.WebSocketBadStatusException, websocket.WebSocketConnectionClosedException,
-            ConnectionError):
-        refused = True
-    check(refused, "a ninth WebSocket client is refused")
+        refused = "accepted"
+    except websocket.WebSocketBadStatusException as e:
+        refused = e.status_code
+    except (websocket.WebSocketConnectionClosedException, ConnectionError) as e:
+        refused = type(e).__name__
+    check(refused == 503, f"a ninth WebSocket client is refused at its handshake ({refused})")
     for c in conns:
         c.close()
     time.sleep(0.3)
+    check_capacity_race()
+
+
+def check_capacity_race():
+    """Nine handshakes at once: the capacity is decided at the handshake, so exactly eight
+    are told 101 and each of those eight is really served (none is closed as 'too many'
+    after its 101)."""
+    for rnd in range(3):
+        got, lock = [], threading.Lock()
+
+        def one():
+            try:
+                c = ws()
+            except websocket.WebSocketBadStatusException:
+                return
+            with lock:
+                got.append(c)
+
+        ts = [threading.Thread(target=one) for _ in range(9)]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join(10)
+        served = 0
+        for c in got:
+            try:
+                c.send(json.dumps({"COMMAND": "PRESET_LIST", "DATA": ""}))
+                m = recv_until(c, lambda m: m.get("COMMAND") == "PRESET_LIST", 3)
+                served += bool(m)
+            except (websocket.WebSocketException, ConnectionError, OSError):
+                pass
+        for c in got:
+            c.close()
+        check(len(got) == 8 and served == 8,
+              f"nine handshakes at once (round {rnd + 1}): {len(got)} told 101, {served} served")
+        time.sleep(0.3)
 
 
 def check_presets():
