@@ -527,39 +527,52 @@ def check_origin_host():
     check_capacity_race()
 
 
+def handshakes_at_once(n):
+    """n WebSocket handshakes from n threads at once: (the connections told 101, how many of
+    them answer a request)."""
+    got, lock = [], threading.Lock()
+
+    def one():
+        try:
+            c = ws()
+        except websocket.WebSocketBadStatusException:
+            return
+        with lock:
+            got.append(c)
+
+    ts = [threading.Thread(target=one) for _ in range(n)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(10)
+    served = 0
+    for c in got:
+        try:
+            c.send(json.dumps({"COMMAND": "PRESET_LIST", "DATA": ""}))
+            served += bool(recv_until(c, lambda m: m.get("COMMAND") == "PRESET_LIST", 3))
+        except (websocket.WebSocketException, ConnectionError, OSError):
+            pass
+    for c in got:
+        c.close()
+    return len(got), served
+
+
 def check_capacity_race():
     """Nine handshakes at once: the capacity is decided at the handshake, so exactly eight
     are told 101 and each of those eight is really served (none is closed as 'too many'
-    after its 101)."""
+    after its 101). Fewer than eight only means the last round's clients were not freed yet
+    (a slow machine): that round is tried again after a pause; more than eight, or one told
+    101 and not served, fails at once."""
     for rnd in range(3):
-        got, lock = [], threading.Lock()
-
-        def one():
-            try:
-                c = ws()
-            except websocket.WebSocketBadStatusException:
-                return
-            with lock:
-                got.append(c)
-
-        ts = [threading.Thread(target=one) for _ in range(9)]
-        for t in ts:
-            t.start()
-        for t in ts:
-            t.join(10)
-        served = 0
-        for c in got:
-            try:
-                c.send(json.dumps({"COMMAND": "PRESET_LIST", "DATA": ""}))
-                m = recv_until(c, lambda m: m.get("COMMAND") == "PRESET_LIST", 3)
-                served += bool(m)
-            except (websocket.WebSocketException, ConnectionError, OSError):
-                pass
-        for c in got:
-            c.close()
-        check(len(got) == 8 and served == 8,
-              f"nine handshakes at once (round {rnd + 1}): {len(got)} told 101, {served} served")
-        time.sleep(0.3)
+        for attempt in range(4):
+            time.sleep(0.3 + attempt)
+            told, served = handshakes_at_once(9)
+            if told >= 8 or served < told:
+                break
+        check(told == 8 and served == 8,
+              f"nine handshakes at once (round {rnd + 1}, attempt {attempt + 1}): {told} told "
+              f"101, {served} served")
+    time.sleep(0.3)
 
 
 def check_presets():
