@@ -88,15 +88,112 @@ hum_notches_m(struct hum *h, const float *in, float *out, uint32_t n, const unsi
 		h->n[j].ic1 = ic1[j], h->n[j].ic2 = ic2[j];
 }
 
-/* With the count a constant, so that the loop over the notches unrolls. */
+/* ---- one lane: the notches as a skewed pipeline -------------------------------------------
+ * In series, each notch waits on the one before it within a sample, so one lane leaves most of
+ * the CPU idle. Skewed, notch j works on sample t - j at step t: one step of vectors advances
+ * every notch by a sample, notch j taking what notch j - 1 gave at the step before (the last
+ * step's outputs shifted up a lane, the new sample entering lane 0). Each notch still does
+ * hum_notches_m's operations in their order, so the bits are the same. The pipeline fills
+ * over the first m - 1 steps and drains over the last m - 1; there a lane without a sample
+ * keeps its state. Notches go four to a vector, lane j of the pipeline in vector j / 4. */
+#define HUM_SKEW_V ((HUM_MAX_HARMONICS + 3) / 4)
+
+struct hum_skew {
+	dsp_v4f a1[HUM_SKEW_V], a2[HUM_SKEW_V], a3[HUM_SKEW_V], k[HUM_SKEW_V];
+	dsp_v4f ic1[HUM_SKEW_V], ic2[HUM_SKEW_V];
+	dsp_v4f y[HUM_SKEW_V]; /* each notch's output of the last step */
+};
+
+/* Notch j to lane j, and back (get = 1); lanes past m are zero: they filter nothing that is
+ * used. */
+static void hum_skew_move(struct hum_skew *w, struct hum *h, unsigned m, int get)
+{
+	for (unsigned j = 0; j < 4 * HUM_SKEW_V; j++) {
+		unsigned v = j / 4, q = j % 4;
+		if (get) {
+			if (j < m)
+				h->n[j].ic1 = w->ic1[v][q], h->n[j].ic2 = w->ic2[v][q];
+			continue;
+		}
+		const struct hum_notch *c = &h->n[j < m ? j : 0];
+		float on = j < m ? 1.0f : 0.0f;
+		w->a1[v][q] = on * c->a1, w->a2[v][q] = on * c->a2, w->a3[v][q] = on * c->a3;
+		w->k[v][q] = on * c->k, w->ic1[v][q] = on * c->ic1, w->ic2[v][q] = on * c->ic2;
+		w->y[v][q] = 0.0f;
+	}
+}
+
+/* One step: x enters notch 0; lanes outside live (all ones: a sample there) keep their
+ * state. nv vectors, a constant. */
+static inline __attribute__((always_inline)) void
+hum_skew_step(struct hum_skew *w, float x, const dsp_v4i *live, int masked, const unsigned nv)
+{
+	dsp_v4f in[HUM_SKEW_V], xv = {x, 0.0f, 0.0f, 0.0f};
+	in[0] = DSP_SHUFFLE4(xv, w->y[0], 0, 4, 5, 6);
+	for (unsigned v = 1; v < nv; v++)
+		in[v] = DSP_SHUFFLE4(w->y[v - 1], w->y[v], 3, 4, 5, 6);
+	for (unsigned v = 0; v < nv; v++) {
+		dsp_v4f v3 = in[v] - w->ic2[v];
+		dsp_v4f v1 = w->a1[v] * w->ic1[v] + w->a2[v] * v3;
+		dsp_v4f v2 = w->ic2[v] + w->a2[v] * w->ic1[v] + w->a3[v] * v3;
+		dsp_v4f n1 = 2.0f * v1 - w->ic1[v], n2 = 2.0f * v2 - w->ic2[v];
+		w->ic1[v] = masked ? dsp_select4f(live[v], n1, w->ic1[v]) : n1;
+		w->ic2[v] = masked ? dsp_select4f(live[v], n2, w->ic2[v]) : n2;
+		w->y[v] = in[v] - w->k[v] * v1;
+	}
+}
+
+/* Steps [t0, t1) of the fill or the drain, where lane j has a sample when
+ * 0 <= t - j <= n - 1. */
+static inline __attribute__((always_inline)) void
+hum_skew_edge(struct hum_skew *w, const float *in, float *out, uint32_t n, uint32_t t0,
+	      uint32_t t1, const unsigned m, const unsigned nv)
+{
+	for (uint32_t t = t0; t < t1; t++) {
+		dsp_v4i live[HUM_SKEW_V];
+		for (unsigned v = 0; v < nv; v++) {
+			dsp_v4i j = (dsp_v4i){0, 1, 2, 3} + (int32_t)(4 * v);
+			live[v] = (j <= (int32_t)t) & (j >= (int32_t)t - (int32_t)(n - 1));
+		}
+		hum_skew_step(w, t < n ? in[t] : 0.0f, live, 1, nv);
+		if (t >= m - 1)
+			out[t - (m - 1)] = w->y[(m - 1) / 4][(m - 1) % 4];
+	}
+}
+
+static inline __attribute__((always_inline)) void
+hum_notches_skew(struct hum *h, const float *in, float *out, uint32_t n, const unsigned m)
+{
+	const unsigned nv = (m + 3) / 4;
+	struct hum_skew w;
+	if (n == 0)
+		return;
+	hum_skew_move(&w, h, m, 0);
+	uint32_t steady_end = n > m - 1 ? n : m - 1; /* a short n has no steady steps */
+	hum_skew_edge(&w, in, out, n, 0, m - 1, m, nv);
+	for (uint32_t t = m - 1; t < n; t++) {
+		hum_skew_step(&w, in[t], NULL, 0, nv);
+		out[t - (m - 1)] = w.y[(m - 1) / 4][(m - 1) % 4];
+	}
+	hum_skew_edge(&w, in, out, n, steady_end, n + m - 1, m, nv);
+	hum_skew_move(&w, h, m, 1);
+}
+
+/* With the count a constant, so that the loops over the notches unroll. One notch has no
+ * pipeline to gain from. */
 static void hum_notches(struct hum *h, const float *in, float *out, uint32_t n)
 {
 	switch (h->count) {
 	case 1: hum_notches_m(h, in, out, n, 1); break;
-	case 2: hum_notches_m(h, in, out, n, 2); break;
-	case 3: hum_notches_m(h, in, out, n, 3); break;
-	case 4: hum_notches_m(h, in, out, n, 4); break;
-	case 5: hum_notches_m(h, in, out, n, 5); break;
+	case 2: hum_notches_skew(h, in, out, n, 2); break;
+	case 3: hum_notches_skew(h, in, out, n, 3); break;
+	case 4: hum_notches_skew(h, in, out, n, 4); break;
+	case 5: hum_notches_skew(h, in, out, n, 5); break;
+	case 6: hum_notches_skew(h, in, out, n, 6); break;
+	case 7: hum_notches_skew(h, in, out, n, 7); break;
+	case 8: hum_notches_skew(h, in, out, n, 8); break;
+	case 9: hum_notches_skew(h, in, out, n, 9); break;
+	case 10: hum_notches_skew(h, in, out, n, 10); break;
 	default: hum_notches_m(h, in, out, n, h->count); break;
 	}
 }

@@ -56,6 +56,12 @@ DSP_VEC_INLINE dsp_v4i dsp_min4i(dsp_v4i a, dsp_v4i b)
 	return (a & m) | (b & ~m);
 }
 
+/* m ? a : b, lane by lane (m from a comparison: all ones or all zeros per lane). */
+DSP_VEC_INLINE dsp_v4f dsp_select4f(dsp_v4i m, dsp_v4f a, dsp_v4f b)
+{
+	return (dsp_v4f)(((dsp_v4i)a & m) | ((dsp_v4i)b & ~m));
+}
+
 /* The 8-lane ones take pointers: a 32-byte vector passed or returned by value is an ABI
  * question in the baseline build (-Wpsabi), even always inlined. */
 DSP_VEC_INLINE void dsp_load8f(dsp_v8f *v, const float *p) { *v = *(const dsp_v8f_u *)p; }
