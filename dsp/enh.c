@@ -85,12 +85,13 @@ static void enh_set_enable(struct enh *e, int on)
 
 static float enh_sane(float x) { return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x; }
 
-/* State hygiene and the gains for the next ENH_GRID samples. */
-static void enh_grid(struct enh *e)
+/* State hygiene and the gains for the next ENH_GRID samples. The pipelined path (below) has
+ * cleaned its four sections itself, each as its lane crossed the grid (piped = 1). */
+static void enh_grid_of(struct enh *e, int piped)
 {
-	struct biquad_state *s[] = {&e->s_det, &e->s_lp1, &e->s_lp2, &e->s_hph, &e->s_bpl,
-				    &e->s_bpm};
-	for (unsigned i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+	struct biquad_state *s[] = {&e->s_hph, &e->s_bpm, &e->s_det, &e->s_lp1, &e->s_lp2,
+				    &e->s_bpl};
+	for (unsigned i = 0; i < (piped ? 2u : sizeof(s) / sizeof(s[0])); i++) {
 		s[i]->z1 = enh_sane(s[i]->z1);
 		s[i]->z2 = enh_sane(s[i]->z2);
 	}
@@ -126,6 +127,8 @@ static void enh_grid(struct enh *e)
 	e->kl_step = (kl - e->kl) * k;
 	e->km_step = (km - e->km) * k;
 }
+
+static void enh_grid(struct enh *e) { enh_grid_of(e, 0); }
 
 /* One stretch inside one grid period. Coefficients and states are copied to locals, so that
  * the stores to out cannot alias them and they stay in registers. */
@@ -169,9 +172,158 @@ static void enh_segment(struct enh *e, const float *in, float *out, uint32_t n)
 	}
 }
 
+/* ---- one lane: the sections pipelined -------------------------------------------------------
+ * One lane's sections wait on each other within a sample (the detector's high-pass feeds two
+ * low-passes in series, and those the harmonics' high-pass), so one lane leaves most of the
+ * CPU idle. Pipelined, step t runs, in vector A, the detector's high-pass on sample t, the
+ * first low-pass on t - 1, the second on t - 2 and the low band-pass on t - 3, and in vector
+ * B the harmonics' high-pass and the mid band-pass on t - 3; the detectors, the shelf and the
+ * sum then finish sample t - 3. Every section does biquad_tick's operations and every
+ * detector enh_segment's, in their order: enh_process_each's bits. A lane cleans its state
+ * (enh_sane) as its own sample crosses the grid; the grid's gains are worked out as sample
+ * t - 3 reaches it, from what the detectors hold then. */
+#define ENH_LAG 3u /* the output's delay behind the detector's high-pass, in steps */
+
+struct enh_pipe {
+	struct biquad_coef_v4 ca, cb;
+	struct biquad_state_v4 sa, sb;
+	dsp_v4f p, pa; /* p_hf, p_all, p_v, p_lo and their (1 - pole) */
+	dsp_v4f a1, a2, a3; /* A's outputs of the last three steps */
+	float ir, shc, x1, y1, gm, kl, km, gs, ks, ms;
+};
+
+/* enh_sane on the lanes of z that m selects. */
+static inline dsp_v4f enh_sane_v4(dsp_v4f z, dsp_v4i m)
+{
+	dsp_v4f a = (dsp_v4f)((dsp_v4i)z & 0x7fffffff);
+	dsp_v4i keep = (a >= 1e-20f) & (a <= 3.40282347e38f); /* false for NaN and Inf */
+	return dsp_select4f(m & ~keep, (dsp_v4f){0.0f, 0.0f, 0.0f, 0.0f}, z);
+}
+
+/* The state of e into the pipe (get = 0) or back (get = 1): what a grid point and the
+ * chunk's ends exchange. Constant lanes only, so that the pipe can live in registers. */
+static inline __attribute__((always_inline)) void enh_pipe_sync(struct enh_pipe *w,
+								 struct enh *e, int get)
+{
+	if (get) {
+		biquad_state_get_v4(&e->s_det, &w->sa, 0);
+		biquad_state_get_v4(&e->s_lp1, &w->sa, 1);
+		biquad_state_get_v4(&e->s_lp2, &w->sa, 2);
+		biquad_state_get_v4(&e->s_bpl, &w->sa, 3);
+		biquad_state_get_v4(&e->s_hph, &w->sb, 0);
+		biquad_state_get_v4(&e->s_bpm, &w->sb, 1);
+		e->p_hf = w->p[0], e->p_all = w->p[1], e->p_v = w->p[2], e->p_lo = w->p[3];
+		e->sh_x1 = w->x1, e->sh_y1 = w->y1, e->gm = w->gm, e->kl = w->kl, e->km = w->km;
+		return;
+	}
+	w->sa.z1 = (dsp_v4f){e->s_det.z1, e->s_lp1.z1, e->s_lp2.z1, e->s_bpl.z1};
+	w->sa.z2 = (dsp_v4f){e->s_det.z2, e->s_lp1.z2, e->s_lp2.z2, e->s_bpl.z2};
+	w->sb.z1 = (dsp_v4f){e->s_hph.z1, e->s_bpm.z1, 0.0f, 0.0f};
+	w->sb.z2 = (dsp_v4f){e->s_hph.z2, e->s_bpm.z2, 0.0f, 0.0f};
+	w->p = (dsp_v4f){e->p_hf, e->p_all, e->p_v, e->p_lo};
+	w->x1 = e->sh_x1, w->y1 = e->sh_y1, w->gm = e->gm, w->kl = e->kl, w->km = e->km;
+	w->ir = e->inv_rms, w->gs = e->gm_step, w->ks = e->kl_step, w->ms = e->km_step;
+}
+
+#define ENH_V4(f, a, b, c, d) (dsp_v4f){(a).f, (b).f, (c).f, (d).f}
+
+static inline __attribute__((always_inline)) void enh_pipe_init(struct enh_pipe *w,
+								 struct enh *e)
+{
+	const struct biquad_coef z = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f};
+	const struct biquad_coef d = e->hp_det, l1 = e->lp_h, l2 = e->lp_h2, bl = e->bp_lo;
+	const struct biquad_coef hp = e->hp_h, bm = e->bp_mid;
+	w->ca = (struct biquad_coef_v4){ENH_V4(b0, d, l1, l2, bl), ENH_V4(b1, d, l1, l2, bl),
+					ENH_V4(b2, d, l1, l2, bl), ENH_V4(a1, d, l1, l2, bl),
+					ENH_V4(a2, d, l1, l2, bl)};
+	w->cb = (struct biquad_coef_v4){ENH_V4(b0, hp, bm, z, z), ENH_V4(b1, hp, bm, z, z),
+					ENH_V4(b2, hp, bm, z, z), ENH_V4(a1, hp, bm, z, z),
+					ENH_V4(a2, hp, bm, z, z)};
+	float da = 1.0f - e->det_a;
+	w->pa = (dsp_v4f){da, da, da, 1.0f - e->lf_det_a};
+	w->shc = e->sh_c;
+	w->a1 = w->a2 = w->a3 = (dsp_v4f){0.0f, 0.0f, 0.0f, 0.0f};
+	enh_pipe_sync(w, e, 0);
+}
+
+/* Step t (xs: samples t - 3 .. t) on the pipe's registers. edge: some lane of A has no
+ * sample (the chunk's first and last three steps), its state stays; emit: sample t - 3 is in
+ * the chunk and is finished. */
+static inline __attribute__((always_inline)) void
+enh_pipe_step(struct enh_pipe *w, uint32_t clock, dsp_v4f xs, float *out, uint32_t t,
+	      uint32_t n, int edge, int emit)
+{
+	const dsp_v4i lag = {0, 1, 2, 3};
+	dsp_v4i smp = (int32_t)t - lag;
+	dsp_v4i live = edge ? (smp >= 0) & (smp < (int32_t)n) : (dsp_v4i){-1, -1, -1, -1};
+	uint32_t g = (clock + t) % ENH_GRID;
+	if (g <= ENH_LAG) { /* lanes of lag g reach a grid point */
+		dsp_v4i m = live & (lag == (int32_t)g);
+		w->sa.z1 = enh_sane_v4(w->sa.z1, m);
+		w->sa.z2 = enh_sane_v4(w->sa.z2, m);
+	}
+	dsp_v4f xa = DSP_SHUFFLE4(xs, w->a1, 3, 4, 5, 0);
+	dsp_v4f ya = w->ca.b0 * xa + w->sa.z1;
+	dsp_v4f z1 = w->ca.b1 * xa - w->ca.a1 * ya + w->sa.z2;
+	dsp_v4f z2 = w->ca.b2 * xa - w->ca.a2 * ya;
+	w->sa.z1 = edge ? dsp_select4f(live, z1, w->sa.z1) : z1;
+	w->sa.z2 = edge ? dsp_select4f(live, z2, w->sa.z2) : z2;
+	if (emit) {
+		dsp_v4f sq = w->a1 * w->a1 * (dsp_v4f){w->ir, w->ir, w->ir, w->ir};
+		dsp_v4f xb = DSP_SHUFFLE4(sq, xs, 2, 4, 2, 4);
+		dsp_v4f yb = biquad_tick_v4(&w->cb, &w->sb, xb);
+		/* the detectors' inputs: d, x, v and bl of sample t - 3 */
+		dsp_v4f u = DSP_SHUFFLE4(DSP_SHUFFLE4(w->a3, xs, 0, 4, 0, 4),
+					 DSP_SHUFFLE4(w->a1, ya, 2, 7, 2, 7), 0, 1, 4, 5);
+		w->p += w->pa * (u * u - w->p);
+		float x = xs[0];
+		float s = w->shc * (w->y1 + x - w->x1);
+		w->x1 = x, w->y1 = s;
+		w->gm += w->gs, w->kl += w->ks, w->km += w->ms;
+		out[t - ENH_LAG] = x + w->gm * (s + ENH_HF_HARM * yb[0]) +
+				   (w->kl * ya[3] + w->km * yb[1]);
+	}
+	w->a3 = w->a2, w->a2 = w->a1, w->a1 = ya;
+}
+
+/* Steps t0 .. t1 - 1, the grid's gains worked out as the output's sample reaches a grid
+ * point (the grid is every ENH_GRID samples of e->clock). */
+static inline __attribute__((always_inline)) void
+enh_pipe_range(struct enh_pipe *w, struct enh *e, const float *xp, float *out, uint32_t t0,
+	       uint32_t t1, uint32_t n, int edge, int emit)
+{
+	const uint32_t clock = e->clock;
+	for (uint32_t t = t0; t < t1; t++) {
+		if (emit && (clock + t - ENH_LAG) % ENH_GRID == 0) { /* sample t - 3 */
+			enh_pipe_sync(w, e, 1);
+			enh_grid_of(e, 1);
+			enh_pipe_sync(w, e, 0);
+		}
+		enh_pipe_step(w, clock, dsp_load4f(xp + t), out, t, n, edge, emit);
+	}
+}
+
+/* One lane on with no fade running: enh_process_each's bits. */
+static void enh_process_piped(struct enh *e, const float *in, float *out, uint32_t n)
+{
+	float xp[ENH_LAG + DSP_MAX_CHUNK + ENH_LAG + 1] = {0}; /* in, with zeros around it */
+	memcpy(xp + ENH_LAG, in, n * sizeof(float));
+	struct enh_pipe w;
+	enh_pipe_init(&w, e);
+	uint32_t steady_end = n > ENH_LAG ? n : ENH_LAG;
+	enh_pipe_range(&w, e, xp, out, 0, ENH_LAG, n, 1, 0);
+	enh_pipe_range(&w, e, xp, out, ENH_LAG, n, n, 0, 1);
+	enh_pipe_range(&w, e, xp, out, steady_end, n + ENH_LAG, n, 1, 1);
+	enh_pipe_sync(&w, e, 1);
+	e->clock += n;
+}
+
 void enh_process(struct enh *e, const float *in, float *out, uint32_t n)
 {
-	enh_process_each(e, in, out, n);
+	if (e->on && e->fade_pos == e->fade_len && n > 0)
+		enh_process_piped(e, in, out, n);
+	else
+		enh_process_each(e, in, out, n);
 }
 
 void enh_process_each(struct enh *e, const float *in, float *out, uint32_t n)
