@@ -17,6 +17,10 @@
 #include "lanes.h"
 #include "vec.h"
 
+#if defined(__SSE4_1__)
+#include <smmintrin.h>
+#endif
+
 #define DEESS_Q 1048576.0f       /* Q20 */
 #define DEESS_LEVEL_FLOOR 1e-10f /* -200 dBFS */
 /* Added to each high-pass input: removed by the filter, but keeps its state normal in
@@ -345,6 +349,167 @@ static inline uint32_t deess_glide_segment(struct deess *const *d, unsigned na,
 	return end;
 }
 
+/* ---- one lane: the seven sections as a skewed pipeline ----------------------------------
+ * One channel alone would use one element of deess_tick_v4's vectors, and within a sample
+ * the cascade is one long serial chain. Here the sections share two vectors and each works on
+ * a different sample: vector A holds the high-pass's four sections (element j: section j + 1,
+ * on sample t - j at step t), vector B the allpass's two and the band-pass (AP1 on sample t,
+ * AP2 on t - 1, BP on t - 4; the fourth element idles at zero). A section's input at step t
+ * is the previous step's output of the section before it, or the new sample, so one step
+ * advances every section by one sample and the chain per step is one section long. Each
+ * section still does deess_tick_v4's operations in its order, so the bits are the same. */
+#define DEESS_WAVE_FILL 4u /* steps until every section has a sample (BP's delay) */
+
+struct deess_wave {
+	struct biquad_gain_poles_v4 a; /* the high-pass sections: s1, s2, s1, s2 */
+	dsp_v4f a_z1, a_z2;
+	/* B: one form for the allpass and band-pass sections (deess_wave_b) */
+	dsp_v4f k0, k1, k2, sgn, b_z1, b_z2;
+	dsp_v4f ya, yb; /* the last step's outputs */
+};
+
+/* Element moves (bit-exact): A's input [x, ya0, ya1, ya2], B's [x, yb0, ya3, ya3], and
+ * [u0, u1, v2, v3]. */
+#if defined(__SSE2__)
+static inline dsp_v4f deess_wave_in_a(dsp_v4f xv, dsp_v4f ya)
+{
+	__m128 s = _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128((__m128)ya), 4));
+	return (dsp_v4f)_mm_move_ss(s, (__m128)xv);
+}
+static inline dsp_v4f deess_wave_in_b(dsp_v4f xv, dsp_v4f ya, dsp_v4f yb)
+{
+	__m128 t = _mm_unpacklo_ps((__m128)xv, (__m128)yb);
+	return (dsp_v4f)_mm_shuffle_ps(t, (__m128)ya, _MM_SHUFFLE(3, 3, 1, 0));
+}
+static inline dsp_v4f deess_lo2_hi2(dsp_v4f u, dsp_v4f v)
+{
+	return (dsp_v4f)_mm_shuffle_ps((__m128)u, (__m128)v, _MM_SHUFFLE(3, 2, 1, 0));
+}
+#else
+static inline dsp_v4f deess_wave_in_a(dsp_v4f xv, dsp_v4f ya)
+{
+	return DSP_SHUFFLE4(xv, ya, 0, 4, 5, 6);
+}
+static inline dsp_v4f deess_wave_in_b(dsp_v4f xv, dsp_v4f ya, dsp_v4f yb)
+{
+	return DSP_SHUFFLE4(DSP_SHUFFLE4(xv, yb, 0, 4, 1, 5), ya, 0, 1, 7, 7);
+}
+static inline dsp_v4f deess_lo2_hi2(dsp_v4f u, dsp_v4f v) { return DSP_SHUFFLE4(u, v, 0, 1, 6, 7); }
+#endif
+
+/* One step of B's three sections, input u. The allpass (deess_ap_tick_v4: y = a2 u + z1,
+ * z1 = a1 (u - y) + z2, z2 = u - a2 y) and the band-pass (biquad_bp_tick: y = b0 u + z1,
+ * z1 = z2 - a1 y, z2 = -(b0 u + a2 y)) as one: y = k0 u + z1, z1 = z2 + k1 (m - y),
+ * z2 = (q - k2 y) ^ sgn, with m = u and q = u in the allpass elements, m = -0 and q = k0 u in
+ * the band-pass's, k2 = -a2 there and sgn its sign bit. Exact rewrites: -0 - y is -y,
+ * a1 (-y) is -(a1 y), z2 + -(t) is z2 - t, p - (-t) is p + t, and the sign flip is the
+ * negation, all bit for bit. */
+static inline __attribute__((always_inline)) dsp_v4f
+deess_wave_b(const struct deess_wave *w, dsp_v4f u, dsp_v4f *z1, dsp_v4f *z2)
+{
+	const dsp_v4f nz = {-0.0f, -0.0f, -0.0f, -0.0f};
+	dsp_v4f p = w->k0 * u;
+	dsp_v4f y = p + *z1;
+	*z1 = *z2 + w->k1 * (deess_lo2_hi2(u, nz) - y);
+	*z2 = (dsp_v4f)((dsp_v4i)(deess_lo2_hi2(u, p) - w->k2 * y) ^ (dsp_v4i)w->sgn);
+	return y;
+}
+
+/* Elements of `nu` where m is set, of `old` elsewhere. */
+static inline dsp_v4f deess_sel(dsp_v4i m, dsp_v4f nu, dsp_v4f old)
+{
+	return (dsp_v4f)(((dsp_v4i)nu & m) | ((dsp_v4i)old & ~m));
+}
+
+/* One step with sample x. masked (a constant after inlining): at the chunk's ends, where the
+ * sections whose sample is outside [0, n) keep their state (their outputs go nowhere a
+ * section with a sample reads). */
+static inline __attribute__((always_inline)) void
+deess_wave_step(struct deess_wave *w, float x, int masked, dsp_v4i ma, dsp_v4i mb)
+{
+	const dsp_v4f dc_a = {DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET};
+	/* AP2's input takes no offset: adding -0 leaves every value as it is */
+	const dsp_v4f dc_b = {DEESS_DC_OFFSET, -0.0f, DEESS_DC_OFFSET, 0.0f};
+	const dsp_v4f xv = {x, 0.0f, 0.0f, 0.0f};
+	dsp_v4f ua = deess_wave_in_a(xv, w->ya) + dc_a;
+	dsp_v4f ub = deess_wave_in_b(xv, w->ya, w->yb) + dc_b;
+	dsp_v4f a1 = w->a_z1, a2 = w->a_z2, b1 = w->b_z1, b2 = w->b_z2;
+	w->ya = biquad_hp_tick_v4(&w->a, &a1, &a2, ua);
+	w->yb = deess_wave_b(w, ub, &b1, &b2);
+	if (masked) {
+		a1 = deess_sel(ma, a1, w->a_z1), a2 = deess_sel(ma, a2, w->a_z2);
+		b1 = deess_sel(mb, b1, w->b_z1), b2 = deess_sel(mb, b2, w->b_z2);
+	}
+	w->a_z1 = a1, w->a_z2 = a2, w->b_z1 = b1, w->b_z2 = b2;
+}
+
+/* The lane's coefficients and state into the pipeline, and the state back. */
+static void deess_wave_load(struct deess_wave *w, const struct deess *d)
+{
+	const struct biquad_gain_poles *s1 = &d->xs1, *s2 = &d->xs2, *bp = &d->bp;
+	w->a.b0 = (dsp_v4f){s1->b0, s2->b0, s1->b0, s2->b0};
+	w->a.a1 = (dsp_v4f){s1->a1, s2->a1, s1->a1, s2->a1};
+	w->a.a2 = (dsp_v4f){s1->a2, s2->a2, s1->a2, s2->a2};
+	w->k0 = (dsp_v4f){s1->a2, s2->a2, bp->b0, 0.0f};
+	w->k1 = (dsp_v4f){s1->a1, s2->a1, bp->a1, 0.0f};
+	w->k2 = (dsp_v4f){s1->a2, s2->a2, -bp->a2, 0.0f};
+	w->sgn = (dsp_v4f){0.0f, 0.0f, -0.0f, 0.0f};
+	for (unsigned k = 0; k < 4; k++)
+		w->a_z1[k] = d->hp_s[k].z1, w->a_z2[k] = d->hp_s[k].z2;
+	w->b_z1 = (dsp_v4f){d->ap_s[0].z1, d->ap_s[1].z1, d->sc_s.z1, 0.0f};
+	w->b_z2 = (dsp_v4f){d->ap_s[0].z2, d->ap_s[1].z2, d->sc_s.z2, 0.0f};
+	w->ya = w->yb = (dsp_v4f){0.0f, 0.0f, 0.0f, 0.0f};
+}
+
+static void deess_wave_store(const struct deess_wave *w, struct deess *d)
+{
+	for (unsigned k = 0; k < 4; k++)
+		d->hp_s[k].z1 = w->a_z1[k], d->hp_s[k].z2 = w->a_z2[k];
+	for (unsigned k = 0; k < 2; k++)
+		d->ap_s[k].z1 = w->b_z1[k], d->ap_s[k].z2 = w->b_z2[k];
+	d->sc_s.z1 = w->b_z1[2], d->sc_s.z2 = w->b_z2[2];
+}
+
+/* Step t with the sections outside [0, n) held: element e of a vector runs sample t - delay. */
+static inline __attribute__((always_inline)) void
+deess_wave_edge(struct deess_wave *w, const float *x, uint32_t t, uint32_t n, float (*ya)[4],
+		float (*yb)[4])
+{
+	const dsp_v4i delay_a = {0, 1, 2, 3}, delay_b = {0, 1, (int32_t)DEESS_WAVE_FILL, 1 << 30};
+	const dsp_v4i tv = {(int32_t)t, (int32_t)t, (int32_t)t, (int32_t)t};
+	const dsp_v4i nv = {(int32_t)n, (int32_t)n, (int32_t)n, (int32_t)n};
+	dsp_v4i ma = (tv >= delay_a) & (tv < delay_a + nv);
+	dsp_v4i mb = (tv >= delay_b) & (tv < delay_b + nv);
+	deess_wave_step(w, t < n ? x[t] : 0.0f, 1, ma, mb);
+	dsp_store4f(ya[t], w->ya);
+	dsp_store4f(yb[t], w->yb);
+}
+
+/* One lane, coefficients fixed over the chunk: buf_band, buf_ap and buf_sc for i < n. */
+static void deess_filter_wave(struct deess *d, const float *restrict x, uint32_t n)
+{
+	float ya[DSP_MAX_CHUNK + DEESS_WAVE_FILL][4], yb[DSP_MAX_CHUNK + DEESS_WAVE_FILL][4];
+	struct deess_wave w;
+	const dsp_v4i none = {0, 0, 0, 0};
+	deess_wave_load(&w, d);
+	uint32_t t = 0;
+	for (; t < DEESS_WAVE_FILL; t++)
+		deess_wave_edge(&w, x, t, n, ya, yb);
+	for (; t < n; t++) {
+		deess_wave_step(&w, x[t], 0, none, none);
+		dsp_store4f(ya[t], w.ya);
+		dsp_store4f(yb[t], w.yb);
+	}
+	for (; t < n + DEESS_WAVE_FILL; t++)
+		deess_wave_edge(&w, x, t, n, ya, yb);
+	deess_wave_store(&w, d);
+	for (uint32_t i = 0; i < n; i++) {
+		d->buf_band[i] = ya[i + 3][3];
+		d->buf_ap[i] = yb[i + 1][1] - DEESS_DC_OFFSET;
+		d->buf_sc[i] = yb[i + DEESS_WAVE_FILL][2];
+	}
+}
+
 /* The filters for W lanes (W = 1, 4 or 8, a constant after inlining), the first na of them
  * real: buf_band (hi), buf_ap and buf_sc for i < n. A chunk runs in segments split where a
  * gliding lane is redesigned; a lane's bits depend on its own samples alone, so neither the
@@ -361,6 +526,10 @@ deess_filter_lanes(struct deess *const *d, unsigned na, const float *const *in, 
 	float *hi[NV_MAX * DEESS_VL], *ap[NV_MAX * DEESS_VL], *sc[NV_MAX * DEESS_VL];
 	struct deess_fv fv[NV_MAX];
 	int gliding = 0;
+	if (W == 1 && !d[0]->gliding) {
+		deess_filter_wave(d[0], in[0], n);
+		return;
+	}
 	if (W == 1)
 		na = 1; /* one lane is never padding (and GCC then sees every pointer set) */
 
@@ -443,6 +612,36 @@ static inline int32_t deess_min_i(int32_t a, int32_t b) { return a < b ? a : b; 
 #define DEESS_MIN(a, b) _Generic((a), dsp_v4i: dsp_min4i, default: deess_min_i)(a, b)
 #define DEESS_SLEW_STEP(gr, q, da, dr) DEESS_MIN(DEESS_MAX((q), (gr) - (dr)), (gr) + (da))
 
+/* One lane's slew limiter, the release folded into a running offset: with g = gr + c,
+ * c = dr (i + 1), the step gr = min(max(q, gr - dr), gr + da) becomes
+ * g = min(max(q + c, g), g + da + dr), two operations deep from one sample to the next
+ * instead of three. Exact: integers, and c < 2^21 within a chunk. With SSE4.1 (the AVX2
+ * build) the max and min are single instructions; a scalar compare and move would take two
+ * each. Returns the last reduction (gr unchanged when n is 0). */
+static inline int32_t deess_slew_1(int32_t *restrict q, int32_t gr, int32_t da, int32_t dr,
+				   uint32_t n)
+{
+	const int32_t dd = da + dr;
+	int32_t c = 0;
+#if defined(__SSE4_1__)
+	__m128i g = _mm_cvtsi32_si128(gr), ddv = _mm_cvtsi32_si128(dd);
+	for (uint32_t i = 0; i < n; i++) {
+		c += dr;
+		__m128i qc = _mm_cvtsi32_si128(q[i] + c);
+		g = _mm_min_epi32(_mm_max_epi32(qc, g), _mm_add_epi32(g, ddv));
+		q[i] = _mm_cvtsi128_si32(g) - c;
+	}
+#else
+	int32_t g = gr;
+	for (uint32_t i = 0; i < n; i++) {
+		c += dr;
+		g = deess_min_i(deess_max_i(q[i] + c, g), g + dd);
+		q[i] = g - c;
+	}
+#endif
+	return n ? q[n - 1] : gr;
+}
+
 /* Slew limiter, linear-dB attack and release, for W lanes (a constant after inlining) side
  * by side: one lane steps in scalar registers (its chain is sub, max, min: a compare and
  * blend in SSE2 would be longer), four or eight in integer vectors, transposed in blocks of
@@ -452,12 +651,7 @@ static inline __attribute__((always_inline)) void
 deess_slew_lanes(struct deess *const *d, unsigned na, uint32_t n, const unsigned W)
 {
 	if (W == 1) {
-		int32_t *restrict q = d[0]->buf_q;
-		int32_t gr = d[0]->gr_q;
-		const int32_t da = d[0]->d_att_q, dr = d[0]->d_rel_q;
-		for (uint32_t i = 0; i < n; i++)
-			q[i] = gr = DEESS_SLEW_STEP(gr, q[i], da, dr);
-		d[0]->gr_q = gr;
+		d[0]->gr_q = deess_slew_1(d[0]->buf_q, d[0]->gr_q, d[0]->d_att_q, d[0]->d_rel_q, n);
 	} else {
 		enum { NV_MAX = DSP_LANES_MAX / DEESS_VL };
 		const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
