@@ -470,44 +470,77 @@ static void deess_wave_store(const struct deess_wave *w, struct deess *d)
 	d->sc_s.z1 = w->b_z1[2], d->sc_s.z2 = w->b_z2[2];
 }
 
-/* Step t with the sections outside [0, n) held: element e of a vector runs sample t - delay. */
+/* Where step t's outputs go: the high band from HP4 (A's element 3, sample t - 3), the allpass
+ * from AP2 (B's 1, sample t - 1, the offset taken off), the sidechain from BP (B's 2, sample
+ * t - 4); the flags say which of those samples are in the chunk. */
 static inline __attribute__((always_inline)) void
-deess_wave_edge(struct deess_wave *w, const float *x, uint32_t t, uint32_t n, float (*ya)[4],
-		float (*yb)[4])
+deess_wave_put(struct deess *d, const struct deess_wave *w, uint32_t t, int hi, int ap, int sc)
+{
+	if (hi)
+		d->buf_band[t - 3] = w->ya[3];
+	if (ap)
+		d->buf_ap[t - 1] = w->yb[1] - DEESS_DC_OFFSET;
+	if (sc)
+		d->buf_sc[t - DEESS_WAVE_FILL] = w->yb[2];
+}
+
+/* Element masks, all set where c is (c a constant after inlining in the unrolled ends). */
+#define DEESS_M(c) ((c) ? -1 : 0)
+
+/* Steps 0..3 (k) and n..n+3 (n + k) of a chunk of n >= 4: the sections without a sample
+ * there (element e runs sample t - delay, delays 0 1 2 3 and 0 1 4) are held. */
+static inline __attribute__((always_inline)) void
+deess_wave_fill(struct deess_wave *w, struct deess *d, const float *x, unsigned k)
+{
+	const dsp_v4i ma = {-1, DEESS_M(k >= 1), DEESS_M(k >= 2), DEESS_M(k >= 3)};
+	const dsp_v4i mb = {-1, DEESS_M(k >= 1), 0, 0};
+	deess_wave_step(w, x[k], 1, ma, mb);
+	deess_wave_put(d, w, k, k >= 3, k >= 1, 0);
+}
+
+static inline __attribute__((always_inline)) void
+deess_wave_drain(struct deess_wave *w, struct deess *d, uint32_t n, unsigned k)
+{
+	const dsp_v4i ma = {0, DEESS_M(k < 1), DEESS_M(k < 2), DEESS_M(k < 3)};
+	const dsp_v4i mb = {0, DEESS_M(k < 1), -1, 0};
+	deess_wave_step(w, 0.0f, 1, ma, mb);
+	deess_wave_put(d, w, n + k, k < 3, k < 1, 1);
+}
+
+/* Every step of a chunk of n < 4, the masks worked out at run time. */
+static void deess_wave_short(struct deess_wave *w, struct deess *d, const float *x, uint32_t n)
 {
 	const dsp_v4i delay_a = {0, 1, 2, 3}, delay_b = {0, 1, (int32_t)DEESS_WAVE_FILL, 1 << 30};
-	const dsp_v4i tv = {(int32_t)t, (int32_t)t, (int32_t)t, (int32_t)t};
 	const dsp_v4i nv = {(int32_t)n, (int32_t)n, (int32_t)n, (int32_t)n};
-	dsp_v4i ma = (tv >= delay_a) & (tv < delay_a + nv);
-	dsp_v4i mb = (tv >= delay_b) & (tv < delay_b + nv);
-	deess_wave_step(w, t < n ? x[t] : 0.0f, 1, ma, mb);
-	dsp_store4f(ya[t], w->ya);
-	dsp_store4f(yb[t], w->yb);
+	for (uint32_t t = 0; t < n + DEESS_WAVE_FILL; t++) {
+		const dsp_v4i tv = {(int32_t)t, (int32_t)t, (int32_t)t, (int32_t)t};
+		dsp_v4i ma = (tv >= delay_a) & (tv < delay_a + nv);
+		dsp_v4i mb = (tv >= delay_b) & (tv < delay_b + nv);
+		deess_wave_step(w, t < n ? x[t] : 0.0f, 1, ma, mb);
+		deess_wave_put(d, w, t, t >= 3 && t - 3 < n, t >= 1 && t - 1 < n,
+			       t >= DEESS_WAVE_FILL);
+	}
 }
 
 /* One lane, coefficients fixed over the chunk: buf_band, buf_ap and buf_sc for i < n. */
 static void deess_filter_wave(struct deess *d, const float *restrict x, uint32_t n)
 {
-	float ya[DSP_MAX_CHUNK + DEESS_WAVE_FILL][4], yb[DSP_MAX_CHUNK + DEESS_WAVE_FILL][4];
 	struct deess_wave w;
 	const dsp_v4i none = {0, 0, 0, 0};
 	deess_wave_load(&w, d);
-	uint32_t t = 0;
-	for (; t < DEESS_WAVE_FILL; t++)
-		deess_wave_edge(&w, x, t, n, ya, yb);
-	for (; t < n; t++) {
-		deess_wave_step(&w, x[t], 0, none, none);
-		dsp_store4f(ya[t], w.ya);
-		dsp_store4f(yb[t], w.yb);
+	if (n < DEESS_WAVE_FILL) {
+		deess_wave_short(&w, d, x, n);
+	} else {
+		for (unsigned k = 0; k < DEESS_WAVE_FILL; k++)
+			deess_wave_fill(&w, d, x, k);
+		for (uint32_t t = DEESS_WAVE_FILL; t < n; t++) {
+			deess_wave_step(&w, x[t], 0, none, none);
+			deess_wave_put(d, &w, t, 1, 1, 1);
+		}
+		for (unsigned k = 0; k < DEESS_WAVE_FILL; k++)
+			deess_wave_drain(&w, d, n, k);
 	}
-	for (; t < n + DEESS_WAVE_FILL; t++)
-		deess_wave_edge(&w, x, t, n, ya, yb);
 	deess_wave_store(&w, d);
-	for (uint32_t i = 0; i < n; i++) {
-		d->buf_band[i] = ya[i + 3][3];
-		d->buf_ap[i] = yb[i + 1][1] - DEESS_DC_OFFSET;
-		d->buf_sc[i] = yb[i + DEESS_WAVE_FILL][2];
-	}
 }
 
 /* The filters for W lanes (W = 1, 4 or 8, a constant after inlining), the first na of them
