@@ -17,7 +17,9 @@
 #include "lanes.h"
 #include "vec.h"
 
-#if defined(__SSE4_1__)
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE4_1__)
 #include <smmintrin.h>
 #endif
 
@@ -543,6 +545,173 @@ static void deess_filter_wave(struct deess *d, const float *restrict x, uint32_t
 	deess_wave_store(&w, d);
 }
 
+#if defined(__AVX2__)
+/* ---- AVX2: the seven sections in one vector of eight ------------------------------------
+ * Elements HP1 HP2 HP3 HP4 | BP AP1 AP2 (unused), every one in deess_wave_b's common form
+ * extended by the high-pass's term: y = k0 u + z1, z1 = (z2 - ((p + p) & m2)) + k1 (m - y),
+ * z2 = (q - k2 y) ^ sgn, with m = -0 and q = p in the high-pass and band-pass elements (the
+ * high-pass's z1 = (z2 - 2p) - a1 y, exactly). One vector does a step's arithmetic once
+ * instead of twice. An input moves one element up within its 128-bit half (one cycle); only
+ * HP4 -> BP crosses the halves (a three-cycle permute), so BP takes HP4's output of two steps
+ * before, computed a step ahead and off the chain: BP runs sample t - 5. */
+#define DEESS_W8_FILL 5u /* BP's delay */
+
+struct deess_w8 {
+	dsp_v8f k0, k1, k2, z1, z2, y;
+	dsp_v8f bp_in; /* HP4's last output in BP's element, for the next step */
+};
+
+static inline __attribute__((always_inline)) __m256 deess_w8_c(float a, float b, float c,
+								float d, float e, float f,
+								float g, float h)
+{
+	return _mm256_setr_ps(a, b, c, d, e, f, g, h);
+}
+
+/* Elements of nu where bit e of keep is set, of old elsewhere: a blend with an immediate
+ * (one cycle), one case for each pattern the unrolled ends of a chunk use; DEESS_W8_VAR
+ * takes mask at run time instead. */
+#define DEESS_W8_ALL (-1)
+#define DEESS_W8_VAR (-2)
+#define DEESS_W8_KEEP_CASE(c)                                                                 \
+	case c: return _mm256_blend_ps(old, nu, c)
+static inline __attribute__((always_inline)) __m256 deess_w8_keep(__m256 old, __m256 nu,
+								  int keep, __m256 mask)
+{
+	switch (keep) {
+	DEESS_W8_KEEP_CASE(0x21);
+	DEESS_W8_KEEP_CASE(0x63);
+	DEESS_W8_KEEP_CASE(0x67);
+	DEESS_W8_KEEP_CASE(0x6f);
+	DEESS_W8_KEEP_CASE(0x5e);
+	DEESS_W8_KEEP_CASE(0x1c);
+	DEESS_W8_KEEP_CASE(0x18);
+	DEESS_W8_KEEP_CASE(0x10);
+	case DEESS_W8_ALL: return nu;
+	default: return _mm256_blendv_ps(old, nu, mask);
+	}
+}
+
+/* One step with sample x; the elements outside keep (or mask) hold their state. */
+static inline __attribute__((always_inline)) void
+deess_w8_step(struct deess_w8 *w, float x, int keep, __m256 mask)
+{
+	const __m256 dc = deess_w8_c(DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET,
+				     DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, -0.0f, 0.0f);
+	const __m256 nz = _mm256_set1_ps(-0.0f);
+	const __m256 m2 = _mm256_castsi256_ps(_mm256_setr_epi32(-1, -1, -1, -1, 0, 0, 0, 0));
+	const __m256 sgn = deess_w8_c(0.0f, 0.0f, 0.0f, 0.0f, -0.0f, 0.0f, 0.0f, 0.0f);
+	const __m256i to_bp = _mm256_setr_epi32(0, 1, 2, 3, 3, 5, 6, 7);
+	__m256 yv = (__m256)w->y;
+	/* inputs: HP(j) <- HP(j-1), AP2 <- AP1 one element up; x into HP1 and AP1; BP's from
+	 * the step before */
+	__m256 up = _mm256_castsi256_ps(_mm256_slli_si256(_mm256_castps_si256(yv), 4));
+	__m256 side = _mm256_blend_ps((__m256)w->bp_in, _mm256_set1_ps(x), 0x21);
+	__m256 u = _mm256_add_ps(_mm256_blend_ps(up, side, 0x31), dc);
+	w->bp_in = (dsp_v8f)_mm256_permutevar8x32_ps(yv, to_bp);
+
+	__m256 p = _mm256_mul_ps((__m256)w->k0, u);
+	__m256 y = _mm256_add_ps(p, (__m256)w->z1);
+	__m256 mm = _mm256_blend_ps(nz, u, 0x60);
+	__m256 l = _mm256_sub_ps((__m256)w->z2, _mm256_and_ps(_mm256_add_ps(p, p), m2));
+	__m256 z1 = _mm256_add_ps(l, _mm256_mul_ps((__m256)w->k1, _mm256_sub_ps(mm, y)));
+	__m256 q = _mm256_blend_ps(p, u, 0x60);
+	__m256 z2 = _mm256_xor_ps(_mm256_sub_ps(q, _mm256_mul_ps((__m256)w->k2, y)), sgn);
+	z1 = deess_w8_keep((__m256)w->z1, z1, keep, mask);
+	z2 = deess_w8_keep((__m256)w->z2, z2, keep, mask);
+	w->z1 = (dsp_v8f)z1, w->z2 = (dsp_v8f)z2, w->y = (dsp_v8f)y;
+}
+
+static void deess_w8_load(struct deess_w8 *w, const struct deess *d)
+{
+	const struct biquad_gain_poles *s1 = &d->xs1, *s2 = &d->xs2, *bp = &d->bp;
+	w->k0 = (dsp_v8f)deess_w8_c(s1->b0, s2->b0, s1->b0, s2->b0, bp->b0, s1->a2, s2->a2, 0.0f);
+	w->k1 = (dsp_v8f)deess_w8_c(s1->a1, s2->a1, s1->a1, s2->a1, bp->a1, s1->a1, s2->a1, 0.0f);
+	w->k2 = (dsp_v8f)deess_w8_c(s1->a2, s2->a2, s1->a2, s2->a2, -bp->a2, s1->a2, s2->a2,
+				    0.0f);
+	w->z1 = (dsp_v8f)deess_w8_c(d->hp_s[0].z1, d->hp_s[1].z1, d->hp_s[2].z1, d->hp_s[3].z1,
+				    d->sc_s.z1, d->ap_s[0].z1, d->ap_s[1].z1, 0.0f);
+	w->z2 = (dsp_v8f)deess_w8_c(d->hp_s[0].z2, d->hp_s[1].z2, d->hp_s[2].z2, d->hp_s[3].z2,
+				    d->sc_s.z2, d->ap_s[0].z2, d->ap_s[1].z2, 0.0f);
+	w->y = w->bp_in = (dsp_v8f)_mm256_setzero_ps();
+}
+
+static void deess_w8_store(const struct deess_w8 *w, struct deess *d)
+{
+	for (unsigned k = 0; k < 4; k++)
+		d->hp_s[k].z1 = w->z1[k], d->hp_s[k].z2 = w->z2[k];
+	d->sc_s.z1 = w->z1[4], d->sc_s.z2 = w->z2[4];
+	for (unsigned k = 0; k < 2; k++)
+		d->ap_s[k].z1 = w->z1[5 + k], d->ap_s[k].z2 = w->z2[5 + k];
+}
+
+/* Step t's outputs: HP4 has sample t - 3, BP t - 5, AP2 t - 1 (the offset taken off). */
+static inline __attribute__((always_inline)) void
+deess_w8_put(struct deess *d, const struct deess_w8 *w, uint32_t t, int hi, int ap, int sc)
+{
+	if (hi)
+		d->buf_band[t - 3] = w->y[3];
+	if (sc)
+		d->buf_sc[t - DEESS_W8_FILL] = w->y[4];
+	if (ap)
+		d->buf_ap[t - 1] = w->y[6] - DEESS_DC_OFFSET;
+}
+
+/* Element e runs sample t - delay[e]: active where that is in [0, n). */
+static inline __attribute__((always_inline)) __m256 deess_w8_mask(int32_t t, int32_t n)
+{
+	const __m256i delay = _mm256_setr_epi32(0, 1, 2, 3, (int32_t)DEESS_W8_FILL, 0, 1, 1 << 30);
+	__m256i s = _mm256_sub_epi32(_mm256_set1_epi32(t), delay);
+	__m256i lo = _mm256_cmpgt_epi32(_mm256_setzero_si256(), s);
+	__m256i hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), s);
+	return _mm256_castsi256_ps(_mm256_andnot_si256(lo, hi));
+}
+
+/* Steps 0..4 (k) and n..n+4 (n + k) of a chunk of n >= 5, unrolled: element e is active
+ * (bit e of the pattern) where its sample t - delay (delays 0 1 2 3 5 0 1) is in [0, n). */
+static inline __attribute__((always_inline)) void
+deess_w8_fill(struct deess_w8 *w, struct deess *d, const float *x, unsigned k)
+{
+	static const int keep[DEESS_W8_FILL] = {0x21, 0x63, 0x67, 0x6f, 0x6f};
+	deess_w8_step(w, x[k], keep[k], _mm256_setzero_ps());
+	deess_w8_put(d, w, k, k >= 3, k >= 1, 0);
+}
+
+static inline __attribute__((always_inline)) void
+deess_w8_drain(struct deess_w8 *w, struct deess *d, uint32_t n, unsigned k)
+{
+	static const int keep[DEESS_W8_FILL] = {0x5e, 0x1c, 0x18, 0x10, 0x10};
+	deess_w8_step(w, 0.0f, keep[k], _mm256_setzero_ps());
+	deess_w8_put(d, w, n + k, k < 3, k < 1, 1);
+}
+
+/* One lane, coefficients fixed over the chunk: buf_band, buf_ap and buf_sc for i < n. The
+ * first and last DEESS_W8_FILL steps hold the sections without a sample. */
+static void deess_filter_w8(struct deess *d, const float *restrict x, uint32_t n)
+{
+	struct deess_w8 w;
+	deess_w8_load(&w, d);
+	if (n < DEESS_W8_FILL) {
+		for (uint32_t t = 0; t < n + DEESS_W8_FILL; t++) {
+			deess_w8_step(&w, t < n ? x[t] : 0.0f, DEESS_W8_VAR,
+				      deess_w8_mask((int32_t)t, (int32_t)n));
+			deess_w8_put(d, &w, t, t >= 3 && t - 3 < n, t >= 1 && t - 1 < n,
+				     t >= DEESS_W8_FILL);
+		}
+	} else {
+		for (unsigned k = 0; k < DEESS_W8_FILL; k++)
+			deess_w8_fill(&w, d, x, k);
+		for (uint32_t t = DEESS_W8_FILL; t < n; t++) {
+			deess_w8_step(&w, x[t], DEESS_W8_ALL, _mm256_setzero_ps());
+			deess_w8_put(d, &w, t, 1, 1, 1);
+		}
+		for (unsigned k = 0; k < DEESS_W8_FILL; k++)
+			deess_w8_drain(&w, d, n, k);
+	}
+	deess_w8_store(&w, d);
+}
+#endif
+
 /* The filters for W lanes (W = 1, 4 or 8, a constant after inlining), the first na of them
  * real: buf_band (hi), buf_ap and buf_sc for i < n. A chunk runs in segments split where a
  * gliding lane is redesigned; a lane's bits depend on its own samples alone, so neither the
@@ -560,7 +729,11 @@ deess_filter_lanes(struct deess *const *d, unsigned na, const float *const *in, 
 	struct deess_fv fv[NV_MAX];
 	int gliding = 0;
 	if (W == 1 && !d[0]->gliding) {
+#if defined(__AVX2__)
+		deess_filter_w8(d[0], in[0], n);
+#else
 		deess_filter_wave(d[0], in[0], n);
+#endif
 		return;
 	}
 	if (W == 1)
