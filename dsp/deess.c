@@ -830,10 +830,30 @@ static inline int32_t deess_slew_1(int32_t *restrict q, int32_t gr, int32_t da, 
 	const int32_t dd = da + dr;
 	int32_t c = 0;
 #if defined(__SSE4_1__)
-	__m128i g = _mm_cvtsi32_si128(gr), ddv = _mm_cvtsi32_si128(dd);
-	for (uint32_t i = 0; i < n; i++) {
+	/* g in every element; four samples' a loaded at once, each broadcast in turn, the four
+	 * results blended into one vector (no trip through general registers) */
+	__m128i g = _mm_set1_epi32(gr), ddv = _mm_set1_epi32(dd);
+	const __m128i c4 = _mm_set1_epi32(4 * dr);
+	__m128i cv = _mm_setr_epi32(dr, 2 * dr, 3 * dr, 4 * dr);
+	uint32_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		__m128i a = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(q + i)), cv);
+		__m128i o;
+		g = _mm_min_epi32(_mm_max_epi32(_mm_shuffle_epi32(a, 0x00), g), _mm_add_epi32(g, ddv));
+		o = g;
+		g = _mm_min_epi32(_mm_max_epi32(_mm_shuffle_epi32(a, 0x55), g), _mm_add_epi32(g, ddv));
+		o = _mm_blend_epi16(o, g, 0x0c);
+		g = _mm_min_epi32(_mm_max_epi32(_mm_shuffle_epi32(a, 0xaa), g), _mm_add_epi32(g, ddv));
+		o = _mm_blend_epi16(o, g, 0x30);
+		g = _mm_min_epi32(_mm_max_epi32(_mm_shuffle_epi32(a, 0xff), g), _mm_add_epi32(g, ddv));
+		o = _mm_blend_epi16(o, g, 0xc0);
+		_mm_storeu_si128((__m128i *)(q + i), _mm_sub_epi32(o, cv));
+		cv = _mm_add_epi32(cv, c4);
+	}
+	c = (int32_t)i * dr;
+	for (; i < n; i++) {
 		c += dr;
-		__m128i qc = _mm_cvtsi32_si128(q[i] + c);
+		__m128i qc = _mm_set1_epi32(q[i] + c);
 		g = _mm_min_epi32(_mm_max_epi32(qc, g), _mm_add_epi32(g, ddv));
 		q[i] = _mm_cvtsi128_si32(g) - c;
 	}
