@@ -1,11 +1,11 @@
 /* Split-band / wide-band de-esser; see deess.h for the definitions.
  *
- * Passes per chunk: the seven filter sections in one serial loop (their recursions overlap in
- * the CPU; several channels' run side by side in float vectors; split where a freq glide
- * redesigns them), level and target reduction
- * (vectorised fm_log2), slew limiter (serial, integer: sub, max, min; several channels'
- * interleaved), gain (vectorised fm_exp2) and output. deess_process is the one-lane case of
- * deess_process_lanes. */
+ * Passes per chunk: the seven filter sections in one serial loop (several channels run side
+ * by side in float vectors; one channel runs them as a skewed pipeline, each section on its
+ * own sample, see deess_filter_wave; split where a freq glide redesigns them), level and
+ * target reduction (vectorised fm_log2), slew limiter (serial, integer: max and min; several
+ * channels' interleaved), gain (vectorised fm_exp2) and output. deess_process is the one-lane
+ * case of deess_process_lanes. */
 #include "deess.h"
 
 #include <errno.h>
