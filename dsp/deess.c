@@ -1,11 +1,11 @@
 /* Split-band / wide-band de-esser; see deess.h for the definitions.
  *
- * Passes per chunk: the seven filter sections in one serial loop (their recursions overlap in
- * the CPU; several channels' run side by side in float vectors; split where a freq glide
- * redesigns them), level and target reduction
- * (vectorised fm_log2), slew limiter (serial, integer: sub, max, min; several channels'
- * interleaved), gain (vectorised fm_exp2) and output. deess_process is the one-lane case of
- * deess_process_lanes. */
+ * Passes per chunk: the seven filter sections in one serial loop (several channels run side
+ * by side in float vectors; one channel runs them as a skewed pipeline, each section on its
+ * own sample, see deess_filter_wave; split where a freq glide redesigns them), level and
+ * target reduction (vectorised fm_log2), slew limiter (serial, integer: max and min; several
+ * channels' interleaved), gain (vectorised fm_exp2) and output. deess_process is the one-lane
+ * case of deess_process_lanes. */
 #include "deess.h"
 
 #include <errno.h>
@@ -16,6 +16,12 @@
 #include "fastmath.h"
 #include "lanes.h"
 #include "vec.h"
+
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE4_1__)
+#include <smmintrin.h>
+#endif
 
 #define DEESS_Q 1048576.0f       /* Q20 */
 #define DEESS_LEVEL_FLOOR 1e-10f /* -200 dBFS */
@@ -345,6 +351,367 @@ static inline uint32_t deess_glide_segment(struct deess *const *d, unsigned na,
 	return end;
 }
 
+/* ---- one lane: the seven sections as a skewed pipeline ----------------------------------
+ * One channel alone would use one element of deess_tick_v4's vectors, and within a sample
+ * the cascade is one long serial chain. Here the sections share two vectors and each works on
+ * a different sample: vector A holds the high-pass's four sections (element j: section j + 1,
+ * on sample t - j at step t), vector B the allpass's two and the band-pass (AP1 on sample t,
+ * AP2 on t - 1, BP on t - 4; the fourth element idles at zero). A section's input at step t
+ * is the previous step's output of the section before it, or the new sample, so one step
+ * advances every section by one sample and the chain per step is one section long. Each
+ * section still does deess_tick_v4's operations in its order, so the bits are the same. */
+#define DEESS_WAVE_FILL 4u /* steps until every section has a sample (BP's delay) */
+
+struct deess_wave {
+	struct biquad_gain_poles_v4 a; /* the high-pass sections: s1, s2, s1, s2 */
+	dsp_v4f a_z1, a_z2;
+	/* B: one form for the allpass and band-pass sections (deess_wave_b) */
+	dsp_v4f k0, k1, k2, sgn, b_z1, b_z2;
+	dsp_v4f ya, yb; /* the last step's outputs */
+};
+
+/* Element moves (bit-exact): A's input [x, ya0, ya1, ya2], B's [x, yb0, ya3, ya3], and
+ * [u0, u1, v2, v3]. */
+#if defined(__SSE2__)
+static inline dsp_v4f deess_wave_in_a(dsp_v4f xv, dsp_v4f ya)
+{
+	__m128 s = _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128((__m128)ya), 4));
+	return (dsp_v4f)_mm_move_ss(s, (__m128)xv);
+}
+static inline dsp_v4f deess_wave_in_b(dsp_v4f xv, dsp_v4f ya, dsp_v4f yb)
+{
+	__m128 t = _mm_unpacklo_ps((__m128)xv, (__m128)yb);
+	return (dsp_v4f)_mm_shuffle_ps(t, (__m128)ya, _MM_SHUFFLE(3, 3, 1, 0));
+}
+static inline dsp_v4f deess_lo2_hi2(dsp_v4f u, dsp_v4f v)
+{
+	return (dsp_v4f)_mm_shuffle_ps((__m128)u, (__m128)v, _MM_SHUFFLE(3, 2, 1, 0));
+}
+#else
+static inline dsp_v4f deess_wave_in_a(dsp_v4f xv, dsp_v4f ya)
+{
+	return DSP_SHUFFLE4(xv, ya, 0, 4, 5, 6);
+}
+static inline dsp_v4f deess_wave_in_b(dsp_v4f xv, dsp_v4f ya, dsp_v4f yb)
+{
+	return DSP_SHUFFLE4(DSP_SHUFFLE4(xv, yb, 0, 4, 1, 5), ya, 0, 1, 7, 7);
+}
+static inline dsp_v4f deess_lo2_hi2(dsp_v4f u, dsp_v4f v) { return DSP_SHUFFLE4(u, v, 0, 1, 6, 7); }
+#endif
+
+/* One step of B's three sections, input u. The allpass (deess_ap_tick_v4: y = a2 u + z1,
+ * z1 = a1 (u - y) + z2, z2 = u - a2 y) and the band-pass (biquad_bp_tick: y = b0 u + z1,
+ * z1 = z2 - a1 y, z2 = -(b0 u + a2 y)) as one: y = k0 u + z1, z1 = z2 + k1 (m - y),
+ * z2 = (q - k2 y) ^ sgn, with m = u and q = u in the allpass elements, m = -0 and q = k0 u in
+ * the band-pass's, k2 = -a2 there and sgn its sign bit. Exact rewrites: -0 - y is -y,
+ * a1 (-y) is -(a1 y), z2 + -(t) is z2 - t, p - (-t) is p + t, and the sign flip is the
+ * negation, all bit for bit. */
+static inline __attribute__((always_inline)) dsp_v4f
+deess_wave_b(const struct deess_wave *w, dsp_v4f u, dsp_v4f *z1, dsp_v4f *z2)
+{
+	const dsp_v4f nz = {-0.0f, -0.0f, -0.0f, -0.0f};
+	dsp_v4f p = w->k0 * u;
+	dsp_v4f y = p + *z1;
+	*z1 = *z2 + w->k1 * (deess_lo2_hi2(u, nz) - y);
+	*z2 = (dsp_v4f)((dsp_v4i)(deess_lo2_hi2(u, p) - w->k2 * y) ^ (dsp_v4i)w->sgn);
+	return y;
+}
+
+/* Elements of `nu` where m is set, of `old` elsewhere. */
+static inline dsp_v4f deess_sel(dsp_v4i m, dsp_v4f nu, dsp_v4f old)
+{
+	return (dsp_v4f)(((dsp_v4i)nu & m) | ((dsp_v4i)old & ~m));
+}
+
+/* One step with sample x. masked (a constant after inlining): at the chunk's ends, where the
+ * sections whose sample is outside [0, n) keep their state (their outputs go nowhere a
+ * section with a sample reads). */
+static inline __attribute__((always_inline)) void
+deess_wave_step(struct deess_wave *w, float x, int masked, dsp_v4i ma, dsp_v4i mb)
+{
+	const dsp_v4f dc_a = {DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET};
+	/* AP2's input takes no offset: adding -0 leaves every value as it is */
+	const dsp_v4f dc_b = {DEESS_DC_OFFSET, -0.0f, DEESS_DC_OFFSET, 0.0f};
+	const dsp_v4f xv = {x, 0.0f, 0.0f, 0.0f};
+	dsp_v4f ua = deess_wave_in_a(xv, w->ya) + dc_a;
+	dsp_v4f ub = deess_wave_in_b(xv, w->ya, w->yb) + dc_b;
+	dsp_v4f a1 = w->a_z1, a2 = w->a_z2, b1 = w->b_z1, b2 = w->b_z2;
+	w->ya = biquad_hp_tick_v4(&w->a, &a1, &a2, ua);
+	w->yb = deess_wave_b(w, ub, &b1, &b2);
+	if (masked) {
+		a1 = deess_sel(ma, a1, w->a_z1), a2 = deess_sel(ma, a2, w->a_z2);
+		b1 = deess_sel(mb, b1, w->b_z1), b2 = deess_sel(mb, b2, w->b_z2);
+	}
+	w->a_z1 = a1, w->a_z2 = a2, w->b_z1 = b1, w->b_z2 = b2;
+}
+
+/* The lane's coefficients and state into the pipeline, and the state back. */
+static void deess_wave_load(struct deess_wave *w, const struct deess *d)
+{
+	const struct biquad_gain_poles *s1 = &d->xs1, *s2 = &d->xs2, *bp = &d->bp;
+	w->a.b0 = (dsp_v4f){s1->b0, s2->b0, s1->b0, s2->b0};
+	w->a.a1 = (dsp_v4f){s1->a1, s2->a1, s1->a1, s2->a1};
+	w->a.a2 = (dsp_v4f){s1->a2, s2->a2, s1->a2, s2->a2};
+	w->k0 = (dsp_v4f){s1->a2, s2->a2, bp->b0, 0.0f};
+	w->k1 = (dsp_v4f){s1->a1, s2->a1, bp->a1, 0.0f};
+	w->k2 = (dsp_v4f){s1->a2, s2->a2, -bp->a2, 0.0f};
+	w->sgn = (dsp_v4f){0.0f, 0.0f, -0.0f, 0.0f};
+	for (unsigned k = 0; k < 4; k++)
+		w->a_z1[k] = d->hp_s[k].z1, w->a_z2[k] = d->hp_s[k].z2;
+	w->b_z1 = (dsp_v4f){d->ap_s[0].z1, d->ap_s[1].z1, d->sc_s.z1, 0.0f};
+	w->b_z2 = (dsp_v4f){d->ap_s[0].z2, d->ap_s[1].z2, d->sc_s.z2, 0.0f};
+	w->ya = w->yb = (dsp_v4f){0.0f, 0.0f, 0.0f, 0.0f};
+}
+
+static void deess_wave_store(const struct deess_wave *w, struct deess *d)
+{
+	for (unsigned k = 0; k < 4; k++)
+		d->hp_s[k].z1 = w->a_z1[k], d->hp_s[k].z2 = w->a_z2[k];
+	for (unsigned k = 0; k < 2; k++)
+		d->ap_s[k].z1 = w->b_z1[k], d->ap_s[k].z2 = w->b_z2[k];
+	d->sc_s.z1 = w->b_z1[2], d->sc_s.z2 = w->b_z2[2];
+}
+
+/* Where step t's outputs go: the high band from HP4 (A's element 3, sample t - 3), the allpass
+ * from AP2 (B's 1, sample t - 1, the offset taken off), the sidechain from BP (B's 2, sample
+ * t - 4); the flags say which of those samples are in the chunk. */
+static inline __attribute__((always_inline)) void
+deess_wave_put(struct deess *d, const struct deess_wave *w, uint32_t t, int hi, int ap, int sc)
+{
+	if (hi)
+		d->buf_band[t - 3] = w->ya[3];
+	if (ap)
+		d->buf_ap[t - 1] = w->yb[1] - DEESS_DC_OFFSET;
+	if (sc)
+		d->buf_sc[t - DEESS_WAVE_FILL] = w->yb[2];
+}
+
+/* Element masks, all set where c is (c a constant after inlining in the unrolled ends). */
+#define DEESS_M(c) ((c) ? -1 : 0)
+
+/* Steps 0..3 (k) and n..n+3 (n + k) of a chunk of n >= 4: the sections without a sample
+ * there (element e runs sample t - delay, delays 0 1 2 3 and 0 1 4) are held. */
+static inline __attribute__((always_inline)) void
+deess_wave_fill(struct deess_wave *w, struct deess *d, const float *x, unsigned k)
+{
+	const dsp_v4i ma = {-1, DEESS_M(k >= 1), DEESS_M(k >= 2), DEESS_M(k >= 3)};
+	const dsp_v4i mb = {-1, DEESS_M(k >= 1), 0, 0};
+	deess_wave_step(w, x[k], 1, ma, mb);
+	deess_wave_put(d, w, k, k >= 3, k >= 1, 0);
+}
+
+static inline __attribute__((always_inline)) void
+deess_wave_drain(struct deess_wave *w, struct deess *d, uint32_t n, unsigned k)
+{
+	const dsp_v4i ma = {0, DEESS_M(k < 1), DEESS_M(k < 2), DEESS_M(k < 3)};
+	const dsp_v4i mb = {0, DEESS_M(k < 1), -1, 0};
+	deess_wave_step(w, 0.0f, 1, ma, mb);
+	deess_wave_put(d, w, n + k, k < 3, k < 1, 1);
+}
+
+/* Every step of a chunk of n < 4, the masks worked out at run time. */
+static void deess_wave_short(struct deess_wave *w, struct deess *d, const float *x, uint32_t n)
+{
+	const dsp_v4i delay_a = {0, 1, 2, 3}, delay_b = {0, 1, (int32_t)DEESS_WAVE_FILL, 1 << 30};
+	const dsp_v4i nv = {(int32_t)n, (int32_t)n, (int32_t)n, (int32_t)n};
+	for (uint32_t t = 0; t < n + DEESS_WAVE_FILL; t++) {
+		const dsp_v4i tv = {(int32_t)t, (int32_t)t, (int32_t)t, (int32_t)t};
+		dsp_v4i ma = (tv >= delay_a) & (tv < delay_a + nv);
+		dsp_v4i mb = (tv >= delay_b) & (tv < delay_b + nv);
+		deess_wave_step(w, t < n ? x[t] : 0.0f, 1, ma, mb);
+		deess_wave_put(d, w, t, t >= 3 && t - 3 < n, t >= 1 && t - 1 < n,
+			       t >= DEESS_WAVE_FILL);
+	}
+}
+
+/* One lane, coefficients fixed over the chunk: buf_band, buf_ap and buf_sc for i < n. */
+static void deess_filter_wave(struct deess *d, const float *restrict x, uint32_t n)
+{
+	struct deess_wave w;
+	const dsp_v4i none = {0, 0, 0, 0};
+	deess_wave_load(&w, d);
+	if (n < DEESS_WAVE_FILL) {
+		deess_wave_short(&w, d, x, n);
+	} else {
+		for (unsigned k = 0; k < DEESS_WAVE_FILL; k++)
+			deess_wave_fill(&w, d, x, k);
+		for (uint32_t t = DEESS_WAVE_FILL; t < n; t++) {
+			deess_wave_step(&w, x[t], 0, none, none);
+			deess_wave_put(d, &w, t, 1, 1, 1);
+		}
+		for (unsigned k = 0; k < DEESS_WAVE_FILL; k++)
+			deess_wave_drain(&w, d, n, k);
+	}
+	deess_wave_store(&w, d);
+}
+
+#if defined(__AVX2__)
+/* ---- AVX2: the seven sections in one vector of eight ------------------------------------
+ * Elements HP1 HP2 HP3 HP4 | BP AP1 AP2 (unused), every one in deess_wave_b's common form
+ * extended by the high-pass's term: y = k0 u + z1, z1 = (z2 - ((p + p) & m2)) + k1 (m - y),
+ * z2 = (q - k2 y) ^ sgn, with m = -0 and q = p in the high-pass and band-pass elements (the
+ * high-pass's z1 = (z2 - 2p) - a1 y, exactly). One vector does a step's arithmetic once
+ * instead of twice. An input moves one element up within its 128-bit half (one cycle); only
+ * HP4 -> BP crosses the halves (a three-cycle permute), so BP takes HP4's output of two steps
+ * before, computed a step ahead and off the chain: BP runs sample t - 5. */
+#define DEESS_W8_FILL 5u /* BP's delay */
+
+struct deess_w8 {
+	dsp_v8f k0, k1, k2, z1, z2, y;
+	dsp_v8f bp_in; /* HP4's last output in BP's element, for the next step */
+};
+
+static inline __attribute__((always_inline)) __m256 deess_w8_c(float a, float b, float c,
+								float d, float e, float f,
+								float g, float h)
+{
+	return _mm256_setr_ps(a, b, c, d, e, f, g, h);
+}
+
+/* Elements of nu where bit e of keep is set, of old elsewhere: a blend with an immediate
+ * (one cycle), one case for each pattern the unrolled ends of a chunk use; DEESS_W8_VAR
+ * takes mask at run time instead. */
+#define DEESS_W8_ALL (-1)
+#define DEESS_W8_VAR (-2)
+#define DEESS_W8_KEEP_CASE(c)                                                                 \
+	case c: return _mm256_blend_ps(old, nu, c)
+static inline __attribute__((always_inline)) __m256 deess_w8_keep(__m256 old, __m256 nu,
+								  int keep, __m256 mask)
+{
+	switch (keep) {
+	DEESS_W8_KEEP_CASE(0x21);
+	DEESS_W8_KEEP_CASE(0x63);
+	DEESS_W8_KEEP_CASE(0x67);
+	DEESS_W8_KEEP_CASE(0x6f);
+	DEESS_W8_KEEP_CASE(0x5e);
+	DEESS_W8_KEEP_CASE(0x1c);
+	DEESS_W8_KEEP_CASE(0x18);
+	DEESS_W8_KEEP_CASE(0x10);
+	case DEESS_W8_ALL: return nu;
+	default: return _mm256_blendv_ps(old, nu, mask);
+	}
+}
+
+/* One step with sample x; the elements outside keep (or mask) hold their state. */
+static inline __attribute__((always_inline)) void
+deess_w8_step(struct deess_w8 *w, float x, int keep, __m256 mask)
+{
+	const __m256 dc = deess_w8_c(DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET,
+				     DEESS_DC_OFFSET, DEESS_DC_OFFSET, DEESS_DC_OFFSET, -0.0f, 0.0f);
+	const __m256 nz = _mm256_set1_ps(-0.0f);
+	const __m256 m2 = _mm256_castsi256_ps(_mm256_setr_epi32(-1, -1, -1, -1, 0, 0, 0, 0));
+	const __m256 sgn = deess_w8_c(0.0f, 0.0f, 0.0f, 0.0f, -0.0f, 0.0f, 0.0f, 0.0f);
+	const __m256i to_bp = _mm256_setr_epi32(0, 1, 2, 3, 3, 5, 6, 7);
+	__m256 yv = (__m256)w->y;
+	/* inputs: HP(j) <- HP(j-1), AP2 <- AP1 one element up; x into HP1 and AP1; BP's from
+	 * the step before */
+	__m256 up = _mm256_castsi256_ps(_mm256_slli_si256(_mm256_castps_si256(yv), 4));
+	__m256 side = _mm256_blend_ps((__m256)w->bp_in, _mm256_set1_ps(x), 0x21);
+	__m256 u = _mm256_add_ps(_mm256_blend_ps(up, side, 0x31), dc);
+	w->bp_in = (dsp_v8f)_mm256_permutevar8x32_ps(yv, to_bp);
+
+	__m256 p = _mm256_mul_ps((__m256)w->k0, u);
+	__m256 y = _mm256_add_ps(p, (__m256)w->z1);
+	__m256 mm = _mm256_blend_ps(nz, u, 0x60);
+	__m256 l = _mm256_sub_ps((__m256)w->z2, _mm256_and_ps(_mm256_add_ps(p, p), m2));
+	__m256 z1 = _mm256_add_ps(l, _mm256_mul_ps((__m256)w->k1, _mm256_sub_ps(mm, y)));
+	__m256 q = _mm256_blend_ps(p, u, 0x60);
+	__m256 z2 = _mm256_xor_ps(_mm256_sub_ps(q, _mm256_mul_ps((__m256)w->k2, y)), sgn);
+	z1 = deess_w8_keep((__m256)w->z1, z1, keep, mask);
+	z2 = deess_w8_keep((__m256)w->z2, z2, keep, mask);
+	w->z1 = (dsp_v8f)z1, w->z2 = (dsp_v8f)z2, w->y = (dsp_v8f)y;
+}
+
+static void deess_w8_load(struct deess_w8 *w, const struct deess *d)
+{
+	const struct biquad_gain_poles *s1 = &d->xs1, *s2 = &d->xs2, *bp = &d->bp;
+	w->k0 = (dsp_v8f)deess_w8_c(s1->b0, s2->b0, s1->b0, s2->b0, bp->b0, s1->a2, s2->a2, 0.0f);
+	w->k1 = (dsp_v8f)deess_w8_c(s1->a1, s2->a1, s1->a1, s2->a1, bp->a1, s1->a1, s2->a1, 0.0f);
+	w->k2 = (dsp_v8f)deess_w8_c(s1->a2, s2->a2, s1->a2, s2->a2, -bp->a2, s1->a2, s2->a2,
+				    0.0f);
+	w->z1 = (dsp_v8f)deess_w8_c(d->hp_s[0].z1, d->hp_s[1].z1, d->hp_s[2].z1, d->hp_s[3].z1,
+				    d->sc_s.z1, d->ap_s[0].z1, d->ap_s[1].z1, 0.0f);
+	w->z2 = (dsp_v8f)deess_w8_c(d->hp_s[0].z2, d->hp_s[1].z2, d->hp_s[2].z2, d->hp_s[3].z2,
+				    d->sc_s.z2, d->ap_s[0].z2, d->ap_s[1].z2, 0.0f);
+	w->y = w->bp_in = (dsp_v8f)_mm256_setzero_ps();
+}
+
+static void deess_w8_store(const struct deess_w8 *w, struct deess *d)
+{
+	for (unsigned k = 0; k < 4; k++)
+		d->hp_s[k].z1 = w->z1[k], d->hp_s[k].z2 = w->z2[k];
+	d->sc_s.z1 = w->z1[4], d->sc_s.z2 = w->z2[4];
+	for (unsigned k = 0; k < 2; k++)
+		d->ap_s[k].z1 = w->z1[5 + k], d->ap_s[k].z2 = w->z2[5 + k];
+}
+
+/* Step t's outputs: HP4 has sample t - 3, BP t - 5, AP2 t - 1 (the offset taken off). */
+static inline __attribute__((always_inline)) void
+deess_w8_put(struct deess *d, const struct deess_w8 *w, uint32_t t, int hi, int ap, int sc)
+{
+	if (hi)
+		d->buf_band[t - 3] = w->y[3];
+	if (sc)
+		d->buf_sc[t - DEESS_W8_FILL] = w->y[4];
+	if (ap)
+		d->buf_ap[t - 1] = w->y[6] - DEESS_DC_OFFSET;
+}
+
+/* Element e runs sample t - delay[e]: active where that is in [0, n). */
+static inline __attribute__((always_inline)) __m256 deess_w8_mask(int32_t t, int32_t n)
+{
+	const __m256i delay = _mm256_setr_epi32(0, 1, 2, 3, (int32_t)DEESS_W8_FILL, 0, 1, 1 << 30);
+	__m256i s = _mm256_sub_epi32(_mm256_set1_epi32(t), delay);
+	__m256i lo = _mm256_cmpgt_epi32(_mm256_setzero_si256(), s);
+	__m256i hi = _mm256_cmpgt_epi32(_mm256_set1_epi32(n), s);
+	return _mm256_castsi256_ps(_mm256_andnot_si256(lo, hi));
+}
+
+/* Steps 0..4 (k) and n..n+4 (n + k) of a chunk of n >= 5, unrolled: element e is active
+ * (bit e of the pattern) where its sample t - delay (delays 0 1 2 3 5 0 1) is in [0, n). */
+static inline __attribute__((always_inline)) void
+deess_w8_fill(struct deess_w8 *w, struct deess *d, const float *x, unsigned k)
+{
+	static const int keep[DEESS_W8_FILL] = {0x21, 0x63, 0x67, 0x6f, 0x6f};
+	deess_w8_step(w, x[k], keep[k], _mm256_setzero_ps());
+	deess_w8_put(d, w, k, k >= 3, k >= 1, 0);
+}
+
+static inline __attribute__((always_inline)) void
+deess_w8_drain(struct deess_w8 *w, struct deess *d, uint32_t n, unsigned k)
+{
+	static const int keep[DEESS_W8_FILL] = {0x5e, 0x1c, 0x18, 0x10, 0x10};
+	deess_w8_step(w, 0.0f, keep[k], _mm256_setzero_ps());
+	deess_w8_put(d, w, n + k, k < 3, k < 1, 1);
+}
+
+/* One lane, coefficients fixed over the chunk: buf_band, buf_ap and buf_sc for i < n. The
+ * first and last DEESS_W8_FILL steps hold the sections without a sample. */
+static void deess_filter_w8(struct deess *d, const float *restrict x, uint32_t n)
+{
+	struct deess_w8 w;
+	deess_w8_load(&w, d);
+	if (n < DEESS_W8_FILL) {
+		for (uint32_t t = 0; t < n + DEESS_W8_FILL; t++) {
+			deess_w8_step(&w, t < n ? x[t] : 0.0f, DEESS_W8_VAR,
+				      deess_w8_mask((int32_t)t, (int32_t)n));
+			deess_w8_put(d, &w, t, t >= 3 && t - 3 < n, t >= 1 && t - 1 < n,
+				     t >= DEESS_W8_FILL);
+		}
+	} else {
+		for (unsigned k = 0; k < DEESS_W8_FILL; k++)
+			deess_w8_fill(&w, d, x, k);
+		for (uint32_t t = DEESS_W8_FILL; t < n; t++) {
+			deess_w8_step(&w, x[t], DEESS_W8_ALL, _mm256_setzero_ps());
+			deess_w8_put(d, &w, t, 1, 1, 1);
+		}
+		for (unsigned k = 0; k < DEESS_W8_FILL; k++)
+			deess_w8_drain(&w, d, n, k);
+	}
+	deess_w8_store(&w, d);
+}
+#endif
+
 /* The filters for W lanes (W = 1, 4 or 8, a constant after inlining), the first na of them
  * real: buf_band (hi), buf_ap and buf_sc for i < n. A chunk runs in segments split where a
  * gliding lane is redesigned; a lane's bits depend on its own samples alone, so neither the
@@ -361,6 +728,14 @@ deess_filter_lanes(struct deess *const *d, unsigned na, const float *const *in, 
 	float *hi[NV_MAX * DEESS_VL], *ap[NV_MAX * DEESS_VL], *sc[NV_MAX * DEESS_VL];
 	struct deess_fv fv[NV_MAX];
 	int gliding = 0;
+	if (W == 1 && !d[0]->gliding) {
+#if defined(__AVX2__)
+		deess_filter_w8(d[0], in[0], n);
+#else
+		deess_filter_wave(d[0], in[0], n);
+#endif
+		return;
+	}
 	if (W == 1)
 		na = 1; /* one lane is never padding (and GCC then sees every pointer set) */
 
@@ -443,6 +818,56 @@ static inline int32_t deess_min_i(int32_t a, int32_t b) { return a < b ? a : b; 
 #define DEESS_MIN(a, b) _Generic((a), dsp_v4i: dsp_min4i, default: deess_min_i)(a, b)
 #define DEESS_SLEW_STEP(gr, q, da, dr) DEESS_MIN(DEESS_MAX((q), (gr) - (dr)), (gr) + (da))
 
+/* One lane's slew limiter, the release folded into a running offset: with g = gr + c,
+ * c = dr (i + 1), the step gr = min(max(q, gr - dr), gr + da) becomes
+ * g = min(max(q + c, g), g + da + dr), two operations deep from one sample to the next
+ * instead of three. Exact: integers, and c < 2^21 within a chunk. With SSE4.1 (the AVX2
+ * build) the max and min are single instructions; a scalar compare and move would take two
+ * each. Returns the last reduction (gr unchanged when n is 0). */
+static inline int32_t deess_slew_1(int32_t *restrict q, int32_t gr, int32_t da, int32_t dr,
+				   uint32_t n)
+{
+	const int32_t dd = da + dr;
+	int32_t c = 0;
+#if defined(__SSE4_1__)
+	/* g in every element; four samples' a loaded at once, each broadcast in turn, the four
+	 * results blended into one vector (no trip through general registers) */
+	__m128i g = _mm_set1_epi32(gr), ddv = _mm_set1_epi32(dd);
+	const __m128i c4 = _mm_set1_epi32(4 * dr);
+	__m128i cv = _mm_setr_epi32(dr, 2 * dr, 3 * dr, 4 * dr);
+	uint32_t i = 0;
+	for (; i + 4 <= n; i += 4) {
+		__m128i a = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(q + i)), cv);
+		__m128i o;
+		g = _mm_min_epi32(_mm_max_epi32(_mm_shuffle_epi32(a, 0x00), g), _mm_add_epi32(g, ddv));
+		o = g;
+		g = _mm_min_epi32(_mm_max_epi32(_mm_shuffle_epi32(a, 0x55), g), _mm_add_epi32(g, ddv));
+		o = _mm_blend_epi16(o, g, 0x0c);
+		g = _mm_min_epi32(_mm_max_epi32(_mm_shuffle_epi32(a, 0xaa), g), _mm_add_epi32(g, ddv));
+		o = _mm_blend_epi16(o, g, 0x30);
+		g = _mm_min_epi32(_mm_max_epi32(_mm_shuffle_epi32(a, 0xff), g), _mm_add_epi32(g, ddv));
+		o = _mm_blend_epi16(o, g, 0xc0);
+		_mm_storeu_si128((__m128i *)(q + i), _mm_sub_epi32(o, cv));
+		cv = _mm_add_epi32(cv, c4);
+	}
+	c = (int32_t)i * dr;
+	for (; i < n; i++) {
+		c += dr;
+		__m128i qc = _mm_set1_epi32(q[i] + c);
+		g = _mm_min_epi32(_mm_max_epi32(qc, g), _mm_add_epi32(g, ddv));
+		q[i] = _mm_cvtsi128_si32(g) - c;
+	}
+#else
+	int32_t g = gr;
+	for (uint32_t i = 0; i < n; i++) {
+		c += dr;
+		g = deess_min_i(deess_max_i(q[i] + c, g), g + dd);
+		q[i] = g - c;
+	}
+#endif
+	return n ? q[n - 1] : gr;
+}
+
 /* Slew limiter, linear-dB attack and release, for W lanes (a constant after inlining) side
  * by side: one lane steps in scalar registers (its chain is sub, max, min: a compare and
  * blend in SSE2 would be longer), four or eight in integer vectors, transposed in blocks of
@@ -452,12 +877,7 @@ static inline __attribute__((always_inline)) void
 deess_slew_lanes(struct deess *const *d, unsigned na, uint32_t n, const unsigned W)
 {
 	if (W == 1) {
-		int32_t *restrict q = d[0]->buf_q;
-		int32_t gr = d[0]->gr_q;
-		const int32_t da = d[0]->d_att_q, dr = d[0]->d_rel_q;
-		for (uint32_t i = 0; i < n; i++)
-			q[i] = gr = DEESS_SLEW_STEP(gr, q[i], da, dr);
-		d[0]->gr_q = gr;
+		d[0]->gr_q = deess_slew_1(d[0]->buf_q, d[0]->gr_q, d[0]->d_att_q, d[0]->d_rel_q, n);
 	} else {
 		enum { NV_MAX = DSP_LANES_MAX / DEESS_VL };
 		const unsigned nvec = (W + DEESS_VL - 1) / DEESS_VL;
