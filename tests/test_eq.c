@@ -317,6 +317,48 @@ START_TEST(nan_is_contained)
 }
 END_TEST
 
+/* The fused one-lane path (eq_process with every band settled: one band alone, or two or three
+ * bands as a pipeline, lane j a sample behind lane j - 1) against the general path, band after
+ * band: every set of active bands, every chunk length, so the pipeline fills and drains at every
+ * grid position. The signal decays into the range where the grid steps clean the state, and an
+ * infinite sample makes every state non-finite once: both paths must clean the same lanes on the
+ * same samples. 0 ulp, outputs and whole states. */
+START_TEST(steady_path_matches_the_general_path)
+{
+	static struct eq e[2];
+	enum { LEN = 7000 };
+	static float in[LEN], out[2][LEN];
+	tu_noise(in, 1500, 0.5, 3);
+	memset(in + 1500, 0, (LEN - 1500) * sizeof(float));
+	in[700] = INFINITY;
+	for (int set = 1; set < 8; set++) {
+		for (uint32_t k = 1; k <= DSP_MAX_CHUNK; k++) {
+			for (int v = 0; v < 2; v++) {
+				ck_assert_int_eq(stage_init_defaults(&eq_stage, &e[v], FS), 0);
+				eq_set(&e[v], P_EQ_ENABLE, 1.0f);
+				eq_set(&e[v], P_EQ_LOW_GAIN, set & 1 ? 6.0f : 0.0f);
+				eq_set(&e[v], P_EQ_MID_GAIN, set & 2 ? -4.0f : 0.0f);
+				eq_set(&e[v], P_EQ_MID_Q, 3.0f);
+				eq_set(&e[v], P_EQ_HIGH_GAIN, set & 4 ? 3.0f : 0.0f);
+				eq_reset(&e[v]);
+				for (uint32_t at = 0; at < LEN; at += k) {
+					uint32_t n = LEN - at < k ? LEN - at : k;
+					if (v == 0)
+						eq_process_each(&e[v], in + at, out[v] + at, n);
+					else
+						eq_process(&e[v], in + at, out[v] + at, n);
+				}
+			}
+			ck_assert_msg(memcmp(out[0], out[1], sizeof(out[0])) == 0,
+				      "bands %d, chunks of %u: differs from the general path", set, k);
+			ck_assert_int_eq(memcmp(&e[0], &e[1], sizeof(e[0])), 0);
+			/* the decay did reach the clean range: the tail is exactly zero */
+			ck_assert_float_eq(out[1][LEN - 1], 0.0f);
+		}
+	}
+}
+END_TEST
+
 static void strip_fn(void *ctx, const float *in, float *out, uint32_t n)
 {
 	strip_process(ctx, in, out, n);
@@ -370,6 +412,7 @@ int main(void)
 	tcase_add_test(tc, enable_crossfades);
 	tcase_add_test(tc, block_size_independent);
 	tcase_add_test(tc, nan_is_contained);
+	tcase_add_test(tc, steady_path_matches_the_general_path);
 	tcase_add_test(tc, tone_stages_in_the_strip);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);
