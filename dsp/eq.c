@@ -157,11 +157,6 @@ void eq_band_jump(struct eq_band *b)
 	b->z.z1 = b->z.z2 = 0.0f;
 }
 
-static float eq_clean(float x)
-{
-	return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x;
-}
-
 void eq_band_grid(struct eq_band *b)
 {
 	b->z.z1 = eq_clean(b->z.z1);
