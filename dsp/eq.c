@@ -527,56 +527,75 @@ static inline __attribute__((always_inline)) void eq_wf_masked(struct eq_wf *s, 
 static const dsp_v4i eq_wf_fill[3] = {{-1, 0, 0, 0}, {-1, -1, 0, 0}, {-1, -1, -1, 0}};
 static const dsp_v4i eq_wf_drain[3] = {{0, -1, -1, -1}, {0, 0, -1, -1}, {0, 0, 0, -1}};
 
-/* The steps where every band has a sample, t0 <= t < t1. */
+/* The steps where every band has a sample, t0 <= t < t1, on G lanes' pipelines side by side
+ * (their chains overlap in the CPU; the same bands on the same grid position). */
 static inline __attribute__((always_inline)) void
-eq_wf_full(struct eq_wf *s, const float *in, float *out, uint32_t pos, uint32_t t0, uint32_t t1,
-	   const unsigned m)
+eq_wf_full(struct eq_wf *s, const float *const *in, float *const *out, uint32_t pos, uint32_t t0,
+	   uint32_t t1, const unsigned m, const unsigned G)
 {
 	for (uint32_t t = t0; t < t1;) {
 		uint32_t r = (pos + t) % EQ_GRID;
 		if (r < m) { /* lane r reaches a grid position */
-			eq_wf_clean(s, eq_wf_other[r]);
-			eq_wf_step(s, in[t]);
-			out[t - (m - 1)] = s->y[m - 1];
+			for (unsigned g = 0; g < G; g++) {
+				eq_wf_clean(&s[g], eq_wf_other[r]);
+				eq_wf_step(&s[g], in[g][t]);
+				out[g][t - (m - 1)] = s[g].y[m - 1];
+			}
 			t++;
 			continue;
 		}
 		uint32_t end = t + EQ_GRID - r;
-		for (end = end < t1 ? end : t1; t < end; t++) {
-			eq_wf_step(s, in[t]);
-			out[t - (m - 1)] = s->y[m - 1];
-		}
+		for (end = end < t1 ? end : t1; t < end; t++)
+			for (unsigned g = 0; g < G; g++) {
+				eq_wf_step(&s[g], in[g][t]);
+				out[g][t - (m - 1)] = s[g].y[m - 1];
+			}
 	}
 }
 
-/* m = 2 or 3 bands, n >= m samples: the pipeline fills (steps 0 .. m - 2), runs with every band
- * busy (m - 1 .. n - 1) and drains (n .. n + m - 2). */
-static inline __attribute__((always_inline)) void
-eq_run_wf(struct eq *e, const float *in, float *out, uint32_t n, const int *band, const unsigned m)
+/* The pipeline of lane e's bands, built in registers: lanes put in memory one by one and
+ * loaded as a vector would wait for the stores (no store forwarding), at the head of the
+ * recursion. */
+static inline __attribute__((always_inline)) void eq_wf_load(struct eq_wf *s, const struct eq *e,
+							      const int *band, const unsigned m)
 {
-	/* built in registers: lanes put in memory one by one and loaded as a vector would wait
-	 * for the stores (no store forwarding), at the head of the recursion */
 	const struct eq_band *p = &e->band[band[0]], *q = &e->band[band[1]];
 	const struct eq_band *u = &e->band[band[m - 1]];
 #define EQ_WF_V(f) ((dsp_v4f){p->f, q->f, m > 2 ? u->f : 0.0f, 0.0f})
-	struct eq_wf s = {
+	*s = (struct eq_wf){
 		.b0 = EQ_WF_V(c.b0), .b1 = EQ_WF_V(c.b1), .b2 = EQ_WF_V(c.b2), .a1 = EQ_WF_V(c.a1),
 		.a2 = EQ_WF_V(c.a2), .z1 = EQ_WF_V(z.z1), .z2 = EQ_WF_V(z.z2), .y = {0, 0, 0, 0},
 	};
 #undef EQ_WF_V
-	uint32_t pos = e->clock % EQ_GRID;
+}
+
+/* m = 2 or 3 bands, n >= m samples, G lanes (steady, the same bands, the same grid position):
+ * the pipelines fill (steps 0 .. m - 2), run with every band busy (m - 1 .. n - 1) and drain
+ * (n .. n + m - 2). */
+static inline __attribute__((always_inline)) void
+eq_run_wf(struct eq *const *e, const float *const *in, float *const *out, uint32_t n,
+	  const int *band, const unsigned m, const unsigned G)
+{
+	struct eq_wf s[2];
+	for (unsigned g = 0; g < G; g++)
+		eq_wf_load(&s[g], e[g], band, m);
+	uint32_t pos = e[0]->clock % EQ_GRID;
 	for (uint32_t t = 0; t < m - 1; t++)
-		eq_wf_masked(&s, in[t], eq_wf_fill[t], (pos + t) % EQ_GRID, m);
-	eq_wf_full(&s, in, out, pos, m - 1, n, m);
-	for (uint32_t d = 0; d < m - 1; d++) {
-		eq_wf_masked(&s, 0.0f, eq_wf_drain[d], (pos + n + d) % EQ_GRID, m);
-		out[n - (m - 1) + d] = s.y[m - 1];
+		for (unsigned g = 0; g < G; g++)
+			eq_wf_masked(&s[g], in[g][t], eq_wf_fill[t], (pos + t) % EQ_GRID, m);
+	eq_wf_full(s, in, out, pos, m - 1, n, m, G);
+	for (uint32_t d = 0; d < m - 1; d++)
+		for (unsigned g = 0; g < G; g++) {
+			eq_wf_masked(&s[g], 0.0f, eq_wf_drain[d], (pos + n + d) % EQ_GRID, m);
+			out[g][n - (m - 1) + d] = s[g].y[m - 1];
+		}
+	for (unsigned g = 0; g < G; g++) {
+		for (unsigned j = 0; j < m; j++) {
+			struct biquad_state *z = &e[g]->band[band[j]].z;
+			z->z1 = s[g].z1[j], z->z2 = s[g].z2[j];
+		}
+		e[g]->clock += n;
 	}
-	for (unsigned j = 0; j < m; j++) {
-		struct biquad_state *z = &e->band[band[j]].z;
-		z->z1 = s.z1[j], z->z2 = s.z2[j];
-	}
-	e->clock += n;
 }
 
 void eq_process(struct eq *e, const float *in, float *out, uint32_t n)
@@ -584,9 +603,9 @@ void eq_process(struct eq *e, const float *in, float *out, uint32_t n)
 	int band[EQ_BANDS], m = eq_steady_bands(e, band);
 	switch (m) {
 	case 1: eq_run_1(e, in, out, n, band, 1); return;
-	case 2: n >= 2 ? eq_run_wf(e, in, out, n, band, 2) : eq_run_1(e, in, out, n, band, 2);
+	case 2: n >= 2 ? eq_run_wf(&e, &in, &out, n, band, 2, 1) : eq_run_1(e, in, out, n, band, 2);
 		return;
-	case 3: n >= 3 ? eq_run_wf(e, in, out, n, band, 3) : eq_run_1(e, in, out, n, band, 3);
+	case 3: n >= 3 ? eq_run_wf(&e, &in, &out, n, band, 3, 1) : eq_run_1(e, in, out, n, band, 3);
 		return;
 	default: eq_process_each(e, in, out, n); return;
 	}
@@ -616,6 +635,12 @@ void eq_process_lanes(struct eq *const *e, unsigned nl, const float *const *in,
 	if (m < 1) {
 		for (unsigned l = 0; l < nl; l++)
 			eq_process(e[l], in[l], out[l], n);
+		return;
+	}
+	if (nl == 2 && m > 1 && n >= (uint32_t)m) {
+		/* two lanes: each one's bands as a pipeline, the two side by side (a vector of
+		 * lanes would run their three bands one after the other, bound by issue) */
+		m == 2 ? eq_run_wf(e, in, out, n, band, 2, 2) : eq_run_wf(e, in, out, n, band, 3, 2);
 		return;
 	}
 	unsigned g = (nl + 3) / 4;
