@@ -28,7 +28,7 @@ void air_set_db(struct air *a, float db)
 		a->clock = 0; /* starts on a fresh grid: its bits never depend on when it idled */
 }
 
-void air_run(struct air *a, float *x, uint32_t n)
+void air_run_each(struct air *a, float *x, uint32_t n)
 {
 	while (n > 0 && !air_idle(a)) {
 		uint32_t pos = a->clock % EQ_GRID, k = EQ_GRID - pos;
@@ -44,17 +44,44 @@ void air_run(struct air *a, float *x, uint32_t n)
 	}
 }
 
+/* Settled (no glide, no ramp: a grid step only cleans the state, as eq_band_grid does), the
+ * whole call is one loop with the state in registers rather than a call per grid period that
+ * reloads it: air_run_each's bits. */
+static int air_steady(const struct air *a)
+{
+	return !air_idle(a) && !a->band.moving && !a->band.ramp;
+}
+
+static void air_run_steady(struct air *a, float *x, uint32_t n)
+{
+	const struct biquad_coef c = a->band.c;
+	struct biquad_state z = a->band.z;
+	uint32_t pos = a->clock % EQ_GRID;
+	for (uint32_t i = 0; i < n;) {
+		if ((pos + i) % EQ_GRID == 0)
+			z.z1 = eq_clean(z.z1), z.z2 = eq_clean(z.z2);
+		uint32_t end = i + EQ_GRID - (pos + i) % EQ_GRID;
+		for (end = end < n ? end : n; i < end; i++)
+			x[i] = biquad_tick(&c, &z, x[i]);
+	}
+	a->band.z = z;
+	a->clock += n;
+}
+
+void air_run(struct air *a, float *x, uint32_t n)
+{
+	if (air_steady(a))
+		air_run_steady(a, x, n);
+	else
+		air_run_each(a, x, n);
+}
+
 /* ---- lanes side by side ----------------------------------------------------------------------
  * Lanes whose shelves are settled (no glide, no ramp: a grid step only cleans the state) and on
  * the same grid position run in vectors of four, biquad_tick's operations on every lane, the
  * state cleaned where eq_band_grid would clean it: air_run's bits. */
 
 #define AIR_GROUPS_MAX (DSP_LANES_MAX / 4)
-
-static int air_steady(const struct air *a)
-{
-	return !air_idle(a) && !a->band.moving && !a->band.ramp;
-}
 
 /* eq_band_grid's hygiene of a settled band (eq.c: eq_clean), on four lanes. */
 static inline __attribute__((always_inline)) dsp_v4f air_clean_v4(dsp_v4f z)

@@ -29,6 +29,9 @@ void air_set_db(struct air *a, float db); /* 0 .. 8 */
 static inline int air_idle(const struct air *a) { return !eq_band_active(&a->band); }
 /* In place, n <= DSP_MAX_CHUNK; nothing happens when idle. */
 void air_run(struct air *a, float *x, uint32_t n);
+/* The general path, a grid period at a time in any state: the reference whose bits air_run's
+ * settled path and air_run_lanes give (tests/test_air.c, tests/test_simd.c). */
+void air_run_each(struct air *a, float *x, uint32_t n);
 /* air_run on nl (1..DSP_LANES_MAX) lanes, the same bits: settled lanes on the same grid
  * position run side by side in vectors. */
 void air_run_lanes(struct air *const *a, unsigned nl, float *const *x, uint32_t n);

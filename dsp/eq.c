@@ -157,11 +157,6 @@ void eq_band_jump(struct eq_band *b)
 	b->z.z1 = b->z.z2 = 0.0f;
 }
 
-static float eq_clean(float x)
-{
-	return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x;
-}
-
 void eq_band_grid(struct eq_band *b)
 {
 	b->z.z1 = eq_clean(b->z.z1);
@@ -450,13 +445,168 @@ eq_run_1(struct eq *e, const float *in, float *out, uint32_t n, const int *band,
 	e->clock += n;
 }
 
+/* ---- one lane: the bands as a skewed pipeline ----------------------------------------------
+ * At one channel each band's recursion is a chain of dependent operations (a product and three
+ * sums per sample), and the bands in series only wait on each other through the signal. Lane j
+ * of a vector of four holds band j, which works on sample t - j at step t: one vector step
+ * advances every band by one sample, its input the previous step's outputs moved up one lane
+ * with x[t] in lane 0. Each lane does biquad_tick's operations in its order, and the state is
+ * cleaned when that lane reaches a grid position (lane j at step t when (pos + t - j) % EQ_GRID
+ * is 0): eq_run_1's bits. The pipeline fills over the first m - 1 steps and drains over the last
+ * m - 1, where the lanes without a sample keep their state (selected back). Lanes m..3 are
+ * unused: zero coefficients and state, and nothing reads them. */
+
+struct eq_wf {
+	dsp_v4f b0, b1, b2, a1, a2, z1, z2, y;
+};
+
+/* v moved up one lane (lane 3 drops out) with x in lane 0 */
+static inline __attribute__((always_inline)) dsp_v4f eq_wf_in(dsp_v4f v, float x)
+{
+#if defined(__SSE2__)
+	__m128 s = _mm_castsi128_ps(_mm_slli_si128(_mm_castps_si128((__m128)v), 4));
+	return (dsp_v4f)_mm_move_ss(s, _mm_set_ss(x));
+#else
+	return DSP_SHUFFLE4(v, ((dsp_v4f){x, x, x, x}), 4, 0, 1, 2);
+#endif
+}
+
+/* One step: every lane's biquad_tick on its input; its outputs into s->y. */
+static inline __attribute__((always_inline)) void eq_wf_step(struct eq_wf *s, float x)
+{
+	dsp_v4f v = eq_wf_in(s->y, x);
+	dsp_v4f y = s->b0 * v + s->z1;
+	s->z1 = s->b1 * v - s->a1 * y + s->z2;
+	s->z2 = s->b2 * v - s->a2 * y;
+	s->y = y;
+}
+
+/* every lane of a mask set */
+static inline __attribute__((always_inline)) int eq_all_v4(dsp_v4i k)
+{
+#if defined(__SSE2__)
+	return _mm_movemask_ps((__m128)k) == 0xf;
+#else
+	return (k[0] & k[1] & k[2] & k[3]) == -1;
+#endif
+}
+
+/* eq_clean of both states on the lanes where skip is 0. The test is a branch, so that the
+ * recursion does not wait on it: the states nearly never need cleaning. */
+static inline __attribute__((always_inline)) void eq_wf_clean(struct eq_wf *s, dsp_v4i skip)
+{
+	dsp_v4f a1 = (dsp_v4f)((dsp_v4i)s->z1 & 0x7fffffff);
+	dsp_v4f a2 = (dsp_v4f)((dsp_v4i)s->z2 & 0x7fffffff);
+	dsp_v4i keep1 = (a1 >= 1e-20f) & (a1 <= 3.40282347e38f);
+	dsp_v4i keep2 = (a2 >= 1e-20f) & (a2 <= 3.40282347e38f);
+	if (__builtin_expect(!eq_all_v4((keep1 & keep2) | skip), 0)) {
+		s->z1 = (dsp_v4f)((dsp_v4i)s->z1 & (keep1 | skip));
+		s->z2 = (dsp_v4f)((dsp_v4i)s->z2 & (keep2 | skip));
+	}
+}
+
+/* all ones but lane j */
+static const dsp_v4i eq_wf_other[4] = {
+	{0, -1, -1, -1}, {-1, 0, -1, -1}, {-1, -1, 0, -1}, {-1, -1, -1, 0}};
+
+/* Step t with only the lanes in has moving (the others keep their state): lane j < m is
+ * cleaned first when it has a sample and reaches a grid position (j == r = (pos + t) % EQ_GRID). */
+static inline __attribute__((always_inline)) void eq_wf_masked(struct eq_wf *s, float x,
+								 dsp_v4i has, uint32_t r, unsigned m)
+{
+	dsp_v4f z1 = s->z1, z2 = s->z2;
+	if (r < m)
+		eq_wf_clean(s, eq_wf_other[r] | ~has);
+	eq_wf_step(s, x);
+	s->z1 = (dsp_v4f)(((dsp_v4i)s->z1 & has) | ((dsp_v4i)z1 & ~has));
+	s->z2 = (dsp_v4f)(((dsp_v4i)s->z2 & has) | ((dsp_v4i)z2 & ~has));
+}
+
+/* The lanes with a sample: lanes 0..t at fill step t, d + 1..3 at drain step d (lanes past the
+ * last band move too: nothing reads them). */
+static const dsp_v4i eq_wf_fill[3] = {{-1, 0, 0, 0}, {-1, -1, 0, 0}, {-1, -1, -1, 0}};
+static const dsp_v4i eq_wf_drain[3] = {{0, -1, -1, -1}, {0, 0, -1, -1}, {0, 0, 0, -1}};
+
+/* The steps where every band has a sample, t0 <= t < t1, on G lanes' pipelines side by side
+ * (their chains overlap in the CPU; the same bands on the same grid position). */
+static inline __attribute__((always_inline)) void
+eq_wf_full(struct eq_wf *s, const float *const *in, float *const *out, uint32_t pos, uint32_t t0,
+	   uint32_t t1, const unsigned m, const unsigned G)
+{
+	for (uint32_t t = t0; t < t1;) {
+		uint32_t r = (pos + t) % EQ_GRID;
+		if (r < m) { /* lane r reaches a grid position */
+			for (unsigned g = 0; g < G; g++) {
+				eq_wf_clean(&s[g], eq_wf_other[r]);
+				eq_wf_step(&s[g], in[g][t]);
+				out[g][t - (m - 1)] = s[g].y[m - 1];
+			}
+			t++;
+			continue;
+		}
+		uint32_t end = t + EQ_GRID - r;
+		for (end = end < t1 ? end : t1; t < end; t++)
+			for (unsigned g = 0; g < G; g++) {
+				eq_wf_step(&s[g], in[g][t]);
+				out[g][t - (m - 1)] = s[g].y[m - 1];
+			}
+	}
+}
+
+/* The pipeline of lane e's bands, built in registers: lanes put in memory one by one and
+ * loaded as a vector would wait for the stores (no store forwarding), at the head of the
+ * recursion. */
+static inline __attribute__((always_inline)) void eq_wf_load(struct eq_wf *s, const struct eq *e,
+							      const int *band, const unsigned m)
+{
+	const struct eq_band *p = &e->band[band[0]], *q = &e->band[band[1]];
+	const struct eq_band *u = &e->band[band[m - 1]];
+#define EQ_WF_V(f) ((dsp_v4f){p->f, q->f, m > 2 ? u->f : 0.0f, 0.0f})
+	*s = (struct eq_wf){
+		.b0 = EQ_WF_V(c.b0), .b1 = EQ_WF_V(c.b1), .b2 = EQ_WF_V(c.b2), .a1 = EQ_WF_V(c.a1),
+		.a2 = EQ_WF_V(c.a2), .z1 = EQ_WF_V(z.z1), .z2 = EQ_WF_V(z.z2), .y = {0, 0, 0, 0},
+	};
+#undef EQ_WF_V
+}
+
+/* m = 2 or 3 bands, n >= m samples, G lanes (steady, the same bands, the same grid position):
+ * the pipelines fill (steps 0 .. m - 2), run with every band busy (m - 1 .. n - 1) and drain
+ * (n .. n + m - 2). */
+static inline __attribute__((always_inline)) void
+eq_run_wf(struct eq *const *e, const float *const *in, float *const *out, uint32_t n,
+	  const int *band, const unsigned m, const unsigned G)
+{
+	struct eq_wf s[2];
+	for (unsigned g = 0; g < G; g++)
+		eq_wf_load(&s[g], e[g], band, m);
+	uint32_t pos = e[0]->clock % EQ_GRID;
+	for (uint32_t t = 0; t < m - 1; t++)
+		for (unsigned g = 0; g < G; g++)
+			eq_wf_masked(&s[g], in[g][t], eq_wf_fill[t], (pos + t) % EQ_GRID, m);
+	eq_wf_full(s, in, out, pos, m - 1, n, m, G);
+	for (uint32_t d = 0; d < m - 1; d++)
+		for (unsigned g = 0; g < G; g++) {
+			eq_wf_masked(&s[g], 0.0f, eq_wf_drain[d], (pos + n + d) % EQ_GRID, m);
+			out[g][n - (m - 1) + d] = s[g].y[m - 1];
+		}
+	for (unsigned g = 0; g < G; g++) {
+		for (unsigned j = 0; j < m; j++) {
+			struct biquad_state *z = &e[g]->band[band[j]].z;
+			z->z1 = s[g].z1[j], z->z2 = s[g].z2[j];
+		}
+		e[g]->clock += n;
+	}
+}
+
 void eq_process(struct eq *e, const float *in, float *out, uint32_t n)
 {
 	int band[EQ_BANDS], m = eq_steady_bands(e, band);
 	switch (m) {
 	case 1: eq_run_1(e, in, out, n, band, 1); return;
-	case 2: eq_run_1(e, in, out, n, band, 2); return;
-	case 3: eq_run_1(e, in, out, n, band, 3); return;
+	case 2: n >= 2 ? eq_run_wf(&e, &in, &out, n, band, 2, 1) : eq_run_1(e, in, out, n, band, 2);
+		return;
+	case 3: n >= 3 ? eq_run_wf(&e, &in, &out, n, band, 3, 1) : eq_run_1(e, in, out, n, band, 3);
+		return;
 	default: eq_process_each(e, in, out, n); return;
 	}
 }
@@ -485,6 +635,12 @@ void eq_process_lanes(struct eq *const *e, unsigned nl, const float *const *in,
 	if (m < 1) {
 		for (unsigned l = 0; l < nl; l++)
 			eq_process(e[l], in[l], out[l], n);
+		return;
+	}
+	if (nl == 2 && m > 1 && n >= (uint32_t)m) {
+		/* two lanes: each one's bands as a pipeline, the two side by side (a vector of
+		 * lanes would run their three bands one after the other, bound by issue) */
+		m == 2 ? eq_run_wf(e, in, out, n, band, 2, 2) : eq_run_wf(e, in, out, n, band, 3, 2);
 		return;
 	}
 	unsigned g = (nl + 3) / 4;

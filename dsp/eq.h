@@ -23,6 +23,7 @@
 #ifndef CHANSTRIP_EQ_H
 #define CHANSTRIP_EQ_H
 
+#include <math.h>
 #include <stdint.h>
 
 #include "biquad.h"
@@ -58,6 +59,12 @@ void eq_band_set(struct eq_band *b, float gain_db, float hz, float q);
 void eq_band_jump(struct eq_band *b);
 /* Once at every EQ_GRID boundary of the sample clock: glide step, redesign, state hygiene. */
 void eq_band_grid(struct eq_band *b);
+/* The state hygiene of a grid step: a state value that decayed below 1e-20 (on its way to the
+ * subnormal range) or is not finite becomes 0. */
+static inline float eq_clean(float x)
+{
+	return (fabsf(x) < 1e-20f || !isfinite(x)) ? 0.0f : x;
+}
 /* Runs (or is skipped as an exact copy) in this grid period. */
 static inline int eq_band_active(const struct eq_band *b)
 {

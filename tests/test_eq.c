@@ -317,6 +317,68 @@ START_TEST(nan_is_contained)
 }
 END_TEST
 
+/* The fused paths against the general path, band after band: eq_process with every band
+ * settled (one band alone, or two or three bands as a pipeline, band j a sample behind band
+ * j - 1) and eq_process_lanes on two lanes with the same bands (two pipelines side by side), on
+ * every set of active bands and every chunk length, so the pipelines fill and drain at every grid
+ * position. The signals decay into the range where the grid steps clean the state, and an
+ * infinite sample makes every state non-finite once: every path must clean the same bands on the
+ * same samples. 0 ulp, outputs and whole states. */
+static void eq_steady_setup(struct eq *e, int set)
+{
+	ck_assert_int_eq(stage_init_defaults(&eq_stage, e, FS), 0);
+	eq_set(e, P_EQ_ENABLE, 1.0f);
+	eq_set(e, P_EQ_LOW_GAIN, set & 1 ? 6.0f : 0.0f);
+	eq_set(e, P_EQ_MID_GAIN, set & 2 ? -4.0f : 0.0f);
+	eq_set(e, P_EQ_MID_Q, 3.0f);
+	eq_set(e, P_EQ_HIGH_GAIN, set & 4 ? 3.0f : 0.0f);
+	eq_reset(e);
+}
+
+START_TEST(steady_paths_match_the_general_path)
+{
+	enum { LEN = 7000 };
+	enum { EACH, ONE, LANES, PATHS }; /* eq_process_each, eq_process, eq_process_lanes */
+	static struct eq e[PATHS][2];     /* two lanes each */
+	static float in[2][LEN], out[PATHS][2][LEN];
+	for (int l = 0; l < 2; l++) {
+		tu_noise(in[l], 1500, 0.5, 3 + (uint32_t)l);
+		memset(in[l] + 1500, 0, (LEN - 1500) * sizeof(float));
+		in[l][700 + 333 * l] = INFINITY;
+	}
+	for (int set = 1; set < 8; set++) {
+		for (uint32_t k = 1; k <= DSP_MAX_CHUNK; k++) {
+			for (int v = 0; v < PATHS; v++) {
+				eq_steady_setup(&e[v][0], set);
+				eq_steady_setup(&e[v][1], set);
+				for (uint32_t at = 0; at < LEN; at += k) {
+					uint32_t n = LEN - at < k ? LEN - at : k;
+					struct eq *pe[2] = {&e[v][0], &e[v][1]};
+					const float *pi[2] = {in[0] + at, in[1] + at};
+					float *po[2] = {out[v][0] + at, out[v][1] + at};
+					if (v == LANES)
+						eq_process_lanes(pe, 2, pi, po, n);
+					for (int l = 0; l < 2 && v != LANES; l++)
+						(v == EACH ? eq_process_each : eq_process)(pe[l], pi[l],
+											   po[l], n);
+				}
+			}
+			for (int v = ONE; v < PATHS; v++)
+				for (int l = 0; l < 2; l++) {
+					ck_assert_msg(memcmp(out[EACH][l], out[v][l], sizeof(out[v][l])) == 0,
+						      "bands %d, chunks of %u, %s: lane %d differs from the "
+						      "general path", set, k, v == ONE ? "one lane" : "lanes",
+						      l);
+					ck_assert_int_eq(memcmp(&e[EACH][l], &e[v][l], sizeof(e[v][l])), 0);
+				}
+			/* the decay did reach the clean range: the tails are exactly zero */
+			ck_assert_float_eq(out[LANES][0][LEN - 1], 0.0f);
+			ck_assert_float_eq(out[LANES][1][LEN - 1], 0.0f);
+		}
+	}
+}
+END_TEST
+
 static void strip_fn(void *ctx, const float *in, float *out, uint32_t n)
 {
 	strip_process(ctx, in, out, n);
@@ -370,6 +432,7 @@ int main(void)
 	tcase_add_test(tc, enable_crossfades);
 	tcase_add_test(tc, block_size_independent);
 	tcase_add_test(tc, nan_is_contained);
+	tcase_add_test(tc, steady_paths_match_the_general_path);
 	tcase_add_test(tc, tone_stages_in_the_strip);
 	suite_add_tcase(su, tc);
 	return tu_run_suite(su);

@@ -577,8 +577,8 @@ START_TEST(hum_lanes_match_each_lane)
 }
 END_TEST
 
-/* The air shelves' lanes path against air_run lane by lane: random pre.air per lane (0 dB,
- * idle, a quarter of the time), changed now and then (glides, lanes whose grids differ). */
+/* The air shelves' lanes path against the general path lane by lane: random pre.air per lane
+ * (0 dB, idle, a quarter of the time), changed now and then (glides, lanes whose grids differ). */
 START_TEST(air_lanes_match_each_lane)
 {
 	static struct air a[2][DSP_LANES_MAX];
@@ -606,7 +606,7 @@ START_TEST(air_lanes_match_each_lane)
 				}
 				if (v == 0)
 					for (unsigned l = 0; l < nl; l++)
-						air_run(pa[l], px[l], k);
+						air_run_each(pa[l], px[l], k);
 				else
 					air_run_lanes(pa, nl, px, k);
 				done += k;
@@ -614,7 +614,7 @@ START_TEST(air_lanes_match_each_lane)
 		}
 		for (unsigned l = 0; l < nl; l++) {
 			ck_assert_msg(memcmp(x[0][l], x[1][l], sizeof(x[0][l])) == 0,
-				      "air: lane %u of %u differs from air_run", l, nl);
+				      "air: lane %u of %u differs from air_run_each", l, nl);
 			ck_assert_int_eq(memcmp(&a[0][l], &a[1][l], sizeof(a[0][l])), 0);
 		}
 	}
