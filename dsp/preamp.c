@@ -1114,6 +1114,86 @@ PRE_INLINE void preamp_tail(struct preamp *p, const float *y, const float *c, fl
 	preamp_loud_gain_pairs(out, pp, n);
 }
 
+/* The oversampler's IIR half-band at one lane, built here (per ISA, cpu.h) rather than in
+ * oversample.c's baseline build: the same os_iir_tick() steps. Going up, the drive multiplies
+ * each input as ops->mul/mul_const would (u * d), and both chains' inputs come from one
+ * broadcast: lanes 2 and 3 (coefficients 0) carry copies that nobody reads. Going down, y[i]
+ * is the two chains' mean (the droop shelf follows in preamp_tail). */
+PRE_INLINE void pre_iir_up_n(struct preamp *p, const float *u, const float *d, float dc,
+			     uint32_t n, const uint32_t N, const int hpf)
+{
+	struct os_iir_regs r;
+	float *out = os_up_buf(&p->os);
+	const float *src = p->hpf_src;
+	float *hu = p->u;
+	struct biquad_df1 st = {p->hx1, p->hx2, p->hs.z1, p->hs.z2};
+	const float b0 = p->hc[0].cur, b1 = p->hc[1].cur, b2 = p->hc[2].cur;
+	const float a1 = p->hc[3].cur, a2 = p->hc[4].cur;
+	os_iir_regs_load(&r, &p->os.iir[p->os.hb], &p->os.up, N);
+	for (uint32_t i = 0; i < n; i++) {
+		float y = u[i];
+		if (hpf) /* preamp_hpf's settled loop */
+			hu[i] = y = biquad_df1_tick(&st, b0, b1, b2, a1, a2, src[i]);
+		float x = y * (d ? d[i] : dc);
+		float a, b;
+		os_iir_tick(&r, (dsp_v4f){x, x, x, x}, &a, &b, N);
+		out[2 * i] = a;
+		out[2 * i + 1] = b;
+	}
+	os_iir_regs_store(&r, &p->os.up, N);
+	if (hpf) {
+		p->hx1 = st.x1, p->hx2 = st.x2, p->hs.z1 = st.y1, p->hs.z2 = st.y2;
+		p->hpf_src = NULL;
+	}
+}
+
+/* u is p->u when p->hpf_src holds the low cut's input: the low cut runs in this loop too (its
+ * chain overlaps the half-band's) and leaves its output in p->u for the clean path. */
+PRE_INLINE void pre_iir_up(struct preamp *p, const float *u, const float *d, float dc, uint32_t n)
+{
+	const int hpf = p->hpf_src != NULL;
+	if (p->os.iir[p->os.hb].n == 5 && hpf)
+		pre_iir_up_n(p, u, d, dc, n, 5, 1);
+	else if (p->os.iir[p->os.hb].n == 5)
+		pre_iir_up_n(p, u, d, dc, n, 5, 0);
+	else if (hpf)
+		pre_iir_up_n(p, u, d, dc, n, 8, 1);
+	else
+		pre_iir_up_n(p, u, d, dc, n, 8, 0);
+}
+
+/* x2[1], x2[0] in lanes 0, 1, zeros above: one 8-byte load and a shuffle on x86. */
+PRE_INLINE dsp_v4f pre_pair_swapped(const float *x2)
+{
+#if defined(__SSE2__)
+	__m128 v = _mm_castpd_ps(_mm_load_sd((const double *)(const void *)x2));
+	return (dsp_v4f)_mm_shuffle_ps(v, v, _MM_SHUFFLE(3, 2, 0, 1));
+#else
+	return (dsp_v4f){x2[1], x2[0], 0.0f, 0.0f};
+#endif
+}
+
+PRE_INLINE void pre_iir_down_n(struct preamp *p, const float *x2, float *y, uint32_t n,
+			       const uint32_t N)
+{
+	struct os_iir_regs r;
+	os_iir_regs_load(&r, &p->os.iir[p->os.hb], &p->os.dn, N);
+	for (uint32_t i = 0; i < n; i++) {
+		float a, b;
+		os_iir_tick(&r, pre_pair_swapped(x2 + 2 * i), &a, &b, N);
+		y[i] = 0.5f * (a + b);
+	}
+	os_iir_regs_store(&r, &p->os.dn, N);
+}
+
+PRE_INLINE void pre_iir_down(struct preamp *p, const float *x2, float *y, uint32_t n)
+{
+	if (p->os.iir[p->os.hb].n == 5)
+		pre_iir_down_n(p, x2, y, n, 5);
+	else
+		pre_iir_down_n(p, x2, y, n, 8);
+}
+
 /* The tube (xt driven, x_prev too, k samples per base sample). While the drive glides its
  * knee follows it sample by sample: one scalar pass of sat_adaa_c's steps with the knee set
  * per base sample (updating it only on the 64-sample grid stepped the curve: -71 dBFS above
@@ -1184,17 +1264,15 @@ PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint
 	/* driven signal at the curve's rate */
 	const float *xt = u;
 	float kd = dconst;
-	if (dmove) {
+	if (k > 1) {
+		/* the drive and the first interpolator stage in one loop */
+		pre_iir_up(p, u, dmove ? p->darr : NULL, dconst, n);
+		xt = os_up_fir(&p->os, n);
+		kd = 1.0f;
+	} else if (dmove) {
 		ops->mul(p->xb, u, p->darr, n);
 		xt = p->xb;
 		kd = 1.0f;
-	}
-	if (k > 1) {
-		if (!dmove) {
-			ops->mul_const(p->xb, u, dconst, n);
-			kd = 1.0f;
-		}
-		xt = os_up(&p->os, p->xb, n);
 	}
 	uint32_t nt = n * k;
 
@@ -1219,7 +1297,7 @@ PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint
 
 	if (k > 1 && (!fading || (model_sat(from) && model_sat(to)))) {
 		/* no fade against clean: the fused tail */
-		os_down_filter(&p->os, st, p->q, n, NULL, NULL);
+		pre_iir_down(p, os_down_fir(&p->os, st, n), p->q, n);
 		const float *c = preamp_clean_delay(p, u, n);
 		preamp_tail(p, p->q, c, out, dmove ? p->idarr : NULL, idconst, n);
 		if (fading)
@@ -1323,13 +1401,28 @@ preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32
 	p->clock += n;
 }
 
+/* The settled low cut can run in the curve path's first loop (pre_iir_up) when nothing else
+ * reads its output before that loop: no hum notches, no duck, a curve oversampled. */
+PRE_INLINE int preamp_hpf_defer(const struct preamp *p)
+{
+	int moving = 0;
+	for (int i = 0; i < 5; i++)
+		moving |= !smooth_settled(&p->hc[i]);
+	return !moving && p->hpf_pos == p->fade_len && p->os.factor > 1 &&
+	       p->duck_pos == p->duck_end && hum_idle(&p->hum) &&
+	       (model_sat(p->model_from) || model_sat(p->model_to));
+}
+
 PRE_INLINE void preamp_segment(struct preamp *p, const float *in, float *out, uint32_t n)
 {
 	const int hpf = preamp_seg_hpf(p);
 	const int direct = preamp_seg_direct(p, hpf);
 	const float *u = preamp_seg_gain(p, in, out, direct, n);
 	if (hpf) {
-		preamp_hpf(p, u, p->u, n);
+		if (preamp_hpf_defer(p))
+			p->hpf_src = u;
+		else
+			preamp_hpf(p, u, p->u, n);
 		u = p->u;
 	}
 	u = hum_run(&p->hum, u, p->hb, n);
@@ -1948,7 +2041,9 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 			}
 			u[l] = q->u;
 		}
-		if (nh == 1)
+		if (nh == 1 && nl == 1 && preamp_hpf_defer(hp[0]))
+			hp[0]->hpf_src = hsrc[0];
+		else if (nh == 1)
 			preamp_hpf(hp[0], hsrc[0], hdst[0], m);
 #ifdef DSP_TARGET_AVX2
 		else if (isa == DSP_ISA_AVX2 && nh > 4)
