@@ -765,8 +765,10 @@ PRE_INLINE void preamp_clean_state(struct preamp *p, const float *u, uint32_t n)
  *     dc[n] = a^4 dc[n-4] + (k q[n] + k a q[n-1]) + (k a^2 q[n-2] + k a^3 q[n-3]),
  * it is four independent chains, and four consecutive samples are one vector operation.
  * Every sample is computed by this same expression (vector lane or scalar), so the result
- * does not depend on how the input is cut. With clean != NULL (a curve <-> clean fade), the
- * output is w (y / drive) + (1 - w) clean, w rising (fade_in) or falling over the fade. */
+ * does not depend on how the input is cut (pre_dc1_step, pre_dc1_step4; preamp_dc runs them
+ * over a block, preamp_tail inside its own loop). In preamp_dc, with clean != NULL (a curve
+ * <-> clean fade), the output is w (y / drive) + (1 - w) clean, w rising (fade_in) or falling
+ * over the fade. */
 struct pre_dc1 {
 	float a4, c0, c1, c2, c3;
 	float d1, d2, d3, d4; /* dc[n-1] .. dc[n-4] */
