@@ -170,48 +170,23 @@ void os_set_factor(struct oversampler *o, uint32_t mode)
 
 double os_delay(const struct oversampler *o) { return o->delay; }
 
-/* One allpass section (c + z^-1)/(1 + c z^-1): y = (c x + x1) - c y1, the feed-forward sum
- * first, so that y[n-1] reaches y[n] through one multiply and one subtraction (the loops are
- * bound by that chain's latency: 8 cycles a sample, where c (x - y1) + x1 took 12). */
-#define OS_AP(c, x, x1, y1) (((c) * (x) + (x1)) - (c) * (y1))
-
-/* The IIR half-band's two chains over a block, N sections (a constant after inlining, so the
- * state lives in registers for the whole block instead of going through memory every
- * sample): chain 0 (coefficients 0, 2, ...) on x[2i + 1] going down, chain 1 (1, 3, ...) on
- * x[2i]; both on x[i] going up. up: y[2i] = chain 0, y[2i + 1] = chain 1; down: y[i] =
- * (chain 0 + chain 1) / 2, then the post filter pc if any. Sections 2j and 2j + 1 do the same
- * operations on the two chains, so they run as the two lanes of one vector (lane 0 chain 0,
- * lane 1 chain 1; an odd N's last section on lane 0 alone): half the instructions, the same
- * bits per chain. */
+/* The IIR half-band's two chains over a block, N sections (os_iir_tick): chain 0 on
+ * x[2i + 1] going down, chain 1 on x[2i]; both on x[i] going up. up: y[2i] = chain 0,
+ * y[2i + 1] = chain 1; down: y[i] = (chain 0 + chain 1) / 2, then the post filter pc if any. */
 static inline __attribute__((always_inline)) void
 os_iir_block(const struct os_iir_coef *h, struct os_iir_state *st, const float *in, float *out,
 	     uint32_t n, const uint32_t N, const int down, const struct biquad_coef *pc,
 	     struct biquad_state *ps)
 {
-	const uint32_t NP = N / 2; /* section pairs */
-	dsp_v4f c[OS_IIR_MAX / 2], x1[OS_IIR_MAX / 2], y1[OS_IIR_MAX / 2];
-	float cl = 0.0f, xl = 0.0f, yl = 0.0f; /* an odd N's last section */
+	struct os_iir_regs r;
 	const struct biquad_coef bc = pc ? *pc : (struct biquad_coef){0};
 	struct biquad_state bs = ps ? *ps : (struct biquad_state){0};
-	for (uint32_t j = 0; j < NP; j++) {
-		c[j] = (dsp_v4f){h->c[2 * j], h->c[2 * j + 1], 0.0f, 0.0f};
-		x1[j] = (dsp_v4f){st->x1[2 * j], st->x1[2 * j + 1], 0.0f, 0.0f};
-		y1[j] = (dsp_v4f){st->y1[2 * j], st->y1[2 * j + 1], 0.0f, 0.0f};
-	}
-	if (N % 2)
-		cl = h->c[N - 1], xl = st->x1[N - 1], yl = st->y1[N - 1];
+	os_iir_regs_load(&r, h, st, N);
 	for (uint32_t i = 0; i < n; i++) {
 		dsp_v4f w = down ? (dsp_v4f){in[2 * i + 1], in[2 * i], 0.0f, 0.0f}
 				 : (dsp_v4f){in[i], in[i], 0.0f, 0.0f};
-		for (uint32_t j = 0; j < NP; j++) {
-			dsp_v4f y = OS_AP(c[j], w, x1[j], y1[j]);
-			x1[j] = w, y1[j] = y, w = y;
-		}
-		float u = w[0], v = w[1];
-		if (N % 2) {
-			float y = OS_AP(cl, u, xl, yl);
-			xl = u, yl = y, u = y;
-		}
+		float u, v;
+		os_iir_tick(&r, w, &u, &v, N);
 		if (down) {
 			float y = 0.5f * (u + v);
 			if (pc) { /* the post filter, reassociated as OS_AP is */
@@ -226,12 +201,7 @@ os_iir_block(const struct os_iir_coef *h, struct os_iir_state *st, const float *
 			out[2 * i + 1] = v;
 		}
 	}
-	for (uint32_t j = 0; j < NP; j++) {
-		st->x1[2 * j] = x1[j][0], st->x1[2 * j + 1] = x1[j][1];
-		st->y1[2 * j] = y1[j][0], st->y1[2 * j + 1] = y1[j][1];
-	}
-	if (N % 2)
-		st->x1[N - 1] = xl, st->y1[N - 1] = yl;
+	os_iir_regs_store(&r, st, N);
 	if (ps)
 		*ps = bs;
 }
@@ -299,11 +269,8 @@ static void os_stage_down(struct os_stage *s, const float *in, float *out, uint3
 	memmove(od, od + n, (t - 1) * sizeof(float));
 }
 
-const float *os_up(struct oversampler *o, const float *in, uint32_t n)
+const float *os_up_fir(struct oversampler *o, uint32_t n)
 {
-	if (o->factor == 1)
-		return in;
-	os_iir_up(&o->iir[o->hb], &o->up, in, o->tmp[0], n);
 	const float *src = o->tmp[0];
 	uint32_t len = 2 * n;
 	int b = 1;
@@ -316,9 +283,31 @@ const float *os_up(struct oversampler *o, const float *in, uint32_t n)
 	return src;
 }
 
+const float *os_up(struct oversampler *o, const float *in, uint32_t n)
+{
+	if (o->factor == 1)
+		return in;
+	os_iir_up(&o->iir[o->hb], &o->up, in, o->tmp[0], n);
+	return os_up_fir(o, n);
+}
+
 void os_down(struct oversampler *o, const float *in, float *out, uint32_t n)
 {
 	os_down_filter(o, in, out, n, NULL, NULL);
+}
+
+const float *os_down_fir(struct oversampler *o, const float *in, uint32_t n)
+{
+	const float *src = in;
+	uint32_t len = n * o->factor / 2; /* outputs of the top stage */
+	int b = 0;
+	for (uint32_t s = o->nstages; s-- > 1;) {
+		os_stage_down(&o->st[s], src, o->tmp[b], len);
+		src = o->tmp[b];
+		b ^= 1;
+		len /= 2;
+	}
+	return src;
 }
 
 void os_down_filter(struct oversampler *o, const float *in, float *out, uint32_t n,
@@ -329,14 +318,5 @@ void os_down_filter(struct oversampler *o, const float *in, float *out, uint32_t
 			memcpy(out, in, n * sizeof(float));
 		return;
 	}
-	const float *src = in;
-	uint32_t len = n * o->factor / 2; /* outputs of the top stage */
-	int b = 0;
-	for (uint32_t s = o->nstages; s-- > 1;) {
-		os_stage_down(&o->st[s], src, o->tmp[b], len);
-		src = o->tmp[b];
-		b ^= 1;
-		len /= 2;
-	}
-	os_iir_down(&o->iir[o->hb], &o->dn, src, out, n, pc, ps);
+	os_iir_down(&o->iir[o->hb], &o->dn, os_down_fir(o, in, n), out, n, pc, ps);
 }

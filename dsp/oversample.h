@@ -22,6 +22,7 @@
 
 #include "biquad.h"
 #include "dsp.h"
+#include "vec.h"
 
 #define OS_MAX_FACTOR 8u
 #define OS_MAX_STAGES 3u
@@ -65,6 +66,72 @@ struct oversampler {
 	float tmp[2][DSP_MAX_CHUNK * OS_MAX_FACTOR];
 };
 
+/* One allpass section (c + z^-1)/(1 + c z^-1): y = (c x + x1) - c y1, the feed-forward sum
+ * first, so that y[n-1] reaches y[n] through one multiply and one subtraction (the loops are
+ * bound by that chain's latency: 8 cycles a sample, where c (x - y1) + x1 took 12). */
+#define OS_AP(c, x, x1, y1) (((c) * (x) + (x1)) - (c) * (y1))
+
+/* The IIR half-band of N sections (a constant after inlining) held in registers over a block,
+ * so that a caller can run it inside its own per-sample loop (oversample.c's blocks and the
+ * preamp's fused loops share these, and so the operations). Sections 2j and 2j + 1 do the
+ * same operations on the two chains, so they run as the two lanes of one vector (lane 0
+ * chain 0, lane 1 chain 1; an odd N's last section on lane 0 alone): half the instructions,
+ * the same bits per chain. A section's previous input is the previous output of the section
+ * before it in its chain (x1[k] == y1[k - 2] for k >= 2: every writer of the state keeps it
+ * so), so only the first pair's previous input is held: fewer registers. */
+struct os_iir_regs {
+	dsp_v4f c[OS_IIR_MAX / 2], x0, y1[OS_IIR_MAX / 2];
+	float cl, yl; /* an odd N's last section */
+};
+
+static inline __attribute__((always_inline)) void
+os_iir_regs_load(struct os_iir_regs *r, const struct os_iir_coef *h, const struct os_iir_state *st,
+		 const uint32_t N)
+{
+	for (uint32_t j = 0; j < N / 2; j++) {
+		r->c[j] = (dsp_v4f){h->c[2 * j], h->c[2 * j + 1], 0.0f, 0.0f};
+		r->y1[j] = (dsp_v4f){st->y1[2 * j], st->y1[2 * j + 1], 0.0f, 0.0f};
+	}
+	r->x0 = (dsp_v4f){st->x1[0], st->x1[1], 0.0f, 0.0f};
+	r->cl = r->yl = 0.0f;
+	if (N % 2)
+		r->cl = h->c[N - 1], r->yl = st->y1[N - 1];
+}
+
+static inline __attribute__((always_inline)) void
+os_iir_regs_store(const struct os_iir_regs *r, struct os_iir_state *st, const uint32_t N)
+{
+	st->x1[0] = r->x0[0], st->x1[1] = r->x0[1];
+	for (uint32_t j = 0; j < N / 2; j++) {
+		st->y1[2 * j] = r->y1[j][0], st->y1[2 * j + 1] = r->y1[j][1];
+		if (j > 0)
+			st->x1[2 * j] = r->y1[j - 1][0], st->x1[2 * j + 1] = r->y1[j - 1][1];
+	}
+	if (N % 2)
+		st->x1[N - 1] = r->y1[N / 2 - 1][0], st->y1[N - 1] = r->yl;
+}
+
+/* One step of both chains: w = {chain 0's input, chain 1's input, 0, 0}; their outputs go to
+ * *u (chain 0) and *v (chain 1). */
+static inline __attribute__((always_inline)) void
+os_iir_tick(struct os_iir_regs *r, dsp_v4f w, float *u, float *v, const uint32_t N)
+{
+	dsp_v4f xp = r->x0; /* this pair's previous input */
+	r->x0 = w;
+	for (uint32_t j = 0; j < N / 2; j++) {
+		dsp_v4f y = OS_AP(r->c[j], w, xp, r->y1[j]);
+		xp = r->y1[j];
+		r->y1[j] = y, w = y;
+	}
+	float a = w[0];
+	*v = w[1];
+	if (N % 2) {
+		float y = OS_AP(r->cl, a, xp[0], r->yl);
+		r->yl = y, a = y;
+	}
+	*u = a;
+}
+
 /* Design every stage (not real-time: uses exp/Bessel series) and select factor 1. */
 void os_init(struct oversampler *o);
 /* factor 1, 2, 4 or 8 (anything else is treated as 1), 2 | OS_LOWLAT for the short IIR.
@@ -81,6 +148,14 @@ const float *os_up(struct oversampler *o, const float *in, uint32_t n);
 /* in: n * factor top-rate samples (not the buffer os_up returned); out: n base-rate
  * samples. */
 void os_down(struct oversampler *o, const float *in, float *out, uint32_t n);
+/* The stages of os_up() above the first (IIR) one: in2 holds the first stage's 2n outputs,
+ * os_up(in) = os_up_fir(o, the first stage's output for in, n) (factor > 1). A caller that
+ * runs the first stage itself (os_iir_tick) writes it to os_up_buf(o). */
+static inline float *os_up_buf(struct oversampler *o) { return o->tmp[0]; }
+const float *os_up_fir(struct oversampler *o, uint32_t n);
+/* The stages of os_down() above the last (IIR) one: returns the 2n samples that the IIR
+ * half-band decimates to n (in itself at factor 2; inside the struct otherwise). */
+const float *os_down_fir(struct oversampler *o, const float *in, uint32_t n);
 /* os_down() followed by the biquad pc (state ps, both may be NULL: none), run in the last
  * half-band's loop so that the two recursions overlap (factor > 1; the biquad's sums
  * reassociated as in preamp.c: y[n-1] reaches y[n] through one multiply and two adds). */

@@ -765,57 +765,95 @@ PRE_INLINE void preamp_clean_state(struct preamp *p, const float *u, uint32_t n)
  *     dc[n] = a^4 dc[n-4] + (k q[n] + k a q[n-1]) + (k a^2 q[n-2] + k a^3 q[n-3]),
  * it is four independent chains, and four consecutive samples are one vector operation.
  * Every sample is computed by this same expression (vector lane or scalar), so the result
- * does not depend on how the input is cut. With clean != NULL (a curve <-> clean fade), the
- * output is w (y / drive) + (1 - w) clean, w rising (fade_in) or falling over the fade. */
+ * does not depend on how the input is cut (pre_dc1_step, pre_dc1_step4; preamp_dc runs them
+ * over a block, preamp_tail inside its own loop). In preamp_dc, with clean != NULL (a curve
+ * <-> clean fade), the output is w (y / drive) + (1 - w) clean, w rising (fade_in) or falling
+ * over the fade. */
+struct pre_dc1 {
+	float a4, c0, c1, c2, c3;
+	float d1, d2, d3, d4; /* dc[n-1] .. dc[n-4] */
+	float q1, q2, q3;     /* q[n-1] .. q[n-3] */
+};
+
+PRE_INLINE void pre_dc1_load(struct pre_dc1 *f, const struct preamp *p)
+{
+	f->a4 = p->dc_a4, f->c0 = p->dc_c[0], f->c1 = p->dc_c[1], f->c2 = p->dc_c[2];
+	f->c3 = p->dc_c[3];
+	f->d1 = p->dc_d[0], f->d2 = p->dc_d[1], f->d3 = p->dc_d[2], f->d4 = p->dc_d[3];
+	f->q1 = p->dc_q[0], f->q2 = p->dc_q[1], f->q3 = p->dc_q[2];
+}
+
+PRE_INLINE void pre_dc1_store(const struct pre_dc1 *f, struct preamp *p)
+{
+	p->dc_d[0] = f->d1, p->dc_d[1] = f->d2, p->dc_d[2] = f->d3, p->dc_d[3] = f->d4;
+	p->dc_q[0] = f->q1, p->dc_q[1] = f->q2, p->dc_q[2] = f->q3;
+}
+
+/* One sample: q[n] -> y[n] (before 1/drive). */
+PRE_INLINE float pre_dc1_step(struct pre_dc1 *f, float qn)
+{
+	float dn = f->a4 * f->d4 + ((f->c0 * qn + f->c1 * f->q1) + (f->c2 * f->q2 + f->c3 * f->q3));
+	float y = qn - f->d1;
+	f->d4 = f->d3, f->d3 = f->d2, f->d2 = f->d1, f->d1 = dn;
+	f->q3 = f->q2, f->q2 = f->q1, f->q1 = qn;
+	return y;
+}
+
+/* Four samples at once: q0v = q[i .. i+3], qp = q[i-4 .. i-1] (lane 0 unused) and
+ * dp = dc[i-4 .. i-1] advanced by four; returns (q - dc[n-1]) * g. The taps q[i-1..i-3] are
+ * shuffled out of this vector and the previous one rather than loaded from memory: loads
+ * that straddle the curve's fresh stores would stall on store forwarding. */
+PRE_INLINE dsp_v4f pre_dc1_step4(const struct pre_dc1 *f, dsp_v4f *qp, dsp_v4f *dp, dsp_v4f q0v,
+				 dsp_v4f g)
+{
+	dsp_v4f q1v = PRE_SHIFT3(*qp, q0v);
+	dsp_v4f q2v = PRE_SHIFT2(*qp, q0v);
+	dsp_v4f q3v = PRE_SHIFT1(*qp, q0v);
+	dsp_v4f d = f->a4 * *dp + ((f->c0 * q0v + f->c1 * q1v) + (f->c2 * q2v + f->c3 * q3v));
+	dsp_v4f dm1 = PRE_SHIFT3(*dp, d); /* dc[i-1 .. i+2] */
+	*dp = d;
+	*qp = q0v;
+	return (q0v - dm1) * g;
+}
+
+/* The scalar state in the vectors pre_dc1_step4() steps, and back. */
+PRE_INLINE void pre_dc1_to_v4(const struct pre_dc1 *f, dsp_v4f *qp, dsp_v4f *dp)
+{
+	*qp = (dsp_v4f){0.0f, f->q3, f->q2, f->q1};
+	*dp = (dsp_v4f){f->d4, f->d3, f->d2, f->d1};
+}
+
+PRE_INLINE void pre_dc1_from_v4(struct pre_dc1 *f, dsp_v4f qp, dsp_v4f dp)
+{
+	f->d4 = dp[0], f->d3 = dp[1], f->d2 = dp[2], f->d1 = dp[3];
+	f->q3 = qp[1], f->q2 = qp[2], f->q1 = qp[3];
+}
+
 PRE_INLINE void preamp_dc(struct preamp *p, const float *q, float *out, const float *id, float idc,
 			  const float *clean, int fade_in, uint32_t n)
 {
-	const float a4 = p->dc_a4, c0 = p->dc_c[0], c1 = p->dc_c[1], c2 = p->dc_c[2],
-		    c3 = p->dc_c[3];
-	float d1 = p->dc_d[0], d2 = p->dc_d[1], d3 = p->dc_d[2], d4 = p->dc_d[3];
-	float q1 = p->dc_q[0], q2 = p->dc_q[1], q3 = p->dc_q[2];
+	struct pre_dc1 f;
+	pre_dc1_load(&f, p);
 	uint32_t i = 0;
-#define DC_STEP()                                                                        \
-	do {                                                                             \
-		float qn = q[i];                                                         \
-		float dn = a4 * d4 + ((c0 * qn + c1 * q1) + (c2 * q2 + c3 * q3));       \
-		float y = (qn - d1) * (id ? id[i] : idc);                                \
-		if (clean) {                                                             \
-			float t = (float)(p->fade_pos + i) * p->fade_inv;                \
-			float w = fade_in ? t : 1.0f - t;                                \
-			y = w * y + (1.0f - w) * clean[i];                               \
-		}                                                                        \
-		out[i] = y;                                                              \
-		d4 = d3, d3 = d2, d2 = d1, d1 = dn;                                      \
-		q3 = q2, q2 = q1, q1 = qn;                                               \
-	} while (0)
 	if (!clean && n >= 4) {
-		/* the taps q[i-1..i-3] are shuffled out of this vector and the previous one rather
-		 * than loaded from memory: loads that straddle the curve's fresh stores would stall
-		 * on store forwarding */
-		dsp_v4f qp = { 0.0f, q3, q2, q1 }; /* q[i-4 .. i-1] (lane 0 unused) */
-		dsp_v4f dp = { d4, d3, d2, d1 };   /* dc[i-4 .. i-1] */
+		dsp_v4f qp, dp;
+		pre_dc1_to_v4(&f, &qp, &dp);
 		for (; i + 4 <= n; i += 4) {
-			dsp_v4f q0v = dsp_load4f(q + i);
-			dsp_v4f q1v = PRE_SHIFT3(qp, q0v);
-			dsp_v4f q2v = PRE_SHIFT2(qp, q0v);
-			dsp_v4f q3v = PRE_SHIFT1(qp, q0v);
-			dsp_v4f d = a4 * dp + ((c0 * q0v + c1 * q1v) + (c2 * q2v + c3 * q3v));
-			dsp_v4f dm1 = PRE_SHIFT3(dp, d); /* dc[i-1 .. i+2] */
-			dsp_v4f g = id ? dsp_load4f(id + i) : (dsp_v4f){ idc, idc, idc, idc };
-			dsp_v4f y = (q0v - dm1) * g;
-			dsp_store4f(out + i, y);
-			dp = d;
-			qp = q0v;
+			dsp_v4f g = id ? dsp_load4f(id + i) : (dsp_v4f){idc, idc, idc, idc};
+			dsp_store4f(out + i, pre_dc1_step4(&f, &qp, &dp, dsp_load4f(q + i), g));
 		}
-		d4 = dp[0], d3 = dp[1], d2 = dp[2], d1 = dp[3];
-		q3 = qp[1], q2 = qp[2], q1 = qp[3];
+		pre_dc1_from_v4(&f, qp, dp);
 	}
-	for (; i < n; i++)
-		DC_STEP();
-#undef DC_STEP
-	p->dc_d[0] = d1, p->dc_d[1] = d2, p->dc_d[2] = d3, p->dc_d[3] = d4;
-	p->dc_q[0] = q1, p->dc_q[1] = q2, p->dc_q[2] = q3;
+	for (; i < n; i++) {
+		float y = pre_dc1_step(&f, q[i]) * (id ? id[i] : idc);
+		if (clean) {
+			float t = (float)(p->fade_pos + i) * p->fade_inv;
+			float w = fade_in ? t : 1.0f - t;
+			y = w * y + (1.0f - w) * clean[i];
+		}
+		out[i] = y;
+	}
+	pre_dc1_store(&f, p);
 }
 
 /* A biquad_tick() with its sums reassociated so that y[n-1] reaches y[n] through one multiply
@@ -880,34 +918,282 @@ PRE_INLINE dsp_v4f pre_loud_guard(dsp_v4f x)
  * at 1 (nothing is compressed there), which also keeps the followers' start from acting.
  * The two followers (u's and y's) do the same operations, so they run as the two lanes of one
  * vector: half the instructions of two scalar chains, the same bits per lane. */
-PRE_INLINE void preamp_loudness(struct preamp *p, const float *u, float *out, uint32_t n)
+struct pre_loud1 {
+	dsp_v4f b0, b1, b2, a1, a2, a, b;
+	dsp_v4f z1, z2, p0, p1; /* lane 0: u's follower, lane 1: y's (lanes 2 and 3 idle at 0) */
+};
+
+PRE_INLINE void pre_loud1_load(struct pre_loud1 *f, const struct preamp *p)
 {
 	const float a = p->lw_a, b = 1.0f - a;
 	const struct biquad_coef c = p->lw_c;
-	const dsp_v4f va = {a, a, a, a}, vb = {b, b, b, b}, eps = {1e-8f, 1e-8f, 1e-8f, 1e-8f};
-	const dsp_v4f b0 = {c.b0, c.b0, c.b0, c.b0}, b1 = {c.b1, c.b1, c.b1, c.b1};
-	const dsp_v4f b2 = {c.b2, c.b2, c.b2, c.b2}, a1 = {c.a1, c.a1, c.a1, c.a1};
-	const dsp_v4f a2 = {c.a2, c.a2, c.a2, c.a2};
-	/* lane 0: u's follower, lane 1: y's (lanes 2 and 3 idle at zero) */
-	dsp_v4f z1 = {p->lw_su.z1, p->lw_sy.z1, 0.0f, 0.0f};
-	dsp_v4f z2 = {p->lw_su.z2, p->lw_sy.z2, 0.0f, 0.0f};
-	dsp_v4f p0 = {p->lw_pu[0], p->lw_py[0], 0.0f, 0.0f};
-	dsp_v4f p1 = {p->lw_pu[1], p->lw_py[1], 0.0f, 0.0f};
+	f->a = (dsp_v4f){a, a, a, a}, f->b = (dsp_v4f){b, b, b, b};
+	f->b0 = (dsp_v4f){c.b0, c.b0, c.b0, c.b0}, f->b1 = (dsp_v4f){c.b1, c.b1, c.b1, c.b1};
+	f->b2 = (dsp_v4f){c.b2, c.b2, c.b2, c.b2}, f->a1 = (dsp_v4f){c.a1, c.a1, c.a1, c.a1};
+	f->a2 = (dsp_v4f){c.a2, c.a2, c.a2, c.a2};
+	f->z1 = (dsp_v4f){p->lw_su.z1, p->lw_sy.z1, 0.0f, 0.0f};
+	f->z2 = (dsp_v4f){p->lw_su.z2, p->lw_sy.z2, 0.0f, 0.0f};
+	f->p0 = (dsp_v4f){p->lw_pu[0], p->lw_py[0], 0.0f, 0.0f};
+	f->p1 = (dsp_v4f){p->lw_pu[1], p->lw_py[1], 0.0f, 0.0f};
+}
+
+PRE_INLINE void pre_loud1_store(const struct pre_loud1 *f, struct preamp *p)
+{
+	p->lw_su.z1 = f->z1[0], p->lw_sy.z1 = f->z1[1], p->lw_su.z2 = f->z2[0], p->lw_sy.z2 = f->z2[1];
+	p->lw_pu[0] = f->p0[0], p->lw_py[0] = f->p0[1], p->lw_pu[1] = f->p1[0], p->lw_py[1] = f->p1[1];
+}
+
+/* One sample of both followers: u (the clean reference) and y (the curve path's output) ->
+ * their powers (plus the floor) as the pair pp[0], pp[1]. */
+PRE_INLINE void pre_loud1_step(struct pre_loud1 *f, float u, float y, float *pp)
+{
+	const dsp_v4f eps = {1e-8f, 1e-8f, 1e-8f, 1e-8f};
+	/* NaN and Inf stay out of the followers (the curve path contains them itself) */
+	dsp_v4f x = pre_loud_guard((dsp_v4f){u, y, 0.0f, 0.0f});
+	dsp_v4f w = f->b0 * x + f->z1;
+	f->z1 = (f->b1 * x + f->z2) - f->a1 * w;
+	f->z2 = f->b2 * x - f->a2 * w;
+	f->p0 = f->a * f->p0 + f->b * (w * w);
+	f->p1 = f->a * f->p1 + f->b * f->p0;
+	dsp_v4f r = f->p1 + eps;
+	memcpy(pp, &r, 2 * sizeof(float));
+}
+
+PRE_INLINE void preamp_loudness(struct preamp *p, const float *u, float *out, uint32_t n)
+{
+	struct pre_loud1 f;
+	pre_loud1_load(&f, p);
 	float *pp = p->st[1]; /* free here: the curves' second buffer serves fades only */
-	for (uint32_t i = 0; i < n; i++) {
-		/* NaN and Inf stay out of the followers (the curve path contains them itself) */
-		dsp_v4f x = pre_loud_guard((dsp_v4f){u[i], out[i], 0.0f, 0.0f});
-		dsp_v4f w = b0 * x + z1;
-		z1 = (b1 * x + z2) - a1 * w;
-		z2 = b2 * x - a2 * w;
-		p0 = va * p0 + vb * (w * w);
-		p1 = va * p1 + vb * p0;
-		dsp_v4f r = p1 + eps;
-		memcpy(pp + 2 * i, &r, 2 * sizeof(float));
-	}
+	for (uint32_t i = 0; i < n; i++)
+		pre_loud1_step(&f, u[i], out[i], pp + 2 * i);
 	preamp_loud_gain_pairs(out, pp, n);
-	p->lw_su.z1 = z1[0], p->lw_sy.z1 = z1[1], p->lw_su.z2 = z2[0], p->lw_sy.z2 = z2[1];
-	p->lw_pu[0] = p0[0], p->lw_py[0] = p0[1], p->lw_pu[1] = p1[0], p->lw_py[1] = p1[1];
+	pre_loud1_store(&f, p);
+}
+
+/* The curve path's tail at one lane after decimation: the droop shelf, the DC remover with
+ * 1/drive and the loudness follower, y (the decimator's n outputs) -> out, in one loop. Their
+ * recursions are serial chains of several cycles a sample each: in separate loops every loop
+ * waits on its own chain; here they overlap. The droop shelf and the followers' weighting are
+ * the same reassociated biquad (oversample.c's post filter, pre_loud1_step), so they share one
+ * vector (lanes 0 and 1 the followers of the clean reference c and of the output, lane 2 the
+ * shelf; lane 3 idle, its coefficients 0) as a skewed pipeline: at step t the shelf takes
+ * sample t, the followers sample t - PRE_TAIL_SKEW, whose output the DC remover (four samples
+ * at a time) finished at least one group of four before (from the group just before, the
+ * remover's latency would join the vector's loop-carried chain). The first steps of a block
+ * leave the followers' lanes as they were, the last ones run the followers alone. Each lane
+ * does the separate loops' operations in their order (the post filter, pre_dc1_step4 and
+ * pre_dc1_step at the same samples, pre_loud1_step), so the bits are theirs. id is the
+ * per-sample 1/drive, NULL for idc. */
+#define PRE_TAIL_SKEW 8u
+
+struct pre_tail {
+	dsp_v4f b0, b1, b2, a1, a2, z1, z2; /* the shared biquad */
+	dsp_v4f a, b, p0, p1;               /* the followers' one-poles (lanes 0 and 1) */
+	struct pre_dc1 dc;
+	dsp_v4f qp, dp; /* the DC remover's state as pre_dc1_step4() steps it */
+};
+
+PRE_INLINE void pre_tail_load(struct pre_tail *t, const struct preamp *p)
+{
+	const struct biquad_coef d = p->droop_c[preamp_droop_idx(p->os.factor)];
+	const struct biquad_coef w = p->lw_c;
+	struct pre_loud1 lf;
+	pre_loud1_load(&lf, p);
+	t->a = lf.a, t->b = lf.b, t->p0 = lf.p0, t->p1 = lf.p1;
+	t->b0 = (dsp_v4f){w.b0, w.b0, d.b0, 0.0f}, t->b1 = (dsp_v4f){w.b1, w.b1, d.b1, 0.0f};
+	t->b2 = (dsp_v4f){w.b2, w.b2, d.b2, 0.0f}, t->a1 = (dsp_v4f){w.a1, w.a1, d.a1, 0.0f};
+	t->a2 = (dsp_v4f){w.a2, w.a2, d.a2, 0.0f};
+	t->z1 = (dsp_v4f){lf.z1[0], lf.z1[1], p->droop_s.z1, 0.0f};
+	t->z2 = (dsp_v4f){lf.z2[0], lf.z2[1], p->droop_s.z2, 0.0f};
+	pre_dc1_load(&t->dc, p);
+	pre_dc1_to_v4(&t->dc, &t->qp, &t->dp);
+}
+
+PRE_INLINE void pre_tail_store(const struct pre_tail *t, struct preamp *p)
+{
+	struct pre_loud1 lf;
+	lf.z1 = t->z1, lf.z2 = t->z2, lf.p0 = t->p0, lf.p1 = t->p1;
+	pre_loud1_store(&lf, p);
+	pre_dc1_store(&t->dc, p);
+}
+
+/* One step of the shared biquad on x (lane 2 the shelf's input), and with fol the followers'
+ * one-poles, their powers to pp[0], pp[1]. Returns the biquad's outputs (lane 2: the shelf's). */
+PRE_INLINE dsp_v4f pre_tail_step(struct pre_tail *t, dsp_v4f x, float *pp, const int fol)
+{
+	const dsp_v4f eps = {1e-8f, 1e-8f, 1e-8f, 1e-8f};
+	dsp_v4f w = t->b0 * x + t->z1;
+	t->z1 = (t->b1 * x + t->z2) - t->a1 * w;
+	t->z2 = t->b2 * x - t->a2 * w;
+	if (fol) {
+		t->p0 = t->a * t->p0 + t->b * (w * w);
+		t->p1 = t->a * t->p1 + t->b * t->p0;
+		dsp_v4f r = t->p1 + eps;
+		memcpy(pp, &r, 2 * sizeof(float));
+	}
+	return w;
+}
+
+/* Lanes i, j of a and lanes k, k of b; the low halves of a and b. */
+#if defined(__SSE2__)
+#define PRE_LOHALVES(a, b) ((dsp_v4f)_mm_movelh_ps((__m128)(a), (__m128)(b)))
+#define PRE_PICK(a, b, i, j, k) \
+	((dsp_v4f)_mm_shuffle_ps((__m128)(a), (__m128)(b), _MM_SHUFFLE(k, k, j, i)))
+#else
+#define PRE_LOHALVES(a, b) DSP_SHUFFLE4((a), (b), 0, 1, 4, 5)
+#define PRE_PICK(a, b, i, j, k) DSP_SHUFFLE4((a), (b), i, j, 4 + k, 4 + k)
+#endif
+
+/* Steps i .. i + 3 (the followers' samples i - PRE_TAIL_SKEW ..), the shelf's four outputs
+ * through the DC remover to out. Lane 3 gets a copy of the shelf's input: its coefficients
+ * are 0. */
+PRE_INLINE void pre_tail_step4(struct pre_tail *t, const float *y, const float *c, float *out,
+			       float *pp, const float *id, float idc, uint32_t i, const int fol)
+{
+	const uint32_t s = PRE_TAIL_SKEW;
+	dsp_v4f lo = {0.0f}, hi = {0.0f};
+	dsp_v4f yv = dsp_load4f(y + i);
+	if (fol) {
+		/* the followers' inputs in pairs, NaN and Inf kept out of them (the curve path
+		 * contains them itself) */
+		dsp_v4f cv = dsp_load4f(c + i - s), ov = dsp_load4f(out + i - s);
+		lo = pre_loud_guard(PRE_ZIPLO(cv, ov));
+		hi = pre_loud_guard(PRE_ZIPHI(cv, ov));
+	}
+	dsp_v4f w0 = pre_tail_step(t, PRE_PICK(lo, yv, 0, 1, 0), pp + 2 * (i - s), fol);
+	dsp_v4f w1 = pre_tail_step(t, PRE_PICK(lo, yv, 2, 3, 1), pp + 2 * (i + 1 - s), fol);
+	dsp_v4f w2 = pre_tail_step(t, PRE_PICK(hi, yv, 0, 1, 2), pp + 2 * (i + 2 - s), fol);
+	dsp_v4f w3 = pre_tail_step(t, PRE_PICK(hi, yv, 2, 3, 3), pp + 2 * (i + 3 - s), fol);
+	/* the shelf's outputs, lanes 2 of w0 .. w3 */
+	dsp_v4f q = PRE_LOHALVES(PRE_ZIPHI(w0, w1), PRE_ZIPHI(w2, w3));
+	dsp_v4f g = id ? dsp_load4f(id + i) : (dsp_v4f){idc, idc, idc, idc};
+	dsp_store4f(out + i, pre_dc1_step4(&t->dc, &t->qp, &t->dp, q, g));
+}
+
+/* Step i, one sample through the DC remover (after the groups of four); sho: the shelf has
+ * sample i, fol: the followers have sample i - PRE_TAIL_SKEW (i - fol_back in general). */
+PRE_INLINE void pre_tail_step1(struct pre_tail *t, const float *y, const float *c, float *out,
+			       float *pp, const float *id, float idc, uint32_t i, uint32_t f,
+			       const int sho, const int fol)
+{
+	dsp_v4f x = fol ? pre_loud_guard((dsp_v4f){c[f], out[f], 0.0f, 0.0f}) : (dsp_v4f){0.0f};
+	x[2] = sho ? y[i] : 0.0f;
+	dsp_v4f w = pre_tail_step(t, x, pp + 2 * f, fol);
+	if (sho)
+		out[i] = pre_dc1_step(&t->dc, w[2]) * (id ? id[i] : idc);
+}
+
+PRE_INLINE void preamp_tail(struct preamp *p, const float *y, const float *c, float *out,
+			    const float *id, float idc, uint32_t n)
+{
+	const uint32_t s = PRE_TAIL_SKEW;
+	struct pre_tail t;
+	float *pp = p->st[1]; /* free: the curves' second buffer serves fades only */
+	pre_tail_load(&t, p);
+	const dsp_v4f z1 = t.z1, z2 = t.z2;
+	uint32_t i = 0;
+	/* the first steps: the shelf alone, the followers' lanes put back after them */
+	for (; i + 4 <= n && i < s; i += 4)
+		pre_tail_step4(&t, y, c, out, pp, id, idc, i, 0);
+	if (i < s) { /* n < s + 4: the rest are first steps too */
+		pre_dc1_from_v4(&t.dc, t.qp, t.dp);
+		for (; i < n; i++)
+			pre_tail_step1(&t, y, c, out, pp, id, idc, i, 0, 1, 0);
+		pre_dc1_to_v4(&t.dc, &t.qp, &t.dp);
+	}
+	t.z1 = DSP_SHUFFLE4(z1, t.z1, 0, 1, 6, 7);
+	t.z2 = DSP_SHUFFLE4(z2, t.z2, 0, 1, 6, 7);
+	for (; i + 4 <= n; i += 4)
+		pre_tail_step4(&t, y, c, out, pp, id, idc, i, 1);
+	pre_dc1_from_v4(&t.dc, t.qp, t.dp);
+	for (; i < n; i++)
+		pre_tail_step1(&t, y, c, out, pp, id, idc, i, i - s, 1, 1);
+	p->droop_s.z1 = t.z1[2], p->droop_s.z2 = t.z2[2];
+	/* the last steps: the followers alone */
+	for (i = n > s ? n - s : 0; i < n; i++)
+		pre_tail_step1(&t, y, c, out, pp, id, idc, i, i, 0, 1);
+	pre_tail_store(&t, p);
+	preamp_loud_gain_pairs(out, pp, n);
+}
+
+/* The oversampler's IIR half-band at one lane, built here (per ISA, cpu.h) rather than in
+ * oversample.c's baseline build: the same os_iir_tick() steps. Going up, the drive multiplies
+ * each input as ops->mul/mul_const would (u * d), and both chains' inputs come from one
+ * broadcast: lanes 2 and 3 (coefficients 0) carry copies that nobody reads. Going down, y[i]
+ * is the two chains' mean (the droop shelf follows in preamp_tail). */
+PRE_INLINE void pre_iir_up_n(struct preamp *p, const float *u, const float *d, float dc,
+			     uint32_t n, const uint32_t N, const int hpf)
+{
+	struct os_iir_regs r;
+	float *out = os_up_buf(&p->os);
+	const float *src = p->hpf_src;
+	float *hu = p->u;
+	struct biquad_df1 st = {p->hx1, p->hx2, p->hs.z1, p->hs.z2};
+	const float b0 = p->hc[0].cur, b1 = p->hc[1].cur, b2 = p->hc[2].cur;
+	const float a1 = p->hc[3].cur, a2 = p->hc[4].cur;
+	os_iir_regs_load(&r, &p->os.iir[p->os.hb], &p->os.up, N);
+	for (uint32_t i = 0; i < n; i++) {
+		float y = u[i];
+		if (hpf) /* preamp_hpf's settled loop */
+			hu[i] = y = biquad_df1_tick(&st, b0, b1, b2, a1, a2, src[i]);
+		float x = y * (d ? d[i] : dc);
+		float a, b;
+		os_iir_tick(&r, (dsp_v4f){x, x, x, x}, &a, &b, N);
+		out[2 * i] = a;
+		out[2 * i + 1] = b;
+	}
+	os_iir_regs_store(&r, &p->os.up, N);
+	if (hpf) {
+		p->hx1 = st.x1, p->hx2 = st.x2, p->hs.z1 = st.y1, p->hs.z2 = st.y2;
+		p->hpf_src = NULL;
+	}
+}
+
+/* u is p->u when p->hpf_src holds the low cut's input: the low cut runs in this loop too (its
+ * chain overlaps the half-band's) and leaves its output in p->u for the clean path. */
+PRE_INLINE void pre_iir_up(struct preamp *p, const float *u, const float *d, float dc, uint32_t n)
+{
+	const int hpf = p->hpf_src != NULL;
+	if (p->os.iir[p->os.hb].n == 5 && hpf)
+		pre_iir_up_n(p, u, d, dc, n, 5, 1);
+	else if (p->os.iir[p->os.hb].n == 5)
+		pre_iir_up_n(p, u, d, dc, n, 5, 0);
+	else if (hpf)
+		pre_iir_up_n(p, u, d, dc, n, 8, 1);
+	else
+		pre_iir_up_n(p, u, d, dc, n, 8, 0);
+}
+
+/* x2[1], x2[0] in lanes 0, 1, zeros above: one 8-byte load and a shuffle on x86. */
+PRE_INLINE dsp_v4f pre_pair_swapped(const float *x2)
+{
+#if defined(__SSE2__)
+	__m128 v = _mm_castpd_ps(_mm_load_sd((const double *)(const void *)x2));
+	return (dsp_v4f)_mm_shuffle_ps(v, v, _MM_SHUFFLE(3, 2, 0, 1));
+#else
+	return (dsp_v4f){x2[1], x2[0], 0.0f, 0.0f};
+#endif
+}
+
+PRE_INLINE void pre_iir_down_n(struct preamp *p, const float *x2, float *y, uint32_t n,
+			       const uint32_t N)
+{
+	struct os_iir_regs r;
+	os_iir_regs_load(&r, &p->os.iir[p->os.hb], &p->os.dn, N);
+	for (uint32_t i = 0; i < n; i++) {
+		float a, b;
+		os_iir_tick(&r, pre_pair_swapped(x2 + 2 * i), &a, &b, N);
+		y[i] = 0.5f * (a + b);
+	}
+	os_iir_regs_store(&r, &p->os.dn, N);
+}
+
+PRE_INLINE void pre_iir_down(struct preamp *p, const float *x2, float *y, uint32_t n)
+{
+	if (p->os.iir[p->os.hb].n == 5)
+		pre_iir_down_n(p, x2, y, n, 5);
+	else
+		pre_iir_down_n(p, x2, y, n, 8);
 }
 
 /* The tube (xt driven, x_prev too, k samples per base sample). While the drive glides its
@@ -980,17 +1266,15 @@ PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint
 	/* driven signal at the curve's rate */
 	const float *xt = u;
 	float kd = dconst;
-	if (dmove) {
+	if (k > 1) {
+		/* the drive and the first interpolator stage in one loop */
+		pre_iir_up(p, u, dmove ? p->darr : NULL, dconst, n);
+		xt = os_up_fir(&p->os, n);
+		kd = 1.0f;
+	} else if (dmove) {
 		ops->mul(p->xb, u, p->darr, n);
 		xt = p->xb;
 		kd = 1.0f;
-	}
-	if (k > 1) {
-		if (!dmove) {
-			ops->mul_const(p->xb, u, dconst, n);
-			kd = 1.0f;
-		}
-		xt = os_up(&p->os, p->xb, n);
 	}
 	uint32_t nt = n * k;
 
@@ -1013,6 +1297,15 @@ PRE_INLINE void preamp_models(struct preamp *p, const float *u, float *out, uint
 	}
 	p->x_prev = xt[nt - 1] * kd;
 
+	if (k > 1 && (!fading || (model_sat(from) && model_sat(to)))) {
+		/* no fade against clean: the fused tail */
+		pre_iir_down(p, os_down_fir(&p->os, st, n), p->q, n);
+		const float *c = preamp_clean_delay(p, u, n);
+		preamp_tail(p, p->q, c, out, dmove ? p->idarr : NULL, idconst, n);
+		if (fading)
+			p->fade_pos += n;
+		return;
+	}
 	const float *q = st;
 	if (k > 1) {
 		/* decimation and the droop shelf in one loop (oversample.h) */
@@ -1110,13 +1403,28 @@ preamp_seg_tail(struct preamp *p, const float *u, float *out, int direct, uint32
 	p->clock += n;
 }
 
+/* The settled low cut can run in the curve path's first loop (pre_iir_up) when nothing else
+ * reads its output before that loop: no hum notches, no duck, a curve oversampled. */
+PRE_INLINE int preamp_hpf_defer(const struct preamp *p)
+{
+	int moving = 0;
+	for (int i = 0; i < 5; i++)
+		moving |= !smooth_settled(&p->hc[i]);
+	return !moving && p->hpf_pos == p->fade_len && p->os.factor > 1 &&
+	       p->duck_pos == p->duck_end && hum_idle(&p->hum) &&
+	       (model_sat(p->model_from) || model_sat(p->model_to));
+}
+
 PRE_INLINE void preamp_segment(struct preamp *p, const float *in, float *out, uint32_t n)
 {
 	const int hpf = preamp_seg_hpf(p);
 	const int direct = preamp_seg_direct(p, hpf);
 	const float *u = preamp_seg_gain(p, in, out, direct, n);
 	if (hpf) {
-		preamp_hpf(p, u, p->u, n);
+		if (preamp_hpf_defer(p))
+			p->hpf_src = u;
+		else
+			preamp_hpf(p, u, p->u, n);
 		u = p->u;
 	}
 	u = hum_run(&p->hum, u, p->hb, n);
@@ -1735,7 +2043,9 @@ PRE_INLINE void preamp_steady_kernel(struct preamp *const *p, unsigned nl, const
 			}
 			u[l] = q->u;
 		}
-		if (nh == 1)
+		if (nh == 1 && nl == 1 && preamp_hpf_defer(hp[0]))
+			hp[0]->hpf_src = hsrc[0];
+		else if (nh == 1)
 			preamp_hpf(hp[0], hsrc[0], hdst[0], m);
 #ifdef DSP_TARGET_AVX2
 		else if (isa == DSP_ISA_AVX2 && nh > 4)

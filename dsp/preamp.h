@@ -59,6 +59,7 @@ struct preamp {
 	float hx1, hx2;         /* x[n-1], x[n-2] */
 	int hpf_on;
 	uint32_t hpf_pos; /* position in the on/off fade; == fade_len when none runs */
+	const float *hpf_src; /* a segment's low-cut input left to the curve's first loop, or NULL */
 
 	/* models: a fade runs from model_from to model_to */
 	struct sat_curve curve[PREAMP_MODEL_COUNT];
