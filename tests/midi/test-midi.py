@@ -46,8 +46,16 @@ class T:
         return self.osc.get("/strip/1/" + key.replace(".", "/"))
 
     def expect(self, key, x, what):
+        # MIDI is read in the process cycle: on a loaded machine (xruns) it can take longer
+        # than the settle, so wait up to 3 s for the value before calling it wrong
         self.settle()
-        near(self.value(key), from_norm(self.info[key], x), what)
+        want = from_norm(self.info[key], x)
+        end = time.monotonic() + 3.0
+        got = self.value(key)
+        while abs(got - want) > 1e-4 * max(1.0, abs(want)) and time.monotonic() < end:
+            time.sleep(0.05)
+            got = self.value(key)
+        near(got, want, what)
 
 
 def absolute_kinds(t):
