@@ -255,7 +255,7 @@ def command_line(env):
         fail("--midi-map offline: rc %d, %r" % (r.returncode, r.stderr))
 
 
-def main():
+def run_once(logs):
     env = Env(sys.argv[1])
     try:
         command_line(env)
@@ -263,6 +263,7 @@ def main():
         port = env.free_port()
         cs = env.start_chanstrip(["-c", "2", "--no-connect", "-p", str(port),
                                   "--midi-map", "/strip/2/comp/ratio 1 9 absolute 2 8"])
+        logs.append(cs.logpath)
         osc = Osc(port)
         midi = MidiClient()
         env.client = midi.c
@@ -287,7 +288,32 @@ def main():
             fail("--no-midi: ports are\n" + ports)
         env.stop(cs2)
     finally:
+        xr = any(xruns_in(p) for p in logs)  # read before close removes the logs
+        logs[:] = [xr]
         env.close()
+
+
+def xruns_in(path):
+    try:
+        return "xrun" in open(path).read()
+    except OSError:
+        return False
+
+
+def main():
+    # JACK drops the MIDI of a cycle a client misses, which a loaded machine's dummy server
+    # does now and then: a run that failed with xruns in chanstrip's log is run again on a
+    # fresh server and chanstrip (at most three runs); one that failed without is a failure
+    for attempt in range(1, 4):
+        logs = []
+        try:
+            run_once(logs)
+            break
+        except SystemExit:
+            if attempt == 3 or not (logs and logs[0]):
+                raise
+            print("test-midi: run %d had xruns (MIDI may be lost): again" % attempt,
+                  file=sys.stderr)
     print("test-midi: ok")
 
 
